@@ -1,0 +1,148 @@
+// === refheap core: the exported API ===
+// The host (src/) drives the heap through these exports; a VM written in AssemblyScript can import
+// the same functions from this file and call them directly (bench/wasm/ does).
+//
+// Ownership, as in CPython's C API: functions documented "new reference" give the caller a
+// reference it must release with decref; "borrowed" ones do not; "steals" ones take over the
+// caller's reference to the argument. Release builds check nothing (the unchecked raw API);
+// debug builds (ASC_HEAP_DEBUG) check every pointer and index and abort before changing anything.
+
+import { ALIGN_MASK, INFO, RC, TYPE_ID_MASK } from "./layout";
+import {
+  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS,
+  TYPE, TYPES, typeCount, typesInit,
+} from "./types";
+import { allocInit } from "./alloc/index";
+import { newBytes, newFixed, newList, objectInit } from "./object";
+import { decref as rcDecref, incref as rcIncref } from "./rc";
+import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
+import { growTo, memoryEnd, setMaxPages } from "./memory";
+import { computeStats } from "./stats";
+import { CLASS_STATS, failureMessage, failurePointer } from "./walk";
+import { externalRefs, verify as verifyHeap } from "./verify";
+
+export { defineType } from "./types";
+
+let initialized = false;
+
+/** Sets the heap up once: allocator strategy (0 pools, 1 bump) and the page limit. 0 = ok, -1 = no memory. */
+export function init(allocator: i32, maxPages: i32): i32 {
+  if (initialized) return -2;
+  initialized = true;
+  setMaxPages(maxPages);
+  let start = (__heap_base + 15) & ~15;
+  if (!growTo(start + 4096)) return -1;
+  typesInit();
+  objectInit();
+  allocInit(allocator, start);
+  return 0;
+}
+
+// ── debug-build argument checks: abort (a typed error on the host) before any change ──
+
+// @ts-ignore: decorator
+@inline function checkPtr(p: usize): void {
+  if (isDefined(ASC_HEAP_DEBUG)) {
+    if (p == 0 || (p & ALIGN_MASK) != 0 || p < __heap_base || p + 8 > memoryEnd()) throw new Error("not an object pointer");
+    let id = INFO(p) & TYPE_ID_MASK;
+    if (id < 2 || id >= typeCount) throw new Error("not an object pointer (free block or bad type id)");
+    if (RC(p) == 0) throw new Error("object pointer to a dead object (refcount 0)");
+  }
+}
+// @ts-ignore: decorator
+@inline function checkNullable(p: usize): void { if (p) checkPtr(p); }
+// @ts-ignore: decorator
+@inline function checkKind(p: usize, kind: u32): void {
+  if (isDefined(ASC_HEAP_DEBUG)) {
+    checkPtr(p);
+    if (T_KIND(TYPE(INFO(p) & TYPE_ID_MASK)) != kind) throw new Error("object of the wrong kind for this call");
+  }
+}
+// @ts-ignore: decorator
+@inline function checkType(typeId: u32, kind: u32): void {
+  if (isDefined(ASC_HEAP_DEBUG)) {
+    if (typeId < 2 || typeId >= typeCount) throw new Error("unknown type id");
+    if (T_KIND(TYPE(typeId)) != kind) throw new Error("type of the wrong kind for this call");
+  }
+}
+
+// ── allocation (each returns a new reference, or 0 when out of memory) ──
+
+export function alloc(typeId: u32): usize { checkType(typeId, KIND_FIXED); return newFixed(typeId); }
+export function allocList(typeId: u32, length: u32): usize { checkType(typeId, KIND_REFARRAY); return newList(typeId, length); }
+export function allocBytes(typeId: u32, length: u32): usize { checkType(typeId, KIND_BYTES); return newBytes(typeId, length); }
+
+// ── reference counts ──
+
+export function incref(p: usize): void { checkPtr(p); rcIncref(p); }
+export function decref(p: usize): void { checkPtr(p); rcDecref(p); }
+export function refcount(p: usize): u32 { checkPtr(p); return RC(p); }
+export function typeOf(p: usize): u32 { checkPtr(p); return INFO(p) & TYPE_ID_MASK; }
+
+// ── reference fields of FIXED objects ──
+
+// @ts-ignore: decorator
+@inline function refSlot(p: usize, i: u32): usize {
+  let t = TYPE(INFO(p) & TYPE_ID_MASK);
+  if (isDefined(ASC_HEAP_DEBUG)) if (T_KIND(t) != KIND_FIXED || i >= T_NREFS(t)) throw new Error("reference field index out of range");
+  return p + T_REFS(t) + (<usize>i << 2);
+}
+
+/** Borrowed reference in field i (0 = null). */
+export function getRef(p: usize, i: u32): usize { checkPtr(p); return load<usize>(refSlot(p, i)); }
+
+/** Stores c (0 = null) in field i with a new reference, then releases the old value. */
+export function setRef(p: usize, i: u32, c: usize): void {
+  checkPtr(p); checkNullable(c);
+  let slot = refSlot(p, i);
+  let old = load<usize>(slot);
+  if (c) rcIncref(c);
+  store<usize>(slot, c); // before the release: see listSet
+  if (old) rcDecref(old);
+}
+
+/** Like setRef, but steals the caller's reference to c (CPython's PyTuple_SET_ITEM style). */
+export function setRefMove(p: usize, i: u32, c: usize): void {
+  checkPtr(p); checkNullable(c);
+  let slot = refSlot(p, i);
+  let old = load<usize>(slot);
+  store<usize>(slot, c);
+  if (old) rcDecref(old);
+}
+
+// ── lists (REFARRAY) ──
+
+// @ts-ignore: decorator
+@inline function checkIndex(p: usize, i: u32): void {
+  if (isDefined(ASC_HEAP_DEBUG)) if (<usize>i >= load<usize>(p, LIST_LENGTH)) throw new Error("list index out of range");
+}
+export function listLength(p: usize): u32 { checkKind(p, KIND_REFARRAY); return load<u32>(p, LIST_LENGTH); }
+/** Borrowed reference to item i. */
+export function listGet(p: usize, i: u32): usize { checkKind(p, KIND_REFARRAY); checkIndex(p, i); return load<usize>(SLOT(p, i)); }
+export function listSet(p: usize, i: u32, c: usize): void { checkKind(p, KIND_REFARRAY); checkIndex(p, i); checkNullable(c); lSet(p, i, c); }
+/** Appends c with a new reference. False when out of memory (nothing changed). */
+export function listAppend(p: usize, c: usize): bool { checkKind(p, KIND_REFARRAY); checkNullable(c); return lAppend(p, c); }
+/** Removes the last item; returns a new reference to it (0 if it was null). */
+export function listPop(p: usize): usize {
+  checkKind(p, KIND_REFARRAY);
+  if (isDefined(ASC_HEAP_DEBUG)) if (load<usize>(p, LIST_LENGTH) == 0) throw new Error("pop from an empty list");
+  return lPop(p);
+}
+export function listSetLength(p: usize, n: u32): bool { checkKind(p, KIND_REFARRAY); return lSetLength(p, n); }
+
+// ── bytes ──
+
+export function bytesLength(p: usize): u32 { checkKind(p, KIND_BYTES); return load<u32>(p, BYTES_LENGTH); }
+/** Address of the first data byte (valid until the object dies). */
+export function bytesData(p: usize): usize { checkKind(p, KIND_BYTES); return p + BYTES_DATA; }
+
+// ── inspection ──
+
+export function typeTable(): usize { return TYPES; }
+export function stats(): usize { return computeStats(); }
+export function classStats(): usize { return CLASS_STATS; }
+export function verify(): i32 { return verifyHeap(); }
+export function verifyMessage(): usize { return failureMessage(); }
+export function verifyPointer(): usize { return failurePointer(); }
+/** Σ over live objects of (refcount − references from live containers), from the last verify(). */
+export function verifyExternalRefs(): f64 { return <f64>externalRefs; }

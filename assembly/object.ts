@@ -1,0 +1,144 @@
+// === Objects: creation, size, tracking, release of memory ===
+// A new object owns one reference (refcount 1), its fields are zero (null references, 0 scalars),
+// and a container is linked into the collector's list at once (CPython tracks containers at
+// creation). freeObject is the last step of deallocation; rc.ts decides when.
+
+import {
+  CONTAINER_HEADER_SIZE, FLAG_TRACKED, GC_NEXT, GC_PREV, HEADER_SIZE, INFO, SET_GC_NEXT, SET_GC_PREV,
+  SET_INFO, SET_RC, TYPE_ID_MASK,
+} from "./layout";
+import {
+  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_STORAGE, LIST_CAPACITY,
+  LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_FLAGS, T_KIND, T_SIZE, TF_CONTAINER, TYPE, TYPE_STORAGE,
+} from "./types";
+import { allocBlock, freeBlock } from "./alloc/index";
+import { allocationFailures, countAlloc, countFree } from "./counters";
+
+/** Sentinel of the list of tracked containers: a fake container header (only gcNext/gcPrev used). */
+export const TRACKED_LIST: usize = memory.data(16, 8);
+
+export function objectInit(): void {
+  SET_GC_NEXT(TRACKED_LIST, TRACKED_LIST);
+  SET_GC_PREV(TRACKED_LIST, TRACKED_LIST);
+}
+
+/** Links a container at the end of the tracked list. */
+// @ts-ignore: decorator
+@inline export function track(p: usize): void {
+  let last = GC_PREV(TRACKED_LIST);
+  SET_GC_NEXT(p, TRACKED_LIST);
+  SET_GC_PREV(p, last);
+  SET_GC_NEXT(last, p);
+  SET_GC_PREV(TRACKED_LIST, p);
+}
+
+/** Unlinks a tracked container and clears its TRACKED flag. */
+// @ts-ignore: decorator
+@inline export function untrack(p: usize): void {
+  let next = GC_NEXT(p), prev = GC_PREV(p);
+  SET_GC_NEXT(prev, next);
+  SET_GC_PREV(next, prev);
+  SET_INFO(p, INFO(p) & ~FLAG_TRACKED);
+}
+
+/** Exact size in bytes of a live object (header included). */
+export function objectSize(p: usize): usize {
+  let t = TYPE(INFO(p) & TYPE_ID_MASK);
+  let kind = T_KIND(t);
+  if (kind == KIND_BYTES) return BYTES_DATA + load<usize>(p, BYTES_LENGTH);
+  if (kind == KIND_STORAGE) return STORAGE_SLOTS + (load<usize>(load<usize>(p), LIST_CAPACITY) << 2);
+  return T_SIZE(t);
+}
+
+/** Zeroes [p+from, p+to); a word loop for small objects (cheaper than a bulk fill call). */
+// @ts-ignore: decorator
+@inline function zeroFields(p: usize, from: usize, to: usize): void {
+  if (to - from <= 64) {
+    for (let q = p + from, end = p + to; q < end; q += 4) store<u32>(q, 0);
+  } else {
+    memory.fill(p + from, 0, to - from);
+  }
+}
+
+/** Allocates an object of a FIXED or REFARRAY type with zeroed fields. 0 when out of memory. */
+// @ts-ignore: decorator
+@inline export function newFixed(typeId: u32): usize {
+  let t = TYPE(typeId);
+  let size = T_SIZE(t);
+  let p = allocBlock(size);
+  if (!p) { allocationFailures++; return 0; }
+  SET_RC(p, 1);
+  let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
+  if (container) {
+    SET_INFO(p, typeId | FLAG_TRACKED);
+    track(p);
+    zeroFields(p, CONTAINER_HEADER_SIZE, size);
+  } else {
+    SET_INFO(p, typeId);
+    zeroFields(p, HEADER_SIZE, size);
+  }
+  countAlloc(size, container);
+  return p;
+}
+
+/** Allocates a byte string of `length` zero bytes. 0 when out of memory. */
+export function newBytes(typeId: u32, length: usize): usize {
+  if (length > 0x7FFF_0000) { allocationFailures++; return 0; }
+  let size = BYTES_DATA + length;
+  let p = allocBlock(size);
+  if (!p) { allocationFailures++; return 0; }
+  SET_RC(p, 1);
+  SET_INFO(p, typeId);
+  store<usize>(p, length, BYTES_LENGTH);
+  memory.fill(p + BYTES_DATA, 0, length);
+  countAlloc(size, false);
+  return p;
+}
+
+/** Allocates a list storage block with room for `capacity` references, owned by `list`. 0 when out of memory. */
+export function newStorage(list: usize, capacity: usize): usize {
+  if (capacity > 0x1FFF_0000) return 0;
+  let size = STORAGE_SLOTS + (capacity << 2);
+  let p = allocBlock(size);
+  if (!p) return 0;
+  store<usize>(p, list);
+  SET_INFO(p, TYPE_STORAGE);
+  countAlloc(size, false);
+  return p;
+}
+
+/** Frees a storage block of the given capacity. */
+export function freeStorage(p: usize, capacity: usize): void {
+  let size = STORAGE_SLOTS + (capacity << 2);
+  countFree(size, false);
+  freeBlock(p, size);
+}
+
+/** Allocates a list of `length` null references (capacity = length). 0 when out of memory. */
+export function newList(typeId: u32, length: usize): usize {
+  let p = newFixed(typeId);
+  if (!p || !length) return p;
+  let items = newStorage(p, length);
+  if (!items) {
+    freeObject(p);
+    allocationFailures++;
+    return 0;
+  }
+  memory.fill(items + STORAGE_SLOTS, 0, length << 2);
+  store<usize>(p, length, LIST_LENGTH);
+  store<usize>(p, length, LIST_CAPACITY);
+  store<usize>(p, items, LIST_ITEMS);
+  return p;
+}
+
+/** Returns an object's memory to the allocator (children must already be released). */
+// @ts-ignore: decorator
+@inline export function freeObject(p: usize): void {
+  let info = INFO(p);
+  let t = TYPE(info & TYPE_ID_MASK);
+  let kind = T_KIND(t);
+  let size = kind == KIND_FIXED || kind == KIND_REFARRAY ? T_SIZE(t) : objectSize(p);
+  if (info & FLAG_TRACKED) untrack(p);
+  countFree(size, (T_FLAGS(t) & TF_CONTAINER) != 0);
+  freeBlock(p, size);
+}

@@ -1,0 +1,139 @@
+// === The type table ===
+// Types are defined at run time by the host (or by a VM linked with the core). A type record says
+// how big its objects are and where their references live, so every traversal (release on
+// dealloc, verify, later the cycle collector) is one generic visitor driven by this table.
+//
+// Kinds:  FIXED     a record: reference fields, an optional weak-list slot, i32 then f64 scalars
+//         REFARRAY  a growable list of references (length, capacity, pointer to a storage block)
+//         BYTES     a byte string, its data inline after the length
+//         STORAGE   internal: the items block of a REFARRAY (first word: owning list)
+//
+// ╒═════════ Type record (32 bytes) ═════════╕
+// │ kind                                      │ +0
+// │ flags: CONTAINER | WEAKREFABLE | FINALIZER│ +4
+// │ nRefs (FIXED)                             │ +8
+// │ size: bytes of a FIXED object / fixed part│ +12
+// │ refsOffset: first reference field         │ +16
+// │ weakOffset: weak-list slot (0 = none)     │ +20
+// │ i32Offset: first i32 scalar               │ +24
+// │ f64Offset: first f64 scalar (8-aligned)   │ +28
+// └───────────────────────────────────────────┘
+// Object layouts (offsets from the object pointer):
+//   FIXED     header(8|16) refs[nRefs] [weak] i32[nI32] pad f64[nF64]
+//   REFARRAY  header(16) length(+16) capacity(+20) items(+24) [weak(+28)]
+//   BYTES     header(8) length(+8) data(+12...)
+//   STORAGE   owner(+0) info(+4) slots(+8...)
+
+import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
+
+// @ts-ignore: decorator
+@inline export const KIND_FIXED: u32 = 1;
+// @ts-ignore: decorator
+@inline export const KIND_REFARRAY: u32 = 2;
+// @ts-ignore: decorator
+@inline export const KIND_BYTES: u32 = 3;
+// @ts-ignore: decorator
+@inline export const KIND_STORAGE: u32 = 4;
+
+// @ts-ignore: decorator
+@inline export const TF_CONTAINER: u32 = 1;
+// @ts-ignore: decorator
+@inline export const TF_WEAKREFABLE: u32 = 2;
+// @ts-ignore: decorator
+@inline export const TF_FINALIZER: u32 = 4;
+
+// @ts-ignore: decorator
+@inline export const MAX_TYPES: u32 = 4096;
+// @ts-ignore: decorator
+@inline export const TYPE_RECORD_SIZE: usize = 32;
+/** Type id of list storage blocks; user types start after it. Id 0 marks free blocks. */
+// @ts-ignore: decorator
+@inline export const TYPE_STORAGE: u32 = 1;
+
+// refarray fields
+// @ts-ignore: decorator
+@inline export const LIST_LENGTH: usize = 16;
+// @ts-ignore: decorator
+@inline export const LIST_CAPACITY: usize = 20;
+// @ts-ignore: decorator
+@inline export const LIST_ITEMS: usize = 24;
+// bytes fields
+// @ts-ignore: decorator
+@inline export const BYTES_LENGTH: usize = 8;
+// @ts-ignore: decorator
+@inline export const BYTES_DATA: usize = 12;
+// storage fields
+// @ts-ignore: decorator
+@inline export const STORAGE_OWNER: usize = 0;
+// @ts-ignore: decorator
+@inline export const STORAGE_SLOTS: usize = 8;
+
+/** Largest FIXED object, and largest fixed-field count (keeps offsets far from overflow). */
+// @ts-ignore: decorator
+@inline export const MAX_FIXED_SIZE: usize = 1 << 20;
+
+export const TYPES: usize = memory.data(<i32>(<usize>MAX_TYPES * TYPE_RECORD_SIZE), 8);
+export let typeCount: u32 = 2; // 0: free marker, 1: storage
+
+// @ts-ignore: decorator
+@inline export function TYPE(id: u32): usize { return TYPES + <usize>id * TYPE_RECORD_SIZE; }
+// @ts-ignore: decorator
+@inline export function T_KIND(t: usize): u32 { return load<u32>(t, 0); }
+// @ts-ignore: decorator
+@inline export function T_FLAGS(t: usize): u32 { return load<u32>(t, 4); }
+// @ts-ignore: decorator
+@inline export function T_NREFS(t: usize): u32 { return load<u32>(t, 8); }
+// @ts-ignore: decorator
+@inline export function T_SIZE(t: usize): usize { return load<usize>(t, 12); }
+// @ts-ignore: decorator
+@inline export function T_REFS(t: usize): usize { return load<usize>(t, 16); }
+// @ts-ignore: decorator
+@inline export function T_WEAK(t: usize): usize { return load<usize>(t, 20); }
+
+export function typesInit(): void {
+  let t = TYPE(TYPE_STORAGE);
+  store<u32>(t, KIND_STORAGE, 0);
+  store<usize>(t, STORAGE_SLOTS, 12);
+}
+
+/** Defines a type. Returns its id, or -1 when the table is full, -2 for bad arguments, -3 if too large. */
+export function defineType(kind: u32, nRefs: u32, nI32: u32, nF64: u32, flags: u32): i32 {
+  if (typeCount >= MAX_TYPES) return -1;
+  flags &= TF_WEAKREFABLE | TF_FINALIZER;
+  let weak: usize = 0, size: usize = 0, refs: usize = 0, i32s: usize = 0, f64s: usize = 0;
+  if (kind == KIND_FIXED) {
+    if (nRefs > 65536 || nI32 > 65536 || nF64 > 65536) return -3;
+    if (nRefs) flags |= TF_CONTAINER;
+    size = nRefs ? CONTAINER_HEADER_SIZE : HEADER_SIZE;
+    refs = size;
+    size += <usize>nRefs << 2;
+    if (flags & TF_WEAKREFABLE) { weak = size; size += 4; }
+    i32s = size;
+    size += <usize>nI32 << 2;
+    if (nF64) size = (size + 7) & ~7;
+    f64s = size;
+    size += <usize>nF64 << 3;
+    if (size > MAX_FIXED_SIZE) return -3;
+  } else if (kind == KIND_REFARRAY) {
+    if (nRefs | nI32 | nF64) return -2;
+    flags |= TF_CONTAINER;
+    size = 28;
+    if (flags & TF_WEAKREFABLE) { weak = 28; size = 32; }
+  } else if (kind == KIND_BYTES) {
+    if (nRefs | nI32 | nF64 | (flags & TF_WEAKREFABLE)) return -2;
+    size = BYTES_DATA;
+  } else {
+    return -2;
+  }
+  let id = typeCount++;
+  let t = TYPE(id);
+  store<u32>(t, kind, 0);
+  store<u32>(t, flags, 4);
+  store<u32>(t, nRefs, 8);
+  store<usize>(t, size, 12);
+  store<usize>(t, refs, 16);
+  store<usize>(t, weak, 20);
+  store<usize>(t, i32s, 24);
+  store<usize>(t, f64s, 28);
+  return <i32>id;
+}

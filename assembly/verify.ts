@@ -1,0 +1,181 @@
+// === verify: every invariant we can state, checked ===
+// Returns 0 when the heap is consistent, else 1 with the first broken invariant in
+// failureMessage()/failurePointer(). Read-only except for the refcount audit, which subtracts and
+// then restores counts with wrapping arithmetic, so it is exact even on a damaged heap.
+//
+//  allocator   pools: counts, free lists, usedpools membership, arena order (nfp2lasta);
+//              large: physical chain, coalescing, free lists; bump: the blocks tile [start, top)
+//  objects     type id valid; container ⇔ tracked; size fits its block; storage owned by its list
+//  counters    live objects, containers and bytes found = the counters kept on the fast path
+//  tracked     the list is circular and doubly linked, and holds exactly the live containers
+//  refcounts   rc(o) − (references to o from live containers) ≥ 0 for every o, and
+//              Σ of those = references held outside the heap (returned in externalRefs)
+
+import { FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
+import {
+  KIND_REFARRAY, KIND_STORAGE, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
+  T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE,
+} from "./types";
+import * as C from "./counters";
+import { TRACKED_LIST, objectSize } from "./object";
+import {
+  A_NEXT, A_NFREE, A_NTOTAL, A_PREV, ARENA, NFP2LASTA_GET, NUMBLOCKS, NUM_CLASSES, P_COUNT, P_FREEBLOCK,
+  P_NEXT, P_PREV, P_SZIDX, USED_HEAD, usableArenas, MAX_POOLS_PER_ARENA, arenasCurrent,
+} from "./alloc/pools";
+import { largeCountListed, firstBlock, tailBlock, FREE, MMINFO, BLOCK_OVERHEAD, BLOCK_SIZE } from "./alloc/large";
+import { ALLOC_POOLS, strategy } from "./alloc/index";
+import { bumpFreedBytes } from "./alloc/bump";
+import {
+  VISIT_CHECK, VISIT_EXTERNAL, fail, failureMessage, plausibleObject, resetFailure, walkArenas,
+  walkBumpFreedBytes, walkExternalRefs, walkHeap, walkLiveObjects,
+} from "./walk";
+
+let checkedObjects: u32 = 0;
+let checkedContainers: u32 = 0;
+let checkedBytes: u64 = 0;
+export let externalRefs: u64 = 0;
+
+/** Checks one live object found by the heap walk. */
+export function checkObject(p: usize): void {
+  if (!plausibleObject(p)) { fail("live block has an invalid type id", p); return; }
+  let info = INFO(p);
+  let t = TYPE(info & TYPE_ID_MASK);
+  let kind = T_KIND(t);
+  checkedObjects++;
+  checkedBytes += objectSize(p);
+  if (kind == KIND_STORAGE) {
+    let owner = load<usize>(p, STORAGE_OWNER);
+    if (!plausibleObject(owner) || T_KIND(TYPE(INFO(owner) & TYPE_ID_MASK)) != KIND_REFARRAY || load<usize>(owner, LIST_ITEMS) != p) {
+      fail("list storage block is not the items block of its owner", p);
+    }
+    return;
+  }
+  if (RC(p) == 0) fail("live object with refcount 0", p);
+  let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
+  if (container) checkedContainers++;
+  if (container != ((info & FLAG_TRACKED) != 0)) fail("container not tracked, or non-container tracked", p);
+  if (kind == KIND_REFARRAY) {
+    let n = load<usize>(p, LIST_LENGTH), cap = load<usize>(p, LIST_CAPACITY), items = load<usize>(p, LIST_ITEMS);
+    if (n > cap) fail("list length exceeds its capacity", p);
+    if ((cap == 0) != (items == 0)) fail("list capacity and items block disagree", p);
+    if (items && (!plausibleObject(items) || (INFO(items) & TYPE_ID_MASK) != TYPE_STORAGE)) fail("list items block is not a storage block", p);
+  }
+}
+
+/** Applies delta (+1 / −1, wrapping) to the count of every object referenced by a tracked container. */
+function adjustChildren(delta: u32): void {
+  for (let p = GC_NEXT(TRACKED_LIST); p != TRACKED_LIST; p = GC_NEXT(p)) {
+    let t = TYPE(INFO(p) & TYPE_ID_MASK);
+    if (T_KIND(t) == KIND_REFARRAY) {
+      let items = load<usize>(p, LIST_ITEMS);
+      let n = load<usize>(p, LIST_LENGTH);
+      for (let i: usize = 0; i < n; i++) adjustRef(load<usize>(items + STORAGE_SLOTS + (i << 2)), delta, p);
+    } else {
+      let slot = p + T_REFS(t);
+      for (let i: u32 = 0, n = T_NREFS(t); i < n; i++, slot += 4) adjustRef(load<usize>(slot), delta, p);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function adjustRef(c: usize, delta: u32, holder: usize): void {
+  if (!c) return;
+  // plausibleObject does not read the count, so the +1 pass skips exactly what the −1 pass skipped
+  if (!plausibleObject(c)) { fail("a container holds a dangling or invalid reference", holder); return; }
+  SET_RC(c, RC(c) + delta);
+}
+
+function checkTrackedList(): void {
+  let n: u32 = 0;
+  let prev = TRACKED_LIST;
+  for (let p = GC_NEXT(TRACKED_LIST); p != TRACKED_LIST; p = GC_NEXT(p)) {
+    if (!plausibleObject(p)) { fail("tracked list holds a non-object", p); return; }
+    if (GC_PREV(p) != prev) { fail("tracked list: gcPrev does not point back", p); return; }
+    if (!(INFO(p) & FLAG_TRACKED)) fail("object on the tracked list lacks TRACKED", p);
+    if (RC(p) == 0) fail("tracked object with refcount 0", p);
+    if (++n > C.liveContainers) { fail("tracked list longer than the live containers (a loop, or a dead object)", p); return; }
+    prev = p;
+  }
+  if (GC_PREV(TRACKED_LIST) != prev) fail("tracked list: sentinel's gcPrev is not the last object", TRACKED_LIST);
+  if (n != C.liveContainers) fail("tracked list shorter than the live containers", TRACKED_LIST);
+}
+
+function checkPoolLists(): void {
+  for (let c: u32 = 0; c < NUM_CLASSES; c++) {
+    let head = USED_HEAD(c);
+    let prev = head;
+    let guard: u32 = 0;
+    for (let pool = P_NEXT(head); pool != head; pool = P_NEXT(pool)) {
+      if (P_PREV(pool) != prev) { fail("usedpools: prevpool does not point back", pool); return; }
+      if (P_SZIDX(pool) != c) fail("usedpools: pool of another size class", pool);
+      let count = P_COUNT(pool);
+      if (count == 0 || count >= NUMBLOCKS(c)) fail("usedpools: pool is empty or full", pool);
+      if (!P_FREEBLOCK(pool)) fail("usedpools: pool without a free block", pool);
+      if (++guard > 1 << 18) { fail("usedpools: list loops", head); return; }
+      prev = pool;
+    }
+  }
+  // usable_arenas: sorted by nfreepools ascending, nfp2lasta[n] = the last arena with n
+  let prev: usize = 0;
+  let listed: u32 = 0;
+  let whollyFree: u32 = 0;
+  for (let a = usableArenas; a; a = A_NEXT(a)) {
+    let nf = A_NFREE(a);
+    if (A_PREV(a) != prev) { fail("usable_arenas: prevarena does not point back", a); return; }
+    if (nf == 0) fail("usable_arenas: arena without free pools", a);
+    if (prev && A_NFREE(prev) > nf) fail("usable_arenas: not sorted by free pools", a);
+    let next = A_NEXT(a);
+    let last = next == 0 || A_NFREE(next) != nf;
+    if (last != (NFP2LASTA_GET(nf) == a)) fail("nfp2lasta: not the last arena with its free-pool count", a);
+    if (nf == A_NTOTAL(a)) {
+      whollyFree++;
+      if (next) fail("a wholly free arena that is not the last usable one was kept", a);
+    }
+    if (++listed > arenasCurrent) { fail("usable_arenas: list loops", a); return; }
+    prev = a;
+  }
+  for (let n: u32 = 1; n <= MAX_POOLS_PER_ARENA; n++) {
+    let a = NFP2LASTA_GET(n);
+    if (a && A_NFREE(a) != n) fail("nfp2lasta: entry has another free-pool count", a);
+  }
+  if (NFP2LASTA_GET(0)) fail("nfp2lasta[0] must be empty", 0);
+  if (whollyFree > 1) fail("more than one wholly free arena kept", 0);
+}
+
+function checkLargeFreeLists(): void {
+  let listed = largeCountListed();
+  if (listed < 0) { fail("large: free lists or bitmaps are inconsistent", 0); return; }
+  let found = 0;
+  for (let b = firstBlock; b < tailBlock; b += BLOCK_OVERHEAD + BLOCK_SIZE(b)) {
+    if (MMINFO(b) & FREE) found++;
+    if (BLOCK_SIZE(b) == 0 && b != tailBlock) break;
+  }
+  if (found != listed) fail("large: free blocks in memory != free blocks on the lists", 0);
+}
+
+/** Runs every check. 0 = consistent; 1 = see failureMessage()/failurePointer(). */
+export function verify(): i32 {
+  resetFailure();
+  checkedObjects = 0; checkedContainers = 0; checkedBytes = 0;
+  walkHeap(VISIT_CHECK);
+  if (failureMessage()) return 1;
+  if (checkedObjects != C.liveObjects) fail("objects found != liveObjects counter", 0);
+  if (checkedContainers != C.liveContainers) fail("containers found != liveContainers counter", 0);
+  if (checkedBytes != C.liveObjectBytes) fail("object bytes found != liveObjectBytes counter", 0);
+  if (C.allocations - C.deallocations != <u64>C.liveObjects) fail("allocations - deallocations != live objects", 0);
+  if (strategy == ALLOC_POOLS) {
+    checkPoolLists();
+    checkLargeFreeLists();
+    if (walkArenas != arenasCurrent) fail("arena blocks found != arenas in use", 0);
+  } else if (walkBumpFreedBytes != bumpFreedBytes) {
+    fail("bump: dead bytes found != dead bytes counted", 0);
+  }
+  checkTrackedList();
+  if (failureMessage()) return 1;
+  // refcount audit: subtract internal references, read what is left, restore
+  adjustChildren(<u32>-1);
+  walkHeap(VISIT_EXTERNAL);
+  externalRefs = walkExternalRefs;
+  adjustChildren(1);
+  return failureMessage() ? 1 : 0;
+}

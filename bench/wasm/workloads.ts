@@ -1,0 +1,4 @@
+// In-wasm benchmark mutators, linked with the core (the apples-to-apples comparison with
+// AssemblyScript's own runtime). Built into build/bench.release.wasm with every core export.
+export * from "../../assembly/index";
+export { w1Setup, w1Run, w1Teardown } from "./w1";

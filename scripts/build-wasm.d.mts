@@ -1,0 +1,2 @@
+export function generateStatsIds(): Promise<void>;
+export function buildWasm(names?: ("debug" | "release" | "bench")[]): Promise<void>;

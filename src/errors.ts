@@ -1,0 +1,29 @@
+// Typed errors with stable names. Every one is thrown before the heap is changed, so the heap
+// stays consistent and usable after any of them.
+
+export class HeapError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** No block fits and memory cannot grow (maxBytes or the engine's limit). */
+export class HeapOutOfMemoryError extends HeapError {}
+/** A handle was used after dispose() (or after its heap was destroyed). */
+export class HandleDisposedError extends HeapError {}
+/** Wrong type, kind, field name, or value type; or a handle from another heap. */
+export class HeapTypeError extends HeapError {}
+/** An index or length out of range (lists, bytes, sizes). */
+export class HeapIndexError extends HeapError {}
+/** A dead referent reached through a proxy. */
+export class HeapReferenceError extends HeapError {}
+/** An option or feature that this heap was not created with or does not have. */
+export class HeapConfigError extends HeapError {}
+/** heap.verify() found a broken invariant. `pointer` is the object or block concerned (0 if none). */
+export class HeapVerifyError extends HeapError {
+  constructor(message: string, readonly pointer: number) {
+    super(pointer ? `${message} (at 0x${pointer.toString(16)})` : message);
+  }
+}
+/** The checked (debug) core refused a raw-API call, before changing anything; or hit an internal assertion. */
+export class HeapAbortError extends HeapError {}

@@ -1,0 +1,191 @@
+// Handles: host-side owners of one strong reference each (quickjs Lifetime, pyodide PyProxy).
+// dispose() releases it and is idempotent (so `using` plus an early dispose is safe); any other
+// use after dispose throws HandleDisposedError. A handle dropped without dispose is released by a
+// FinalizationRegistry when JS collects it (with an opt-in warning naming where it was made).
+
+import { HandleDisposedError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError } from "./errors.js";
+import type { HeapType } from "./types.js";
+import type { HeapInternals } from "./heap.js";
+
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
+
+export class Handle {
+  #ptr: number;
+  /** @internal */
+  readonly _heap: HeapInternals;
+  readonly type: HeapType;
+
+  /** @internal Use heap.alloc / handle.get / dup. Takes over one reference to ptr. */
+  constructor(heap: HeapInternals, ptr: number, type: HeapType) {
+    this._heap = heap;
+    this.#ptr = ptr;
+    this.type = type;
+    heap.registerHandle(this, ptr);
+  }
+
+  /** False once disposed (or once the heap is destroyed). */
+  get alive(): boolean { return this.#ptr !== 0 && !this._heap.destroyed; }
+
+  /** The object's address (for heap.raw). Throws if disposed. */
+  get ptr(): number {
+    if (this.#ptr === 0 || this._heap.destroyed) throw this.#disposedError();
+    return this.#ptr;
+  }
+
+  #disposedError(): HandleDisposedError {
+    return new HandleDisposedError(this._heap.destroyed
+      ? `Handle to ${this.type.name}: its heap was destroyed`
+      : `Handle to ${this.type.name} was used after dispose()`);
+  }
+
+  #kind(kind: string, what: string): number {
+    const p = this.ptr;
+    if (this.type.kind !== kind) throw new HeapTypeError(`${what}: ${this.type.name} is a ${this.type.kind} type, not ${kind}`);
+    return p;
+  }
+
+  #refIndex(field: string): number {
+    const i = this.type.refIndex.get(field);
+    if (i === undefined) {
+      const fields = this.type.refs.length ? this.type.refs.join(", ") : "none";
+      const hint = this.type.scalarFields.has(field) ? ` ('${field}' is a scalar: use getScalar/setScalar)` : "";
+      throw new HeapTypeError(`${this.type.name} has no reference field '${String(field)}'${hint} (reference fields: ${fields})`);
+    }
+    return i;
+  }
+
+  /** A new handle to the object in reference field `field`, or null. */
+  get(field: string): Handle | null {
+    const p = this.ptr;
+    return this._heap.wrapBorrowed(this._heap.core.getRef(p, this.#refIndex(field)));
+  }
+
+  /** Stores a reference to `value` (or null) in `field`; the old value loses one reference. */
+  set(field: string, value: Handle | null): void {
+    const p = this.ptr;
+    const i = this.#refIndex(field);
+    this._heap.core.setRef(p, i, this._heap.ptrOf(value));
+  }
+
+  #scalar(field: string) {
+    const f = this.type.scalarFields.get(field);
+    if (!f) {
+      const names = [...this.type.scalarFields.keys()].join(", ") || "none";
+      const hint = this.type.refIndex.has(field) ? ` ('${field}' is a reference: use get/set)` : "";
+      throw new HeapTypeError(`${this.type.name} has no scalar field '${String(field)}'${hint} (scalar fields: ${names})`);
+    }
+    return f;
+  }
+
+  getScalar(field: string): number {
+    const p = this.ptr;
+    const f = this.#scalar(field);
+    const v = this._heap.views;
+    return f.kind === "i32" ? v.i32[(p + f.offset) >>> 2] : v.f64[(p + f.offset) >>> 3];
+  }
+
+  setScalar(field: string, value: number): void {
+    const p = this.ptr;
+    const f = this.#scalar(field);
+    if (typeof value !== "number") throw new HeapTypeError(`${this.type.name}.${field} is ${f.kind}: expected a number, got ${typeof value}`);
+    const v = this._heap.views;
+    if (f.kind === "i32") {
+      if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
+        throw new HeapTypeError(`${this.type.name}.${field} is i32: ${value} is not an integer in [-2^31, 2^31)`);
+      }
+      v.i32[(p + f.offset) >>> 2] = value;
+    } else {
+      v.f64[(p + f.offset) >>> 3] = value;
+    }
+  }
+
+  /** A second handle owning its own reference (refcount + 1). */
+  dup(): Handle {
+    const p = this.ptr;
+    this._heap.core.incref(p);
+    return new Handle(this._heap, p, this.type);
+  }
+
+  /** Releases the handle's reference. A second call does nothing. */
+  dispose(): void {
+    const p = this.#ptr;
+    if (p === 0) return;
+    this.#ptr = 0;
+    this._heap.releaseHandle(this, p);
+  }
+
+  [disposeSymbol](): void { this.dispose(); }
+
+  // ── lists (refarray) ──
+
+  /** Items of a list, bytes of a bytes object. */
+  get length(): number {
+    const p = this.ptr;
+    if (this.type.kind === "refarray") return this._heap.core.listLength(p);
+    if (this.type.kind === "bytes") return this._heap.core.bytesLength(p);
+    throw new HeapTypeError(`length: ${this.type.name} is a fixed type (no length)`);
+  }
+
+  #index(p: number, i: number, what: string, extra = 0): number {
+    const n = this._heap.core.listLength(p);
+    if (!Number.isInteger(i)) throw new HeapIndexError(`${what}: index must be an integer, got ${i}`);
+    const j = i < 0 ? i + n : i;
+    if (j < 0 || j >= n + extra) throw new HeapIndexError(`${what}: index ${i} out of range for a list of length ${n}`);
+    return j;
+  }
+
+  /** A new handle to item i (negative counts from the end), or null. */
+  at(i: number): Handle | null {
+    const p = this.#kind("refarray", "at");
+    return this._heap.wrapBorrowed(this._heap.core.listGet(p, this.#index(p, i, "at")));
+  }
+
+  setAt(i: number, value: Handle | null): void {
+    const p = this.#kind("refarray", "setAt");
+    const j = this.#index(p, i, "setAt");
+    this._heap.core.listSet(p, j, this._heap.ptrOf(value));
+  }
+
+  push(value: Handle | null): void {
+    const p = this.#kind("refarray", "push");
+    if (!this._heap.core.listAppend(p, this._heap.ptrOf(value))) {
+      throw this._heap.outOfMemory(`push onto ${this.type.name} of length ${this._heap.core.listLength(p)}`);
+    }
+  }
+
+  /** Removes and returns the last item (its reference moves to the returned handle). */
+  pop(): Handle | null {
+    const p = this.#kind("refarray", "pop");
+    if (this._heap.core.listLength(p) === 0) throw new HeapIndexError(`pop from an empty ${this.type.name}`);
+    return this._heap.wrapOwned(this._heap.core.listPop(p));
+  }
+
+  // ── bytes ──
+
+  /** A copy of the data. */
+  bytes(): Uint8Array {
+    const p = this.#kind("bytes", "bytes");
+    const data = this._heap.core.bytesData(p);
+    return this._heap.views.u8.slice(data, data + this._heap.core.bytesLength(p));
+  }
+
+  /** The data decoded as UTF-8. */
+  text(): string { return new TextDecoder().decode(this.bytes()); }
+
+  /** Overwrites data from `offset`. */
+  write(data: Uint8Array, offset = 0): void {
+    const p = this.#kind("bytes", "write");
+    const n = this._heap.core.bytesLength(p);
+    if (!Number.isInteger(offset) || offset < 0 || offset + data.length > n) {
+      throw new HeapIndexError(`write: ${data.length} bytes at ${offset} do not fit in ${n}`);
+    }
+    this._heap.views.u8.set(data, this._heap.core.bytesData(p) + offset);
+  }
+
+  /** Same object? (handles are distinct JS objects; this compares the referents) */
+  is(other: Handle | null): boolean { return other !== null && other._heap === this._heap && other.ptr === this.ptr; }
+
+  toString(): string {
+    return this.#ptr ? `<${this.type.name} object at 0x${this.#ptr.toString(16)}>` : `<disposed Handle to ${this.type.name}>`;
+  }
+}

@@ -1,0 +1,10 @@
+// refheap: a managed heap in WebAssembly linear memory. See README.md.
+export { Heap, ALLOCATORS, COLLECTORS } from "./heap.js";
+export type { HeapOptions, AllocatorName, CollectorName, HandleLeak, VerifyReport } from "./heap.js";
+export { Handle } from "./handle.js";
+export { HeapType } from "./types.js";
+export type { TypeSpec, TypeKind, ScalarKind } from "./types.js";
+export { RawApi } from "./raw.js";
+export { STAT_FIELDS, formatStats } from "./stats.js";
+export type { HeapStats, SizeClassStats } from "./stats.js";
+export * from "./errors.js";

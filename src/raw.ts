@@ -1,0 +1,65 @@
+// heap.raw: the unchecked pointer API, for VMs and benchmarks. Pointers are u32 addresses of
+// objects; ownership follows CPython's C API (see assembly/index.ts): alloc* return a new
+// reference or 0 when out of memory; getRef/listGet borrow; setRefMove steals its argument.
+// Release builds check nothing; debug builds (Heap.create({debug: true})) validate every pointer,
+// kind and index and throw HeapAbortError before changing anything.
+//
+// Memory can grow during any allocation: read views through raw.i32 / raw.f64 / raw.u8 after it
+// (the getters always return the current view), never a view saved before.
+
+import type { CoreExports } from "./wasm.js";
+import type { Heap } from "./heap.js";
+import { HeapTypeError } from "./errors.js";
+import type { HeapType } from "./types.js";
+
+export class RawApi {
+  /** The core's exports, to be called directly on hot paths. */
+  readonly exports: CoreExports;
+  readonly alloc: (typeId: number) => number;
+  readonly allocList: (typeId: number, length: number) => number;
+  readonly allocBytes: (typeId: number, length: number) => number;
+  readonly incref: (p: number) => void;
+  readonly decref: (p: number) => void;
+  readonly refcount: (p: number) => number;
+  readonly typeOf: (p: number) => number;
+  readonly getRef: (p: number, i: number) => number;
+  readonly setRef: (p: number, i: number, c: number) => void;
+  readonly setRefMove: (p: number, i: number, c: number) => void;
+  readonly listLength: (p: number) => number;
+  readonly listGet: (p: number, i: number) => number;
+  readonly listSet: (p: number, i: number, c: number) => void;
+  readonly listAppend: (p: number, c: number) => number;
+  readonly listPop: (p: number) => number;
+  readonly bytesLength: (p: number) => number;
+  readonly bytesData: (p: number) => number;
+
+  constructor(private readonly heap: Heap) {
+    const x = heap.core;
+    this.exports = x;
+    this.alloc = x.alloc; this.allocList = x.allocList; this.allocBytes = x.allocBytes;
+    this.incref = x.incref; this.decref = x.decref; this.refcount = x.refcount; this.typeOf = x.typeOf;
+    this.getRef = x.getRef; this.setRef = x.setRef; this.setRefMove = x.setRefMove;
+    this.listLength = x.listLength; this.listGet = x.listGet; this.listSet = x.listSet;
+    this.listAppend = x.listAppend; this.listPop = x.listPop;
+    this.bytesLength = x.bytesLength; this.bytesData = x.bytesData;
+  }
+
+  get i32(): Int32Array { return this.heap.views.i32; }
+  get u32(): Uint32Array { return this.heap.views.u32; }
+  get f64(): Float64Array { return this.heap.views.f64; }
+  get u8(): Uint8Array { return this.heap.views.u8; }
+
+  /** Index of reference field `name` (for getRef/setRef). */
+  refIndex(type: HeapType, name: string): number {
+    const i = type.refIndex.get(name);
+    if (i === undefined) throw new HeapTypeError(`${type.name} has no reference field '${name}'`);
+    return i;
+  }
+
+  /** Byte offset of scalar field `name` from the object pointer (i32 fields: 4-aligned, f64: 8-aligned). */
+  scalarOffset(type: HeapType, name: string): number {
+    const f = type.scalarFields.get(name);
+    if (!f) throw new HeapTypeError(`${type.name} has no scalar field '${name}'`);
+    return f.offset;
+  }
+}

@@ -1,0 +1,65 @@
+// Heap statistics, named by the one table (src/stats-table.json) that also numbers the core's
+// slots, and printed in the style of CPython's sys._debugmallocstats().
+
+import table from "./stats-table.json" with { type: "json" };
+
+export type StatName = (typeof table.fields)[number]["name"];
+export const STAT_FIELDS = table.fields as readonly { name: StatName; kind: "counter" | "gauge" | "part"; unit: string; doc: string }[];
+export const PART_NAMES = STAT_FIELDS.filter((f) => f.kind === "part").map((f) => f.name);
+
+export interface SizeClassStats { sizeClass: number; size: number; pools: number; blocksInUse: number; blocksFree: number }
+
+export type HeapStats = Record<StatName, number> & {
+  allocator: string;
+  /** The byte parts, which sum to committedBytes. */
+  parts: Record<string, number>;
+  /** Pools allocator: one row per size class that has pools. */
+  sizeClasses: SizeClassStats[];
+};
+
+/** Decodes the core's f64 slots and per-class rows. */
+export function decodeStats(f64: Float64Array, statsPtr: number, u32: Uint32Array, classPtr: number, allocator: string): HeapStats {
+  const out: Record<string, unknown> = { allocator };
+  const parts: Record<string, number> = {};
+  STAT_FIELDS.forEach((f, i) => {
+    const v = f64[(statsPtr >>> 3) + i];
+    out[f.name] = v;
+    if (f.kind === "part") parts[f.name] = v;
+  });
+  const sizeClasses: SizeClassStats[] = [];
+  if (allocator === "pools") {
+    for (let c = 0; c < 64; c++) {
+      const base = (classPtr >>> 2) + c * 3;
+      const pools = u32[base];
+      if (pools) sizeClasses.push({ sizeClass: c, size: (c + 1) * 8, pools, blocksInUse: u32[base + 1], blocksFree: u32[base + 2] });
+    }
+  }
+  out.parts = parts;
+  out.sizeClasses = sizeClasses;
+  return out as HeapStats;
+}
+
+const n = (v: number) => v.toLocaleString("en-US");
+
+/** A text report like CPython's sys._debugmallocstats(). */
+export function formatStats(s: HeapStats): string {
+  const lines: string[] = [];
+  if (s.allocator === "pools") {
+    lines.push("Small block threshold = 512, in 64 size classes.", "");
+    lines.push("class   size   num pools   blocks in use  avail blocks", "-----   ----   ---------   -------------  ------------");
+    for (const c of s.sizeClasses) {
+      lines.push(`${String(c.sizeClass).padStart(5)}  ${String(c.size).padStart(5)}  ${String(c.pools).padStart(10)}  ${String(c.blocksInUse).padStart(14)}  ${String(c.blocksFree).padStart(12)}`);
+    }
+    lines.push("");
+    for (const k of ["arenasAllocatedTotal", "arenasReclaimed", "arenasHighWater", "arenasCurrent"] as const) {
+      lines.push(`# ${k.padEnd(31)} = ${n(s[k]).padStart(16)}`);
+    }
+    lines.push("");
+  }
+  for (const f of STAT_FIELDS.filter((f) => f.kind === "part")) {
+    lines.push(`# ${f.name.padEnd(31)} = ${n(s[f.name]).padStart(16)}`);
+  }
+  lines.push(`${"Total".padEnd(33)} = ${n(PART_NAMES.reduce((a, k) => a + s[k], 0)).padStart(16)}`);
+  lines.push(`${"committedBytes".padEnd(33)} = ${n(s.committedBytes).padStart(16)}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,85 @@
+// Heap types as the host sees them: names for the core's type records (assembly/types.ts).
+
+import { HeapConfigError, HeapTypeError } from "./errors.js";
+
+export type TypeKind = "fixed" | "refarray" | "bytes";
+export type ScalarKind = "i32" | "f64";
+
+export interface TypeSpec {
+  name: string;
+  /** Default 'fixed'. */
+  kind?: TypeKind;
+  /** Reference fields (fixed types). */
+  refs?: readonly string[];
+  /** Scalar fields (fixed types), in layout order within each kind. */
+  scalars?: Readonly<Record<string, ScalarKind>>;
+  /** Adds a weak-list slot, as `__weakref__` in `__slots__`. */
+  weakrefable?: boolean;
+  /** Called when an object of this type dies (PEP 442 semantics, issue 3). */
+  finalizer?: (obj: unknown) => void;
+}
+
+export const KIND_CODES: Record<TypeKind, number> = { fixed: 1, refarray: 2, bytes: 3 };
+export const TF_WEAKREFABLE = 2;
+
+export interface ScalarField { kind: ScalarKind; offset: number }
+
+/** A defined type. Field offsets come from the core's type record, so layout lives in one place. */
+export class HeapType {
+  readonly refIndex = new Map<string, number>();
+  readonly scalarFields = new Map<string, ScalarField>();
+  constructor(
+    readonly heapId: number,
+    readonly id: number,
+    readonly name: string,
+    readonly kind: TypeKind,
+    readonly refs: readonly string[],
+    readonly scalars: Readonly<Record<string, ScalarKind>>,
+    readonly weakrefable: boolean,
+    /** Object size in bytes (fixed part for lists and bytes), header included. */
+    readonly size: number,
+    i32Offset: number,
+    f64Offset: number,
+  ) {
+    refs.forEach((r, i) => this.refIndex.set(r, i));
+    let i32 = i32Offset, f64 = f64Offset;
+    for (const [name, kind] of Object.entries(scalars)) {
+      if (kind === "i32") { this.scalarFields.set(name, { kind, offset: i32 }); i32 += 4; }
+      else { this.scalarFields.set(name, { kind, offset: f64 }); f64 += 8; }
+    }
+  }
+  toString(): string { return `HeapType(${this.name})`; }
+}
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+/** Validates a spec; returns the normalised parts. Throws HeapTypeError with the exact problem. */
+export function checkSpec(spec: TypeSpec): { name: string; kind: TypeKind; refs: string[]; scalars: Record<string, ScalarKind>; weakrefable: boolean } {
+  if (spec === null || typeof spec !== "object") throw new HeapTypeError("defineType expects a spec object");
+  const { name } = spec;
+  if (typeof name !== "string" || name.length === 0) throw new HeapTypeError("a type needs a non-empty string name");
+  const kind = spec.kind ?? "fixed";
+  if (!(kind in KIND_CODES)) throw new HeapTypeError(`type ${name}: unknown kind '${String(kind)}' (fixed, refarray or bytes)`);
+  const refs = [...(spec.refs ?? [])];
+  const scalars = { ...(spec.scalars ?? {}) };
+  if (!Array.isArray(spec.refs ?? [])) throw new HeapTypeError(`type ${name}: refs must be an array of field names`);
+  if (kind !== "fixed" && (refs.length || Object.keys(scalars).length)) {
+    throw new HeapTypeError(`type ${name}: a ${kind} type has no named fields`);
+  }
+  const seen = new Set<string>();
+  for (const f of [...refs, ...Object.keys(scalars)]) {
+    if (typeof f !== "string" || !IDENT.test(f)) throw new HeapTypeError(`type ${name}: bad field name ${JSON.stringify(f)}`);
+    if (seen.has(f)) throw new HeapTypeError(`type ${name}: field '${f}' defined twice`);
+    seen.add(f);
+  }
+  for (const [f, k] of Object.entries(scalars)) {
+    if (k !== "i32" && k !== "f64") throw new HeapTypeError(`type ${name}: scalar '${f}' must be 'i32' or 'f64', not ${JSON.stringify(k)}`);
+  }
+  const weakrefable = spec.weakrefable ?? false;
+  if (typeof weakrefable !== "boolean") throw new HeapTypeError(`type ${name}: weakrefable must be a boolean`);
+  if (kind === "bytes" && weakrefable) throw new HeapTypeError(`type ${name}: bytes types cannot be weakrefable (as CPython's bytes)`);
+  if (spec.finalizer !== undefined) {
+    throw new HeapConfigError(`type ${name}: finalizers are not available yet: they arrive with weak references and PEP 442 semantics (issue 3)`);
+  }
+  return { name, kind, refs, scalars, weakrefable };
+}

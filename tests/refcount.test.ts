@@ -1,0 +1,144 @@
+// CPython-like refcount scenarios: binding, containers, argument passing, immediate deallocation.
+import { expect, test } from "vitest";
+import { defineNode, heapSuite } from "./helpers.js";
+import type { Handle } from "../src/index.js";
+
+heapSuite("refcounts", ({ make }) => {
+  test("a new object has one reference: the handle's", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const n = heap.alloc(Node);
+    expect(heap.refcount(n)).toBe(1);
+    expect(heap.stats().liveObjects).toBe(1);
+    n.dispose();
+    expect(heap.stats().liveObjects).toBe(0); // freed the moment the count reached zero
+  });
+
+  test("binding: another name for the object is another reference (dup), and dropping it gives it back", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const x = heap.alloc(Node);
+    const y = x.dup(); // y = x
+    expect(heap.refcount(x)).toBe(2);
+    expect(y.is(x)).toBe(true);
+    y.dispose(); // del y
+    expect(heap.refcount(x)).toBe(1);
+    x.dispose();
+  });
+
+  test("containers: storing in a field or a list adds a reference; overwriting and removing release it", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const List = heap.defineType({ name: "List", kind: "refarray" });
+    const child = heap.alloc(Node);
+    const parent = heap.alloc(Node);
+    parent.set("a", child);
+    expect(heap.refcount(child)).toBe(2);
+    parent.set("b", child);
+    expect(heap.refcount(child)).toBe(3);
+    const l = heap.alloc(List, [child, child, null]);
+    expect(heap.refcount(child)).toBe(5);
+    expect(l.length).toBe(3);
+    parent.set("a", null);
+    expect(heap.refcount(child)).toBe(4);
+    l.setAt(0, parent);
+    expect(heap.refcount(child)).toBe(3);
+    expect(heap.refcount(parent)).toBe(2);
+    const popped = l.pop();
+    expect(popped).toBeNull();
+    const last = l.pop()!;
+    expect(last.is(child)).toBe(true);
+    expect(heap.refcount(child)).toBe(3); // moved from the list to the new handle
+    last.dispose();
+    expect(heap.refcount(child)).toBe(2);
+    l.dispose(); // the list's reference to parent goes with it
+    expect(heap.refcount(parent)).toBe(1);
+    parent.dispose();
+    expect(heap.refcount(child)).toBe(1);
+    child.dispose();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("argument passing: a callee that keeps its argument takes its own reference", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const kept: Handle[] = [];
+    const keep = (h: Handle) => { kept.push(h.dup()); return heap.refcount(h); };
+    const look = (h: Handle) => heap.refcount(h);
+    const n = heap.alloc(Node);
+    expect(look(n)).toBe(1); // borrowing costs nothing
+    expect(keep(n)).toBe(2);
+    expect(heap.refcount(n)).toBe(2);
+    n.dispose();
+    expect(heap.refcount(kept[0])).toBe(1); // still alive through the callee's reference
+    kept[0].dispose();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("get() returns a new handle with its own reference", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const p = heap.alloc(Node);
+    const c = heap.alloc(Node);
+    p.set("a", c);
+    c.dispose();
+    const g = p.get("a")!;
+    expect(heap.refcount(g)).toBe(2);
+    expect(p.get("b")).toBeNull();
+    p.dispose(); // the child survives through g
+    expect(heap.refcount(g)).toBe(1);
+    expect(heap.stats().liveObjects).toBe(1);
+    g.dispose();
+  });
+
+  test("self-references and cycles are not freed by refcounting alone (the collectors' job)", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const a = heap.alloc(Node);
+    const b = heap.alloc(Node);
+    a.set("a", b);
+    b.set("a", a);
+    a.set("b", a);
+    a.dispose();
+    b.dispose();
+    expect(heap.stats().liveObjects).toBe(2);
+    const report = heap.verify();
+    expect(report.externalRefs).toBe(0); // nothing outside holds them: garbage a cycle collector would find
+  });
+
+  test("freeing a whole tree releases every node at once, in a worklist", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const build = (d: number): Handle => {
+      const n = heap.alloc(Node);
+      n.setScalar("v", d);
+      if (d > 0) {
+        const l = build(d - 1), r = build(d - 1);
+        n.set("a", l); n.set("b", r);
+        l.dispose(); r.dispose();
+      }
+      return n;
+    };
+    const t = build(10);
+    expect(heap.stats().liveObjects).toBe(2047);
+    t.dispose();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("a 10,000,000-node chain frees without stack overflow", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const { alloc, setRefMove } = heap.raw;
+    let head = heap.raw.alloc(Node.id);
+    for (let i = 1; i < 10_000_000; i++) {
+      const n = alloc(Node.id);
+      setRefMove(n, 0, head);
+      head = n;
+    }
+    expect(heap.stats().liveObjects).toBe(10_000_000);
+    heap.raw.decref(head);
+    const s = heap.stats();
+    expect(s.liveObjects).toBe(0);
+    expect(s.deallocations).toBe(10_000_000);
+  });
+});
