@@ -18,7 +18,6 @@ function resize(list: usize, newsize: usize): bool {
   let cap = load<usize>(list, LIST_CAPACITY);
   if (cap >= newsize && newsize >= (cap >> 1)) return true;
   let newcap: usize = newsize == 0 ? 0 : (newsize + (newsize >> 3) + 6) & ~(<usize>3);
-  if (newcap > 0x1FFF_0000) return false;
   if (newcap == cap) return true;
   let old = load<usize>(list, LIST_ITEMS);
   let items: usize = 0;

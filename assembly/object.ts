@@ -97,10 +97,10 @@ export function newBytes(typeId: u32, length: usize): usize {
 
 /** Allocates a list storage block with room for `capacity` references, owned by `list`. 0 when out of memory. */
 export function newStorage(list: usize, capacity: usize): usize {
-  if (capacity > 0x1FFF_0000) return 0;
+  if (capacity > 0x1FFF_0000) { allocationFailures++; return 0; }
   let size = STORAGE_SLOTS + (capacity << 2);
   let p = allocBlock(size);
-  if (!p) return 0;
+  if (!p) { allocationFailures++; return 0; }
   store<usize>(p, list);
   SET_INFO(p, TYPE_STORAGE);
   countAlloc(size, false);
@@ -121,7 +121,6 @@ export function newList(typeId: u32, length: usize): usize {
   let items = newStorage(p, length);
   if (!items) {
     freeObject(p);
-    allocationFailures++;
     return 0;
   }
   memory.fill(items + STORAGE_SLOTS, 0, length << 2);

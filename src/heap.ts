@@ -102,14 +102,12 @@ export class Heap implements HeapInternals {
     }
     const debug = options.debug ?? false;
     const leakWarnings = options.leakWarnings ?? false;
-    let heap: Heap | undefined;
     const inst = await instantiate(debug ? "debug" : "release");
     const rc = inst.exports.init(allocator === "bump" ? 1 : 0, Math.floor(maxBytes / PAGE));
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }
-    heap = new Heap({ allocator, collector, maxBytes, debug, leakWarnings }, inst);
-    return heap;
+    return new Heap({ allocator, collector, maxBytes, debug, leakWarnings }, inst);
   }
 
   get destroyed(): boolean { return this.#destroyed; }
@@ -134,7 +132,7 @@ export class Heap implements HeapInternals {
     if (id < 0) throw new HeapTypeError(`type ${s.name}: too many or too large fields`);
     const rec = (this.core.typeTable() >>> 2) + id * 8;
     const u32 = this.views.u32;
-    const type = new HeapType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, u32[rec + 3], u32[rec + 6], u32[rec + 7]);
+    const type = new HeapType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]);
     this.#types[id] = type;
     return type;
   }

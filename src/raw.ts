@@ -56,6 +56,11 @@ export class RawApi {
     return i;
   }
 
+  /** Byte offset of reference field `name` from the object pointer (read it as raw.u32[(p + off) >>> 2]). */
+  refOffset(type: HeapType, name: string): number {
+    return type.refsOffset + 4 * this.refIndex(type, name);
+  }
+
   /** Byte offset of scalar field `name` from the object pointer (i32 fields: 4-aligned, f64: 8-aligned). */
   scalarOffset(type: HeapType, name: string): number {
     const f = type.scalarFields.get(name);

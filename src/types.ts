@@ -38,6 +38,8 @@ export class HeapType {
     readonly weakrefable: boolean,
     /** Object size in bytes (fixed part for lists and bytes), header included. */
     readonly size: number,
+    /** Byte offset of the first reference field (fixed types). */
+    readonly refsOffset: number,
     i32Offset: number,
     f64Offset: number,
   ) {

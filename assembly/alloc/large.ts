@@ -150,11 +150,15 @@ function releaseBlock(block: usize): void {
   insertFree(block);
 }
 
+/** `size` rounded up to the start of the next list, so that any block found there fits ("good fit"). */
+// @ts-ignore: decorator
+@inline function roundForSearch(size: usize): usize {
+  return size >= SB_SIZE ? size + (<usize>1 << (31 - <u32>clz<usize>(size) - SL_BITS)) - 1 : size;
+}
+
 /** A free block whose payload holds at least `size`, or 0. */
 function searchFree(size: usize): usize {
-  // Round up to the next list so any block found there fits ("good fit").
-  if (size >= SB_SIZE) size += (<usize>1 << (31 - <u32>clz<usize>(size) - SL_BITS)) - 1;
-  let m = mapping(size);
+  let m = mapping(roundForSearch(size));
   let fl = m >> 8, sl = m & 0xff;
   if (fl >= FL_COUNT) return 0;
   let slMap = GETSL(fl) & (~0 << sl);
@@ -182,7 +186,8 @@ export function largeInit(start: usize): void {
 /** Grows memory so that a block of `size` fits at the end. */
 function growFor(size: usize): bool {
   let oldTail = tailBlock;
-  let want = oldTail + BLOCK_OVERHEAD + size + BLOCK_OVERHEAD + BLOCK_MIN_SIZE;
+  // the search rounds the request up to its list's start, so the new block must be that large
+  let want = oldTail + BLOCK_OVERHEAD + roundForSearch(size) + BLOCK_OVERHEAD + BLOCK_MIN_SIZE;
   let end = memoryEnd();
   // grow generously first (fewer grows), then exactly if the limit refuses
   if (!growTo(max(want, end + GROW_MIN)) && !growTo(want)) return false;

@@ -1,0 +1,99 @@
+// Handles: `using`, FinalizationRegistry release of forgotten handles (with opt-in warnings), and
+// views that survive memory growth.
+import { expect, test } from "vitest";
+import { defineNode, heapSuite } from "./helpers.js";
+import type { HandleLeak } from "../src/index.js";
+
+const collectJsGarbage = async () => {
+  for (let i = 0; i < 5; i++) {
+    (globalThis as { gc?: () => void }).gc!();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+};
+
+heapSuite("handles", ({ make }) => {
+  test("`using` disposes at the end of the block, in reverse order", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const keep = heap.alloc(Node);
+    {
+      using a = heap.alloc(Node);
+      using b = keep.dup();
+      a.set("a", b);
+      expect(heap.refcount(keep)).toBe(3);
+    }
+    expect(heap.refcount(keep)).toBe(1);
+    expect(heap.stats().liveObjects).toBe(1);
+    expect(heap.liveHandles).toBe(1);
+  });
+
+  test("a handle dropped without dispose() is released when JS collects it", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const root = heap.alloc(Node);
+    (() => { root.set("a", heap.alloc(Node)); })(); // the temporary handle is never disposed
+    (() => { root.get("a"); })();
+    expect(heap.refcount(root.get("a")!)).toBeGreaterThanOrEqual(3);
+    await collectJsGarbage();
+    const a = root.get("a")!;
+    expect(heap.refcount(a)).toBe(2); // root's field + a
+    expect(heap.leakedHandlesReleased).toBeGreaterThanOrEqual(3);
+    expect(heap.liveHandles).toBe(2);
+    a.dispose();
+  });
+
+  test("leakWarnings names where a forgotten handle was made", async () => {
+    const heap = await make({ leakWarnings: true });
+    const Node = defineNode(heap);
+    const leaks: HandleLeak[] = [];
+    heap.onHandleLeak = (l) => leaks.push(l);
+    (function makeAForgottenHandle() { heap.alloc(Node); })();
+    await collectJsGarbage();
+    expect(leaks.length).toBe(1);
+    expect(leaks[0].type).toBe("Node");
+    expect(leaks[0].createdAt).toMatch(/makeAForgottenHandle/);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("without leakWarnings nothing is printed, but the reference is still released", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    let warned = false;
+    heap.onHandleLeak = () => { warned = true; };
+    (() => { heap.alloc(Node); })();
+    await collectJsGarbage();
+    expect(warned).toBe(false);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("memory growth never leaves a stale view: handles keep reading and writing correctly", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const Bytes = heap.defineType({ name: "B", kind: "bytes" });
+    const first = heap.alloc(Node);
+    first.setScalar("v", 1234);
+    const viewBefore = heap.raw.i32;
+    const before = heap.stats().committedBytes;
+    const big = heap.alloc(Bytes, 32 << 20); // forces memory.grow
+    expect(heap.stats().committedBytes).toBeGreaterThan(before);
+    expect(viewBefore.length).toBe(0); // the old view was detached by the grow...
+    expect(first.getScalar("v")).toBe(1234); // ...but the heap's views were refreshed
+    first.setScalar("v", 99);
+    expect(heap.raw.i32[(first.ptr + heap.raw.scalarOffset(Node, "v")) >>> 2]).toBe(99);
+    big.write(new Uint8Array([7]), (32 << 20) - 1);
+    expect(big.bytes()[(32 << 20) - 1]).toBe(7);
+  });
+
+  test("liveHandles counts handles; verify() checks the heap accounts for them", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const hs = [heap.alloc(Node), heap.alloc(Node)];
+    hs.push(hs[0].dup());
+    expect(heap.liveHandles).toBe(3);
+    const report = heap.verify();
+    expect(report.handles).toBe(3);
+    expect(report.externalRefs).toBe(3);
+    for (const h of hs) h.dispose();
+    expect(heap.liveHandles).toBe(0);
+  });
+});
