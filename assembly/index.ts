@@ -9,11 +9,11 @@
 
 import { ALIGN_MASK, INFO, RC, TYPE_ID_MASK } from "./layout";
 import {
-  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS,
+  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
   TYPE, TYPES, typeCount, typesInit,
 } from "./types";
-import { allocInit } from "./alloc/index";
-import { newBytes, newFixed, newList, objectInit } from "./object";
+import { allocatorInit } from "./alloc/index";
+import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList, objectInit } from "./object";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
 import { growTo, memoryEnd, setMaxPages } from "./memory";
@@ -34,7 +34,7 @@ export function init(allocator: i32, maxPages: i32): i32 {
   if (!growTo(start + 4096)) return -1;
   typesInit();
   objectInit();
-  allocInit(allocator, start);
+  allocatorInit(allocator, start);
   return 0;
 }
 
@@ -69,6 +69,23 @@ export function init(allocator: i32, maxPages: i32): i32 {
 // ── allocation (each returns a new reference, or 0 when out of memory) ──
 
 export function alloc(typeId: u32): usize { checkType(typeId, KIND_FIXED); return newFixed(typeId); }
+/**
+ * New reference to an object whose fields are copied from the staging area (address: staging()),
+ * written beforehand at the type's field offsets. Reference fields are stolen from the caller;
+ * the staging area is cleared afterwards. For fixed types of at most 1024 bytes. One call per
+ * object: the host-driven fast path (PyTuple_Pack-like constructors).
+ */
+export function allocInit(typeId: u32): usize {
+  checkType(typeId, KIND_FIXED);
+  if (isDefined(ASC_HEAP_DEBUG)) {
+    let t = TYPE(typeId);
+    if (T_SIZE(t) > STAGING_SIZE) throw new Error("allocInit: type larger than the staging area");
+    let slot = STAGING + T_REFS(t);
+    for (let i: u32 = 0, n = T_NREFS(t); i < n; i++, slot += 4) checkNullable(load<usize>(slot));
+  }
+  return newFixedFrom(typeId);
+}
+export function staging(): usize { return STAGING; }
 export function allocList(typeId: u32, length: u32): usize { checkType(typeId, KIND_REFARRAY); return newList(typeId, length); }
 export function allocBytes(typeId: u32, length: u32): usize { checkType(typeId, KIND_BYTES); return newBytes(typeId, length); }
 

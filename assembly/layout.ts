@@ -13,7 +13,7 @@
 // ├─────────────────────────────────────────────────────────────────┤
 // │                          refcount                               │ +0  RC_OFFSET
 // ├───────────────────────────────┬─────────────────────────────────┤
-// │     flags (reserved)    │ T │ G │            type id              │ +4  INFO_OFFSET
+// │   flags (reserved)  │ C │ T │ G │          type id              │ +4  INFO_OFFSET
 // ╞═══════════════════════════════╧═════════════════════════════════╡
 // │                gcNext (containers only)                         │ +8  GC_NEXT_OFFSET
 // ├─────────────────────────────────────────────────────────────────┤
@@ -21,6 +21,8 @@
 // └─────────────────────────────────────────────────────────────────┘
 //   G: generation (2 bits, 16..17): 0, 1, 2, 3 = permanent (frozen)
 //   T: TRACKED (bit 18): linked into a collector list through gcNext/gcPrev
+//   C: CONTAINER (bit 19): the type holds references (copied from the type at allocation, so
+//      releasing a reference needs no type-table lookup to know whether to visit children)
 //   type id 0 marks a free block (stored by the allocators on free, so walks can tell live from free)
 //   Remaining flag bits are claimed by later mechanisms (finalized, collecting, weakrefs).
 
@@ -48,6 +50,8 @@
 @inline export const GEN_MASK: u32 = 3 << GEN_SHIFT;
 // @ts-ignore: decorator
 @inline export const FLAG_TRACKED: u32 = 1 << 18;
+// @ts-ignore: decorator
+@inline export const FLAG_CONTAINER: u32 = 1 << 19;
 
 /** Every object and block is aligned to this many bytes. */
 // @ts-ignore: decorator

@@ -4,7 +4,7 @@
 // creation). freeObject is the last step of deallocation; rc.ts decides when.
 
 import {
-  CONTAINER_HEADER_SIZE, FLAG_TRACKED, GC_NEXT, GC_PREV, HEADER_SIZE, INFO, SET_GC_NEXT, SET_GC_PREV,
+  CONTAINER_HEADER_SIZE, FLAG_CONTAINER, FLAG_TRACKED, GC_NEXT, GC_PREV, HEADER_SIZE, INFO, SET_GC_NEXT, SET_GC_PREV,
   SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
@@ -70,12 +70,47 @@ export function objectSize(p: usize): usize {
   SET_RC(p, 1);
   let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
   if (container) {
-    SET_INFO(p, typeId | FLAG_TRACKED);
+    SET_INFO(p, typeId | FLAG_TRACKED | FLAG_CONTAINER);
     track(p);
     zeroFields(p, CONTAINER_HEADER_SIZE, size);
   } else {
     SET_INFO(p, typeId);
     zeroFields(p, HEADER_SIZE, size);
+  }
+  countAlloc(size, container);
+  return p;
+}
+
+/**
+ * Staging area for newFixedFrom: laid out like an object (field offsets from the type table), so
+ * the host writes a new object's fields with plain typed-array stores and then makes one call.
+ */
+// @ts-ignore: decorator
+@inline export const STAGING_SIZE: usize = 1024;
+export const STAGING: usize = memory.data(<i32>STAGING_SIZE, 8);
+
+/**
+ * Allocates a FIXED object whose fields are taken from STAGING (references are stolen: the
+ * caller's references move into the object), then clears STAGING so a field the caller does not
+ * set next time is null, never a stale pointer. 0 when out of memory (STAGING is then kept).
+ */
+export function newFixedFrom(typeId: u32): usize {
+  let t = TYPE(typeId);
+  let size = T_SIZE(t);
+  let p = allocBlock(size);
+  if (!p) { allocationFailures++; return 0; }
+  SET_RC(p, 1);
+  let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
+  let from = container ? CONTAINER_HEADER_SIZE : HEADER_SIZE;
+  if (container) {
+    SET_INFO(p, typeId | FLAG_TRACKED | FLAG_CONTAINER);
+    track(p);
+  } else {
+    SET_INFO(p, typeId);
+  }
+  for (let off = from; off < size; off += 4) {
+    store<u32>(p + off, load<u32>(STAGING + off));
+    store<u32>(STAGING + off, 0);
   }
   countAlloc(size, container);
   return p;
@@ -133,11 +168,16 @@ export function newList(typeId: u32, length: usize): usize {
 /** Returns an object's memory to the allocator (children must already be released). */
 // @ts-ignore: decorator
 @inline export function freeObject(p: usize): void {
+  freeObjectOfType(p, TYPE(INFO(p) & TYPE_ID_MASK));
+}
+
+/** freeObject for a caller that has already looked up the type record `t`. */
+// @ts-ignore: decorator
+@inline export function freeObjectOfType(p: usize, t: usize): void {
   let info = INFO(p);
-  let t = TYPE(info & TYPE_ID_MASK);
   let kind = T_KIND(t);
   let size = kind == KIND_FIXED || kind == KIND_REFARRAY ? T_SIZE(t) : objectSize(p);
   if (info & FLAG_TRACKED) untrack(p);
-  countFree(size, (T_FLAGS(t) & TF_CONTAINER) != 0);
+  countFree(size, (info & FLAG_CONTAINER) != 0);
   freeBlock(p, size);
 }

@@ -8,12 +8,11 @@
 //   refcount(o) = references to o from live containers + references held outside the heap (host
 //   handles, VM roots, raw-API owners)   and so   refcount(o) >= 1.
 
-import { FLAG_TRACKED, GC_NEXT, INFO, RC, SET_GC_NEXT, SET_RC, TYPE_ID_MASK } from "./layout";
+import { FLAG_CONTAINER, FLAG_TRACKED, GC_NEXT, INFO, RC, SET_GC_NEXT, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
-  KIND_REFARRAY, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_FLAGS, T_KIND, T_NREFS, T_REFS,
-  TF_CONTAINER, TYPE,
+  KIND_REFARRAY, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE,
 } from "./types";
-import { freeObject, freeStorage, untrack } from "./object";
+import { freeObject, freeObjectOfType, freeStorage, untrack } from "./object";
 
 /** Head of the worklist of dead containers whose references are still to be released. */
 let pending: usize = 0;
@@ -40,7 +39,7 @@ let draining = false;
   if (isDefined(ASC_HEAP_DEBUG)) assert(rc == 1, "released a reference to an object whose refcount is 0");
   SET_RC(c, 0);
   let info = INFO(c);
-  if (T_FLAGS(TYPE(info & TYPE_ID_MASK)) & TF_CONTAINER) {
+  if (info & FLAG_CONTAINER) {
     if (info & FLAG_TRACKED) untrack(c);
     SET_GC_NEXT(c, pending);
     pending = c;
@@ -59,16 +58,16 @@ export function dealloc(p: usize): void {
   while (pending) {
     let q = pending;
     pending = GC_NEXT(q);
-    releaseChildren(q);
-    freeObject(q);
+    let t = TYPE(INFO(q) & TYPE_ID_MASK);
+    releaseChildren(q, t);
+    freeObjectOfType(q, t);
   }
   draining = false;
 }
 
 /** Releases every reference a dead container holds (one generic visitor over the type table). */
 // @ts-ignore: decorator
-@inline function releaseChildren(q: usize): void {
-  let t = TYPE(INFO(q) & TYPE_ID_MASK);
+@inline function releaseChildren(q: usize, t: usize): void {
   if (T_KIND(t) == KIND_REFARRAY) {
     let items = load<usize>(q, LIST_ITEMS);
     if (!items) return;

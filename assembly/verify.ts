@@ -11,7 +11,7 @@
 //  refcounts   rc(o) − (references to o from live containers) ≥ 0 for every o, and
 //              Σ of those = references held outside the heap (returned in externalRefs)
 
-import { FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
+import { FLAG_CONTAINER, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
   KIND_REFARRAY, KIND_STORAGE, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
   T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE,
@@ -54,6 +54,7 @@ export function checkObject(p: usize): void {
   let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
   if (container) checkedContainers++;
   if (container != ((info & FLAG_TRACKED) != 0)) fail("container not tracked, or non-container tracked", p);
+  if (container != ((info & FLAG_CONTAINER) != 0)) fail("CONTAINER flag disagrees with the type", p);
   if (kind == KIND_REFARRAY) {
     let n = load<usize>(p, LIST_LENGTH), cap = load<usize>(p, LIST_CAPACITY), items = load<usize>(p, LIST_ITEMS);
     if (n > cap) fail("list length exceeds its capacity", p);

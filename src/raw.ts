@@ -16,6 +16,10 @@ export class RawApi {
   /** The core's exports, to be called directly on hot paths. */
   readonly exports: CoreExports;
   readonly alloc: (typeId: number) => number;
+  /** Like alloc, but the fields come from the staging area at raw.staging (see allocInit in assembly/index.ts). */
+  readonly allocInit: (typeId: number) => number;
+  /** Address of the staging area: write a new object's fields at staging + field offset, then allocInit. */
+  readonly staging: number;
   readonly allocList: (typeId: number, length: number) => number;
   readonly allocBytes: (typeId: number, length: number) => number;
   readonly incref: (p: number) => void;
@@ -36,7 +40,7 @@ export class RawApi {
   constructor(private readonly heap: Heap) {
     const x = heap.core;
     this.exports = x;
-    this.alloc = x.alloc; this.allocList = x.allocList; this.allocBytes = x.allocBytes;
+    this.alloc = x.alloc; this.allocInit = x.allocInit; this.staging = x.staging(); this.allocList = x.allocList; this.allocBytes = x.allocBytes;
     this.incref = x.incref; this.decref = x.decref; this.refcount = x.refcount; this.typeOf = x.typeOf;
     this.getRef = x.getRef; this.setRef = x.setRef; this.setRefMove = x.setRefMove;
     this.listLength = x.listLength; this.listGet = x.listGet; this.listSet = x.listSet;

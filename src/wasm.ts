@@ -13,6 +13,8 @@ export interface CoreExports {
   init(allocator: number, maxPages: number): number;
   defineType(kind: number, nRefs: number, nI32: number, nF64: number, flags: number): number;
   alloc(typeId: number): number;
+  allocInit(typeId: number): number;
+  staging(): number;
   allocList(typeId: number, length: number): number;
   allocBytes(typeId: number, length: number): number;
   incref(p: number): void;

@@ -17,7 +17,7 @@ import { largeAllocations } from "../counters";
 
 export let strategy: i32 = ALLOC_POOLS;
 
-export function allocInit(which: i32, start: usize): void {
+export function allocatorInit(which: i32, start: usize): void {
   strategy = which;
   if (which == ALLOC_BUMP) {
     bumpInit(start);

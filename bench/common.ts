@@ -1,0 +1,88 @@
+// Shared types and helpers for the benchmark workloads (bench/w*.ts) and the runner (bench/run.ts).
+// A workload is a file exporting a `Workload`: a list of rows (one per strategy or peer), each a
+// function that runs one fresh repetition and returns a Sample. The runner does the rest:
+// warm-up, interleaved repetitions, medians, ratio columns, checksum checks, table and JSON.
+
+import v8 from "node:v8";
+import vm from "node:vm";
+
+/** Parameters from the command line; each workload reads the ones it uses. */
+export interface BenchOptions {
+  /** Timed repetitions of the workload loop (e.g. W1: trees built and dropped). */
+  iterations: number;
+  /** W1: depth of the short-lived trees. */
+  depth: number;
+  /** W1: depth of the long-lived tree. */
+  longDepth: number;
+}
+
+/** One repetition of one row, in a fresh instance / heap. */
+export interface Sample {
+  /** The workload's unit (ns per node for W1). */
+  nsPerUnit: number;
+  /** Timed region only. */
+  durationMs: number;
+  /** Units of work in the timed region (W1: nodes built, checked and dropped). */
+  units: number;
+  checksum: number;
+  expectedChecksum: number;
+  /** Bytes per live object, measured (or bounded, see Row.bytesKind) while the long-lived data is alive. */
+  bytesPerUnit?: number;
+  /** Linear memory committed at the end of the timed region (wasm rows). */
+  peakBytes?: number;
+  /** Anything else worth keeping in the JSON (stats snapshots, etc.). */
+  extra?: Record<string, unknown>;
+}
+
+export type Baseline = "v8" | "as-rt";
+
+export interface Row {
+  name: string;
+  /** Marks the rows the ratio columns divide by. */
+  baseline?: Baseline;
+  /** Iterations this row runs when it differs from --iterations (slow rows); per-unit numbers stay comparable. */
+  iterations: number;
+  /** How bytesPerUnit was obtained: exact accounting, a heap-usage delta, or only an upper bound. */
+  bytesKind?: "heap stats" | "heapUsed delta" | "upper bound";
+  run(): Promise<Sample>;
+}
+
+export interface Workload {
+  id: string;
+  /** The design's one-line definition. */
+  title: string;
+  unit: string;
+  rows(opts: BenchOptions): Row[];
+  /** Reference text printed under the table (methods, unmeasured comparisons). */
+  notes(opts: BenchOptions): string[];
+}
+
+/** i32 addition, as the wasm peers and V8's `| 0` checksum do it. */
+export const addI32 = (a: number, b: number): number => (a + b) | 0;
+
+let gcFn: (() => void) | null | undefined;
+
+/**
+ * A full V8 collection, when it can be had: enables --expose-gc at run time and fetches `gc` from a
+ * fresh context. Used between samples (outside timed regions) so each repetition starts without the
+ * previous one's garbage — including dropped wasm instances, whose memory reservations are large.
+ */
+export function fullGc(): boolean {
+  if (gcFn === undefined) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (typeof g === "function") gcFn = g;
+    else {
+      try {
+        v8.setFlagsFromString("--expose-gc");
+        gcFn = vm.runInNewContext("gc") as () => void;
+      } catch {
+        gcFn = null;
+      }
+    }
+  }
+  if (!gcFn) return false;
+  gcFn();
+  return true;
+}
+
+export const now = (): bigint => process.hrtime.bigint();

@@ -1,0 +1,303 @@
+// The benchmark runner: `npm run bench [-- options]`.
+//   --reps N          timed repetitions per row (default 5), after one discarded warm-up
+//   --iterations N    trees per repetition for W1 (default 250)
+//   --depth N         W1 short-lived tree depth (default 14)
+//   --long-depth N    W1 long-lived tree depth (default 16)
+//   --only a[,b]      run only rows whose "workload row" name contains one of these (case-insensitive)
+//   --json PATH       where to save samples and medians (default bench/results/latest.json)
+//   --quick           reps 3, iterations 50 (explicit --reps / --iterations win)
+// Rows are interleaved (repetition 1 of every row, then repetition 2, ...) so machine noise spreads
+// over all of them; every repetition runs in a fresh wasm instance / heap.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { fullGc, type Baseline, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { w1 } from "./w1.js";
+
+/** The workload registry: one file per workload. */
+const WORKLOADS: Workload[] = [w1];
+
+const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node";
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+
+// ── options ──
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      reps: { type: "string" },
+      iterations: { type: "string" },
+      depth: { type: "string" },
+      "long-depth": { type: "string" },
+      only: { type: "string" },
+      json: { type: "string" },
+      quick: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    const head = readUsage();
+    process.stdout.write(head + "\n");
+    process.exit(0);
+  }
+  const int = (name: string, v: string | undefined, dflt: number, min: number, max: number): number => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got ${v}`);
+    return n;
+  };
+  const quick = values.quick!;
+  const bench: BenchOptions = {
+    iterations: int("iterations", values.iterations, quick ? 50 : 250, 1, 1_000_000),
+    depth: int("depth", values.depth, 14, 0, 22),
+    longDepth: int("long-depth", values["long-depth"], 16, 0, 22),
+  };
+  return {
+    bench,
+    reps: int("reps", values.reps, quick ? 3 : 5, 1, 1000),
+    only: values.only ? values.only.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : [],
+    json: path.resolve(values.json ?? path.join(benchDir, "results", "latest.json")),
+    quick,
+  };
+}
+
+class UsageError extends Error {}
+
+function readUsage(): string {
+  return [
+    "usage: npm run bench -- [--reps N] [--iterations N] [--depth N] [--long-depth N] [--only name[,name]] [--json PATH] [--quick]",
+    `workloads: ${WORKLOADS.map((w) => w.id).join(", ")}`,
+  ].join("\n");
+}
+
+// ── statistics ──
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+// ── progress: one line per row/repetition, rewritten in place on a terminal ──
+
+const tty = process.stderr.isTTY === true;
+function progress(text: string): void {
+  if (tty) process.stderr.write(`\r\x1b[K${text}`);
+  else process.stderr.write(text + "\n");
+}
+function progressDone(): void {
+  if (tty) process.stderr.write("\r\x1b[K");
+}
+
+// ── running ──
+
+interface RowState {
+  workload: Workload;
+  row: Row;
+  warmup?: Sample;
+  samples: Sample[];
+  error?: string;
+}
+
+async function runOne(st: RowState, label: string): Promise<Sample | undefined> {
+  if (st.error) return undefined;
+  fullGc(); // the previous sample's garbage (and dropped instances) is not this one's cost
+  progress(`${label}  ${st.workload.id} ${st.row.name} …`);
+  try {
+    const s = await st.row.run();
+    progress(`${label}  ${st.workload.id} ${st.row.name}: ${s.nsPerUnit.toFixed(1)} ${st.workload.unit}`);
+    return s;
+  } catch (e) {
+    st.error = e instanceof Error ? e.message : String(e);
+    progress(`${label}  ${st.workload.id} ${st.row.name}: FAILED: ${st.error}`);
+    if (tty) process.stderr.write("\n");
+    return undefined;
+  }
+}
+
+// ── table ──
+
+const fmtNs = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const fmtBytes = (x: number) => (Math.abs(x - Math.round(x)) < 0.05 ? String(Math.round(x)) : x.toFixed(1));
+const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`);
+
+function renderTable(header: string[], rows: string[][], rightAlign: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (rightAlign[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+// ── main ──
+
+async function main(): Promise<number> {
+  let opts: ReturnType<typeof parseOptions>;
+  try {
+    opts = parseOptions();
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${readUsage()}\n`);
+    return 2;
+  }
+
+  const states: RowState[] = [];
+  for (const w of WORKLOADS) {
+    for (const row of w.rows(opts.bench)) {
+      const key = `${w.id} ${row.name}`.toLowerCase();
+      if (opts.only.length && !opts.only.some((o) => key.includes(o))) continue;
+      states.push({ workload: w, row, samples: [] });
+    }
+  }
+  if (!states.length) {
+    process.stderr.write(`--only ${opts.only.join(",")} matches no row\n`);
+    return 2;
+  }
+
+  const gcAvailable = fullGc();
+  const started = new Date();
+  const cpus = os.cpus();
+  const env = {
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: cpus[0]?.model ?? "unknown",
+    cpuCount: cpus.length,
+    totalMemory: os.totalmem(),
+    loadAverageAtStart: os.loadavg(),
+    date: started.toISOString(),
+    forcedGcBetweenSamples: gcAvailable,
+  };
+
+  const t0 = performance.now();
+  for (const st of states) st.warmup = await runOne(st, "warm-up  ");
+  for (let r = 1; r <= opts.reps; r++) {
+    for (const st of states) {
+      const s = await runOne(st, `rep ${r}/${opts.reps}`);
+      if (s) st.samples.push(s);
+    }
+  }
+  progressDone();
+  const elapsedS = (performance.now() - t0) / 1000;
+
+  // ── summarise ──
+  const problems: string[] = [];
+  const summaries = states.map((st) => {
+    const ns = st.samples.map((s) => s.nsPerUnit);
+    const bytes = st.samples.map((s) => s.bytesPerUnit).filter((b): b is number => b !== undefined);
+    const peaks = st.samples.map((s) => s.peakBytes).filter((b): b is number => b !== undefined);
+    for (const [i, s] of [st.warmup, ...st.samples].entries()) {
+      if (!s) continue;
+      const which = i === 0 ? "warm-up" : `rep ${i}`;
+      if (s.checksum !== s.expectedChecksum) {
+        problems.push(`${st.workload.id} ${st.row.name} ${which}: checksum ${s.checksum}, expected ${s.expectedChecksum}`);
+      }
+      const ps = (s.extra?.problems as string[] | undefined) ?? [];
+      for (const p of ps) problems.push(`${st.workload.id} ${st.row.name} ${which}: ${p}`);
+    }
+    if (st.error) problems.push(`${st.workload.id} ${st.row.name}: ${st.error}`);
+    return {
+      st,
+      median: ns.length ? median(ns) : NaN,
+      min: ns.length ? Math.min(...ns) : NaN,
+      max: ns.length ? Math.max(...ns) : NaN,
+      bytesPerUnit: bytes.length ? median(bytes) : undefined,
+      peakBytes: peaks.length ? Math.max(...peaks) : undefined,
+    };
+  });
+  // Checksums per tree must agree across rows (rows may run different numbers of iterations).
+  for (const w of WORKLOADS) {
+    const byIter = new Map<number, Set<number>>();
+    for (const st of states.filter((s) => s.workload === w)) {
+      for (const s of st.samples) {
+        const set = byIter.get(st.row.iterations) ?? new Set<number>();
+        set.add(s.checksum);
+        byIter.set(st.row.iterations, set);
+      }
+    }
+    for (const [it, set] of byIter) {
+      if (set.size > 1) problems.push(`${w.id}: rows with ${it} iterations disagree on the checksum: ${[...set].join(", ")}`);
+    }
+  }
+
+  const baselineOf = (w: Workload, b: Baseline) => summaries.find((s) => s.st.workload === w && s.st.row.baseline === b && Number.isFinite(s.median));
+
+  const header = ["workload", "row", `median`, "min..max", "bytes/node", "×V8", "×AS-rt", "peak MiB"];
+  const tableRows: string[][] = [];
+  const jsonRows: unknown[] = [];
+  for (const s of summaries) {
+    const { st } = s;
+    const v8 = baselineOf(st.workload, "v8");
+    const asrt = baselineOf(st.workload, "as-rt");
+    const ratioV8 = v8 ? s.median / v8.median : undefined;
+    const ratioAs = asrt ? s.median / asrt.median : undefined;
+    const bytes = s.bytesPerUnit === undefined
+      ? "—"
+      : `${st.row.bytesKind === "upper bound" ? "≤" : ""}${fmtBytes(s.bytesPerUnit)}`;
+    tableRows.push([
+      st.workload.id,
+      st.row.name + (st.error ? " (FAILED)" : ""),
+      Number.isFinite(s.median) ? `${fmtNs(s.median)} ${st.workload.unit}` : "—",
+      Number.isFinite(s.min) ? `${fmtNs(s.min)}..${fmtNs(s.max)}` : "—",
+      bytes,
+      fmtRatio(ratioV8),
+      fmtRatio(ratioAs),
+      s.peakBytes === undefined ? "—" : (s.peakBytes / 2 ** 20).toFixed(1),
+    ]);
+    jsonRows.push({
+      workload: st.workload.id,
+      row: st.row.name,
+      baseline: st.row.baseline ?? null,
+      iterations: st.row.iterations,
+      unit: st.workload.unit,
+      median: s.median,
+      min: s.min,
+      max: s.max,
+      bytesPerUnit: s.bytesPerUnit ?? null,
+      bytesKind: st.row.bytesKind ?? null,
+      peakBytes: s.peakBytes ?? null,
+      ratioV8: ratioV8 ?? null,
+      ratioAsRuntime: ratioAs ?? null,
+      error: st.error ?? null,
+      warmup: st.warmup ?? null,
+      samples: st.samples,
+    });
+  }
+
+  const out: string[] = [];
+  out.push(`refheap benchmarks — node ${env.node} (V8 ${env.v8}), ${env.platform}, ${env.cpu} ×${env.cpuCount}, ${started.toISOString()}`);
+  out.push(GOALS);
+  out.push(`${opts.reps} repetition${opts.reps === 1 ? "" : "s"} per row (+1 warm-up), interleaved, fresh instance/heap each${opts.quick ? " [--quick]" : ""}; ${elapsedS.toFixed(1)} s`);
+  for (const w of WORKLOADS) if (states.some((s) => s.workload === w)) out.push(w.title);
+  out.push("");
+  out.push(renderTable(header, tableRows, [false, false, true, true, true, true, true, true]));
+  out.push("");
+  for (const w of WORKLOADS) if (states.some((s) => s.workload === w)) for (const n of w.notes(opts.bench)) out.push(n);
+  if (!gcAvailable) out.push("note: could not force V8 GCs between samples (V8 bytes/node left blank).");
+  process.stdout.write(out.join("\n") + "\n");
+
+  mkdirSync(path.dirname(opts.json), { recursive: true });
+  writeFileSync(opts.json, JSON.stringify({
+    version: 1,
+    env: { ...env, loadAverageAtEnd: os.loadavg(), elapsedSeconds: elapsedS },
+    options: { reps: opts.reps, quick: opts.quick, only: opts.only, ...opts.bench },
+    goals: GOALS,
+    workloads: WORKLOADS.filter((w) => states.some((s) => s.workload === w)).map((w) => ({ id: w.id, title: w.title, unit: w.unit, notes: w.notes(opts.bench) })),
+    rows: jsonRows,
+    problems,
+    table: out.join("\n"),
+  }, null, 2) + "\n");
+  const rel = path.relative(process.cwd(), opts.json);
+  process.stdout.write(`\nsaved ${rel && !rel.startsWith("..") ? rel : opts.json}\n`);
+
+  if (problems.length) {
+    process.stderr.write(`\nERROR: ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join("\n")}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,368 @@
+// W1 trees: keep a depth-16 tree; build and drop 250 trees of depth 14. ns per node.
+// A node is a container with reference fields a, b and an i32 v (v = the node's depth); a tree of
+// depth d has 2^(d+1) - 1 nodes. Each row builds the long-lived tree (untimed, kept alive), then
+// times building, checking (sum of v) and dropping `iterations` short-lived trees.
+
+import { Heap, type AllocatorName, type Handle, type HeapStats } from "../src/index.js";
+import { decodeStats } from "../src/stats.js";
+import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
+import { runV8W1 } from "./peers/v8/w1.js";
+import { addI32, fullGc, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+
+/** Nodes in a tree of depth d. */
+export const treeNodes = (d: number): number => 2 ** (d + 1) - 1;
+
+/** Sum of v over a tree of depth d (i32): s(d) = d + 2 s(d-1). */
+export function treeChecksum(d: number): number {
+  let s = 0;
+  for (let k = 1; k <= d; k++) s = (k + 2 * s) | 0;
+  return s;
+}
+
+/** What w1Run returns: the i32 sum of `iterations` tree checksums. */
+const runChecksum = (depth: number, iterations: number): number => Math.imul(iterations, treeChecksum(depth));
+
+const PAGES_4GIB = 65536;
+const ALLOCATOR_CODE: Record<AllocatorName, number> = { pools: 0, bump: 1 };
+
+// ── stats helpers ──
+
+function objectBytesPerLive(s: HeapStats): number {
+  return (s.objectHeaderBytes + s.objectPayloadBytes + s.quantizationBytes) / s.liveObjects;
+}
+
+/** The figures worth keeping from a stats snapshot (the full one is 26 fields). */
+function statsSummary(s: HeapStats) {
+  return {
+    liveObjects: s.liveObjects,
+    objectHeaderBytes: s.objectHeaderBytes,
+    objectPayloadBytes: s.objectPayloadBytes,
+    quantizationBytes: s.quantizationBytes,
+    committedBytes: s.committedBytes,
+    peakCommittedBytes: s.peakCommittedBytes,
+    memoryGrows: s.memoryGrows,
+  };
+}
+
+// ── refheap in wasm: bench/wasm/w1.ts linked with the core ──
+
+interface W1Exports extends CoreExports {
+  w1Setup(longDepth: number): number;
+  w1Run(depth: number, iterations: number): number;
+  w1Teardown(): void;
+}
+
+function coreStats(x: CoreExports, views: Views, allocator: AllocatorName): HeapStats {
+  const sp = x.stats();
+  return decodeStats(views.f64, sp, views.u32, x.classStats(), allocator);
+}
+
+async function runInWasm(allocator: AllocatorName, o: BenchOptions): Promise<Sample> {
+  const { exports: x, views } = await instantiate<W1Exports>("bench");
+  if (x.init(ALLOCATOR_CODE[allocator], PAGES_4GIB) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
+  const problems: string[] = [];
+
+  const longSum = x.w1Setup(o.longDepth);
+  if (longSum === -1) throw new Error("in-wasm W1: out of memory building the long-lived tree");
+  if (longSum !== treeChecksum(o.longDepth)) problems.push(`long-lived tree checksum ${longSum}, expected ${treeChecksum(o.longDepth)}`);
+  const setup = coreStats(x, views, allocator);
+
+  const t0 = now();
+  const checksum = x.w1Run(o.depth, o.iterations);
+  const t1 = now();
+  if (checksum === -1) throw new Error("in-wasm W1: out of memory in w1Run");
+
+  const end = coreStats(x, views, allocator);
+  x.w1Teardown();
+  const after = coreStats(x, views, allocator);
+  if (after.liveObjects !== 0) problems.push(`${after.liveObjects} objects still live after teardown`);
+  if (end.liveObjects !== setup.liveObjects) problems.push(`${end.liveObjects - setup.liveObjects} short-lived objects not freed`);
+
+  const units = o.iterations * treeNodes(o.depth);
+  const ns = Number(t1 - t0);
+  return {
+    nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
+    expectedChecksum: runChecksum(o.depth, o.iterations),
+    bytesPerUnit: objectBytesPerLive(setup),
+    peakBytes: end.committedBytes,
+    extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
+  };
+}
+
+// ── refheap driven from the host ──
+
+const NODE_SPEC = { name: "Node", refs: ["a", "b"], scalars: { v: "i32" } } as const;
+
+function heapProblems(heap: Heap, setup: HeapStats, end: HeapStats): string[] {
+  const problems: string[] = [];
+  if (end.liveObjects !== setup.liveObjects) problems.push(`${end.liveObjects - setup.liveObjects} short-lived objects not freed`);
+  const after = heap.stats();
+  if (after.liveObjects !== 0) problems.push(`${after.liveObjects} objects still live after teardown`);
+  if (heap.liveHandles !== 0) problems.push(`${heap.liveHandles} handles still live after teardown`);
+  return problems;
+}
+
+type RawMode = "setRefMove" | "allocInit";
+
+/**
+ * The host-driven mutators, as source. Each heap gets them compiled afresh (new Function): a fresh
+ * heap is a fresh wasm instance, and a closure reused across instances sees several instances'
+ * exports at its call sites, which V8 then treats as polymorphic (measured: ~+15 ns/node). A
+ * program with one heap, the case being measured, has monomorphic call sites.
+ *   setRefMove: alloc, then store v and move each child's reference into its field (3 calls per inner node)
+ *   allocInit:  children first, then write a, b, v into the staging area and make one call per node
+ */
+const MUTATORS: Record<RawMode, string> = {
+  setRefMove: `
+    const { alloc, setRefMove } = raw.exports;
+    function build(d) {
+      const p = alloc(tid);
+      if (p === 0) throw new Error("host raw W1: out of memory");
+      raw.i32[(p + offV) >>> 2] = d; // re-read the view after an alloc: memory may have grown
+      if (d > 0) {
+        setRefMove(p, iA, build(d - 1));
+        setRefMove(p, iB, build(d - 1));
+      }
+      return p;
+    }`,
+  allocInit: `
+    const { allocInit } = raw.exports;
+    const sA = (raw.staging + offA) >>> 2, sB = (raw.staging + offB) >>> 2, sV = (raw.staging + offV) >>> 2;
+    function build(d) {
+      if (d > 0) {
+        const a = build(d - 1), b = build(d - 1);
+        const i32 = raw.i32; // after the children's allocations
+        i32[sA] = a; i32[sB] = b; i32[sV] = d;
+      }
+      const p = allocInit(tid); // the staging area is cleared by the call: a leaf needs no writes
+      if (p === 0) throw new Error("host raw W1: out of memory");
+      return p;
+    }`,
+};
+const CHECK_SRC = `
+    // no allocation during a walk, so one pair of views serves it
+    function check(u32, i32, p) {
+      let s = i32[(p + offV) >>> 2];
+      const a = u32[(p + offA) >>> 2];
+      if (a) s = (s + check(u32, i32, a) + check(u32, i32, u32[(p + offB) >>> 2])) | 0;
+      return s;
+    }`;
+
+type Mutator = { build(d: number): number; check(u32: Uint32Array, i32: Int32Array, p: number): number };
+
+function compileMutator(mode: RawMode, env: Record<string, unknown>): Mutator {
+  const names = Object.keys(env);
+  const body = `${MUTATORS[mode]}\n${CHECK_SRC}\n    return { build, check };`;
+  return new Function(...names, body)(...names.map((n) => env[n])) as Mutator;
+}
+
+/** heap.raw through a mutator compiled for this heap. */
+async function runHostRaw(allocator: AllocatorName, mode: RawMode, o: BenchOptions): Promise<Sample> {
+  const heap = await Heap.create({ allocator });
+  const Node = heap.defineType({ ...NODE_SPEC, refs: [...NODE_SPEC.refs] });
+  const raw = heap.raw;
+  const { decref } = raw.exports;
+  const { build, check } = compileMutator(mode, {
+    raw, tid: Node.id,
+    iA: raw.refIndex(Node, "a"), iB: raw.refIndex(Node, "b"),
+    offA: raw.refOffset(Node, "a"), offB: raw.refOffset(Node, "b"), offV: raw.scalarOffset(Node, "v"),
+  });
+
+  const problems: string[] = [];
+  const long = build(o.longDepth);
+  const longSum = check(raw.u32, raw.i32, long);
+  if (longSum !== treeChecksum(o.longDepth)) problems.push(`long-lived tree checksum ${longSum}, expected ${treeChecksum(o.longDepth)}`);
+  const setup = heap.stats();
+
+  const t0 = now();
+  let checksum = 0;
+  for (let i = 0; i < o.iterations; i++) {
+    const t = build(o.depth);
+    checksum = addI32(checksum, check(raw.u32, raw.i32, t));
+    decref(t);
+  }
+  const t1 = now();
+
+  const end = heap.stats();
+  decref(long);
+  problems.push(...heapProblems(heap, setup, end));
+  heap.destroy();
+
+  const units = o.iterations * treeNodes(o.depth);
+  const ns = Number(t1 - t0);
+  return {
+    nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
+    expectedChecksum: runChecksum(o.depth, o.iterations),
+    bytesPerUnit: objectBytesPerLive(setup),
+    peakBytes: end.committedBytes,
+    extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
+  };
+}
+
+/** The Handles API: every node passes through a Handle (FinalizationRegistry-backed). */
+async function runHostHandles(allocator: AllocatorName, o: BenchOptions): Promise<Sample> {
+  const heap = await Heap.create({ allocator });
+  const Node = heap.defineType({ ...NODE_SPEC, refs: [...NODE_SPEC.refs] });
+
+  const build = (d: number): Handle => {
+    const n = heap.alloc(Node);
+    n.setScalar("v", d);
+    if (d > 0) {
+      const a = build(d - 1);
+      n.set("a", a);
+      a.dispose();
+      const b = build(d - 1);
+      n.set("b", b);
+      b.dispose();
+    }
+    return n;
+  };
+  const check = (n: Handle): number => {
+    let s = n.getScalar("v");
+    const a = n.get("a");
+    if (a) {
+      s = (s + check(a)) | 0;
+      a.dispose();
+      const b = n.get("b")!;
+      s = (s + check(b)) | 0;
+      b.dispose();
+    }
+    return s;
+  };
+
+  const problems: string[] = [];
+  const long = build(o.longDepth);
+  const longSum = check(long);
+  if (longSum !== treeChecksum(o.longDepth)) problems.push(`long-lived tree checksum ${longSum}, expected ${treeChecksum(o.longDepth)}`);
+  const setup = heap.stats();
+
+  const t0 = now();
+  let checksum = 0;
+  for (let i = 0; i < o.iterations; i++) {
+    const t = build(o.depth);
+    checksum = addI32(checksum, check(t));
+    t.dispose();
+  }
+  const t1 = now();
+
+  const end = heap.stats();
+  long.dispose();
+  problems.push(...heapProblems(heap, setup, end));
+  heap.destroy();
+
+  const units = o.iterations * treeNodes(o.depth);
+  const ns = Number(t1 - t0);
+  return {
+    nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
+    expectedChecksum: runChecksum(o.depth, o.iterations),
+    bytesPerUnit: objectBytesPerLive(setup),
+    peakBytes: end.committedBytes,
+    extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
+  };
+}
+
+// ── peers ──
+
+// Imported on first use: the peer's module pulls in the AssemblyScript compiler (binaryen), which
+// takes seconds to load even when the peer is already built.
+let asPeer: Promise<typeof import("./peers/as-runtime/run.js")> | undefined;
+
+async function runAsPeer(o: BenchOptions): Promise<Sample> {
+  const { runAsRuntimeW1 } = await (asPeer ??= import("./peers/as-runtime/run.js"));
+  const r = await runAsRuntimeW1({ longDepth: o.longDepth, depth: o.depth, iterations: o.iterations });
+  // Memory at the end holds the long-lived tree, at least the last short tree, and whatever the
+  // collector had not yet reused: dividing by the fewest nodes that were live at once bounds the
+  // bytes per node from above (r.memoryBytes / r.nodes would divide by every node ever built).
+  const minPeakLive = treeNodes(o.longDepth) + treeNodes(o.depth);
+  return {
+    nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: r.nodes, checksum: r.checksum,
+    expectedChecksum: runChecksum(o.depth, o.iterations),
+    bytesPerUnit: r.memoryBytes / minPeakLive,
+    peakBytes: r.memoryBytes,
+    extra: { peer: r.peer },
+  };
+}
+
+// The V8 peer's node class, repeated here (it is not exported) to weigh a tree of them.
+class V8Node {
+  a: V8Node | null;
+  b: V8Node | null;
+  v: number;
+  constructor(a: V8Node | null, b: V8Node | null, v: number) {
+    this.a = a;
+    this.b = b;
+    this.v = v;
+  }
+}
+function v8Build(d: number): V8Node {
+  return d > 0 ? new V8Node(v8Build(d - 1), v8Build(d - 1), d) : new V8Node(null, null, d);
+}
+let v8Held: V8Node | null = null;
+
+/** heapUsed growth across building (and keeping) a long-lived tree, between full collections. */
+function v8BytesPerNode(longDepth: number): number | undefined {
+  if (!fullGc()) return undefined;
+  fullGc();
+  const before = process.memoryUsage().heapUsed;
+  v8Held = v8Build(longDepth);
+  fullGc();
+  fullGc();
+  const after = process.memoryUsage().heapUsed;
+  const held = v8Held;
+  v8Held = null;
+  if (!held) return undefined;
+  return (after - before) / treeNodes(longDepth);
+}
+
+async function runV8Peer(o: BenchOptions): Promise<Sample> {
+  const r = runV8W1({ longDepth: o.longDepth, depth: o.depth, iterations: o.iterations });
+  return {
+    nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: r.nodes, checksum: r.checksum,
+    expectedChecksum: runChecksum(o.depth, o.iterations),
+    bytesPerUnit: v8BytesPerNode(o.longDepth),
+    extra: { peer: r.peer },
+  };
+}
+
+// ── the workload ──
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** The Handles row costs ~µs per node; it runs 1/HANDLES_DIVISOR of the trees (ns/node is per node). */
+const HANDLES_DIVISOR = 10;
+
+export const w1: Workload = {
+  id: "W1",
+  title: "W1 trees: keep a depth-16 tree; build and drop 250 trees of depth 14. ns per node.",
+  unit: "ns/node",
+  rows(o: BenchOptions): Row[] {
+    const handlesIterations = Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR));
+    const rows: Row[] = [];
+    for (const a of ["pools", "bump"] as const) {
+      rows.push({ name: `refheap in-wasm (${a})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o) });
+    }
+    for (const a of ["pools", "bump"] as const) {
+      for (const mode of ["allocInit", "setRefMove"] as const) {
+        rows.push({ name: `refheap host raw ${mode} (${a})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, mode, o) });
+      }
+    }
+    rows.push({
+      name: "refheap host Handles (pools)", iterations: handlesIterations, bytesKind: "heap stats",
+      run: () => runHostHandles("pools", { ...o, iterations: handlesIterations }),
+    });
+    rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });
+    rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => runV8Peer(o) });
+    return rows;
+  },
+  notes(o: BenchOptions): string[] {
+    return [
+      `W1 parameters: long-lived depth ${o.longDepth} (${treeNodes(o.longDepth)} nodes), ${plural(o.iterations, "tree")} of depth ${o.depth} (${treeNodes(o.depth)} nodes each); timed: build + check + drop.`,
+      `Handles row: ${plural(Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR)), "tree")} per repetition (1/${HANDLES_DIVISOR}, it is slow); ns/node stays per node.`,
+      "bytes/node: refheap = (object headers + payload + size-class rounding) / live objects, from heap stats with the long-lived tree alive;",
+      "  V8 = process.memoryUsage().heapUsed growth across building the long-lived tree of an identical class, between forced full GCs;",
+      `  AS runtime = "≤" upper bound: final linear memory / (long-lived + one short-lived tree's nodes).`,
+      "  CPython reference (not measured): 64 bytes per such object (documented: 16-byte PyGC_Head + 16-byte object header + __slots__ a,b,v).",
+      "peak MiB: linear memory committed at the end of the timed run (wasm rows; V8's heap is not comparable).",
+    ];
+  },
+};
