@@ -4,12 +4,14 @@
 
 export let allocations: u64 = 0;
 export let deallocations: u64 = 0;
-/** Live objects (including internal list-storage blocks). */
-export let liveObjects: u32 = 0;
 /** Live objects with a 16-byte container header. */
 export let liveContainers: u32 = 0;
-/** Sum of exact object sizes (header included) of live objects. */
-export let liveObjectBytes: u64 = 0;
+/** Sum of exact object sizes (header included) of live objects (< 4 GiB: it all fits in memory). */
+export let liveObjectBytes: usize = 0;
+
+/** Live objects (including internal list-storage blocks): derived, one counter less on the fast path. */
+// @ts-ignore: decorator
+@inline export function liveObjects(): u32 { return <u32>(allocations - deallocations); }
 export let largeAllocations: u64 = 0;
 export let allocationFailures: u64 = 0;
 export let memoryGrows: u32 = 0;
@@ -17,7 +19,6 @@ export let memoryGrows: u32 = 0;
 // @ts-ignore: decorator
 @inline export function countAlloc(size: usize, container: bool): void {
   allocations++;
-  liveObjects++;
   liveContainers += <u32>container;
   liveObjectBytes += size;
 }
@@ -25,7 +26,6 @@ export let memoryGrows: u32 = 0;
 // @ts-ignore: decorator
 @inline export function countFree(size: usize, container: bool): void {
   deallocations++;
-  liveObjects--;
   liveContainers -= <u32>container;
   liveObjectBytes -= size;
 }

@@ -30,14 +30,14 @@ export function computeStats(): usize {
   memory.fill(STATS, 0, S.STAT_COUNT * 8);
   notePeak();
   let committed = memoryEnd();
-  let headers = <u64>C.liveContainers * CONTAINER_HEADER_SIZE + <u64>(C.liveObjects - C.liveContainers) * HEADER_SIZE;
+  let headers = <u64>C.liveContainers * CONTAINER_HEADER_SIZE + <u64>(C.liveObjects() - C.liveContainers) * HEADER_SIZE;
   put(S.STAT_committedBytes, <f64>committed);
   put(S.STAT_objectHeaderBytes, <f64>headers);
-  put(S.STAT_objectPayloadBytes, <f64>(C.liveObjectBytes - headers));
+  put(S.STAT_objectPayloadBytes, <f64>(<u64>C.liveObjectBytes - headers));
   if (strategy == ALLOC_POOLS) {
     walkHeap(VISIT_NONE);
     put(S.STAT_staticBytes, <f64>firstBlock);
-    put(S.STAT_quantizationBytes, <f64>(walkLiveBlockBytes - C.liveObjectBytes));
+    put(S.STAT_quantizationBytes, <f64>(walkLiveBlockBytes - <u64>C.liveObjectBytes));
     put(S.STAT_poolFreeBytes, <f64>walkPoolFreeBytes);
     put(S.STAT_poolHeaderBytes, <f64>walkPoolHeaderBytes);
     put(S.STAT_poolTailBytes, <f64>walkPoolTailBytes);
@@ -48,11 +48,11 @@ export function computeStats(): usize {
   } else {
     // bump: no walk needed, the pointer splits the space
     put(S.STAT_staticBytes, <f64>bumpStart);
-    put(S.STAT_quantizationBytes, <f64>(<u64>(bumpTop - bumpStart) - bumpFreedBytes - C.liveObjectBytes));
+    put(S.STAT_quantizationBytes, <f64>(<u64>(bumpTop - bumpStart) - bumpFreedBytes - <u64>C.liveObjectBytes));
     put(S.STAT_bumpFreedBytes, <f64>bumpFreedBytes);
     put(S.STAT_unusedTailBytes, <f64>(committed - bumpTop));
   }
-  put(S.STAT_liveObjects, <f64>C.liveObjects);
+  put(S.STAT_liveObjects, <f64>C.liveObjects());
   put(S.STAT_liveContainers, <f64>C.liveContainers);
   put(S.STAT_allocations, <f64>C.allocations);
   put(S.STAT_deallocations, <f64>C.deallocations);

@@ -160,10 +160,9 @@ export function verify(): i32 {
   checkedObjects = 0; checkedContainers = 0; checkedBytes = 0;
   walkHeap(VISIT_CHECK);
   if (failureMessage()) return 1;
-  if (checkedObjects != C.liveObjects) fail("objects found != liveObjects counter", 0);
+  if (checkedObjects != C.liveObjects()) fail("objects found != allocations - deallocations", 0);
   if (checkedContainers != C.liveContainers) fail("containers found != liveContainers counter", 0);
-  if (checkedBytes != C.liveObjectBytes) fail("object bytes found != liveObjectBytes counter", 0);
-  if (C.allocations - C.deallocations != <u64>C.liveObjects) fail("allocations - deallocations != live objects", 0);
+  if (checkedBytes != <u64>C.liveObjectBytes) fail("object bytes found != liveObjectBytes counter", 0);
   if (strategy == ALLOC_POOLS) {
     checkPoolLists();
     checkLargeFreeLists();
