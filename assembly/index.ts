@@ -10,7 +10,7 @@
 import { ALIGN_MASK, INFO, RC, TYPE_ID_MASK } from "./layout";
 import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
-  TYPE, TYPES, typeCount, typesInit,
+  TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF,
 } from "./types";
 import { allocatorInit } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList, objectInit } from "./object";
@@ -22,6 +22,7 @@ import { CLASS_STATS, failureMessage, failurePointer } from "./walk";
 import { externalRefs, verify as verifyHeap } from "./verify";
 
 export { defineType } from "./types";
+import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefReferent } from "./weak";
 
 let initialized = false;
 
@@ -61,7 +62,7 @@ export function init(allocator: i32, maxPages: i32): i32 {
 // @ts-ignore: decorator
 @inline function checkType(typeId: u32, kind: u32): void {
   if (isDefined(ASC_HEAP_DEBUG)) {
-    if (typeId < 2 || typeId >= typeCount) throw new Error("unknown type id");
+    if (typeId < FIRST_USER_TYPE || typeId >= typeCount) throw new Error("unknown type id");
     if (T_KIND(TYPE(typeId)) != kind) throw new Error("type of the wrong kind for this call");
   }
 }
@@ -152,6 +153,45 @@ export function listSetLength(p: usize, n: u32): bool { checkKind(p, KIND_REFARR
 export function bytesLength(p: usize): u32 { checkKind(p, KIND_BYTES); return load<u32>(p, BYTES_LENGTH); }
 /** Address of the first data byte (valid until the object dies). */
 export function bytesData(p: usize): usize { checkKind(p, KIND_BYTES); return p + BYTES_DATA; }
+
+// ── weak references ──
+
+/** A weakref (proxy = 1: a weak proxy) to obj; callbackId 0 = none, else the host's callback id. New reference, or 0 when out of memory. */
+export function weakrefNew(obj: usize, proxy: i32, callbackId: u32): usize {
+  checkPtr(obj);
+  if (isDefined(ASC_HEAP_DEBUG)) if (!weakSlot(obj)) throw new Error("cannot create weak reference to an object that is not weakrefable");
+  return wrNew(obj, proxy != 0, callbackId);
+}
+/** Borrowed referent of a weakref, or 0 once it has died. */
+export function weakrefGet(wr: usize): usize { checkKindWeak(wr); return weakrefReferent(wr); }
+/** The weakref's kind word: bit 0 proxy, bit 1 has callback, bits 8.. callback id. */
+export function weakrefKind(wr: usize): u32 { checkKindWeak(wr); return load<u32>(wr, WR_KIND); }
+/** Cached hash + 1 of the referent (0 = not computed); the host computes and stores it once. */
+export function weakrefHash(wr: usize): u32 { checkKindWeak(wr); return load<u32>(wr, WR_HASH); }
+export function weakrefSetHash(wr: usize, h: u32): void { checkKindWeak(wr); store<u32>(wr, h, WR_HASH); }
+/** Number of weakrefs and proxies to obj (weakref.getweakrefcount). */
+export function weakrefCount(obj: usize): u32 {
+  checkPtr(obj);
+  let slot = weakSlot(obj);
+  let n: u32 = 0;
+  if (slot) for (let wr = load<usize>(slot); wr; wr = load<usize>(wr, WR_NEXT)) n++;
+  return n;
+}
+/** The i-th weakref to obj, in list order (borrowed; 0 past the end). */
+export function weakrefAt(obj: usize, i: u32): usize {
+  checkPtr(obj);
+  let slot = weakSlot(obj);
+  let wr: usize = slot ? load<usize>(slot) : 0;
+  while (wr && i--) wr = load<usize>(wr, WR_NEXT);
+  return wr;
+}
+// @ts-ignore: decorator
+@inline function checkKindWeak(p: usize): void {
+  if (isDefined(ASC_HEAP_DEBUG)) {
+    checkPtr(p);
+    if ((INFO(p) & TYPE_ID_MASK) != TYPE_WEAKREF) throw new Error("not a weakref");
+  }
+}
 
 // ── inspection ──
 

@@ -13,7 +13,7 @@
 // ├─────────────────────────────────────────────────────────────────┤
 // │                          refcount                               │ +0  RC_OFFSET
 // ├───────────────────────────────┬─────────────────────────────────┤
-// │   flags (reserved)  │ C │ T │ G │          type id              │ +4  INFO_OFFSET
+// │ (rsv) │ D │ F │ W │ C │ T │ G │          type id              │ +4  INFO_OFFSET
 // ╞═══════════════════════════════╧═════════════════════════════════╡
 // │                gcNext (containers only)                         │ +8  GC_NEXT_OFFSET
 // ├─────────────────────────────────────────────────────────────────┤
@@ -52,6 +52,15 @@
 @inline export const FLAG_TRACKED: u32 = 1 << 18;
 // @ts-ignore: decorator
 @inline export const FLAG_CONTAINER: u32 = 1 << 19;
+// @ts-ignore: decorator
+@inline export const FLAG_HAS_WEAKREFS: u32 = 1 << 20;
+// @ts-ignore: decorator
+@inline export const FLAG_FINALIZER: u32 = 1 << 21;
+// @ts-ignore: decorator
+@inline export const FLAG_FINALIZED: u32 = 1 << 22;
+/** Flags that send a dying object down the slow path (finalizer, weakref clearing). */
+// @ts-ignore: decorator
+@inline export const FLAGS_DEATH_SLOW: u32 = FLAG_HAS_WEAKREFS | FLAG_FINALIZER;
 
 /** Every object and block is aligned to this many bytes. */
 // @ts-ignore: decorator

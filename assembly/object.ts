@@ -4,15 +4,25 @@
 // creation). freeObject is the last step of deallocation; rc.ts decides when.
 
 import {
-  CONTAINER_HEADER_SIZE, FLAG_CONTAINER, FLAG_TRACKED, GC_NEXT, GC_PREV, HEADER_SIZE, INFO, SET_GC_NEXT, SET_GC_PREV,
+  CONTAINER_HEADER_SIZE, FLAG_CONTAINER, FLAG_FINALIZER, FLAG_TRACKED, GC_NEXT, GC_PREV, HEADER_SIZE, INFO, SET_GC_NEXT, SET_GC_PREV,
   SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
-  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_STORAGE, LIST_CAPACITY,
-  LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_FLAGS, T_KIND, T_SIZE, TF_CONTAINER, TYPE, TYPE_STORAGE,
+  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKREF, LIST_CAPACITY,
+  LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_FLAGS, T_KIND, T_SIZE, TF_CONTAINER, TF_FINALIZER, TYPE, TYPE_STORAGE,
 } from "./types";
 import { allocBlock, freeBlock } from "./alloc/index";
 import { allocationFailures, countAlloc, countFree } from "./counters";
+import { weakrefFreed } from "./weak";
+
+/** The info word of a new object of type t: its id and the flags copied from the type. */
+// @ts-ignore: decorator
+@inline function initialInfo(typeId: u32, t: usize): u32 {
+  let tf = T_FLAGS(t);
+  return typeId
+    | (tf & TF_CONTAINER ? FLAG_TRACKED | FLAG_CONTAINER : 0)
+    | (tf & TF_FINALIZER ? FLAG_FINALIZER : 0);
+}
 
 /** Sentinel of the list of tracked containers: a fake container header (only gcNext/gcPrev used). */
 export const TRACKED_LIST: usize = memory.data(16, 8);
@@ -69,12 +79,11 @@ export function objectSize(p: usize): usize {
   if (!p) { allocationFailures++; return 0; }
   SET_RC(p, 1);
   let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
+  SET_INFO(p, initialInfo(typeId, t));
   if (container) {
-    SET_INFO(p, typeId | FLAG_TRACKED | FLAG_CONTAINER);
     track(p);
     zeroFields(p, CONTAINER_HEADER_SIZE, size);
   } else {
-    SET_INFO(p, typeId);
     zeroFields(p, HEADER_SIZE, size);
   }
   countAlloc(size, container);
@@ -102,12 +111,8 @@ export function newFixedFrom(typeId: u32): usize {
   SET_RC(p, 1);
   let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
   let from = container ? CONTAINER_HEADER_SIZE : HEADER_SIZE;
-  if (container) {
-    SET_INFO(p, typeId | FLAG_TRACKED | FLAG_CONTAINER);
-    track(p);
-  } else {
-    SET_INFO(p, typeId);
-  }
+  SET_INFO(p, initialInfo(typeId, t));
+  if (container) track(p);
   for (let off = from; off < size; off += 4) {
     store<u32>(p + off, load<u32>(STAGING + off));
     store<u32>(STAGING + off, 0);
@@ -176,7 +181,8 @@ export function newList(typeId: u32, length: usize): usize {
 @inline export function freeObjectOfType(p: usize, t: usize): void {
   let info = INFO(p);
   let kind = T_KIND(t);
-  let size = kind == KIND_FIXED || kind == KIND_REFARRAY ? T_SIZE(t) : objectSize(p);
+  let size = kind == KIND_FIXED || kind == KIND_REFARRAY || kind == KIND_WEAKREF ? T_SIZE(t) : objectSize(p);
+  if (kind == KIND_WEAKREF) weakrefFreed(p);
   if (info & FLAG_TRACKED) untrack(p);
   countFree(size, (info & FLAG_CONTAINER) != 0);
   freeBlock(p, size);

@@ -8,7 +8,15 @@
 //   refcount(o) = references to o from live containers + references held outside the heap (host
 //   handles, VM roots, raw-API owners)   and so   refcount(o) >= 1.
 
-import { FLAG_CONTAINER, FLAG_TRACKED, GC_NEXT, INFO, RC, SET_GC_NEXT, SET_RC, TYPE_ID_MASK } from "./layout";
+import {
+  FLAG_CONTAINER, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_TRACKED, FLAGS_DEATH_SLOW, GC_NEXT, INFO,
+  RC, SET_GC_NEXT, SET_INFO, SET_RC, TYPE_ID_MASK,
+} from "./layout";
+import { callbackSerialLimit, clearWeakrefs, nextSerial, setCallbackSerialLimit } from "./weak";
+
+// @ts-ignore: decorator
+@external("host", "finalize")
+declare function hostFinalize(obj: usize): void;
 import {
   KIND_REFARRAY, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE,
 } from "./types";
@@ -37,8 +45,12 @@ let draining = false;
   let rc = RC(c);
   if (rc > 1) { SET_RC(c, rc - 1); return; }
   if (isDefined(ASC_HEAP_DEBUG)) assert(rc == 1, "released a reference to an object whose refcount is 0");
-  SET_RC(c, 0);
   let info = INFO(c);
+  if (info & FLAGS_DEATH_SLOW) {
+    if (!dyingSlowPath(c)) return; // resurrected by its finalizer
+    info = INFO(c);
+  }
+  SET_RC(c, 0);
   if (info & FLAG_CONTAINER) {
     if (info & FLAG_TRACKED) untrack(c);
     SET_GC_NEXT(c, pending);
@@ -46,6 +58,36 @@ let draining = false;
   } else {
     freeObject(c);
   }
+}
+
+/**
+ * The last reference to `c` is going (its count is still 1). Runs the PEP 442 finalizer once, then
+ * clears the weakrefs (callbacks included). Returns false if the finalizer resurrected the object.
+ * Order as CPython's subtype_dealloc: finalizer (object still whole, still tracked), then weakrefs,
+ * then the references it holds (by the caller).
+ */
+function dyingSlowPath(c: usize): bool {
+  let info = INFO(c);
+  let limit: u32 = 0xffffffff;
+  if ((info & FLAG_FINALIZER) && !(info & FLAG_FINALIZED)) {
+    // FINALIZED first: a finalizer that drops a resurrecting reference must not run again
+    SET_INFO(c, info | FLAG_FINALIZED);
+    limit = nextSerial();
+    hostFinalize(c); // the host catches and queues every exception: nothing unwinds through here
+    let rc = RC(c);
+    if (rc > 1) { SET_RC(c, rc - 1); return false; }
+  }
+  if (INFO(c) & FLAG_HAS_WEAKREFS) {
+    SET_RC(c, 0); // dying while the callbacks run
+    // weakrefs created by the finalizer are cleared without callbacks: they may rely on a
+    // state the finalizer has already torn down (subtype_dealloc's comment)
+    let saved = callbackSerialLimit;
+    setCallbackSerialLimit(limit);
+    clearWeakrefs(c);
+    setCallbackSerialLimit(saved);
+    SET_RC(c, 1);
+  }
+  return true;
 }
 
 /** Frees an object whose last reference is gone, and everything that only it kept alive. */
@@ -71,9 +113,9 @@ export function dealloc(p: usize): void {
   if (T_KIND(t) == KIND_REFARRAY) {
     let items = load<usize>(q, LIST_ITEMS);
     if (!items) return;
-    let n = load<usize>(q, LIST_LENGTH);
-    for (let i: usize = 0; i < n; i++) {
-      let c = load<usize>(items + STORAGE_SLOTS + (i << 2));
+    // last item first, as CPython's list_dealloc (which weakref callbacks run can depend on it)
+    for (let i = load<usize>(q, LIST_LENGTH); i > 0; i--) {
+      let c = load<usize>(items + STORAGE_SLOTS + ((i - 1) << 2));
       if (c) releaseRef(c);
     }
     freeStorage(items, load<usize>(q, LIST_CAPACITY));

@@ -7,6 +7,7 @@
 //         REFARRAY  a growable list of references (length, capacity, pointer to a storage block)
 //         BYTES     a byte string, its data inline after the length
 //         STORAGE   internal: the items block of a REFARRAY (first word: owning list)
+//         WEAKREF   built-in: a weak reference or weak proxy (assembly/weak.ts)
 //
 // ╒═════════ Type record (32 bytes) ═════════╕
 // │ kind                                      │ +0
@@ -23,6 +24,7 @@
 //   REFARRAY  header(16) length(+16) capacity(+20) items(+24) [weak(+28)]
 //   BYTES     header(8) length(+8) data(+12...)
 //   STORAGE   owner(+0) info(+4) slots(+8...)
+//   WEAKREF   header(8) referent(+8) prev(+12) next(+16) kind/callback(+20) serial(+24) hash(+28)
 
 import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 
@@ -34,6 +36,8 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 @inline export const KIND_BYTES: u32 = 3;
 // @ts-ignore: decorator
 @inline export const KIND_STORAGE: u32 = 4;
+// @ts-ignore: decorator
+@inline export const KIND_WEAKREF: u32 = 5;
 
 // @ts-ignore: decorator
 @inline export const TF_CONTAINER: u32 = 1;
@@ -46,9 +50,14 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 @inline export const MAX_TYPES: u32 = 4096;
 // @ts-ignore: decorator
 @inline export const TYPE_RECORD_SIZE: usize = 32;
-/** Type id of list storage blocks; user types start after it. Id 0 marks free blocks. */
+/** Type id of list storage blocks. Id 0 marks free blocks. */
 // @ts-ignore: decorator
 @inline export const TYPE_STORAGE: u32 = 1;
+/** Type id of weak references and weak proxies. User types start after it. */
+// @ts-ignore: decorator
+@inline export const TYPE_WEAKREF: u32 = 2;
+// @ts-ignore: decorator
+@inline export const FIRST_USER_TYPE: u32 = 3;
 
 // refarray fields
 // @ts-ignore: decorator
@@ -73,7 +82,7 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 @inline export const MAX_FIXED_SIZE: usize = 1 << 20;
 
 export const TYPES: usize = memory.data(<i32>(<usize>MAX_TYPES * TYPE_RECORD_SIZE), 8);
-export let typeCount: u32 = 2; // 0: free marker, 1: storage
+export let typeCount: u32 = FIRST_USER_TYPE; // 0: free marker, 1: storage, 2: weakref
 
 // @ts-ignore: decorator
 @inline export function TYPE(id: u32): usize { return TYPES + <usize>id * TYPE_RECORD_SIZE; }
@@ -94,12 +103,16 @@ export function typesInit(): void {
   let t = TYPE(TYPE_STORAGE);
   store<u32>(t, KIND_STORAGE, 0);
   store<usize>(t, STORAGE_SLOTS, 12);
+  t = TYPE(TYPE_WEAKREF);
+  store<u32>(t, KIND_WEAKREF, 0);
+  store<usize>(t, 32, 12);
 }
 
 /** Defines a type. Returns its id, or -1 when the table is full, -2 for bad arguments, -3 if too large. */
 export function defineType(kind: u32, nRefs: u32, nI32: u32, nF64: u32, flags: u32): i32 {
   if (typeCount >= MAX_TYPES) return -1;
   flags &= TF_WEAKREFABLE | TF_FINALIZER;
+  if (kind == KIND_BYTES && (flags & TF_FINALIZER)) return -2;
   let weak: usize = 0, size: usize = 0, refs: usize = 0, i32s: usize = 0, f64s: usize = 0;
   if (kind == KIND_FIXED) {
     if (nRefs > 65536 || nI32 > 65536 || nF64 > 65536) return -3;

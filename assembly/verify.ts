@@ -11,9 +11,9 @@
 //  refcounts   rc(o) − (references to o from live containers) ≥ 0 for every o, and
 //              Σ of those = references held outside the heap (returned in externalRefs)
 
-import { FLAG_CONTAINER, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
+import { FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
-  KIND_REFARRAY, KIND_STORAGE, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
+  KIND_REFARRAY, KIND_STORAGE, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
   T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE,
 } from "./types";
 import * as C from "./counters";
@@ -29,6 +29,8 @@ import {
   VISIT_CHECK, VISIT_EXTERNAL, fail, failureMessage, plausibleObject, resetFailure, walkArenas,
   walkBumpFreedBytes, walkExternalRefs, walkHeap, walkLiveObjects,
 } from "./walk";
+
+import { WR_CALLBACK, WR_KIND, WR_NEXT, WR_PREV, WR_PROXY, WR_REFERENT } from "./weak";
 
 let checkedObjects: u32 = 0;
 let checkedContainers: u32 = 0;
@@ -51,6 +53,14 @@ export function checkObject(p: usize): void {
     return;
   }
   if (RC(p) == 0) fail("live object with refcount 0", p);
+  if (kind == KIND_WEAKREF) {
+    let obj = load<usize>(p, WR_REFERENT);
+    if (obj && (!plausibleObject(obj) || RC(obj) == 0 || !(INFO(obj) & FLAG_HAS_WEAKREFS))) fail("weakref to a dead or invalid referent", p);
+    if (!obj && (load<usize>(p, WR_PREV) | load<usize>(p, WR_NEXT))) fail("cleared weakref still linked", p);
+  }
+  let weakOff = T_WEAK(t);
+  if (weakOff) checkWeakList(p, p + weakOff);
+  else if (info & FLAG_HAS_WEAKREFS) fail("HAS_WEAKREFS on an object that is not weakrefable", p);
   let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
   if (container) checkedContainers++;
   if (container != ((info & FLAG_TRACKED) != 0)) fail("container not tracked, or non-container tracked", p);
@@ -60,6 +70,31 @@ export function checkObject(p: usize): void {
     if (n > cap) fail("list length exceeds its capacity", p);
     if ((cap == 0) != (items == 0)) fail("list capacity and items block disagree", p);
     if (items && (!plausibleObject(items) || (INFO(items) & TYPE_ID_MASK) != TYPE_STORAGE)) fail("list items block is not a storage block", p);
+  }
+}
+
+/** The weak list of obj: linked both ways, every weakref live and pointing back, basic refs first. */
+function checkWeakList(obj: usize, slot: usize): void {
+  let wr = load<usize>(slot);
+  if ((wr != 0) != ((INFO(obj) & FLAG_HAS_WEAKREFS) != 0)) fail("HAS_WEAKREFS disagrees with the weak list", obj);
+  let prev: usize = 0;
+  let seenCallback = false, seenProxy = false;
+  let n: u32 = 0;
+  while (wr) {
+    if (!plausibleObject(wr) || (INFO(wr) & TYPE_ID_MASK) != TYPE_WEAKREF) { fail("weak list holds a non-weakref", obj); return; }
+    if (load<usize>(wr, WR_REFERENT) != obj) fail("weakref on a list does not point at its referent", wr);
+    if (load<usize>(wr, WR_PREV) != prev) { fail("weak list: prev does not point back", wr); return; }
+    let kind = load<u32>(wr, WR_KIND);
+    if (kind & WR_CALLBACK) seenCallback = true;
+    else {
+      // basic ref, then basic proxy, before any weakref with a callback; at most one of each
+      if (seenCallback) fail("weak list: a callback-less weakref after one with a callback", wr);
+      if (kind & WR_PROXY) { if (seenProxy) fail("weak list: two basic proxies", wr); seenProxy = true; }
+      else if (prev) fail("weak list: the basic ref is not first", wr);
+    }
+    if (++n > C.liveObjects()) { fail("weak list loops", obj); return; }
+    prev = wr;
+    wr = load<usize>(wr, WR_NEXT);
   }
 }
 

@@ -65,6 +65,7 @@ export class Handle {
     const p = this.ptr;
     const i = this.#refIndex(field);
     this._heap.core.setRef(p, i, this._heap.ptrOf(value));
+    this._heap.flushUnraisable();
   }
 
   #scalar(field: string) {
@@ -100,10 +101,8 @@ export class Handle {
   }
 
   /** A second handle owning its own reference (refcount + 1). */
-  dup(): Handle {
-    const p = this.ptr;
-    this._heap.core.incref(p);
-    return new Handle(this._heap, p, this.type);
+  dup(): this {
+    return this._heap.wrapBorrowed(this.ptr) as this; // same class as this one (weakref handles stay weakref handles)
   }
 
   /** Releases the handle's reference. A second call does nothing. */
@@ -144,6 +143,7 @@ export class Handle {
     const p = this.#kind("refarray", "setAt");
     const j = this.#index(p, i, "setAt");
     this._heap.core.listSet(p, j, this._heap.ptrOf(value));
+    this._heap.flushUnraisable();
   }
 
   push(value: Handle | null): void {

@@ -1,8 +1,9 @@
 // The host API: Heap.create, defineType, alloc, refcount, stats, verify, and heap.raw.
 
-import { instantiate, type CoreExports, type Views } from "./wasm.js";
+import { instantiate, type CoreExports, type HostHooks, type Views } from "./wasm.js";
 import { Handle } from "./handle.js";
-import { HeapType, KIND_CODES, TF_WEAKREFABLE, checkSpec, type TypeSpec } from "./types.js";
+import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, type TypeSpec } from "./types.js";
+import { Finalize, HeapWeakRef, makeProxy, type WeakProxy } from "./weak.js";
 import {
   HandleDisposedError, HeapConfigError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
 } from "./errors.js";
@@ -43,6 +44,31 @@ export interface HeapInternals {
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
+  typeOfPtr(ptr: number): HeapType;
+  weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
+  weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef;
+  registerFinalize(f: FinalizeEntry): void;
+  unregisterFinalize(f: FinalizeEntry): void;
+  runFinalize(f: FinalizeEntry): void;
+  flushUnraisable(): void;
+}
+
+/** What the heap needs of a finalize object. */
+export interface FinalizeEntry { readonly index: number; readonly atexit: boolean; readonly alive: boolean; call(): unknown }
+
+const TYPE_WEAKREF = 2;
+const WR_PROXY = 1, WR_CALLBACK = 2, WR_ID_SHIFT = 8;
+
+// Heaps with exit-time finalizers still pending, run when the process exits (weakly held).
+const exitHeaps = new Set<WeakRef<Heap>>();
+let exitHookInstalled = false;
+function installExitHook(heap: Heap): void {
+  exitHeaps.add(new WeakRef(heap));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const ref of exitHeaps) ref.deref()?.runExitFinalizers();
+  });
 }
 
 interface LeakRecord { heap: Heap; ptr: number; type: string; stack?: string }
@@ -67,7 +93,20 @@ export class Heap implements HeapInternals {
   onHandleLeak: (leak: HandleLeak) => void = (leak) => {
     console.warn(`refheap: a Handle to ${leak.type} at 0x${leak.address.toString(16)} was garbage-collected without dispose(); its reference was released.${leak.createdAt ? `\nThe handle was created at:\n${leak.createdAt}` : ""}`);
   };
+  /**
+   * Where exceptions from finalizers, weakref callbacks and finalize functions go (CPython's
+   * sys.unraisablehook): they never propagate into the heap. Reported after the core returns.
+   */
+  onUnraisable: (err: unknown, context: string) => void = (err, context) => {
+    console.error(`Exception ignored in: ${context}`, err);
+  };
   readonly #leakWarnings: boolean;
+  readonly #callbacks = new Map<number, (wr: HeapWeakRef) => void>();
+  #nextCallbackId = 1;
+  readonly #unraisable: { err: unknown; context: string }[] = [];
+  #flushScheduled = false;
+  readonly #finalizers = new Set<FinalizeEntry>();
+  #weakrefType!: HeapType;
   readonly #types: HeapType[] = [];
   #liveHandles = 0;
   #leakedReleased = 0;
@@ -82,6 +121,8 @@ export class Heap implements HeapInternals {
     this.core = inst.exports;
     this.views = inst.views;
     this.raw = new RawApi(this);
+    this.#weakrefType = new HeapType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
+    this.#types[TYPE_WEAKREF] = this.#weakrefType;
   }
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
@@ -102,12 +143,19 @@ export class Heap implements HeapInternals {
     }
     const debug = options.debug ?? false;
     const leakWarnings = options.leakWarnings ?? false;
-    const inst = await instantiate(debug ? "debug" : "release");
+    let heap: Heap | undefined;
+    const hooks: HostHooks = {
+      finalize: (obj) => heap?._finalizeHook(obj),
+      weakrefCallback: (wr, id) => heap?._weakrefCallbackHook(wr, id),
+      weakrefFreed: (id) => { heap?._weakrefFreedHook(id); },
+    };
+    const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
     const rc = inst.exports.init(allocator === "bump" ? 1 : 0, Math.floor(maxBytes / PAGE));
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }
-    return new Heap({ allocator, collector, maxBytes, debug, leakWarnings }, inst);
+    heap = new Heap({ allocator, collector, maxBytes, debug, leakWarnings }, inst);
+    return heap;
   }
 
   get destroyed(): boolean { return this.#destroyed; }
@@ -127,12 +175,13 @@ export class Heap implements HeapInternals {
     const s = checkSpec(spec);
     const nI32 = Object.values(s.scalars).filter((k) => k === "i32").length;
     const nF64 = Object.values(s.scalars).length - nI32;
-    const id = this.core.defineType(KIND_CODES[s.kind], s.refs.length, nI32, nF64, s.weakrefable ? TF_WEAKREFABLE : 0);
+    const flags = (s.weakrefable ? TF_WEAKREFABLE : 0) | (s.finalizer ? TF_FINALIZER : 0);
+    const id = this.core.defineType(KIND_CODES[s.kind], s.refs.length, nI32, nF64, flags);
     if (id === -1) throw new HeapConfigError(`type ${s.name}: the type table is full (4094 types)`);
     if (id < 0) throw new HeapTypeError(`type ${s.name}: too many or too large fields`);
     const rec = (this.core.typeTable() >>> 2) + id * 8;
     const u32 = this.views.u32;
-    const type = new HeapType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]);
+    const type = new HeapType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]);
     this.#types[id] = type;
     return type;
   }
@@ -222,9 +271,183 @@ export class Heap implements HeapInternals {
     return { objects: s.liveObjects, externalRefs, handles: this.#liveHandles, committedBytes: s.committedBytes };
   }
 
-  /** Makes every handle unusable and drops this heap's memory (the wasm instance) for JS to collect. */
+  /**
+   * Runs the exit-time finalize objects still alive (newest first, as weakref.finalize at exit),
+   * then makes every handle unusable; the heap's memory goes when JS collects the heap.
+   */
   destroy(): void {
+    if (this.#destroyed) return;
+    this.runExitFinalizers();
     this.#destroyed = true;
+  }
+
+  // ── weak references ──
+
+  #weakrefable(obj: Handle, what: string): number {
+    const p = this.ptrOf(obj, what);
+    if (!obj.type.weakrefable) throw new HeapTypeError(`cannot create weak reference to '${obj.type.name}' object (define the type with weakrefable: true)`);
+    return p;
+  }
+
+  #newWeak(obj: Handle, proxy: boolean, callback: ((wr: HeapWeakRef) => void) | undefined, what: string): HeapWeakRef {
+    this.#alive();
+    const p = this.#weakrefable(obj, what);
+    if (callback !== undefined && callback !== null && typeof callback !== "function") throw new HeapTypeError(`${what}: callback must be a function`);
+    let id = 0;
+    if (callback) {
+      id = this.#nextCallbackId++;
+      if (id >= 1 << 24) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (16,777,215)`);
+      this.#callbacks.set(id, callback);
+    }
+    const wr = this.core.weakrefNew(p, proxy ? 1 : 0, id);
+    if (!wr) {
+      if (id) this.#callbacks.delete(id);
+      throw this.outOfMemory(what);
+    }
+    return new HeapWeakRef(this, wr, this.#weakrefType);
+  }
+
+  /**
+   * weakref.ref(obj, callback?): a weak reference. Without a callback the one shared weakref of
+   * obj is returned (a new handle to it); with one, a new weakref whose callback(wr) runs when obj
+   * dies (after every weakref to obj is cleared, newest callback first).
+   */
+  weakref(obj: Handle, callback?: (wr: HeapWeakRef) => void): HeapWeakRef {
+    return this.#newWeak(obj, false, callback, "weakref");
+  }
+
+  /** weakref.proxy(obj, callback?): behaves like obj; HeapReferenceError once obj is dead. */
+  proxy(obj: Handle, callback?: (wr: HeapWeakRef) => void): WeakProxy {
+    return makeProxy(this.#newWeak(obj, true, callback, "proxy"));
+  }
+
+  /** weakref.finalize(obj, fn, ...args): fn(...args) runs once, when obj dies (or at exit, or when called). */
+  finalize<A extends unknown[], R>(obj: Handle, fn: (...args: A) => R, ...args: A): Finalize<A, R> {
+    this.#alive();
+    this.#weakrefable(obj, "finalize");
+    if (typeof fn !== "function") throw new HeapTypeError("finalize: fn must be a function");
+    return new Finalize(this, obj, fn, args);
+  }
+
+  /** weakref.getweakrefcount(obj): weakrefs and proxies to obj. */
+  getweakrefcount(obj: Handle): number {
+    const p = this.ptrOf(obj, "getweakrefcount");
+    return obj.type.weakrefable ? this.core.weakrefCount(p) : 0;
+  }
+
+  /** weakref.getweakrefs(obj): new handles to every weakref and proxy to obj, in list order. */
+  getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
+    const p = this.ptrOf(obj, "getweakrefs");
+    const out: (HeapWeakRef | WeakProxy)[] = [];
+    if (!obj.type.weakrefable) return out;
+    for (let i = 0, wr; (wr = this.core.weakrefAt(p, i)); i++) out.push(this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy);
+    return out;
+  }
+
+  /** Reports queued exceptions from finalizers and callbacks to onUnraisable. */
+  flushUnraisable(): void {
+    while (this.#unraisable.length) {
+      const { err, context } = this.#unraisable.shift()!;
+      try {
+        this.onUnraisable(err, context);
+      } catch (e) {
+        console.error("refheap: onUnraisable threw while reporting", err, e);
+      }
+    }
+  }
+
+  #queueUnraisable(err: unknown, context: string): void {
+    this.#unraisable.push({ err, context });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => { this.#flushScheduled = false; this.flushUnraisable(); });
+    }
+  }
+
+  /** @internal runs live exit-time finalize objects, newest first */
+  runExitFinalizers(): void {
+    if (this.#destroyed) return;
+    for (;;) {
+      const pending = [...this.#finalizers].filter((f) => f.atexit && f.alive);
+      if (!pending.length) break;
+      const newest = pending.reduce((a, b) => (a.index > b.index ? a : b));
+      this.runFinalize(newest);
+    }
+    this.flushUnraisable();
+  }
+
+  /** @internal host hook: the core is about to let obj die and its type has a finalizer */
+  _finalizeHook(obj: number): void {
+    try {
+      const type = this.typeOfPtr(obj);
+      const h = this.wrapBorrowed(obj)!;
+      try {
+        type.finalizer?.(h);
+      } catch (err) {
+        this.#queueUnraisable(err, `finalizer of <${type.name} object at 0x${obj.toString(16)}>`);
+      } finally {
+        h.dispose();
+      }
+    } catch (err) {
+      this.#queueUnraisable(err, `refheap finalize hook at 0x${obj.toString(16)}`);
+    }
+  }
+
+  /** @internal host hook: a weakref's referent died; call its callback with the weakref */
+  _weakrefCallbackHook(wr: number, id: number): void {
+    try {
+      const cb = this.#callbacks.get(id);
+      if (!cb) return;
+      const h = this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy;
+      const weak = h instanceof HeapWeakRef ? h : h.weakref;
+      try {
+        cb(weak);
+      } catch (err) {
+        this.#queueUnraisable(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
+      } finally {
+        weak.dispose();
+      }
+    } catch (err) {
+      this.#queueUnraisable(err, `refheap weakref callback hook at 0x${wr.toString(16)}`);
+    }
+  }
+
+  /** @internal host hook: a weakref with a callback was freed */
+  _weakrefFreedHook(id: number): void {
+    this.#callbacks.delete(id);
+  }
+
+  /** @internal */
+  weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null {
+    return kindWord & WR_CALLBACK ? this.#callbacks.get(kindWord >>> WR_ID_SHIFT) ?? null : null;
+  }
+
+  /** @internal */
+  weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef {
+    return this.#newWeak(obj, false, cb, "finalize");
+  }
+
+  /** @internal */
+  registerFinalize(f: FinalizeEntry): void {
+    if (!this.#finalizers.size) installExitHook(this);
+    this.#finalizers.add(f);
+  }
+
+  /** @internal */
+  unregisterFinalize(f: FinalizeEntry): void { this.#finalizers.delete(f); }
+
+  /** @internal calls a finalize object, routing its exception to onUnraisable */
+  runFinalize(f: FinalizeEntry): void {
+    try {
+      f.call();
+    } catch (err) {
+      this.#queueUnraisable(err, `finalize object ${f.index}`);
+    }
+  }
+
+  /** @internal */
+  typeOfPtr(ptr: number): HeapType {
+    return this.#types[this.core.typeOf(ptr)];
   }
 
   // ── HeapInternals ──
@@ -241,7 +464,10 @@ export class Heap implements HeapInternals {
   releaseHandle(h: Handle, ptr: number): void {
     leakRegistry.unregister(h);
     this.#liveHandles--;
-    if (!this.#destroyed) this.core.decref(ptr);
+    if (!this.#destroyed) {
+      this.core.decref(ptr);
+      this.flushUnraisable();
+    }
   }
 
   /** @internal FinalizationRegistry callback: a handle was collected without dispose(). */
@@ -261,18 +487,26 @@ export class Heap implements HeapInternals {
   wrapBorrowed(ptr: number): Handle | null {
     if (!ptr) return null;
     this.core.incref(ptr);
-    return new Handle(this, ptr, this.#types[this.core.typeOf(ptr)]);
+    return this.wrapOwned(ptr);
   }
 
   /** @internal A new handle taking over an owned reference. */
   wrapOwned(ptr: number): Handle | null {
     if (!ptr) return null;
-    return new Handle(this, ptr, this.#types[this.core.typeOf(ptr)]);
+    const id = this.core.typeOf(ptr);
+    if (id === TYPE_WEAKREF) {
+      const wr = new HeapWeakRef(this, ptr, this.#weakrefType);
+      return this.core.weakrefKind(ptr) & WR_PROXY ? makeProxy(wr) : wr;
+    }
+    return new Handle(this, ptr, this.#types[id]);
   }
 
   /** @internal The pointer of a handle argument, checked: live, from this heap. null → 0. */
   ptrOf(value: Handle | null, what = "value"): number {
     if (value === null) return 0;
+    // a weak proxy stands for itself when stored (its weakref object), as in CPython
+    const proxy = value as unknown as Partial<WeakProxy>;
+    if (proxy?.isProxy === true && proxy.weakref instanceof HeapWeakRef) value = proxy.weakref;
     if (!(value instanceof Handle)) throw new HeapTypeError(`${what}: expected a Handle or null, got ${describe(value)}`);
     if (value._heap !== this) throw new HeapTypeError(`${what}: the handle belongs to another heap`);
     return value.ptr;

@@ -1,8 +1,11 @@
 // Heap types as the host sees them: names for the core's type records (assembly/types.ts).
 
-import { HeapConfigError, HeapTypeError } from "./errors.js";
+import { HeapTypeError } from "./errors.js";
+import type { Handle } from "./handle.js";
 
 export type TypeKind = "fixed" | "refarray" | "bytes";
+/** Kinds of objects: the user kinds and the built-in weak reference. */
+export type ObjectKind = TypeKind | "weakref";
 export type ScalarKind = "i32" | "f64";
 
 export interface TypeSpec {
@@ -15,12 +18,17 @@ export interface TypeSpec {
   scalars?: Readonly<Record<string, ScalarKind>>;
   /** Adds a weak-list slot, as `__weakref__` in `__slots__`. */
   weakrefable?: boolean;
-  /** Called when an object of this type dies (PEP 442 semantics, issue 3). */
-  finalizer?: (obj: unknown) => void;
+  /**
+   * Called once when an object of this type is about to die (PEP 442): it receives a borrowed
+   * handle (dup() it, or store the object in the heap, to resurrect it). Exceptions go to
+   * heap.onUnraisable.
+   */
+  finalizer?: (obj: Handle) => void;
 }
 
 export const KIND_CODES: Record<TypeKind, number> = { fixed: 1, refarray: 2, bytes: 3 };
 export const TF_WEAKREFABLE = 2;
+export const TF_FINALIZER = 4;
 
 export interface ScalarField { kind: ScalarKind; offset: number }
 
@@ -32,10 +40,11 @@ export class HeapType {
     readonly heapId: number,
     readonly id: number,
     readonly name: string,
-    readonly kind: TypeKind,
+    readonly kind: ObjectKind,
     readonly refs: readonly string[],
     readonly scalars: Readonly<Record<string, ScalarKind>>,
     readonly weakrefable: boolean,
+    readonly finalizer: ((obj: Handle) => void) | undefined,
     /** Object size in bytes (fixed part for lists and bytes), header included. */
     readonly size: number,
     /** Byte offset of the first reference field (fixed types). */
@@ -56,7 +65,7 @@ export class HeapType {
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /** Validates a spec; returns the normalised parts. Throws HeapTypeError with the exact problem. */
-export function checkSpec(spec: TypeSpec): { name: string; kind: TypeKind; refs: string[]; scalars: Record<string, ScalarKind>; weakrefable: boolean } {
+export function checkSpec(spec: TypeSpec): { name: string; kind: TypeKind; refs: string[]; scalars: Record<string, ScalarKind>; weakrefable: boolean; finalizer?: (obj: Handle) => void } {
   if (spec === null || typeof spec !== "object") throw new HeapTypeError("defineType expects a spec object");
   const { name } = spec;
   if (typeof name !== "string" || name.length === 0) throw new HeapTypeError("a type needs a non-empty string name");
@@ -80,8 +89,8 @@ export function checkSpec(spec: TypeSpec): { name: string; kind: TypeKind; refs:
   const weakrefable = spec.weakrefable ?? false;
   if (typeof weakrefable !== "boolean") throw new HeapTypeError(`type ${name}: weakrefable must be a boolean`);
   if (kind === "bytes" && weakrefable) throw new HeapTypeError(`type ${name}: bytes types cannot be weakrefable (as CPython's bytes)`);
-  if (spec.finalizer !== undefined) {
-    throw new HeapConfigError(`type ${name}: finalizers are not available yet: they arrive with weak references and PEP 442 semantics (issue 3)`);
-  }
-  return { name, kind, refs, scalars, weakrefable };
+  const { finalizer } = spec;
+  if (finalizer !== undefined && typeof finalizer !== "function") throw new HeapTypeError(`type ${name}: finalizer must be a function`);
+  if (finalizer && kind === "bytes") throw new HeapTypeError(`type ${name}: bytes types cannot have finalizers`);
+  return { name, kind, refs, scalars, weakrefable, finalizer };
 }

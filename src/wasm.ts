@@ -32,6 +32,13 @@ export interface CoreExports {
   listSetLength(p: number, n: number): number;
   bytesLength(p: number): number;
   bytesData(p: number): number;
+  weakrefNew(obj: number, proxy: number, callbackId: number): number;
+  weakrefGet(wr: number): number;
+  weakrefKind(wr: number): number;
+  weakrefHash(wr: number): number;
+  weakrefSetHash(wr: number, h: number): void;
+  weakrefCount(obj: number): number;
+  weakrefAt(obj: number, i: number): number;
   typeTable(): number;
   stats(): number;
   classStats(): number;
@@ -89,12 +96,26 @@ export class Views {
 
 export interface Instance<E = CoreExports> { exports: E; views: Views }
 
+/** What the core calls in the host (besides onGrow). Each must catch its own exceptions: an
+ * exception thrown through wasm frames would leave the core half-updated. */
+export interface HostHooks {
+  finalize(obj: number): void;
+  weakrefCallback(wr: number, callbackId: number): void;
+  weakrefFreed(callbackId: number): void;
+}
+const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {} };
+
 /** Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
-export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void): Promise<Instance<E>> {
+export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void, hooks: HostHooks = NO_HOOKS): Promise<Instance<E>> {
   const module = await loadModule(build);
   let views: Views | undefined;
   const imports = {
-    host: { onGrow: () => { views?.refresh(); onGrow?.(); } },
+    host: {
+      onGrow: () => { views?.refresh(); onGrow?.(); },
+      finalize: (obj: number) => hooks.finalize(obj),
+      weakrefCallback: (wr: number, id: number) => hooks.weakrefCallback(wr, id),
+      weakrefFreed: (id: number) => hooks.weakrefFreed(id),
+    },
     env: {
       abort(msg: number, file: number, line: number, col: number) {
         const text = views ? views.string(msg) : "abort";

@@ -1,7 +1,7 @@
 // Every type kind: fixed records (references, i32, f64, weakrefable slot), growable lists, bytes.
 import { expect, test } from "vitest";
 import { heapSuite } from "./helpers.js";
-import { HeapConfigError, HeapIndexError, HeapTypeError } from "../src/index.js";
+import { HeapIndexError, HeapTypeError } from "../src/index.js";
 
 heapSuite("type kinds", ({ make }) => {
   test("fixed: references, i32 and f64 scalars start zero/null and round-trip", async () => {
@@ -114,7 +114,8 @@ heapSuite("type kinds", ({ make }) => {
     expect(() => heap.defineType({ name: "X", kind: "list" as never })).toThrow(/unknown kind/);
     expect(() => heap.defineType({ name: "X", kind: "refarray", refs: ["a"] })).toThrow(/no named fields/);
     expect(() => heap.defineType({ name: "X", kind: "bytes", weakrefable: true })).toThrow(/weakrefable/);
-    expect(() => heap.defineType({ name: "X", finalizer: () => {} })).toThrow(HeapConfigError);
+    expect(() => heap.defineType({ name: "X", finalizer: 5 as never })).toThrow(/finalizer must be a function/);
+    expect(() => heap.defineType({ name: "X", kind: "bytes", finalizer: () => {} })).toThrow(/cannot have finalizers/);
     expect(() => heap.defineType(null as never)).toThrow(HeapTypeError);
     const many = Array.from({ length: 70_000 }, (_, i) => `f${i}`);
     expect(() => heap.defineType({ name: "Huge", refs: many })).toThrow(/too many or too large/);

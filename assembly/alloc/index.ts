@@ -5,7 +5,7 @@
 //   BUMP: never reuses (the floor).
 // The strategy is chosen once, at init; the branch on it is perfectly predicted.
 
-import { poolAlloc, poolFree, poolsInit, SMALL_MAX } from "./pools";
+import { poolAlloc, poolFree, poolsInit, releaseKeptArena, SMALL_MAX } from "./pools";
 import { largeAlloc, largeFree, largeInit } from "./large";
 import { bumpAlloc, bumpFree, bumpInit } from "./bump";
 import { largeAllocations } from "../counters";
@@ -33,7 +33,8 @@ export function allocatorInit(which: i32, start: usize): void {
   if (strategy == ALLOC_POOLS) {
     if (size <= SMALL_MAX) return poolAlloc(size);
     largeAllocations++;
-    return largeAlloc(size);
+    let p = largeAlloc(size);
+    return p || !releaseKeptArena() ? p : largeAlloc(size);
   }
   return bumpAlloc(size);
 }

@@ -346,3 +346,27 @@ function poolBecameEmpty(pool: usize): void {
   if (after) store<usize>(after, ao, 24);
   store<usize>(lastnf, ao, 20);
 }
+
+/**
+ * Releases the wholly free arena kept at the end of usable_arenas (bpo-37257 keeps one to avoid
+ * thrash), so its memory can serve a large block. Called only when a large allocation has failed:
+ * an out-of-memory error that this idle arena could prevent would be a false one. True if released.
+ */
+export function releaseKeptArena(): bool {
+  let a = usableArenas;
+  if (!a) return false;
+  while (A_NEXT(a)) a = A_NEXT(a);
+  let nf = A_NFREE(a);
+  if (nf != A_NTOTAL(a)) return false;
+  let ap = A_PREV(a);
+  if (ap) store<usize>(ap, 0, 20);
+  else usableArenas = 0;
+  if (NFP2LASTA_GET(nf) == a) NFP2LASTA_SET(nf, ap != 0 && A_NFREE(ap) == nf ? ap : 0);
+  largeFree(A_ADDRESS(a));
+  store<usize>(a, 0, 0);
+  store<usize>(a, unusedArenaObjects, 20);
+  unusedArenaObjects = a;
+  arenasReclaimed++;
+  arenasCurrent--;
+  return true;
+}

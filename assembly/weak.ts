@@ -1,0 +1,175 @@
+// === Weak references: per-object lists, clearing at death, callbacks ===
+// After CPython's Objects/weakrefobject.c. A weakrefable type has a weak-list slot (its
+// __weakref__); the slot heads a doubly linked list of the weakref objects that point at it.
+//
+// ╒══════════ Weakref object (TYPE_WEAKREF, 32 bytes) ══════════╕
+// │ refcount                                                      │ +0
+// │ info (type id 2)                                              │ +4
+// │ referent: borrowed; 0 once the referent has died              │ +8   WR_REFERENT
+// │ prev in the referent's list                                   │ +12  WR_PREV
+// │ next in the referent's list (a pending chain while clearing)  │ +16  WR_NEXT
+// │ callback id (bits 8..31) │ flags: P proxy, C has callback     │ +20  WR_KIND
+// │ serial: creation order, to tell weakrefs made by a finalizer   │ +24  WR_SERIAL
+// │ hash: cached referent hash + 1 (0 = not computed yet)          │ +28  WR_HASH
+// └───────────────────────────────────────────────────────────────┘
+//
+// List order (get_basic_refs / insert_head / insert_after): the shared callback-less ref first,
+// then the shared callback-less proxy, then every other weakref newest first, so that callbacks,
+// called in list order, run newest first (documented by CPython).
+//
+// Death of a referent (PyObject_ClearWeakRefs): every weakref is cleared before any callback runs;
+// a weakref whose own count is 0 (itself dying) gets no callback; each callback receives its
+// weakref; a callback's exception is caught by the host and reported (never unwinds the core).
+
+import { FLAG_HAS_WEAKREFS, INFO, RC, SET_INFO, SET_RC, TYPE_ID_MASK } from "./layout";
+import { T_WEAK, TYPE, TYPE_WEAKREF } from "./types";
+import { newFixed } from "./object";
+
+// @ts-ignore: decorator
+@external("host", "weakrefCallback")
+declare function hostWeakrefCallback(wr: usize, callbackId: u32): void;
+// @ts-ignore: decorator
+@external("host", "weakrefFreed")
+declare function hostWeakrefFreed(callbackId: u32): void;
+
+// @ts-ignore: decorator
+@inline export const WR_REFERENT: usize = 8;
+// @ts-ignore: decorator
+@inline export const WR_PREV: usize = 12;
+// @ts-ignore: decorator
+@inline export const WR_NEXT: usize = 16;
+// @ts-ignore: decorator
+@inline export const WR_KIND: usize = 20;
+// @ts-ignore: decorator
+@inline export const WR_SERIAL: usize = 24;
+// @ts-ignore: decorator
+@inline export const WR_HASH: usize = 28;
+// @ts-ignore: decorator
+@inline export const WR_PROXY: u32 = 1;
+// @ts-ignore: decorator
+@inline export const WR_CALLBACK: u32 = 2;
+// @ts-ignore: decorator
+@inline export const WR_ID_SHIFT: u32 = 8;
+
+let serial: u32 = 0;
+/** Weakrefs with a serial at or above this get no callback in the current clearing (made by a finalizer). */
+export let callbackSerialLimit: u32 = 0xffffffff;
+
+/** Address of an object's weak-list slot (0 if its type is not weakrefable). */
+// @ts-ignore: decorator
+@inline export function weakSlot(obj: usize): usize {
+  let off = T_WEAK(TYPE(INFO(obj) & TYPE_ID_MASK));
+  return off ? obj + off : 0;
+}
+
+// @ts-ignore: decorator
+@inline function KIND(wr: usize): u32 { return load<u32>(wr, WR_KIND); }
+// @ts-ignore: decorator
+@inline function isBasic(wr: usize): bool { return (KIND(wr) & WR_CALLBACK) == 0; }
+
+/** A weakref (or proxy) to obj; callbackId 0 = none. New reference, or 0 when out of memory. */
+export function weakrefNew(obj: usize, proxy: bool, callbackId: u32): usize {
+  let slot = weakSlot(obj);
+  let head = load<usize>(slot);
+  // basic ref and basic proxy are shared: one per referent (try_reuse_basic_ref)
+  let basicRef: usize = 0, basicProxy: usize = 0;
+  if (head && isBasic(head)) {
+    if (KIND(head) & WR_PROXY) basicProxy = head;
+    else {
+      basicRef = head;
+      let second = load<usize>(head, WR_NEXT);
+      if (second && isBasic(second) && (KIND(second) & WR_PROXY)) basicProxy = second;
+    }
+  }
+  if (!callbackId) {
+    let shared = proxy ? basicProxy : basicRef;
+    if (shared) { SET_RC(shared, RC(shared) + 1); return shared; }
+  }
+  let wr = newFixed(TYPE_WEAKREF);
+  if (!wr) return 0;
+  store<usize>(wr, obj, WR_REFERENT);
+  store<u32>(wr, (proxy ? WR_PROXY : 0) | (callbackId ? WR_CALLBACK | (callbackId << WR_ID_SHIFT) : 0), WR_KIND);
+  store<u32>(wr, serial++, WR_SERIAL);
+  // where it goes: basic ref at the head; basic proxy after the basic ref; others after both
+  let after: usize = 0;
+  if (callbackId) after = basicProxy ? basicProxy : basicRef;
+  else if (proxy) after = basicRef;
+  let next = after ? load<usize>(after, WR_NEXT) : head;
+  store<usize>(wr, after, WR_PREV);
+  store<usize>(wr, next, WR_NEXT);
+  if (next) store<usize>(next, wr, WR_PREV);
+  if (after) store<usize>(after, wr, WR_NEXT);
+  else store<usize>(slot, wr);
+  SET_INFO(obj, INFO(obj) | FLAG_HAS_WEAKREFS);
+  return wr;
+}
+
+/** Unlinks a weakref from its referent's list and clears it (the referent pointer becomes 0). */
+function unlink(wr: usize): void {
+  let obj = load<usize>(wr, WR_REFERENT);
+  if (!obj) return;
+  let prev = load<usize>(wr, WR_PREV), next = load<usize>(wr, WR_NEXT);
+  if (next) store<usize>(next, prev, WR_PREV);
+  if (prev) store<usize>(prev, next, WR_NEXT);
+  else {
+    store<usize>(weakSlot(obj), next);
+    if (!next) SET_INFO(obj, INFO(obj) & ~FLAG_HAS_WEAKREFS);
+  }
+  store<usize>(wr, 0, WR_REFERENT);
+  store<usize>(wr, 0, WR_PREV);
+  store<usize>(wr, 0, WR_NEXT);
+}
+
+/** A weakref object is being freed: leave its referent's list, let the host drop its callback. */
+export function weakrefFreed(wr: usize): void {
+  unlink(wr);
+  let kind = KIND(wr);
+  if (kind & WR_CALLBACK) hostWeakrefFreed(kind >> WR_ID_SHIFT);
+}
+
+/**
+ * The referent `obj` is dying (its count is 0): clear every weakref, then call the callbacks of
+ * those that are still alive, in list order. Weakrefs made at or after callbackSerialLimit (by
+ * the object's finalizer) are cleared without a callback.
+ */
+export function clearWeakrefs(obj: usize): void {
+  let slot = weakSlot(obj);
+  // 1. collect the weakrefs owed a callback, holding each alive; clear every weakref
+  let chain: usize = 0, last: usize = 0;
+  let wr = load<usize>(slot);
+  while (wr) {
+    let next = load<usize>(wr, WR_NEXT);
+    let kind = KIND(wr);
+    let owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0 && load<u32>(wr, WR_SERIAL) < callbackSerialLimit;
+    store<usize>(wr, 0, WR_REFERENT);
+    store<usize>(wr, 0, WR_PREV);
+    store<usize>(wr, 0, WR_NEXT);
+    if (owed) {
+      SET_RC(wr, RC(wr) + 1);
+      if (last) store<usize>(last, wr, WR_NEXT); else chain = wr;
+      last = wr;
+    }
+    wr = next;
+  }
+  store<usize>(slot, 0);
+  SET_INFO(obj, INFO(obj) & ~FLAG_HAS_WEAKREFS);
+  // 2. every weakref is dead: now the callbacks, newest first (list order)
+  while (chain) {
+    let next = load<usize>(chain, WR_NEXT);
+    store<usize>(chain, 0, WR_NEXT);
+    hostWeakrefCallback(chain, KIND(chain) >> WR_ID_SHIFT);
+    releaseHeld(chain);
+    chain = next;
+  }
+}
+
+// releaseHeld drops the reference taken for the callback; rc.ts provides it (import cycle otherwise)
+import { decref as releaseHeld } from "./rc";
+
+/** The referent of a weakref (borrowed), or 0 once it has died. */
+// @ts-ignore: decorator
+@inline export function weakrefReferent(wr: usize): usize { return load<usize>(wr, WR_REFERENT); }
+
+/** Serial the next weakref will get (to bracket a finalizer). */
+export function nextSerial(): u32 { return serial; }
+export function setCallbackSerialLimit(limit: u32): void { callbackSerialLimit = limit; }
