@@ -10,7 +10,7 @@
 import { ALIGN_MASK, INFO, RC, TYPE_ID_MASK } from "./layout";
 import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
-  TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF,
+  TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF, KIND_WEAKMAP,
 } from "./types";
 import { allocatorInit } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList, objectInit } from "./object";
@@ -192,6 +192,30 @@ export function weakrefAt(obj: usize, i: u32): usize {
     if ((INFO(p) & TYPE_ID_MASK) != TYPE_WEAKREF) throw new Error("not a weakref");
   }
 }
+
+// ── weak containers (see assembly/weakmap.ts; booleans: false = out of memory) ──
+
+export {
+  weakMapCount, weakMapNext, weakMapKeyAt, weakMapValueAt, weakMapWeakrefAt, wvmGetInt, wvmDeleteInt, wvmGetBytes, wvmDeleteBytes,
+  wkmFind, wkmDelete,
+} from "./weakmap";
+import { weakMapNew as wmNew, wvmSetInt as wmSetInt, wvmSetBytes as wmSetBytes, wkmSet as wmKeySet } from "./weakmap";
+
+/** A new weak container: 1 int→weak value, 2 bytes→weak value, 3 weak key→value, 4 weak set. New reference or 0. */
+export function weakMapNew(flavour: u32): usize {
+  if (isDefined(ASC_HEAP_DEBUG)) if (flavour < 1 || flavour > 4) throw new Error("unknown weak map flavour");
+  return wmNew(flavour);
+}
+// @ts-ignore: decorator
+@inline function checkWeakTarget(obj: usize): void {
+  if (isDefined(ASC_HEAP_DEBUG)) {
+    checkPtr(obj);
+    if (!weakSlot(obj)) throw new Error("cannot create weak reference to an object that is not weakrefable");
+  }
+}
+export function wvmSetInt(m: usize, key: i32, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(obj); return wmSetInt(m, key, obj); }
+export function wvmSetBytes(m: usize, key: usize, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkKind(key, KIND_BYTES); checkWeakTarget(obj); return wmSetBytes(m, key, obj); }
+export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(key); checkNullable(value); return wmKeySet(m, key, value); }
 
 // ── inspection ──
 

@@ -8,7 +8,7 @@ import {
   SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
-  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKREF, LIST_CAPACITY,
+  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, LIST_CAPACITY,
   LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_FLAGS, T_KIND, T_SIZE, TF_CONTAINER, TF_FINALIZER, TYPE, TYPE_STORAGE,
 } from "./types";
 import { allocBlock, freeBlock } from "./alloc/index";
@@ -56,7 +56,13 @@ export function objectSize(p: usize): usize {
   let t = TYPE(INFO(p) & TYPE_ID_MASK);
   let kind = T_KIND(t);
   if (kind == KIND_BYTES) return BYTES_DATA + load<usize>(p, BYTES_LENGTH);
-  if (kind == KIND_STORAGE) return STORAGE_SLOTS + (load<usize>(load<usize>(p), LIST_CAPACITY) << 2);
+  if (kind == KIND_STORAGE) {
+    // the owner knows the capacity: a list's in words, a weak map's in slots of three words
+    let owner = load<usize>(p);
+    let words = T_KIND(TYPE(INFO(owner) & TYPE_ID_MASK)) == KIND_WEAKMAP
+      ? load<usize>(owner, 28) * 3 : load<usize>(owner, LIST_CAPACITY);
+    return STORAGE_SLOTS + (words << 2);
+  }
   return T_SIZE(t);
 }
 
@@ -181,7 +187,7 @@ export function newList(typeId: u32, length: usize): usize {
 @inline export function freeObjectOfType(p: usize, t: usize): void {
   let info = INFO(p);
   let kind = T_KIND(t);
-  let size = kind == KIND_FIXED || kind == KIND_REFARRAY || kind == KIND_WEAKREF ? T_SIZE(t) : objectSize(p);
+  let size = kind == KIND_FIXED || kind == KIND_REFARRAY || kind == KIND_WEAKREF || kind == KIND_WEAKMAP ? T_SIZE(t) : objectSize(p);
   if (kind == KIND_WEAKREF) weakrefFreed(p);
   if (info & FLAG_TRACKED) untrack(p);
   countFree(size, (info & FLAG_CONTAINER) != 0);

@@ -13,12 +13,13 @@ import {
   RC, SET_GC_NEXT, SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import { callbackSerialLimit, clearWeakrefs, nextSerial, setCallbackSerialLimit } from "./weak";
+import { weakMapRelease } from "./weakmap";
 
 // @ts-ignore: decorator
 @external("host", "finalize")
 declare function hostFinalize(obj: usize): void;
 import {
-  KIND_REFARRAY, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE,
+  KIND_REFARRAY, KIND_WEAKMAP, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE,
 } from "./types";
 import { freeObject, freeObjectOfType, freeStorage, untrack } from "./object";
 
@@ -110,6 +111,7 @@ export function dealloc(p: usize): void {
 /** Releases every reference a dead container holds (one generic visitor over the type table). */
 // @ts-ignore: decorator
 @inline function releaseChildren(q: usize, t: usize): void {
+  if (T_KIND(t) == KIND_WEAKMAP) { weakMapRelease(q); return; }
   if (T_KIND(t) == KIND_REFARRAY) {
     let items = load<usize>(q, LIST_ITEMS);
     if (!items) return;

@@ -8,6 +8,7 @@
 //         BYTES     a byte string, its data inline after the length
 //         STORAGE   internal: the items block of a REFARRAY (first word: owning list)
 //         WEAKREF   built-in: a weak reference or weak proxy (assembly/weak.ts)
+//         WEAKMAP   built-in: WeakValueMap / WeakKeyMap / WeakSet (assembly/weakmap.ts)
 //
 // ╒═════════ Type record (32 bytes) ═════════╕
 // │ kind                                      │ +0
@@ -38,6 +39,8 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 @inline export const KIND_STORAGE: u32 = 4;
 // @ts-ignore: decorator
 @inline export const KIND_WEAKREF: u32 = 5;
+// @ts-ignore: decorator
+@inline export const KIND_WEAKMAP: u32 = 6;
 
 // @ts-ignore: decorator
 @inline export const TF_CONTAINER: u32 = 1;
@@ -53,11 +56,14 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 /** Type id of list storage blocks. Id 0 marks free blocks. */
 // @ts-ignore: decorator
 @inline export const TYPE_STORAGE: u32 = 1;
-/** Type id of weak references and weak proxies. User types start after it. */
+/** Type id of weak references and weak proxies. */
 // @ts-ignore: decorator
 @inline export const TYPE_WEAKREF: u32 = 2;
+/** Type id of weak containers. User types start after it. */
 // @ts-ignore: decorator
-@inline export const FIRST_USER_TYPE: u32 = 3;
+@inline export const TYPE_WEAKMAP: u32 = 3;
+// @ts-ignore: decorator
+@inline export const FIRST_USER_TYPE: u32 = 4;
 
 // refarray fields
 // @ts-ignore: decorator
@@ -82,7 +88,7 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 @inline export const MAX_FIXED_SIZE: usize = 1 << 20;
 
 export const TYPES: usize = memory.data(<i32>(<usize>MAX_TYPES * TYPE_RECORD_SIZE), 8);
-export let typeCount: u32 = FIRST_USER_TYPE; // 0: free marker, 1: storage, 2: weakref
+export let typeCount: u32 = FIRST_USER_TYPE; // 0: free marker, 1: storage, 2: weakref, 3: weak map
 
 // @ts-ignore: decorator
 @inline export function TYPE(id: u32): usize { return TYPES + <usize>id * TYPE_RECORD_SIZE; }
@@ -106,6 +112,10 @@ export function typesInit(): void {
   t = TYPE(TYPE_WEAKREF);
   store<u32>(t, KIND_WEAKREF, 0);
   store<usize>(t, 32, 12);
+  t = TYPE(TYPE_WEAKMAP);
+  store<u32>(t, KIND_WEAKMAP, 0);
+  store<u32>(t, TF_CONTAINER, 4);
+  store<usize>(t, 36, 12);
 }
 
 /** Defines a type. Returns its id, or -1 when the table is full, -2 for bad arguments, -3 if too large. */

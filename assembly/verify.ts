@@ -13,7 +13,7 @@
 
 import { FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
-  KIND_REFARRAY, KIND_STORAGE, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
+  KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
   T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE,
 } from "./types";
 import * as C from "./counters";
@@ -30,7 +30,8 @@ import {
   walkBumpFreedBytes, walkExternalRefs, walkHeap, walkLiveObjects,
 } from "./walk";
 
-import { WR_CALLBACK, WR_KIND, WR_NEXT, WR_PREV, WR_PROXY, WR_REFERENT } from "./weak";
+import { WR_CALLBACK, WR_HASH, WR_INTERNAL, WR_KIND, WR_NEXT, WR_PREV, WR_PROXY, WR_REFERENT, WR_SERIAL } from "./weak";
+import { MAP_CAPACITY, MAP_COUNT, MAP_FLAVOUR, MAP_TABLE, MAP_USED, SLOT_AT, TOMBSTONE, WKM, WSET, WVM_BYTES } from "./weakmap";
 
 let checkedObjects: u32 = 0;
 let checkedContainers: u32 = 0;
@@ -47,9 +48,10 @@ export function checkObject(p: usize): void {
   checkedBytes += objectSize(p);
   if (kind == KIND_STORAGE) {
     let owner = load<usize>(p, STORAGE_OWNER);
-    if (!plausibleObject(owner) || T_KIND(TYPE(INFO(owner) & TYPE_ID_MASK)) != KIND_REFARRAY || load<usize>(owner, LIST_ITEMS) != p) {
-      fail("list storage block is not the items block of its owner", p);
-    }
+    let ownerKind = plausibleObject(owner) ? T_KIND(TYPE(INFO(owner) & TYPE_ID_MASK)) : 0;
+    let owned = ownerKind == KIND_REFARRAY ? load<usize>(owner, LIST_ITEMS) == p
+      : ownerKind == KIND_WEAKMAP ? load<usize>(owner, MAP_TABLE) == p : false;
+    if (!owned) fail("storage block is not the items block of its list or the table of its map", p);
     return;
   }
   if (RC(p) == 0) fail("live object with refcount 0", p);
@@ -58,6 +60,7 @@ export function checkObject(p: usize): void {
     if (obj && (!plausibleObject(obj) || RC(obj) == 0 || !(INFO(obj) & FLAG_HAS_WEAKREFS))) fail("weakref to a dead or invalid referent", p);
     if (!obj && (load<usize>(p, WR_PREV) | load<usize>(p, WR_NEXT))) fail("cleared weakref still linked", p);
   }
+  if (kind == KIND_WEAKMAP) checkWeakMap(p);
   let weakOff = T_WEAK(t);
   if (weakOff) checkWeakList(p, p + weakOff);
   else if (info & FLAG_HAS_WEAKREFS) fail("HAS_WEAKREFS on an object that is not weakrefable", p);
@@ -71,6 +74,33 @@ export function checkObject(p: usize): void {
     if ((cap == 0) != (items == 0)) fail("list capacity and items block disagree", p);
     if (items && (!plausibleObject(items) || (INFO(items) & TYPE_ID_MASK) != TYPE_STORAGE)) fail("list items block is not a storage block", p);
   }
+}
+
+/** A weak map: counts agree with the slots; each entry's internal weakref knows its map and slot and is alive. */
+function checkWeakMap(m: usize): void {
+  let flavour = load<u32>(m, MAP_FLAVOUR);
+  if (flavour < 1 || flavour > WSET) { fail("weak map with an unknown flavour", m); return; }
+  let cap = load<usize>(m, MAP_CAPACITY);
+  if (cap & (cap - 1)) fail("weak map capacity is not a power of two", m);
+  if ((cap == 0) != (load<usize>(m, MAP_TABLE) == 0)) fail("weak map capacity and table disagree", m);
+  let live: usize = 0, used: usize = 0;
+  for (let i: usize = 0; i < cap; i++) {
+    let s = SLOT_AT(m, i);
+    let wr = load<usize>(s, 4);
+    if (wr == 0) continue;
+    used++;
+    if (wr == TOMBSTONE) continue;
+    live++;
+    if (!plausibleObject(wr) || (INFO(wr) & TYPE_ID_MASK) != TYPE_WEAKREF || !(load<u32>(wr, WR_KIND) & WR_INTERNAL)) { fail("weak map slot without an internal weakref", m); continue; }
+    if (load<usize>(wr, WR_SERIAL) != m || load<usize>(wr, WR_HASH) != i) fail("internal weakref does not know its map and slot", wr);
+    let target = load<usize>(wr, WR_REFERENT);
+    if (!target) fail("weak map entry whose referent died was not removed", m);
+    if (flavour >= WKM && load<usize>(s) != target) fail("weak-key entry's key is not its weakref's referent", m);
+    if (flavour == WVM_BYTES && !plausibleObject(load<usize>(s))) fail("bytes-keyed entry without a key object", m);
+    if (flavour == WSET && load<usize>(s, 8)) fail("weak set entry with a value", m);
+  }
+  if (live != load<usize>(m, MAP_COUNT)) fail("weak map count != live slots", m);
+  if (used != load<usize>(m, MAP_USED)) fail("weak map used != live slots + tombstones", m);
 }
 
 /** The weak list of obj: linked both ways, every weakref live and pointing back, basic refs first. */
@@ -102,7 +132,17 @@ function checkWeakList(obj: usize, slot: usize): void {
 function adjustChildren(delta: u32): void {
   for (let p = GC_NEXT(TRACKED_LIST); p != TRACKED_LIST; p = GC_NEXT(p)) {
     let t = TYPE(INFO(p) & TYPE_ID_MASK);
-    if (T_KIND(t) == KIND_REFARRAY) {
+    if (T_KIND(t) == KIND_WEAKMAP) {
+      let bytesKeys = load<u32>(p, MAP_FLAVOUR) == WVM_BYTES;
+      for (let i: usize = 0, cap = load<usize>(p, MAP_CAPACITY); i < cap; i++) {
+        let s = SLOT_AT(p, i);
+        let wr = load<usize>(s, 4);
+        if (wr <= TOMBSTONE) continue;
+        adjustRef(wr, delta, p);
+        if (bytesKeys) adjustRef(load<usize>(s), delta, p);
+        adjustRef(load<usize>(s, 8), delta, p);
+      }
+    } else if (T_KIND(t) == KIND_REFARRAY) {
       let items = load<usize>(p, LIST_ITEMS);
       let n = load<usize>(p, LIST_LENGTH);
       for (let i: usize = 0; i < n; i++) adjustRef(load<usize>(items + STORAGE_SLOTS + (i << 2)), delta, p);

@@ -8,9 +8,11 @@
 // │ referent: borrowed; 0 once the referent has died              │ +8   WR_REFERENT
 // │ prev in the referent's list                                   │ +12  WR_PREV
 // │ next in the referent's list (a pending chain while clearing)  │ +16  WR_NEXT
-// │ callback id (bits 8..31) │ flags: P proxy, C has callback     │ +20  WR_KIND
+// │ callback id (bits 8..31) │ flags: P proxy, C callback, I internal │ +20  WR_KIND
 // │ serial: creation order, to tell weakrefs made by a finalizer   │ +24  WR_SERIAL
+// │   (internal weakrefs: the weak map holding the entry)          │
 // │ hash: cached referent hash + 1 (0 = not computed yet)          │ +28  WR_HASH
+// │   (internal weakrefs: the entry's slot index)                  │
 // └───────────────────────────────────────────────────────────────┘
 //
 // List order (get_basic_refs / insert_head / insert_after): the shared callback-less ref first,
@@ -48,6 +50,9 @@ declare function hostWeakrefFreed(callbackId: u32): void;
 @inline export const WR_PROXY: u32 = 1;
 // @ts-ignore: decorator
 @inline export const WR_CALLBACK: u32 = 2;
+/** An entry of a weak container: on the referent's death the core drops the entry itself. */
+// @ts-ignore: decorator
+@inline export const WR_INTERNAL: u32 = 4;
 // @ts-ignore: decorator
 @inline export const WR_ID_SHIFT: u32 = 8;
 
@@ -104,6 +109,33 @@ export function weakrefNew(obj: usize, proxy: bool, callbackId: u32): usize {
   return wr;
 }
 
+/** The internal weakref of a weak-container entry: to target, for map's slot i. New reference, or 0. */
+export function weakrefNewInternal(target: usize, map: usize, i: usize): usize {
+  let slot = weakSlot(target);
+  let wr = newFixed(TYPE_WEAKREF);
+  if (!wr) return 0;
+  store<usize>(wr, target, WR_REFERENT);
+  store<u32>(wr, WR_INTERNAL | WR_CALLBACK, WR_KIND);
+  store<usize>(wr, map, WR_SERIAL);
+  store<usize>(wr, i, WR_HASH);
+  // like a weakref with a callback: after the basic ref and proxy
+  let after: usize = 0;
+  let head = load<usize>(slot);
+  if (head && isBasic(head)) {
+    after = head;
+    let second = load<usize>(head, WR_NEXT);
+    if (second && isBasic(second)) after = second;
+  }
+  let next = after ? load<usize>(after, WR_NEXT) : head;
+  store<usize>(wr, after, WR_PREV);
+  store<usize>(wr, next, WR_NEXT);
+  if (next) store<usize>(next, wr, WR_PREV);
+  if (after) store<usize>(after, wr, WR_NEXT);
+  else store<usize>(slot, wr);
+  SET_INFO(target, INFO(target) | FLAG_HAS_WEAKREFS);
+  return wr;
+}
+
 /** Unlinks a weakref from its referent's list and clears it (the referent pointer becomes 0). */
 function unlink(wr: usize): void {
   let obj = load<usize>(wr, WR_REFERENT);
@@ -124,7 +156,7 @@ function unlink(wr: usize): void {
 export function weakrefFreed(wr: usize): void {
   unlink(wr);
   let kind = KIND(wr);
-  if (kind & WR_CALLBACK) hostWeakrefFreed(kind >> WR_ID_SHIFT);
+  if ((kind & (WR_CALLBACK | WR_INTERNAL)) == WR_CALLBACK) hostWeakrefFreed(kind >> WR_ID_SHIFT);
 }
 
 /**
@@ -140,7 +172,9 @@ export function clearWeakrefs(obj: usize): void {
   while (wr) {
     let next = load<usize>(wr, WR_NEXT);
     let kind = KIND(wr);
-    let owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0 && load<u32>(wr, WR_SERIAL) < callbackSerialLimit;
+    // internal weakrefs always drop their entry; others get a callback unless made by the finalizer
+    let owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0
+      && ((kind & WR_INTERNAL) != 0 || load<u32>(wr, WR_SERIAL) < callbackSerialLimit);
     store<usize>(wr, 0, WR_REFERENT);
     store<usize>(wr, 0, WR_PREV);
     store<usize>(wr, 0, WR_NEXT);
@@ -157,7 +191,9 @@ export function clearWeakrefs(obj: usize): void {
   while (chain) {
     let next = load<usize>(chain, WR_NEXT);
     store<usize>(chain, 0, WR_NEXT);
-    hostWeakrefCallback(chain, KIND(chain) >> WR_ID_SHIFT);
+    let kind = KIND(chain);
+    if (kind & WR_INTERNAL) mapEntryDied(chain);
+    else hostWeakrefCallback(chain, kind >> WR_ID_SHIFT);
     releaseHeld(chain);
     chain = next;
   }
@@ -165,6 +201,7 @@ export function clearWeakrefs(obj: usize): void {
 
 // releaseHeld drops the reference taken for the callback; rc.ts provides it (import cycle otherwise)
 import { decref as releaseHeld } from "./rc";
+import { mapEntryDied } from "./weakmap";
 
 /** The referent of a weakref (borrowed), or 0 once it has died. */
 // @ts-ignore: decorator

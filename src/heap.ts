@@ -57,6 +57,7 @@ export interface HeapInternals {
 export interface FinalizeEntry { readonly index: number; readonly atexit: boolean; readonly alive: boolean; call(): unknown }
 
 const TYPE_WEAKREF = 2;
+const TYPE_WEAKMAP = 3;
 const WR_PROXY = 1, WR_CALLBACK = 2, WR_ID_SHIFT = 8;
 
 // Heaps with exit-time finalizers still pending, run when the process exits (weakly held).
@@ -123,6 +124,7 @@ export class Heap implements HeapInternals {
     this.raw = new RawApi(this);
     this.#weakrefType = new HeapType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
     this.#types[TYPE_WEAKREF] = this.#weakrefType;
+    this.#types[TYPE_WEAKMAP] = new HeapType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
   }
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
@@ -444,6 +446,12 @@ export class Heap implements HeapInternals {
       this.#queueUnraisable(err, `finalize object ${f.index}`);
     }
   }
+
+  /** @internal the heap's own bytes type, for map keys */
+  bytesType(): HeapType {
+    return (this.#bytesType ??= this.defineType({ name: "bytes", kind: "bytes" }));
+  }
+  #bytesType: HeapType | undefined;
 
   /** @internal */
   typeOfPtr(ptr: number): HeapType {

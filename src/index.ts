@@ -6,6 +6,7 @@ export { HeapType } from "./types.js";
 export type { TypeSpec, TypeKind, ObjectKind, ScalarKind } from "./types.js";
 export { RawApi } from "./raw.js";
 export { HeapWeakRef, Finalize } from "./weak.js";
+export { WeakValueMap, WeakKeyMap, HeapWeakSet, HeapWeakSet as WeakSet } from "./weakmaps.js";
 export type { WeakProxy } from "./weak.js";
 export { STAT_FIELDS, formatStats } from "./stats.js";
 export type { HeapStats, SizeClassStats } from "./stats.js";

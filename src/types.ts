@@ -5,7 +5,7 @@ import type { Handle } from "./handle.js";
 
 export type TypeKind = "fixed" | "refarray" | "bytes";
 /** Kinds of objects: the user kinds and the built-in weak reference. */
-export type ObjectKind = TypeKind | "weakref";
+export type ObjectKind = TypeKind | "weakref" | "weakmap";
 export type ScalarKind = "i32" | "f64";
 
 export interface TypeSpec {

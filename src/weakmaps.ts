@@ -1,0 +1,222 @@
+// Weak containers living in the heap (assembly/weakmap.ts), with Lib/weakref.py's semantics:
+// an entry vanishes the moment its weakly held object dies, with no collector involved.
+// Iteration takes a snapshot of the entries' internal weakrefs (holding the weakrefs, not the
+// objects), as Python 3.14 iterates over a copy: entries that die meanwhile are skipped, and
+// entries added meanwhile are not visited.
+
+import type { Handle } from "./handle.js";
+import type { Heap } from "./heap.js";
+import { HeapTypeError } from "./errors.js";
+
+const WVM_INT = 1, WVM_BYTES = 2, WKM = 3, WSET = 4;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** One map object in the heap, owned through a handle. */
+class HeapMap {
+  readonly handle: Handle;
+  constructor(readonly heap: Heap, flavour: number, readonly TypeName: string) {
+    const core = heap.core;
+    const p = core.weakMapNew(flavour);
+    if (!p) throw heap.outOfMemory(`new ${TypeName}`);
+    this.handle = heap.wrapOwned(p)!;
+  }
+  get ptr(): number { return this.handle.ptr; }
+  get size(): number { return this.heap.core.weakMapCount(this.ptr); }
+
+  /** Snapshot of the live slots' internal weakrefs, each held (incref) until released. */
+  snapshot(): { wr: number; slot: number }[] {
+    const core = this.heap.core, m = this.ptr, out: { wr: number; slot: number }[] = [];
+    for (let i = core.weakMapNext(m, 0); i >= 0; i = core.weakMapNext(m, i + 1)) {
+      const wr = core.weakMapWeakrefAt(m, i);
+      core.incref(wr);
+      out.push({ wr, slot: i });
+    }
+    return out;
+  }
+
+  /** Walks a snapshot, yielding the slots whose entry is still there, releasing each held weakref. */
+  *walk(): Generator<number> {
+    const core = this.heap.core;
+    const snap = this.snapshot();
+    try {
+      for (let k = 0; k < snap.length; k++) {
+        const { wr, slot } = snap[k];
+        // still the same entry? (its weakref is live and still in its slot)
+        if (core.weakrefGet(wr) && core.weakMapWeakrefAt(this.ptr, slot) === wr) yield slot;
+        core.decref(wr);
+        snap[k].wr = 0;
+      }
+    } finally {
+      for (const e of snap) if (e.wr) core.decref(e.wr);
+      this.heap.flushUnraisable();
+    }
+  }
+}
+
+function checkWeakrefable(heap: Heap, obj: Handle, what: string): number {
+  const p = heap.ptrOf(obj, what);
+  if (!obj.type.weakrefable) throw new HeapTypeError(`${what}: cannot create weak reference to '${obj.type.name}' object`);
+  return p;
+}
+
+/** weakref.WeakValueDictionary: int or string keys → objects held weakly. */
+export class WeakValueMap {
+  readonly #ints: HeapMap;
+  readonly #strings: HeapMap;
+  constructor(readonly heap: Heap) {
+    this.#ints = new HeapMap(heap, WVM_INT, "WeakValueMap");
+    this.#strings = new HeapMap(heap, WVM_BYTES, "WeakValueMap");
+  }
+
+  #intKey(key: number | string): number | null {
+    if (typeof key === "number") {
+      if (!Number.isInteger(key) || key < -0x8000_0000 || key > 0x7fff_ffff) throw new HeapTypeError(`WeakValueMap: number keys must be i32 integers, got ${key}`);
+      return key;
+    }
+    if (typeof key !== "string") throw new HeapTypeError(`WeakValueMap: keys are i32 integers or strings, got ${typeof key}`);
+    return null;
+  }
+
+  /** Runs fn with the UTF-8 key in heap memory (the staging area, or a temporary bytes object if long). */
+  #withKeyBytes<R>(key: string, fn: (p: number, n: number) => R): R {
+    const data = utf8.encode(key);
+    const raw = this.heap.raw;
+    if (data.length <= 1024) {
+      raw.u8.set(data, raw.staging);
+      return fn(raw.staging, data.length);
+    }
+    const tmp = this.heap.alloc(this.heap.bytesType(), data);
+    try { return fn(raw.bytesData(tmp.ptr), data.length); } finally { tmp.dispose(); }
+  }
+
+  set(key: number | string, value: Handle): this {
+    const obj = checkWeakrefable(this.heap, value, "WeakValueMap.set");
+    const core = this.heap.core;
+    const k = this.#intKey(key);
+    let ok: number;
+    if (k !== null) ok = core.wvmSetInt(this.#ints.ptr, k, obj);
+    else {
+      const kb = this.heap.alloc(this.heap.bytesType(), key as string);
+      try { ok = core.wvmSetBytes(this.#strings.ptr, kb.ptr, obj); } finally { kb.dispose(); }
+    }
+    if (!ok) throw this.heap.outOfMemory("WeakValueMap.set");
+    this.heap.flushUnraisable();
+    return this;
+  }
+
+  /** A new handle to the value, or undefined if absent (or dead: the entry is gone). */
+  get(key: number | string): Handle | undefined {
+    const core = this.heap.core;
+    const k = this.#intKey(key);
+    const p = k !== null ? core.wvmGetInt(this.#ints.ptr, k) : this.#withKeyBytes(key as string, (b, n) => core.wvmGetBytes(this.#strings.ptr, b, n));
+    return p ? this.heap.wrapBorrowed(p)! : undefined;
+  }
+
+  has(key: number | string): boolean {
+    const core = this.heap.core;
+    const k = this.#intKey(key);
+    return (k !== null ? core.wvmGetInt(this.#ints.ptr, k) : this.#withKeyBytes(key as string, (b, n) => core.wvmGetBytes(this.#strings.ptr, b, n))) !== 0;
+  }
+
+  delete(key: number | string): boolean {
+    const core = this.heap.core;
+    const k = this.#intKey(key);
+    const done = k !== null ? core.wvmDeleteInt(this.#ints.ptr, k) : this.#withKeyBytes(key as string, (b, n) => core.wvmDeleteBytes(this.#strings.ptr, b, n));
+    this.heap.flushUnraisable();
+    return done !== 0;
+  }
+
+  get size(): number { return this.#ints.size + this.#strings.size; }
+
+  #keyAt(map: HeapMap, slot: number): number | string {
+    const core = this.heap.core;
+    const key = core.weakMapKeyAt(map.ptr, slot);
+    if (map === this.#ints) return key | 0;
+    return fromUtf8.decode(this.heap.raw.u8.subarray(core.bytesData(key), core.bytesData(key) + core.bytesLength(key)));
+  }
+
+  *keys(): Generator<number | string> {
+    for (const map of [this.#ints, this.#strings]) for (const slot of map.walk()) yield this.#keyAt(map, slot);
+  }
+
+  /** [key, new handle to the value] pairs; dispose the handles you keep. */
+  *entries(): Generator<[number | string, Handle]> {
+    for (const map of [this.#ints, this.#strings]) {
+      for (const slot of map.walk()) yield [this.#keyAt(map, slot), this.heap.wrapBorrowed(this.heap.core.weakMapValueAt(map.ptr, slot))!];
+    }
+  }
+
+  *values(): Generator<Handle> { for (const [, v] of this.entries()) yield v; }
+  [Symbol.iterator](): Generator<number | string> { return this.keys(); }
+
+  /** Releases the map (its entries go; the values live on if referenced elsewhere). */
+  dispose(): void { this.#ints.handle.dispose(); this.#strings.handle.dispose(); }
+  [Symbol.dispose](): void { this.dispose(); }
+}
+
+/** weakref.WeakKeyDictionary: objects held weakly → values held strongly (or null). */
+export class WeakKeyMap {
+  readonly #map: HeapMap;
+  constructor(readonly heap: Heap) { this.#map = new HeapMap(heap, WKM, "WeakKeyMap"); }
+
+  set(key: Handle, value: Handle | null): this {
+    const k = checkWeakrefable(this.heap, key, "WeakKeyMap.set");
+    const v = this.heap.ptrOf(value, "WeakKeyMap.set value");
+    if (!this.heap.core.wkmSet(this.#map.ptr, k, v)) throw this.heap.outOfMemory("WeakKeyMap.set");
+    this.heap.flushUnraisable();
+    return this;
+  }
+
+  /** A new handle to the value (null if the value is null), or undefined if key is absent. */
+  get(key: Handle): Handle | null | undefined {
+    const slot = this.heap.core.wkmFind(this.#map.ptr, this.heap.ptrOf(key, "WeakKeyMap.get"));
+    if (slot < 0) return undefined;
+    return this.heap.wrapBorrowed(this.heap.core.weakMapValueAt(this.#map.ptr, slot));
+  }
+
+  has(key: Handle): boolean { return this.heap.core.wkmFind(this.#map.ptr, this.heap.ptrOf(key, "WeakKeyMap.has")) >= 0; }
+
+  delete(key: Handle): boolean {
+    const done = this.heap.core.wkmDelete(this.#map.ptr, this.heap.ptrOf(key, "WeakKeyMap.delete")) !== 0;
+    this.heap.flushUnraisable();
+    return done;
+  }
+
+  get size(): number { return this.#map.size; }
+
+  /** [new handle to the key, new handle to the value or null]; dispose the handles you keep. */
+  *entries(): Generator<[Handle, Handle | null]> {
+    const core = this.heap.core;
+    for (const slot of this.#map.walk()) {
+      yield [this.heap.wrapBorrowed(core.weakMapKeyAt(this.#map.ptr, slot))!, this.heap.wrapBorrowed(core.weakMapValueAt(this.#map.ptr, slot))];
+    }
+  }
+  *keys(): Generator<Handle> { for (const [k, v] of this.entries()) { v?.dispose(); yield k; } }
+  [Symbol.iterator](): Generator<[Handle, Handle | null]> { return this.entries(); }
+
+  dispose(): void { this.#map.handle.dispose(); }
+  [Symbol.dispose](): void { this.dispose(); }
+}
+
+/** weakref.WeakSet: objects held weakly. */
+export class HeapWeakSet {
+  readonly #map: HeapMap;
+  constructor(readonly heap: Heap) { this.#map = new HeapMap(heap, WSET, "WeakSet"); }
+
+  add(obj: Handle): this {
+    const k = checkWeakrefable(this.heap, obj, "WeakSet.add");
+    if (!this.heap.core.wkmSet(this.#map.ptr, k, 0)) throw this.heap.outOfMemory("WeakSet.add");
+    return this;
+  }
+  has(obj: Handle): boolean { return this.heap.core.wkmFind(this.#map.ptr, this.heap.ptrOf(obj, "WeakSet.has")) >= 0; }
+  delete(obj: Handle): boolean { return this.heap.core.wkmDelete(this.#map.ptr, this.heap.ptrOf(obj, "WeakSet.delete")) !== 0; }
+  get size(): number { return this.#map.size; }
+  /** New handles to the members; dispose the ones you keep. */
+  *values(): Generator<Handle> {
+    for (const slot of this.#map.walk()) yield this.heap.wrapBorrowed(this.heap.core.weakMapKeyAt(this.#map.ptr, slot))!;
+  }
+  [Symbol.iterator](): Generator<Handle> { return this.values(); }
+  dispose(): void { this.#map.handle.dispose(); }
+  [Symbol.dispose](): void { this.dispose(); }
+}
