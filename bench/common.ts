@@ -55,6 +55,8 @@ export interface Workload {
   rows(opts: BenchOptions): Row[];
   /** Reference text printed under the table (methods, unmeasured comparisons). */
   notes(opts: BenchOptions): string[];
+  /** How a median is shown (default: "<ns> <unit>"). */
+  formatMedian?(nsPerUnit: number): string;
 }
 
 /** i32 addition, as the wasm peers and V8's `| 0` checksum do it. */

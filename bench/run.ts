@@ -16,9 +16,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { fullGc, type Baseline, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 import { w1 } from "./w1.js";
+import { w4 } from "./w4.js";
 
 /** The workload registry: one file per workload. */
-const WORKLOADS: Workload[] = [w1];
+const WORKLOADS: Workload[] = [w1, w4];
 
 const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -240,7 +241,7 @@ async function main(): Promise<number> {
     tableRows.push([
       st.workload.id,
       st.row.name + (st.error ? " (FAILED)" : ""),
-      Number.isFinite(s.median) ? `${fmtNs(s.median)} ${st.workload.unit}` : "—",
+      Number.isFinite(s.median) ? (st.workload.formatMedian?.(s.median) ?? `${fmtNs(s.median)} ${st.workload.unit}`) : "—",
       Number.isFinite(s.min) ? `${fmtNs(s.min)}..${fmtNs(s.max)}` : "—",
       bytes,
       fmtRatio(ratioV8),

@@ -2,3 +2,4 @@
 // AssemblyScript's own runtime). Built into build/bench.release.wasm with every core export.
 export * from "../../assembly/index";
 export { w1Setup, w1Run, w1Teardown } from "./w1";
+export { w4Run } from "./w4";

@@ -1,0 +1,183 @@
+// W4 weak cache: a weak-value map int -> node, a strong ring of the 10,000 newest nodes, and
+// 1,000,000 lookups of key (i * 7919) % 200,000 (scaled with --iterations: 250 = the full size).
+// A miss creates the node, caches it and pushes it into the ring, evicting the oldest node; in
+// refheap its cache entry vanishes that moment. Reported as ns per lookup and lookups per second.
+
+import { Heap, WeakValueMap, type Handle } from "../src/index.js";
+import { instantiate, type CoreExports } from "../src/wasm.js";
+import { addI32, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+
+const RING = 10_000;
+const KEY_SPACE = 200_000;
+const FULL_LOOKUPS = 1_000_000;
+const lookupsFor = (o: BenchOptions) => Math.max(RING * 2, Math.round((FULL_LOOKUPS * o.iterations) / 250));
+const keyOf = (i: number) => (i * 7919) % KEY_SPACE;
+
+/** The checksum every row must produce: Σ v over hits + misses, as i32. */
+function expectedChecksum(lookups: number): number {
+  // replay with plain JS structures: a node is alive while it is among the RING newest misses
+  const bornAt = new Map<number, number>(); // key -> miss index of its live node
+  let misses = 0, sum = 0;
+  for (let i = 0; i < lookups; i++) {
+    const key = keyOf(i);
+    const m = bornAt.get(key);
+    if (m !== undefined && misses - m <= RING) sum = addI32(sum, key);
+    else { bornAt.set(key, ++misses); sum = addI32(sum, 1); }
+  }
+  return sum;
+}
+
+function sample(ns: number, lookups: number, checksum: number, extra: Record<string, unknown> = {}): Sample {
+  return { nsPerUnit: ns / lookups, durationMs: ns / 1e6, units: lookups, checksum, expectedChecksum: expectedChecksum(lookups), extra };
+}
+
+interface W4Exports extends CoreExports { w4Run(lookups: number, ring: number, keySpace: number): number }
+
+async function runInWasm(allocator: "pools" | "bump", o: BenchOptions): Promise<Sample> {
+  const { exports: x } = await instantiate<W4Exports>("bench");
+  x.init(allocator === "bump" ? 1 : 0, 65536);
+  const lookups = lookupsFor(o);
+  const t0 = now();
+  const sum = x.w4Run(lookups, RING, KEY_SPACE);
+  const t1 = now();
+  if (sum < 0 && sum > -3) throw new Error(sum === -1 ? "out of memory" : "cache entries outlived their nodes");
+  const s = sample(Number(t1 - t0), lookups, sum);
+  s.peakBytes = x.memory.buffer.byteLength;
+  return s;
+}
+
+// Compiled per heap (see bench/w1.ts): call sites that see one wasm instance only.
+const RAW_MUTATOR = `
+  const { wvmGetInt, wvmSetInt, allocInit, listSet, decref } = raw.exports;
+  const sV = (raw.staging + offV) >>> 2;
+  return function run(cache, ring, lookups) {
+    let pos = 0, sum = 0;
+    for (let i = 0; i < lookups; i++) {
+      const key = (i * 7919) % ${KEY_SPACE};
+      const v = wvmGetInt(cache, key);
+      if (v) sum = (sum + raw.i32[(v + offV) >>> 2]) | 0;
+      else {
+        raw.i32[sV] = key;
+        const n = allocInit(tid);
+        if (!n || !wvmSetInt(cache, key, n)) throw new Error("out of memory");
+        listSet(ring, pos, n);
+        decref(n);
+        if (++pos === ${RING}) pos = 0;
+        sum = (sum + 1) | 0;
+      }
+    }
+    return sum;
+  };`;
+
+async function runHostRaw(o: BenchOptions): Promise<Sample> {
+  const heap = await Heap.create();
+  const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
+  const List = heap.defineType({ name: "Ring", kind: "refarray" });
+  const raw = heap.raw;
+  const run = new Function("raw", "tid", "offV", RAW_MUTATOR)(raw, Node.id, raw.scalarOffset(Node, "v")) as (c: number, r: number, n: number) => number;
+  const cache = raw.exports.weakMapNew(1), ring = raw.allocList(List.id, RING);
+  const lookups = lookupsFor(o);
+  const t0 = now();
+  const sum = run(cache, ring, lookups);
+  const t1 = now();
+  const live = raw.exports.weakMapCount(cache);
+  raw.decref(ring);
+  const after = raw.exports.weakMapCount(cache);
+  raw.decref(cache);
+  if (live !== RING || after !== 0) throw new Error(`cache held ${live} entries with the ring full, ${after} after it died`);
+  heap.verify();
+  const s = sample(Number(t1 - t0), lookups, sum);
+  s.peakBytes = heap.stats().committedBytes;
+  heap.destroy();
+  return s;
+}
+
+async function runHostApi(o: BenchOptions): Promise<Sample> {
+  const heap = await Heap.create();
+  const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
+  const cache = new WeakValueMap(heap);
+  const ring: (Handle | undefined)[] = new Array(RING);
+  const lookups = lookupsFor(o);
+  let pos = 0, sum = 0;
+  const t0 = now();
+  for (let i = 0; i < lookups; i++) {
+    const key = keyOf(i);
+    const v = cache.get(key);
+    if (v) { sum = addI32(sum, v.getScalar("v")); v.dispose(); }
+    else {
+      const n = heap.alloc(Node);
+      n.setScalar("v", key);
+      cache.set(key, n);
+      ring[pos]?.dispose();
+      ring[pos] = n;
+      if (++pos === RING) pos = 0;
+      sum = addI32(sum, 1);
+    }
+  }
+  const t1 = now();
+  for (const h of ring) h?.dispose();
+  if (cache.size !== 0) throw new Error(`${cache.size} cache entries outlived their nodes`);
+  cache.dispose();
+  heap.verify();
+  const s = sample(Number(t1 - t0), lookups, sum);
+  s.peakBytes = heap.stats().committedBytes;
+  heap.destroy();
+  return s;
+}
+
+/**
+ * V8: Map<int, WeakRef<Node>> with a FinalizationRegistry that deletes dead entries (the JS idiom).
+ * V8 clears a WeakRef only when it collects, so a node evicted from the ring may still deref:
+ * each node carries `live` (cleared on eviction) so such a find counts as a miss, as in refheap.
+ */
+async function runV8(o: BenchOptions): Promise<Sample> {
+  class Node { a: Node | null = null; b: Node | null = null; live = true; constructor(public v: number) {} }
+  const cache = new Map<number, WeakRef<Node>>();
+  const registry = new FinalizationRegistry<number>((key) => { if (!cache.get(key)?.deref()) cache.delete(key); });
+  const ring: (Node | undefined)[] = new Array(RING);
+  const lookups = lookupsFor(o);
+  let pos = 0, sum = 0;
+  const t0 = now();
+  for (let i = 0; i < lookups; i++) {
+    const key = keyOf(i);
+    const v = cache.get(key)?.deref();
+    if (v !== undefined && v.live) sum = (sum + v.v) | 0;
+    else {
+      const n = new Node(key);
+      cache.set(key, new WeakRef(n));
+      registry.register(n, key);
+      const old = ring[pos];
+      if (old) old.live = false;
+      ring[pos] = n;
+      if (++pos === RING) pos = 0;
+      sum = (sum + 1) | 0;
+    }
+  }
+  const t1 = now();
+  return sample(Number(t1 - t0), lookups, sum);
+}
+
+export const w4: Workload = {
+  id: "W4",
+  title: "W4 weak cache: weak-value map int -> node, strong ring of the 10,000 newest nodes, 1,000,000 lookups of key (i*7919) % 200,000.",
+  unit: "ns/lookup",
+  formatMedian: (ns) => `${ns.toFixed(1)} ns (${(1e3 / ns).toFixed(2)} M/s)`,
+  rows(o: BenchOptions): Row[] {
+    return [
+      { name: "refheap in-wasm (pools)", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm("pools", o) },
+      { name: "refheap in-wasm (bump)", iterations: o.iterations, run: () => runInWasm("bump", o) },
+      { name: "refheap host raw (pools)", iterations: o.iterations, run: () => runHostRaw(o) },
+      { name: "refheap host WeakValueMap (pools)", iterations: o.iterations, run: () => runHostApi(o) },
+      { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => runV8(o) },
+    ];
+  },
+  notes(o: BenchOptions): string[] {
+    return [
+      `W4 parameters: ${lookupsFor(o).toLocaleString("en-US")} lookups, ring of ${RING.toLocaleString("en-US")}, keys in [0, ${KEY_SPACE.toLocaleString("en-US")}).`,
+      "A hit must find a node among the ring's newest; refheap drops an entry the moment its node leaves the ring.",
+      "V8 clears WeakRefs only when it collects: an evicted node may still be found; the V8 row treats such a find as a miss",
+      "  (a flag cleared on eviction), so every row does the same work and yields the same checksum.",
+      "Goals (issue 3): in-wasm ≥ 5 M lookups/s, host-driven ≥ 2 M/s (V8 ~1.2 M/s, CPython ~0.3 M/s measured on this kind of machine).",
+    ];
+  },
+};
