@@ -76,23 +76,29 @@ export function objectSize(p: usize): usize {
   }
 }
 
+/**
+ * Allocates a block for an object of type t and writes its header: refcount 1, the info word;
+ * a container is tracked. The fields are left to the caller. 0 when out of memory.
+ */
+// @ts-ignore: decorator
+@inline function allocObject(typeId: u32, t: usize, size: usize): usize {
+  let p = allocBlock(size);
+  if (!p) { allocationFailures++; return 0; }
+  SET_RC(p, 1);
+  SET_INFO(p, initialInfo(typeId, t));
+  let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
+  if (container) track(p);
+  countAlloc(size, container);
+  return p;
+}
+
 /** Allocates an object of a FIXED or REFARRAY type with zeroed fields. 0 when out of memory. */
 // @ts-ignore: decorator
 @inline export function newFixed(typeId: u32): usize {
   let t = TYPE(typeId);
   let size = T_SIZE(t);
-  let p = allocBlock(size);
-  if (!p) { allocationFailures++; return 0; }
-  SET_RC(p, 1);
-  let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
-  SET_INFO(p, initialInfo(typeId, t));
-  if (container) {
-    track(p);
-    zeroFields(p, CONTAINER_HEADER_SIZE, size);
-  } else {
-    zeroFields(p, HEADER_SIZE, size);
-  }
-  countAlloc(size, container);
+  let p = allocObject(typeId, t, size);
+  if (p) zeroFields(p, T_FLAGS(t) & TF_CONTAINER ? CONTAINER_HEADER_SIZE : HEADER_SIZE, size);
   return p;
 }
 
@@ -112,18 +118,12 @@ export const STAGING: usize = memory.data(<i32>STAGING_SIZE, 8);
 export function newFixedFrom(typeId: u32): usize {
   let t = TYPE(typeId);
   let size = T_SIZE(t);
-  let p = allocBlock(size);
-  if (!p) { allocationFailures++; return 0; }
-  SET_RC(p, 1);
-  let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
-  let from = container ? CONTAINER_HEADER_SIZE : HEADER_SIZE;
-  SET_INFO(p, initialInfo(typeId, t));
-  if (container) track(p);
-  for (let off = from; off < size; off += 4) {
+  let p = allocObject(typeId, t, size);
+  if (!p) return 0;
+  for (let off = T_FLAGS(t) & TF_CONTAINER ? CONTAINER_HEADER_SIZE : HEADER_SIZE; off < size; off += 4) {
     store<u32>(p + off, load<u32>(STAGING + off));
     store<u32>(STAGING + off, 0);
   }
-  countAlloc(size, container);
   return p;
 }
 

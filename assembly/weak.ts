@@ -72,20 +72,32 @@ export let callbackSerialLimit: u32 = 0xffffffff;
 // @ts-ignore: decorator
 @inline function isBasic(wr: usize): bool { return (KIND(wr) & WR_CALLBACK) == 0; }
 
+/** The last callback-less weakref heading a list (the basic ref and/or basic proxy), or 0. */
+function lastBasic(head: usize): usize {
+  if (!head || !isBasic(head)) return 0;
+  let second = load<usize>(head, WR_NEXT);
+  return second && isBasic(second) ? second : head;
+}
+
+/** Links wr into obj's weak list right after `after` (0: at the head) and marks obj. */
+function linkAfter(obj: usize, slot: usize, wr: usize, after: usize): void {
+  let next = after ? load<usize>(after, WR_NEXT) : load<usize>(slot);
+  store<usize>(wr, after, WR_PREV);
+  store<usize>(wr, next, WR_NEXT);
+  if (next) store<usize>(next, wr, WR_PREV);
+  if (after) store<usize>(after, wr, WR_NEXT);
+  else store<usize>(slot, wr);
+  SET_INFO(obj, INFO(obj) | FLAG_HAS_WEAKREFS);
+}
+
 /** A weakref (or proxy) to obj; callbackId 0 = none. New reference, or 0 when out of memory. */
 export function weakrefNew(obj: usize, proxy: bool, callbackId: u32): usize {
   let slot = weakSlot(obj);
   let head = load<usize>(slot);
-  // basic ref and basic proxy are shared: one per referent (try_reuse_basic_ref)
-  let basicRef: usize = 0, basicProxy: usize = 0;
-  if (head && isBasic(head)) {
-    if (KIND(head) & WR_PROXY) basicProxy = head;
-    else {
-      basicRef = head;
-      let second = load<usize>(head, WR_NEXT);
-      if (second && isBasic(second) && (KIND(second) & WR_PROXY)) basicProxy = second;
-    }
-  }
+  let last = lastBasic(head);
+  // the basic ref (first, if not a proxy) and basic proxy are shared: one each per referent
+  let basicRef: usize = last && !(KIND(head) & WR_PROXY) ? head : 0; // last != 0: the head is basic
+  let basicProxy: usize = last && (KIND(last) & WR_PROXY) ? last : 0;
   if (!callbackId) {
     let shared = proxy ? basicProxy : basicRef;
     if (shared) { SET_RC(shared, RC(shared) + 1); return shared; }
@@ -95,44 +107,21 @@ export function weakrefNew(obj: usize, proxy: bool, callbackId: u32): usize {
   store<usize>(wr, obj, WR_REFERENT);
   store<u32>(wr, (proxy ? WR_PROXY : 0) | (callbackId ? WR_CALLBACK | (callbackId << WR_ID_SHIFT) : 0), WR_KIND);
   store<u32>(wr, serial++, WR_SERIAL);
-  // where it goes: basic ref at the head; basic proxy after the basic ref; others after both
-  let after: usize = 0;
-  if (callbackId) after = basicProxy ? basicProxy : basicRef;
-  else if (proxy) after = basicRef;
-  let next = after ? load<usize>(after, WR_NEXT) : head;
-  store<usize>(wr, after, WR_PREV);
-  store<usize>(wr, next, WR_NEXT);
-  if (next) store<usize>(next, wr, WR_PREV);
-  if (after) store<usize>(after, wr, WR_NEXT);
-  else store<usize>(slot, wr);
-  SET_INFO(obj, INFO(obj) | FLAG_HAS_WEAKREFS);
+  // basic ref at the head; basic proxy after the basic ref; the others after both (newest first)
+  linkAfter(obj, slot, wr, callbackId ? last : proxy ? basicRef : 0);
   return wr;
 }
 
 /** The internal weakref of a weak-container entry: to target, for map's slot i. New reference, or 0. */
 export function weakrefNewInternal(target: usize, map: usize, i: usize): usize {
-  let slot = weakSlot(target);
   let wr = newFixed(TYPE_WEAKREF);
   if (!wr) return 0;
   store<usize>(wr, target, WR_REFERENT);
   store<u32>(wr, WR_INTERNAL | WR_CALLBACK, WR_KIND);
   store<usize>(wr, map, WR_SERIAL);
   store<usize>(wr, i, WR_HASH);
-  // like a weakref with a callback: after the basic ref and proxy
-  let after: usize = 0;
-  let head = load<usize>(slot);
-  if (head && isBasic(head)) {
-    after = head;
-    let second = load<usize>(head, WR_NEXT);
-    if (second && isBasic(second)) after = second;
-  }
-  let next = after ? load<usize>(after, WR_NEXT) : head;
-  store<usize>(wr, after, WR_PREV);
-  store<usize>(wr, next, WR_NEXT);
-  if (next) store<usize>(next, wr, WR_PREV);
-  if (after) store<usize>(after, wr, WR_NEXT);
-  else store<usize>(slot, wr);
-  SET_INFO(target, INFO(target) | FLAG_HAS_WEAKREFS);
+  let slot = weakSlot(target);
+  linkAfter(target, slot, wr, lastBasic(load<usize>(slot))); // placed like a weakref with a callback
   return wr;
 }
 

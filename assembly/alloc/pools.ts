@@ -310,17 +310,7 @@ function poolBecameEmpty(pool: usize): void {
 
   // Case 1: every pool free, and not the last arena of the list: release the arena.
   if (nf == A_NTOTAL(ao) && A_NEXT(ao) != 0) {
-    let ap = A_PREV(ao), an = A_NEXT(ao);
-    if (!ap) usableArenas = an;
-    else store<usize>(ap, an, 20);
-    store<usize>(an, ap, 24);
-    if (NFP2LASTA_GET(nf) == ao) NFP2LASTA_SET(nf, 0);
-    largeFree(A_ADDRESS(ao));
-    store<usize>(ao, 0, 0);
-    store<usize>(ao, unusedArenaObjects, 20);
-    unusedArenaObjects = ao;
-    arenasReclaimed++;
-    arenasCurrent--;
+    releaseArena(ao);
     return;
   }
   // Case 2: the arena was full, so it is not in the list: it has the fewest free pools, put it first.
@@ -356,17 +346,22 @@ export function releaseKeptArena(): bool {
   let a = usableArenas;
   if (!a) return false;
   while (A_NEXT(a)) a = A_NEXT(a);
-  let nf = A_NFREE(a);
-  if (nf != A_NTOTAL(a)) return false;
-  let ap = A_PREV(a);
-  if (ap) store<usize>(ap, 0, 20);
-  else usableArenas = 0;
-  if (NFP2LASTA_GET(nf) == a) NFP2LASTA_SET(nf, ap != 0 && A_NFREE(ap) == nf ? ap : 0);
-  largeFree(A_ADDRESS(a));
-  store<usize>(a, 0, 0);
-  store<usize>(a, unusedArenaObjects, 20);
-  unusedArenaObjects = a;
+  if (A_NFREE(a) != A_NTOTAL(a)) return false;
+  releaseArena(a);
+  return true;
+}
+
+/** Unlinks a wholly free arena from usable_arenas and gives its memory to the large-block allocator. */
+function releaseArena(ao: usize): void {
+  let ap = A_PREV(ao), an = A_NEXT(ao), nf = A_NFREE(ao);
+  if (ap) store<usize>(ap, an, 20);
+  else usableArenas = an;
+  if (an) store<usize>(an, ap, 24);
+  if (NFP2LASTA_GET(nf) == ao) NFP2LASTA_SET(nf, ap != 0 && A_NFREE(ap) == nf ? ap : 0);
+  largeFree(A_ADDRESS(ao));
+  store<usize>(ao, 0, 0);
+  store<usize>(ao, unusedArenaObjects, 20);
+  unusedArenaObjects = ao;
   arenasReclaimed++;
   arenasCurrent--;
-  return true;
 }
