@@ -13,7 +13,12 @@ import {
   TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF, KIND_WEAKMAP,
 } from "./types";
 import { allocatorInit } from "./alloc/index";
-import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList, objectInit } from "./object";
+import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
+import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
+import {
+  GEN_STATS, collect, collecting, configureCollector, debugFlags, freeze, gcEnabled, generationLength, referentAt, references,
+  setDebugFlags, setGcEnabled, unfreeze,
+} from "./collect/generational";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
 import { growTo, memoryEnd, setMaxPages } from "./memory";
@@ -26,15 +31,19 @@ import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefRefere
 
 let initialized = false;
 
-/** Sets the heap up once: allocator strategy (0 pools, 1 bump) and the page limit. 0 = ok, -1 = no memory. */
-export function init(allocator: i32, maxPages: i32): i32 {
+/**
+ * Sets the heap up once: allocator strategy (0 pools, 1 bump), the page limit, the collector
+ * (0 none, 1 generational) and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory.
+ */
+export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinalizers: i32): i32 {
   if (initialized) return -2;
   initialized = true;
   setMaxPages(maxPages);
   let start = (__heap_base + 15) & ~15;
   if (!growTo(start + 4096)) return -1;
   typesInit();
-  objectInit();
+  generationsInit();
+  configureCollector(collector, legacyFinalizers != 0);
   allocatorInit(allocator, start);
   return 0;
 }
@@ -216,6 +225,31 @@ export function weakMapNew(flavour: u32): usize {
 export function wvmSetInt(m: usize, key: i32, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(obj); return wmSetInt(m, key, obj); }
 export function wvmSetBytes(m: usize, key: usize, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkKind(key, KIND_BYTES); checkWeakTarget(obj); return wmSetBytes(m, key, obj); }
 export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(key); checkNullable(value); return wmKeySet(m, key, value); }
+
+// ── the cycle collector (gc module) ──
+
+/** Collects generation g (0..2): the number of unreachable objects found; 0 if a collection is running. */
+export function gcCollect(g: u32): i32 { return collect(g); }
+export function gcSetEnabled(on: i32): void { setGcEnabled(on != 0); }
+export function gcIsEnabled(): i32 { return gcEnabled ? 1 : 0; }
+export function gcIsCollecting(): i32 { return collecting ? 1 : 0; }
+export function gcCounts(): usize { return COUNTS; }
+export function gcThresholds(): usize { return THRESHOLDS; }
+export function gcSetThreshold(g: u32, v: u32): void { setThreshold(g, v); }
+/** Per generation: collections, collected, uncollectable (u32 each). */
+export function gcStats(): usize { return GEN_STATS; }
+export function gcSetDebug(flags: u32): void { setDebugFlags(flags); }
+export function gcGetDebug(): u32 { return debugFlags; }
+export function gcFreeze(): void { freeze(); }
+export function gcUnfreeze(): void { unfreeze(); }
+/** Objects in generation g (3 = permanent). */
+export function gcGenerationLength(g: u32): u32 { return generationLength(g); }
+/** The list head of generation g: walk it through gcNext (+8) back to the head. */
+export function gcGenerationHead(g: u32): usize { return GEN_HEAD(g); }
+/** Does container p hold a strong reference to obj? (get_referrers) */
+export function gcReferences(p: usize, obj: usize): i32 { return references(p, obj) ? 1 : 0; }
+/** The i-th strong reference of container p, or 0 past the end (get_referents). */
+export function gcReferentAt(p: usize, i: u32): usize { checkPtr(p); return referentAt(p, i); }
 
 // ── inspection ──
 

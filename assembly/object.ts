@@ -24,31 +24,33 @@ import { weakrefFreed } from "./weak";
     | (tf & TF_FINALIZER ? FLAG_FINALIZER : 0);
 }
 
-/** Sentinel of the list of tracked containers: a fake container header (only gcNext/gcPrev used). */
-export const TRACKED_LIST: usize = memory.data(16, 8);
+import { COUNTS, GENS } from "./collect/generations";
+import { maybeCollect } from "./collect/generational";
 
-export function objectInit(): void {
-  SET_GC_NEXT(TRACKED_LIST, TRACKED_LIST);
-  SET_GC_PREV(TRACKED_LIST, TRACKED_LIST);
-}
+/** New containers are tracked in generation 0 (its list head is the first of GENS). */
+// @ts-ignore: decorator
+@inline const GEN0: usize = GENS;
 
-/** Links a container at the end of the tracked list. */
+/** Links a new container at the end of generation 0 and counts it (gen 0's count). */
 // @ts-ignore: decorator
 @inline export function track(p: usize): void {
-  let last = GC_PREV(TRACKED_LIST);
-  SET_GC_NEXT(p, TRACKED_LIST);
+  let last = GC_PREV(GEN0);
+  SET_GC_NEXT(p, GEN0);
   SET_GC_PREV(p, last);
   SET_GC_NEXT(last, p);
-  SET_GC_PREV(TRACKED_LIST, p);
+  SET_GC_PREV(GEN0, p);
+  store<u32>(COUNTS, load<u32>(COUNTS) + 1);
 }
 
-/** Unlinks a tracked container and clears its TRACKED flag. */
+/** Unlinks a tracked container (from whichever list holds it), clears TRACKED, and uncounts it. */
 // @ts-ignore: decorator
 @inline export function untrack(p: usize): void {
   let next = GC_NEXT(p), prev = GC_PREV(p);
   SET_GC_NEXT(prev, next);
   SET_GC_PREV(next, prev);
   SET_INFO(p, INFO(p) & ~FLAG_TRACKED);
+  let c = load<u32>(COUNTS);
+  if (c) store<u32>(COUNTS, c - 1); // allocations minus deallocations, as PyObject_GC_Del
 }
 
 /** Exact size in bytes of a live object (header included). */
@@ -96,6 +98,8 @@ export function objectSize(p: usize): usize {
 // @ts-ignore: decorator
 @inline export function newFixed(typeId: u32): usize {
   let t = TYPE(typeId);
+  // a container allocation may trigger a collection first (nothing is half-built yet)
+  if (T_FLAGS(t) & TF_CONTAINER) maybeCollect();
   let size = T_SIZE(t);
   let p = allocObject(typeId, t, size);
   if (p) zeroFields(p, T_FLAGS(t) & TF_CONTAINER ? CONTAINER_HEADER_SIZE : HEADER_SIZE, size);

@@ -17,7 +17,10 @@ import {
   T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE,
 } from "./types";
 import * as C from "./counters";
-import { TRACKED_LIST, objectSize } from "./object";
+import { objectSize } from "./object";
+import { GEN_HEAD, PERMANENT } from "./collect/generations";
+import { FLAG_COLLECTING, VISIT_AUDIT } from "./collect/generational";
+import { visitChildren } from "./collect/visit";
 import {
   A_NEXT, A_NFREE, A_NTOTAL, A_PREV, ARENA, NFP2LASTA_GET, NUMBLOCKS, NUM_CLASSES, P_COUNT, P_FREEBLOCK,
   P_NEXT, P_PREV, P_SZIDX, USED_HEAD, usableArenas, MAX_POOLS_PER_ARENA, arenasCurrent,
@@ -130,50 +133,42 @@ function checkWeakList(obj: usize, slot: usize): void {
 
 /** Applies delta (+1 / −1, wrapping) to the count of every object referenced by a tracked container. */
 function adjustChildren(delta: u32): void {
-  for (let p = GC_NEXT(TRACKED_LIST); p != TRACKED_LIST; p = GC_NEXT(p)) {
-    let t = TYPE(INFO(p) & TYPE_ID_MASK);
-    if (T_KIND(t) == KIND_WEAKMAP) {
-      let bytesKeys = load<u32>(p, MAP_FLAVOUR) == WVM_BYTES;
-      for (let i: usize = 0, cap = load<usize>(p, MAP_CAPACITY); i < cap; i++) {
-        let s = SLOT_AT(p, i);
-        let wr = load<usize>(s, 4);
-        if (wr <= TOMBSTONE) continue;
-        adjustRef(wr, delta, p);
-        if (bytesKeys) adjustRef(load<usize>(s), delta, p);
-        adjustRef(load<usize>(s, 8), delta, p);
-      }
-    } else if (T_KIND(t) == KIND_REFARRAY) {
-      let items = load<usize>(p, LIST_ITEMS);
-      let n = load<usize>(p, LIST_LENGTH);
-      for (let i: usize = 0; i < n; i++) adjustRef(load<usize>(items + STORAGE_SLOTS + (i << 2)), delta, p);
-    } else {
-      let slot = p + T_REFS(t);
-      for (let i: u32 = 0, n = T_NREFS(t); i < n; i++, slot += 4) adjustRef(load<usize>(slot), delta, p);
+  for (let g: u32 = 0; g <= PERMANENT; g++) {
+    let head = GEN_HEAD(g);
+    for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) {
+      auditHolder = p;
+      visitChildren(p, VISIT_AUDIT, <usize>delta); // the one generic visitor, as the collector uses
     }
   }
 }
 
-// @ts-ignore: decorator
-@inline function adjustRef(c: usize, delta: u32, holder: usize): void {
-  if (!c) return;
+let auditHolder: usize = 0;
+
+/** The audit's step at one reference (the generic visitor calls it for VISIT_AUDIT). */
+export function auditRef(c: usize, delta: u32): void {
   // plausibleObject does not read the count, so the +1 pass skips exactly what the −1 pass skipped
-  if (!plausibleObject(c)) { fail("a container holds a dangling or invalid reference", holder); return; }
+  if (!plausibleObject(c)) { fail("a container holds a dangling or invalid reference", auditHolder); return; }
   SET_RC(c, RC(c) + delta);
 }
 
-function checkTrackedList(): void {
+/** Generations 0..2 and the permanent one: circular, doubly linked, together exactly the live containers. */
+function checkTrackedLists(): void {
   let n: u32 = 0;
-  let prev = TRACKED_LIST;
-  for (let p = GC_NEXT(TRACKED_LIST); p != TRACKED_LIST; p = GC_NEXT(p)) {
-    if (!plausibleObject(p)) { fail("tracked list holds a non-object", p); return; }
-    if (GC_PREV(p) != prev) { fail("tracked list: gcPrev does not point back", p); return; }
-    if (!(INFO(p) & FLAG_TRACKED)) fail("object on the tracked list lacks TRACKED", p);
-    if (RC(p) == 0) fail("tracked object with refcount 0", p);
-    if (++n > C.liveContainers) { fail("tracked list longer than the live containers (a loop, or a dead object)", p); return; }
-    prev = p;
+  for (let g: u32 = 0; g <= PERMANENT; g++) {
+    let head = GEN_HEAD(g);
+    let prev = head;
+    for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) {
+      if (!plausibleObject(p)) { fail("generation list holds a non-object", p); return; }
+      if (GC_PREV(p) != prev) { fail("generation list: gcPrev does not point back", p); return; }
+      if (!(INFO(p) & FLAG_TRACKED)) fail("object on a generation list lacks TRACKED", p);
+      if (INFO(p) & FLAG_COLLECTING) fail("COLLECTING set outside a collection", p);
+      if (RC(p) == 0) fail("tracked object with refcount 0", p);
+      if (++n > C.liveContainers) { fail("generation lists longer than the live containers (a loop, or a dead object)", p); return; }
+      prev = p;
+    }
+    if (GC_PREV(head) != prev) fail("generation list: head's gcPrev is not the last object", head);
   }
-  if (GC_PREV(TRACKED_LIST) != prev) fail("tracked list: sentinel's gcPrev is not the last object", TRACKED_LIST);
-  if (n != C.liveContainers) fail("tracked list shorter than the live containers", TRACKED_LIST);
+  if (n != C.liveContainers) fail("generation lists shorter than the live containers", 0);
 }
 
 function checkPoolLists(): void {
@@ -245,7 +240,7 @@ export function verify(): i32 {
   } else if (walkBumpFreedBytes != bumpFreedBytes) {
     fail("bump: dead bytes found != dead bytes counted", 0);
   }
-  checkTrackedList();
+  checkTrackedLists();
   if (failureMessage()) return 1;
   // refcount audit: subtract internal references, read what is left, restore
   adjustChildren(<u32>-1);

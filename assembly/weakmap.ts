@@ -219,13 +219,13 @@ function removeSlot(m: usize, i: usize): void {
 /** An internal weakref's referent died: drop its entry (CPython's _remove, with its atomic check). */
 export function mapEntryDied(wr: usize): void {
   let m = load<usize>(wr, WR_SERIAL);
-  // a map being torn down releases its slots itself
+  // a map being torn down releases its slots itself (and slots past a cleared table are gone)
   if (RC(m) == 0) return;
   let i = load<usize>(wr, WR_HASH);
   if (i < CAP(m) && load<usize>(SLOT_AT(m, i), 4) == wr) removeSlot(m, i);
 }
 
-/** Releases every entry and the table of a dead map (its count is 0). */
+/** Releases every entry and the table of a map: a dead one, or a live one the collector clears. */
 export function weakMapRelease(m: usize): void {
   let cap = CAP(m);
   for (let i: usize = 0; i < cap; i++) {
@@ -242,6 +242,8 @@ export function weakMapRelease(m: usize): void {
   if (table) freeStorageBlock(table, cap);
   store<usize>(m, 0, MAP_TABLE);
   store<usize>(m, 0, MAP_CAPACITY);
+  store<usize>(m, 0, MAP_COUNT);
+  store<usize>(m, 0, MAP_USED); // a live map (cleared by the collector) is left empty and valid
 }
 
 // ── the operations, per flavour ──

@@ -3,7 +3,7 @@
 // depth d has 2^(d+1) - 1 nodes. Each row builds the long-lived tree (untimed, kept alive), then
 // times building, checking (sum of v) and dropping `iterations` short-lived trees.
 
-import { Heap, type AllocatorName, type Handle, type HeapStats } from "../src/index.js";
+import { Heap, type AllocatorName, type CollectorName, type Handle, type HeapStats } from "../src/index.js";
 import { decodeStats } from "../src/stats.js";
 import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
 import { runV8W1 } from "./peers/v8/w1.js";
@@ -57,9 +57,9 @@ function coreStats(x: CoreExports, views: Views, allocator: AllocatorName): Heap
   return decodeStats(views.f64, sp, views.u32, x.classStats(), allocator);
 }
 
-async function runInWasm(allocator: AllocatorName, o: BenchOptions): Promise<Sample> {
+async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: CollectorName = "none"): Promise<Sample> {
   const { exports: x, views } = await instantiate<W1Exports>("bench");
-  if (x.init(ALLOCATOR_CODE[allocator], PAGES_4GIB) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
+  if (x.init(ALLOCATOR_CODE[allocator], PAGES_4GIB, collector === "generational" ? 1 : 0, 0) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
   const problems: string[] = [];
 
   const longSum = x.w1Setup(o.longDepth);
@@ -157,8 +157,8 @@ function compileMutator(mode: RawMode, env: Record<string, unknown>): Mutator {
 }
 
 /** heap.raw through a mutator compiled for this heap. */
-async function runHostRaw(allocator: AllocatorName, mode: RawMode, o: BenchOptions): Promise<Sample> {
-  const heap = await Heap.create({ allocator });
+async function runHostRaw(allocator: AllocatorName, mode: RawMode, o: BenchOptions, collector: CollectorName = "none"): Promise<Sample> {
+  const heap = await Heap.create({ allocator, collector });
   const Node = heap.defineType({ ...NODE_SPEC, refs: [...NODE_SPEC.refs] });
   const raw = heap.raw;
   const { decref } = raw.exports;
@@ -201,7 +201,7 @@ async function runHostRaw(allocator: AllocatorName, mode: RawMode, o: BenchOptio
 
 /** The Handles API: every node passes through a Handle (FinalizationRegistry-backed). */
 async function runHostHandles(allocator: AllocatorName, o: BenchOptions): Promise<Sample> {
-  const heap = await Heap.create({ allocator });
+  const heap = await Heap.create({ allocator, collector: "none" });
   const Node = heap.defineType({ ...NODE_SPEC, refs: [...NODE_SPEC.refs] });
 
   const build = (d: number): Handle => {
@@ -339,15 +339,17 @@ export const w1: Workload = {
     const handlesIterations = Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR));
     const rows: Row[] = [];
     for (const a of ["pools", "bump"] as const) {
-      rows.push({ name: `refheap in-wasm (${a})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o) });
+      rows.push({ name: `refheap in-wasm (${a}/none)`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o) });
     }
+    rows.push({ name: "refheap in-wasm (pools/generational)", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm("pools", o, "generational") });
     for (const a of ["pools", "bump"] as const) {
       for (const mode of ["allocInit", "setRefMove"] as const) {
-        rows.push({ name: `refheap host raw ${mode} (${a})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, mode, o) });
+        rows.push({ name: `refheap host raw ${mode} (${a}/none)`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, mode, o) });
       }
     }
+    rows.push({ name: "refheap host raw allocInit (pools/generational)", iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw("pools", "allocInit", o, "generational") });
     rows.push({
-      name: "refheap host Handles (pools)", iterations: handlesIterations, bytesKind: "heap stats",
+      name: "refheap host Handles (pools/none)", iterations: handlesIterations, bytesKind: "heap stats",
       run: () => runHostHandles("pools", { ...o, iterations: handlesIterations }),
     });
     rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });

@@ -33,9 +33,9 @@ function sample(ns: number, lookups: number, checksum: number, extra: Record<str
 
 interface W4Exports extends CoreExports { w4Run(lookups: number, ring: number, keySpace: number): number }
 
-async function runInWasm(allocator: "pools" | "bump", o: BenchOptions): Promise<Sample> {
+async function runInWasm(allocator: "pools" | "bump", o: BenchOptions, collector = 0): Promise<Sample> {
   const { exports: x } = await instantiate<W4Exports>("bench");
-  x.init(allocator === "bump" ? 1 : 0, 65536);
+  x.init(allocator === "bump" ? 1 : 0, 65536, collector, 0);
   const lookups = lookupsFor(o);
   const t0 = now();
   const sum = x.w4Run(lookups, RING, KEY_SPACE);
@@ -70,7 +70,7 @@ const RAW_MUTATOR = `
   };`;
 
 async function runHostRaw(o: BenchOptions): Promise<Sample> {
-  const heap = await Heap.create();
+  const heap = await Heap.create({ collector: "none" });
   const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
   const List = heap.defineType({ name: "Ring", kind: "refarray" });
   const raw = heap.raw;
@@ -93,7 +93,7 @@ async function runHostRaw(o: BenchOptions): Promise<Sample> {
 }
 
 async function runHostApi(o: BenchOptions): Promise<Sample> {
-  const heap = await Heap.create();
+  const heap = await Heap.create({ collector: "none" });
   const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
   const cache = new WeakValueMap(heap);
   const ring: (Handle | undefined)[] = new Array(RING);
@@ -164,10 +164,11 @@ export const w4: Workload = {
   formatMedian: (ns) => `${ns.toFixed(1)} ns (${(1e3 / ns).toFixed(2)} M/s)`,
   rows(o: BenchOptions): Row[] {
     return [
-      { name: "refheap in-wasm (pools)", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm("pools", o) },
-      { name: "refheap in-wasm (bump)", iterations: o.iterations, run: () => runInWasm("bump", o) },
-      { name: "refheap host raw (pools)", iterations: o.iterations, run: () => runHostRaw(o) },
-      { name: "refheap host WeakValueMap (pools)", iterations: o.iterations, run: () => runHostApi(o) },
+      { name: "refheap in-wasm (pools/none)", iterations: o.iterations, run: () => runInWasm("pools", o) },
+      { name: "refheap in-wasm (pools/generational)", iterations: o.iterations, run: () => runInWasm("pools", o, 1) },
+      { name: "refheap in-wasm (bump/none)", iterations: o.iterations, run: () => runInWasm("bump", o) },
+      { name: "refheap host raw (pools/none)", iterations: o.iterations, run: () => runHostRaw(o) },
+      { name: "refheap host WeakValueMap (pools/none)", iterations: o.iterations, run: () => runHostApi(o) },
       { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => runV8(o) },
     ];
   },

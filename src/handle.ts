@@ -148,7 +148,8 @@ export class Handle {
 
   push(value: Handle | null): void {
     const p = this.#kind("refarray", "push");
-    if (!this._heap.core.listAppend(p, this._heap.ptrOf(value))) {
+    const c = this._heap.ptrOf(value);
+    if (!this._heap.allocating(() => this._heap.core.listAppend(p, c))) {
       throw this._heap.outOfMemory(`push onto ${this.type.name} of length ${this._heap.core.listLength(p)}`);
     }
   }

@@ -4,6 +4,7 @@ import { instantiate, type CoreExports, type HostHooks, type Views } from "./was
 import { Handle } from "./handle.js";
 import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, type TypeSpec } from "./types.js";
 import { Finalize, HeapWeakRef, makeProxy, type WeakProxy } from "./weak.js";
+import { GcController } from "./gc.js";
 import {
   HandleDisposedError, HeapConfigError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
 } from "./errors.js";
@@ -11,16 +12,19 @@ import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js
 import { RawApi } from "./raw.js";
 
 export const ALLOCATORS = ["pools", "bump"] as const;
-export const COLLECTORS = ["none"] as const;
+export const COLLECTORS = ["generational", "none"] as const;
 export type AllocatorName = (typeof ALLOCATORS)[number];
 export type CollectorName = (typeof COLLECTORS)[number];
-const PLANNED = { allocator: ["tlsf", "firstfit"], collector: ["generational", "recycler"] };
+const PLANNED = { allocator: ["tlsf", "firstfit"], collector: ["recycler"] };
+export type FinalizerMode = "pep442" | "legacy";
 
 export interface HeapOptions {
   /** 'pools' (default: obmalloc-like size classes) or 'bump' (never reuses: the floor). */
   allocator?: AllocatorName;
-  /** 'none': reference counting only (the cycle collectors arrive with issues 4 and 5). */
+  /** 'generational' (default: CPython 3.12's collector) or 'none' (refcounting only: the floor). */
   collector?: CollectorName;
+  /** 'pep442' (default) or 'legacy': a cycle holding a finalizer is uncollectable and lands in gc.garbage (Python 2). */
+  finalizerMode?: FinalizerMode;
   /** Most bytes of linear memory the heap may commit (rounded down to 64 KiB pages). Default 4 GiB. */
   maxBytes?: number;
   /** Use the checked build: every raw call validates its pointers and indexes. Default false. */
@@ -44,6 +48,7 @@ export interface HeapInternals {
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
+  allocating(attempt: () => number): number;
   typeOfPtr(ptr: number): HeapType;
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
   weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef;
@@ -84,6 +89,9 @@ export class Heap implements HeapInternals {
   readonly id = nextHeapId++;
   readonly allocator: AllocatorName;
   readonly collector: CollectorName;
+  readonly finalizerMode: FinalizerMode;
+  /** The gc module: collect, thresholds, callbacks, garbage, freeze, get_objects, debug flags. */
+  readonly gc: GcController;
   readonly debug: boolean;
   readonly maxBytes: number;
   readonly core: CoreExports;
@@ -116,6 +124,8 @@ export class Heap implements HeapInternals {
   private constructor(opts: Required<Omit<HeapOptions, "leakWarnings">> & { leakWarnings: boolean }, inst: { exports: CoreExports; views: Views }) {
     this.allocator = opts.allocator;
     this.collector = opts.collector;
+    this.finalizerMode = opts.finalizerMode;
+    this.gc = new GcController(this);
     this.debug = opts.debug;
     this.maxBytes = opts.maxBytes;
     this.#leakWarnings = opts.leakWarnings;
@@ -130,7 +140,9 @@ export class Heap implements HeapInternals {
   static async create(options: HeapOptions = {}): Promise<Heap> {
     if (options === null || typeof options !== "object") throw new HeapConfigError("Heap.create expects an options object");
     const allocator = options.allocator ?? "pools";
-    const collector = options.collector ?? "none";
+    const collector = options.collector ?? "generational";
+    const finalizerMode = options.finalizerMode ?? "pep442";
+    if (finalizerMode !== "pep442" && finalizerMode !== "legacy") throw new HeapConfigError(`finalizerMode must be 'pep442' or 'legacy', got '${String(finalizerMode)}'`);
     if (!ALLOCATORS.includes(allocator)) {
       const planned = PLANNED.allocator.includes(allocator) ? " is not implemented yet" : " is unknown";
       throw new HeapConfigError(`allocator '${allocator}'${planned}; available: ${ALLOCATORS.join(", ")}`);
@@ -150,13 +162,15 @@ export class Heap implements HeapInternals {
       finalize: (obj) => heap?._finalizeHook(obj),
       weakrefCallback: (wr, id) => heap?._weakrefCallbackHook(wr, id),
       weakrefFreed: (id) => { heap?._weakrefFreedHook(id); },
+      gcPhase: (phase, g, c, u, n) => heap?.gc._phase(phase, g, c, u, n),
+      gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
-    const rc = inst.exports.init(allocator === "bump" ? 1 : 0, Math.floor(maxBytes / PAGE));
+    const rc = inst.exports.init(allocator === "bump" ? 1 : 0, Math.floor(maxBytes / PAGE), collector === "generational" ? 1 : 0, finalizerMode === "legacy" ? 1 : 0);
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }
-    heap = new Heap({ allocator, collector, maxBytes, debug, leakWarnings }, inst);
+    heap = new Heap({ allocator, collector, finalizerMode, maxBytes, debug, leakWarnings }, inst);
     return heap;
   }
 
@@ -205,23 +219,23 @@ export class Heap implements HeapInternals {
     let p = 0;
     if (type.kind === "fixed") {
       if (init !== undefined) throw new HeapTypeError(`alloc: ${type.name} is a fixed type and takes no initial value`);
-      p = this.core.alloc(type.id);
+      p = this.allocating(() => this.core.alloc(type.id));
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${type.size} bytes`);
     } else if (type.kind === "refarray") {
       if (Array.isArray(init)) {
         const items = init as readonly (Handle | null)[];
         const ptrs = items.map((h) => this.ptrOf(h)); // validate all before allocating
-        p = this.core.allocList(type.id, 0);
+        p = this.allocating(() => this.core.allocList(type.id, 0));
         if (!p) throw this.outOfMemory(`alloc(${type.name})`);
         for (const c of ptrs) {
-          if (!this.core.listAppend(p, c)) {
+          if (!this.allocating(() => this.core.listAppend(p, c))) {
             this.core.decref(p);
             throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
           }
         }
       } else {
         const n = checkLength(init ?? 0, `alloc(${type.name})`, 0x1fff_0000);
-        p = this.core.allocList(type.id, n);
+        p = this.allocating(() => this.core.allocList(type.id, n));
         if (!p) throw this.outOfMemory(`alloc(${type.name}) of length ${n}`);
       }
     } else {
@@ -232,7 +246,7 @@ export class Heap implements HeapInternals {
       else if (init !== undefined && typeof init !== "number") throw new HeapTypeError(`alloc(${type.name}): expected a length, Uint8Array or string, got ${describe(init)}`);
       if (data) n = data.length;
       else n = checkLength(init ?? 0, `alloc(${type.name})`, 0x7fff_0000);
-      p = this.core.allocBytes(type.id, n);
+      p = this.allocating(() => this.core.allocBytes(type.id, n));
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${n} bytes`);
       if (data) this.views.u8.set(data, this.core.bytesData(p));
     }
@@ -357,6 +371,9 @@ export class Heap implements HeapInternals {
       }
     }
   }
+
+  /** @internal */
+  queueUnraisable(err: unknown, context: string): void { this.#queueUnraisable(err, context); }
 
   #queueUnraisable(err: unknown, context: string): void {
     this.#unraisable.push({ err, context });
@@ -518,6 +535,20 @@ export class Heap implements HeapInternals {
     if (!(value instanceof Handle)) throw new HeapTypeError(`${what}: expected a Handle or null, got ${describe(value)}`);
     if (value._heap !== this) throw new HeapTypeError(`${what}: the handle belongs to another heap`);
     return value.ptr;
+  }
+
+  /**
+   * @internal Runs an allocation; if it fails and this heap has a collector, collects everything
+   * and tries once more before giving up (CPython's MemoryError comes after the same attempt).
+   */
+  allocating(attempt: () => number): number {
+    let p = attempt();
+    if (!p && this.collector !== "none" && !this.core.gcIsCollecting()) {
+      this.core.gcCollect(2);
+      this.flushUnraisable();
+      p = attempt();
+    }
+    return p;
   }
 
   /** @internal */

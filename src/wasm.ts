@@ -10,7 +10,23 @@ import { HeapAbortError } from "./errors.js";
 export interface CoreExports {
   memory: WebAssembly.Memory;
   _start(): void;
-  init(allocator: number, maxPages: number): number;
+  init(allocator: number, maxPages: number, collector: number, legacyFinalizers: number): number;
+  gcCollect(g: number): number;
+  gcSetEnabled(on: number): void;
+  gcIsEnabled(): number;
+  gcIsCollecting(): number;
+  gcCounts(): number;
+  gcThresholds(): number;
+  gcSetThreshold(g: number, v: number): void;
+  gcStats(): number;
+  gcSetDebug(flags: number): void;
+  gcGetDebug(): number;
+  gcFreeze(): void;
+  gcUnfreeze(): void;
+  gcGenerationLength(g: number): number;
+  gcGenerationHead(g: number): number;
+  gcReferences(p: number, obj: number): number;
+  gcReferentAt(p: number, i: number): number;
   defineType(kind: number, nRefs: number, nI32: number, nF64: number, flags: number): number;
   alloc(typeId: number): number;
   allocInit(typeId: number): number;
@@ -117,8 +133,10 @@ export interface HostHooks {
   finalize(obj: number): void;
   weakrefCallback(wr: number, callbackId: number): void;
   weakrefFreed(callbackId: number): void;
+  gcPhase(phase: number, generation: number, collected: number, uncollectable: number, candidates: number): void;
+  gcGarbage(obj: number, why: number): void;
 }
-const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {} };
+const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {} };
 
 /** Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
 export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void, hooks: HostHooks = NO_HOOKS): Promise<Instance<E>> {
@@ -130,6 +148,8 @@ export async function instantiate<E extends CoreExports = CoreExports>(build: Bu
       finalize: (obj: number) => hooks.finalize(obj),
       weakrefCallback: (wr: number, id: number) => hooks.weakrefCallback(wr, id),
       weakrefFreed: (id: number) => hooks.weakrefFreed(id),
+      gcPhase: (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase(phase, g, c, u, n),
+      gcGarbage: (obj: number, why: number) => hooks.gcGarbage(obj, why),
     },
     env: {
       abort(msg: number, file: number, line: number, col: number) {

@@ -1,0 +1,464 @@
+// === The generational cycle collector (CPython 3.12's Modules/gcmodule.c) ===
+// Refcounting frees everything but cycles. A collection of generation g finds the containers of
+// generations 0..g that nothing outside them references, with trial deletion on a copy of the
+// counts (the real counts are never changed), and frees them by clearing their references.
+//
+// During a collection a tracked object's gcPrev word holds its gc_refs (the list is singly linked
+// through gcNext meanwhile), its COLLECTING header bit says it is in the set, and bit 0 of gcNext
+// (UNREACHABLE) marks it as tentatively unreachable. What holds after each step:
+//   updateRefs       gc_refs = refcount, COLLECTING set, for every object of the set
+//   subtractRefs     gc_refs = references from outside the set (>= 0)
+//   moveUnreachable  the set keeps exactly what is reachable from outside it (prev links restored,
+//                    COLLECTING cleared); `unreachable` holds the rest, doubly linked, COLLECTING set
+//   legacy           (mode 'legacy') objects with a finalizer, and all they reach, set aside: uncollectable
+//   weakrefs         every weakref to an unreachable object is cleared; callbacks run only for
+//                    weakrefs that are not themselves garbage; weak-container entries are dropped
+//   finalizers       each unreachable object's PEP 442 finalizer has run once (FINALIZED set)
+//   resurrection     the unreachable set is deduced again with the real counts; what a finalizer
+//                    made reachable moves to the older generation (bpo-38379)
+//   delete           each object still unreachable has had its references cleared; refcounting freed it
+//   promote          survivors are in generation g + 1 (or stay in 2)
+
+import {
+  FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
+  SET_RC, TYPE_ID_MASK,
+} from "../layout";
+import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
+import { decref, incref } from "../rc";
+import {
+  COUNT, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLD, listIsEmpty, listLength, listMerge, listMove,
+} from "./generations";
+import { visitChildren } from "./visit";
+import { WR_CALLBACK, WR_ID_SHIFT, WR_INTERNAL, WR_KIND, WR_NEXT, WR_PREV, WR_REFERENT, WR_SERIAL, weakSlot } from "../weak";
+import { mapEntryDied, weakMapRelease } from "../weakmap";
+import { listSetLength } from "../list";
+import { auditRef } from "../verify";
+
+// @ts-ignore: decorator
+@external("host", "gcPhase")
+declare function hostGcPhase(phase: i32, generation: i32, collected: i32, uncollectable: i32, candidates: i32): void;
+// @ts-ignore: decorator
+@external("host", "gcGarbage")
+declare function hostGcGarbage(obj: usize, why: i32): void;
+// @ts-ignore: decorator
+@external("host", "weakrefCallback")
+declare function hostWeakrefCallback(wr: usize, callbackId: u32): void;
+// @ts-ignore: decorator
+@external("host", "finalize")
+declare function hostFinalize(obj: usize): void;
+
+/** Header bit: the object is in the set being collected. */
+// @ts-ignore: decorator
+@inline export const FLAG_COLLECTING: u32 = 1 << 23;
+/** gcNext bit: the object is (tentatively) on the unreachable list. */
+// @ts-ignore: decorator
+@inline const NEXT_UNREACHABLE: usize = 1;
+
+// visitor cookies
+// @ts-ignore: decorator
+@inline export const VISIT_DECREF: i32 = 1;       // subtractRefs: gc_refs of a child in the set - 1
+// @ts-ignore: decorator
+@inline export const VISIT_REACHABLE: i32 = 2;    // moveUnreachable: a child in the set is reachable
+// @ts-ignore: decorator
+@inline export const VISIT_MOVE_LEGACY: i32 = 3;  // legacy: a child in the unreachable set is uncollectable too
+// @ts-ignore: decorator
+@inline export const VISIT_WEAKREF_RC: i32 = 4;   // weakref objects referenced from garbage: rc += arg (trial)
+// @ts-ignore: decorator
+@inline export const VISIT_FIND: i32 = 5;         // get_referrers: does this container reference arg?
+// @ts-ignore: decorator
+@inline export const VISIT_AUDIT: i32 = 6;        // verify's refcount audit: rc += arg
+// @ts-ignore: decorator
+@inline export const VISIT_NTH: i32 = 7;          // get_referents: the arg-th reference
+
+// debug flags (gc.set_debug)
+// @ts-ignore: decorator
+@inline export const DEBUG_STATS: u32 = 1;
+// @ts-ignore: decorator
+@inline export const DEBUG_COLLECTABLE: u32 = 2;
+// @ts-ignore: decorator
+@inline export const DEBUG_UNCOLLECTABLE: u32 = 4;
+// @ts-ignore: decorator
+@inline export const DEBUG_SAVEALL: u32 = 32;
+
+// garbage kinds reported to the host
+// @ts-ignore: decorator
+@inline const GARBAGE_SAVEALL: i32 = 1;
+// @ts-ignore: decorator
+@inline const GARBAGE_LEGACY: i32 = 2;
+// @ts-ignore: decorator
+@inline const GARBAGE_COLLECTABLE: i32 = 3;
+
+/** 0: no cycle collection (refcounting only), 1: generational. */
+export let collectorKind: i32 = 0;
+export let gcEnabled = true;
+export let collecting = false;
+export let debugFlags: u32 = 0;
+/** Finalizer mode 'legacy' (Python 2): a cycle holding a finalizer is uncollectable. */
+export let legacyFinalizers = false;
+let longLivedTotal: u32 = 0;
+let longLivedPending: u32 = 0;
+let visitFound = false;
+
+/** Per generation: collections, collected, uncollectable (u32 each). */
+export const GEN_STATS: usize = memory.data(3 * 12, 4);
+
+// working lists
+const UNREACHABLE: usize = memory.data(16, 8);
+const STILL_UNREACHABLE: usize = memory.data(16, 8);
+const LEGACY: usize = memory.data(16, 8);
+const SEEN: usize = memory.data(16, 8);
+
+// @ts-ignore: decorator
+@inline function GC_REFS(p: usize): u32 { return load<u32>(p, 12); }
+// @ts-ignore: decorator
+@inline function SET_GC_REFS(p: usize, r: u32): void { store<u32>(p, r, 12); }
+// @ts-ignore: decorator
+@inline function IS_COLLECTING(p: usize): bool { return (INFO(p) & FLAG_COLLECTING) != 0; }
+// @ts-ignore: decorator
+@inline function CLEAR_COLLECTING(p: usize): void { SET_INFO(p, INFO(p) & ~FLAG_COLLECTING); }
+
+function listInit(h: usize): void { SET_GC_NEXT(h, h); SET_GC_PREV(h, h); }
+
+export function configureCollector(kind: i32, legacy: bool): void {
+  collectorKind = kind;
+  legacyFinalizers = legacy;
+}
+export function setGcEnabled(on: bool): void { gcEnabled = on; }
+export function setDebugFlags(f: u32): void { debugFlags = f; }
+
+// ── the visitor ──
+
+/** What each cookie does at one reference (see visit.ts). */
+export function visitRef(c: usize, cookie: i32, arg: usize): void {
+  if (cookie == VISIT_DECREF) {
+    if (IS_COLLECTING(c)) SET_GC_REFS(c, GC_REFS(c) - 1);
+  } else if (cookie == VISIT_REACHABLE) {
+    visitReachable(c, arg);
+  } else if (cookie == VISIT_MOVE_LEGACY) {
+    if (IS_COLLECTING(c)) { CLEAR_COLLECTING(c); listMove(c, LEGACY); }
+  } else if (cookie == VISIT_WEAKREF_RC) {
+    if ((INFO(c) & TYPE_ID_MASK) == TYPE_WEAKREF && (load<u32>(c, WR_KIND) & (WR_CALLBACK | WR_INTERNAL)) == WR_CALLBACK) {
+      SET_RC(c, RC(c) + <u32>arg);
+    }
+  } else if (cookie == VISIT_FIND) {
+    if (c == arg) visitFound = true;
+  } else if (cookie == VISIT_AUDIT) {
+    auditRef(c, <u32>arg);
+  } else if (cookie == VISIT_NTH) {
+    if (visitIndex++ == arg) visitResult = c;
+  }
+}
+
+let visitIndex: usize = 0;
+let visitResult: usize = 0;
+
+/** The i-th strong reference container p holds (in visiting order), or 0 past the end. */
+export function referentAt(p: usize, i: usize): usize {
+  visitIndex = 0;
+  visitResult = 0;
+  visitChildren(p, VISIT_NTH, i);
+  return visitResult;
+}
+
+function visitReachable(c: usize, young: usize): void {
+  // objects of other generations, and those already scanned, are not COLLECTING
+  if (!IS_COLLECTING(c)) return;
+  let next = GC_NEXT(c);
+  if (next & NEXT_UNREACHABLE) {
+    // had gc_refs 0 when the scan reached it, but is reachable after all: back to the young list
+    let prev = GC_PREV(c);
+    let realNext = next & ~NEXT_UNREACHABLE;
+    SET_GC_NEXT(prev, next); // keeps the UNREACHABLE bit of the link
+    SET_GC_PREV(realNext, prev);
+    let last = GC_PREV(young);
+    SET_GC_NEXT(last, c);
+    SET_GC_NEXT(c, young);
+    SET_GC_PREV(young, c);
+    SET_GC_REFS(c, 1);
+  } else if (GC_REFS(c) == 0) {
+    // still ahead of the scan: tell it that it is reachable
+    SET_GC_REFS(c, 1);
+  }
+}
+
+// ── deduce_unreachable ──
+
+function updateRefs(base: usize): u32 {
+  let n: u32 = 0;
+  for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) {
+    if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
+    SET_INFO(p, INFO(p) | FLAG_COLLECTING);
+    SET_GC_REFS(p, RC(p));
+    n++;
+  }
+  return n;
+}
+
+function subtractRefs(base: usize): void {
+  for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) visitChildren(p, VISIT_DECREF, 0);
+}
+
+function moveUnreachable(young: usize, unreachable: usize): void {
+  let prev = young;
+  let p = GC_NEXT(young);
+  while (p != young) {
+    if (GC_REFS(p)) {
+      // reachable from outside: its children are too. visitChildren may append to young (and
+      // change p's gcNext when p is last), so the next object is read only afterwards.
+      visitChildren(p, VISIT_REACHABLE, young);
+      SET_GC_PREV(p, prev);
+      CLEAR_COLLECTING(p);
+      prev = p;
+    } else {
+      // tentatively unreachable: to the unreachable list, flagged (no need to fix p.next.prev:
+      // the young list is singly linked during the scan)
+      SET_GC_NEXT(prev, GC_NEXT(p));
+      let last = GC_PREV(unreachable);
+      SET_GC_NEXT(last, p | NEXT_UNREACHABLE);
+      SET_GC_PREV(p, last);
+      SET_GC_NEXT(p, unreachable | NEXT_UNREACHABLE);
+      SET_GC_PREV(unreachable, p);
+    }
+    p = GC_NEXT(prev);
+  }
+  SET_GC_PREV(young, prev);
+  SET_GC_NEXT(unreachable, GC_NEXT(unreachable) & ~NEXT_UNREACHABLE);
+}
+
+function clearUnreachableMask(list: usize): void {
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE);
+}
+
+function deduceUnreachable(base: usize, unreachable: usize): u32 {
+  let n = updateRefs(base);
+  subtractRefs(base);
+  listInit(unreachable);
+  moveUnreachable(base, unreachable);
+  clearUnreachableMask(unreachable);
+  return n;
+}
+
+// ── the steps after it ──
+
+/** Legacy mode: objects with a finalizer, and everything they reach, are uncollectable. */
+function moveLegacyFinalizers(unreachable: usize): void {
+  listInit(LEGACY);
+  let p = GC_NEXT(unreachable);
+  while (p != unreachable) {
+    let next = GC_NEXT(p);
+    if (INFO(p) & FLAG_FINALIZER) { CLEAR_COLLECTING(p); listMove(p, LEGACY); }
+    p = next;
+  }
+  // what they reach, transitively (the list grows while it is walked)
+  for (let q = GC_NEXT(LEGACY); q != LEGACY; q = GC_NEXT(q)) visitChildren(q, VISIT_MOVE_LEGACY, 0);
+}
+
+/**
+ * Clears every weakref to an unreachable object. Callbacks run afterwards, and only for weakrefs
+ * that are not garbage themselves ("legitimate to pretend the weakref is going away first"): a
+ * weakref object is garbage when all its references come from unreachable objects, found with a
+ * trial decrement of its count, restored before any callback. Weak-container entries are dropped
+ * unless their container is garbage too. Returns the number of weakrefs cleared.
+ */
+function handleWeakrefs(unreachable: usize): u32 {
+  let p: usize;
+  for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) visitChildren(p, VISIT_WEAKREF_RC, <usize>-1);
+  let chain: usize = 0, last: usize = 0;
+  let cleared: u32 = 0;
+  for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) {
+    if (!(INFO(p) & FLAG_HAS_WEAKREFS)) continue;
+    let slot = weakSlot(p);
+    let wr = load<usize>(slot);
+    while (wr) {
+      let next = load<usize>(wr, WR_NEXT);
+      let kind = load<u32>(wr, WR_KIND);
+      let owed = false;
+      if (kind & WR_INTERNAL) owed = !IS_COLLECTING(load<usize>(wr, WR_SERIAL));
+      else if (kind & WR_CALLBACK) owed = RC(wr) > 0;
+      store<usize>(wr, 0, WR_REFERENT);
+      store<usize>(wr, 0, WR_PREV);
+      store<usize>(wr, 0, WR_NEXT);
+      cleared++;
+      if (owed) {
+        incref(wr);
+        if (last) store<usize>(last, wr, WR_NEXT); else chain = wr;
+        last = wr;
+      }
+      wr = next;
+    }
+    store<usize>(slot, 0);
+    SET_INFO(p, INFO(p) & ~FLAG_HAS_WEAKREFS);
+  }
+  for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) visitChildren(p, VISIT_WEAKREF_RC, 1);
+  // every weakref to the garbage is dead: now the callbacks (they may do anything)
+  while (chain) {
+    let next = load<usize>(chain, WR_NEXT);
+    store<usize>(chain, 0, WR_NEXT);
+    let kind = load<u32>(chain, WR_KIND);
+    if (kind & WR_INTERNAL) mapEntryDied(chain);
+    else hostWeakrefCallback(chain, kind >> WR_ID_SHIFT);
+    decref(chain);
+    chain = next;
+  }
+  return cleared;
+}
+
+/** Runs each unreachable object's finalizer once (PEP 442). Finalizers may free other objects. */
+function finalizeGarbage(unreachable: usize): void {
+  listInit(SEEN);
+  while (!listIsEmpty(unreachable)) {
+    let p = GC_NEXT(unreachable);
+    listMove(p, SEEN); // first: the finalizer may free objects of the list
+    let info = INFO(p);
+    if ((info & FLAG_FINALIZER) && !(info & FLAG_FINALIZED)) {
+      SET_INFO(p, info | FLAG_FINALIZED);
+      incref(p);
+      hostFinalize(p);
+      decref(p);
+    }
+  }
+  listMerge(SEEN, unreachable);
+}
+
+/** Weakrefs made by finalizers to what is still garbage: cleared, without callbacks (gh-91636). */
+function clearLateWeakrefs(list: usize): void {
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) {
+    if (!(INFO(p) & FLAG_HAS_WEAKREFS)) continue;
+    let slot = weakSlot(p);
+    let wr = load<usize>(slot);
+    while (wr) {
+      let next = load<usize>(wr, WR_NEXT);
+      store<usize>(wr, 0, WR_REFERENT);
+      store<usize>(wr, 0, WR_PREV);
+      store<usize>(wr, 0, WR_NEXT);
+      wr = next;
+    }
+    store<usize>(slot, 0);
+    SET_INFO(p, INFO(p) & ~FLAG_HAS_WEAKREFS);
+  }
+}
+
+/** tp_clear: drops every reference the object holds (refcounting then frees the cycle). */
+function clearReferences(p: usize): void {
+  let t = TYPE(INFO(p) & TYPE_ID_MASK);
+  let kind = T_KIND(t);
+  if (kind == KIND_REFARRAY) { listSetLength(p, 0); return; }
+  if (kind == KIND_WEAKMAP) { weakMapRelease(p); return; }
+  let slot = p + T_REFS(t);
+  for (let i: u32 = 0, n = T_NREFS(t); i < n; i++, slot += 4) {
+    let c = load<usize>(slot);
+    if (c) { store<usize>(slot, 0); decref(c); }
+  }
+}
+
+function deleteGarbage(collectable: usize, old: usize): void {
+  while (!listIsEmpty(collectable)) {
+    let p = GC_NEXT(collectable);
+    if (debugFlags & DEBUG_SAVEALL) {
+      hostGcGarbage(p, GARBAGE_SAVEALL); // gc.garbage takes a reference: the object survives
+    } else {
+      incref(p);
+      clearReferences(p);
+      decref(p);
+    }
+    if (GC_NEXT(collectable) == p) {
+      // still alive (held from gc.garbage, or by a reference it could not clear): it may die later
+      CLEAR_COLLECTING(p);
+      listMove(p, old);
+    }
+  }
+}
+
+// ── collection ──
+
+/** Collects generation g (0..2). Returns the number of unreachable objects found (collected + uncollectable). */
+export function collect(g: u32): i32 {
+  if (collecting || collectorKind == 0) return 0;
+  collecting = true;
+  hostGcPhase(0, <i32>g, 0, 0, 0);
+  if (g + 1 < NUM_GENERATIONS) SET_COUNT(g + 1, COUNT(g + 1) + 1);
+  for (let i: u32 = 0; i <= g; i++) SET_COUNT(i, 0);
+  // merge younger generations into g
+  for (let i: u32 = 0; i < g; i++) listMerge(GEN_HEAD(i), GEN_HEAD(g));
+  let young = GEN_HEAD(g);
+  let old = g + 1 < NUM_GENERATIONS ? GEN_HEAD(g + 1) : young;
+
+  let candidates = deduceUnreachable(young, UNREACHABLE);
+  // survivors move on
+  if (young != old) {
+    if (g == 1) longLivedPending += listLength(young);
+    listMerge(young, old);
+  } else {
+    longLivedPending = 0;
+    longLivedTotal = listLength(young);
+  }
+
+  if (legacyFinalizers) moveLegacyFinalizers(UNREACHABLE);
+  else listInit(LEGACY);
+  if (debugFlags & DEBUG_COLLECTABLE) {
+    for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) hostGcGarbage(p, GARBAGE_COLLECTABLE);
+  }
+  handleWeakrefs(UNREACHABLE);
+  finalizeGarbage(UNREACHABLE);
+  // a finalizer may have made some of it reachable again: deduce once more with the real counts
+  for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) CLEAR_COLLECTING(p);
+  deduceUnreachable(UNREACHABLE, STILL_UNREACHABLE);
+  listMerge(UNREACHABLE, old); // the resurrected
+  clearLateWeakrefs(STILL_UNREACHABLE);
+  let m = listLength(STILL_UNREACHABLE);
+  deleteGarbage(STILL_UNREACHABLE, old);
+
+  // legacy finalizers: uncollectable, into gc.garbage
+  let n: u32 = 0;
+  for (let p = GC_NEXT(LEGACY); p != LEGACY; p = GC_NEXT(p)) {
+    n++;
+    hostGcGarbage(p, GARBAGE_LEGACY);
+  }
+  listMerge(LEGACY, old);
+
+  let st = GEN_STATS + <usize>g * 12;
+  store<u32>(st, load<u32>(st) + 1);
+  store<u32>(st, load<u32>(st, 4) + m, 4);
+  store<u32>(st, load<u32>(st, 8) + n, 8);
+  // still "collecting" during the stop callbacks, as CPython: a collect() from one returns 0
+  hostGcPhase(1, <i32>g, <i32>m, <i32>n, <i32>candidates);
+  collecting = false;
+  return <i32>(m + n);
+}
+
+/** The automatic trigger: the oldest generation over its threshold, with the 25% rule for gen 2. */
+export function collectGenerations(): void {
+  for (let i = <i32>NUM_GENERATIONS - 1; i >= 0; i--) {
+    let g = <u32>i;
+    if (COUNT(g) > THRESHOLD(g)) {
+      // a full collection only when the objects awaiting it are 25% of the long-lived ones (issue #4074)
+      if (g == 2 && longLivedPending < longLivedTotal / 4) continue;
+      collect(g);
+      break;
+    }
+  }
+}
+
+/** Called before a container is allocated. */
+// @ts-ignore: decorator
+@inline export function maybeCollect(): void {
+  if (collectorKind != 0 && gcEnabled && !collecting) {
+    let t0 = THRESHOLD(0);
+    if (t0 && COUNT(0) > t0) collectGenerations();
+  }
+}
+
+// ── gc module helpers ──
+
+export function freeze(): void {
+  for (let g: u32 = 0; g < NUM_GENERATIONS; g++) { listMerge(GEN_HEAD(g), GEN_HEAD(PERMANENT)); SET_COUNT(g, 0); }
+}
+export function unfreeze(): void { listMerge(GEN_HEAD(PERMANENT), GEN_HEAD(NUM_GENERATIONS - 1)); }
+export function generationLength(g: u32): u32 { return listLength(GEN_HEAD(g)); }
+
+/** Does container p reference obj? */
+export function references(p: usize, obj: usize): bool {
+  visitFound = false;
+  visitChildren(p, VISIT_FIND, obj);
+  return visitFound;
+}

@@ -1,0 +1,205 @@
+// heap.gc: CPython's gc module for this heap (Doc/library/gc.rst, 3.12 semantics).
+
+import type { Handle } from "./handle.js";
+import type { Heap } from "./heap.js";
+import { HeapConfigError, HeapIndexError, HeapTypeError } from "./errors.js";
+
+export const DEBUG_STATS = 1;
+export const DEBUG_COLLECTABLE = 2;
+export const DEBUG_UNCOLLECTABLE = 4;
+export const DEBUG_SAVEALL = 32;
+export const DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
+
+export interface GcInfo {
+  generation: number;
+  collected: number;
+  uncollectable: number;
+  /** Objects examined (the generations merged into the collected one). */
+  candidates: number;
+  /** Milliseconds ("stop" only; 0 at "start"). */
+  duration: number;
+}
+export type GcCallback = (phase: "start" | "stop", info: GcInfo) => void;
+
+export interface GenerationStats {
+  collections: number;
+  collected: number;
+  uncollectable: number;
+  /** Total and longest pause, milliseconds. */
+  duration: number;
+  maxPause: number;
+}
+
+const GARBAGE_SAVEALL = 1, GARBAGE_LEGACY = 2, GARBAGE_COLLECTABLE = 3;
+
+export class GcController {
+  readonly DEBUG_STATS = DEBUG_STATS;
+  readonly DEBUG_COLLECTABLE = DEBUG_COLLECTABLE;
+  readonly DEBUG_UNCOLLECTABLE = DEBUG_UNCOLLECTABLE;
+  readonly DEBUG_SAVEALL = DEBUG_SAVEALL;
+  readonly DEBUG_LEAK = DEBUG_LEAK;
+  /** Called with ("start" | "stop", info) around every collection, automatic or not. */
+  readonly callbacks: GcCallback[] = [];
+  /** Uncollectable objects (legacy finalizer cycles) and, with DEBUG_SAVEALL, all the garbage found. */
+  readonly garbage: Handle[] = [];
+  /** Every pause in milliseconds, in order (for pause histograms). Cleared by takePauses(). */
+  #pauses: number[] = [];
+  readonly #durations = [0, 0, 0];
+  readonly #maxPause = [0, 0, 0];
+  #started = 0;
+
+  /** @internal */
+  constructor(private readonly heap: Heap) {}
+
+  #requireCollector(what: string): void {
+    if (this.heap.collector === "none") throw new HeapConfigError(`gc.${what}: this heap was created with collector 'none' (refcounting only)`);
+  }
+
+  /** Collects generation 0, 1 or 2 (default: full). Returns the number of unreachable objects found. */
+  collect(generation = 2): number {
+    this.#requireCollector("collect");
+    if (!Number.isInteger(generation) || generation < 0 || generation > 2) throw new HeapIndexError(`gc.collect: invalid generation ${generation}`);
+    const n = this.heap.core.gcCollect(generation);
+    this.heap.flushUnraisable();
+    return n;
+  }
+
+  enable(): void { this.heap.core.gcSetEnabled(1); }
+  disable(): void { this.heap.core.gcSetEnabled(0); }
+  isEnabled(): boolean { return this.heap.core.gcIsEnabled() !== 0; }
+
+  getCount(): [number, number, number] {
+    const b = this.heap.core.gcCounts() >>> 2, u = this.heap.views.u32;
+    return [u[b], u[b + 1], u[b + 2]];
+  }
+
+  getThreshold(): [number, number, number] {
+    const b = this.heap.core.gcThresholds() >>> 2, u = this.heap.views.u32;
+    return [u[b], u[b + 1], u[b + 2]];
+  }
+
+  /** threshold0 = 0 disables automatic collection. */
+  setThreshold(t0: number, t1?: number, t2?: number): void {
+    const set = (g: number, v: number | undefined) => {
+      if (v === undefined) return;
+      if (!Number.isInteger(v) || v < 0 || v > 0x7fff_ffff) throw new HeapTypeError(`gc.setThreshold: threshold${g} must be a non-negative integer, got ${v}`);
+      this.heap.core.gcSetThreshold(g, v);
+    };
+    set(0, t0); set(1, t1); set(2, t2);
+  }
+
+  getStats(): GenerationStats[] {
+    const b = this.heap.core.gcStats() >>> 2, u = this.heap.views.u32;
+    return [0, 1, 2].map((g) => ({
+      collections: u[b + g * 3], collected: u[b + g * 3 + 1], uncollectable: u[b + g * 3 + 2],
+      duration: this.#durations[g], maxPause: this.#maxPause[g],
+    }));
+  }
+
+  /** Pauses (ms) recorded since the last call, oldest first. */
+  takePauses(): number[] {
+    const p = this.#pauses;
+    this.#pauses = [];
+    return p;
+  }
+
+  setDebug(flags: number): void {
+    if (!Number.isInteger(flags) || flags < 0) throw new HeapTypeError(`gc.setDebug: flags must be a non-negative integer`);
+    this.heap.core.gcSetDebug(flags);
+  }
+  getDebug(): number { return this.heap.core.gcGetDebug(); }
+
+  /** Moves every tracked object to the permanent generation: future collections ignore them. */
+  freeze(): void { this.heap.core.gcFreeze(); }
+  /** Moves the permanent generation back into the oldest generation. */
+  unfreeze(): void { this.heap.core.gcUnfreeze(); }
+  getFreezeCount(): number { return this.heap.core.gcGenerationLength(3); }
+
+  #walk(g: number, fn: (p: number) => void): void {
+    const head = this.heap.core.gcGenerationHead(g);
+    // collect first: the callback may allocate (and memory may grow)
+    const ptrs: number[] = [];
+    for (let p = this.heap.views.u32[(head + 8) >>> 2]; p !== head; p = this.heap.views.u32[(p + 8) >>> 2]) ptrs.push(p);
+    for (const p of ptrs) fn(p);
+  }
+
+  /** New handles to the tracked objects (of one generation, or all three; never the permanent one). */
+  getObjects(generation?: number): Handle[] {
+    if (generation !== undefined && (!Number.isInteger(generation) || generation < 0 || generation > 2)) {
+      throw new HeapIndexError(`gc.getObjects: generation must be 0, 1 or 2, got ${generation}`);
+    }
+    const out: Handle[] = [];
+    for (const g of generation === undefined ? [0, 1, 2] : [generation]) this.#walk(g, (p) => out.push(this.heap.wrapBorrowed(p)!));
+    return out;
+  }
+
+  /** New handles to the tracked objects that hold a reference to obj (a debugging aid: scans the heap). */
+  getReferrers(obj: Handle): Handle[] {
+    const target = this.heap.ptrOf(obj, "gc.getReferrers");
+    const out: Handle[] = [];
+    for (const g of [0, 1, 2]) this.#walk(g, (p) => { if (this.heap.core.gcReferences(p, target)) out.push(this.heap.wrapBorrowed(p)!); });
+    return out;
+  }
+
+  /** New handles to the objects obj holds references to (what the collector traverses). */
+  getReferents(obj: Handle): Handle[] {
+    const p = this.heap.ptrOf(obj, "gc.getReferents");
+    const out: Handle[] = [];
+    if (!this.isTracked(obj)) return out;
+    for (let i = 0, c; (c = this.heap.core.gcReferentAt(p, i)); i++) out.push(this.heap.wrapBorrowed(c)!);
+    return out;
+  }
+
+  isTracked(obj: Handle): boolean {
+    const p = this.heap.ptrOf(obj, "gc.isTracked");
+    return (this.heap.views.u32[(p + 4) >>> 2] & (1 << 18)) !== 0;
+  }
+
+  isFinalized(obj: Handle): boolean {
+    const p = this.heap.ptrOf(obj, "gc.isFinalized");
+    return (this.heap.views.u32[(p + 4) >>> 2] & (1 << 22)) !== 0;
+  }
+
+  #describe(p: number): string { return `<${this.heap.typeOfPtr(p).name} 0x${p.toString(16)}>`; }
+
+  /** @internal hook: a collection starts (phase 0) or stops (phase 1) */
+  _phase(phase: number, generation: number, collected: number, uncollectable: number, candidates: number): void {
+    const now = performance.now();
+    let duration = 0;
+    if (phase === 0) {
+      this.#started = now;
+      if (this.getDebug() & DEBUG_STATS) console.error(`gc: collecting generation ${generation}...`);
+    } else {
+      duration = now - this.#started;
+      this.#durations[generation] += duration;
+      if (duration > this.#maxPause[generation]) this.#maxPause[generation] = duration;
+      this.#pauses.push(duration);
+      if (this.getDebug() & DEBUG_STATS) {
+        console.error(`gc: done, ${collected} unreachable, ${uncollectable} uncollectable, ${(duration / 1000).toFixed(4)}s elapsed`);
+      }
+    }
+    const info: GcInfo = { generation, collected, uncollectable, candidates, duration };
+    for (const cb of [...this.callbacks]) {
+      try {
+        cb(phase === 0 ? "start" : "stop", info);
+      } catch (err) {
+        this.heap.queueUnraisable(err, `gc callback ${cb.name || "<anonymous>"}`);
+      }
+    }
+  }
+
+  /** @internal hook: an object for gc.garbage, or to print under DEBUG_COLLECTABLE */
+  _garbage(obj: number, why: number): void {
+    try {
+      const debug = this.getDebug();
+      if (why === GARBAGE_COLLECTABLE) {
+        if (debug & DEBUG_COLLECTABLE) console.error(`gc: collectable ${this.#describe(obj)}`);
+        return;
+      }
+      if (why === GARBAGE_LEGACY && debug & DEBUG_UNCOLLECTABLE) console.error(`gc: uncollectable ${this.#describe(obj)}`);
+      if (why === GARBAGE_SAVEALL || why === GARBAGE_LEGACY) this.garbage.push(this.heap.wrapBorrowed(obj)!);
+    } catch (err) {
+      this.heap.queueUnraisable(err, "gc garbage hook");
+    }
+  }
+}

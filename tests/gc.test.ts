@@ -1,0 +1,359 @@
+// The generational cycle collector with CPython 3.12's semantics, and heap.gc.
+import { expect, test } from "vitest";
+import { heapSuite } from "./helpers.js";
+import { HeapConfigError, HeapIndexError, WeakValueMap, type Handle, type Heap, type HeapWeakRef } from "../src/index.js";
+
+function types(heap: Heap, finalizer?: (obj: Handle) => void) {
+  return {
+    Node: heap.defineType({ name: "Node", refs: ["next", "prev"], scalars: { v: "i32" }, weakrefable: true, finalizer }),
+    List: heap.defineType({ name: "List", kind: "refarray" }),
+  };
+}
+
+/** A ring of n nodes (next and prev links), returned with one handle to its first node. */
+function ring(heap: Heap, Node: ReturnType<typeof types>["Node"], n: number): Handle {
+  const first = heap.alloc(Node);
+  let last = first.dup();
+  for (let i = 1; i < n; i++) {
+    const x = heap.alloc(Node);
+    x.setScalar("v", i);
+    last.set("next", x);
+    x.set("prev", last);
+    last.dispose();
+    last = x;
+  }
+  last.set("next", first);
+  first.set("prev", last);
+  last.dispose();
+  return first;
+}
+
+heapSuite("the generational collector", ({ make, strategy, reuses }) => {
+  if (strategy.collector === "none") {
+    test("collector 'none' refuses gc.collect(): cycles are its users' business", async () => {
+      const heap = await make();
+      expect(() => heap.gc.collect()).toThrow(HeapConfigError);
+    });
+
+    test("seed: the Task/Subtask server frees everything without a collector when back-pointers are weak", async () => {
+      const heap = await make();
+      const Task = heap.defineType({ name: "Task", refs: ["subtasks"], weakrefable: true });
+      const Subtask = heap.defineType({ name: "Subtask", refs: ["task"] });
+      const List = heap.defineType({ name: "List", kind: "refarray" });
+      const recent: Handle[] = [];
+      for (let t = 0; t < 300; t++) {
+        const task = heap.alloc(Task);
+        const subs = heap.alloc(List);
+        task.set("subtasks", subs);
+        const back = heap.weakref(task);
+        for (let s = 0; s < 20; s++) { const st = heap.alloc(Subtask); st.set("task", back); subs.push(st); st.dispose(); }
+        back.dispose(); subs.dispose();
+        recent.push(task);
+        if (recent.length > 10) recent.shift()!.dispose();
+      }
+      for (const t of recent) t.dispose();
+      expect(heap.stats().liveObjects).toBe(0); // no cycle was ever made
+    });
+    return;
+  }
+
+  test("a cycle is freed only by the collector; collect() returns the unreachable objects found", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    ring(heap, Node, 10).dispose();
+    expect(heap.stats().liveObjects).toBe(10); // refcounting alone cannot free it
+    expect(heap.gc.collect()).toBe(10);
+    expect(heap.stats().liveObjects).toBe(0);
+    expect(heap.gc.collect()).toBe(0);
+  });
+
+  test("reachable cycles survive; a cycle reachable only from garbage is garbage", async () => {
+    const heap = await make();
+    const { Node, List } = types(heap);
+    const kept = ring(heap, Node, 5);
+    const garbage = ring(heap, Node, 3);
+    const inner = ring(heap, Node, 4);
+    garbage.set("v" === "v" ? "prev" : "next", inner); // the garbage ring also holds another ring
+    inner.dispose();
+    garbage.dispose();
+    const selfList = heap.alloc(List);
+    selfList.push(selfList); // a list containing itself
+    selfList.dispose();
+    expect(heap.gc.collect()).toBe(3 + 4 + 1);
+    expect(heap.stats().liveObjects).toBe(5);
+    expect(kept.get("next")!.get("next")!.getScalar("v")).toBe(2);
+  });
+
+  test("seed: a circular doubly linked list of 10,000 nodes is freed by gc.collect", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    heap.gc.disable();
+    ring(heap, Node, 10_000).dispose();
+    expect(heap.gc.collect()).toBe(10_000);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("generations: new containers start in gen 0, survivors move up; counts and thresholds", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    expect(heap.gc.getThreshold()).toEqual([700, 10, 10]);
+    heap.gc.disable();
+    const a = heap.alloc(Node);
+    const Bytes = heap.defineType({ name: "B", kind: "bytes" });
+    const s = heap.alloc(Bytes, "x");
+    expect(heap.gc.isTracked(a)).toBe(true);
+    expect(heap.gc.isTracked(s)).toBe(false); // bytes are never tracked
+    expect(heap.gc.getCount()[0]).toBe(1);
+    expect(heap.gc.getObjects(0).map((h) => { const same = h.is(a); h.dispose(); return same; })).toEqual([true]);
+    heap.gc.collect(0);
+    expect(heap.gc.getCount()).toEqual([0, 1, 0]);
+    const in1 = heap.gc.getObjects(1);
+    expect(in1.length).toBe(1);
+    in1[0].dispose();
+    heap.gc.collect(1);
+    expect(heap.gc.getCount()).toEqual([0, 0, 1]);
+    expect(heap.gc.getObjects(2).length).toBe(1);
+    expect(heap.gc.getObjects(0).length).toBe(0);
+    expect(() => heap.gc.collect(3)).toThrow(HeapIndexError);
+    expect(heap.gc.getStats().map((g) => g.collections)).toEqual([1, 1, 0]);
+    for (const h of heap.gc.getObjects()) h.dispose();
+  });
+
+  test("automatic collection: over threshold0 container allocations trigger gen 0; disable() stops it", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    heap.gc.setThreshold(100, 10, 10);
+    for (let i = 0; i < 10; i++) ring(heap, Node, 50).dispose(); // 500 cyclic nodes, 5 thresholds' worth
+    expect(heap.gc.getStats()[0].collections).toBeGreaterThanOrEqual(4);
+    // rings still held when a gen-0 collection ran survived into gen 1; the rest are gone
+    expect(heap.stats().liveObjects).toBeLessThan(500);
+    heap.gc.disable();
+    expect(heap.gc.isEnabled()).toBe(false);
+    const before = heap.gc.getStats()[0].collections;
+    for (let i = 0; i < 10; i++) ring(heap, Node, 50).dispose();
+    expect(heap.gc.getStats()[0].collections).toBe(before);
+    heap.gc.enable();
+    heap.gc.collect();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("the 25% rule: a full collection waits until the objects pending for it reach a quarter of the long-lived ones", async () => {
+    const heap = await make();
+    const { Node, List } = types(heap);
+    const keep = heap.alloc(List);
+    for (let i = 0; i < 2000; i++) { const n = heap.alloc(Node); keep.push(n); n.dispose(); }
+    heap.gc.collect(); // 2001 long-lived objects in gen 2
+    heap.gc.setThreshold(10, 1, 1);
+    const full = () => heap.gc.getStats()[2].collections;
+    const base = full();
+    // small batches of survivors: gen 2's count passes its threshold, but pending stays < 2001 / 4
+    for (let i = 0; i < 40; i++) { const n = heap.alloc(Node); keep.push(n); n.dispose(); }
+    expect(full()).toBe(base);
+    for (let i = 0; i < 1000; i++) { const n = heap.alloc(Node); keep.push(n); n.dispose(); }
+    expect(full()).toBeGreaterThan(base); // > 25% pending: now it runs
+  });
+
+  test("callbacks see start and stop with generation, collected, uncollectable, duration; their errors are unraisable", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    heap.onUnraisable = (err) => errors.push(err);
+    heap.gc.callbacks.push((phase, info) => {
+      seen.push(`${phase} g${info.generation} c${info.collected} u${info.uncollectable}`);
+      if (phase === "stop") expect(info.duration).toBeGreaterThanOrEqual(0);
+    });
+    heap.gc.callbacks.push(() => { throw new Error("callback boom"); });
+    heap.gc.callbacks.push(() => { expect(heap.gc.collect()).toBe(0); }); // re-entrant collect: refused
+    ring(heap, Node, 3).dispose();
+    heap.gc.collect(2);
+    expect(seen).toEqual(["start g2 c0 u0", "stop g2 c3 u0"]);
+    expect(errors.length).toBe(2);
+    expect(heap.gc.getStats()[2].duration).toBeGreaterThan(0);
+  });
+
+  test("DEBUG_SAVEALL keeps the garbage in gc.garbage instead of freeing it", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    heap.gc.setDebug(heap.gc.DEBUG_SAVEALL);
+    ring(heap, Node, 4).dispose();
+    expect(heap.gc.collect()).toBe(4);
+    expect(heap.gc.garbage.length).toBe(4);
+    expect(heap.stats().liveObjects).toBe(4);
+    heap.gc.setDebug(0);
+    for (const g of heap.gc.garbage.splice(0)) g.dispose();
+    expect(heap.gc.collect()).toBe(4);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("freeze moves everything to the permanent generation, which collections ignore", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    ring(heap, Node, 6).dispose();
+    heap.gc.freeze();
+    expect(heap.gc.getFreezeCount()).toBe(6);
+    expect(heap.gc.getCount()).toEqual([0, 0, 0]);
+    expect(heap.gc.collect()).toBe(0);
+    expect(heap.gc.getObjects().length).toBe(0); // the permanent generation is not listed
+    heap.gc.unfreeze();
+    expect(heap.gc.getFreezeCount()).toBe(0);
+    expect(heap.gc.collect()).toBe(6);
+  });
+
+  test("getReferrers and getReferents follow the references the collector traverses", async () => {
+    const heap = await make();
+    const { Node, List } = types(heap);
+    const a = heap.alloc(Node), b = heap.alloc(Node);
+    const l = heap.alloc(List, [b, a, b]);
+    a.set("next", b);
+    const referrers = heap.gc.getReferrers(b);
+    expect(referrers.map((h) => h.type.name).sort()).toEqual(["List", "Node"]);
+    for (const h of referrers) h.dispose();
+    const referents = heap.gc.getReferents(l);
+    expect(referents.map((h) => (h.is(a) ? "a" : "b"))).toEqual(["b", "a", "b"]);
+    for (const h of referents) h.dispose();
+  });
+
+  test("weakrefs to garbage are cleared; a callback runs only if its weakref is not garbage too", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    const calls: string[] = [];
+    const r = ring(heap, Node, 3);
+    const outside = heap.weakref(r, () => calls.push("outside"));
+    const inside = heap.weakref(r, () => calls.push("inside")); // this weakref object will live inside the garbage
+    const second = r.get("next")!;
+    second.set("prev", inside); // replaces the link: ring stays a cycle through next
+    inside.dispose();
+    second.dispose();
+    const cache = new WeakValueMap(heap);
+    cache.set(1, r);
+    r.dispose();
+    expect(cache.size).toBe(1);
+    heap.gc.collect();
+    expect(calls).toEqual(["outside"]);
+    expect(outside.dead).toBe(true);
+    expect(cache.size).toBe(0); // the container's entry went with the garbage
+    cache.dispose();
+    expect(heap.stats().liveObjects).toBe(1); // the outside weakref
+  });
+
+  test("PEP 442 in cycles: finalizers run once, before clearing; a resurrected cycle survives and is not finalized again", async () => {
+    const heap = await make();
+    const List = heap.defineType({ name: "Holder", kind: "refarray" });
+    const holder = heap.alloc(List);
+    let runs = 0;
+    let resurrect = true;
+    const { Node } = types(heap, (obj) => {
+      runs++;
+      const next = obj.get("next"); // the cycle is intact while finalizers run
+      expect(next).not.toBeNull();
+      next!.dispose();
+      if (resurrect) { holder.push(obj); resurrect = false; }
+    });
+    ring(heap, Node, 3).dispose();
+    expect(heap.gc.collect()).toBe(0); // all three finalized, then found reachable again (bpo-38379)
+    expect(runs).toBe(3);
+    expect(heap.stats().liveObjects).toBe(1 + 1 + 3); // holder, its items, the ring
+    holder.pop()!.dispose();
+    expect(heap.gc.collect()).toBe(3);
+    expect(runs).toBe(3); // never finalized twice
+    expect(heap.stats().liveObjects).toBe(1);
+  });
+
+  test("finalizers in a collection may allocate, make new cycles, drop references and call collect()", async () => {
+    const heap = await make();
+    let made = 0;
+    const { Node } = types(heap, (obj) => {
+      if (obj.getScalar("v") < 0) return;
+      expect(heap.gc.collect()).toBe(0); // refused while collecting
+      const fresh = ring(heap, Node, 2); // a new cycle, made during the collection
+      fresh.setScalar("v", -1);
+      const second = fresh.get("next")!;
+      second.setScalar("v", -1);
+      second.dispose();
+      fresh.dispose();
+      made++;
+      obj.set("prev", null); // breaking links of the garbage while it is being collected
+    });
+    ring(heap, Node, 4).dispose();
+    heap.gc.collect();
+    expect(made).toBe(4);
+    heap.verify();
+    heap.gc.collect(); // the cycles the finalizers made
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("legacy finalizer mode: a cycle holding a finalizer is uncollectable and lands in gc.garbage", async () => {
+    const heap = await make({ finalizerMode: "legacy" });
+    let runs = 0;
+    const { Node } = types(heap, () => { runs++; });
+    const Plain = heap.defineType({ name: "Plain", refs: ["x"] });
+    const r = ring(heap, Node, 2);
+    const p = heap.alloc(Plain);
+    r.set("prev", p); // r.prev: a plain object reachable from the finalizer cycle
+    p.dispose();
+    r.dispose();
+    expect(heap.gc.collect()).toBe(3);
+    expect(runs).toBe(0);
+    expect(heap.gc.getStats()[2].uncollectable).toBe(3);
+    expect(heap.gc.garbage.map((h) => h.type.name).sort()).toEqual(["Node", "Node", "Plain"]);
+    expect(heap.stats().liveObjects).toBe(3);
+    for (const g of heap.gc.garbage.splice(0)) g.dispose();
+  });
+
+  test("seed: Task/Subtask with strong back-pointers needs the collector; weak ones do not", async () => {
+    const heap = await make();
+    heap.gc.disable();
+    const Task = heap.defineType({ name: "Task", refs: ["subtasks"], weakrefable: true });
+    const Subtask = heap.defineType({ name: "Subtask", refs: ["task"] });
+    const List = heap.defineType({ name: "List", kind: "refarray" });
+    const serve = (weak: boolean) => {
+      for (let t = 0; t < 200; t++) {
+        const task = heap.alloc(Task);
+        const subs = heap.alloc(List);
+        task.set("subtasks", subs);
+        const back: Handle = weak ? heap.weakref(task) : task.dup();
+        for (let s = 0; s < 20; s++) { const st = heap.alloc(Subtask); st.set("task", back); subs.push(st); st.dispose(); }
+        back.dispose(); subs.dispose(); task.dispose();
+      }
+    };
+    serve(true);
+    expect(heap.stats().liveObjects).toBe(0);
+    serve(false);
+    expect(heap.stats().liveObjects).toBe(200 * 23); // task, list, its items block, 20 subtasks
+    expect(heap.gc.collect()).toBe(200 * 22); // the containers (items blocks are not tracked)
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("out of memory is raised only after a full collection has been tried", async () => {
+    const heap = await make({ maxBytes: 8 << 20 });
+    const { Node } = types(heap);
+    heap.gc.disable();
+    const churn = () => { for (let i = 0; i < 10_000; i++) ring(heap, Node, 40).dispose(); }; // 400,000 cyclic nodes: 12.8 MB, more than fits
+    if (!reuses) {
+      expect(churn).toThrow(/out of memory/); // the floor frees but never reuses
+      return;
+    }
+    churn();
+    expect(heap.gc.getStats()[2].collections).toBeGreaterThan(0); // the allocations succeeded by collecting
+    heap.gc.collect();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+});
+
+test("weakref callbacks of a collection get their weakref; exceptions are unraisable", async () => {
+  const { Heap } = await import("../src/index.js");
+  const heap = await Heap.create({ debug: true });
+  const { Node } = types(heap);
+  const errors: string[] = [];
+  heap.onUnraisable = (e, ctx) => errors.push(`${(e as Error).message} in ${ctx}`);
+  const r = ring(heap, Node, 2);
+  let got: HeapWeakRef | null = null;
+  const wr = heap.weakref(r, (w) => { got = w; throw new Error("cb"); });
+  r.dispose();
+  heap.gc.collect();
+  expect(got).not.toBeNull();
+  expect(errors[0]).toMatch(/^cb in weakref callback/);
+  wr.dispose();
+  heap.verify();
+});
