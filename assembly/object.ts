@@ -25,7 +25,7 @@ import { weakrefFreed } from "./weak";
 }
 
 import { COUNTS, GENS } from "./collect/generations";
-import { maybeCollect } from "./collect/generational";
+import { collectGenerations, collectionDue, maybeCollect } from "./collect/generational";
 
 /** New containers are tracked in generation 0 (its list head is the first of GENS). */
 // @ts-ignore: decorator
@@ -119,9 +119,17 @@ export const STAGING: usize = memory.data(<i32>STAGING_SIZE, 8);
  * caller's references move into the object), then clears STAGING so a field the caller does not
  * set next time is null, never a stale pointer. 0 when out of memory (STAGING is then kept).
  */
+/** Where newFixedFrom keeps the staged fields while a collection runs (its finalizers may use STAGING). */
+const STAGING_SAVED: usize = memory.data(<i32>STAGING_SIZE, 8);
+
 export function newFixedFrom(typeId: u32): usize {
   let t = TYPE(typeId);
   let size = T_SIZE(t);
+  if ((T_FLAGS(t) & TF_CONTAINER) && collectionDue()) {
+    memory.copy(STAGING_SAVED, STAGING, size);
+    collectGenerations();
+    memory.copy(STAGING, STAGING_SAVED, size);
+  }
   let p = allocObject(typeId, t, size);
   if (!p) return 0;
   for (let off = T_FLAGS(t) & TF_CONTAINER ? CONTAINER_HEADER_SIZE : HEADER_SIZE; off < size; off += 4) {

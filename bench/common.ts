@@ -5,6 +5,7 @@
 
 import v8 from "node:v8";
 import vm from "node:vm";
+import { createHistogram } from "node:perf_hooks";
 
 /** Parameters from the command line; each workload reads the ones it uses. */
 export interface BenchOptions {
@@ -30,6 +31,8 @@ export interface Sample {
   bytesPerUnit?: number;
   /** Linear memory committed at the end of the timed region (wasm rows). */
   peakBytes?: number;
+  /** Every collector pause in the timed region, in milliseconds (rows that can observe them). */
+  pausesMs?: number[];
   /** Anything else worth keeping in the JSON (stats snapshots, etc.). */
   extra?: Record<string, unknown>;
 }
@@ -88,3 +91,11 @@ export function fullGc(): boolean {
 }
 
 export const now = (): bigint => process.hrtime.bigint();
+
+/** p50 / p99 / max of pauses (ms) through node's histogram (perf_hooks.createHistogram, ns resolution). */
+export function pausePercentiles(pausesMs: number[]): { p50: number; p99: number; max: number; count: number } | undefined {
+  if (!pausesMs.length) return undefined;
+  const h = createHistogram({ lowest: 1, highest: 1e11, figures: 3 });
+  for (const ms of pausesMs) h.record(Math.max(1, Math.round(ms * 1e6)));
+  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, count: h.count };
+}

@@ -14,12 +14,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { fullGc, type Baseline, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { fullGc, pausePercentiles, type Baseline, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 import { w1 } from "./w1.js";
 import { w4 } from "./w4.js";
+import { w2, w3a, w3b, w3c, w5 } from "./gc.js";
 
 /** The workload registry: one file per workload. */
-const WORKLOADS: Workload[] = [w1, w4];
+const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5];
 
 const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -124,6 +125,7 @@ async function runOne(st: RowState, label: string): Promise<Sample | undefined> 
 // ── table ──
 
 const fmtNs = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const fmtMs = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3));
 const fmtBytes = (x: number) => (Math.abs(x - Math.round(x)) < 0.05 ? String(Math.round(x)) : x.toFixed(1));
 const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`);
 
@@ -190,6 +192,7 @@ async function main(): Promise<number> {
     const ns = st.samples.map((s) => s.nsPerUnit);
     const bytes = st.samples.map((s) => s.bytesPerUnit).filter((b): b is number => b !== undefined);
     const peaks = st.samples.map((s) => s.peakBytes).filter((b): b is number => b !== undefined);
+    const pauses = st.samples.some((s) => s.pausesMs) ? st.samples.flatMap((s) => s.pausesMs ?? []) : undefined;
     for (const [i, s] of [st.warmup, ...st.samples].entries()) {
       if (!s) continue;
       const which = i === 0 ? "warm-up" : `rep ${i}`;
@@ -207,6 +210,7 @@ async function main(): Promise<number> {
       max: ns.length ? Math.max(...ns) : NaN,
       bytesPerUnit: bytes.length ? median(bytes) : undefined,
       peakBytes: peaks.length ? Math.max(...peaks) : undefined,
+      pauses: pauses ? pausePercentiles(pauses) ?? { p50: 0, p99: 0, max: 0, count: 0 } : undefined,
     };
   });
   // Checksums per tree must agree across rows (rows may run different numbers of iterations).
@@ -226,7 +230,7 @@ async function main(): Promise<number> {
 
   const baselineOf = (w: Workload, b: Baseline) => summaries.find((s) => s.st.workload === w && s.st.row.baseline === b && Number.isFinite(s.median));
 
-  const header = ["workload", "row", `median`, "min..max", "bytes/node", "×V8", "×AS-rt", "peak MiB"];
+  const header = ["workload", "row", `median`, "min..max", "bytes/node", "×V8", "×AS-rt", "peak MiB", "pauses p50/p99/max ms"];
   const tableRows: string[][] = [];
   const jsonRows: unknown[] = [];
   for (const s of summaries) {
@@ -247,6 +251,7 @@ async function main(): Promise<number> {
       fmtRatio(ratioV8),
       fmtRatio(ratioAs),
       s.peakBytes === undefined ? "—" : (s.peakBytes / 2 ** 20).toFixed(1),
+      s.pauses === undefined ? "—" : s.pauses.count === 0 ? "none" : `${fmtMs(s.pauses.p50)}/${fmtMs(s.pauses.p99)}/${fmtMs(s.pauses.max)} (${s.pauses.count})`,
     ]);
     jsonRows.push({
       workload: st.workload.id,
@@ -260,6 +265,7 @@ async function main(): Promise<number> {
       bytesPerUnit: s.bytesPerUnit ?? null,
       bytesKind: st.row.bytesKind ?? null,
       peakBytes: s.peakBytes ?? null,
+      pauses: s.pauses ?? null,
       ratioV8: ratioV8 ?? null,
       ratioAsRuntime: ratioAs ?? null,
       error: st.error ?? null,

@@ -398,15 +398,24 @@ export function collect(g: u32): i32 {
   if (debugFlags & DEBUG_COLLECTABLE) {
     for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) hostGcGarbage(p, GARBAGE_COLLECTABLE);
   }
-  handleWeakrefs(UNREACHABLE);
-  finalizeGarbage(UNREACHABLE);
-  // a finalizer may have made some of it reachable again: deduce once more with the real counts
-  for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) CLEAR_COLLECTING(p);
-  deduceUnreachable(UNREACHABLE, STILL_UNREACHABLE);
-  listMerge(UNREACHABLE, old); // the resurrected
-  clearLateWeakrefs(STILL_UNREACHABLE);
-  let m = listLength(STILL_UNREACHABLE);
-  deleteGarbage(STILL_UNREACHABLE, old);
+  // Which of the next steps can run host code? Only weakrefs and finalizers of the garbage. When
+  // there are none, nothing can resurrect anything, and the garbage is deleted at once.
+  let flags: u32 = 0;
+  let m: u32 = 0;
+  for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) { flags |= INFO(p); m++; }
+  let garbage = UNREACHABLE;
+  if (flags & (FLAG_HAS_WEAKREFS | FLAG_FINALIZER)) {
+    if (flags & FLAG_HAS_WEAKREFS) handleWeakrefs(UNREACHABLE);
+    if (flags & FLAG_FINALIZER) finalizeGarbage(UNREACHABLE);
+    // a callback or finalizer may have made some of it reachable again: deduce once more with the real counts
+    for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) CLEAR_COLLECTING(p);
+    deduceUnreachable(UNREACHABLE, STILL_UNREACHABLE);
+    listMerge(UNREACHABLE, old); // the resurrected
+    clearLateWeakrefs(STILL_UNREACHABLE);
+    garbage = STILL_UNREACHABLE;
+    m = listLength(garbage);
+  }
+  deleteGarbage(garbage, old);
 
   // legacy finalizers: uncollectable, into gc.garbage
   let n: u32 = 0;
@@ -439,13 +448,17 @@ export function collectGenerations(): void {
   }
 }
 
+/** Is an automatic collection due before the next container allocation? */
+// @ts-ignore: decorator
+@inline export function collectionDue(): bool {
+  let t0 = THRESHOLD(0);
+  return collectorKind != 0 && gcEnabled && !collecting && t0 != 0 && COUNT(0) > t0;
+}
+
 /** Called before a container is allocated. */
 // @ts-ignore: decorator
 @inline export function maybeCollect(): void {
-  if (collectorKind != 0 && gcEnabled && !collecting) {
-    let t0 = THRESHOLD(0);
-    if (t0 && COUNT(0) > t0) collectGenerations();
-  }
+  if (collectionDue()) collectGenerations();
 }
 
 // ── gc module helpers ──

@@ -3,3 +3,4 @@
 export * from "../../assembly/index";
 export { w1Setup, w1Run, w1Teardown } from "./w1";
 export { w4Run } from "./w4";
+export { w2Run, w3Setup, w3Churn, w3Teardown, w5Run } from "./gc";

@@ -1,5 +1,6 @@
-// Builds the AssemblyScript-runtime peer for W1 (bench/peers/as-runtime/w1.ts) with AS's own
-// incremental GC into <repo>/build/peer-as-incremental.wasm. Usable as a module or directly:
+// Builds the AssemblyScript-runtime peers with AS's own incremental GC: W1 (bench/peers/as-runtime/w1.ts)
+// into <repo>/build/peer-as-incremental.wasm, and W2/W3/W5 (gc.ts) into <repo>/build/peer-as-gc.wasm.
+// Usable as a module or directly:
 //   node bench/peers/as-runtime/build.mjs
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -9,14 +10,15 @@ import asc from "assemblyscript/asc";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../..");
 
-/** Compiles the peer and returns the absolute path of the .wasm file. */
-export async function buildAsPeer() {
-  const outFile = path.join(repoRoot, "build", "peer-as-incremental.wasm");
+/** Compiles `entry` (in this folder) with AS's incremental runtime into <repo>/build/<outName>. */
+async function buildPeer(entry, outName) {
+  const outFile = path.join(repoRoot, "build", outName);
   await mkdir(path.dirname(outFile), { recursive: true });
   // --config is explicit because asc otherwise picks up <cwd>/asconfig.json (the project's own
-  // release target with a custom runtime). Flags repeat the config so the intent is visible here.
+  // release target with a custom runtime). Flags repeat the config so the intent is visible here;
+  // --outFile overrides the config's (W1) output path.
   const args = [
-    path.join(here, "w1.ts"),
+    path.join(here, entry),
     "--config", path.join(here, "asconfig.json"),
     "--baseDir", repoRoot,
     "--outFile", outFile,
@@ -26,11 +28,22 @@ export async function buildAsPeer() {
     "--noAssert",
   ];
   const { error, stderr } = await asc.main(args);
-  if (error) throw new Error(`asc failed for the AS-runtime peer: ${error.message}\n${stderr.toString()}`);
+  if (error) throw new Error(`asc failed for the AS-runtime peer ${entry}: ${error.message}\n${stderr.toString()}`);
   return outFile;
 }
 
-// Run directly: build and print the output path.
+/** Compiles the W1 peer and returns the absolute path of the .wasm file. */
+export async function buildAsPeer() {
+  return buildPeer("w1.ts", "peer-as-incremental.wasm");
+}
+
+/** Compiles the W2/W3/W5 peer (gc.ts) and returns the absolute path of the .wasm file. */
+export async function buildAsGcPeer() {
+  return buildPeer("gc.ts", "peer-as-gc.wasm");
+}
+
+// Run directly: build both peers and print the output paths.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   console.log(await buildAsPeer());
+  console.log(await buildAsGcPeer());
 }

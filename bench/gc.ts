@@ -1,0 +1,328 @@
+// The collector workloads (design.md):
+//   W2 cycle churn: 500,000 rings of 4 nodes, each dropped at once. ns per node, pauses.
+//   W3 generational pause over ~1M live nodes (1,000 trees of 10 levels): (a) a full collection,
+//      (b) the youngest collection after 700 fresh garbage nodes, (c) every automatic pause while
+//      1,000,000 rings churn on top of the old heap.
+//   W5 tasks/subtasks (the seed talk's REST server): 100,000 tasks with 20 subtasks each pointing
+//      back at their task, the 1,000 newest tasks kept; strong vs weak back-pointers.
+// Sizes scale with --iterations (250 = the full size). Every refheap row uses the generational
+// collector; pauses come from the core's collection start/stop hooks.
+
+import { Heap } from "../src/index.js";
+import { instantiate, type CoreExports, type HostHooks } from "../src/wasm.js";
+import { now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+
+interface GcExports extends CoreExports {
+  w2Run(rings: number): number;
+  w3Setup(trees: number, levels: number): number;
+  w3Churn(rings: number): number;
+  w3Teardown(): void;
+  w5Run(tasks: number, keep: number, subtasks: number, weak: number): number;
+}
+
+const scale = (o: BenchOptions, full: number) => Math.max(1, Math.round((full * o.iterations) / 250));
+const LEVELS = 10;
+const SUBTASKS = 20;
+const KEEP = 1000;
+
+/** Σ v of W2's rings: node k of ring r has v = (r + k) & 255. */
+export function w2Checksum(rings: number): number {
+  let s = 0;
+  for (let r = 0; r < rings; r++) for (let k = 0; k < 4; k++) s = (s + ((r + k) & 255)) | 0;
+  return s;
+}
+const w5Checksum = (tasks: number) => {
+  let s = 0;
+  for (let t = 0; t < tasks; t++) s = (s + (t & 1023) + SUBTASKS) | 0;
+  return s;
+};
+
+/** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
+async function pausedInstance(allocator: "pools" | "bump") {
+  const pauses: number[] = [];
+  let t0 = 0n;
+  const hooks: HostHooks = {
+    finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcGarbage() {},
+    gcPhase(phase) {
+      if (phase === 0) t0 = process.hrtime.bigint();
+      else pauses.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    },
+  };
+  const { exports: x } = await instantiate<GcExports>("bench", undefined, hooks);
+  if (x.init(allocator === "bump" ? 1 : 0, 65536, 1, 0) !== 0) throw new Error("init failed");
+  return { x, pauses };
+}
+
+function check(value: number, what: string): number {
+  if (value < 0) throw new Error(`${what}: out of memory`);
+  return value;
+}
+
+// ── W2 ──
+
+async function w2InWasm(o: BenchOptions, allocator: "pools" | "bump"): Promise<Sample> {
+  const rings = scale(o, 500_000);
+  const { x, pauses } = await pausedInstance(allocator);
+  const t0 = now();
+  const sum = check(x.w2Run(rings), "W2");
+  const t1 = now();
+  const timed = pauses.splice(0);
+  x.gcCollect(2);
+  const left = x.verify() === 0 ? 0 : -1;
+  if (left) throw new Error("verify failed after W2");
+  return {
+    nsPerUnit: Number(t1 - t0) / (rings * 4), durationMs: Number(t1 - t0) / 1e6, units: rings * 4,
+    checksum: sum, expectedChecksum: w2Checksum(rings), peakBytes: x.memory.buffer.byteLength, pausesMs: timed,
+  };
+}
+
+/** The host-driven ring, compiled per heap (see bench/w1.ts for why). */
+const RING_SRC = `
+  const { allocInit, setRefMove, setRef, decref } = raw.exports;
+  const sV = (raw.staging + offV) >>> 2;
+  return function rings(n, first0) {
+    let sum = 0;
+    for (let r = first0; r < first0 + n; r++) {
+      raw.i32[sV] = r & 255;
+      const first = allocInit(tid);
+      if (!first) throw new Error("out of memory");
+      let prev = first;
+      sum = (sum + (r & 255)) | 0;
+      for (let k = 1; k < 4; k++) {
+        raw.i32[sV] = (r + k) & 255;
+        const node = allocInit(tid);
+        if (!node) throw new Error("out of memory");
+        sum = (sum + ((r + k) & 255)) | 0;
+        setRefMove(prev, 0, node);
+        setRef(node, 1, prev);
+        prev = node;
+      }
+      setRef(prev, 0, first);
+      setRef(first, 1, prev);
+      decref(first);
+    }
+    return sum;
+  };`;
+
+async function hostRingHeap() {
+  const heap = await Heap.create({ collector: "generational" });
+  const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
+  const rings = new Function("raw", "tid", "offV", RING_SRC)(heap.raw, Node.id, heap.raw.scalarOffset(Node, "v")) as (n: number, first: number) => number;
+  return { heap, Node, rings };
+}
+
+async function w2Host(o: BenchOptions): Promise<Sample> {
+  const n = scale(o, 500_000);
+  const { heap, rings } = await hostRingHeap();
+  const t0 = now();
+  const sum = rings(n, 0);
+  const t1 = now();
+  const pausesMs = heap.gc.takePauses();
+  heap.gc.collect();
+  heap.verify();
+  const peak = heap.stats().committedBytes;
+  heap.destroy();
+  return {
+    nsPerUnit: Number(t1 - t0) / (n * 4), durationMs: Number(t1 - t0) / 1e6, units: n * 4,
+    checksum: sum, expectedChecksum: w2Checksum(n), peakBytes: peak, pausesMs,
+  };
+}
+
+// ── W3 ──
+
+async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c"): Promise<Sample> {
+  const trees = scale(o, 1000);
+  const { x, pauses } = await pausedInstance("pools");
+  const live = check(x.w3Setup(trees, LEVELS), "W3 setup");
+  x.gcCollect(2); // settle: the old heap is in generation 2
+  pauses.length = 0;
+  let ns = 0, units = 1, sum = live;
+  let expected = live;
+  if (part === "a") {
+    const t0 = now();
+    x.gcCollect(2);
+    ns = Number(now() - t0);
+  } else if (part === "b") {
+    x.gcSetEnabled(0);
+    check(x.w2Run(175), "W3b garbage"); // 700 fresh garbage nodes (175 rings of 4)
+    const t0 = now();
+    const found = x.gcCollect(0);
+    ns = Number(now() - t0);
+    if (found !== 700) throw new Error(`W3b: the youngest collection found ${found} objects, not 700`);
+    x.gcSetEnabled(1);
+  } else {
+    const rings = scale(o, 1_000_000);
+    const t0 = now();
+    sum = check(x.w3Churn(rings), "W3c churn");
+    ns = Number(now() - t0);
+    units = rings * 4;
+    expected = w2Checksum(rings);
+  }
+  const timed = pauses.splice(0);
+  x.w3Teardown();
+  return {
+    nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum: sum, expectedChecksum: expected,
+    peakBytes: x.memory.buffer.byteLength, pausesMs: part === "c" ? timed : undefined,
+    extra: { liveNodes: live },
+  };
+}
+
+async function w3cHost(o: BenchOptions): Promise<Sample> {
+  const trees = scale(o, 1000);
+  const { heap, rings } = await hostRingHeap();
+  // the old heap, built in wasm-equivalent shape through the raw API
+  const raw = heap.raw;
+  const List = heap.defineType({ name: "List", kind: "refarray" });
+  const Node = heap.types.find((t) => t?.name === "Node")!;
+  const old = raw.allocList(List.id, 0);
+  const build = (levels: number): number => {
+    const p = raw.alloc(Node.id);
+    if (levels > 1) { raw.setRefMove(p, 0, build(levels - 1)); raw.setRefMove(p, 1, build(levels - 1)); }
+    return p;
+  };
+  for (let i = 0; i < trees; i++) { const t = build(LEVELS); raw.listAppend(old, t); raw.decref(t); }
+  heap.gc.collect();
+  heap.gc.takePauses();
+  const n = scale(o, 1_000_000);
+  const t0 = now();
+  const sum = rings(n, 0);
+  const t1 = now();
+  const pausesMs = heap.gc.takePauses();
+  raw.decref(old);
+  heap.gc.collect();
+  heap.verify();
+  const peak = heap.stats().committedBytes;
+  heap.destroy();
+  return {
+    nsPerUnit: Number(t1 - t0) / (n * 4), durationMs: Number(t1 - t0) / 1e6, units: n * 4,
+    checksum: sum, expectedChecksum: w2Checksum(n), peakBytes: peak, pausesMs,
+  };
+}
+
+// ── W5 ──
+
+async function w5InWasm(o: BenchOptions, weak: boolean): Promise<Sample> {
+  const tasks = scale(o, 100_000);
+  const { x, pauses } = await pausedInstance("pools");
+  const t0 = now();
+  const sum = check(x.w5Run(tasks, KEEP, SUBTASKS, weak ? 1 : 0), "W5");
+  const t1 = now();
+  const timed = pauses.splice(0);
+  x.gcCollect(2);
+  if (x.verify() !== 0) throw new Error("verify failed after W5");
+  return {
+    nsPerUnit: Number(t1 - t0) / tasks, durationMs: Number(t1 - t0) / 1e6, units: tasks,
+    checksum: sum, expectedChecksum: w5Checksum(tasks), peakBytes: x.memory.buffer.byteLength, pausesMs: timed,
+  };
+}
+
+const W5_HOST_SRC = `
+  const { allocInit, allocList, listSet, decref, incref, weakrefNew } = raw.exports;
+  const sSubs = (raw.staging + offSubs) >>> 2, sV = (raw.staging + offV) >>> 2, sTask = (raw.staging + offTask) >>> 2;
+  return function run(tasks, keep, subtasks, weak) {
+    const ring = allocList(listId, keep);
+    let sum = 0, pos = 0;
+    for (let t = 0; t < tasks; t++) {
+      const subs = allocList(listId, subtasks);
+      const i32 = raw.i32;
+      i32[sSubs] = subs; i32[sV] = t & 1023;
+      const task = allocInit(taskId);
+      if (!subs || !task) throw new Error("out of memory");
+      const back = weak ? weakrefNew(task, 0, 0) : task;
+      for (let s = 0; s < subtasks; s++) {
+        incref(back);
+        raw.i32[sTask] = back;
+        const st = allocInit(subtaskId);
+        listSet(subs, s, st);
+        decref(st);
+      }
+      if (weak) decref(back);
+      listSet(ring, pos, task);
+      decref(task);
+      if (++pos === keep) pos = 0;
+      sum = (sum + (t & 1023) + subtasks) | 0;
+    }
+    decref(ring);
+    return sum;
+  };`;
+
+async function w5Host(o: BenchOptions, weak: boolean): Promise<Sample> {
+  const tasks = scale(o, 100_000);
+  const heap = await Heap.create({ collector: "generational" });
+  const Task = heap.defineType({ name: "Task", refs: ["subtasks"], scalars: { v: "i32" }, weakrefable: true });
+  const Subtask = heap.defineType({ name: "Subtask", refs: ["task"] });
+  const List = heap.defineType({ name: "List", kind: "refarray" });
+  const raw = heap.raw;
+  const run = new Function("raw", "taskId", "subtaskId", "listId", "offSubs", "offV", "offTask", W5_HOST_SRC)(
+    raw, Task.id, Subtask.id, List.id, raw.refOffset(Task, "subtasks"), raw.scalarOffset(Task, "v"), raw.refOffset(Subtask, "task"),
+  ) as (tasks: number, keep: number, subtasks: number, weak: boolean) => number;
+  const t0 = now();
+  const sum = run(tasks, KEEP, SUBTASKS, weak);
+  const t1 = now();
+  const pausesMs = heap.gc.takePauses();
+  heap.gc.collect();
+  heap.verify();
+  const peak = heap.stats().peakCommittedBytes;
+  heap.destroy();
+  return {
+    nsPerUnit: Number(t1 - t0) / tasks, durationMs: Number(t1 - t0) / 1e6, units: tasks,
+    checksum: sum, expectedChecksum: w5Checksum(tasks), peakBytes: peak, pausesMs,
+  };
+}
+
+const row = (name: string, o: BenchOptions, run: () => Promise<Sample>, extra: Partial<Row> = {}): Row => ({ name, iterations: o.iterations, run, ...extra });
+const msFmt = (ns: number) => `${(ns / 1e6).toFixed(ns < 1e5 ? 4 : 2)} ms`;
+
+export const w2: Workload = {
+  id: "W2",
+  title: "W2 cycle churn: 500,000 rings of 4 nodes, each dropped at once. ns per node.",
+  unit: "ns/node",
+  rows: (o) => [
+    row("refheap in-wasm (pools/generational)", o, () => w2InWasm(o, "pools")),
+    row("refheap in-wasm (bump/generational)", o, () => w2InWasm(o, "bump")),
+    row("refheap host raw (pools/generational)", o, () => w2Host(o)),
+  ],
+  notes: (o) => [`W2: ${scale(o, 500_000).toLocaleString("en-US")} rings. Goal (issue 4): in-wasm ≤ 40 ns/node.`],
+};
+
+export const w3a: Workload = {
+  id: "W3a",
+  title: "W3a full collection with ~1M live nodes (1,000 trees of 10 levels).",
+  unit: "ns",
+  formatMedian: msFmt,
+  rows: (o) => [row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "a"))],
+  notes: () => ["Goal (issue 4): ≤ 20 ms (AssemblyScript's mark-sweep ~30-50 ms, CPython ~410 ms, pyodide ~285 ms)."],
+};
+
+export const w3b: Workload = {
+  id: "W3b",
+  title: "W3b youngest collection after 700 fresh garbage nodes, over the same old heap.",
+  unit: "ns",
+  formatMedian: msFmt,
+  rows: (o) => [row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "b"))],
+  notes: () => ["Goal (issue 4): ≤ 0.03 ms (CPython native ~0.06 ms). Neither V8 nor AssemblyScript can time a young collection alone."],
+};
+
+export const w3c: Workload = {
+  id: "W3c",
+  title: "W3c automatic pauses while 1,000,000 rings of 4 churn over the old heap.",
+  unit: "ns/node",
+  rows: (o) => [
+    row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "c")),
+    row("refheap host raw (pools/generational)", o, () => w3cHost(o)),
+  ],
+  notes: (o) => [`W3: ${(scale(o, 1000) * 1023).toLocaleString("en-US")} live nodes, ${scale(o, 1_000_000).toLocaleString("en-US")} churned rings.`],
+};
+
+export const w5: Workload = {
+  id: "W5",
+  title: "W5 tasks/subtasks: 100,000 tasks, 20 subtasks each pointing back at their task, the 1,000 newest kept.",
+  unit: "ns/task",
+  rows: (o) => [
+    row("refheap in-wasm strong (pools/generational)", o, () => w5InWasm(o, false)),
+    row("refheap in-wasm weak (pools/generational)", o, () => w5InWasm(o, true)),
+    row("refheap host raw strong (pools/generational)", o, () => w5Host(o, false)),
+    row("refheap host raw weak (pools/generational)", o, () => w5Host(o, true)),
+  ],
+  notes: (o) => [`W5: ${scale(o, 100_000).toLocaleString("en-US")} tasks. Strong back-pointers make cycles (the collector frees them); weak ones let refcounting free each task at eviction.`],
+};
