@@ -283,6 +283,81 @@ heapSuite("the generational collector", ({ make, strategy, reuses }) => {
     expect(heap.stats().liveObjects).toBe(0);
   });
 
+  test("isFinalized tells whether the finalizer has run; weakrefs a finalizer makes to garbage are cleared without callbacks (gh-91636)", async () => {
+    const heap = await make();
+    const made: HeapWeakRef[] = [];
+    let calls = 0;
+    const { Node } = types(heap, (obj) => { made.push(heap.weakref(obj, () => { calls++; })); });
+    const survivor = heap.alloc(Node);
+    expect(heap.gc.isFinalized(survivor)).toBe(false);
+    ring(heap, Node, 2).dispose();
+    heap.gc.collect();
+    expect(made.length).toBe(2);
+    expect(made.every((w) => w.dead)).toBe(true);
+    expect(calls).toBe(0);
+    const keep = heap.alloc(Node);
+    const holder = heap.alloc(Node);
+    holder.set("next", keep);
+    keep.set("next", holder); // a cycle kept alive by our handles: finalized only once it is garbage
+    heap.gc.collect();
+    expect(heap.gc.isFinalized(keep)).toBe(false);
+    keep.dispose(); holder.dispose();
+    for (const w of made) w.dispose();
+  });
+
+  test("debug flags print what CPython prints", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => { lines.push(args.join(" ")); };
+    try {
+      heap.gc.setDebug(heap.gc.DEBUG_STATS | heap.gc.DEBUG_COLLECTABLE);
+      ring(heap, Node, 2).dispose();
+      heap.gc.collect(1);
+    } finally {
+      console.error = original;
+      heap.gc.setDebug(0);
+    }
+    expect(lines[0]).toBe("gc: collecting generation 1...");
+    expect(lines.filter((l) => /^gc: collectable <Node 0x[0-9a-f]+>$/.test(l)).length).toBe(2);
+    expect(lines.at(-1)).toMatch(/^gc: done, 2 unreachable, 0 uncollectable, \d+\.\d{4}s elapsed$/);
+    expect(heap.gc.DEBUG_LEAK).toBe(2 | 4 | 32);
+  });
+
+  test("a collection triggered by raw allocInit keeps the staged fields, even if a finalizer uses allocInit", async () => {
+    const heap = await make();
+    const raw = heap.raw;
+    let finalizerAllocs = 0;
+    const { Node } = types(heap, (obj) => {
+      if (obj.getScalar("v") === -99) return; // the finalizer's own objects (else it never ends)
+      const sV = (raw.staging + raw.scalarOffset(Node, "v")) >>> 2;
+      raw.i32[sV] = -99;
+      raw.decref(raw.allocInit(Node.id)); // uses and clears the staging area inside the collection
+      finalizerAllocs++;
+    });
+    heap.gc.setThreshold(50);
+    for (let i = 0; i < 20; i++) ring(heap, Node, 5).dispose(); // garbage with finalizers, just under a collection
+    const child = raw.alloc(Node.id);
+    const sNext = (raw.staging + raw.refOffset(Node, "next")) >>> 2;
+    const sV = (raw.staging + raw.scalarOffset(Node, "v")) >>> 2;
+    let made = 0;
+    while (heap.gc.getStats()[0].collections === 0 && made < 1000) {
+      raw.incref(child);
+      raw.i32[sNext] = child;
+      raw.i32[sV] = 12345;
+      const p = raw.allocInit(Node.id); // may collect first: the staged fields must survive it
+      expect(raw.i32[(p + raw.scalarOffset(Node, "v")) >>> 2]).toBe(12345);
+      expect(raw.getRef(p, 0)).toBe(child);
+      raw.decref(p);
+      made++;
+    }
+    expect(heap.gc.getStats()[0].collections).toBeGreaterThan(0);
+    expect(finalizerAllocs).toBeGreaterThan(0);
+    raw.decref(child);
+    heap.gc.collect();
+  });
+
   test("legacy finalizer mode: a cycle holding a finalizer is uncollectable and lands in gc.garbage", async () => {
     const heap = await make({ finalizerMode: "legacy" });
     let runs = 0;

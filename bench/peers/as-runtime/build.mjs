@@ -1,7 +1,7 @@
 // Builds the AssemblyScript-runtime peers with AS's own incremental GC: W1 (bench/peers/as-runtime/w1.ts)
 // into <repo>/build/peer-as-incremental.wasm, and W2/W3/W5 (gc.ts) into <repo>/build/peer-as-gc.wasm.
 // Usable as a module or directly:
-//   node bench/peers/as-runtime/build.mjs
+//   node bench/peers/as-runtime/build.mjs [w1|gc]
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -42,8 +42,9 @@ export async function buildAsGcPeer() {
   return buildPeer("gc.ts", "peer-as-gc.wasm");
 }
 
-// Run directly: build both peers and print the output paths.
+// Run directly: build the peers named on the command line (w1, gc; default both), print the paths.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  console.log(await buildAsPeer());
-  console.log(await buildAsGcPeer());
+  const which = process.argv.slice(2);
+  if (which.length === 0 || which.includes("w1")) console.log(await buildAsPeer());
+  if (which.length === 0 || which.includes("gc")) console.log(await buildAsGcPeer());
 }
