@@ -3,7 +3,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildAsPeer } from "./build.mjs";
 
 export interface W1Options {
   longDepth?: number;
@@ -35,7 +34,8 @@ const wasmPath = path.join(repoRoot, "build", "peer-as-incremental.wasm");
 let cached: { mtimeMs: number; module: WebAssembly.Module } | null = null;
 
 async function loadModule(): Promise<WebAssembly.Module> {
-  if (!existsSync(wasmPath)) await buildAsPeer();
+  // lazy: importing the AS compiler adds ~226 MiB to this process's V8 heap (and distorts V8 rows)
+  if (!existsSync(wasmPath)) await (await import("./build.mjs")).buildAsPeer();
   const mtimeMs = statSync(wasmPath).mtimeMs;
   if (cached?.mtimeMs !== mtimeMs) {
     cached = { mtimeMs, module: await WebAssembly.compile(readFileSync(wasmPath)) };
