@@ -128,8 +128,9 @@ export function setDebugFlags(f: u32): void { debugFlags = f; }
 
 // ── the visitor ──
 
-/** What each cookie does at one reference (see visit.ts). */
-export function visitRef(c: usize, cookie: i32, arg: usize): void {
+/** What each cookie does at one reference (see visit.ts); inlined into the visitor's loops. */
+// @ts-ignore: decorator
+@inline export function visitRef(c: usize, cookie: i32, arg: usize): void {
   if (cookie == VISIT_DECREF) {
     if (IS_COLLECTING(c)) SET_GC_REFS(c, GC_REFS(c) - 1);
   } else if (cookie == VISIT_REACHABLE) {
@@ -160,7 +161,8 @@ export function referentAt(p: usize, i: usize): usize {
   return visitResult;
 }
 
-function visitReachable(c: usize, young: usize): void {
+// @ts-ignore: decorator
+@inline function visitReachable(c: usize, young: usize): void {
   // objects of other generations, and those already scanned, are not COLLECTING
   if (!IS_COLLECTING(c)) return;
   let next = GC_NEXT(c);
