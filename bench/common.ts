@@ -33,6 +33,8 @@ export interface Sample {
   peakBytes?: number;
   /** Every collector pause in the timed region, in milliseconds (rows that can observe them). */
   pausesMs?: number[];
+  /** The same pauses split by the generation collected (refheap rows). */
+  pausesByGen?: number[][];
   /** Anything else worth keeping in the JSON (stats snapshots, etc.). */
   extra?: Record<string, unknown>;
 }
@@ -98,4 +100,11 @@ export function pausePercentiles(pausesMs: number[]): { p50: number; p99: number
   const h = createHistogram({ lowest: 1, highest: 1e11, figures: 3 });
   for (const ms of pausesMs) h.record(Math.max(1, Math.round(ms * 1e6)));
   return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, count: h.count };
+}
+
+/** Splits {generation, ms} pauses into all-pauses and per-generation lists. */
+export function splitPauses(pauses: { generation: number; ms: number }[]): { pausesMs: number[]; pausesByGen: number[][] } {
+  const pausesByGen: number[][] = [[], [], []];
+  for (const p of pauses) pausesByGen[p.generation].push(p.ms);
+  return { pausesMs: pauses.map((p) => p.ms), pausesByGen };
 }

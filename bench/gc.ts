@@ -10,7 +10,7 @@
 
 import { Heap } from "../src/index.js";
 import { instantiate, type CoreExports, type HostHooks } from "../src/wasm.js";
-import { now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { now, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 import { runAsW2, runAsW3, runAsW5 } from "./peers/as-runtime/gc-run.js";
 import { runV8W2, runV8W3, runV8W5 } from "./peers/v8/gc.js";
 
@@ -41,13 +41,13 @@ const w5Checksum = (tasks: number) => {
 
 /** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
 async function pausedInstance(allocator: "pools" | "bump") {
-  const pauses: number[] = [];
+  const pauses: { generation: number; ms: number }[] = [];
   let t0 = 0n;
   const hooks: HostHooks = {
     finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcGarbage() {},
-    gcPhase(phase) {
+    gcPhase(phase, generation) {
       if (phase === 0) t0 = process.hrtime.bigint();
-      else pauses.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      else pauses.push({ generation, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
     },
   };
   const { exports: x } = await instantiate<GcExports>("bench", undefined, hooks);
@@ -74,7 +74,7 @@ async function w2InWasm(o: BenchOptions, allocator: "pools" | "bump"): Promise<S
   if (left) throw new Error("verify failed after W2");
   return {
     nsPerUnit: Number(t1 - t0) / (rings * 4), durationMs: Number(t1 - t0) / 1e6, units: rings * 4,
-    checksum: sum, expectedChecksum: w2Checksum(rings), peakBytes: x.memory.buffer.byteLength, pausesMs: timed,
+    checksum: sum, expectedChecksum: w2Checksum(rings), peakBytes: x.memory.buffer.byteLength, ...splitPauses(timed),
   };
 }
 
@@ -119,14 +119,14 @@ async function w2Host(o: BenchOptions): Promise<Sample> {
   const t0 = now();
   const sum = rings(n, 0);
   const t1 = now();
-  const pausesMs = heap.gc.takePauses();
+  const paused = splitPauses(heap.gc.takePauses());
   heap.gc.collect();
   heap.verify();
   const peak = heap.stats().committedBytes;
   heap.destroy();
   return {
     nsPerUnit: Number(t1 - t0) / (n * 4), durationMs: Number(t1 - t0) / 1e6, units: n * 4,
-    checksum: sum, expectedChecksum: w2Checksum(n), peakBytes: peak, pausesMs,
+    checksum: sum, expectedChecksum: w2Checksum(n), peakBytes: peak, ...paused,
   };
 }
 
@@ -165,7 +165,7 @@ async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c"): Promise<Sample>
   x.w3Teardown();
   return {
     nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum: sum, expectedChecksum: expected,
-    peakBytes: x.memory.buffer.byteLength, pausesMs: part === "c" ? timed : undefined,
+    peakBytes: x.memory.buffer.byteLength, ...(part === "c" ? splitPauses(timed) : {}),
     extra: { liveNodes: live },
   };
 }
@@ -190,7 +190,7 @@ async function w3cHost(o: BenchOptions): Promise<Sample> {
   const t0 = now();
   const sum = rings(n, 0);
   const t1 = now();
-  const pausesMs = heap.gc.takePauses();
+  const paused = splitPauses(heap.gc.takePauses());
   raw.decref(old);
   heap.gc.collect();
   heap.verify();
@@ -198,7 +198,7 @@ async function w3cHost(o: BenchOptions): Promise<Sample> {
   heap.destroy();
   return {
     nsPerUnit: Number(t1 - t0) / (n * 4), durationMs: Number(t1 - t0) / 1e6, units: n * 4,
-    checksum: sum, expectedChecksum: w2Checksum(n), peakBytes: peak, pausesMs,
+    checksum: sum, expectedChecksum: w2Checksum(n), peakBytes: peak, ...paused,
   };
 }
 
@@ -215,7 +215,7 @@ async function w5InWasm(o: BenchOptions, weak: boolean): Promise<Sample> {
   if (x.verify() !== 0) throw new Error("verify failed after W5");
   return {
     nsPerUnit: Number(t1 - t0) / tasks, durationMs: Number(t1 - t0) / 1e6, units: tasks,
-    checksum: sum, expectedChecksum: w5Checksum(tasks), peakBytes: x.memory.buffer.byteLength, pausesMs: timed,
+    checksum: sum, expectedChecksum: w5Checksum(tasks), peakBytes: x.memory.buffer.byteLength, ...splitPauses(timed),
   };
 }
 
@@ -262,14 +262,14 @@ async function w5Host(o: BenchOptions, weak: boolean): Promise<Sample> {
   const t0 = now();
   const sum = run(tasks, KEEP, SUBTASKS, weak);
   const t1 = now();
-  const pausesMs = heap.gc.takePauses();
+  const paused = splitPauses(heap.gc.takePauses());
   heap.gc.collect();
   heap.verify();
   const peak = heap.stats().peakCommittedBytes;
   heap.destroy();
   return {
     nsPerUnit: Number(t1 - t0) / tasks, durationMs: Number(t1 - t0) / 1e6, units: tasks,
-    checksum: sum, expectedChecksum: w5Checksum(tasks), peakBytes: peak, pausesMs,
+    checksum: sum, expectedChecksum: w5Checksum(tasks), peakBytes: peak, ...paused,
   };
 }
 

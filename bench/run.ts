@@ -193,6 +193,9 @@ async function main(): Promise<number> {
     const bytes = st.samples.map((s) => s.bytesPerUnit).filter((b): b is number => b !== undefined);
     const peaks = st.samples.map((s) => s.peakBytes).filter((b): b is number => b !== undefined);
     const pauses = st.samples.some((s) => s.pausesMs) ? st.samples.flatMap((s) => s.pausesMs ?? []) : undefined;
+    const byGen = st.samples.some((s) => s.pausesByGen)
+      ? [0, 1, 2].map((g) => pausePercentiles(st.samples.flatMap((s) => s.pausesByGen?.[g] ?? [])))
+      : undefined;
     for (const [i, s] of [st.warmup, ...st.samples].entries()) {
       if (!s) continue;
       const which = i === 0 ? "warm-up" : `rep ${i}`;
@@ -211,6 +214,7 @@ async function main(): Promise<number> {
       bytesPerUnit: bytes.length ? median(bytes) : undefined,
       peakBytes: peaks.length ? Math.max(...peaks) : undefined,
       pauses: pauses ? pausePercentiles(pauses) ?? { p50: 0, p99: 0, max: 0, count: 0 } : undefined,
+      pausesByGen: byGen,
     };
   });
   // Checksums per tree must agree across rows (rows may run different numbers of iterations).
@@ -266,6 +270,7 @@ async function main(): Promise<number> {
       bytesKind: st.row.bytesKind ?? null,
       peakBytes: s.peakBytes ?? null,
       pauses: s.pauses ?? null,
+      pausesByGeneration: s.pausesByGen ?? null,
       ratioV8: ratioV8 ?? null,
       ratioAsRuntime: ratioAs ?? null,
       error: st.error ?? null,
@@ -282,6 +287,11 @@ async function main(): Promise<number> {
   out.push("");
   out.push(renderTable(header, tableRows, [false, false, true, true, true, true, true, true]));
   out.push("");
+  const genLines = summaries.filter((s) => s.pausesByGen?.some((g) => g)).map((s) => {
+    const parts = s.pausesByGen!.map((g, i) => (g ? `gen${i} ${fmtMs(g.p50)}/${fmtMs(g.p99)}/${fmtMs(g.max)} (${g.count})` : `gen${i} none`));
+    return `  ${s.st.workload.id} ${s.st.row.name}: ${parts.join("  ")}`;
+  });
+  if (genLines.length) out.push("Pauses by generation collected, p50/p99/max ms (count):", ...genLines, "");
   for (const w of WORKLOADS) if (states.some((s) => s.workload === w)) for (const n of w.notes(opts.bench)) out.push(n);
   if (!gcAvailable) out.push("note: could not force V8 GCs between samples (V8 bytes/node left blank).");
   process.stdout.write(out.join("\n") + "\n");

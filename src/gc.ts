@@ -20,6 +20,7 @@ export interface GcInfo {
   duration: number;
 }
 export type GcCallback = (phase: "start" | "stop", info: GcInfo) => void;
+export interface Pause { generation: number; ms: number }
 
 export interface GenerationStats {
   collections: number;
@@ -42,8 +43,8 @@ export class GcController {
   readonly callbacks: GcCallback[] = [];
   /** Uncollectable objects (legacy finalizer cycles) and, with DEBUG_SAVEALL, all the garbage found. */
   readonly garbage: Handle[] = [];
-  /** Every pause in milliseconds, in order (for pause histograms). Cleared by takePauses(). */
-  #pauses: number[] = [];
+  /** Every pause, in order (for pause histograms). Cleared by takePauses(). */
+  #pauses: Pause[] = [];
   readonly #durations = [0, 0, 0];
   readonly #maxPause = [0, 0, 0];
   #started = 0;
@@ -96,8 +97,8 @@ export class GcController {
     }));
   }
 
-  /** Pauses (ms) recorded since the last call, oldest first. */
-  takePauses(): number[] {
+  /** Pauses recorded since the last call, oldest first: the generation collected and milliseconds. */
+  takePauses(): Pause[] {
     const p = this.#pauses;
     this.#pauses = [];
     return p;
@@ -173,7 +174,7 @@ export class GcController {
       duration = now - this.#started;
       this.#durations[generation] += duration;
       if (duration > this.#maxPause[generation]) this.#maxPause[generation] = duration;
-      this.#pauses.push(duration);
+      this.#pauses.push({ generation, ms: duration });
       if (this.getDebug() & DEBUG_STATS) {
         console.error(`gc: done, ${collected} unreachable, ${uncollectable} uncollectable, ${(duration / 1000).toFixed(4)}s elapsed`);
       }

@@ -2,7 +2,7 @@
 export { Heap, ALLOCATORS, COLLECTORS } from "./heap.js";
 export type { HeapOptions, AllocatorName, CollectorName, FinalizerMode, HandleLeak, VerifyReport } from "./heap.js";
 export { GcController, DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL, DEBUG_LEAK } from "./gc.js";
-export type { GcCallback, GcInfo, GenerationStats } from "./gc.js";
+export type { GcCallback, GcInfo, GenerationStats, Pause } from "./gc.js";
 export { Handle } from "./handle.js";
 export { HeapType } from "./types.js";
 export type { TypeSpec, TypeKind, ObjectKind, ScalarKind } from "./types.js";
