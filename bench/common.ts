@@ -62,6 +62,8 @@ export interface Workload {
   notes(opts: BenchOptions): string[];
   /** How a median is shown (default: "<ns> <unit>"). */
   formatMedian?(nsPerUnit: number): string;
+  /** How the min and max of the range are shown (default: ns). */
+  formatRange?(nsPerUnit: number): string;
 }
 
 /** i32 addition, as the wasm peers and V8's `| 0` checksum do it. */

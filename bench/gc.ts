@@ -316,7 +316,8 @@ async function w5Peer(o: BenchOptions, peer: "as" | "v8", weak: boolean): Promis
 }
 
 const row = (name: string, o: BenchOptions, run: () => Promise<Sample>, extra: Partial<Row> = {}): Row => ({ name, iterations: o.iterations, run, ...extra });
-const msFmt = (ns: number) => `${(ns / 1e6).toFixed(ns < 1e5 ? 4 : 2)} ms`;
+const msNum = (ns: number) => (ns / 1e6).toFixed(ns < 1e5 ? 4 : 2);
+const msFmt = (ns: number) => `${msNum(ns)} ms`;
 
 export const w2: Workload = {
   id: "W2",
@@ -340,6 +341,7 @@ export const w3a: Workload = {
   title: "W3a full collection with ~1M live nodes (1,000 trees of 10 levels).",
   unit: "ns",
   formatMedian: msFmt,
+  formatRange: msNum,
   rows: (o) => [
     row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "a")),
     row("AS runtime (incremental GC) __collect()", o, () => w3Peer(o, "as", "a"), { baseline: "as-rt" }),
@@ -353,6 +355,7 @@ export const w3b: Workload = {
   title: "W3b youngest collection after 700 fresh garbage nodes, over the same old heap.",
   unit: "ns",
   formatMedian: msFmt,
+  formatRange: msNum,
   rows: (o) => [row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "b"))],
   notes: () => ["Goal (issue 4): ≤ 0.03 ms (CPython native ~0.06 ms). Neither V8 nor AssemblyScript can time a young collection alone."],
 };

@@ -250,7 +250,7 @@ async function main(): Promise<number> {
       st.workload.id,
       st.row.name + (st.error ? " (FAILED)" : ""),
       Number.isFinite(s.median) ? (st.workload.formatMedian?.(s.median) ?? `${fmtNs(s.median)} ${st.workload.unit}`) : "—",
-      Number.isFinite(s.min) ? `${fmtNs(s.min)}..${fmtNs(s.max)}` : "—",
+      Number.isFinite(s.min) ? `${(st.workload.formatRange ?? fmtNs)(s.min)}..${(st.workload.formatRange ?? fmtNs)(s.max)}` : "—",
       bytes,
       fmtRatio(ratioV8),
       fmtRatio(ratioAs),
