@@ -3,9 +3,7 @@
 // Each call instantiates a fresh module instance so repetitions do not share heap state; the
 // compiled Module is cached per process (keyed on the file's mtime). Mirrors ./run.ts (W1), except
 // that it builds the .wasm (via ./build.mjs) only when the file is missing.
-import { existsSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { instantiatePeer } from "./load.js";
 
 interface GcPeerExports {
   memory: WebAssembly.Memory;
@@ -17,44 +15,7 @@ interface GcPeerExports {
   collect(): void;
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const wasmPath = path.join(repoRoot, "build", "peer-as-gc.wasm");
-
-let cached: { mtimeMs: number; module: WebAssembly.Module } | null = null;
-
-async function loadModule(): Promise<WebAssembly.Module> {
-  // build.mjs is imported only when needed: it loads the AS compiler (binaryen), which adds ~225 MiB
-  // to the JS heap of the process, and so to every V8 measurement made in it (full-GC times, heapUsed).
-  if (!existsSync(wasmPath)) await (await import("./build.mjs")).buildAsGcPeer();
-  const mtimeMs = statSync(wasmPath).mtimeMs;
-  if (cached?.mtimeMs !== mtimeMs) {
-    cached = { mtimeMs, module: await WebAssembly.compile(readFileSync(wasmPath)) };
-  }
-  return cached.module;
-}
-
-/** Reads an AS string (UTF-16, byte length stored 4 bytes before the pointer) for abort messages. */
-function readAsString(memory: WebAssembly.Memory, ptr: number): string {
-  if (!ptr) return "";
-  const byteLength = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!;
-  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, byteLength >>> 1));
-}
-
-async function instantiate(): Promise<GcPeerExports> {
-  let memory: WebAssembly.Memory | null = null;
-  const imports = {
-    env: {
-      abort(msg: number, file: number, line: number, column: number): never {
-        const text = memory ? `${readAsString(memory, msg)} at ${readAsString(memory, file)}:${line}:${column}` : "";
-        throw new Error(`AS-runtime GC peer aborted: ${text}`);
-      },
-    },
-  };
-  const instance = await WebAssembly.instantiate(await loadModule(), imports);
-  const exports = instance.exports as unknown as GcPeerExports;
-  memory = exports.memory;
-  return exports;
-}
+const instantiate = () => instantiatePeer<GcPeerExports>("peer-as-gc.wasm", "buildAsGcPeer");
 
 const now = (): bigint => process.hrtime.bigint();
 const msBetween = (a: bigint, b: bigint): number => Number(b - a) / 1e6;
