@@ -16,7 +16,7 @@ import { allocatorInit } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
 import {
-  GEN_STATS, collect, collecting, configureCollector, debugFlags, freeze, gcEnabled, generationLength, referentAt, references,
+  GEN_STATS, candidateCount, collect, collecting, configureCollector, debugFlags, freeze, gcEnabled, generationLength, referentAt, references,
   setDebugFlags, setGcEnabled, unfreeze,
 } from "./collect/generational";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
@@ -33,7 +33,7 @@ let initialized = false;
 
 /**
  * Sets the heap up once: allocator strategy (0 pools, 1 bump), the page limit, the collector
- * (0 none, 1 generational) and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory.
+ * (0 none, 1 generational, 2 recycler) and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory.
  */
 export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinalizers: i32): i32 {
   if (initialized) return -2;
@@ -233,6 +233,8 @@ export function gcCollect(g: u32): i32 { return collect(g); }
 export function gcSetEnabled(on: i32): void { setGcEnabled(on != 0); }
 export function gcIsEnabled(): i32 { return gcEnabled ? 1 : 0; }
 export function gcIsCollecting(): i32 { return collecting ? 1 : 0; }
+/** Recycler: candidate roots waiting for the next collection. */
+export function gcCandidates(): u32 { return candidateCount; }
 export function gcCounts(): usize { return COUNTS; }
 export function gcThresholds(): usize { return THRESHOLDS; }
 export function gcSetThreshold(g: u32, v: u32): void { setThreshold(g, v); }

@@ -25,20 +25,20 @@ import { weakrefFreed } from "./weak";
 }
 
 import { COUNTS, GENS } from "./collect/generations";
-import { collectGenerations, collectionDue, maybeCollect } from "./collect/generational";
+import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, candidateCount, collectGenerations, collectionDue, collectorKind, maybeCollect } from "./collect/generational";
 
-/** New containers are tracked in generation 0 (its list head is the first of GENS). */
-// @ts-ignore: decorator
-@inline const GEN0: usize = GENS;
-
-/** Links a new container at the end of generation 0 and counts it (gen 0's count). */
+/**
+ * Links a new container at the end of generation 0 and counts it (gen 0's count). Under the
+ * recycler, generation 0's list holds the candidates, so new containers go to generation 1's.
+ */
 // @ts-ignore: decorator
 @inline export function track(p: usize): void {
-  let last = GC_PREV(GEN0);
-  SET_GC_NEXT(p, GEN0);
+  let head = collectorKind == COLLECTOR_RECYCLER ? GENS + 16 : GENS;
+  let last = GC_PREV(head);
+  SET_GC_NEXT(p, head);
   SET_GC_PREV(p, last);
   SET_GC_NEXT(last, p);
-  SET_GC_PREV(GEN0, p);
+  SET_GC_PREV(head, p);
   store<u32>(COUNTS, load<u32>(COUNTS) + 1);
 }
 
@@ -48,7 +48,9 @@ import { collectGenerations, collectionDue, maybeCollect } from "./collect/gener
   let next = GC_NEXT(p), prev = GC_PREV(p);
   SET_GC_NEXT(prev, next);
   SET_GC_PREV(next, prev);
-  SET_INFO(p, INFO(p) & ~FLAG_TRACKED);
+  let info = INFO(p);
+  if (info & FLAG_CANDIDATE) candidateCount--; // a candidate that died: it leaves the candidate list here
+  SET_INFO(p, info & ~(FLAG_TRACKED | FLAG_CANDIDATE));
   let c = load<u32>(COUNTS);
   if (c) store<u32>(COUNTS, c - 1); // allocations minus deallocations, as PyObject_GC_Del
 }

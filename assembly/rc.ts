@@ -14,6 +14,7 @@ import {
 } from "./layout";
 import { callbackSerialLimit, clearWeakrefs, nextSerial, setCallbackSerialLimit } from "./weak";
 import { weakMapRelease } from "./weakmap";
+import { COLLECTOR_RECYCLER, collectorKind, possibleRoot } from "./collect/generational";
 
 // @ts-ignore: decorator
 @external("host", "finalize")
@@ -37,14 +38,21 @@ let draining = false;
   let rc = RC(p);
   if (isDefined(ASC_HEAP_DEBUG)) assert(rc > 0, "decref of an object whose refcount is 0");
   if (rc == 1) dealloc(p);
-  else SET_RC(p, rc - 1);
+  else {
+    SET_RC(p, rc - 1);
+    if (collectorKind == COLLECTOR_RECYCLER) possibleRoot(p); // may be the root of a garbage cycle now
+  }
 }
 
 /** Drops one reference from a released slot; a container reaching zero joins the worklist. */
 // @ts-ignore: decorator
 @inline function releaseRef(c: usize): void {
   let rc = RC(c);
-  if (rc > 1) { SET_RC(c, rc - 1); return; }
+  if (rc > 1) {
+    SET_RC(c, rc - 1);
+    if (collectorKind == COLLECTOR_RECYCLER) possibleRoot(c);
+    return;
+  }
   if (isDefined(ASC_HEAP_DEBUG)) assert(rc == 1, "released a reference to an object whose refcount is 0");
   let info = INFO(c);
   if (info & FLAGS_DEATH_SLOW) {

@@ -19,7 +19,7 @@ import {
 import * as C from "./counters";
 import { objectSize } from "./object";
 import { GEN_HEAD, PERMANENT } from "./collect/generations";
-import { FLAG_COLLECTING, VISIT_AUDIT } from "./collect/generational";
+import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, VISIT_AUDIT, candidateCount, collectorKind } from "./collect/generational";
 import { visitChildren } from "./collect/visit";
 import {
   A_NEXT, A_NFREE, A_NTOTAL, A_PREV, ARENA, NFP2LASTA_GET, NUMBLOCKS, NUM_CLASSES, P_COUNT, P_FREEBLOCK,
@@ -154,6 +154,7 @@ export function auditRef(c: usize, delta: u32): void {
 /** Generations 0..2 and the permanent one: circular, doubly linked, together exactly the live containers. */
 function checkTrackedLists(): void {
   let n: u32 = 0;
+  let candidates: u32 = 0;
   for (let g: u32 = 0; g <= PERMANENT; g++) {
     let head = GEN_HEAD(g);
     let prev = head;
@@ -162,6 +163,10 @@ function checkTrackedLists(): void {
       if (GC_PREV(p) != prev) { fail("generation list: gcPrev does not point back", p); return; }
       if (!(INFO(p) & FLAG_TRACKED)) fail("object on a generation list lacks TRACKED", p);
       if (INFO(p) & FLAG_COLLECTING) fail("COLLECTING set outside a collection", p);
+      if (((INFO(p) & FLAG_FROZEN) != 0) != (g == PERMANENT)) fail("FROZEN disagrees with the permanent generation", p);
+      let candidateList = collectorKind == COLLECTOR_RECYCLER && g == 0;
+      if (((INFO(p) & FLAG_CANDIDATE) != 0) != candidateList) fail("CANDIDATE disagrees with the candidate list", p);
+      if (candidateList) candidates++;
       if (RC(p) == 0) fail("tracked object with refcount 0", p);
       if (++n > C.liveContainers) { fail("generation lists longer than the live containers (a loop, or a dead object)", p); return; }
       prev = p;
@@ -169,6 +174,7 @@ function checkTrackedLists(): void {
     if (GC_PREV(head) != prev) fail("generation list: head's gcPrev is not the last object", head);
   }
   if (n != C.liveContainers) fail("generation lists shorter than the live containers", 0);
+  if (candidates != candidateCount) fail("candidate count != objects on the candidate list", 0);
 }
 
 function checkPoolLists(): void {

@@ -65,6 +65,9 @@ export class GcController {
     return n;
   }
 
+  /** Recycler: candidate roots waiting for the next collection (0 under the generational collector). */
+  getCandidateCount(): number { return this.heap.core.gcCandidates(); }
+
   enable(): void { this.heap.core.gcSetEnabled(1); }
   disable(): void { this.heap.core.gcSetEnabled(0); }
   isEnabled(): boolean { return this.heap.core.gcIsEnabled() !== 0; }

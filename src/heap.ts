@@ -12,16 +12,20 @@ import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js
 import { RawApi } from "./raw.js";
 
 export const ALLOCATORS = ["pools", "bump"] as const;
-export const COLLECTORS = ["generational", "none"] as const;
+export const COLLECTORS = ["generational", "recycler", "none"] as const;
 export type AllocatorName = (typeof ALLOCATORS)[number];
 export type CollectorName = (typeof COLLECTORS)[number];
-const PLANNED = { allocator: ["tlsf", "firstfit"], collector: ["recycler"] };
+const PLANNED = { allocator: ["tlsf", "firstfit"], collector: [] as string[] };
 export type FinalizerMode = "pep442" | "legacy";
 
 export interface HeapOptions {
   /** 'pools' (default: obmalloc-like size classes) or 'bump' (never reuses: the floor). */
   allocator?: AllocatorName;
-  /** 'generational' (default: CPython 3.12's collector) or 'none' (refcounting only: the floor). */
+  /**
+   * 'generational' (default: CPython 3.12's collector), 'recycler' (cycle collection from candidate
+   * roots: a collection's cost follows the objects whose counts dropped, not the heap), or 'none'
+   * (refcounting only: the floor).
+   */
   collector?: CollectorName;
   /** 'pep442' (default) or 'legacy': a cycle holding a finalizer is uncollectable and lands in gc.garbage (Python 2). */
   finalizerMode?: FinalizerMode;
@@ -166,7 +170,7 @@ export class Heap implements HeapInternals {
       gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
-    const rc = inst.exports.init(allocator === "bump" ? 1 : 0, Math.floor(maxBytes / PAGE), collector === "generational" ? 1 : 0, finalizerMode === "legacy" ? 1 : 0);
+    const rc = inst.exports.init(allocator === "bump" ? 1 : 0, Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }

@@ -15,6 +15,7 @@ export interface CoreExports {
   gcSetEnabled(on: number): void;
   gcIsEnabled(): number;
   gcIsCollecting(): number;
+  gcCandidates(): number;
   gcCounts(): number;
   gcThresholds(): number;
   gcSetThreshold(g: number, v: number): void;

@@ -28,7 +28,7 @@ function ring(heap: Heap, Node: ReturnType<typeof types>["Node"], n: number): Ha
   return first;
 }
 
-heapSuite("the generational collector", ({ make, strategy, reuses }) => {
+heapSuite("the cycle collectors", ({ make, strategy, reuses }) => {
   if (strategy.collector === "none") {
     test("collector 'none' refuses gc.collect(): cycles are its users' business", async () => {
       const heap = await make();
@@ -93,7 +93,9 @@ heapSuite("the generational collector", ({ make, strategy, reuses }) => {
     expect(heap.stats().liveObjects).toBe(0);
   });
 
-  test("generations: new containers start in gen 0, survivors move up; counts and thresholds", async () => {
+  const generationalOnly = strategy.collector === "generational" ? test : test.skip;
+
+  generationalOnly("generations: new containers start in gen 0, survivors move up; counts and thresholds", async () => {
     const heap = await make();
     const { Node } = types(heap);
     expect(heap.gc.getThreshold()).toEqual([700, 10, 10]);
@@ -137,7 +139,7 @@ heapSuite("the generational collector", ({ make, strategy, reuses }) => {
     expect(heap.stats().liveObjects).toBe(0);
   });
 
-  test("the 25% rule: a full collection waits until the objects pending for it reach a quarter of the long-lived ones", async () => {
+  generationalOnly("the 25% rule: a full collection waits until the objects pending for it reach a quarter of the long-lived ones", async () => {
     const heap = await make();
     const { Node, List } = types(heap);
     const keep = heap.alloc(List);
@@ -314,12 +316,12 @@ heapSuite("the generational collector", ({ make, strategy, reuses }) => {
     try {
       heap.gc.setDebug(heap.gc.DEBUG_STATS | heap.gc.DEBUG_COLLECTABLE);
       ring(heap, Node, 2).dispose();
-      heap.gc.collect(1);
+      heap.gc.collect(2);
     } finally {
       console.error = original;
       heap.gc.setDebug(0);
     }
-    expect(lines[0]).toBe("gc: collecting generation 1...");
+    expect(lines[0]).toBe("gc: collecting generation 2...");
     expect(lines.filter((l) => /^gc: collectable <Node 0x[0-9a-f]+>$/.test(l)).length).toBe(2);
     expect(lines.at(-1)).toMatch(/^gc: done, 2 unreachable, 0 uncollectable, \d+\.\d{4}s elapsed$/);
     expect(heap.gc.DEBUG_LEAK).toBe(2 | 4 | 32);
@@ -398,6 +400,54 @@ heapSuite("the generational collector", ({ make, strategy, reuses }) => {
     expect(heap.stats().liveObjects).toBe(200 * 23); // task, list, its items block, 20 subtasks
     expect(heap.gc.collect()).toBe(200 * 22); // the containers (items blocks are not tracked)
     expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  const recyclerOnly = strategy.collector === "recycler" ? test : test.skip;
+
+  recyclerOnly("recycler: a count decremented to non-zero makes a candidate; a candidate collection frees its garbage", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    heap.gc.disable();
+    const kept = ring(heap, Node, 3);
+    const dropped = ring(heap, Node, 4);
+    heap.gc.collect(0); // building them dropped handles (decrements to non-zero): clear those candidates
+    expect(heap.gc.getCandidateCount()).toBe(0);
+    const extra = kept.dup();
+    extra.dispose(); // 2 -> 1: a candidate, though still reachable
+    expect(heap.gc.getCandidateCount()).toBe(1);
+    dropped.dispose(); // the ring's last outside reference: its first node is a candidate
+    expect(heap.gc.getCandidateCount()).toBe(2);
+    expect(heap.gc.collect(0)).toBe(4);
+    expect(heap.gc.getCandidateCount()).toBe(0);
+    expect(heap.stats().liveObjects).toBe(3);
+    heap.alloc(Node).dispose(); // a death (1 -> 0) is not a candidate
+    expect(heap.gc.getCandidateCount()).toBe(0);
+  });
+
+  recyclerOnly("recycler: a collection examines the candidates' subgraph, not the heap", async () => {
+    const heap = await make();
+    const { Node, List } = types(heap);
+    heap.gc.disable();
+    const old = heap.alloc(List);
+    for (let i = 0; i < 20_000; i++) { const n = heap.alloc(Node); old.push(n); n.dispose(); }
+    const rings = Array.from({ length: 10 }, () => ring(heap, Node, 4));
+    heap.gc.collect(0); // every dispose so far left a count at 1: those candidates are examined once here
+    for (const r of rings) r.dispose(); // 10 candidates
+    const examined: number[] = [];
+    heap.gc.callbacks.push((phase, info) => { if (phase === "stop") examined.push(info.candidates); });
+    expect(heap.gc.collect(0)).toBe(40);
+    expect(examined[0]).toBe(40); // the rings' nodes only: none of the 20,001 old objects
+    expect(heap.gc.collect(2)).toBe(0);
+    expect(examined[1]).toBe(20_001); // a full collection gathers everything
+  });
+
+  recyclerOnly("recycler: automatic collections run when candidates pass threshold0", async () => {
+    const heap = await make();
+    const { Node } = types(heap);
+    heap.gc.setThreshold(50);
+    for (let i = 0; i < 500; i++) ring(heap, Node, 4).dispose();
+    expect(heap.gc.getStats()[0].collections).toBeGreaterThanOrEqual(9);
+    expect(heap.stats().liveObjects).toBeLessThanOrEqual(51 * 4);
   });
 
   test("out of memory is raised only after a full collection has been tried", async () => {

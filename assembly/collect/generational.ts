@@ -20,7 +20,7 @@
 //   promote          survivors are in generation g + 1 (or stay in 2)
 
 import {
-  FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
+  FLAG_CONTAINER, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
   SET_RC, TYPE_ID_MASK,
 } from "../layout";
 import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
@@ -50,6 +50,19 @@ declare function hostFinalize(obj: usize): void;
 /** Header bit: the object is in the set being collected. */
 // @ts-ignore: decorator
 @inline export const FLAG_COLLECTING: u32 = 1 << 23;
+/** Header bit (recycler): the object is a candidate root, on the candidate list. */
+// @ts-ignore: decorator
+@inline export const FLAG_CANDIDATE: u32 = 1 << 24;
+/** Header bit: the object is in the permanent generation (gc.freeze): never gathered or collected. */
+// @ts-ignore: decorator
+@inline export const FLAG_FROZEN: u32 = 1 << 25;
+// @ts-ignore: decorator
+@inline export const COLLECTOR_NONE: i32 = 0;
+// @ts-ignore: decorator
+@inline export const COLLECTOR_GENERATIONAL: i32 = 1;
+// @ts-ignore: decorator
+@inline export const COLLECTOR_RECYCLER: i32 = 2;
+
 /** gcNext bit: the object is (tentatively) on the unreachable list. */
 // @ts-ignore: decorator
 @inline const NEXT_UNREACHABLE: usize = 1;
@@ -69,6 +82,8 @@ declare function hostFinalize(obj: usize): void;
 @inline export const VISIT_AUDIT: i32 = 6;        // verify's refcount audit: rc += arg
 // @ts-ignore: decorator
 @inline export const VISIT_NTH: i32 = 7;          // get_referents: the arg-th reference
+// @ts-ignore: decorator
+@inline export const VISIT_GATHER: i32 = 8;       // recycler: pull a tracked child into the set being collected
 
 // debug flags (gc.set_debug)
 // @ts-ignore: decorator
@@ -88,8 +103,10 @@ declare function hostFinalize(obj: usize): void;
 // @ts-ignore: decorator
 @inline const GARBAGE_COLLECTABLE: i32 = 3;
 
-/** 0: no cycle collection (refcounting only), 1: generational. */
+/** 0: no cycle collection (refcounting only), 1: generational, 2: recycler. */
 export let collectorKind: i32 = 0;
+/** Recycler: candidate roots waiting on the candidate list (generation 0's list in that mode). */
+export let candidateCount: u32 = 0;
 export let gcEnabled = true;
 export let collecting = false;
 export let debugFlags: u32 = 0;
@@ -107,6 +124,7 @@ const UNREACHABLE: usize = memory.data(16, 8);
 const STILL_UNREACHABLE: usize = memory.data(16, 8);
 const LEGACY: usize = memory.data(16, 8);
 const SEEN: usize = memory.data(16, 8);
+const WORK: usize = memory.data(16, 8);
 
 // @ts-ignore: decorator
 @inline function GC_REFS(p: usize): u32 { return load<u32>(p, 12); }
@@ -147,6 +165,13 @@ export function setDebugFlags(f: u32): void { debugFlags = f; }
     auditRef(c, <u32>arg);
   } else if (cookie == VISIT_NTH) {
     if (visitIndex++ == arg) visitResult = c;
+  } else if (cookie == VISIT_GATHER) {
+    let info = INFO(c);
+    if ((info & (FLAG_TRACKED | FLAG_COLLECTING | FLAG_FROZEN)) == FLAG_TRACKED) {
+      if (info & FLAG_CANDIDATE) candidateCount--;
+      SET_INFO(c, (info | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
+      listMove(c, arg);
+    }
   }
 }
 
@@ -375,7 +400,8 @@ function deleteGarbage(collectable: usize, old: usize): void {
 
 /** Collects generation g (0..2). Returns the number of unreachable objects found (collected + uncollectable). */
 export function collect(g: u32): i32 {
-  if (collecting || collectorKind == 0) return 0;
+  if (collecting || collectorKind == COLLECTOR_NONE) return 0;
+  if (collectorKind == COLLECTOR_RECYCLER) return recyclerCollect(g == NUM_GENERATIONS - 1);
   collecting = true;
   hostGcPhase(0, <i32>g, 0, 0, 0);
   if (g + 1 < NUM_GENERATIONS) SET_COUNT(g + 1, COUNT(g + 1) + 1);
@@ -394,7 +420,14 @@ export function collect(g: u32): i32 {
     longLivedPending = 0;
     longLivedTotal = listLength(young);
   }
+  return finishCollection(g, old, candidates);
+}
 
+/**
+ * The steps after deduction, shared by both collectors: UNREACHABLE holds the garbage (doubly
+ * linked, COLLECTING set), the survivors are already in `old`, where resurrected objects go too.
+ */
+function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   if (legacyFinalizers) moveLegacyFinalizers(UNREACHABLE);
   else listInit(LEGACY);
   if (debugFlags & DEBUG_COLLECTABLE) {
@@ -437,8 +470,53 @@ export function collect(g: u32): i32 {
   return <i32>(m + n);
 }
 
+// ── the recycler: cycle collection from candidate roots ──
+// After Bacon and Rajan (2001), "Concurrent Cycle Collection in Reference Counted Systems", in its
+// synchronous form: a container whose count is decremented to a non-zero value may be the root of a
+// garbage cycle, so it becomes a candidate. A collection gathers the subgraph reachable from the
+// candidates (breadth first, through the list itself: no recursion) and runs the same trial
+// deletion and the same weakref / finalizer / resurrection / delete steps on that subgraph only:
+// its cost follows the candidates, not the heap. Generation 0's list holds the candidates,
+// generation 1's everything else; gc.collect(2) gathers everything (a full collection).
+
+/** A count was decremented to non-zero: the object may be a garbage cycle's root. */
+// @ts-ignore: decorator
+@inline export function possibleRoot(c: usize): void {
+  let info = INFO(c);
+  if ((info & (FLAG_CONTAINER | FLAG_TRACKED | FLAG_CANDIDATE | FLAG_COLLECTING | FLAG_FROZEN)) == (FLAG_CONTAINER | FLAG_TRACKED)) {
+    // not while a legacy-mode collection holds uncollectable objects on its own list
+    if (collecting && legacyFinalizers) return;
+    SET_INFO(c, info | FLAG_CANDIDATE);
+    listMove(c, GEN_HEAD(0));
+    candidateCount++;
+  }
+}
+
+function recyclerCollect(full: bool): i32 {
+  let g: u32 = full ? NUM_GENERATIONS - 1 : 0;
+  collecting = true;
+  hostGcPhase(0, <i32>g, 0, 0, 0);
+  SET_COUNT(0, 0);
+  listInit(WORK);
+  let head = GEN_HEAD(0);
+  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, (INFO(p) | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
+  candidateCount = 0;
+  listMerge(head, WORK);
+  if (full) {
+    let black = GEN_HEAD(1);
+    for (let p = GC_NEXT(black); p != black; p = GC_NEXT(p)) SET_INFO(p, INFO(p) | FLAG_COLLECTING);
+    listMerge(black, WORK);
+  }
+  // gather what the candidates reach (the list grows while it is walked)
+  for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) visitChildren(p, VISIT_GATHER, WORK);
+  let n = deduceUnreachable(WORK, UNREACHABLE);
+  listMerge(WORK, GEN_HEAD(1));
+  return finishCollection(g, GEN_HEAD(1), n);
+}
+
 /** The automatic trigger: the oldest generation over its threshold, with the 25% rule for gen 2. */
 export function collectGenerations(): void {
+  if (collectorKind == COLLECTOR_RECYCLER) { recyclerCollect(false); return; }
   for (let i = <i32>NUM_GENERATIONS - 1; i >= 0; i--) {
     let g = <u32>i;
     if (COUNT(g) > THRESHOLD(g)) {
@@ -454,7 +532,8 @@ export function collectGenerations(): void {
 // @ts-ignore: decorator
 @inline export function collectionDue(): bool {
   let t0 = THRESHOLD(0);
-  return collectorKind != 0 && gcEnabled && !collecting && t0 != 0 && COUNT(0) > t0;
+  if (collectorKind == COLLECTOR_NONE || !gcEnabled || collecting || t0 == 0) return false;
+  return (collectorKind == COLLECTOR_RECYCLER ? candidateCount : COUNT(0)) > t0;
 }
 
 /** Called before a container is allocated. */
@@ -466,9 +545,21 @@ export function collectGenerations(): void {
 // ── gc module helpers ──
 
 export function freeze(): void {
-  for (let g: u32 = 0; g < NUM_GENERATIONS; g++) { listMerge(GEN_HEAD(g), GEN_HEAD(PERMANENT)); SET_COUNT(g, 0); }
+  for (let g: u32 = 0; g < NUM_GENERATIONS; g++) {
+    let head = GEN_HEAD(g);
+    // FROZEN on each object: the recycler's gathering must not pull one out of the permanent generation
+    for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, (INFO(p) | FLAG_FROZEN) & ~FLAG_CANDIDATE);
+    listMerge(head, GEN_HEAD(PERMANENT));
+    SET_COUNT(g, 0);
+  }
+  candidateCount = 0;
 }
-export function unfreeze(): void { listMerge(GEN_HEAD(PERMANENT), GEN_HEAD(NUM_GENERATIONS - 1)); }
+export function unfreeze(): void {
+  let head = GEN_HEAD(PERMANENT);
+  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, INFO(p) & ~FLAG_FROZEN);
+  // the recycler keeps its non-candidates in generation 1
+  listMerge(head, GEN_HEAD(collectorKind == COLLECTOR_RECYCLER ? 1 : NUM_GENERATIONS - 1));
+}
 export function generationLength(g: u32): u32 { return listLength(GEN_HEAD(g)); }
 
 /** Does container p reference obj? */
