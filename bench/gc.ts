@@ -40,7 +40,10 @@ const w5Checksum = (tasks: number) => {
 };
 
 /** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
-async function pausedInstance(allocator: "pools" | "bump") {
+type Collector = "generational" | "recycler";
+const COLLECTOR_CODE = { generational: 1, recycler: 2 } as const;
+
+async function pausedInstance(allocator: "pools" | "bump", collector: Collector = "generational") {
   const pauses: { generation: number; ms: number }[] = [];
   let t0 = 0n;
   const hooks: HostHooks = {
@@ -51,7 +54,7 @@ async function pausedInstance(allocator: "pools" | "bump") {
     },
   };
   const { exports: x } = await instantiate<GcExports>("bench", undefined, hooks);
-  if (x.init(allocator === "bump" ? 1 : 0, 65536, 1, 0) !== 0) throw new Error("init failed");
+  if (x.init(allocator === "bump" ? 1 : 0, 65536, COLLECTOR_CODE[collector], 0) !== 0) throw new Error("init failed");
   return { x, pauses };
 }
 
@@ -62,9 +65,9 @@ function check(value: number, what: string): number {
 
 // ── W2 ──
 
-async function w2InWasm(o: BenchOptions, allocator: "pools" | "bump"): Promise<Sample> {
+async function w2InWasm(o: BenchOptions, allocator: "pools" | "bump", collector: Collector = "generational"): Promise<Sample> {
   const rings = scale(o, 500_000);
-  const { x, pauses } = await pausedInstance(allocator);
+  const { x, pauses } = await pausedInstance(allocator, collector);
   const t0 = now();
   const sum = check(x.w2Run(rings), "W2");
   const t1 = now();
@@ -132,9 +135,9 @@ async function w2Host(o: BenchOptions): Promise<Sample> {
 
 // ── W3 ──
 
-async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c"): Promise<Sample> {
+async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", collector: Collector = "generational"): Promise<Sample> {
   const trees = scale(o, 1000);
-  const { x, pauses } = await pausedInstance("pools");
+  const { x, pauses } = await pausedInstance("pools", collector);
   const live = check(x.w3Setup(trees, LEVELS), "W3 setup");
   x.gcCollect(2); // settle: the old heap is in generation 2
   pauses.length = 0;
@@ -204,9 +207,9 @@ async function w3cHost(o: BenchOptions): Promise<Sample> {
 
 // ── W5 ──
 
-async function w5InWasm(o: BenchOptions, weak: boolean): Promise<Sample> {
+async function w5InWasm(o: BenchOptions, weak: boolean, collector: Collector = "generational"): Promise<Sample> {
   const tasks = scale(o, 100_000);
-  const { x, pauses } = await pausedInstance("pools");
+  const { x, pauses } = await pausedInstance("pools", collector);
   const t0 = now();
   const sum = check(x.w5Run(tasks, KEEP, SUBTASKS, weak ? 1 : 0), "W5");
   const t1 = now();
@@ -326,6 +329,7 @@ export const w2: Workload = {
   rows: (o) => [
     row("refheap in-wasm (pools/generational)", o, () => w2InWasm(o, "pools")),
     row("refheap in-wasm (bump/generational)", o, () => w2InWasm(o, "bump")),
+    row("refheap in-wasm (pools/recycler)", o, () => w2InWasm(o, "pools", "recycler")),
     row("refheap host raw (pools/generational)", o, () => w2Host(o)),
     row("AS runtime (incremental GC)", o, () => w2As(o), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w2V8(o), { baseline: "v8" }),
@@ -366,6 +370,7 @@ export const w3c: Workload = {
   unit: "ns/node",
   rows: (o) => [
     row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "c")),
+    row("refheap in-wasm (pools/recycler)", o, () => w3InWasm(o, "c", "recycler")),
     row("refheap host raw (pools/generational)", o, () => w3cHost(o)),
     row("AS runtime (incremental GC)", o, () => w3Peer(o, "as", "c"), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w3Peer(o, "v8", "c"), { baseline: "v8" }),
@@ -380,6 +385,7 @@ export const w5: Workload = {
   rows: (o) => [
     row("refheap in-wasm strong (pools/generational)", o, () => w5InWasm(o, false)),
     row("refheap in-wasm weak (pools/generational)", o, () => w5InWasm(o, true)),
+    row("refheap in-wasm strong (pools/recycler)", o, () => w5InWasm(o, false, "recycler")),
     row("refheap host raw strong (pools/generational)", o, () => w5Host(o, false)),
     row("refheap host raw weak (pools/generational)", o, () => w5Host(o, true)),
     row("AS runtime strong (incremental GC)", o, () => w5Peer(o, "as", false), { baseline: "as-rt" }),

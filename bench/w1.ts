@@ -59,7 +59,7 @@ function coreStats(x: CoreExports, views: Views, allocator: AllocatorName): Heap
 
 async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: CollectorName = "none"): Promise<Sample> {
   const { exports: x, views } = await instantiate<W1Exports>("bench");
-  if (x.init(ALLOCATOR_CODE[allocator], PAGES_4GIB, collector === "generational" ? 1 : 0, 0) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
+  if (x.init(ALLOCATOR_CODE[allocator], PAGES_4GIB, { none: 0, generational: 1, recycler: 2 }[collector], 0) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
   const problems: string[] = [];
 
   const longSum = x.w1Setup(o.longDepth);
@@ -342,6 +342,7 @@ export const w1: Workload = {
       rows.push({ name: `refheap in-wasm (${a}/none)`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o) });
     }
     rows.push({ name: "refheap in-wasm (pools/generational)", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm("pools", o, "generational") });
+    rows.push({ name: "refheap in-wasm (pools/recycler)", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm("pools", o, "recycler") });
     for (const a of ["pools", "bump"] as const) {
       for (const mode of ["allocInit", "setRefMove"] as const) {
         rows.push({ name: `refheap host raw ${mode} (${a}/none)`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, mode, o) });
