@@ -17,7 +17,7 @@ import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
 import {
   GEN_STATS, candidateCount, collect, collecting, configureCollector, debugFlags, freeze, gcEnabled, generationLength, referentAt, references,
-  setDebugFlags, setGcEnabled, unfreeze,
+  setDebugFlags, setGcEnabled, setStepWorkLimit, unfreeze,
 } from "./collect/generational";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
@@ -233,6 +233,8 @@ export function gcCollect(g: u32): i32 { return collect(g); }
 export function gcSetEnabled(on: i32): void { setGcEnabled(on != 0); }
 export function gcIsEnabled(): i32 { return gcEnabled ? 1 : 0; }
 export function gcIsCollecting(): i32 { return collecting ? 1 : 0; }
+/** Recycler: most objects an automatic step gathers (0 = no limit); the host derives it from the pause budget. */
+export function gcSetStepWorkLimit(n: u32): void { setStepWorkLimit(n); }
 /** Recycler: candidate roots waiting for the next collection. */
 export function gcCandidates(): u32 { return candidateCount; }
 export function gcCounts(): usize { return COUNTS; }

@@ -65,6 +65,32 @@ export class GcController {
     return n;
   }
 
+  #budgetUs = 0;
+  /** Measured cost of a collection per object examined (ns), a moving average; the budget's exchange rate. */
+  #nsPerObject = 40;
+
+  /**
+   * Recycler: bounds each automatic collection step to about `microseconds` (0 = no bound). The core
+   * has no clock, so the budget becomes a number of objects per step, from the measured cost per
+   * object of recent collections. Work that does not fit stays buffered (no garbage is lost); a step
+   * exceeds the budget only when one candidate's subgraph alone is too large, or when more than
+   * 16 × threshold0 candidates wait (then it takes them all, so memory cannot grow without bound).
+   * The generational collector cannot bound a full collection without incremental marking, so it refuses.
+   */
+  setPauseBudget(microseconds: number): void {
+    if (this.heap.collector !== "recycler") throw new HeapConfigError(`gc.setPauseBudget: only the 'recycler' collector can bound its pauses (this heap: '${this.heap.collector}')`);
+    if (typeof microseconds !== "number" || !(microseconds >= 0) || !Number.isFinite(microseconds)) throw new HeapTypeError(`gc.setPauseBudget: expected microseconds >= 0, got ${microseconds}`);
+    this.#budgetUs = microseconds;
+    this.#applyBudget();
+  }
+  getPauseBudget(): number { return this.#budgetUs; }
+
+  #applyBudget(): void {
+    // 80 %: the deduction and deletion after gathering are part of the same pause
+    const limit = this.#budgetUs ? Math.max(1, Math.floor((this.#budgetUs * 1000 * 0.8) / this.#nsPerObject)) : 0;
+    this.heap.core.gcSetStepWorkLimit(limit);
+  }
+
   /** Recycler: candidate roots waiting for the next collection (0 under the generational collector). */
   getCandidateCount(): number { return this.heap.core.gcCandidates(); }
 
@@ -171,13 +197,17 @@ export class GcController {
     const now = performance.now();
     let duration = 0;
     if (phase === 0) {
-      this.#started = now;
       if (this.getDebug() & DEBUG_STATS) console.error(`gc: collecting generation ${generation}...`);
     } else {
       duration = now - this.#started;
       this.#durations[generation] += duration;
       if (duration > this.#maxPause[generation]) this.#maxPause[generation] = duration;
       this.#pauses.push({ generation, ms: duration });
+      if (this.#budgetUs && candidates >= 64) {
+        // re-derive the step size from what this collection cost per object examined
+        this.#nsPerObject = 0.7 * this.#nsPerObject + 0.3 * ((duration * 1e6) / candidates);
+        this.#applyBudget();
+      }
       if (this.getDebug() & DEBUG_STATS) {
         console.error(`gc: done, ${collected} unreachable, ${uncollectable} uncollectable, ${(duration / 1000).toFixed(4)}s elapsed`);
       }
@@ -190,6 +220,8 @@ export class GcController {
         this.heap.queueUnraisable(err, `gc callback ${cb.name || "<anonymous>"}`);
       }
     }
+    // the pause starts after the start callbacks: their work is the host's, not the collector's
+    if (phase === 0) this.#started = performance.now();
   }
 
   /** @internal hook: an object for gc.garbage, or to print under DEBUG_COLLECTABLE */

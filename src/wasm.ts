@@ -16,6 +16,7 @@ export interface CoreExports {
   gcIsEnabled(): number;
   gcIsCollecting(): number;
   gcCandidates(): number;
+  gcSetStepWorkLimit(n: number): void;
   gcCounts(): number;
   gcThresholds(): number;
   gcSetThreshold(g: number, v: number): void;

@@ -33,6 +33,7 @@ heapSuite("the cycle collectors", ({ make, strategy, reuses }) => {
     test("collector 'none' refuses gc.collect(): cycles are its users' business", async () => {
       const heap = await make();
       expect(() => heap.gc.collect()).toThrow(HeapConfigError);
+      expect(() => heap.gc.setPauseBudget(100)).toThrow(/only the 'recycler'/);
     });
 
     test("seed: the Task/Subtask server frees everything without a collector when back-pointers are weak", async () => {
@@ -59,6 +60,8 @@ heapSuite("the cycle collectors", ({ make, strategy, reuses }) => {
 
   test("a cycle is freed only by the collector; collect() returns the unreachable objects found", async () => {
     const heap = await make();
+    if (strategy.collector === "generational") expect(() => heap.gc.setPauseBudget(100)).toThrow(HeapConfigError);
+    if (strategy.collector === "recycler") expect(() => heap.gc.setPauseBudget(-1)).toThrow(/microseconds >= 0/);
     const { Node } = types(heap);
     ring(heap, Node, 10).dispose();
     expect(heap.stats().liveObjects).toBe(10); // refcounting alone cannot free it
@@ -439,6 +442,41 @@ heapSuite("the cycle collectors", ({ make, strategy, reuses }) => {
     expect(examined[0]).toBe(40); // the rings' nodes only: none of the 20,001 old objects
     expect(heap.gc.collect(2)).toBe(0);
     expect(examined[1]).toBe(20_001); // a full collection gathers everything
+  });
+
+  recyclerOnly("pause budget: bounded steps while the mutator keeps mutating; nothing is lost, memory stays bounded", async () => {
+    /** Churns rings (a third kept alive) under a budget; returns what the steps and the buffer did. */
+    const churn = async (budgetUs: number) => {
+      const heap = await make();
+      const { Node, List } = types(heap);
+      const old = heap.alloc(List);
+      heap.gc.setThreshold(100);
+      if (budgetUs) heap.gc.setPauseBudget(budgetUs);
+      expect(heap.gc.getPauseBudget()).toBe(budgetUs);
+      const examined: number[] = [];
+      heap.gc.callbacks.push((phase, info) => { if (phase === "stop" && info.generation === 0) examined.push(info.candidates); });
+      let maxBuffered = 0, maxLive = 0;
+      for (let i = 0; i < 3000; i++) {
+        const r = ring(heap, Node, 4);
+        if (i % 3 === 0) old.push(r); // some rings live on
+        r.dispose();
+        maxBuffered = Math.max(maxBuffered, heap.gc.getCandidateCount());
+        if (i % 100 === 0) maxLive = Math.max(maxLive, heap.stats().liveObjects);
+      }
+      heap.gc.setPauseBudget(0);
+      old.dispose();
+      heap.gc.collect(0);
+      heap.gc.collect(2);
+      expect(heap.stats().liveObjects).toBe(0); // nothing was lost: everything buffered was found
+      const sorted = [...examined].sort((a, b) => a - b);
+      return { median: sorted[sorted.length >> 1], steps: examined.length, maxBuffered, maxLive };
+    };
+    const free = await churn(0);
+    const bounded = await churn(2); // µs: a handful of objects per step (the checked build is slow)
+    expect(bounded.median).toBeLessThan(free.median / 2); // smaller steps...
+    expect(bounded.steps).toBeGreaterThan(free.steps); // ...more of them, while the mutator runs on
+    expect(bounded.maxBuffered).toBeLessThanOrEqual(16 * 100 + 8); // past 16 × threshold0 a step takes everything
+    expect(bounded.maxLive).toBeLessThan(1000 * 4 + 1 + (16 * 100 + 8) * 4 * 4); // the kept rings + bounded garbage
   });
 
   recyclerOnly("recycler: automatic collections run when candidates pass threshold0", async () => {

@@ -492,23 +492,52 @@ function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   }
 }
 
-function recyclerCollect(full: bool): i32 {
+/** Objects an automatic recycler step may gather before it stops taking candidates (0 = no limit; set by the host from gc.setPauseBudget). */
+export let stepWorkLimit: u32 = 0;
+export function setStepWorkLimit(n: u32): void { stepWorkLimit = n; }
+
+/**
+ * A recycler collection. `limit` > 0 makes it a bounded step: candidates are taken one by one, each
+ * with its whole subgraph (trial deletion on a truncated set would miss garbage), until `limit`
+ * objects are gathered; the other candidates stay buffered for the next step, so no garbage is
+ * lost. So that memory cannot grow without bound, a step ignores the limit when the buffer holds
+ * more than 16 × threshold0 candidates. A step exceeds its limit only when one candidate's
+ * subgraph alone is larger.
+ */
+function recyclerCollect(full: bool, limit: u32 = 0): i32 {
   let g: u32 = full ? NUM_GENERATIONS - 1 : 0;
   collecting = true;
   hostGcPhase(0, <i32>g, 0, 0, 0);
   SET_COUNT(0, 0);
   listInit(WORK);
   let head = GEN_HEAD(0);
-  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, (INFO(p) | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
-  candidateCount = 0;
-  listMerge(head, WORK);
-  if (full) {
-    let black = GEN_HEAD(1);
-    for (let p = GC_NEXT(black); p != black; p = GC_NEXT(p)) SET_INFO(p, INFO(p) | FLAG_COLLECTING);
-    listMerge(black, WORK);
+  if (full || limit == 0 || candidateCount > THRESHOLD(0) * 16) {
+    for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, (INFO(p) | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
+    candidateCount = 0;
+    listMerge(head, WORK);
+    if (full) {
+      let black = GEN_HEAD(1);
+      for (let p = GC_NEXT(black); p != black; p = GC_NEXT(p)) SET_INFO(p, INFO(p) | FLAG_COLLECTING);
+      listMerge(black, WORK);
+    }
+    // gather what the candidates reach (the list grows while it is walked)
+    for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) visitChildren(p, VISIT_GATHER, WORK);
+  } else {
+    let gathered: u32 = 0;
+    let scan = WORK; // the last object whose children were visited
+    while (GC_NEXT(head) != head && gathered < limit) {
+      let c = GC_NEXT(head);
+      SET_INFO(c, (INFO(c) | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
+      candidateCount--;
+      listMove(c, WORK);
+      // this candidate's whole subgraph
+      for (let p = GC_NEXT(scan); p != WORK; p = GC_NEXT(p)) {
+        visitChildren(p, VISIT_GATHER, WORK);
+        gathered++;
+        scan = p;
+      }
+    }
   }
-  // gather what the candidates reach (the list grows while it is walked)
-  for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) visitChildren(p, VISIT_GATHER, WORK);
   let n = deduceUnreachable(WORK, UNREACHABLE);
   listMerge(WORK, GEN_HEAD(1));
   return finishCollection(g, GEN_HEAD(1), n);
@@ -516,7 +545,7 @@ function recyclerCollect(full: bool): i32 {
 
 /** The automatic trigger: the oldest generation over its threshold, with the 25% rule for gen 2. */
 export function collectGenerations(): void {
-  if (collectorKind == COLLECTOR_RECYCLER) { recyclerCollect(false); return; }
+  if (collectorKind == COLLECTOR_RECYCLER) { recyclerCollect(false, stepWorkLimit); return; }
   for (let i = <i32>NUM_GENERATIONS - 1; i >= 0; i--) {
     let g = <u32>i;
     if (COUNT(g) > THRESHOLD(g)) {
