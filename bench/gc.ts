@@ -40,8 +40,11 @@ const w5Checksum = (tasks: number) => {
 };
 
 /** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
-type Collector = "generational" | "recycler";
-const COLLECTOR_CODE = { generational: 1, recycler: 2 } as const;
+type Collector = "none" | "generational" | "recycler" | "recycler+budget";
+const COLLECTOR_CODE = { none: 0, generational: 1, recycler: 2, "recycler+budget": 2 } as const;
+/** The budgeted rows' step size: a 100 µs budget at ~25 ns per object examined (0.8 of it, as gc.setPauseBudget). */
+const BUDGET_US = 100;
+const BUDGET_OBJECTS = Math.floor((BUDGET_US * 1000 * 0.8) / 25);
 
 async function pausedInstance(allocator: "pools" | "bump", collector: Collector = "generational") {
   const pauses: { generation: number; ms: number }[] = [];
@@ -56,6 +59,7 @@ async function pausedInstance(allocator: "pools" | "bump", collector: Collector 
   };
   const { exports: x } = await instantiate<GcExports>("bench", undefined, hooks);
   if (x.init(allocator === "bump" ? 1 : 0, 65536, COLLECTOR_CODE[collector], 0) !== 0) throw new Error("init failed");
+  if (collector === "recycler+budget") x.gcSetStepWorkLimit(BUDGET_OBJECTS);
   return { x, pauses };
 }
 
@@ -137,6 +141,7 @@ async function w2Host(o: BenchOptions): Promise<Sample> {
 // ── W3 ──
 
 async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", collector: Collector = "generational"): Promise<Sample> {
+  if (collector === "none" && part !== "c") throw new Error("W3a/W3b time a collection");
   const trees = scale(o, 1000);
   const { x, pauses } = await pausedInstance("pools", collector);
   const live = check(x.w3Setup(trees, LEVELS), "W3 setup");
@@ -155,7 +160,7 @@ async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", collector: Colle
     const t0 = now();
     const found = x.gcCollect(0);
     ns = Number(now() - t0);
-    if (found !== 700) throw new Error(`W3b: the youngest collection found ${found} objects, not 700`);
+    if (found !== 700) throw new Error(`W3b: the collection found ${found} objects, not 700`);
     x.gcSetEnabled(1);
   } else {
     const rings = scale(o, 1_000_000);
@@ -331,6 +336,8 @@ export const w2: Workload = {
     row("refheap in-wasm (pools/generational)", o, () => w2InWasm(o, "pools")),
     row("refheap in-wasm (bump/generational)", o, () => w2InWasm(o, "bump")),
     row("refheap in-wasm (pools/recycler)", o, () => w2InWasm(o, "pools", "recycler")),
+    row(`refheap in-wasm (pools/recycler, ${BUDGET_US} µs budget)`, o, () => w2InWasm(o, "pools", "recycler+budget")),
+    row("refheap in-wasm (pools/none)", o, () => w2InWasm(o, "pools", "none")),
     row("refheap host raw (pools/generational)", o, () => w2Host(o)),
     row("AS runtime (incremental GC)", o, () => w2As(o), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w2V8(o), { baseline: "v8" }),
@@ -349,6 +356,7 @@ export const w3a: Workload = {
   formatRange: msNum,
   rows: (o) => [
     row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "a")),
+    row("refheap in-wasm (pools/recycler) collect(2)", o, () => w3InWasm(o, "a", "recycler")),
     row("AS runtime (incremental GC) __collect()", o, () => w3Peer(o, "as", "a"), { baseline: "as-rt" }),
     row("V8 full gc()", o, () => w3Peer(o, "v8", "a"), { baseline: "v8" }),
   ],
@@ -361,8 +369,11 @@ export const w3b: Workload = {
   unit: "ns",
   formatMedian: msFmt,
   formatRange: msNum,
-  rows: (o) => [row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "b"))],
-  notes: () => ["Goal (issue 4): ≤ 0.03 ms (CPython native ~0.06 ms). Neither V8 nor AssemblyScript can time a young collection alone."],
+  rows: (o) => [
+    row("refheap in-wasm (pools/generational) collect(0)", o, () => w3InWasm(o, "b")),
+    row("refheap in-wasm (pools/recycler) collect(0)", o, () => w3InWasm(o, "b", "recycler")),
+  ],
+  notes: () => ["Goal (issue 4): ≤ 0.03 ms (CPython native ~0.06 ms). Neither V8 nor AssemblyScript can time a young collection alone. The recycler's collect(0) examines its candidates' subgraph."],
 };
 
 export const w3c: Workload = {
@@ -372,11 +383,17 @@ export const w3c: Workload = {
   rows: (o) => [
     row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "c")),
     row("refheap in-wasm (pools/recycler)", o, () => w3InWasm(o, "c", "recycler")),
+    row(`refheap in-wasm (pools/recycler, ${BUDGET_US} µs budget)`, o, () => w3InWasm(o, "c", "recycler+budget")),
+    row("refheap in-wasm (pools/none)", o, () => w3InWasm(o, "c", "none")),
     row("refheap host raw (pools/generational)", o, () => w3cHost(o)),
     row("AS runtime (incremental GC)", o, () => w3Peer(o, "as", "c"), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w3Peer(o, "v8", "c"), { baseline: "v8" }),
   ],
-  notes: (o) => [`W3: ${(scale(o, 1000) * 1023).toLocaleString("en-US")} live nodes, ${scale(o, 1_000_000).toLocaleString("en-US")} churned rings.`],
+  notes: (o) => [
+    `W3: ${(scale(o, 1000) * 1023).toLocaleString("en-US")} live nodes, ${scale(o, 1_000_000).toLocaleString("en-US")} churned rings.`,
+    `Goals (issue 5, recycler): max pause ≤ 1 ms, p99 ≤ 0.2 ms, peak bytes ≤ 110 % of the generational collector's. Budget rows: a step gathers at most ${BUDGET_OBJECTS} objects (${BUDGET_US} µs at ~25 ns/object, as gc.setPauseBudget derives it).`,
+    "The 'none' rows are the floor: no cycle is ever freed, so their peak memory is the price.",
+  ],
 };
 
 export const w5: Workload = {
@@ -387,6 +404,10 @@ export const w5: Workload = {
     row("refheap in-wasm strong (pools/generational)", o, () => w5InWasm(o, false)),
     row("refheap in-wasm weak (pools/generational)", o, () => w5InWasm(o, true)),
     row("refheap in-wasm strong (pools/recycler)", o, () => w5InWasm(o, false, "recycler")),
+    row(`refheap in-wasm strong (pools/recycler, ${BUDGET_US} µs budget)`, o, () => w5InWasm(o, false, "recycler+budget")),
+    row("refheap in-wasm weak (pools/recycler)", o, () => w5InWasm(o, true, "recycler")),
+    row("refheap in-wasm strong (pools/none)", o, () => w5InWasm(o, false, "none")),
+    row("refheap in-wasm weak (pools/none)", o, () => w5InWasm(o, true, "none")),
     row("refheap host raw strong (pools/generational)", o, () => w5Host(o, false)),
     row("refheap host raw weak (pools/generational)", o, () => w5Host(o, true)),
     row("AS runtime strong (incremental GC)", o, () => w5Peer(o, "as", false), { baseline: "as-rt" }),

@@ -166,6 +166,7 @@ export const w4: Workload = {
     return [
       { name: "refheap in-wasm (pools/none)", iterations: o.iterations, run: () => runInWasm("pools", o) },
       { name: "refheap in-wasm (pools/generational)", iterations: o.iterations, run: () => runInWasm("pools", o, 1) },
+      { name: "refheap in-wasm (pools/recycler)", iterations: o.iterations, run: () => runInWasm("pools", o, 2) },
       { name: "refheap in-wasm (bump/none)", iterations: o.iterations, run: () => runInWasm("bump", o) },
       { name: "refheap host raw (pools/none)", iterations: o.iterations, run: () => runHostRaw(o) },
       { name: "refheap host WeakValueMap (pools/none)", iterations: o.iterations, run: () => runHostApi(o) },
