@@ -516,12 +516,12 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
     candidateCount = 0;
     listMerge(head, WORK);
     if (full) {
-      let black = GEN_HEAD(1);
-      for (let p = GC_NEXT(black); p != black; p = GC_NEXT(p)) SET_INFO(p, INFO(p) | FLAG_COLLECTING);
-      listMerge(black, WORK);
+      // every tracked object but the frozen ones: nothing left to gather
+      listMerge(GEN_HEAD(1), WORK);
+    } else {
+      // gather what the candidates reach (the list grows while it is walked)
+      for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) visitChildren(p, VISIT_GATHER, WORK);
     }
-    // gather what the candidates reach (the list grows while it is walked)
-    for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) visitChildren(p, VISIT_GATHER, WORK);
   } else {
     let gathered: u32 = 0;
     let scan = WORK; // the last object whose children were visited
