@@ -9,7 +9,7 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 import { arenasAllocatedTotal, arenasCurrent, arenasHighWater, arenasReclaimed } from "./alloc/pools";
 import { firstBlock } from "./alloc/large";
 import { bumpFreedBytes, bumpStart, bumpTop } from "./alloc/bump";
-import { ALLOC_POOLS, strategy } from "./alloc/index";
+import { ALLOC_BUMP, strategy } from "./alloc/index";
 import { memoryEnd } from "./memory";
 import {
   VISIT_NONE, walkArenaAlignBytes, walkEmptyPoolBytes, walkHeap, walkLargeFreeBytes, walkLargeHeaderBytes,
@@ -34,7 +34,7 @@ export function computeStats(): usize {
   put(S.STAT_committedBytes, <f64>committed);
   put(S.STAT_objectHeaderBytes, <f64>headers);
   put(S.STAT_objectPayloadBytes, <f64>(<u64>C.liveObjectBytes - headers));
-  if (strategy == ALLOC_POOLS) {
+  if (strategy != ALLOC_BUMP) {
     walkHeap(VISIT_NONE);
     put(S.STAT_staticBytes, <f64>firstBlock);
     put(S.STAT_quantizationBytes, <f64>(walkLiveBlockBytes - <u64>C.liveObjectBytes));

@@ -26,7 +26,7 @@ import {
   P_NEXT, P_PREV, P_SZIDX, USED_HEAD, usableArenas, MAX_POOLS_PER_ARENA, arenasCurrent,
 } from "./alloc/pools";
 import { largeCountListed, firstBlock, tailBlock, FREE, MMINFO, BLOCK_OVERHEAD, BLOCK_SIZE } from "./alloc/large";
-import { ALLOC_POOLS, strategy } from "./alloc/index";
+import { ALLOC_BUMP, strategy } from "./alloc/index";
 import { bumpFreedBytes } from "./alloc/bump";
 import {
   VISIT_CHECK, VISIT_EXTERNAL, fail, failureMessage, plausibleObject, resetFailure, walkArenas,
@@ -239,7 +239,7 @@ export function verify(): i32 {
   if (checkedObjects != C.liveObjects()) fail("objects found != allocations - deallocations", 0);
   if (checkedContainers != C.liveContainers) fail("containers found != liveContainers counter", 0);
   if (checkedBytes != <u64>C.liveObjectBytes) fail("object bytes found != liveObjectBytes counter", 0);
-  if (strategy == ALLOC_POOLS) {
+  if (strategy != ALLOC_BUMP) {
     checkPoolLists();
     checkLargeFreeLists();
     if (walkArenas != arenasCurrent) fail("arena blocks found != arenas in use", 0);

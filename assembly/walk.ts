@@ -11,7 +11,7 @@ import {
   maxArenasUsed,
 } from "./alloc/pools";
 import { bumpStart, bumpTop } from "./alloc/bump";
-import { ALLOC_POOLS, strategy } from "./alloc/index";
+import { ALLOC_BUMP, strategy } from "./alloc/index";
 import { objectSize } from "./object";
 import { memoryEnd } from "./memory";
 import { TYPE_STORAGE, typeCount } from "./types";
@@ -78,7 +78,7 @@ export function walkHeap(cookie: i32): void {
   walkPoolTailBytes = 0; walkEmptyPoolBytes = 0; walkArenaAlignBytes = 0; walkLargeHeaderBytes = 0;
   walkLargeFreeBytes = 0; walkBumpFreedBytes = 0; walkArenas = 0; walkExternalRefs = 0;
   memory.fill(CLASS_STATS, 0, NUM_CLASSES * 12);
-  if (strategy == ALLOC_POOLS) walkLarge(cookie);
+  if (strategy != ALLOC_BUMP) walkLarge(cookie);
   else walkBump(cookie);
 }
 

@@ -11,15 +11,18 @@ import {
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
 
-export const ALLOCATORS = ["pools", "bump"] as const;
+export const ALLOCATORS = ["pools", "tlsf", "firstfit", "bump"] as const;
 export const COLLECTORS = ["generational", "recycler", "none"] as const;
 export type AllocatorName = (typeof ALLOCATORS)[number];
 export type CollectorName = (typeof COLLECTORS)[number];
-const PLANNED = { allocator: ["tlsf", "firstfit"], collector: [] as string[] };
+const PLANNED = { allocator: [] as string[], collector: [] as string[] };
 export type FinalizerMode = "pep442" | "legacy";
 
 export interface HeapOptions {
-  /** 'pools' (default: obmalloc-like size classes) or 'bump' (never reuses: the floor). */
+  /**
+   * 'pools' (default: obmalloc-like size classes), 'tlsf' (two-level segregated fit, O(1)),
+   * 'firstfit' (address-ordered free list, first block that fits) or 'bump' (never reuses: the floor).
+   */
   allocator?: AllocatorName;
   /**
    * 'generational' (default: CPython 3.12's collector), 'recycler' (cycle collection from candidate
@@ -170,7 +173,7 @@ export class Heap implements HeapInternals {
       gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
-    const rc = inst.exports.init(allocator === "bump" ? 1 : 0, Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
+    const rc = inst.exports.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }

@@ -2,6 +2,8 @@
 // allocBlock(size) / freeBlock(ptr, size): sized deallocation, because the object model always
 // knows an object's size (from its type, or its length), so no strategy needs a size header.
 //   POOLS (default): obmalloc-like size classes up to 512 B, TLSF for larger blocks and arenas.
+//   TLSF: two-level segregated fit for every size (O(1), coalescing).
+//   FIRSTFIT: one address-ordered free list with coalescing, first block that fits.
 //   BUMP: never reuses (the floor).
 // The strategy is chosen once, at init; the branch on it is perfectly predicted.
 
@@ -14,6 +16,10 @@ import { largeAllocations } from "../counters";
 @inline export const ALLOC_POOLS: i32 = 0;
 // @ts-ignore: decorator
 @inline export const ALLOC_BUMP: i32 = 1;
+// @ts-ignore: decorator
+@inline export const ALLOC_TLSF: i32 = 2;
+// @ts-ignore: decorator
+@inline export const ALLOC_FIRSTFIT: i32 = 3;
 
 export let strategy: i32 = ALLOC_POOLS;
 
@@ -22,8 +28,8 @@ export function allocatorInit(which: i32, start: usize): void {
   if (which == ALLOC_BUMP) {
     bumpInit(start);
   } else {
-    largeInit(start);
-    poolsInit();
+    largeInit(start, which == ALLOC_FIRSTFIT);
+    poolsInit(); // empty unless POOLS: the walk and verify still read its lists
   }
 }
 
@@ -36,7 +42,9 @@ export function allocatorInit(which: i32, start: usize): void {
     let p = largeAlloc(size);
     return p || !releaseKeptArena() ? p : largeAlloc(size);
   }
-  return bumpAlloc(size);
+  if (strategy == ALLOC_BUMP) return bumpAlloc(size);
+  if (size > SMALL_MAX) largeAllocations++;
+  return largeAlloc(size);
 }
 
 /** Frees a block of `size` bytes (the size it was allocated with). */
@@ -45,7 +53,9 @@ export function allocatorInit(which: i32, start: usize): void {
   if (strategy == ALLOC_POOLS) {
     if (size <= SMALL_MAX) poolFree(p);
     else largeFree(p);
-  } else {
+  } else if (strategy == ALLOC_BUMP) {
     bumpFree(p, size);
+  } else {
+    largeFree(p);
   }
 }

@@ -1,6 +1,8 @@
-// === Large blocks: a TLSF (two-level segregated fit) allocator ===
-// After M. Masmano et al., "TLSF: a new dynamic memory allocator for real-time systems" (2004), and
-// AssemblyScript's std/assembly/rt/tlsf.ts. O(1) allocation and free with immediate coalescing.
+// === The block layer: boundary-tagged blocks with coalescing, and two free-list disciplines ===
+// TLSF (two-level segregated fit) after M. Masmano et al., "TLSF: a new dynamic memory allocator for
+// real-time systems" (2004), and AssemblyScript's std/assembly/rt/tlsf.ts: O(1) allocation and free
+// with immediate coalescing. First fit (strategy 'firstfit'): the same blocks on one list kept in
+// address order, searched from the lowest address (Knuth's classic; O(free blocks) per call).
 // It owns the address space from the heap start to the end of linear memory: the pools allocator
 // takes its 1 MiB arenas from here and gives empty ones back (they coalesce with their neighbours
 // and serve large objects or new arenas), and objects over 512 bytes are served here directly.
@@ -64,6 +66,9 @@ import { ALIGN_MASK } from "../layout";
 const SL_MAP: usize = memory.data(FL_COUNT << 2, 8);
 const HEADS: usize = memory.data((FL_COUNT * SL_SIZE) << 2, 8);
 let flMap: u32 = 0;
+/** First-fit discipline: one address-ordered list of free blocks instead of TLSF's segregated lists. */
+export let firstFit = false;
+let ffHead: usize = 0;
 export let firstBlock: usize = 0;
 export let tailBlock: usize = 0;
 
@@ -96,8 +101,39 @@ function mapping(size: usize): u32 {
   return ((fls - SB_BITS + 1) << 8) | sl;
 }
 
-/** Links a free block into the list of its size. */
-function insertFree(block: usize): void {
+/** Links a free block into the free lists (of its size, or in address order). */
+// @ts-ignore: decorator
+@inline function insertFree(block: usize): void { if (firstFit) ffInsert(block); else tlsfInsert(block); }
+/** Unlinks a free block from the free lists. */
+// @ts-ignore: decorator
+@inline function removeFree(block: usize): void { if (firstFit) ffRemove(block); else tlsfRemove(block); }
+
+/** First fit: inserts a free block in address order. */
+function ffInsert(block: usize): void {
+  let prev: usize = 0, next = ffHead;
+  while (next && next < block) { prev = next; next = NEXT_FREE(next); }
+  store<usize>(block, prev, 4);
+  store<usize>(block, next, 8);
+  if (next) store<usize>(next, block, 4);
+  if (prev) store<usize>(prev, block, 8);
+  else ffHead = block;
+}
+
+function ffRemove(block: usize): void {
+  let prev = PREV_FREE(block), next = NEXT_FREE(block);
+  if (prev) store<usize>(prev, next, 8);
+  else ffHead = next;
+  if (next) store<usize>(next, prev, 4);
+}
+
+/** First fit: the lowest-addressed free block that holds `size`, or 0. */
+function ffSearch(size: usize): usize {
+  for (let b = ffHead; b; b = NEXT_FREE(b)) if (BLOCK_SIZE(b) >= size) return b;
+  return 0;
+}
+
+/** TLSF: links a free block into the list of its size. */
+function tlsfInsert(block: usize): void {
   let m = mapping(BLOCK_SIZE(block));
   let fl = m >> 8, sl = m & 0xff;
   let head = GETHEAD(fl, sl);
@@ -109,8 +145,8 @@ function insertFree(block: usize): void {
   SETSL(fl, GETSL(fl) | (1 << sl));
 }
 
-/** Unlinks a free block from its list. */
-function removeFree(block: usize): void {
+/** TLSF: unlinks a free block from its list. */
+function tlsfRemove(block: usize): void {
   let m = mapping(BLOCK_SIZE(block));
   let fl = m >> 8, sl = m & 0xff;
   let prev = PREV_FREE(block), next = NEXT_FREE(block);
@@ -158,6 +194,7 @@ function releaseBlock(block: usize): void {
 
 /** A free block whose payload holds at least `size`, or 0. */
 function searchFree(size: usize): usize {
+  if (firstFit) return ffSearch(size);
   let m = mapping(roundForSearch(size));
   let fl = m >> 8, sl = m & 0xff;
   if (fl >= FL_COUNT) return 0;
@@ -172,7 +209,8 @@ function searchFree(size: usize): usize {
 }
 
 /** Sets up the region: [start, end of memory) becomes one free block plus the tail sentinel. */
-export function largeInit(start: usize): void {
+export function largeInit(start: usize, useFirstFit: bool = false): void {
+  firstFit = useFirstFit;
   firstBlock = ((start + 4 + ALIGN_MASK) & ~ALIGN_MASK) - 4;
   if (memoryEnd() < firstBlock + 64) growTo(firstBlock + GROW_MIN);
   tailBlock = memoryEnd() - 4;
@@ -248,6 +286,16 @@ export function largeTagArena(ptr: usize): void {
 /** Checks the free lists: every listed block is free, in the right list, and correctly linked. Returns the count, or -1. */
 export function largeCountListed(): i32 {
   let count = 0;
+  if (firstFit) {
+    // one list, strictly ascending addresses (which also rules out loops)
+    let prev: usize = 0;
+    for (let b = ffHead; b; b = NEXT_FREE(b)) {
+      if (!(MMINFO(b) & FREE) || PREV_FREE(b) != prev || (prev && b <= prev)) return -1;
+      count++;
+      prev = b;
+    }
+    return count;
+  }
   for (let fl: u32 = 0; fl < FL_COUNT; fl++) {
     let slMap = GETSL(fl);
     if (((flMap >> fl) & 1) != <u32>(slMap != 0)) return -1;
