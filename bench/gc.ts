@@ -46,7 +46,10 @@ const COLLECTOR_CODE = { none: 0, generational: 1, recycler: 2, "recycler+budget
 const BUDGET_US = 100;
 const BUDGET_OBJECTS = Math.floor((BUDGET_US * 1000 * 0.8) / 25);
 
-async function pausedInstance(allocator: "pools" | "bump", collector: Collector = "generational") {
+type Allocator = "pools" | "tlsf" | "firstfit" | "bump";
+const ALLOCATOR_CODE = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 } as const;
+
+async function pausedInstance(allocator: Allocator, collector: Collector = "generational") {
   const pauses: { generation: number; ms: number }[] = [];
   let t0 = 0;
   const hooks: HostHooks = {
@@ -58,7 +61,7 @@ async function pausedInstance(allocator: "pools" | "bump", collector: Collector 
     },
   };
   const { exports: x } = await instantiate<GcExports>("bench", undefined, hooks);
-  if (x.init(allocator === "bump" ? 1 : 0, 65536, COLLECTOR_CODE[collector], 0) !== 0) throw new Error("init failed");
+  if (x.init(ALLOCATOR_CODE[allocator], 65536, COLLECTOR_CODE[collector], 0) !== 0) throw new Error("init failed");
   if (collector === "recycler+budget") x.gcSetStepWorkLimit(BUDGET_OBJECTS);
   return { x, pauses };
 }
@@ -70,7 +73,7 @@ function check(value: number, what: string): number {
 
 // ── W2 ──
 
-async function w2InWasm(o: BenchOptions, allocator: "pools" | "bump", collector: Collector = "generational"): Promise<Sample> {
+async function w2InWasm(o: BenchOptions, allocator: Allocator, collector: Collector = "generational"): Promise<Sample> {
   const rings = scale(o, 500_000);
   const { x, pauses } = await pausedInstance(allocator, collector);
   const t0 = now();
@@ -334,6 +337,8 @@ export const w2: Workload = {
   unit: "ns/node",
   rows: (o) => [
     row("refheap in-wasm (pools/generational)", o, () => w2InWasm(o, "pools")),
+    row("refheap in-wasm (tlsf/generational)", o, () => w2InWasm(o, "tlsf")),
+    row("refheap in-wasm (firstfit/generational)", o, () => w2InWasm(o, "firstfit")),
     row("refheap in-wasm (bump/generational)", o, () => w2InWasm(o, "bump")),
     row("refheap in-wasm (pools/recycler)", o, () => w2InWasm(o, "pools", "recycler")),
     row(`refheap in-wasm (pools/recycler, ${BUDGET_US} µs budget)`, o, () => w2InWasm(o, "pools", "recycler+budget")),

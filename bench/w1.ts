@@ -23,12 +23,13 @@ export function treeChecksum(d: number): number {
 const runChecksum = (depth: number, iterations: number): number => Math.imul(iterations, treeChecksum(depth));
 
 const PAGES_4GIB = 65536;
-const ALLOCATOR_CODE: Record<AllocatorName, number> = { pools: 0, bump: 1 };
+const ALLOCATOR_CODE: Record<AllocatorName, number> = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 };
 
 // ── stats helpers ──
 
+/** Bytes each live object costs: its header, payload, rounding, and the block layer's 4-byte block header where one is used. */
 function objectBytesPerLive(s: HeapStats): number {
-  return (s.objectHeaderBytes + s.objectPayloadBytes + s.quantizationBytes) / s.liveObjects;
+  return (s.objectHeaderBytes + s.objectPayloadBytes + s.quantizationBytes + s.largeHeaderBytes) / s.liveObjects;
 }
 
 /** The figures worth keeping from a stats snapshot (the full one is 26 fields). */
@@ -338,7 +339,7 @@ export const w1: Workload = {
   rows(o: BenchOptions): Row[] {
     const handlesIterations = Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR));
     const rows: Row[] = [];
-    for (const a of ["pools", "bump"] as const) {
+    for (const a of ["pools", "tlsf", "firstfit", "bump"] as const) {
       rows.push({ name: `refheap in-wasm (${a}/none)`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o) });
     }
     rows.push({ name: "refheap in-wasm (pools/generational)", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm("pools", o, "generational") });
@@ -361,7 +362,7 @@ export const w1: Workload = {
     return [
       `W1 parameters: long-lived depth ${o.longDepth} (${treeNodes(o.longDepth)} nodes), ${plural(o.iterations, "tree")} of depth ${o.depth} (${treeNodes(o.depth)} nodes each); timed: build + check + drop.`,
       `Handles row: ${plural(Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR)), "tree")} per repetition (1/${HANDLES_DIVISOR}, it is slow); ns/node stays per node.`,
-      "bytes/node: refheap = (object headers + payload + size-class rounding) / live objects, from heap stats with the long-lived tree alive;",
+      "bytes/node: refheap = (object headers + payload + size-class rounding + block headers) / live objects, from heap stats with the long-lived tree alive;",
       "  V8 = process.memoryUsage().heapUsed growth across building the long-lived tree of an identical class, between forced full GCs;",
       `  AS runtime = "≤" upper bound: final linear memory / (long-lived + one short-lived tree's nodes).`,
       "  CPython reference (not measured): 64 bytes per such object (documented: 16-byte PyGC_Head + 16-byte object header + __slots__ a,b,v).",

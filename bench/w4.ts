@@ -33,9 +33,9 @@ function sample(ns: number, lookups: number, checksum: number, extra: Record<str
 
 interface W4Exports extends CoreExports { w4Run(lookups: number, ring: number, keySpace: number): number }
 
-async function runInWasm(allocator: "pools" | "bump", o: BenchOptions, collector = 0): Promise<Sample> {
+async function runInWasm(allocator: "pools" | "tlsf" | "firstfit" | "bump", o: BenchOptions, collector = 0): Promise<Sample> {
   const { exports: x } = await instantiate<W4Exports>("bench");
-  x.init(allocator === "bump" ? 1 : 0, 65536, collector, 0);
+  x.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], 65536, collector, 0);
   const lookups = lookupsFor(o);
   const t0 = now();
   const sum = x.w4Run(lookups, RING, KEY_SPACE);
@@ -167,6 +167,8 @@ export const w4: Workload = {
       { name: "refheap in-wasm (pools/none)", iterations: o.iterations, run: () => runInWasm("pools", o) },
       { name: "refheap in-wasm (pools/generational)", iterations: o.iterations, run: () => runInWasm("pools", o, 1) },
       { name: "refheap in-wasm (pools/recycler)", iterations: o.iterations, run: () => runInWasm("pools", o, 2) },
+      { name: "refheap in-wasm (tlsf/none)", iterations: o.iterations, run: () => runInWasm("tlsf", o) },
+      { name: "refheap in-wasm (firstfit/none)", iterations: o.iterations, run: () => runInWasm("firstfit", o) },
       { name: "refheap in-wasm (bump/none)", iterations: o.iterations, run: () => runInWasm("bump", o) },
       { name: "refheap host raw (pools/none)", iterations: o.iterations, run: () => runHostRaw(o) },
       { name: "refheap host WeakValueMap (pools/none)", iterations: o.iterations, run: () => runHostApi(o) },
