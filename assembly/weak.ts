@@ -148,22 +148,38 @@ export function weakrefFreed(wr: usize): void {
   if ((kind & (WR_CALLBACK | WR_INTERNAL)) == WR_CALLBACK) hostWeakrefFreed(kind >> WR_ID_SHIFT);
 }
 
+// Which detached weakrefs are owed a callback (or, for a weak-container entry, its removal):
+// @ts-ignore: decorator
+@inline export const OWED_AT_DEATH: i32 = 0;      // refcount death: live ones, except those made by the finalizer
+// @ts-ignore: decorator
+@inline export const OWED_IN_COLLECTION: i32 = 1; // cycle collection: those not garbage themselves (see handleWeakrefs)
+// @ts-ignore: decorator
+@inline export const OWED_NONE: i32 = 2;          // cleared silently
+
 /**
- * The referent `obj` is dying (its count is 0): clear every weakref, then call the callbacks of
- * those that are still alive, in list order. Weakrefs made at or after callbackSerialLimit (by
- * the object's finalizer) are cleared without a callback.
+ * Clears every weakref to `obj`, which is dying. Returns those owed a callback under `rule`, in
+ * list order (newest first), linked through WR_NEXT, each held by a new reference: every weakref
+ * is cleared before any callback runs (runWeakrefCallbacks).
  */
-export function clearWeakrefs(obj: usize): void {
+export function detachWeakrefs(obj: usize, rule: i32): usize {
   let slot = weakSlot(obj);
-  // 1. collect the weakrefs owed a callback, holding each alive; clear every weakref
   let chain: usize = 0, last: usize = 0;
   let wr = load<usize>(slot);
   while (wr) {
     let next = load<usize>(wr, WR_NEXT);
     let kind = KIND(wr);
-    // internal weakrefs always drop their entry; others get a callback unless made by the finalizer
-    let owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0
-      && ((kind & WR_INTERNAL) != 0 || load<u32>(wr, WR_SERIAL) < callbackSerialLimit);
+    let owed = false;
+    if (rule == OWED_AT_DEATH) {
+      // internal weakrefs always drop their entry; others get a callback unless made by the finalizer
+      owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0
+        && ((kind & WR_INTERNAL) != 0 || load<u32>(wr, WR_SERIAL) < callbackSerialLimit);
+    } else if (rule == OWED_IN_COLLECTION) {
+      // an entry is dropped unless its container is garbage too; a callback runs if the weakref is
+      // still referenced once the garbage's references are subtracted (the caller's trial decrement)
+      owed = kind & WR_INTERNAL
+        ? (INFO(load<usize>(wr, WR_SERIAL)) & FLAG_COLLECTING) == 0
+        : (kind & WR_CALLBACK) != 0 && RC(wr) > 0;
+    }
     store<usize>(wr, 0, WR_REFERENT);
     store<usize>(wr, 0, WR_PREV);
     store<usize>(wr, 0, WR_NEXT);
@@ -176,7 +192,11 @@ export function clearWeakrefs(obj: usize): void {
   }
   store<usize>(slot, 0);
   SET_INFO(obj, INFO(obj) & ~FLAG_HAS_WEAKREFS);
-  // 2. every weakref is dead: now the callbacks, newest first (list order)
+  return chain;
+}
+
+/** Calls back each weakref of a chain from detachWeakrefs (a container entry is dropped by the core), then releases it. */
+export function runWeakrefCallbacks(chain: usize): void {
   while (chain) {
     let next = load<usize>(chain, WR_NEXT);
     store<usize>(chain, 0, WR_NEXT);
@@ -188,9 +208,19 @@ export function clearWeakrefs(obj: usize): void {
   }
 }
 
+/**
+ * The referent `obj` is dying (its count is 0): clear every weakref, then call the callbacks of
+ * those that are still alive, in list order. Weakrefs made at or after callbackSerialLimit (by
+ * the object's finalizer) are cleared without a callback.
+ */
+export function clearWeakrefs(obj: usize): void {
+  runWeakrefCallbacks(detachWeakrefs(obj, OWED_AT_DEATH));
+}
+
 // releaseHeld drops the reference taken for the callback; rc.ts provides it (import cycle otherwise)
 import { decref as releaseHeld } from "./rc";
 import { mapEntryDied } from "./weakmap";
+import { FLAG_COLLECTING } from "./collect/generational";
 
 /** The referent of a weakref (borrowed), or 0 once it has died. */
 // @ts-ignore: decorator

@@ -29,8 +29,8 @@ import {
   COUNT, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLD, listIsEmpty, listLength, listMerge, listMove,
 } from "./generations";
 import { visitChildren } from "./visit";
-import { WR_CALLBACK, WR_ID_SHIFT, WR_INTERNAL, WR_KIND, WR_NEXT, WR_PREV, WR_REFERENT, WR_SERIAL, weakSlot } from "../weak";
-import { mapEntryDied, weakMapRelease } from "../weakmap";
+import { OWED_IN_COLLECTION, OWED_NONE, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs, runWeakrefCallbacks } from "../weak";
+import { weakMapRelease } from "../weakmap";
 import { listSetLength } from "../list";
 import { auditRef } from "../verify";
 
@@ -40,9 +40,6 @@ declare function hostGcPhase(phase: i32, generation: i32, collected: i32, uncoll
 // @ts-ignore: decorator
 @external("host", "gcGarbage")
 declare function hostGcGarbage(obj: usize, why: i32): void;
-// @ts-ignore: decorator
-@external("host", "weakrefCallback")
-declare function hostWeakrefCallback(wr: usize, callbackId: u32): void;
 // @ts-ignore: decorator
 @external("host", "finalize")
 declare function hostFinalize(obj: usize): void;
@@ -285,49 +282,23 @@ function moveLegacyFinalizers(unreachable: usize): void {
  * that are not garbage themselves ("legitimate to pretend the weakref is going away first"): a
  * weakref object is garbage when all its references come from unreachable objects, found with a
  * trial decrement of its count, restored before any callback. Weak-container entries are dropped
- * unless their container is garbage too. Returns the number of weakrefs cleared.
+ * unless their container is garbage too.
  */
-function handleWeakrefs(unreachable: usize): u32 {
+function handleWeakrefs(unreachable: usize): void {
   let p: usize;
   for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) visitChildren(p, VISIT_WEAKREF_RC, <usize>-1);
   let chain: usize = 0, last: usize = 0;
-  let cleared: u32 = 0;
   for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) {
     if (!(INFO(p) & FLAG_HAS_WEAKREFS)) continue;
-    let slot = weakSlot(p);
-    let wr = load<usize>(slot);
-    while (wr) {
-      let next = load<usize>(wr, WR_NEXT);
-      let kind = load<u32>(wr, WR_KIND);
-      let owed = false;
-      if (kind & WR_INTERNAL) owed = !IS_COLLECTING(load<usize>(wr, WR_SERIAL));
-      else if (kind & WR_CALLBACK) owed = RC(wr) > 0;
-      store<usize>(wr, 0, WR_REFERENT);
-      store<usize>(wr, 0, WR_PREV);
-      store<usize>(wr, 0, WR_NEXT);
-      cleared++;
-      if (owed) {
-        incref(wr);
-        if (last) store<usize>(last, wr, WR_NEXT); else chain = wr;
-        last = wr;
-      }
-      wr = next;
-    }
-    store<usize>(slot, 0);
-    SET_INFO(p, INFO(p) & ~FLAG_HAS_WEAKREFS);
+    let owed = detachWeakrefs(p, OWED_IN_COLLECTION);
+    if (!owed) continue;
+    if (last) store<usize>(last, owed, WR_NEXT); else chain = owed;
+    last = owed;
+    while (load<usize>(last, WR_NEXT)) last = load<usize>(last, WR_NEXT);
   }
   for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) visitChildren(p, VISIT_WEAKREF_RC, 1);
   // every weakref to the garbage is dead: now the callbacks (they may do anything)
-  while (chain) {
-    let next = load<usize>(chain, WR_NEXT);
-    store<usize>(chain, 0, WR_NEXT);
-    let kind = load<u32>(chain, WR_KIND);
-    if (kind & WR_INTERNAL) mapEntryDied(chain);
-    else hostWeakrefCallback(chain, kind >> WR_ID_SHIFT);
-    decref(chain);
-    chain = next;
-  }
-  return cleared;
+  runWeakrefCallbacks(chain);
 }
 
 /** Runs each unreachable object's finalizer once (PEP 442). Finalizers may free other objects. */
@@ -350,18 +321,7 @@ function finalizeGarbage(unreachable: usize): void {
 /** Weakrefs made by finalizers to what is still garbage: cleared, without callbacks (gh-91636). */
 function clearLateWeakrefs(list: usize): void {
   for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) {
-    if (!(INFO(p) & FLAG_HAS_WEAKREFS)) continue;
-    let slot = weakSlot(p);
-    let wr = load<usize>(slot);
-    while (wr) {
-      let next = load<usize>(wr, WR_NEXT);
-      store<usize>(wr, 0, WR_REFERENT);
-      store<usize>(wr, 0, WR_PREV);
-      store<usize>(wr, 0, WR_NEXT);
-      wr = next;
-    }
-    store<usize>(slot, 0);
-    SET_INFO(p, INFO(p) & ~FLAG_HAS_WEAKREFS);
+    if (INFO(p) & FLAG_HAS_WEAKREFS) detachWeakrefs(p, OWED_NONE);
   }
 }
 
