@@ -124,21 +124,23 @@ async function hostRingHeap() {
   return { heap, Node, rings };
 }
 
+/** Ends a host-driven row outside its timed region: its pauses, a full collection, verify(), peak memory. */
+function hostSample(heap: Heap, ns: number, units: number, checksum: number, expectedChecksum: number): Sample {
+  const paused = splitPauses(heap.gc.takePauses());
+  heap.gc.collect();
+  heap.verify();
+  const peakBytes = heap.stats().peakCommittedBytes;
+  heap.destroy();
+  return { nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum, expectedChecksum, peakBytes, ...paused };
+}
+
 async function w2Host(o: BenchOptions): Promise<Sample> {
   const n = scale(o, 500_000);
   const { heap, rings } = await hostRingHeap();
   const t0 = now();
   const sum = rings(n, 0);
   const t1 = now();
-  const paused = splitPauses(heap.gc.takePauses());
-  heap.gc.collect();
-  heap.verify();
-  const peak = heap.stats().committedBytes;
-  heap.destroy();
-  return {
-    nsPerUnit: Number(t1 - t0) / (n * 4), durationMs: Number(t1 - t0) / 1e6, units: n * 4,
-    checksum: sum, expectedChecksum: w2Checksum(n), peakBytes: peak, ...paused,
-  };
+  return hostSample(heap, Number(t1 - t0), n * 4, sum, w2Checksum(n));
 }
 
 // ── W3 ──
@@ -202,16 +204,8 @@ async function w3cHost(o: BenchOptions): Promise<Sample> {
   const t0 = now();
   const sum = rings(n, 0);
   const t1 = now();
-  const paused = splitPauses(heap.gc.takePauses());
-  raw.decref(old);
-  heap.gc.collect();
-  heap.verify();
-  const peak = heap.stats().committedBytes;
-  heap.destroy();
-  return {
-    nsPerUnit: Number(t1 - t0) / (n * 4), durationMs: Number(t1 - t0) / 1e6, units: n * 4,
-    checksum: sum, expectedChecksum: w2Checksum(n), peakBytes: peak, ...paused,
-  };
+  raw.decref(old); // frees by refcounting only: no collection, so the pauses stay the timed region's
+  return hostSample(heap, Number(t1 - t0), n * 4, sum, w2Checksum(n));
 }
 
 // ── W5 ──
@@ -274,15 +268,7 @@ async function w5Host(o: BenchOptions, weak: boolean): Promise<Sample> {
   const t0 = now();
   const sum = run(tasks, KEEP, SUBTASKS, weak);
   const t1 = now();
-  const paused = splitPauses(heap.gc.takePauses());
-  heap.gc.collect();
-  heap.verify();
-  const peak = heap.stats().peakCommittedBytes;
-  heap.destroy();
-  return {
-    nsPerUnit: Number(t1 - t0) / tasks, durationMs: Number(t1 - t0) / 1e6, units: tasks,
-    checksum: sum, expectedChecksum: w5Checksum(tasks), peakBytes: peak, ...paused,
-  };
+  return hostSample(heap, Number(t1 - t0), tasks, sum, w5Checksum(tasks));
 }
 
 // ── peers (bench/peers/): AssemblyScript's --runtime incremental and V8, same workloads ──

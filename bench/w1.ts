@@ -169,9 +169,17 @@ async function runHostRaw(allocator: AllocatorName, mode: RawMode, o: BenchOptio
     offA: raw.refOffset(Node, "a"), offB: raw.refOffset(Node, "b"), offV: raw.scalarOffset(Node, "v"),
   });
 
+  return timeTrees(heap, o, build, (t) => check(raw.u32, raw.i32, t), decref);
+}
+
+/**
+ * The measured part of a host-driven W1 row, whatever the API: build and check the long-lived tree,
+ * then time building, checking and dropping the short-lived ones; report with the heap's stats.
+ */
+function timeTrees<T>(heap: Heap, o: BenchOptions, build: (d: number) => T, check: (t: T) => number, drop: (t: T) => void): Sample {
   const problems: string[] = [];
   const long = build(o.longDepth);
-  const longSum = check(raw.u32, raw.i32, long);
+  const longSum = check(long);
   if (longSum !== treeChecksum(o.longDepth)) problems.push(`long-lived tree checksum ${longSum}, expected ${treeChecksum(o.longDepth)}`);
   const setup = heap.stats();
 
@@ -179,13 +187,13 @@ async function runHostRaw(allocator: AllocatorName, mode: RawMode, o: BenchOptio
   let checksum = 0;
   for (let i = 0; i < o.iterations; i++) {
     const t = build(o.depth);
-    checksum = addI32(checksum, check(raw.u32, raw.i32, t));
-    decref(t);
+    checksum = addI32(checksum, check(t));
+    drop(t);
   }
   const t1 = now();
 
   const end = heap.stats();
-  decref(long);
+  drop(long);
   problems.push(...heapProblems(heap, setup, end));
   heap.destroy();
 
@@ -231,35 +239,7 @@ async function runHostHandles(allocator: AllocatorName, o: BenchOptions): Promis
     return s;
   };
 
-  const problems: string[] = [];
-  const long = build(o.longDepth);
-  const longSum = check(long);
-  if (longSum !== treeChecksum(o.longDepth)) problems.push(`long-lived tree checksum ${longSum}, expected ${treeChecksum(o.longDepth)}`);
-  const setup = heap.stats();
-
-  const t0 = now();
-  let checksum = 0;
-  for (let i = 0; i < o.iterations; i++) {
-    const t = build(o.depth);
-    checksum = addI32(checksum, check(t));
-    t.dispose();
-  }
-  const t1 = now();
-
-  const end = heap.stats();
-  long.dispose();
-  problems.push(...heapProblems(heap, setup, end));
-  heap.destroy();
-
-  const units = o.iterations * treeNodes(o.depth);
-  const ns = Number(t1 - t0);
-  return {
-    nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
-    expectedChecksum: runChecksum(o.depth, o.iterations),
-    bytesPerUnit: objectBytesPerLive(setup),
-    peakBytes: end.committedBytes,
-    extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
-  };
+  return timeTrees(heap, o, build, check, (t) => t.dispose());
 }
 
 // ── peers ──
