@@ -7,6 +7,7 @@ import { Heap, type AllocatorName, type CollectorName, type Handle, type HeapSta
 import { decodeStats } from "../src/stats.js";
 import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
 import { runV8W1 } from "./peers/v8/w1.js";
+import { buildTree, type Node } from "./peers/v8/node.js";
 import { addI32, fullGc, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 
 /** Nodes in a tree of depth d. */
@@ -265,27 +266,14 @@ async function runAsPeer(o: BenchOptions): Promise<Sample> {
 }
 
 // The V8 peer's node class, repeated here (it is not exported) to weigh a tree of them.
-class V8Node {
-  a: V8Node | null;
-  b: V8Node | null;
-  v: number;
-  constructor(a: V8Node | null, b: V8Node | null, v: number) {
-    this.a = a;
-    this.b = b;
-    this.v = v;
-  }
-}
-function v8Build(d: number): V8Node {
-  return d > 0 ? new V8Node(v8Build(d - 1), v8Build(d - 1), d) : new V8Node(null, null, d);
-}
-let v8Held: V8Node | null = null;
+let v8Held: Node | null = null;
 
 /** heapUsed growth across building (and keeping) a long-lived tree, between full collections. */
 function v8BytesPerNode(longDepth: number): number | undefined {
   if (!fullGc()) return undefined;
   fullGc();
   const before = process.memoryUsage().heapUsed;
-  v8Held = v8Build(longDepth);
+  v8Held = buildTree(longDepth);
   fullGc();
   fullGc();
   const after = process.memoryUsage().heapUsed;

@@ -7,6 +7,7 @@
 // right after it returns nothing. The runners therefore are async: after the timed region they
 // let the event loop turn (outside the timing), then takeRecords() and keep the entries whose
 // startTime lies inside the timed region.
+import { Node } from "./node.js";
 import { PerformanceObserver, performance, constants as perfConstants } from "node:perf_hooks";
 import type { PerformanceEntry } from "node:perf_hooks";
 import { fullGc } from "../../common.js";
@@ -69,16 +70,6 @@ class GcPauseRecorder {
   }
 }
 
-class Node {
-  a: Node | null;
-  b: Node | null;
-  v: number;
-  constructor(a: Node | null, b: Node | null, v: number) {
-    this.a = a;
-    this.b = b;
-    this.v = v;
-  }
-}
 
 /**
  * A ring of 4 nodes (a = next, b = prev, closed), node k of ring r has v = (r + k) & 255. Returns

@@ -1,5 +1,6 @@
 // Runs workload W1 ("trees") on plain JS objects, i.e. V8's own allocator and GC, as a peer for
 // the wasm heaps. Same shape as bench/peers/as-runtime/w1.ts: v = depth, recursive build/check.
+import { Node, buildTree } from "./node.js";
 
 export interface W1Options {
   longDepth?: number;
@@ -15,20 +16,7 @@ export interface V8W1Result {
   checksum: number;
 }
 
-class Node {
-  a: Node | null;
-  b: Node | null;
-  v: number;
-  constructor(a: Node | null, b: Node | null, v: number) {
-    this.a = a;
-    this.b = b;
-    this.v = v;
-  }
-}
 
-function build(d: number): Node {
-  return d > 0 ? new Node(build(d - 1), build(d - 1), d) : new Node(null, null, d);
-}
 
 // `| 0` keeps i32 arithmetic, matching the wasm peers' checksum (and V8's Smi fast path).
 function check(n: Node): number {
@@ -47,10 +35,10 @@ export function runV8W1(opts: W1Options = {}): V8W1Result {
   const depth = opts.depth ?? 14;
   const iterations = opts.iterations ?? 250;
 
-  longLived = build(longDepth);
+  longLived = buildTree(longDepth);
   const start = process.hrtime.bigint();
   let checksum = 0;
-  for (let i = 0; i < iterations; i++) checksum = (checksum + check(build(depth))) | 0;
+  for (let i = 0; i < iterations; i++) checksum = (checksum + check(buildTree(depth))) | 0;
   const end = process.hrtime.bigint();
   longLived = null;
 
