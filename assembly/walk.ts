@@ -7,12 +7,13 @@ import { ALIGN_MASK, INFO, RC, TYPE_ID_MASK, alignUp } from "./layout";
 import { BLOCK_OVERHEAD, BLOCK_SIZE, FREE, ARENA_TAG, LEFT_FREE, MMINFO, firstBlock, tailBlock } from "./alloc/large";
 import {
   A_ADDRESS, A_FREEPOOLS, A_NFREE, A_NTOTAL, A_POOLADDR, ARENA, CLASS_SIZE, NUMBLOCKS, NUM_CLASSES,
-  P_ARENA, P_COUNT, P_FREEBLOCK, P_NEXT, P_NEXTOFFSET, P_SZIDX, POOL_MASK, POOL_OVERHEAD, POOL_SIZE, POOL_BITS,
+  P_ARENA, P_COUNT, P_FREEBLOCK, P_NEXT, P_NEXTOFFSET, P_SZIDX, POOL_MASK, POOL_OF, POOL_OVERHEAD, POOL_SIZE, POOL_BITS,
   maxArenasUsed,
 } from "./alloc/pools";
 import { bumpStart, bumpTop } from "./alloc/bump";
 import { ALLOC_BUMP, strategy } from "./alloc/index";
 import { objectSize } from "./object";
+import { checkObject } from "./verify";
 import { memoryEnd } from "./memory";
 import { TYPE_STORAGE, typeCount } from "./types";
 
@@ -69,8 +70,6 @@ function visitObject(p: usize, cookie: i32): void {
   }
 }
 
-// implemented in verify.ts; declared here to avoid an import cycle at the top level
-import { checkObject } from "./verify";
 
 /** Walks every block of the current strategy, visiting live objects with `cookie`. */
 export function walkHeap(cookie: i32): void {
@@ -189,7 +188,7 @@ function walkPool(pool: usize, cookie: i32): void {
   // free list: in this pool, on a block boundary, below the carve point, marked free
   let nfree: u32 = 0;
   for (let b = P_FREEBLOCK(pool); b; b = load<usize>(b)) {
-    if (POOL_OF_(b) != pool || (b - pool - POOL_OVERHEAD) % size != 0 || (<u32>((b - pool - POOL_OVERHEAD) / size)) >= carved) {
+    if (POOL_OF(b) != pool || (b - pool - POOL_OVERHEAD) % size != 0 || (<u32>((b - pool - POOL_OVERHEAD) / size)) >= carved) {
       fail("pools: free-list block outside its pool's carved blocks", b);
       return;
     }
@@ -208,6 +207,3 @@ function walkPool(pool: usize, cookie: i32): void {
   }
   if (live != count) fail("pools: live blocks != pool count", pool);
 }
-
-// @ts-ignore: decorator
-@inline function POOL_OF_(b: usize): usize { return b & ~POOL_MASK; }
