@@ -132,17 +132,13 @@ function walkLarge(cookie: i32): void {
   walkLargeHeaderBytes += BLOCK_OVERHEAD; // the tail sentinel (header only: span 4, tags L at most)
 }
 
-function findArena(address: usize): u32 {
-  for (let i: u32 = 0; i < maxArenasUsed; i++) if (A_ADDRESS(ARENA(i)) == address) return i;
-  return 0xffffffff;
-}
-
 function walkArena(address: usize, blockSize: usize, cookie: i32): void {
   walkArenas++;
-  let index = findArena(address);
-  if (index == 0xffffffff) { fail("pools: arena block without an arena object", address); return; }
-  let a = ARENA(index);
+  // an arena's first pool is carved when the arena is made, and its header names the arena
   let first = (address + POOL_MASK) & ~POOL_MASK;
+  let index = P_ARENA(first);
+  if (index >= maxArenasUsed || A_ADDRESS(ARENA(index)) != address) { fail("pools: arena block without an arena object", address); return; }
+  let a = ARENA(index);
   let ntotal = A_NTOTAL(a);
   if (ntotal != <u32>((address + (1 << 20) - first) >> POOL_BITS)) fail("pools: arena pool count is wrong", address);
   walkArenaAlignBytes += blockSize - (<usize>ntotal << POOL_BITS);
