@@ -27,6 +27,16 @@ import { CLASS_STATS, failureMessage, failurePointer } from "./walk";
 import { externalRefs, verify as verifyHeap } from "./verify";
 
 export { defineType } from "./types";
+import { flushEvents, setEventsOn } from "./events";
+
+/** Allocation events on or off (off flushes what is buffered); see events.ts. */
+export function eventsSetOn(on: i32): void { setEventsOn(on != 0); }
+export { replayBatch } from "./replay";
+import { REPLAY_OPS } from "./replay";
+/** The op buffer replayBatch reads (replay.ts). */
+export function replayOps(): usize { return REPLAY_OPS; }
+/** Hands the buffered allocation events to the host now. */
+export function eventsFlush(): void { flushEvents(); }
 import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefReferent } from "./weak";
 
 let initialized = false;

@@ -8,12 +8,13 @@ import {
   SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
-  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, LIST_CAPACITY,
+  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_RAW, KIND_FIXED, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, LIST_CAPACITY,
   LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_FLAGS, T_KIND, T_SIZE, TF_CONTAINER, TF_FINALIZER, TYPE, TYPE_STORAGE,
 } from "./types";
 import { allocBlock, freeBlock } from "./alloc/index";
 import { allocationFailures, countAlloc, countFree } from "./counters";
 import { weakrefFreed } from "./weak";
+import { noteAlloc, noteFree } from "./events";
 
 /** The info word of a new object of type t: its id and the flags copied from the type. */
 // @ts-ignore: decorator
@@ -60,6 +61,7 @@ export function objectSize(p: usize): usize {
   let t = TYPE(INFO(p) & TYPE_ID_MASK);
   let kind = T_KIND(t);
   if (kind == KIND_BYTES) return BYTES_DATA + load<usize>(p, BYTES_LENGTH);
+  if (kind == KIND_RAW) return load<usize>(p); // a replayed block keeps its size in the refcount word
   if (kind == KIND_STORAGE) {
     // the owner knows the capacity: a list's in words, a weak map's in slots of three words
     let owner = load<usize>(p);
@@ -93,6 +95,7 @@ export function objectSize(p: usize): usize {
   let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
   if (container) track(p);
   countAlloc(size, container);
+  noteAlloc(p, size, typeId);
   return p;
 }
 
@@ -152,6 +155,7 @@ export function newBytes(typeId: u32, length: usize): usize {
   store<usize>(p, length, BYTES_LENGTH);
   memory.fill(p + BYTES_DATA, 0, length);
   countAlloc(size, false);
+  noteAlloc(p, size, typeId);
   return p;
 }
 
@@ -164,6 +168,7 @@ export function newStorage(list: usize, capacity: usize): usize {
   store<usize>(p, list);
   SET_INFO(p, TYPE_STORAGE);
   countAlloc(size, false);
+  noteAlloc(p, size, TYPE_STORAGE);
   return p;
 }
 
@@ -171,6 +176,7 @@ export function newStorage(list: usize, capacity: usize): usize {
 export function freeStorage(p: usize, capacity: usize): void {
   let size = STORAGE_SLOTS + (capacity << 2);
   countFree(size, false);
+  noteFree(p, size, TYPE_STORAGE);
   freeBlock(p, size);
 }
 
@@ -205,5 +211,6 @@ export function newList(typeId: u32, length: usize): usize {
   if (kind == KIND_WEAKREF) weakrefFreed(p);
   if (info & FLAG_TRACKED) untrack(p);
   countFree(size, (info & FLAG_CONTAINER) != 0);
+  noteFree(p, size, info & TYPE_ID_MASK);
   freeBlock(p, size);
 }

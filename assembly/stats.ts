@@ -12,7 +12,7 @@ import { bumpFreedBytes, bumpStart, bumpTop } from "./alloc/bump";
 import { ALLOC_BUMP, strategy } from "./alloc/index";
 import { memoryEnd } from "./memory";
 import {
-  VISIT_NONE, walkArenaAlignBytes, walkEmptyPoolBytes, walkHeap, walkLargeFreeBytes, walkLargeHeaderBytes,
+  VISIT_NONE, walkArenaAlignBytes, walkEmptyPoolBytes, walkHeap, walkLargeFreeBytes, walkLargeHeaderBytes, walkLargestFree,
   walkLiveBlockBytes, walkPoolFreeBytes, walkPoolHeaderBytes, walkPoolTailBytes,
 } from "./walk";
 
@@ -45,12 +45,14 @@ export function computeStats(): usize {
     put(S.STAT_arenaAlignmentBytes, <f64>walkArenaAlignBytes);
     put(S.STAT_largeHeaderBytes, <f64>walkLargeHeaderBytes);
     put(S.STAT_largeFreeBytes, <f64>walkLargeFreeBytes);
+    put(S.STAT_largestFreeBytes, <f64>walkLargestFree);
   } else {
     // bump: no walk needed, the pointer splits the space
     put(S.STAT_staticBytes, <f64>bumpStart);
     put(S.STAT_quantizationBytes, <f64>(<u64>(bumpTop - bumpStart) - bumpFreedBytes - <u64>C.liveObjectBytes));
     put(S.STAT_bumpFreedBytes, <f64>bumpFreedBytes);
     put(S.STAT_unusedTailBytes, <f64>(committed - bumpTop));
+    put(S.STAT_largestFreeBytes, <f64>(committed - bumpTop));
   }
   put(S.STAT_liveObjects, <f64>C.liveObjects());
   put(S.STAT_liveContainers, <f64>C.liveContainers);

@@ -25,6 +25,7 @@
 //   REFARRAY  header(16) length(+16) capacity(+20) items(+24) [weak(+28)]
 //   BYTES     header(8) length(+8) data(+12...)
 //   STORAGE   owner(+0) info(+4) slots(+8...)
+//   RAW       size(+0, in the refcount word) info(+4) ...: a replayed trace's block (replay.ts)
 //   WEAKREF   header(8) referent(+8) prev(+12) next(+16) kind/callback(+20) serial(+24) hash(+28)
 
 import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
@@ -41,6 +42,8 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 @inline export const KIND_WEAKREF: u32 = 5;
 // @ts-ignore: decorator
 @inline export const KIND_WEAKMAP: u32 = 6;
+// @ts-ignore: decorator
+@inline export const KIND_RAW: u32 = 7;
 
 // @ts-ignore: decorator
 @inline export const TF_CONTAINER: u32 = 1;
@@ -145,6 +148,9 @@ export function defineType(kind: u32, nRefs: u32, nI32: u32, nF64: u32, flags: u
   } else if (kind == KIND_BYTES) {
     if (nRefs | nI32 | nF64 | (flags & TF_WEAKREFABLE)) return -2;
     size = BYTES_DATA;
+  } else if (kind == KIND_RAW) {
+    if (nRefs | nI32 | nF64 | flags) return -2;
+    size = HEADER_SIZE;
   } else {
     return -2;
   }

@@ -15,7 +15,7 @@ import { ALLOC_BUMP, strategy } from "./alloc/index";
 import { objectSize } from "./object";
 import { checkObject } from "./verify";
 import { memoryEnd } from "./memory";
-import { TYPE_STORAGE, typeCount } from "./types";
+import { KIND_RAW, T_KIND, TYPE, TYPE_STORAGE, typeCount } from "./types";
 
 // @ts-ignore: decorator
 @inline export const VISIT_NONE: i32 = 0;
@@ -34,6 +34,8 @@ export let walkEmptyPoolBytes: u64 = 0;
 export let walkArenaAlignBytes: u64 = 0;
 export let walkLargeHeaderBytes: u64 = 0;
 export let walkLargeFreeBytes: u64 = 0;
+/** The largest block a request could get without growing memory: a free large block or an empty pool. */
+export let walkLargestFree: u64 = 0;
 export let walkBumpFreedBytes: u64 = 0;
 export let walkArenas: u32 = 0;
 export let walkExternalRefs: u64 = 0;
@@ -63,6 +65,7 @@ function visitObject(p: usize, cookie: i32): void {
   walkLiveObjects++;
   if (cookie == VISIT_EXTERNAL) {
     if ((INFO(p) & TYPE_ID_MASK) == TYPE_STORAGE) return; // its first word is the owner, not a count
+    if (T_KIND(TYPE(INFO(p) & TYPE_ID_MASK)) == KIND_RAW) return; // its first word is its size
     if (<i32>RC(p) < 0) fail("refcount is smaller than the references held by live containers", p);
     else walkExternalRefs += RC(p);
   } else if (cookie == VISIT_CHECK) {
@@ -75,7 +78,7 @@ function visitObject(p: usize, cookie: i32): void {
 export function walkHeap(cookie: i32): void {
   walkLiveObjects = 0; walkLiveBlockBytes = 0; walkPoolFreeBytes = 0; walkPoolHeaderBytes = 0;
   walkPoolTailBytes = 0; walkEmptyPoolBytes = 0; walkArenaAlignBytes = 0; walkLargeHeaderBytes = 0;
-  walkLargeFreeBytes = 0; walkBumpFreedBytes = 0; walkArenas = 0; walkExternalRefs = 0;
+  walkLargeFreeBytes = 0; walkLargestFree = 0; walkBumpFreedBytes = 0; walkArenas = 0; walkExternalRefs = 0;
   memory.fill(CLASS_STATS, 0, NUM_CLASSES * 12);
   if (strategy != ALLOC_BUMP) walkLarge(cookie);
   else walkBump(cookie);
@@ -113,6 +116,7 @@ function walkLarge(cookie: i32): void {
       if (prevFree) fail("large: two adjacent free blocks (missed coalescing)", block);
       if (load<usize>(block + size) != block) fail("large: free block's back word is wrong", block);
       walkLargeFreeBytes += size;
+      if (size > walkLargestFree) walkLargestFree = size;
     } else if (info & ARENA_TAG) {
       walkArena(payload, size, cookie);
     } else {
@@ -149,6 +153,7 @@ function walkArena(address: usize, blockSize: usize, cookie: i32): void {
   }
   let uncarved = <u32>((first + (<usize>ntotal << POOL_BITS) - carvedEnd) >> POOL_BITS);
   walkEmptyPoolBytes += <u64>uncarved << POOL_BITS;
+  if (uncarved && POOL_SIZE > walkLargestFree) walkLargestFree = POOL_SIZE;
   // empty pools on the arena's free list
   let nfreeListed: u32 = 0;
   for (let p = A_FREEPOOLS(a); p; p = P_NEXT(p)) {
@@ -160,7 +165,7 @@ function walkArena(address: usize, blockSize: usize, cookie: i32): void {
   for (let pool = first; pool < carvedEnd; pool += POOL_SIZE) {
     if (P_ARENA(pool) != index) fail("pools: pool's arena index is wrong", pool);
     let count = P_COUNT(pool);
-    if (count == 0) { walkEmptyPoolBytes += POOL_SIZE; continue; }
+    if (count == 0) { walkEmptyPoolBytes += POOL_SIZE; if (POOL_SIZE > walkLargestFree) walkLargestFree = POOL_SIZE; continue; }
     walkPool(pool, cookie);
   }
 }
@@ -176,6 +181,7 @@ function walkPool(pool: usize, cookie: i32): void {
   walkPoolHeaderBytes += POOL_OVERHEAD;
   walkPoolTailBytes += POOL_SIZE - POOL_OVERHEAD - <usize>nb * size;
   walkPoolFreeBytes += <u64>(nb - count) * size;
+  if (count < nb && size > walkLargestFree) walkLargestFree = size;
   walkLiveBlockBytes += <u64>count * size;
   let cs = CLASS_STATS + <usize>c * 12;
   store<u32>(cs, load<u32>(cs) + 1);

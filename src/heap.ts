@@ -171,6 +171,7 @@ export class Heap implements HeapInternals {
       weakrefFreed: (id) => { heap?._weakrefFreedHook(id); },
       gcPhase: (phase, g, c, u, n) => heap?.gc._phase(phase, g, c, u, n),
       gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
+      allocationEvents: (buffer, count) => heap?._allocationEventsHook(buffer, count),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
     const rc = inst.exports.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
@@ -435,6 +436,48 @@ export class Heap implements HeapInternals {
       }
     } catch (err) {
       this.#queueUnraisable(err, `refheap weakref callback hook at 0x${wr.toString(16)}`);
+    }
+  }
+
+  /**
+   * Subscribes to the heap's allocation events (assembly/events.ts): every block allocated and
+   * freed, in order, including list storage (type id 1). Delivered in batches: when the core's
+   * buffer fills, and on flushAllocationEvents(). Each batch is a copy, 3 words per event:
+   * [typeId << 1 | freed, address, size]. Returns the unsubscribe function.
+   */
+  onAllocationEvents(listener: (events: Uint32Array) => void): () => void {
+    this.#alive();
+    if (typeof listener !== "function") throw new HeapTypeError(`onAllocationEvents: expected a function, got ${describe(listener)}`);
+    const entry = { listener };
+    this.#eventListeners.add(entry);
+    if (this.#eventListeners.size === 1) this.core.eventsSetOn(1);
+    return () => {
+      if (!this.#eventListeners.has(entry) || this.#destroyed) { this.#eventListeners.delete(entry); return; }
+      this.core.eventsFlush(); // what this listener saw happen is delivered before it leaves
+      this.#eventListeners.delete(entry);
+      if (!this.#eventListeners.size) this.core.eventsSetOn(0);
+    };
+  }
+
+  /** Delivers the allocation events buffered so far to the listeners now. */
+  flushAllocationEvents(): void {
+    this.#alive();
+    this.core.eventsFlush();
+    this.flushUnraisable();
+  }
+
+  readonly #eventListeners = new Set<{ listener: (events: Uint32Array) => void }>();
+
+  /** @internal host hook: `count` allocation events at `buffer` */
+  _allocationEventsHook(buffer: number, count: number): void {
+    // copied first: a listener that allocates makes the core write new events into the same buffer
+    const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * 3);
+    for (const { listener } of [...this.#eventListeners]) {
+      try {
+        listener(batch);
+      } catch (err) {
+        this.#queueUnraisable(err, `allocation events listener ${listener.name || "<anonymous>"}`);
+      }
     }
   }
 

@@ -13,3 +13,5 @@ export type { WeakProxy } from "./weak.js";
 export { STAT_FIELDS, formatStats } from "./stats.js";
 export type { HeapStats, SizeClassStats } from "./stats.js";
 export * from "./errors.js";
+export { AllocationTrace, TraceRecorder, replayTrace } from "./trace.js";
+export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.js";

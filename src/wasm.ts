@@ -79,6 +79,10 @@ export interface CoreExports {
   verifyMessage(): number;
   verifyPointer(): number;
   verifyExternalRefs(): number;
+  eventsSetOn(on: number): void;
+  eventsFlush(): void;
+  replayOps(): number;
+  replayBatch(rawTypeId: number, n: number): number;
 }
 
 export type Build = "debug" | "release" | "bench";
@@ -137,8 +141,10 @@ export interface HostHooks {
   weakrefFreed(callbackId: number): void;
   gcPhase(phase: number, generation: number, collected: number, uncollectable: number, candidates: number): void;
   gcGarbage(obj: number, why: number): void;
+  /** `count` allocation events (assembly/events.ts) at `buffer`; copy them before anything else. */
+  allocationEvents(buffer: number, count: number): void;
 }
-const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {} };
+const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {}, allocationEvents() {} };
 
 /** Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
 export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void, hooks: HostHooks = NO_HOOKS): Promise<Instance<E>> {
@@ -152,6 +158,7 @@ export async function instantiate<E extends CoreExports = CoreExports>(build: Bu
       weakrefFreed: (id: number) => hooks.weakrefFreed(id),
       gcPhase: (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase(phase, g, c, u, n),
       gcGarbage: (obj: number, why: number) => hooks.gcGarbage(obj, why),
+      allocationEvents: (buffer: number, count: number) => hooks.allocationEvents(buffer, count),
     },
     env: {
       abort(msg: number, file: number, line: number, col: number) {

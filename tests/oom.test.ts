@@ -13,7 +13,8 @@ heapSuite("out of memory", ({ make, reuses }) => {
     let err: unknown;
     let n = 0;
     try {
-      for (;;) { const x = heap.alloc(Node); n++; l.push(x); x.dispose(); }
+      // x is disposed even when push fails: a leaked Node in mid-heap would split the free space
+      for (;;) { const x = heap.alloc(Node); n++; try { l.push(x); } finally { x.dispose(); } }
     } catch (e) { err = e; }
     expect(err).toBeInstanceOf(HeapOutOfMemoryError);
     expect((err as Error).message).toMatch(/out of memory .*maxBytes 8388608/);
