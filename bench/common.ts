@@ -45,6 +45,8 @@ export interface Row {
   name: string;
   /** Marks the rows the ratio columns divide by. */
   baseline?: Baseline;
+  /** A peer's id (v8, as-rt, pyodide, quickjs), for rows that are not refheap's and not a baseline. */
+  peer?: string;
   /** Iterations this row runs when it differs from --iterations (slow rows); per-unit numbers stay comparable. */
   iterations: number;
   /** How bytesPerUnit was obtained: exact accounting, a heap-usage delta, or only an upper bound. */

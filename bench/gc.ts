@@ -53,7 +53,7 @@ async function pausedInstance(allocator: Allocator, collector: Collector = "gene
   const pauses: { generation: number; ms: number }[] = [];
   let t0 = 0;
   const hooks: HostHooks = {
-    finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcGarbage() {},
+    finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcGarbage() {}, allocationEvents() {},
     // performance.now() allocates nothing (hrtime.bigint() does, and could start a V8 GC inside the pause)
     gcPhase(phase, generation) {
       if (phase === 0) t0 = performance.now();
@@ -117,8 +117,15 @@ const RING_SRC = `
     return sum;
   };`;
 
-async function hostRingHeap() {
-  const heap = await Heap.create({ collector: "generational" });
+/** A host heap of the given strategy; the budget variant sets gc.setPauseBudget as a user would. */
+async function hostHeap(allocator: Allocator, collector: Collector): Promise<Heap> {
+  const heap = await Heap.create({ allocator, collector: collector === "recycler+budget" ? "recycler" : collector });
+  if (collector === "recycler+budget") heap.gc.setPauseBudget(BUDGET_US);
+  return heap;
+}
+
+async function hostRingHeap(allocator: Allocator, collector: Collector) {
+  const heap = await hostHeap(allocator, collector);
   const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
   const rings = new Function("raw", "tid", "offV", RING_SRC)(heap.raw, Node.id, heap.raw.scalarOffset(Node, "v")) as (n: number, first: number) => number;
   return { heap, Node, rings };
@@ -126,17 +133,17 @@ async function hostRingHeap() {
 
 /** Ends a host-driven row outside its timed region: its pauses, a full collection, verify(), peak memory. */
 function hostSample(heap: Heap, ns: number, units: number, checksum: number, expectedChecksum: number): Sample {
-  const paused = splitPauses(heap.gc.takePauses());
-  heap.gc.collect();
+  const paused = splitPauses(heap.collector === "none" ? [] : heap.gc.takePauses());
+  if (heap.collector !== "none") heap.gc.collect();
   heap.verify();
   const peakBytes = heap.stats().peakCommittedBytes;
   heap.destroy();
   return { nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum, expectedChecksum, peakBytes, ...paused };
 }
 
-async function w2Host(o: BenchOptions): Promise<Sample> {
+async function w2Host(o: BenchOptions, allocator: Allocator, collector: Collector): Promise<Sample> {
   const n = scale(o, 500_000);
-  const { heap, rings } = await hostRingHeap();
+  const { heap, rings } = await hostRingHeap(allocator, collector);
   const t0 = now();
   const sum = rings(n, 0);
   const t1 = now();
@@ -145,12 +152,12 @@ async function w2Host(o: BenchOptions): Promise<Sample> {
 
 // ── W3 ──
 
-async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", collector: Collector = "generational"): Promise<Sample> {
+async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", allocator: Allocator, collector: Collector): Promise<Sample> {
   if (collector === "none" && part !== "c") throw new Error("W3a/W3b time a collection");
   const trees = scale(o, 1000);
-  const { x, pauses } = await pausedInstance("pools", collector);
+  const { x, pauses } = await pausedInstance(allocator, collector);
   const live = check(x.w3Setup(trees, LEVELS), "W3 setup");
-  x.gcCollect(2); // settle: the old heap is in generation 2
+  if (collector !== "none") x.gcCollect(2); // settle: the old heap is in generation 2
   pauses.length = 0;
   // W3a/W3b time one collection: nothing to checksum (0); W3c checksums the churn
   let ns = 0, units = 1, sum = 0;
@@ -184,9 +191,9 @@ async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", collector: Colle
   };
 }
 
-async function w3cHost(o: BenchOptions): Promise<Sample> {
+async function w3cHost(o: BenchOptions, allocator: Allocator, collector: Collector): Promise<Sample> {
   const trees = scale(o, 1000);
-  const { heap, rings } = await hostRingHeap();
+  const { heap, rings } = await hostRingHeap(allocator, collector);
   // the old heap, built in wasm-equivalent shape through the raw API
   const raw = heap.raw;
   const List = heap.defineType({ name: "List", kind: "refarray" });
@@ -198,8 +205,7 @@ async function w3cHost(o: BenchOptions): Promise<Sample> {
     return p;
   };
   for (let i = 0; i < trees; i++) { const t = build(LEVELS); raw.listAppend(old, t); raw.decref(t); }
-  heap.gc.collect();
-  heap.gc.takePauses();
+  if (collector !== "none") { heap.gc.collect(); heap.gc.takePauses(); }
   const n = scale(o, 1_000_000);
   const t0 = now();
   const sum = rings(n, 0);
@@ -210,9 +216,9 @@ async function w3cHost(o: BenchOptions): Promise<Sample> {
 
 // ── W5 ──
 
-async function w5InWasm(o: BenchOptions, weak: boolean, collector: Collector = "generational"): Promise<Sample> {
+async function w5InWasm(o: BenchOptions, weak: boolean, allocator: Allocator, collector: Collector): Promise<Sample> {
   const tasks = scale(o, 100_000);
-  const { x, pauses } = await pausedInstance("pools", collector);
+  const { x, pauses } = await pausedInstance(allocator, collector);
   const t0 = now();
   const sum = check(x.w5Run(tasks, KEEP, SUBTASKS, weak ? 1 : 0), "W5");
   const t1 = now();
@@ -255,9 +261,9 @@ const W5_HOST_SRC = `
     return sum;
   };`;
 
-async function w5Host(o: BenchOptions, weak: boolean): Promise<Sample> {
+async function w5Host(o: BenchOptions, weak: boolean, allocator: Allocator, collector: Collector): Promise<Sample> {
   const tasks = scale(o, 100_000);
-  const heap = await Heap.create({ collector: "generational" });
+  const heap = await hostHeap(allocator, collector);
   const Task = heap.defineType({ name: "Task", refs: ["subtasks"], scalars: { v: "i32" }, weakrefable: true });
   const Subtask = heap.defineType({ name: "Subtask", refs: ["task"] });
   const List = heap.defineType({ name: "List", kind: "refarray" });
@@ -317,19 +323,36 @@ const row = (name: string, o: BenchOptions, run: () => Promise<Sample>, extra: P
 const msNum = (ns: number) => (ns / 1e6).toFixed(ns < 1e5 ? 4 : 2);
 const msFmt = (ns: number) => `${msNum(ns)} ms`;
 
+const ALLOCATORS: Allocator[] = ["pools", "tlsf", "firstfit", "bump"];
+/** A row name's "(allocator/collector)" part, which the runner's --allocators/--collectors filters read. */
+const strategyLabel = (a: Allocator, c: Collector) => (c === "recycler+budget" ? `${a}/recycler, ${BUDGET_US} µs budget` : `${a}/${c}`);
+/**
+ * The strategy matrix of a workload: every allocator x collector in wasm (the budget variant on the
+ * default allocator), and host-driven every allocator with the default collector plus the default
+ * allocator with the other collectors.
+ */
+function matrixRows(o: BenchOptions, collectors: Collector[], inWasm: (a: Allocator, c: Collector) => Promise<Sample>,
+  host?: (a: Allocator, c: Collector) => Promise<Sample>, what = ""): Row[] {
+  const rows: Row[] = [];
+  const w = what ? `${what} ` : "";
+  for (const c of collectors) {
+    for (const a of c === "recycler+budget" ? (["pools"] as Allocator[]) : ALLOCATORS) rows.push(row(`refheap in-wasm ${w}(${strategyLabel(a, c)})`, o, () => inWasm(a, c)));
+  }
+  if (host) {
+    for (const c of collectors) {
+      for (const a of c === "generational" ? ALLOCATORS : (["pools"] as Allocator[])) rows.push(row(`refheap host raw ${w}(${strategyLabel(a, c)})`, o, () => host(a, c)));
+    }
+  }
+  return rows;
+}
+const ALL_COLLECTORS: Collector[] = ["generational", "recycler", "recycler+budget", "none"];
+
 export const w2: Workload = {
   id: "W2",
   title: "W2 cycle churn: 500,000 rings of 4 nodes, each dropped at once. ns per node.",
   unit: "ns/node",
   rows: (o) => [
-    row("refheap in-wasm (pools/generational)", o, () => w2InWasm(o, "pools")),
-    row("refheap in-wasm (tlsf/generational)", o, () => w2InWasm(o, "tlsf")),
-    row("refheap in-wasm (firstfit/generational)", o, () => w2InWasm(o, "firstfit")),
-    row("refheap in-wasm (bump/generational)", o, () => w2InWasm(o, "bump")),
-    row("refheap in-wasm (pools/recycler)", o, () => w2InWasm(o, "pools", "recycler")),
-    row(`refheap in-wasm (pools/recycler, ${BUDGET_US} µs budget)`, o, () => w2InWasm(o, "pools", "recycler+budget")),
-    row("refheap in-wasm (pools/none)", o, () => w2InWasm(o, "pools", "none")),
-    row("refheap host raw (pools/generational)", o, () => w2Host(o)),
+    ...matrixRows(o, ALL_COLLECTORS, (a, c) => w2InWasm(o, a, c), (a, c) => w2Host(o, a, c)),
     row("AS runtime (incremental GC)", o, () => w2As(o), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w2V8(o), { baseline: "v8" }),
   ],
@@ -346,8 +369,7 @@ export const w3a: Workload = {
   formatMedian: msFmt,
   formatRange: msNum,
   rows: (o) => [
-    row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "a")),
-    row("refheap in-wasm (pools/recycler) collect(2)", o, () => w3InWasm(o, "a", "recycler")),
+    ...matrixRows(o, ["generational", "recycler"], (a, c) => w3InWasm(o, "a", a, c), undefined, "collect(2)"),
     row("AS runtime (incremental GC) __collect()", o, () => w3Peer(o, "as", "a"), { baseline: "as-rt" }),
     row("V8 full gc()", o, () => w3Peer(o, "v8", "a"), { baseline: "v8" }),
   ],
@@ -360,10 +382,7 @@ export const w3b: Workload = {
   unit: "ns",
   formatMedian: msFmt,
   formatRange: msNum,
-  rows: (o) => [
-    row("refheap in-wasm (pools/generational) collect(0)", o, () => w3InWasm(o, "b")),
-    row("refheap in-wasm (pools/recycler) collect(0)", o, () => w3InWasm(o, "b", "recycler")),
-  ],
+  rows: (o) => matrixRows(o, ["generational", "recycler"], (a, c) => w3InWasm(o, "b", a, c), undefined, "collect(0)"),
   notes: () => ["Goal (issue 4): ≤ 0.03 ms (CPython native ~0.06 ms). Neither V8 nor AssemblyScript can time a young collection alone. The recycler's collect(0) examines its candidates' subgraph."],
 };
 
@@ -372,11 +391,7 @@ export const w3c: Workload = {
   title: "W3c automatic pauses while 1,000,000 rings of 4 churn over the old heap.",
   unit: "ns/node",
   rows: (o) => [
-    row("refheap in-wasm (pools/generational)", o, () => w3InWasm(o, "c")),
-    row("refheap in-wasm (pools/recycler)", o, () => w3InWasm(o, "c", "recycler")),
-    row(`refheap in-wasm (pools/recycler, ${BUDGET_US} µs budget)`, o, () => w3InWasm(o, "c", "recycler+budget")),
-    row("refheap in-wasm (pools/none)", o, () => w3InWasm(o, "c", "none")),
-    row("refheap host raw (pools/generational)", o, () => w3cHost(o)),
+    ...matrixRows(o, ALL_COLLECTORS, (a, c) => w3InWasm(o, "c", a, c), (a, c) => w3cHost(o, a, c)),
     row("AS runtime (incremental GC)", o, () => w3Peer(o, "as", "c"), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w3Peer(o, "v8", "c"), { baseline: "v8" }),
   ],
@@ -392,15 +407,8 @@ export const w5: Workload = {
   title: "W5 tasks/subtasks: 100,000 tasks, 20 subtasks each pointing back at their task, the 1,000 newest kept.",
   unit: "ns/task",
   rows: (o) => [
-    row("refheap in-wasm strong (pools/generational)", o, () => w5InWasm(o, false)),
-    row("refheap in-wasm weak (pools/generational)", o, () => w5InWasm(o, true)),
-    row("refheap in-wasm strong (pools/recycler)", o, () => w5InWasm(o, false, "recycler")),
-    row(`refheap in-wasm strong (pools/recycler, ${BUDGET_US} µs budget)`, o, () => w5InWasm(o, false, "recycler+budget")),
-    row("refheap in-wasm weak (pools/recycler)", o, () => w5InWasm(o, true, "recycler")),
-    row("refheap in-wasm strong (pools/none)", o, () => w5InWasm(o, false, "none")),
-    row("refheap in-wasm weak (pools/none)", o, () => w5InWasm(o, true, "none")),
-    row("refheap host raw strong (pools/generational)", o, () => w5Host(o, false)),
-    row("refheap host raw weak (pools/generational)", o, () => w5Host(o, true)),
+    ...matrixRows(o, ALL_COLLECTORS, (a, c) => w5InWasm(o, false, a, c), (a, c) => w5Host(o, false, a, c), "strong"),
+    ...matrixRows(o, ALL_COLLECTORS, (a, c) => w5InWasm(o, true, a, c), (a, c) => w5Host(o, true, a, c), "weak"),
     row("AS runtime strong (incremental GC)", o, () => w5Peer(o, "as", false), { baseline: "as-rt" }),
     row("V8 strong", o, () => w5Peer(o, "v8", false), { baseline: "v8" }),
     row("V8 weak (WeakRef)", o, () => w5Peer(o, "v8", true)),

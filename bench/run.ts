@@ -1,15 +1,22 @@
 // The benchmark runner: `npm run bench [-- options]`.
+//   --workloads W1,W3 run these workloads only (W3 = W3a, W3b, W3c; TR = trace replay)
+//   --allocators a,b  refheap rows of these allocators only (pools, tlsf, firstfit, bump)
+//   --collectors a,b  refheap rows of these collectors only (generational, recycler, none)
+//   --peers P         none | default (V8, AssemblyScript's runtime) | all (+ pyodide, QuickJS) | a list
+//   --scale F         workload size relative to the design's (default 1; W1 trees = 250 F)
 //   --reps N          timed repetitions per row (default 5), after one discarded warm-up
-//   --iterations N    trees per repetition for W1 (default 250)
+//   --iterations N    trees per repetition for W1 (default 250 × scale); the others scale with it
 //   --depth N         W1 short-lived tree depth (default 14)
 //   --long-depth N    W1 long-lived tree depth (default 16)
 //   --only a[,b]      run only rows whose "workload row" name contains one of these (case-insensitive)
 //   --json PATH       where to save samples and medians (default bench/results/latest.json)
+//   --report PATH     the HTML report with charts (default bench/results/report.html)
 //   --quick           reps 3, iterations 50 (explicit --reps / --iterations win)
 // Rows are interleaved (repetition 1 of every row, then repetition 2, ...) so machine noise spreads
 // over all of them; every repetition runs in a fresh wasm instance / heap.
 
 import { mkdirSync, writeFileSync } from "node:fs";
+import cliProgress from "cli-progress";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,9 +25,24 @@ import { fullGc, pausePercentiles, type Baseline, type BenchOptions, type Row, t
 import { w1 } from "./w1.js";
 import { w4 } from "./w4.js";
 import { w2, w3a, w3b, w3c, w5 } from "./gc.js";
+import { traceReplay } from "./traces.js";
+import { writeReport, type RunJson } from "./report.js";
+
+/** Peers, by id; rows of a peer carry its name first. */
+const PEERS = ["v8", "as-rt", "pyodide", "quickjs"] as const;
+
+/** What a row measures: a peer, or refheap with an allocator and collector (named in its "(allocator/collector" part). */
+export function rowMeta(row: Row): { peer?: string; allocator?: string; collector?: string; driver?: string } {
+  if (row.peer) return { peer: row.peer };
+  if (row.baseline) return { peer: row.baseline };
+  if (/^V8\b/.test(row.name)) return { peer: "v8" };
+  if (/^AS runtime/.test(row.name)) return { peer: "as-rt" };
+  const m = /\((pools|tlsf|firstfit|bump)\/(generational|recycler|none)/.exec(row.name);
+  return { allocator: m?.[1], collector: m?.[2], driver: row.name.includes("in-wasm") ? "in-wasm" : "host" };
+}
 
 /** The workload registry: one file per workload. */
-const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5];
+const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay];
 
 const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -35,7 +57,13 @@ function parseOptions() {
       depth: { type: "string" },
       "long-depth": { type: "string" },
       only: { type: "string" },
+      workloads: { type: "string" },
+      allocators: { type: "string" },
+      collectors: { type: "string" },
+      peers: { type: "string" },
+      scale: { type: "string" },
       json: { type: "string" },
+      report: { type: "string" },
       quick: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -54,8 +82,18 @@ function parseOptions() {
     return n;
   };
   const quick = values.quick!;
+  const scale = values.scale === undefined ? (quick ? 0.2 : 1) : Number(values.scale);
+  if (!(scale > 0 && scale <= 100)) throw new UsageError(`--scale must be a number in (0, 100], got ${values.scale}`);
+  const list = (v: string | undefined, name: string, allowed: readonly string[]): string[] => {
+    if (v === undefined) return [];
+    const xs = v.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean);
+    for (const x of xs) if (!allowed.some((a) => a.toLowerCase().startsWith(x))) throw new UsageError(`--${name}: unknown '${x}'; one of ${allowed.join(", ")}`);
+    return xs;
+  };
+  const peersArg = values.peers ?? "default";
+  const peers = peersArg === "all" ? [...PEERS] : peersArg === "default" ? ["v8", "as-rt"] : peersArg === "none" ? [] : list(peersArg, "peers", PEERS);
   const bench: BenchOptions = {
-    iterations: int("iterations", values.iterations, quick ? 50 : 250, 1, 1_000_000),
+    iterations: int("iterations", values.iterations, Math.max(1, Math.round(250 * scale)), 1, 1_000_000),
     depth: int("depth", values.depth, 14, 0, 22),
     longDepth: int("long-depth", values["long-depth"], 16, 0, 22),
   };
@@ -63,7 +101,13 @@ function parseOptions() {
     bench,
     reps: int("reps", values.reps, quick ? 3 : 5, 1, 1000),
     only: values.only ? values.only.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : [],
+    workloads: list(values.workloads, "workloads", WORKLOADS.map((w) => w.id)),
+    allocators: list(values.allocators, "allocators", ["pools", "tlsf", "firstfit", "bump"]),
+    collectors: list(values.collectors, "collectors", ["generational", "recycler", "none"]),
+    peers,
+    scale,
     json: path.resolve(values.json ?? path.join(benchDir, "results", "latest.json")),
+    report: path.resolve(values.report ?? path.join(benchDir, "results", "report.html")),
     quick,
   };
 }
@@ -72,7 +116,9 @@ class UsageError extends Error {}
 
 function readUsage(): string {
   return [
-    "usage: npm run bench -- [--reps N] [--iterations N] [--depth N] [--long-depth N] [--only name[,name]] [--json PATH] [--quick]",
+    "usage: npm run bench -- [--workloads W1,W3] [--allocators a,b] [--collectors a,b] [--peers none|default|all|v8,as-rt,pyodide,quickjs]",
+    "                        [--scale F] [--reps N] [--iterations N] [--depth N] [--long-depth N] [--only text[,text]]",
+    "                        [--json PATH] [--report PATH] [--quick]",
     `workloads: ${WORKLOADS.map((w) => w.id).join(", ")}`,
   ].join("\n");
 }
@@ -85,16 +131,23 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-// ── progress: one line per row/repetition, rewritten in place on a terminal ──
+// ── progress: a bar on a terminal (cli-progress), one line per sample otherwise (CI logs) ──
 
 const tty = process.stderr.isTTY === true;
-function progress(text: string): void {
-  if (tty) process.stderr.write(`\r\x1b[K${text}`);
-  else process.stderr.write(text + "\n");
+let bar: cliProgress.SingleBar | undefined;
+function progressStart(total: number): void {
+  if (!tty) return;
+  bar = new cliProgress.SingleBar({
+    format: "{bar} {value}/{total} samples | {eta_formatted} left | {row}",
+    stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 40,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0, { row: "" });
 }
-function progressDone(): void {
-  if (tty) process.stderr.write("\r\x1b[K");
+function progress(text: string, advance = false): void {
+  if (bar) { if (advance) bar.increment(1, { row: text }); else bar.update({ row: text }); }
+  else if (advance) process.stderr.write(text + "\n");
 }
+function progressDone(): void { bar?.stop(); bar = undefined; }
 
 // ── running ──
 
@@ -112,12 +165,11 @@ async function runOne(st: RowState, label: string): Promise<Sample | undefined> 
   progress(`${label}  ${st.workload.id} ${st.row.name} …`);
   try {
     const s = await st.row.run();
-    progress(`${label}  ${st.workload.id} ${st.row.name}: ${s.nsPerUnit.toFixed(1)} ${st.workload.unit}`);
+    progress(`${label}  ${st.workload.id} ${st.row.name}: ${s.nsPerUnit.toFixed(1)} ${st.workload.unit}`, true);
     return s;
   } catch (e) {
     st.error = e instanceof Error ? e.message : String(e);
-    progress(`${label}  ${st.workload.id} ${st.row.name}: FAILED: ${st.error}`);
-    if (tty) process.stderr.write("\n");
+    progress(`${label}  ${st.workload.id} ${st.row.name}: FAILED: ${st.error}`, true);
     return undefined;
   }
 }
@@ -149,14 +201,22 @@ async function main(): Promise<number> {
 
   const states: RowState[] = [];
   for (const w of WORKLOADS) {
+    if (opts.workloads.length && !opts.workloads.some((id) => w.id.toLowerCase().startsWith(id))) continue;
     for (const row of w.rows(opts.bench)) {
       const key = `${w.id} ${row.name}`.toLowerCase();
       if (opts.only.length && !opts.only.some((o) => key.includes(o))) continue;
+      const meta = rowMeta(row);
+      if (meta.peer) {
+        if (!opts.peers.includes(meta.peer)) continue;
+      } else {
+        if (opts.allocators.length && !opts.allocators.some((a) => meta.allocator?.startsWith(a))) continue;
+        if (opts.collectors.length && !opts.collectors.some((c) => meta.collector?.startsWith(c))) continue;
+      }
       states.push({ workload: w, row, samples: [] });
     }
   }
   if (!states.length) {
-    process.stderr.write(`--only ${opts.only.join(",")} matches no row\n`);
+    process.stderr.write("the options select no row\n");
     return 2;
   }
 
@@ -176,6 +236,7 @@ async function main(): Promise<number> {
   };
 
   const t0 = performance.now();
+  progressStart(states.length * (opts.reps + 1));
   for (const st of states) st.warmup = await runOne(st, "warm-up  ");
   for (let r = 1; r <= opts.reps; r++) {
     for (const st of states) {
@@ -260,6 +321,7 @@ async function main(): Promise<number> {
     jsonRows.push({
       workload: st.workload.id,
       row: st.row.name,
+      ...rowMeta(st.row),
       baseline: st.row.baseline ?? null,
       iterations: st.row.iterations,
       unit: st.workload.unit,
@@ -292,23 +354,37 @@ async function main(): Promise<number> {
     return `  ${s.st.workload.id} ${s.st.row.name}: ${parts.join("  ")}`;
   });
   if (genLines.length) out.push("Pauses by generation collected, p50/p99/max ms (count):", ...genLines, "");
+  const replays = summaries.filter((s) => s.st.workload === traceReplay && s.st.samples.length);
+  if (replays.length) {
+    const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+    const mib = (x: number) => (x / 2 ** 20).toFixed(2);
+    out.push("Trace replays: memory and fragmentation (first repetition; the same every repetition)");
+    out.push(renderTable(["trace (allocator)", "events", "peak heap MiB", "peak live MiB", "frag@peak", "max external", "end external"],
+      replays.map((s) => {
+        const e = s.st.samples[0]!.extra as { events: number; peakHeapBytes: number; peakLiveBytes: number; fragmentationAtPeak: number; maxExternalFragmentation: number; series: { externalFragmentation: number }[] };
+        return [s.st.row.name.replace("refheap replay ", ""), e.events.toLocaleString("en-US"), mib(e.peakHeapBytes), mib(e.peakLiveBytes), pct(e.fragmentationAtPeak), pct(e.maxExternalFragmentation), pct(e.series.at(-1)?.externalFragmentation ?? 0)];
+      }), [false, true, true, true, true, true, true]));
+    out.push("");
+  }
   for (const w of WORKLOADS) if (states.some((s) => s.workload === w)) for (const n of w.notes(opts.bench)) out.push(n);
   if (!gcAvailable) out.push("note: could not force V8 GCs between samples (V8 bytes/node left blank).");
   process.stdout.write(out.join("\n") + "\n");
 
   mkdirSync(path.dirname(opts.json), { recursive: true });
-  writeFileSync(opts.json, JSON.stringify({
+  const result = {
     version: 1,
     env: { ...env, loadAverageAtEnd: os.loadavg(), elapsedSeconds: elapsedS },
-    options: { reps: opts.reps, quick: opts.quick, only: opts.only, ...opts.bench },
+    options: { reps: opts.reps, quick: opts.quick, only: opts.only, workloads: opts.workloads, allocators: opts.allocators, collectors: opts.collectors, peers: opts.peers, scale: opts.scale, ...opts.bench },
     goals: GOALS,
     workloads: WORKLOADS.filter((w) => states.some((s) => s.workload === w)).map((w) => ({ id: w.id, title: w.title, unit: w.unit, notes: w.notes(opts.bench) })),
     rows: jsonRows,
     problems,
     table: out.join("\n"),
-  }, null, 2) + "\n");
-  const rel = path.relative(process.cwd(), opts.json);
-  process.stdout.write(`\nsaved ${rel && !rel.startsWith("..") ? rel : opts.json}\n`);
+  };
+  writeFileSync(opts.json, JSON.stringify(result, null, 2) + "\n");
+  writeReport(result as unknown as RunJson, opts.report);
+  const shown = (f: string) => { const rel = path.relative(process.cwd(), f); return rel && !rel.startsWith("..") ? rel : f; };
+  process.stdout.write(`\nsaved ${shown(opts.json)} and ${shown(opts.report)}\n`);
 
   if (problems.length) {
     process.stderr.write(`\nERROR: ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join("\n")}\n`);

@@ -307,17 +307,18 @@ export const w1: Workload = {
   rows(o: BenchOptions): Row[] {
     const handlesIterations = Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR));
     const rows: Row[] = [];
-    for (const a of ["pools", "tlsf", "firstfit", "bump"] as const) {
-      rows.push({ name: `refheap in-wasm (${a}/none)`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o) });
-    }
-    rows.push({ name: "refheap in-wasm (pools/generational)", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm("pools", o, "generational") });
-    rows.push({ name: "refheap in-wasm (pools/recycler)", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm("pools", o, "recycler") });
-    for (const a of ["pools", "bump"] as const) {
-      for (const mode of ["allocInit", "setRefMove"] as const) {
-        rows.push({ name: `refheap host raw ${mode} (${a}/none)`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, mode, o) });
+    const allocators = ["pools", "tlsf", "firstfit", "bump"] as const;
+    for (const c of ["none", "generational", "recycler"] as const) {
+      for (const a of allocators) {
+        rows.push({ name: `refheap in-wasm (${a}/${c})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o, c) });
       }
     }
-    rows.push({ name: "refheap host raw allocInit (pools/generational)", iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw("pools", "allocInit", o, "generational") });
+    for (const c of ["none", "generational", "recycler"] as const) {
+      for (const a of c === "none" ? allocators : (["pools"] as const)) {
+        rows.push({ name: `refheap host raw allocInit (${a}/${c})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, "allocInit", o, c) });
+      }
+    }
+    rows.push({ name: "refheap host raw setRefMove (pools/none)", iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw("pools", "setRefMove", o) });
     rows.push({
       name: "refheap host Handles (pools/none)", iterations: handlesIterations, bytesKind: "heap stats",
       run: () => runHostHandles("pools", { ...o, iterations: handlesIterations }),

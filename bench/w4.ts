@@ -69,8 +69,8 @@ const RAW_MUTATOR = `
     return sum;
   };`;
 
-async function runHostRaw(o: BenchOptions): Promise<Sample> {
-  const heap = await Heap.create({ collector: "none" });
+async function runHostRaw(o: BenchOptions, allocator: "pools" | "tlsf" | "firstfit" | "bump" = "pools", collector: "none" | "generational" | "recycler" = "none"): Promise<Sample> {
+  const heap = await Heap.create({ allocator, collector });
   const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
   const List = heap.defineType({ name: "Ring", kind: "refarray" });
   const raw = heap.raw;
@@ -164,13 +164,10 @@ export const w4: Workload = {
   formatMedian: (ns) => `${ns.toFixed(1)} ns (${(1e3 / ns).toFixed(2)} M/s)`,
   rows(o: BenchOptions): Row[] {
     return [
-      { name: "refheap in-wasm (pools/none)", iterations: o.iterations, run: () => runInWasm("pools", o) },
-      { name: "refheap in-wasm (pools/generational)", iterations: o.iterations, run: () => runInWasm("pools", o, 1) },
-      { name: "refheap in-wasm (pools/recycler)", iterations: o.iterations, run: () => runInWasm("pools", o, 2) },
-      { name: "refheap in-wasm (tlsf/none)", iterations: o.iterations, run: () => runInWasm("tlsf", o) },
-      { name: "refheap in-wasm (firstfit/none)", iterations: o.iterations, run: () => runInWasm("firstfit", o) },
-      { name: "refheap in-wasm (bump/none)", iterations: o.iterations, run: () => runInWasm("bump", o) },
-      { name: "refheap host raw (pools/none)", iterations: o.iterations, run: () => runHostRaw(o) },
+      ...(["none", "generational", "recycler"] as const).flatMap((c, code) => (["pools", "tlsf", "firstfit", "bump"] as const).map((a) =>
+        ({ name: `refheap in-wasm (${a}/${c})`, iterations: o.iterations, run: () => runInWasm(a, o, code) }))),
+      ...(["none", "generational", "recycler"] as const).flatMap((c) => (c === "none" ? (["pools", "tlsf", "firstfit", "bump"] as const) : (["pools"] as const)).map((a) =>
+        ({ name: `refheap host raw (${a}/${c})`, iterations: o.iterations, run: () => runHostRaw(o, a, c) }))),
       { name: "refheap host WeakValueMap (pools/none)", iterations: o.iterations, run: () => runHostApi(o) },
       { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => runV8(o) },
     ];
