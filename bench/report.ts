@@ -104,12 +104,12 @@ const fmt = (v) => v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecisi
 section("Medians per row", "Each workload's rows: median over repetitions (bar), with min..max in the tooltip. Colour: allocator for refheap rows, grey/brown/blue/gold for V8, AssemblyScript's runtime, pyodide, QuickJS.");
 for (const w of DATA.byWorkload) {
   if (!w.labels.length) continue;
-  new Chart(canvas(40 + 18 * w.labels.length), {
+  new Chart(canvas(60 + 16 * w.labels.length), {
     type: "bar",
     data: { labels: w.labels, datasets: [{ label: w.unit, data: w.medians, backgroundColor: w.labels.map((_, i) => w.peers[i] ? PEER_COLOR[w.peers[i]] || "#999" : ALLOC_COLOR[w.allocators[i]] || "#4e79a7") }] },
     options: { indexAxis: "y", maintainAspectRatio: false, animation: false, plugins: { title: { display: true, text: w.title }, legend: { display: false },
       tooltip: { callbacks: { label: (c) => fmt(w.medians[c.dataIndex]) + " " + w.unit + " (" + fmt(w.mins[c.dataIndex]) + ".." + fmt(w.maxs[c.dataIndex]) + ")" } } },
-      scales: { x: { type: "logarithmic", title: { display: true, text: w.unit + " (log scale)" } } } },
+      scales: { x: { type: "logarithmic", title: { display: true, text: w.unit + " (log scale)" } }, y: { ticks: { autoSkip: false, font: { size: 10 } } } } },
   });
 }
 
@@ -126,7 +126,7 @@ section("Pause histograms per collector", "Every collector pause in the timed re
 for (const p of DATA.pauses) {
   new Chart(canvas(300), {
     type: "bar",
-    data: { labels: DATA.buckets.map((b) => "<" + (b < 1 ? (b * 1000).toPrecision(2) + " µs" : b.toPrecision(2) + " ms")), datasets: p.datasets.map((d, i) => ({ label: d.label + " (max " + fmt(d.max) + " ms)", data: d.data, backgroundColor: PALETTE[i % PALETTE.length] })) },
+    data: { labels: DATA.buckets.map((b) => "<" + (b < 1 ? Number((b * 1000).toPrecision(2)) + " µs" : Number(b.toPrecision(2)) + " ms")), datasets: p.datasets.map((d, i) => ({ label: d.label + " (max " + fmt(d.max) + " ms)", data: d.data, backgroundColor: PALETTE[i % PALETTE.length] })) },
     options: { maintainAspectRatio: false, animation: false, plugins: { title: { display: true, text: p.title } }, scales: { y: { type: "logarithmic", title: { display: true, text: "pauses (log scale)" } } } },
   });
 }
