@@ -1,5 +1,6 @@
 // heap.gc: CPython's gc module for this heap (Doc/library/gc.rst, 3.12 semantics).
 
+import { snapshotPhase, type PhaseSnapshot } from "./phases.js";
 import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
 import { HeapConfigError, HeapIndexError, HeapTypeError } from "./errors.js";
@@ -193,7 +194,29 @@ export class GcController {
   #describe(p: number): string { return `<${this.heap.typeOfPtr(p).name} 0x${p.toString(16)}>`; }
 
   /** @internal hook: a collection starts (phase 0) or stops (phase 1) */
+  /**
+   * Calls `listener` at each step of every collection (merge, copy refcounts, subtract internal
+   * references, move unreachable, weakrefs, finalizers, resurrection check, clear, promote; the
+   * recycler's gathering) with a snapshot of the objects involved and their gc_refs. The heap is
+   * mid-collection: the listener must only read the snapshot, not use the heap. null turns it off.
+   */
+  observePhases(listener: ((snapshot: PhaseSnapshot) => void) | null): void {
+    if (listener !== null && typeof listener !== "function") throw new HeapTypeError(`gc.observePhases: expected a function or null, got ${typeof listener}`);
+    this.#phaseListener = listener;
+    this.heap.core.gcObservePhases(listener ? 1 : 0);
+  }
+  #phaseListener: ((snapshot: PhaseSnapshot) => void) | null = null;
+
   _phase(phase: number, generation: number, collected: number, uncollectable: number, candidates: number): void {
+    if (phase >= 2) {
+      // a step report (arguments: the lists it names): not a start or a stop
+      try {
+        this.#phaseListener?.(snapshotPhase(this.heap, phase, generation, collected, uncollectable));
+      } catch (err) {
+        this.heap.queueUnraisable(err, "gc phase listener");
+      }
+      return;
+    }
     const now = performance.now();
     let duration = 0;
     if (phase === 0) {

@@ -15,3 +15,5 @@ export type { HeapStats, SizeClassStats } from "./stats.js";
 export * from "./errors.js";
 export { AllocationTrace, TraceRecorder, replayTrace } from "./trace.js";
 export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.js";
+export { PHASE_NAMES } from "./phases.js";
+export type { PhaseSnapshot, PhaseObject, PhaseName } from "./phases.js";

@@ -82,6 +82,7 @@ export interface CoreExports {
   eventsSetOn(on: number): void;
   eventsFlush(): void;
   replayOps(): number;
+  gcObservePhases(on: number): void;
   replayBatch(rawTypeId: number, n: number): number;
 }
 

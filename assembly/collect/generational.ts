@@ -123,6 +123,41 @@ const LEGACY: usize = memory.data(16, 8);
 const SEEN: usize = memory.data(16, 8);
 const WORK: usize = memory.data(16, 8);
 
+// ── phase observation (the explorer, and tests that check what holds after each step) ──
+// When on, the collector calls gcPhase(PHASE_x, generation, listA, listB, 0) at each step boundary
+// above, where the lists are consistent (doubly linked, no UNREACHABLE marks) and gc_refs can be
+// read in each COLLECTING object's gcPrev word. Off: one predicted branch per step.
+// @ts-ignore: decorator
+@inline export const PHASE_MERGED: i32 = 2;              // listA: the set (generations 0..g merged)
+// @ts-ignore: decorator
+@inline export const PHASE_GATHERED: i32 = 3;            // recycler: listA: the candidates' subgraph
+// @ts-ignore: decorator
+@inline export const PHASE_REFS_COPIED: i32 = 4;         // listA: the set, gc_refs = refcount
+// @ts-ignore: decorator
+@inline export const PHASE_INTERNAL_SUBTRACTED: i32 = 5; // listA: the set, gc_refs = external references
+// @ts-ignore: decorator
+@inline export const PHASE_UNREACHABLE_MOVED: i32 = 6;   // listA: reachable, listB: unreachable
+// @ts-ignore: decorator
+@inline export const PHASE_WEAKREFS_HANDLED: i32 = 7;    // listB: unreachable (weakrefs to it cleared, callbacks run)
+// @ts-ignore: decorator
+@inline export const PHASE_FINALIZED: i32 = 8;           // listB: unreachable (finalizers run)
+// @ts-ignore: decorator
+@inline export const PHASE_RESURRECTION_CHECKED: i32 = 9; // listA: older generation (resurrected joined it), listB: still unreachable
+// @ts-ignore: decorator
+@inline export const PHASE_CLEARED: i32 = 10;            // listA: older generation; the garbage is freed
+// @ts-ignore: decorator
+@inline export const PHASE_PROMOTED: i32 = 11;           // listA: the generation the survivors are in
+
+export let observePhases = false;
+export function setObservePhases(on: bool): void { observePhases = on; }
+
+// @ts-ignore: decorator
+@inline function phase(code: i32, g: u32, listA: usize, listB: usize = 0): void {
+  if (observePhases) hostGcPhase(code, <i32>g, <i32>listA, <i32>listB, 0);
+}
+/** The generation being collected, for the phase reports of the shared steps. */
+let phaseGeneration: u32 = 0;
+
 // @ts-ignore: decorator
 @inline function GC_REFS(p: usize): u32 { return load<u32>(p, 12); }
 // @ts-ignore: decorator
@@ -253,12 +288,15 @@ function clearUnreachableMask(list: usize): void {
   for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE);
 }
 
-function deduceUnreachable(base: usize, unreachable: usize): u32 {
+function deduceUnreachable(base: usize, unreachable: usize, observed: bool = true): u32 {
   let n = updateRefs(base);
+  if (observed) phase(PHASE_REFS_COPIED, phaseGeneration, base);
   subtractRefs(base);
+  if (observed) phase(PHASE_INTERNAL_SUBTRACTED, phaseGeneration, base);
   listInit(unreachable);
   moveUnreachable(base, unreachable);
   clearUnreachableMask(unreachable);
+  if (observed) phase(PHASE_UNREACHABLE_MOVED, phaseGeneration, base, unreachable);
   return n;
 }
 
@@ -370,6 +408,8 @@ export function collect(g: u32): i32 {
   for (let i: u32 = 0; i < g; i++) listMerge(GEN_HEAD(i), GEN_HEAD(g));
   let young = GEN_HEAD(g);
   let old = g + 1 < NUM_GENERATIONS ? GEN_HEAD(g + 1) : young;
+  phaseGeneration = g;
+  phase(PHASE_MERGED, g, young);
 
   let candidates = deduceUnreachable(young, UNREACHABLE);
   // survivors move on
@@ -400,17 +440,19 @@ function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) { flags |= INFO(p); m++; }
   let garbage = UNREACHABLE;
   if (flags & (FLAG_HAS_WEAKREFS | FLAG_FINALIZER)) {
-    if (flags & FLAG_HAS_WEAKREFS) handleWeakrefs(UNREACHABLE);
-    if (flags & FLAG_FINALIZER) finalizeGarbage(UNREACHABLE);
+    if (flags & FLAG_HAS_WEAKREFS) { handleWeakrefs(UNREACHABLE); phase(PHASE_WEAKREFS_HANDLED, g, 0, UNREACHABLE); }
+    if (flags & FLAG_FINALIZER) { finalizeGarbage(UNREACHABLE); phase(PHASE_FINALIZED, g, 0, UNREACHABLE); }
     // a callback or finalizer may have made some of it reachable again: deduce once more with the real counts
     for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) CLEAR_COLLECTING(p);
-    deduceUnreachable(UNREACHABLE, STILL_UNREACHABLE);
+    deduceUnreachable(UNREACHABLE, STILL_UNREACHABLE, false);
     listMerge(UNREACHABLE, old); // the resurrected
     clearLateWeakrefs(STILL_UNREACHABLE);
     garbage = STILL_UNREACHABLE;
     m = listLength(garbage);
+    phase(PHASE_RESURRECTION_CHECKED, g, old, STILL_UNREACHABLE);
   }
   deleteGarbage(garbage, old);
+  phase(PHASE_CLEARED, g, old);
 
   // legacy finalizers: uncollectable, into gc.garbage
   let n: u32 = 0;
@@ -419,6 +461,7 @@ function finishCollection(g: u32, old: usize, candidates: u32): i32 {
     hostGcGarbage(p, GARBAGE_LEGACY);
   }
   listMerge(LEGACY, old);
+  phase(PHASE_PROMOTED, g, old);
 
   let st = GEN_STATS + <usize>g * 12;
   store<u32>(st, load<u32>(st) + 1);
@@ -498,6 +541,8 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
       }
     }
   }
+  phaseGeneration = g;
+  phase(PHASE_GATHERED, g, WORK);
   let n = deduceUnreachable(WORK, UNREACHABLE);
   listMerge(WORK, GEN_HEAD(1));
   return finishCollection(g, GEN_HEAD(1), n);
