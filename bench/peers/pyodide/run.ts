@@ -7,6 +7,14 @@
 // no state from the previous repetition), runs one entry point and drops the namespace.
 // Timing is inside the interpreter (time.perf_counter_ns around the workload region); pauses are
 // every automatic collection in that region, from gc.callbacks (start/stop phases).
+//
+// Observed with pyodide 314.0.7 (CPython 3.14.2): gc.get_threshold() = (2000, 10, 0), the
+// incremental collector; every automatic collection reports generation 1 to gc.callbacks (young +
+// one increment of the old generation), so pausesByGen is [[], [all], []]. W3a's gc.collect() is a
+// full collection over everything the interpreter tracks (~20,000 objects of its own besides the old
+// heap; extra.emptyCollectMs times one without the old heap). peakBytes is the wasm memory size after
+// the workload: pyodide's memory never shrinks and is shared by the repetitions, so it is the
+// process's high-water mark so far (extra.wasmMemoryBeforeBytes: the size before the run).
 import { readFileSync } from "node:fs";
 import type { PyodideInterface } from "pyodide";
 import { splitPauses, type BenchOptions, type Sample } from "../../common.js";
@@ -15,7 +23,7 @@ import {
   w4Checksum, w4Lookups, w5Checksum, w5Tasks, type PeerWorkload,
 } from "./shapes.js";
 
-export type { PeerWorkload } from "./shapes.js";
+export { peerIterations, PEER_ITERATION_DIVISOR, type PeerWorkload } from "./shapes.js";
 
 const SRC = readFileSync(new URL("./workloads.py", import.meta.url), "utf8");
 

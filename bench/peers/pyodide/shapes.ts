@@ -64,3 +64,21 @@ export function w5Checksum(tasks: number): number {
   for (let t = 0; t < tasks; t++) s = (s + (t & 1023) + SUBTASKS) | 0;
   return s;
 }
+
+/**
+ * Recommended Row.iterations for the slow peers (a divisor of --iterations; absent = 1): keeps a
+ * full run (`--iterations 250`, 5 repetitions + 1 warm-up) under ~60 s per peer. Per-unit figures
+ * stay comparable (every scaled loop is uniform); W3a/W3c stay full size on pyodide because their
+ * pauses depend on the old heap's size, which scales with the same factor.
+ */
+export const PEER_ITERATION_DIVISOR: Record<"pyodide" | "quickjs", Partial<Record<PeerWorkload, number>>> = {
+  // full size per repetition ≈ W1 3.3 s, W2 1.1, W3a 0.3 (+1 s setup), W3c 2.4 (+1 s), W4 2.8, W5 1.0 + 0.6
+  pyodide: { W1: 5, W2: 2, W4: 5 },
+  // full size per repetition ≈ W1 6.0 s, W2 1.7, W3c 4.5 (+1.5 s setup), W4 3.4, W5 1.5 + 1.5
+  quickjs: { W1: 10, W2: 2, W4: 5, "W5-strong": 2, "W5-weak": 2 },
+};
+
+/** The iterations a peer's row should run for `workload` (Row.iterations; pass `{ ...o, iterations }` to the peer). */
+export function peerIterations(peer: "pyodide" | "quickjs", workload: PeerWorkload, o: BenchOptions): number {
+  return Math.max(1, Math.round(o.iterations / (PEER_ITERATION_DIVISOR[peer][workload] ?? 1)));
+}

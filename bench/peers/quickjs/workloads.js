@@ -68,7 +68,12 @@ class StepClock {
     plain.sort((x, y) => x - y);
     let maxStepMs = 0;
     for (let i = 0; i < this.n; i++) if (this.ms[i] > maxStepMs) maxStepMs = this.ms[i];
-    return { pausesMs: pauses, stepWorkMs: plain.length ? plain[plain.length >> 1] : 0, steps: this.n, maxStepMs };
+    // the 5 longest steps, [ms, saw a collection], to see what else stalls the mutator
+    const order = [];
+    for (let i = 0; i < this.n; i++) order.push(i);
+    order.sort((x, y) => this.ms[y] - this.ms[x]);
+    const topSteps = order.slice(0, 5).map((i) => [+this.ms[i].toFixed(3), this.gc[i]]);
+    return { pausesMs: pauses, stepWorkMs: plain.length ? plain[plain.length >> 1] : 0, steps: this.n, maxStepMs, topSteps };
   }
 }
 
