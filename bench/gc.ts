@@ -8,6 +8,7 @@
 // Sizes scale with --iterations (250 = the full size). Every refheap row uses the generational
 // collector; pauses come from the core's collection start/stop hooks.
 
+import { peerRows } from "./peers/rows.js";
 import { Heap } from "../src/index.js";
 import { instantiate, type CoreExports, type HostHooks } from "../src/wasm.js";
 import { now, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
@@ -355,6 +356,7 @@ export const w2: Workload = {
     ...matrixRows(o, ALL_COLLECTORS, (a, c) => w2InWasm(o, a, c), (a, c) => w2Host(o, a, c)),
     row("AS runtime (incremental GC)", o, () => w2As(o), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w2V8(o), { baseline: "v8" }),
+    ...peerRows("W2", o),
   ],
   notes: (o) => [
     `W2: ${scale(o, 500_000).toLocaleString("en-US")} rings. Goal (issue 4): in-wasm ≤ 40 ns/node.`,
@@ -372,6 +374,7 @@ export const w3a: Workload = {
     ...matrixRows(o, ["generational", "recycler"], (a, c) => w3InWasm(o, "a", a, c), undefined, "collect(2)"),
     row("AS runtime (incremental GC) __collect()", o, () => w3Peer(o, "as", "a"), { baseline: "as-rt" }),
     row("V8 full gc()", o, () => w3Peer(o, "v8", "a"), { baseline: "v8" }),
+    ...peerRows("W3a", o, "gc.collect()"),
   ],
   notes: () => ["Goal (issue 4): ≤ 20 ms (AssemblyScript's mark-sweep ~30-50 ms, CPython ~410 ms, pyodide ~285 ms)."],
 };
@@ -394,6 +397,7 @@ export const w3c: Workload = {
     ...matrixRows(o, ALL_COLLECTORS, (a, c) => w3InWasm(o, "c", a, c), (a, c) => w3cHost(o, a, c)),
     row("AS runtime (incremental GC)", o, () => w3Peer(o, "as", "c"), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w3Peer(o, "v8", "c"), { baseline: "v8" }),
+    ...peerRows("W3c", o),
   ],
   notes: (o) => [
     `W3: ${(scale(o, 1000) * 1023).toLocaleString("en-US")} live nodes, ${scale(o, 1_000_000).toLocaleString("en-US")} churned rings.`,
@@ -412,6 +416,8 @@ export const w5: Workload = {
     row("AS runtime strong (incremental GC)", o, () => w5Peer(o, "as", false), { baseline: "as-rt" }),
     row("V8 strong", o, () => w5Peer(o, "v8", false), { baseline: "v8" }),
     row("V8 weak (WeakRef)", o, () => w5Peer(o, "v8", true)),
+    ...peerRows("W5-strong", o, "strong"),
+    ...peerRows("W5-weak", o, "weak"),
   ],
   notes: (o) => [`W5: ${scale(o, 100_000).toLocaleString("en-US")} tasks. Strong back-pointers make cycles (the collector frees them); weak ones let refcounting free each task at eviction.`,
     "V8 rows yield to the event loop every 1,000 tasks (a server between requests): V8 keeps WeakRef targets alive until the job ends. AssemblyScript has no weak references.",

@@ -295,7 +295,14 @@ async function main(): Promise<number> {
 
   const baselineOf = (w: Workload, b: Baseline) => summaries.find((s) => s.st.workload === w && s.st.row.baseline === b && Number.isFinite(s.median));
 
-  const header = ["workload", "row", `median`, "min..max", "bytes/node", "×V8", "×AS-rt", "peak MiB", "pauses p50/p99/max ms"];
+  // pyodide's row of the same variant (W5: strong / weak), when --peers ran it
+  const pyodideOf = (st: RowState) => {
+    const rows = summaries.filter((s) => s.st.workload === st.workload && rowMeta(s.st.row).peer === "pyodide" && Number.isFinite(s.median));
+    const variant = / (strong|weak) /.exec(st.row.name)?.[1];
+    return rows.find((s) => variant && s.st.row.name.includes(` ${variant} `)) ?? rows[0];
+  };
+  const withPyodide = opts.peers.includes("pyodide");
+  const header = ["workload", "row", `median`, "min..max", "bytes/node", "×V8", "×AS-rt", ...(withPyodide ? ["×pyodide"] : []), "peak MiB", "pauses p50/p99/max ms"];
   const tableRows: string[][] = [];
   const jsonRows: unknown[] = [];
   for (const s of summaries) {
@@ -315,6 +322,7 @@ async function main(): Promise<number> {
       bytes,
       fmtRatio(ratioV8),
       fmtRatio(ratioAs),
+      ...(withPyodide ? [fmtRatio(pyodideOf(st) ? s.median / pyodideOf(st)!.median : undefined)] : []),
       s.peakBytes === undefined ? "—" : (s.peakBytes / 2 ** 20).toFixed(1),
       s.pauses === undefined ? "—" : s.pauses.count === 0 ? "none" : `${fmtMs(s.pauses.p50)}/${fmtMs(s.pauses.p99)}/${fmtMs(s.pauses.max)} (${s.pauses.count})`,
     ]);
@@ -347,7 +355,7 @@ async function main(): Promise<number> {
   out.push(`${opts.reps} repetition${opts.reps === 1 ? "" : "s"} per row (+1 warm-up), interleaved, fresh instance/heap each${opts.quick ? " [--quick]" : ""}; ${elapsedS.toFixed(1)} s`);
   for (const w of WORKLOADS) if (states.some((s) => s.workload === w)) out.push(w.title);
   out.push("");
-  out.push(renderTable(header, tableRows, [false, false, true, true, true, true, true, true]));
+  out.push(renderTable(header, tableRows, header.map((_, i) => i >= 2)));
   out.push("");
   const genLines = summaries.filter((s) => s.pausesByGen?.some((g) => g)).map((s) => {
     const parts = s.pausesByGen!.map((g, i) => (g ? `gen${i} ${fmtMs(g.p50)}/${fmtMs(g.p99)}/${fmtMs(g.max)} (${g.count})` : `gen${i} none`));

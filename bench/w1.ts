@@ -3,6 +3,7 @@
 // depth d has 2^(d+1) - 1 nodes. Each row builds the long-lived tree (untimed, kept alive), then
 // times building, checking (sum of v) and dropping `iterations` short-lived trees.
 
+import { peerRows } from "./peers/rows.js";
 import { Heap, type AllocatorName, type CollectorName, type Handle, type HeapStats } from "../src/index.js";
 import { decodeStats } from "../src/stats.js";
 import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
@@ -325,6 +326,7 @@ export const w1: Workload = {
     });
     rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });
     rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => runV8Peer(o) });
+    rows.push(...peerRows("W1", o));
     return rows;
   },
   notes(o: BenchOptions): string[] {

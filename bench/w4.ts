@@ -3,6 +3,7 @@
 // A miss creates the node, caches it and pushes it into the ring, evicting the oldest node; in
 // refheap its cache entry vanishes that moment. Reported as ns per lookup and lookups per second.
 
+import { peerRows } from "./peers/rows.js";
 import { Heap, WeakValueMap, type Handle } from "../src/index.js";
 import { instantiate, type CoreExports } from "../src/wasm.js";
 import { addI32, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
@@ -170,6 +171,7 @@ export const w4: Workload = {
         ({ name: `refheap host raw (${a}/${c})`, iterations: o.iterations, run: () => runHostRaw(o, a, c) }))),
       { name: "refheap host WeakValueMap (pools/none)", iterations: o.iterations, run: () => runHostApi(o) },
       { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => runV8(o) },
+      ...peerRows("W4", o),
     ];
   },
   notes(o: BenchOptions): string[] {
