@@ -32,6 +32,7 @@ import { flushEvents, setEventsOn } from "./events";
 /** Allocation events on or off (off flushes what is buffered); see events.ts. */
 export function eventsSetOn(on: i32): void { setEventsOn(on != 0); }
 export { replayBatch } from "./replay";
+export { poolRecord } from "./poolmap";
 import { setObservePhases } from "./collect/generational";
 /** Collector phase reports on or off (generational.ts, "phase observation"). */
 export function gcObservePhases(on: i32): void { setObservePhases(on != 0); }

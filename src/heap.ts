@@ -79,6 +79,7 @@ function installExitHook(heap: Heap): void {
   exitHeaps.add(new WeakRef(heap));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
+  if (typeof process === "undefined" || typeof process.once !== "function") return; // a browser: no exit
   process.once("exit", () => {
     for (const ref of exitHeaps) ref.deref()?.runExitFinalizers();
   });

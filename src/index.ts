@@ -17,3 +17,4 @@ export { AllocationTrace, TraceRecorder, replayTrace } from "./trace.js";
 export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.js";
 export { PHASE_NAMES } from "./phases.js";
 export type { PhaseSnapshot, PhaseObject, PhaseName } from "./phases.js";
+export { setWasmBaseUrl } from "./wasm.js";

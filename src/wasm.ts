@@ -3,7 +3,6 @@
 // so the core calls host.onGrow after every grow and the views are rebuilt there: free on the
 // fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
 
-import { readFile } from "node:fs/promises";
 import { HeapAbortError } from "./errors.js";
 
 /** The core's exports (see assembly/index.ts for ownership rules of each). */
@@ -83,6 +82,7 @@ export interface CoreExports {
   eventsFlush(): void;
   replayOps(): number;
   gcObservePhases(on: number): void;
+  poolRecord(k: number): number;
   replayBatch(rawTypeId: number, n: number): number;
 }
 
@@ -93,13 +93,32 @@ const FILES: Record<Build, string> = {
   bench: "bench.release.wasm",
 };
 const modules = new Map<Build, Promise<WebAssembly.Module>>();
+let wasmBaseUrl: string | URL = new URL("../build/", import.meta.url);
+
+/** Where the .wasm builds are (a directory URL): in a browser, wherever the page serves them. */
+export function setWasmBaseUrl(url: string | URL): void {
+  wasmBaseUrl = url;
+  modules.clear();
+}
+
+/** Node reads the file; a browser fetches it (node:fs is imported only when running in Node). */
+async function readBytes(url: URL): Promise<ArrayBuffer> {
+  if (typeof process !== "undefined" && process.versions?.node && url.protocol === "file:") {
+    const { readFile } = await import("node:fs/promises");
+    const b = await readFile(url);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
 
 /** Compiles a build once per process (instances are per heap). */
 export function loadModule(build: Build): Promise<WebAssembly.Module> {
   let m = modules.get(build);
   if (!m) {
-    const url = new URL(`../build/${FILES[build]}`, import.meta.url);
-    m = readFile(url).then((bytes) => WebAssembly.compile(bytes), (err) => {
+    const url = new URL(FILES[build], wasmBaseUrl);
+    m = readBytes(url).then((bytes) => WebAssembly.compile(bytes), (err) => {
       modules.delete(build);
       throw new Error(`refheap: cannot read ${url.pathname} (run \`npm run build:wasm\`): ${err.message}`);
     });

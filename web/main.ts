@@ -1,0 +1,239 @@
+// The heap explorer: refheap running in the page, its objects drawn as a graph (cytoscape), its
+// pools as a map, and a collection replayed step by step from the collector's phase reports.
+
+import cytoscape from "cytoscape";
+import { setWasmBaseUrl } from "../src/wasm.js";
+import type { CollectorName } from "../src/heap.js";
+import type { Handle } from "../src/handle.js";
+import type { PhaseSnapshot } from "../src/phases.js";
+import { readGraph, readPools, type HeapGraph } from "./graph.js";
+import { SCENES, type Scene } from "./scenes.js";
+
+setWasmBaseUrl(new URL("/build/", location.href));
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const hex = (p: number) => p.toString(16);
+
+let scene: Scene;
+let selected: number | null = null;
+let linkField: string | null = null;
+/** A collection being replayed: the graph before it, and the collector's reports. */
+let replay: { before: HeapGraph; steps: PhaseSnapshot[]; index: number; generation: number } | null = null;
+const log: string[] = [];
+
+const cy = cytoscape({
+  container: $("graph"),
+  style: [
+    { selector: "node", style: { label: "data(label)", "font-size": 9, "text-wrap": "wrap", "text-valign": "center", "background-color": "data(color)", width: 58, height: 34, shape: "round-rectangle", color: "#111" } },
+    { selector: "node.weakref", style: { shape: "ellipse", width: 30, height: 20, "background-color": "#ddd" } },
+    { selector: "node.host", style: { shape: "diamond", "background-color": "#333", color: "#fff", width: 40, height: 40 } },
+    { selector: "node:selected", style: { "border-width": 3, "border-color": "#e15759" } },
+    { selector: "node.unreachable", style: { "border-width": 3, "border-color": "#e15759", "border-style": "dashed" } },
+    { selector: "node.freed", style: { opacity: 0.25 } },
+    { selector: "edge", style: { width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle", "line-color": "#777", "target-arrow-color": "#777", label: "data(label)", "font-size": 8 } },
+    { selector: "edge.weak", style: { "line-style": "dashed", "line-color": "#aaa", "target-arrow-color": "#aaa" } },
+    { selector: "edge.host", style: { "line-color": "#333", "target-arrow-color": "#333" } },
+  ],
+});
+
+const GEN_COLORS = ["#a6cee3", "#b2df8a", "#fdbf6f", "#cab2d6"];
+
+function roleOf(steps: PhaseSnapshot, id: number): { gcRefs: number | null; role: "A" | "B" | null } {
+  const a = steps.listA.find((o) => o.address === id);
+  if (a) return { gcRefs: a.gcRefs, role: "A" };
+  const b = steps.listB.find((o) => o.address === id);
+  if (b) return { gcRefs: b.gcRefs, role: "B" };
+  return { gcRefs: null, role: null };
+}
+
+function draw(): void {
+  const graph = replay ? replay.before : readGraph(scene.heap);
+  const step = replay ? replay.steps[replay.index] : undefined;
+  const alive = replay ? new Set(readGraph(scene.heap).nodes.map((n) => n.id)) : null;
+  const elements: cytoscape.ElementDefinition[] = [{ data: { id: "host", label: "host", color: "#333" }, classes: "host" }];
+  for (const n of graph.nodes) {
+    const role = step ? roleOf(step, n.id) : null;
+    const gcRefs = role?.gcRefs !== null && role?.gcRefs !== undefined ? `\ngc_refs=${role.gcRefs}` : "";
+    const gen = n.generation === null ? "" : n.generation === 3 ? " perm" : ` g${n.generation}`;
+    const label = n.weakref ? "weakref" : `${n.type}\nrc=${n.refcount}${gen}${gcRefs}`;
+    const classes = [n.weakref ? "weakref" : "", role?.role === "B" ? "unreachable" : "", step && step.phase === "promote survivors" && alive && !alive.has(n.id) ? "freed" : ""].join(" ");
+    elements.push({ data: { id: String(n.id), label, color: n.finalized ? "#ff9da7" : GEN_COLORS[n.generation ?? 0] }, classes });
+  }
+  for (const [i, e] of graph.edges.entries()) elements.push({ data: { id: `e${i}`, source: String(e.from), target: String(e.to), label: "" }, classes: e.weak ? "weak" : "" });
+  for (const n of graph.nodes) if (n.external > 0) elements.push({ data: { id: `h${n.id}`, source: "host", target: String(n.id), label: n.external > 1 ? `×${n.external}` : "" }, classes: "host" });
+  const positions = new Map(cy.nodes().map((n) => [n.id(), { ...n.position() }]));
+  cy.elements().remove();
+  cy.add(elements);
+  const fresh = cy.nodes().filter((n) => !positions.has(n.id()));
+  if (fresh.length === cy.nodes().length) cy.layout({ name: "breadthfirst", roots: "#host", directed: true, spacingFactor: 1.1, animate: false }).run();
+  else {
+    cy.nodes().forEach((n) => { const p = positions.get(n.id()); if (p) n.position(p); });
+    if (fresh.length) fresh.layout({ name: "grid", animate: false, boundingBox: { x1: 0, y1: 0, w: 300, h: 80 } }).run();
+  }
+  if (selected !== null) cy.$id(String(selected)).select();
+  drawSide(graph);
+}
+
+function drawSide(graph: HeapGraph): void {
+  const s = scene.heap.stats();
+  const counts = scene.heap.collector === "none" ? [0, 0, 0] : scene.heap.gc.getCount();
+  $("stats").textContent = `${graph.nodes.filter((n) => !n.weakref).length} containers, ${graph.nodes.filter((n) => n.weakref).length} weakrefs · ` +
+    `${s.liveObjects} live objects, ${s.committedBytes.toLocaleString("en-US")} bytes committed · gc counts ${counts.join("/")} · gc.garbage ${scene.heap.collector === "none" ? 0 : scene.heap.gc.garbage.length}`;
+  $("roots").textContent = [...scene.roots.entries()].filter(([, h]) => h.alive).map(([name, h]) => `${name} → 0x${hex(h.ptr)}`).join("  ") || "(no host handles)";
+  $("log").textContent = log.slice(-8).join("\n");
+  // phases
+  const phases = $("phases");
+  phases.innerHTML = "";
+  if (replay) {
+    replay.steps.forEach((st, i) => {
+      const li = document.createElement("li");
+      li.textContent = `${st.phase} (A: ${st.listA.length}, B: ${st.listB.length})`;
+      if (i === replay!.index) li.className = "current";
+      li.onclick = () => { replay!.index = i; draw(); };
+      phases.appendChild(li);
+    });
+    $("phase-name").textContent = `collect(${replay.generation}) step ${replay.index + 1}/${replay.steps.length}: ${replay.steps[replay.index]?.phase ?? "—"}`;
+  } else $("phase-name").textContent = "";
+  // the pool map
+  const map = $("pools");
+  map.innerHTML = "";
+  for (const p of readPools(scene.heap)) {
+    const cell = document.createElement("div");
+    cell.className = "pool";
+    const fill = p.capacity ? p.used / p.capacity : 0;
+    cell.style.background = p.sizeClass === null ? "#eee" : `hsl(${(p.sizeClass * 37) % 360} 60% ${85 - 45 * fill}%)`;
+    cell.title = p.sizeClass === null ? `empty pool 0x${hex(p.address)} (arena ${p.arena})` : `pool 0x${hex(p.address)}, arena ${p.arena}: ${p.blockSize}-byte blocks, ${p.used}/${p.capacity} used`;
+    cell.textContent = p.sizeClass === null ? "" : String(p.blockSize);
+    map.appendChild(cell);
+  }
+  if (!map.childElementCount) map.textContent = scene.heap.allocator === "pools" ? "(no pools carved yet)" : `(the ${scene.heap.allocator} allocator has no pools)`;
+}
+
+function say(text: string): void { log.push(text); }
+
+function guarded(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    say(`error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  scene.heap.flushUnraisable();
+  draw();
+}
+
+async function loadScene(id: string, collector: CollectorName): Promise<void> {
+  const spec = SCENES.find((s) => s.id === id)!;
+  if (scene) { for (const h of scene.roots.values()) if (h.alive) h.dispose(); scene.heap.destroy(); }
+  scene = await spec.build(collector);
+  ($("scene") as HTMLSelectElement).value = id;
+  ($("collector") as HTMLSelectElement).value = collector;
+  scene.heap.onUnraisable = (err, context) => say(`unraisable in ${context}: ${(err as Error)?.message ?? err}`);
+  replay = null; selected = null; log.length = 0;
+  say(`${spec.title} on ${scene.heap.allocator}/${collector}`);
+  $("note").textContent = scene.note;
+  cy.elements().remove();
+  draw();
+}
+
+/** Runs collect(g) with the phase observer on; the page then steps through what it reported. */
+function collectStepwise(g: number): void {
+  const before = readGraph(scene.heap);
+  const steps: PhaseSnapshot[] = [];
+  scene.heap.gc.observePhases((s) => steps.push(s));
+  let found = 0;
+  try { found = scene.heap.gc.collect(g); } finally { scene.heap.gc.observePhases(null); }
+  say(`collect(${g}): ${found} unreachable, ${steps.length} steps`);
+  replay = { before, steps, index: 0, generation: g };
+  draw();
+}
+
+function handleFor(id: number): Handle | null {
+  for (const h of scene.roots.values()) if (h.alive && h.ptr === id) return h;
+  return null;
+}
+
+let nextName = 1;
+function newObject(): void {
+  const type = scene.heap.types.find((t) => t && t.kind === "fixed" && t.refs.length > 0);
+  if (!type) throw new Error("this scene has no container type");
+  const h = scene.heap.alloc(type);
+  const name = `n${nextName++}`;
+  scene.roots.set(name, h);
+  selected = h.ptr;
+  say(`${name} = alloc(${type.name}) at 0x${hex(h.ptr)}`);
+}
+
+function selectedHandle(what: string): Handle {
+  if (selected === null) throw new Error(`${what}: select an object first`);
+  const h = handleFor(selected);
+  if (h) return h.dup();
+  // no host handle: borrow one through a referrer-free path (gc.getObjects would make many)
+  const wrapped = (scene.heap as unknown as { wrapBorrowed(p: number): Handle | null }).wrapBorrowed(selected);
+  if (!wrapped) throw new Error(`${what}: the object is gone`);
+  return wrapped;
+}
+
+function wire(): void {
+  const sceneSel = $("scene") as HTMLSelectElement;
+  for (const s of SCENES) { const o = document.createElement("option"); o.value = s.id; o.textContent = s.title; sceneSel.appendChild(o); }
+  const collectorSel = $("collector") as HTMLSelectElement;
+  const reload = () => loadScene(sceneSel.value, collectorSel.value as CollectorName);
+  sceneSel.onchange = reload;
+  collectorSel.onchange = reload;
+  cy.on("tap", "node", (ev) => {
+    const id = Number(ev.target.id());
+    if (!Number.isFinite(id)) return;
+    if (linkField && selected !== null && !replay) {
+      const field = linkField;
+      linkField = null;
+      guarded(() => {
+        using src = selectedHandle("link");
+        const target = (scene.heap as unknown as { wrapBorrowed(p: number): Handle | null }).wrapBorrowed(id);
+        try { src.set(field, target); } finally { target?.dispose(); }
+        say(`0x${hex(src.ptr)}.${field} = 0x${hex(id)}`);
+      });
+      return;
+    }
+    selected = id;
+    $("selection").textContent = `selected 0x${hex(id)}`;
+  });
+  $("new").onclick = () => guarded(newObject);
+  for (const f of ["a", "b"]) $(`link-${f}`).onclick = () => { linkField = f; say(`click the object to store in .${f}`); draw(); };
+  $("unlink").onclick = () => guarded(() => { using h = selectedHandle("unlink"); for (const f of h.type.refs) h.set(f, null); say(`cleared the fields of 0x${hex(h.ptr)}`); });
+  $("drop").onclick = () => guarded(() => {
+    for (const [name, h] of scene.roots) if (h.alive && h.ptr === selected) { h.dispose(); scene.roots.delete(name); say(`dropped the host's handle ${name}`); return; }
+    throw new Error("the host holds no handle to the selected object");
+  });
+  $("weak").onclick = () => guarded(() => { using h = selectedHandle("weakref"); const wr = scene.heap.weakref(h, () => say(`callback: weakref to 0x${hex(h.ptr)} died`)); scene.roots.set(`w${nextName++}`, wr); say(`weakref to 0x${hex(h.ptr)}`); });
+  for (const g of [0, 1, 2]) $(`collect-${g}`).onclick = () => guarded(() => { replay = null; say(`collect(${g}) → ${scene.heap.gc.collect(g)}`); });
+  $("step-collect").onclick = () => guarded(() => collectStepwise(2));
+  $("prev").onclick = () => { if (replay && replay.index > 0) { replay.index--; draw(); } };
+  $("next").onclick = () => { if (replay && replay.index < replay.steps.length - 1) { replay.index++; draw(); } };
+  $("done").onclick = () => { replay = null; draw(); };
+  $("run").onclick = () => guarded(() => {
+    const code = ($("script") as HTMLTextAreaElement).value;
+    const fn = new Function("heap", "roots", "types", code) as (...a: unknown[]) => unknown;
+    const types = Object.fromEntries(scene.heap.types.filter(Boolean).map((t) => [t.name, t]));
+    const out = fn(scene.heap, scene.roots, types);
+    say(`script → ${out === undefined ? "done" : String(out)}`);
+  });
+}
+
+// The page's API, for scripts in the console and the end-to-end tests.
+const api = {
+  get heap() { return scene.heap; },
+  get roots() { return scene.roots; },
+  graph: () => readGraph(scene.heap),
+  pools: () => readPools(scene.heap),
+  loadScene,
+  collectStepwise,
+  get replay() { return replay; },
+  /** Clicks an object (as the mouse does on the graph). */
+  tap: (id: number) => { cy.$id(String(id)).emit("tap"); },
+  scenes: SCENES.map((s) => s.id),
+};
+(window as unknown as { explorer: typeof api }).explorer = api;
+
+wire();
+await loadScene("tasks-strong", "generational");
+document.body.dataset.ready = "1";
