@@ -328,9 +328,8 @@ const ALLOCATORS: Allocator[] = ["pools", "tlsf", "firstfit", "bump"];
 /** A row name's "(allocator/collector)" part, which the runner's --allocators/--collectors filters read. */
 const strategyLabel = (a: Allocator, c: Collector) => (c === "recycler+budget" ? `${a}/recycler, ${BUDGET_US} µs budget` : `${a}/${c}`);
 /**
- * The strategy matrix of a workload: every allocator x collector in wasm (the budget variant on the
- * default allocator), and host-driven every allocator with the default collector plus the default
- * allocator with the other collectors.
+ * The strategy matrix of a workload: every allocator x collector, in wasm and host-driven (the
+ * pause-budget variant on the default allocator only: it is a collector setting).
  */
 function matrixRows(o: BenchOptions, collectors: Collector[], inWasm: (a: Allocator, c: Collector) => Promise<Sample>,
   host?: (a: Allocator, c: Collector) => Promise<Sample>, what = ""): Row[] {
@@ -341,7 +340,7 @@ function matrixRows(o: BenchOptions, collectors: Collector[], inWasm: (a: Alloca
   }
   if (host) {
     for (const c of collectors) {
-      for (const a of c === "generational" ? ALLOCATORS : (["pools"] as Allocator[])) rows.push(row(`refheap host raw ${w}(${strategyLabel(a, c)})`, o, () => host(a, c)));
+      for (const a of c === "recycler+budget" ? (["pools"] as Allocator[]) : ALLOCATORS) rows.push(row(`refheap host raw ${w}(${strategyLabel(a, c)})`, o, () => host(a, c)));
     }
   }
   return rows;

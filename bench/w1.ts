@@ -315,7 +315,7 @@ export const w1: Workload = {
       }
     }
     for (const c of ["none", "generational", "recycler"] as const) {
-      for (const a of c === "none" ? allocators : (["pools"] as const)) {
+      for (const a of allocators) {
         rows.push({ name: `refheap host raw allocInit (${a}/${c})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, "allocInit", o, c) });
       }
     }

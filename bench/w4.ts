@@ -167,7 +167,7 @@ export const w4: Workload = {
     return [
       ...(["none", "generational", "recycler"] as const).flatMap((c, code) => (["pools", "tlsf", "firstfit", "bump"] as const).map((a) =>
         ({ name: `refheap in-wasm (${a}/${c})`, iterations: o.iterations, run: () => runInWasm(a, o, code) }))),
-      ...(["none", "generational", "recycler"] as const).flatMap((c) => (c === "none" ? (["pools", "tlsf", "firstfit", "bump"] as const) : (["pools"] as const)).map((a) =>
+      ...(["none", "generational", "recycler"] as const).flatMap((c) => (["pools", "tlsf", "firstfit", "bump"] as const).map((a) =>
         ({ name: `refheap host raw (${a}/${c})`, iterations: o.iterations, run: () => runHostRaw(o, a, c) }))),
       { name: "refheap host WeakValueMap (pools/none)", iterations: o.iterations, run: () => runHostApi(o) },
       { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => runV8(o) },
