@@ -357,6 +357,29 @@ async function main(): Promise<number> {
   out.push("");
   out.push(renderTable(header, tableRows, header.map((_, i) => i >= 2)));
   out.push("");
+  // Issue 6's goals, checked on this run: the default configuration (pools/generational, in-wasm)
+  // against AssemblyScript's runtime and pyodide on throughput and max pause, and V8 on max pause.
+  const goalLines: string[] = [];
+  for (const w of WORKLOADS) {
+    const defaults = summaries.filter((x) => x.st.workload === w && x.st.row.name.includes("in-wasm") && x.st.row.name.includes("(pools/generational)") && Number.isFinite(x.median));
+    for (const d of defaults) {
+      const variant = / (strong|weak) /.exec(d.st.row.name)?.[1];
+      const peer = (id: string) => summaries.find((x) => x.st.workload === w && rowMeta(x.st.row).peer === id && Number.isFinite(x.median)
+        && (!variant || !/ (strong|weak)/.test(x.st.row.name) || x.st.row.name.includes(variant)));
+      const parts: string[] = [];
+      const fmtV = (v: number) => (w.formatMedian ? w.formatMedian(v) : `${fmtNs(v)} ${w.unit}`);
+      for (const id of ["as-rt", "pyodide"]) {
+        const p = peer(id);
+        if (!p) continue;
+        parts.push(`throughput vs ${id} ${fmtV(p.median)}: ${d.median < p.median ? "beats" : "LOSES"}`);
+        if (d.pauses && p.pauses && p.pauses.count) parts.push(`max pause vs ${id} ${fmtMs(p.pauses.max)} ms: ${d.pauses.max < p.pauses.max ? "beats" : "LOSES"}`);
+      }
+      const v8 = peer("v8");
+      if (v8 && d.pauses && v8.pauses && v8.pauses.count) parts.push(`max pause vs v8 ${fmtMs(v8.pauses.max)} ms: ${d.pauses.max < v8.pauses.max ? "beats" : "LOSES"}`);
+      if (parts.length) goalLines.push(`  ${w.id} ${d.st.row.name.replace("refheap in-wasm ", "")} = ${fmtV(d.median)}${d.pauses?.count ? `, max pause ${fmtMs(d.pauses.max)} ms` : ""}: ${parts.join("; ")}`);
+    }
+  }
+  if (goalLines.length) out.push("Goals (issue 6), default configuration in wasm, this run:", ...goalLines, "");
   const genLines = summaries.filter((s) => s.pausesByGen?.some((g) => g)).map((s) => {
     const parts = s.pausesByGen!.map((g, i) => (g ? `gen${i} ${fmtMs(g.p50)}/${fmtMs(g.p99)}/${fmtMs(g.max)} (${g.count})` : `gen${i} none`));
     return `  ${s.st.workload.id} ${s.st.row.name}: ${parts.join("  ")}`;
