@@ -15,3 +15,12 @@ export type { HeapStats, SizeClassStats } from "./stats.js";
 export * from "./errors.js";
 export { AllocationTrace, TraceRecorder, replayTrace } from "./trace.js";
 export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.js";
+export {
+  Inspector, isHeldFromOutside, ObjectGraph, takeGraph, DominatorTree, dominos, toHeapSnapshot, heapSnapshotText, saveHeapSnapshot,
+  loadHeapSnapshot, graphFromHeapSnapshot, validateHeapSnapshot, HeapSnapshotFormatError, toDot, chainToDot, renderSvg,
+  Tracemalloc, TracemallocSnapshot, formatStatistics, MemoryTimeline, formatTimeline, formatPartition, formatTypeCounts, formatGrowth, formatChain,
+} from "./inspect/index.js";
+export type {
+  ObjectInfo, ChainLink, ChainOptions, GrowthOptions, GrowthRow, CensusOptions, GroupBy, PartitionRow, HeapSnapshotJson, DotOptions,
+  Trace, Statistic, StatisticDiff, StatisticKey, TracemallocOptions, TimelineSample, TimelineOptions,
+} from "./inspect/index.js";

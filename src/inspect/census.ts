@@ -100,15 +100,16 @@ export function referrerClass(g: ObjectGraph, i: number): string {
 }
 
 /** The partition as heapy prints it, every column named in the header. */
-export function formatPartition(rows: PartitionRow[], title = "objects"): string {
+export function formatPartition(rows: PartitionRow[], limit = Infinity): string {
   const count = rows.reduce((a, r) => a + r.count, 0), bytes = rows.reduce((a, r) => a + r.bytes, 0);
-  const lines = [`Partition of a set of ${count} ${title}. Total size = ${bytes} bytes.`,
+  const lines = [`Partition of a set of ${count} objects. Total size = ${bytes} bytes.`,
     " Index  Count   %     Size   % Cumulative  % Kind"];
   let cum = 0;
-  rows.forEach((r, i) => {
+  rows.slice(0, limit).forEach((r, i) => {
     cum += r.bytes;
     lines.push(`${String(i).padStart(6)} ${String(r.count).padStart(6)} ${r.countPct.toFixed(0).padStart(3)} ${String(r.bytes).padStart(8)} ${r.bytesPct.toFixed(0).padStart(3)} ${String(cum).padStart(10)} ${r.cumulativePct.toFixed(0).padStart(3)} ${r.key}`);
   });
+  if (rows.length > limit) lines.push(`<${rows.length - limit} more rows>`);
   return lines.join("\n");
 }
 

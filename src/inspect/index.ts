@@ -34,8 +34,8 @@ export type { CensusOptions, GroupBy, PartitionRow } from "./census.js";
 export { GrowthTracker, formatGrowth } from "./growth.js";
 export type { GrowthRow } from "./growth.js";
 export { findChain, formatChain } from "./chains.js";
-export { Tracemalloc, TracemallocSnapshot } from "./tracemalloc.js";
-export type { Trace, Statistic, StatisticDiff, StatisticKey, TracemallocOptions } from "./tracemalloc.js";
+export { Tracemalloc, TracemallocSnapshot, formatStatistics } from "./tracemalloc.js";
+export type { Frame, Trace, Statistic, StatisticDiff, StatisticKey, TracemallocOptions } from "./tracemalloc.js";
 export { MemoryTimeline, formatTimeline } from "./timeline.js";
 export type { TimelineSample, TimelineOptions } from "./timeline.js";
 
