@@ -9,7 +9,7 @@ import { parseSnapshotFromFile } from "v8-heapsnapshot";
 import { heapSuite } from "./helpers.js";
 import { WeakValueMap, type Heap } from "../src/index.js";
 import {
-  DominatorTree, HeapSnapshotFormatError, graphFromHeapSnapshot, loadHeapSnapshot, typeStats, validateHeapSnapshot,
+  DominatorTree, HeapSnapshotFormatError, graphFromHeapSnapshot, loadHeapSnapshot, toDot, typeStats, validateHeapSnapshot,
 } from "../src/inspect/index.js";
 
 memlab.config.muteConsole = true;
@@ -93,6 +93,8 @@ heapSuite("inspect: .heapsnapshot", ({ make }) => {
       expect([...back.address]).toEqual([...g.address]);
       expect([...back.external]).toEqual([...g.external]);
       expect([...new DominatorTree(back).retained]).toEqual([...ours.retained]);
+      expect(back.info(0).generation).toBeUndefined(); // a file does not say
+      expect(toDot(back, [0], true)).not.toMatch(/generation|untracked/);
       const text = await readFile(file, "utf8");
       expect(Object.keys(JSON.parse(text))).toEqual(["snapshot", "nodes", "edges", "trace_function_infos", "trace_tree", "samples", "locations", "strings"]);
     } finally {

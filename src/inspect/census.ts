@@ -3,7 +3,7 @@
 // collector tracks (pympler#97: atomic objects never show up), a census counts every live object,
 // bytes and weakrefs included; `trackedOnly` gives objgraph's view.
 
-import { UNTRACKED, type ObjectGraph } from "./graph.js";
+import { GENERATION_UNKNOWN, UNTRACKED, type ObjectGraph } from "./graph.js";
 
 export interface CensusOptions {
   /** Count only objects the cycle collector tracks (objgraph's view). Default false: every object. */
@@ -13,7 +13,7 @@ export interface CensusOptions {
 }
 
 function included(g: ObjectGraph, i: number, o: CensusOptions): boolean {
-  if (o.trackedOnly && g.generation[i] === UNTRACKED) return false;
+  if (o.trackedOnly && (g.generation[i] === UNTRACKED || g.generation[i] === GENERATION_UNKNOWN)) return false;
   return !o.filter || o.filter(g, i);
 }
 
@@ -84,7 +84,12 @@ export function partition(g: ObjectGraph, by: GroupBy = "type", o: CensusOptions
 
 function keyFunction(g: ObjectGraph, by: GroupBy): (i: number) => string {
   if (by === "type") return (i) => g.typeOf(i);
-  if (by === "generation") return (i) => (g.generation[i] === UNTRACKED ? "untracked" : g.generation[i] === 3 ? "permanent" : `generation ${g.generation[i]}`);
+  if (by === "generation") {
+    return (i) => {
+      const gen = g.generation[i];
+      return gen === UNTRACKED ? "untracked" : gen === GENERATION_UNKNOWN ? "unknown" : gen === 3 ? "permanent" : `generation ${gen}`;
+    };
+  }
   if (by === "size") return (i) => { let b = 8; while (b < g.size[i]) b *= 2; return `<= ${b} bytes`; };
   return (i) => referrerClass(g, i);
 }

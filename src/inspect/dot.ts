@@ -4,7 +4,7 @@
 // name or list index. A node with more than `tooMany` references shows that many and a
 // "… N more" node. Rendered to SVG by Graphviz compiled to WebAssembly (@viz-js/viz).
 
-import { UNTRACKED, type ObjectGraph } from "./graph.js";
+import { GENERATION_UNKNOWN, UNTRACKED, type ObjectGraph } from "./graph.js";
 import { HeapConfigError } from "../errors.js";
 
 export interface DotOptions {
@@ -70,7 +70,7 @@ export function toDot(g: ObjectGraph, starts: number[], backrefs: boolean, o: Do
     const preview = g.preview.get(v);
     if (preview !== undefined) label += `\n${JSON.stringify(preview.length > 20 ? preview.slice(0, 20) + "…" : preview)}`;
     if (o.refcounts ?? true) label += `\nrefcount ${g.refcount[v]}${g.external[v] > 0 ? ` (${g.external[v]} external)` : ""}`;
-    if (o.generations ?? true) {
+    if ((o.generations ?? true) && g.generation[v] !== GENERATION_UNKNOWN) {
       const gen = g.generation[v];
       label += `\n${gen === UNTRACKED ? "untracked" : gen === 3 ? "permanent" : `generation ${gen}`}`;
     }

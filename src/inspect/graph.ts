@@ -11,6 +11,8 @@ const TYPE_ID_MASK = 0xffff, GEN_SHIFT = 16, FLAG_TRACKED = 1 << 18;
 const LIST_LENGTH = 16, LIST_ITEMS = 24, STORAGE_SLOTS = 8, WR_REFERENT = 8;
 /** generation[i] of an object the collector does not track (bytes, weakrefs, types without references). */
 export const UNTRACKED = 255;
+/** generation[i] in a graph read from a file, which does not say. */
+export const GENERATION_UNKNOWN = 254;
 
 /** What one object looks like to the inspection API (plain data: holds no reference). */
 export interface ObjectInfo {
@@ -21,8 +23,8 @@ export interface ObjectInfo {
   refcount: number;
   /** References from outside the heap: host handles, VM slots (refcount minus heap referrers). */
   externalRefs: number;
-  /** 0..2, 3 = permanent (frozen), or null when the collector does not track it. */
-  generation: number | null;
+  /** 0..2, 3 = permanent (frozen), null when the collector does not track it, undefined when unknown (read from a file). */
+  generation: number | null | undefined;
 }
 
 export class ObjectGraph {
@@ -90,7 +92,7 @@ export class ObjectGraph {
     const g = this.generation[i];
     return {
       address: this.address[i], type: this.typeOf(i), size: this.size[i], refcount: this.refcount[i],
-      externalRefs: this.external[i], generation: g === UNTRACKED ? null : g,
+      externalRefs: this.external[i], generation: g === UNTRACKED ? null : g === GENERATION_UNKNOWN ? undefined : g,
     };
   }
 

@@ -13,7 +13,7 @@
 // edges, list items `element`, weak-map entries `internal`, a weakref's referent a `weak` edge.
 
 import { writeFile, readFile } from "node:fs/promises";
-import { KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_WEAKMAP, ObjectGraph, UNTRACKED } from "./graph.js";
+import { GENERATION_UNKNOWN, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_WEAKMAP, ObjectGraph } from "./graph.js";
 import { unreachableEntries } from "./dominators.js";
 import { HeapError } from "../errors.js";
 
@@ -194,7 +194,7 @@ export function graphFromHeapSnapshot(json: string | HeapSnapshotJson): ObjectGr
   edgeStart[n] = edgeTo.length;
   for (let i = 0; i < n; i++) refcount[i] += external[i];
   return new ObjectGraph({
-    address, typeIndex, typeNames, typeKinds, size, refcount, external, generation: new Uint8Array(n).fill(UNTRACKED),
+    address, typeIndex, typeNames, typeKinds, size, refcount, external, generation: new Uint8Array(n).fill(GENERATION_UNKNOWN),
     edgeStart, edgeTo: Uint32Array.from(edgeTo), edgeName, weakTo,
   });
 }

@@ -22,7 +22,7 @@ import { chainToDot, renderSvg, toDot, type DotOptions } from "./dot.js";
 import { Tracemalloc } from "./tracemalloc.js";
 import { MemoryTimeline, type TimelineOptions } from "./timeline.js";
 
-export { ObjectGraph, takeGraph, UNTRACKED } from "./graph.js";
+export { ObjectGraph, takeGraph, UNTRACKED, GENERATION_UNKNOWN } from "./graph.js";
 export type { ObjectInfo } from "./graph.js";
 export { DominatorTree, dominos, ROOT, UNREACHABLE } from "./dominators.js";
 export { toHeapSnapshot, heapSnapshotText, saveHeapSnapshot, loadHeapSnapshot, graphFromHeapSnapshot, validateHeapSnapshot, HeapSnapshotFormatError } from "./heapsnapshot.js";
