@@ -469,11 +469,14 @@ export class Heap implements HeapInternals {
   }
 
   readonly #eventListeners = new Set<{ listener: (events: Uint32Array) => void }>();
+  #inEventListener = false;
 
   /** @internal host hook: `count` allocation events at `buffer` */
   _allocationEventsHook(buffer: number, count: number): void {
     // copied first: a listener that allocates makes the core write new events into the same buffer
     const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * 3);
+    const outer = this.#inEventListener;
+    this.#inEventListener = true;
     for (const { listener } of [...this.#eventListeners]) {
       try {
         listener(batch);
@@ -481,6 +484,7 @@ export class Heap implements HeapInternals {
         this.#queueUnraisable(err, `allocation events listener ${listener.name || "<anonymous>"}`);
       }
     }
+    this.#inEventListener = outer;
   }
 
   /** Inspection: census, growth, reference chains, dominators, .heapsnapshot, DOT, tracemalloc (src/inspect/). */
@@ -496,6 +500,8 @@ export class Heap implements HeapInternals {
   census(sink: (words: Uint32Array) => void): void {
     this.#alive();
     if (this.#censusSink) throw new HeapConfigError("census: a census is already running (called from a census sink?)");
+    // an event reaches the host in the middle of an allocation or a free: the heap is not walkable then
+    if (this.#inEventListener) throw new HeapConfigError("census: not from an allocation events listener (the core is mid-allocation)");
     this.#censusSink = sink;
     try { this.core.census(); } finally { this.#censusSink = null; }
   }

@@ -1,7 +1,7 @@
 // Inspection: objgraph's census, growth and chains, heapy's partitions and dominators.
 import { expect, test } from "vitest";
 import { heapSuite, rng } from "./helpers.js";
-import { HeapIndexError, HeapTypeError, type Handle, type Heap } from "../src/index.js";
+import { HeapConfigError, HeapIndexError, HeapTypeError, type Handle, type Heap } from "../src/index.js";
 import { dominos, ROOT, UNREACHABLE } from "../src/inspect/index.js";
 
 function types(heap: Heap) {
@@ -40,6 +40,16 @@ heapSuite("inspect: census", ({ make }) => {
     const s = heap.stats();
     expect([...g.size].reduce((a, b) => a + b, 0)).toBe(s.objectHeaderBytes + s.objectPayloadBytes);
     expect(() => ins.count(3 as unknown as string)).toThrow(HeapTypeError);
+    // not from inside an allocation events listener: the core is mid-allocation there
+    const errors: unknown[] = [];
+    heap.onUnraisable = (err) => errors.push(err);
+    const off = heap.onAllocationEvents(() => ins.graph());
+    heap.alloc(Node).dispose();
+    off();
+    heap.flushUnraisable();
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toBeInstanceOf(HeapConfigError);
+    expect(String(errors[0])).toMatch(/not from an allocation events listener/);
     wr.dispose(); list.dispose();
     expect(ins.typestats()).toEqual({});
   });
@@ -112,6 +122,7 @@ heapSuite("inspect: growth and chains", ({ make, strategy }) => {
     };
     for (let i = 0; i < 5; i++) request(); // warm up
     heap.inspect.growth();
+    heap.inspect.getNewIds();
     const handlesBefore = heap.liveHandles;
     for (let i = 0; i < 10; i++) request();
     const rows = heap.inspect.growth();
@@ -121,6 +132,12 @@ heapSuite("inspect: growth and chains", ({ make, strategy }) => {
       { type: "Session", count: 15, delta: 10 },
     ]);
     expect(heap.inspect.showGrowth()).toBe(""); // nothing grew since
+    const fresh = heap.inspect.getNewIds();
+    expect(Object.fromEntries(Object.entries(fresh).map(([t, ids]) => [t, ids.length]))).toEqual({ Session: 10, Listener: 10, Bytes: 10 });
+    const newest = heap.inspect.at(fresh.Session[9])!;
+    expect(newest.type).toBe(Session);
+    newest.dispose();
+    expect(heap.inspect.getNewIds()).toEqual({});
     // what the usual tools say: no garbage, no leaked handle, refcounts that look normal
     if (strategy.collector !== "none") expect(heap.gc.collect()).toBe(0);
     expect(heap.liveHandles).toBe(handlesBefore);

@@ -31,3 +31,23 @@ export function formatGrowth(rows: GrowthRow[]): string {
   const w = Math.max(0, ...rows.map((r) => r.type.length)), c = Math.max(0, ...rows.map((r) => String(r.count).length));
   return rows.map((r) => `${r.type.padEnd(w)} ${String(r.count).padStart(c)} ${`+${r.delta}`.padStart(8)}`).join("\n");
 }
+
+/**
+ * objgraph.get_new_ids: the objects (addresses, per type) that were not there at the previous
+ * call. An address freed and reused in between counts as not new: addresses are our only ids.
+ */
+export class NewIdsTracker {
+  #previous = new Set<number>();
+
+  update(g: ObjectGraph, o: CensusOptions = {}): Record<string, number[]> {
+    const now = new Set<number>(), out: Record<string, number[]> = {};
+    const keep = (i: number) => (!o.trackedOnly || g.generation[i] < 4) && (!o.filter || o.filter(g, i));
+    for (let i = 0; i < g.count; i++) {
+      if (!keep(i)) continue;
+      now.add(g.address[i]);
+      if (!this.#previous.has(g.address[i])) (out[g.typeOf(i)] ??= []).push(g.address[i]);
+    }
+    this.#previous = now;
+    return out;
+  }
+}

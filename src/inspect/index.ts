@@ -14,7 +14,7 @@ import {
   byType, formatPartition, formatTypeCounts, leakingObjects, mostCommonTypes, partition, referrerClass, typeStats,
   type CensusOptions, type GroupBy, type PartitionRow,
 } from "./census.js";
-import { GrowthTracker, formatGrowth, type GrowthRow } from "./growth.js";
+import { GrowthTracker, NewIdsTracker, formatGrowth, type GrowthRow } from "./growth.js";
 import { findChain, formatChain } from "./chains.js";
 import { DominatorTree, dominos } from "./dominators.js";
 import { saveHeapSnapshot, toHeapSnapshot, type HeapSnapshotJson } from "./heapsnapshot.js";
@@ -31,7 +31,7 @@ export { toDot, chainToDot, renderSvg } from "./dot.js";
 export type { DotOptions } from "./dot.js";
 export { typeStats, mostCommonTypes, partition, formatPartition, formatTypeCounts, referrerClass, leakingObjects } from "./census.js";
 export type { CensusOptions, GroupBy, PartitionRow } from "./census.js";
-export { GrowthTracker, formatGrowth } from "./growth.js";
+export { GrowthTracker, NewIdsTracker, formatGrowth } from "./growth.js";
 export type { GrowthRow } from "./growth.js";
 export { findChain, formatChain } from "./chains.js";
 export { Tracemalloc, TracemallocSnapshot, formatStatistics } from "./tracemalloc.js";
@@ -60,6 +60,7 @@ export const isHeldFromOutside = (o: ObjectInfo): boolean => o.externalRefs > 0;
 
 export class Inspector {
   #growth = new GrowthTracker();
+  #newIds = new NewIdsTracker();
   #tracemalloc: Tracemalloc | undefined;
 
   constructor(private readonly heap: Heap) {}
@@ -114,6 +115,9 @@ export class Inspector {
 
   /** objgraph.show_growth, as text ("Node   1200     +200"). */
   showGrowth(o: GrowthOptions = {}): string { return formatGrowth(this.growth(o)); }
+
+  /** objgraph.get_new_ids: addresses per type of the objects new since the previous call (at() turns them into handles). */
+  getNewIds(o: CensusOptions = {}): Record<string, number[]> { return this.#newIds.update(this.graph(), o); }
 
   /** objgraph.get_leaking_objects: new handles to the objects no heap object refers to (the roots). */
   getLeakingObjects(o: CensusOptions = {}): Handle[] {
