@@ -26,6 +26,13 @@ export const EVENT_BUFFER: usize = memory.data(<i32>(EVENT_SIZE * EVENT_CAPACITY
 
 export let eventsOn: bool = false;
 let eventCount: u32 = 0;
+/** Events per batch (1..EVENT_CAPACITY): 1 hands each event over as it happens, inside the host call that caused it (allocation-site tracking). */
+let batchSize: u32 = EVENT_CAPACITY;
+
+export function setBatchSize(n: u32): void {
+  flushEvents();
+  batchSize = n < 1 ? 1 : n > EVENT_CAPACITY ? EVENT_CAPACITY : n;
+}
 
 /** Hands the buffered events to the host (in order) and empties the buffer. */
 export function flushEvents(): void {
@@ -42,12 +49,11 @@ export function setEventsOn(on: bool): void {
 }
 
 function record(word0: u32, p: usize, size: usize): void {
-  if (eventCount == EVENT_CAPACITY) flushEvents();
   let e = EVENT_BUFFER + <usize>eventCount * EVENT_SIZE;
   store<u32>(e, word0);
   store<u32>(e, <u32>p, 4);
   store<u32>(e, <u32>size, 8);
-  eventCount++;
+  if (++eventCount >= batchSize) flushEvents();
 }
 
 // @ts-ignore: decorator

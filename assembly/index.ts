@@ -27,7 +27,10 @@ import { CLASS_STATS, failureMessage, failurePointer } from "./walk";
 import { externalRefs, verify as verifyHeap } from "./verify";
 
 export { defineType } from "./types";
-import { flushEvents, setEventsOn } from "./events";
+import { flushEvents, setBatchSize, setEventsOn } from "./events";
+
+/** Allocation events per batch, 1..1024 (1: each event reaches the host during the call that caused it). */
+export function eventsSetBatchSize(n: u32): void { setBatchSize(n); }
 
 /** Allocation events on or off (off flushes what is buffered); see events.ts. */
 export function eventsSetOn(on: i32): void { setEventsOn(on != 0); }
@@ -270,6 +273,9 @@ export function gcReferences(p: usize, obj: usize): i32 { return references(p, o
 export function gcReferentAt(p: usize, i: u32): usize { checkPtr(p); return referentAt(p, i); }
 
 // ── inspection ──
+
+/** Streams every live block and its strong references to the host's censusBatch (census.ts). */
+export { census } from "./census";
 
 export function typeTable(): usize { return TYPES; }
 export function stats(): usize { return computeStats(); }

@@ -14,6 +14,7 @@ import { bumpStart, bumpTop } from "./alloc/bump";
 import { ALLOC_BUMP, strategy } from "./alloc/index";
 import { objectSize } from "./object";
 import { checkObject } from "./verify";
+import { censusObject } from "./census";
 import { memoryEnd } from "./memory";
 import { KIND_RAW, T_KIND, TYPE, TYPE_STORAGE, typeCount } from "./types";
 
@@ -23,6 +24,8 @@ import { KIND_RAW, T_KIND, TYPE, TYPE_STORAGE, typeCount } from "./types";
 @inline export const VISIT_CHECK: i32 = 1;    // verify each object
 // @ts-ignore: decorator
 @inline export const VISIT_EXTERNAL: i32 = 2; // sum refcounts left after internal references are subtracted
+// @ts-ignore: decorator
+@inline export const VISIT_CENSUS: i32 = 3;   // stream each block and its references to the host (census.ts)
 
 // Results of the last walk
 export let walkLiveObjects: u32 = 0;
@@ -70,6 +73,8 @@ function visitObject(p: usize, cookie: i32): void {
     else walkExternalRefs += RC(p);
   } else if (cookie == VISIT_CHECK) {
     checkObject(p);
+  } else if (cookie == VISIT_CENSUS) {
+    censusObject(p);
   }
 }
 

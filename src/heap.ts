@@ -10,6 +10,7 @@ import {
 } from "./errors.js";
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
+import { Inspector } from "./inspect/index.js";
 
 export const ALLOCATORS = ["pools", "tlsf", "firstfit", "bump"] as const;
 export const COLLECTORS = ["generational", "recycler", "none"] as const;
@@ -173,6 +174,7 @@ export class Heap implements HeapInternals {
       gcPhase: (phase, g, c, u, n) => heap?.gc._phase(phase, g, c, u, n),
       gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
       allocationEvents: (buffer, count) => heap?._allocationEventsHook(buffer, count),
+      censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
     const rc = inst.exports.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
@@ -468,11 +470,14 @@ export class Heap implements HeapInternals {
   }
 
   readonly #eventListeners = new Set<{ listener: (events: Uint32Array) => void }>();
+  #inEventListener = false;
 
   /** @internal host hook: `count` allocation events at `buffer` */
   _allocationEventsHook(buffer: number, count: number): void {
     // copied first: a listener that allocates makes the core write new events into the same buffer
     const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * 3);
+    const outer = this.#inEventListener;
+    this.#inEventListener = true;
     for (const { listener } of [...this.#eventListeners]) {
       try {
         listener(batch);
@@ -480,6 +485,31 @@ export class Heap implements HeapInternals {
         this.#queueUnraisable(err, `allocation events listener ${listener.name || "<anonymous>"}`);
       }
     }
+    this.#inEventListener = outer;
+  }
+
+  /** Inspection: census, growth, reference chains, dominators, .heapsnapshot, DOT, tracemalloc (src/inspect/). */
+  get inspect(): Inspector { return (this.#inspector ??= new Inspector(this)); }
+  #inspector: Inspector | undefined;
+
+  #censusSink: ((words: Uint32Array) => void) | null = null;
+
+  /**
+   * @internal Streams every live block and its strong references to `sink` (assembly/census.ts),
+   * in batches; the core allocates nothing meanwhile, and the sink must not call into the heap.
+   */
+  census(sink: (words: Uint32Array) => void): void {
+    this.#alive();
+    if (this.#censusSink) throw new HeapConfigError("census: a census is already running (called from a census sink?)");
+    // an event reaches the host in the middle of an allocation or a free: the heap is not walkable then
+    if (this.#inEventListener) throw new HeapConfigError("census: not from an allocation events listener (the core is mid-allocation)");
+    this.#censusSink = sink;
+    try { this.core.census(); } finally { this.#censusSink = null; }
+  }
+
+  /** @internal host hook: `words` words of the census stream at `buffer` */
+  _censusHook(buffer: number, words: number): void {
+    this.#censusSink?.(this.views.u32.subarray(buffer >>> 2, (buffer >>> 2) + words));
   }
 
   /** @internal host hook: a weakref with a callback was freed */

@@ -18,3 +18,12 @@ export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.j
 export { PHASE_NAMES } from "./phases.js";
 export type { PhaseSnapshot, PhaseObject, PhaseName } from "./phases.js";
 export { setWasmBaseUrl } from "./wasm.js";
+export {
+  Inspector, isHeldFromOutside, ObjectGraph, takeGraph, DominatorTree, dominos, toHeapSnapshot, heapSnapshotText, saveHeapSnapshot,
+  loadHeapSnapshot, graphFromHeapSnapshot, validateHeapSnapshot, HeapSnapshotFormatError, toDot, chainToDot, renderSvg,
+  Tracemalloc, TracemallocSnapshot, formatStatistics, MemoryTimeline, formatTimeline, formatPartition, formatTypeCounts, formatGrowth, formatChain,
+} from "./inspect/index.js";
+export type {
+  ObjectInfo, ChainLink, ChainOptions, GrowthOptions, GrowthRow, CensusOptions, GroupBy, PartitionRow, HeapSnapshotJson, DotOptions,
+  Trace, Statistic, StatisticDiff, StatisticKey, TracemallocOptions, TimelineSample, TimelineOptions,
+} from "./inspect/index.js";

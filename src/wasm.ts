@@ -78,8 +78,10 @@ export interface CoreExports {
   verifyMessage(): number;
   verifyPointer(): number;
   verifyExternalRefs(): number;
+  census(): void;
   eventsSetOn(on: number): void;
   eventsFlush(): void;
+  eventsSetBatchSize(n: number): void;
   replayOps(): number;
   gcObservePhases(on: number): void;
   poolRecord(k: number): number;
@@ -163,6 +165,8 @@ export interface HostHooks {
   gcGarbage(obj: number, why: number): void;
   /** `count` allocation events (assembly/events.ts) at `buffer`; copy them before anything else. */
   allocationEvents(buffer: number, count: number): void;
+  /** `words` u32 words of a census stream (assembly/census.ts) at `buffer`; copy them before anything else. */
+  censusBatch?(buffer: number, words: number): void;
 }
 const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {}, allocationEvents() {} };
 
@@ -179,6 +183,7 @@ export async function instantiate<E extends CoreExports = CoreExports>(build: Bu
       gcPhase: (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase(phase, g, c, u, n),
       gcGarbage: (obj: number, why: number) => hooks.gcGarbage(obj, why),
       allocationEvents: (buffer: number, count: number) => hooks.allocationEvents(buffer, count),
+      censusBatch: (buffer: number, words: number) => hooks.censusBatch?.(buffer, words),
     },
     env: {
       abort(msg: number, file: number, line: number, col: number) {

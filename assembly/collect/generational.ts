@@ -25,6 +25,7 @@ import {
 } from "../layout";
 import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
 import { decref, incref } from "../rc";
+import { censusChild } from "../census";
 import {
   COUNT, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLD, listIsEmpty, listLength, listMerge, listMove,
 } from "./generations";
@@ -81,6 +82,8 @@ declare function hostFinalize(obj: usize): void;
 @inline export const VISIT_NTH: i32 = 7;          // get_referents: the arg-th reference
 // @ts-ignore: decorator
 @inline export const VISIT_GATHER: i32 = 8;       // recycler: pull a tracked child into the set being collected
+// @ts-ignore: decorator
+@inline export const VISIT_CENSUS: i32 = 9;       // inspection: stream the reference to the host (census.ts)
 
 // debug flags (gc.set_debug)
 // @ts-ignore: decorator
@@ -204,6 +207,8 @@ export function setDebugFlags(f: u32): void { debugFlags = f; }
       SET_INFO(c, (info | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
       listMove(c, arg);
     }
+  } else if (cookie == VISIT_CENSUS) {
+    censusChild(c);
   }
 }
 

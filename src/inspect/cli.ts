@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// refheap-inspect: runs a workload module on a fresh heap, or loads a saved .heapsnapshot, and
+// prints the census, growth, dominators and allocation sites, or writes .heapsnapshot, DOT, SVG.
+//
+//   refheap-inspect run <workload.js> [options]    the module's default export is called as
+//                                                 workload(heap, { tick }) (tick = a step done)
+//   refheap-inspect snapshot <file.heapsnapshot> [options]
+
+import { parseArgs } from "node:util";
+import { writeFile } from "node:fs/promises";
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Heap, ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName } from "../heap.js";
+import { DominatorTree } from "./dominators.js";
+import { formatPartition, formatTypeCounts, mostCommonTypes, partition, type GroupBy } from "./census.js";
+import { loadHeapSnapshot, saveHeapSnapshot } from "./heapsnapshot.js";
+import { formatChain, findChain } from "./chains.js";
+import { renderSvg, toDot } from "./dot.js";
+import { formatTimeline, type MemoryTimeline } from "./timeline.js";
+import { formatStatistics } from "./tracemalloc.js";
+import type { ObjectGraph } from "./graph.js";
+
+const USAGE = `usage: refheap-inspect run <workload module> [options]
+       refheap-inspect snapshot <file.heapsnapshot> [options]
+
+  --allocator NAME       ${ALLOCATORS.join(" | ")} (run; default pools)
+  --collector NAME       ${COLLECTORS.join(" | ")} (run; default generational)
+  --top N                rows per table (default 10)
+  --partition BY         type | generation | size | referrers (default type)
+  --dominators           the objects retaining the most bytes, and why each is alive
+  --growth               (run) objgraph's show_growth after every tick of the workload
+  --timeline             (run) committed bytes, live bytes and objects per type at every tick
+  --tracemalloc          (run) trace allocation sites while the workload runs; print the top sites
+  --heapsnapshot FILE    (run) write the heap as a V8 .heapsnapshot (DevTools, memlab)
+  --dot FILE             DOT of the referrers of the largest retainer (or of --type's first object)
+  --svg FILE             the same drawing rendered to SVG
+  --type NAME            the object to draw: the first of this type
+  --verify               (run) check every heap invariant at the end (heap.verify())
+  -h, --help`;
+
+export class UsageError extends Error {}
+
+function report(g: ObjectGraph, top: number, by: GroupBy, dominators: boolean): string {
+  const out = [`${g.count} objects, ${[...g.size].reduce((a, b) => a + b, 0)} bytes`, "", "Most common types:", formatTypeCounts(mostCommonTypes(g, top)), "", formatPartition(partition(g, by), top)];
+  if (dominators) {
+    const d = new DominatorTree(g);
+    out.push("", "Largest retainers:", "  retained      self  object                      alive because");
+    for (const i of d.top(top)) {
+      const chain = d.reachable[i] ? formatChain(g, findChain(g, i, (x) => g.external[x] > 0, g.count, true)) : "(unreachable: awaiting the collector)";
+      out.push(`${String(d.retained[i]).padStart(10)}  ${String(g.size[i]).padStart(8)}  ${g.label(i).padEnd(26)}  ${chain}`);
+    }
+  }
+  return out.join("\n");
+}
+
+async function drawings(g: ObjectGraph, o: { dot?: string; svg?: string; type?: string }): Promise<void> {
+  if (!o.dot && !o.svg) return;
+  let start = -1;
+  if (o.type) {
+    for (let i = 0; i < g.count && start < 0; i++) if (g.typeOf(i) === o.type) start = i;
+    if (start < 0) throw new UsageError(`--type ${o.type}: no live object of that type`);
+  } else {
+    start = new DominatorTree(g).top(1)[0] ?? -1;
+    if (start < 0) throw new UsageError("the heap is empty: nothing to draw");
+  }
+  const dot = toDot(g, [start], true);
+  if (o.dot) await writeFile(o.dot, dot);
+  if (o.svg) await writeFile(o.svg, await renderSvg(dot));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: {
+      allocator: { type: "string" }, collector: { type: "string" }, top: { type: "string" }, partition: { type: "string" },
+      dominators: { type: "boolean" }, growth: { type: "boolean" }, timeline: { type: "boolean" }, tracemalloc: { type: "boolean" },
+      verify: { type: "boolean" }, heapsnapshot: { type: "string" }, dot: { type: "string" }, svg: { type: "string" }, type: { type: "string" }, help: { type: "boolean", short: "h" },
+    },
+  });
+  if (v.help) { console.log(USAGE); return 0; }
+  const [command, target] = positionals;
+  if (!command || !target || positionals.length > 2 || !["run", "snapshot"].includes(command)) throw new UsageError("expected `run <workload>` or `snapshot <file>`");
+  const top = v.top === undefined ? 10 : Number(v.top);
+  if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${v.top}`);
+  const by = (v.partition ?? "type") as GroupBy;
+  if (!["type", "generation", "size", "referrers"].includes(by)) throw new UsageError(`--partition must be type, generation, size or referrers, got ${by}`);
+
+  if (command === "snapshot") {
+    for (const flag of ["allocator", "collector", "growth", "timeline", "tracemalloc", "heapsnapshot", "verify"] as const) {
+      if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to run, not snapshot`);
+    }
+    const g = await loadHeapSnapshot(target);
+    console.log(report(g, top, by, v.dominators ?? false));
+    await drawings(g, v);
+    return 0;
+  }
+
+  const allocator = (v.allocator ?? "pools") as AllocatorName, collector = (v.collector ?? "generational") as CollectorName;
+  const heap = await Heap.create({ allocator, collector, debug: v.verify ?? false });
+  const mod = await import(pathToFileURL(resolve(target)).href);
+  const workload = mod.default;
+  if (typeof workload !== "function") throw new UsageError(`${target}: its default export must be a function (heap, { tick }) => unknown`);
+  let timeline: MemoryTimeline | undefined;
+  let ticks = 0;
+  if (v.tracemalloc) heap.inspect.tracemalloc.start({ frames: 1 });
+  if (v.growth) heap.inspect.growth({ limit: top });
+  if (v.timeline) timeline = heap.inspect.timeline().start();
+  const tick = (label?: string) => {
+    ticks++;
+    timeline?.tick(label);
+    if (v.growth) {
+      const rows = heap.inspect.showGrowth({ limit: top });
+      console.log(`growth after ${label || `tick ${ticks}`}:${rows ? `\n${rows}` : " none"}`);
+    }
+  };
+  const kept = await workload(heap, { tick });
+  let sites = "";
+  if (v.tracemalloc) {
+    sites = formatStatistics(heap.inspect.tracemalloc.takeSnapshot().statistics("lineno"), top);
+    heap.inspect.tracemalloc.stop();
+  }
+  if (timeline) console.log(`\nTimeline:\n${formatTimeline(timeline.stop())}\n`);
+  if (sites) console.log(`Top allocation sites (live blocks):\n${sites}\n`);
+  const g = heap.inspect.graph();
+  console.log(report(g, top, by, v.dominators ?? false));
+  if (v.heapsnapshot) await saveHeapSnapshot(g, v.heapsnapshot);
+  await drawings(g, v);
+  if (v.verify) {
+    const r = heap.verify();
+    console.log(`\nverify: ok (${r.objects} blocks, ${r.externalRefs} external references)`);
+  }
+  void kept; // what the workload returned stays alive until here
+  return 0;
+}
+
+// run as a program (also through the bin symlink), not when imported
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(resolve(process.argv[1]))).href;
+if (isMain) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: Error) => {
+    console.error(`refheap-inspect: ${err.message}`);
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) console.error(USAGE);
+    process.exitCode = 2;
+  });
+}
