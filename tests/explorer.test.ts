@@ -131,6 +131,9 @@ describe("heap explorer (Chromium)", () => {
     await tap(a!.id); await page.click("#link-a"); await tap(b!.id);
     let g = await graph();
     expect(g.edges.filter((e) => !e.weak)).toHaveLength(2);
+    // the inspection tools on the selection: a is held by the host, and keeps nothing else alive alone
+    await tap(a!.id);
+    expect(await page.textContent("#inspect-info")).toMatch(/retained size \d+ bytes[\s\S]*Node/);
     expect(g.nodes.find((n) => n.id === a!.id)!.refcount).toBe(2); // the host's handle and b.a
     await tap(a!.id); await page.click("#drop");
     await tap(b!.id); await page.click("#drop");

@@ -81,6 +81,17 @@ function drawSide(graph: HeapGraph): void {
     `${s.liveObjects} live objects, ${s.committedBytes.toLocaleString("en-US")} bytes committed · gc counts ${counts.join("/")} · gc.garbage ${scene.heap.collector === "none" ? 0 : scene.heap.gc.garbage.length}`;
   $("roots").textContent = [...scene.roots.entries()].filter(([, h]) => h.alive).map(([name, h]) => `${name} → 0x${hex(h.ptr)}`).join("  ") || "(no host handles)";
   $("log").textContent = log.slice(-8).join("\n");
+  // the selected object, through the inspection tools (src/inspect/): what keeps it alive, what it keeps
+  const info = $("inspect-info");
+  info.textContent = "";
+  if (selected !== null && !replay && graph.nodes.some((n) => n.id === selected)) {
+    try {
+      const inspect = scene.heap.inspect;
+      info.textContent = `retained size ${inspect.retainedSize(selected)} bytes (what dies with it)\n${inspect.whyAlive(selected)}`;
+    } catch (e) {
+      info.textContent = e instanceof Error ? e.message : String(e);
+    }
+  }
   // phases
   const phases = $("phases");
   phases.innerHTML = "";
@@ -196,6 +207,7 @@ function wire(): void {
     }
     selected = id;
     $("selection").textContent = `selected 0x${hex(id)}`;
+    draw();
   });
   $("new").onclick = () => guarded(newObject);
   for (const f of ["a", "b"]) $(`link-${f}`).onclick = () => { linkField = f; say(`click the object to store in .${f}`); draw(); };

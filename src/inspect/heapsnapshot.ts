@@ -12,7 +12,6 @@
 // self_size = its block bytes (a list's items block included). Field references are `property`
 // edges, list items `element`, weak-map entries `internal`, a weakref's referent a `weak` edge.
 
-import { writeFile, readFile } from "node:fs/promises";
 import { GENERATION_UNKNOWN, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_WEAKMAP, ObjectGraph } from "./graph.js";
 import { unreachableEntries } from "./dominators.js";
 import { HeapError } from "../errors.js";
@@ -95,6 +94,7 @@ export function heapSnapshotText(g: ObjectGraph): string {
 }
 
 export async function saveHeapSnapshot(g: ObjectGraph, file: string): Promise<void> {
+  const { writeFile } = await import("node:fs/promises"); // Node only: the explorer bundles this file for browsers
   await writeFile(file, heapSnapshotText(g));
 }
 
@@ -200,5 +200,6 @@ export function graphFromHeapSnapshot(json: string | HeapSnapshotJson): ObjectGr
 }
 
 export async function loadHeapSnapshot(file: string): Promise<ObjectGraph> {
+  const { readFile } = await import("node:fs/promises");
   return graphFromHeapSnapshot(await readFile(file, "utf8"));
 }

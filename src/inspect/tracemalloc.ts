@@ -7,7 +7,10 @@
 // A freed block's trace is removed by its free event, so a block freed and reused gets the new
 // allocation's site (cpython#79234, where a realloc'ed block kept its old traceback).
 
-import { fileURLToPath } from "node:url";
+/** file:// URL to a path, without node:url (this file is also bundled for browsers by the explorer). */
+function fileURLToPath(url: string | URL): string {
+  return decodeURIComponent(new URL(url).pathname);
+}
 import type { Heap } from "../heap.js";
 import type { Handle } from "../handle.js";
 import { HeapConfigError, HeapTypeError } from "../errors.js";
