@@ -398,6 +398,15 @@ async function main(): Promise<number> {
     out.push("");
   }
   for (const w of WORKLOADS) if (states.some((s) => s.workload === w)) for (const n of w.notes(opts.bench)) out.push(n);
+  if (states.some((st) => rowMeta(st.row).peer === "pyodide")) {
+    out.push("pyodide: CPython 3.14 in wasm, loaded once per process (untimed, ~3 s); each repetition runs in a fresh Python namespace after gc.collect(),",
+      "  timed inside Python (time.perf_counter_ns); pauses from gc.callbacks (3.14's collector: every automatic collection reports generation 1).",
+      "  Slow rows run fewer iterations (W1 ÷5, W2 ÷2, W4 ÷5; see bench/peers/pyodide/shapes.ts): per-unit figures stay comparable.");
+  }
+  if (states.some((st) => rowMeta(st.row).peer === "quickjs")) {
+    out.push("QuickJS (quickjs-emscripten): a fresh runtime per repetition; it has no GC hooks, so its pauses are the timed steps during which a",
+      "  collection ran (an upper bound including the step's own work); no W3a row: quickjs-emscripten exposes no way to start a collection.");
+  }
   if (!gcAvailable) out.push("note: could not force V8 GCs between samples (V8 bytes/node left blank).");
   process.stdout.write(out.join("\n") + "\n");
 
