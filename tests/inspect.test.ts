@@ -54,6 +54,30 @@ heapSuite("inspect: census", ({ make }) => {
     expect(ins.typestats()).toEqual({});
   });
 
+  test("describe() reports the generation the collector keeps an object in (its lists, not a header bit)", async () => {
+    const heap = await make();
+    const { Node, Bytes } = types(heap);
+    using n = heap.alloc(Node);
+    using b = heap.alloc(Bytes, 4);
+    expect(heap.inspect.describe(b).generation).toBeNull(); // untracked
+    const gen = () => heap.inspect.describe(n).generation;
+    if (heap.collector === "generational") {
+      expect(gen()).toBe(0);
+      heap.gc.collect(0);
+      expect(gen()).toBe(1);
+      heap.gc.collect(1);
+      expect(gen()).toBe(2);
+      heap.gc.freeze();
+      expect(gen()).toBe(3);
+      heap.gc.unfreeze();
+      expect(gen()).toBe(2);
+    } else if (heap.collector === "recycler") {
+      expect(gen()).toBe(1); // the recycler keeps generation 0 for its candidates
+    } else {
+      expect(gen()).toBe(0);
+    }
+  });
+
   test("byType and at return new handles; getLeakingObjects returns what no heap object refers to", async () => {
     const heap = await make();
     const { Node, List } = types(heap);

@@ -59,7 +59,7 @@ function draw(): void {
     const classes = [n.weakref ? "weakref" : "", role?.role === "B" ? "unreachable" : "", step && step.phase === "promote survivors" && alive && !alive.has(n.id) ? "freed" : ""].join(" ");
     elements.push({ data: { id: String(n.id), label, color: n.finalized ? "#ff9da7" : GEN_COLORS[n.generation ?? 0] }, classes });
   }
-  for (const [i, e] of graph.edges.entries()) elements.push({ data: { id: `e${i}`, source: String(e.from), target: String(e.to), label: "" }, classes: e.weak ? "weak" : "" });
+  for (const [i, e] of graph.edges.entries()) elements.push({ data: { id: `e${i}`, source: String(e.from), target: String(e.to), label: e.name }, classes: e.weak ? "weak" : "" });
   for (const n of graph.nodes) if (n.external > 0) elements.push({ data: { id: `h${n.id}`, source: "host", target: String(n.id), label: n.external > 1 ? `×${n.external}` : "" }, classes: "host" });
   const positions = new Map(cy.nodes().map((n) => [n.id(), { ...n.position() }]));
   cy.elements().remove();
@@ -77,7 +77,7 @@ function draw(): void {
 function drawSide(graph: HeapGraph): void {
   const s = scene.heap.stats();
   const counts = scene.heap.collector === "none" ? [0, 0, 0] : scene.heap.gc.getCount();
-  $("stats").textContent = `${graph.nodes.filter((n) => !n.weakref).length} containers, ${graph.nodes.filter((n) => n.weakref).length} weakrefs · ` +
+  $("stats").textContent = `${graph.nodes.filter((n) => n.generation !== null).length} tracked, ${graph.nodes.filter((n) => n.weakref).length} weakrefs, ${graph.nodes.length} objects · ` +
     `${s.liveObjects} live objects, ${s.committedBytes.toLocaleString("en-US")} bytes committed · gc counts ${counts.join("/")} · gc.garbage ${scene.heap.collector === "none" ? 0 : scene.heap.gc.garbage.length}`;
   $("roots").textContent = [...scene.roots.entries()].filter(([, h]) => h.alive).map(([name, h]) => `${name} → 0x${hex(h.ptr)}`).join("  ") || "(no host handles)";
   $("log").textContent = log.slice(-8).join("\n");

@@ -169,7 +169,7 @@ export function takeGraph(heap: Heap): ObjectGraph {
     A[i] = address[j]; T[i] = typeSlot(w & TYPE_ID_MASK); S[i] = size[j];
     const kind = typeKinds[T[i]];
     R[i] = kind === KIND_RAW ? 1 : rc[j]; // a replayed raw block keeps its size in the count word; its replayer holds it
-    G[i] = w & FLAG_TRACKED ? (w >>> GEN_SHIFT) & 3 : UNTRACKED;
+    G[i] = UNTRACKED;
   }
   const graphIndex = (a: number) => {
     let lo = 0, hi = n - 1;
@@ -180,6 +180,17 @@ export function takeGraph(heap: Heap): ObjectGraph {
     }
     return -1;
   };
+  // generations: the collector's lists say which (promotion splices lists, so no header bit is kept up to date)
+  {
+    const u32 = heap.views.u32;
+    for (let gen = 0; gen <= 3; gen++) {
+      const head = heap.core.gcGenerationHead(gen);
+      for (let p = u32[(head + 8) >>> 2] & ~1, guard = 0; p !== head && guard <= n; p = u32[(p + 8) >>> 2] & ~1, guard++) {
+        const i = graphIndex(p);
+        if (i >= 0) G[i] = gen;
+      }
+    }
+  }
   for (let k = 0; k < storageOwner.length; k++) {
     const o = graphIndex(storageOwner[k]);
     if (o >= 0) S[o] += storageSize[k];
