@@ -19,7 +19,8 @@
 // ├─────────────────────────────────────────────────────────────────┤
 // │                gcPrev (containers only)                         │ +12 GC_PREV_OFFSET
 // └─────────────────────────────────────────────────────────────────┘
-//   G: generation (2 bits, 16..17): 0, 1, 2, 3 = permanent (frozen)
+//   G: reserved (2 bits, 16..17), always 0. An object's generation is the collector list that
+//      holds it: promotion splices whole lists in O(1), so no per-object bit could be kept current.
 //   T: TRACKED (bit 18): linked into a collector list through gcNext/gcPrev
 //   C: CONTAINER (bit 19): the type holds references (copied from the type at allocation, so
 //      releasing a reference needs no type-table lookup to know whether to visit children)
@@ -44,10 +45,6 @@
 
 // @ts-ignore: decorator
 @inline export const TYPE_ID_MASK: u32 = 0xffff;
-// @ts-ignore: decorator
-@inline export const GEN_SHIFT: u32 = 16;
-// @ts-ignore: decorator
-@inline export const GEN_MASK: u32 = 3 << GEN_SHIFT;
 // @ts-ignore: decorator
 @inline export const FLAG_TRACKED: u32 = 1 << 18;
 // @ts-ignore: decorator

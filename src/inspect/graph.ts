@@ -7,7 +7,7 @@ import type { Heap } from "../heap.js";
 
 /** Core kinds (assembly/types.ts). */
 export const KIND_FIXED = 1, KIND_REFARRAY = 2, KIND_BYTES = 3, KIND_STORAGE = 4, KIND_WEAKREF = 5, KIND_WEAKMAP = 6, KIND_RAW = 7;
-const TYPE_ID_MASK = 0xffff, GEN_SHIFT = 16, FLAG_TRACKED = 1 << 18;
+const TYPE_ID_MASK = 0xffff;
 const LIST_LENGTH = 16, LIST_ITEMS = 24, STORAGE_SLOTS = 8, WR_REFERENT = 8;
 /** generation[i] of an object the collector does not track (bytes, weakrefs, types without references). */
 export const UNTRACKED = 255;
