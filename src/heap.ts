@@ -295,6 +295,22 @@ export class Heap implements HeapInternals {
   }
 
   /**
+   * Fault injection, for tests (debug heaps only): lets `after` block allocations succeed, then
+   * makes the next `count` fail (Infinity: all of them) as if memory were exhausted. null stops it.
+   */
+  failAllocations(after: number | null, count = Infinity): void {
+    this.#alive();
+    if (!this.debug) throw new HeapConfigError("failAllocations: fault injection needs a debug heap (Heap.create({ debug: true }))");
+    if (after === null) { this.core.debugSetFailAfter(-1, 0); return; }
+    if (!Number.isInteger(after) || after < 0 || after > 0x7fff_ffff) throw new HeapIndexError(`failAllocations: after must be a non-negative integer, got ${describe(after)}`);
+    if (count !== Infinity && (!Number.isInteger(count) || count < 0 || count > 0x7fff_ffff)) throw new HeapIndexError(`failAllocations: count must be a non-negative integer or Infinity, got ${describe(count)}`);
+    this.core.debugSetFailAfter(after, count === Infinity ? -1 : count);
+  }
+
+  /** Block allocations attempted so far (debug heaps; 0 otherwise): counts a program's allocation sites. */
+  get allocationAttempts(): number { return this.core.debugAllocationAttempts() >>> 0; }
+
+  /**
    * Runs the exit-time finalize objects still alive (newest first, as weakref.finalize at exit),
    * then makes every handle unusable; the heap's memory goes when JS collects the heap.
    */

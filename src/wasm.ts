@@ -79,6 +79,8 @@ export interface CoreExports {
   verifyMessage(): number;
   verifyPointer(): number;
   verifyExternalRefs(): number;
+  debugSetFailAfter(after: number, count: number): void;
+  debugAllocationAttempts(): number;
 }
 
 export type Build = "debug" | "release" | "bench";
