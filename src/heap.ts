@@ -322,9 +322,19 @@ export class Heap implements HeapInternals {
 
   // ── weak references ──
 
-  #weakrefable(obj: Handle, what: string): number {
+  #weakrefable(obj: Handle, what: string): number { return this.weakTarget(obj, what, ""); }
+
+  /**
+   * @internal The pointer of an object that weakrefs may point at, checked. The type is that of
+   * the pointer, not of the handle: a weak proxy forwards `type` to its referent, but stands for
+   * its own weakref object, which is not weakrefable (CPython: "cannot create weak reference to
+   * 'weakproxy' object"). Trusting the forwarded type let a weakref to a proxy through, which the
+   * release core then linked through a weak-list slot that does not exist (address 0).
+   */
+  weakTarget(obj: Handle, what: string, prefix = `${what}: `): number {
     const p = this.ptrOf(obj, what);
-    if (!obj.type.weakrefable) throw new HeapTypeError(`cannot create weak reference to '${obj.type.name}' object (define the type with weakrefable: true)`);
+    const type = this.typeOfPtr(p);
+    if (!type.weakrefable) throw new HeapTypeError(`${prefix}cannot create weak reference to '${type.name}' object (define the type with weakrefable: true)`);
     return p;
   }
 

@@ -55,9 +55,7 @@ class HeapMap {
 }
 
 function checkWeakrefable(heap: Heap, obj: Handle, what: string): number {
-  const p = heap.ptrOf(obj, what);
-  if (!obj.type.weakrefable) throw new HeapTypeError(`${what}: cannot create weak reference to '${obj.type.name}' object`);
-  return p;
+  return heap.weakTarget(obj, what);
 }
 
 /** weakref.WeakValueDictionary: int or string keys → objects held weakly. */

@@ -1,0 +1,331 @@
+// Random programs and the runner that plays one against a heap and the model (tests/model/model.ts)
+// in lockstep, comparing them after every step: events (finalizers, weakref callbacks, finalize
+// objects, collections), reported exceptions, the live set, every refcount, field and weakref,
+// generation membership, and heap.verify().
+import fc from "fast-check";
+import {
+  Heap, HeapOutOfMemoryError, HeapReferenceError, HeapTypeError, HeapConfigError, HeapWeakRef,
+  type Finalize, type Handle, type HeapType, type WeakProxy,
+} from "../../src/index.js";
+import { Model, type CallbackKind, type CollectorName, type MObj, type ObjKind } from "./model.js";
+
+export type AllocKind = "node" | "cell" | "blob";
+export type Op =
+  | { op: "alloc"; kind: AllocKind }
+  | { op: "allocFail"; kind: AllocKind }
+  | { op: "dup"; h: number }
+  | { op: "drop"; h: number }
+  | { op: "set"; h: number; field: number; v: number | null }
+  | { op: "get"; h: number; field: number }
+  | { op: "weakref"; h: number; cb: CallbackKind }
+  | { op: "proxy"; h: number; cb: CallbackKind }
+  | { op: "deref"; h: number }
+  | { op: "finalize"; h: number }
+  | { op: "finalizeCall"; f: number }
+  | { op: "resurrect"; h: number }
+  | { op: "throwing"; h: number }
+  | { op: "collect"; g: number }
+  | { op: "freeze" }
+  | { op: "unfreeze" };
+
+export interface Program { threshold: number; gcCallbackThrows: boolean; ops: Op[] }
+
+const h = fc.nat(63);
+const kind = fc.constantFrom<AllocKind>("node", "node", "cell", "blob");
+const cb = fc.constantFrom<CallbackKind>("none", "plain", "throw");
+export const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant("alloc" as const), kind }), weight: 8 },
+  { arbitrary: fc.record({ op: fc.constant("allocFail" as const), kind }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("dup" as const), h }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("drop" as const), h }), weight: 6 },
+  { arbitrary: fc.record({ op: fc.constant("set" as const), h, field: fc.nat(1), v: fc.option(h, { freq: 5 }) }), weight: 10 },
+  { arbitrary: fc.record({ op: fc.constant("get" as const), h, field: fc.nat(1) }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("weakref" as const), h, cb }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("proxy" as const), h, cb }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("deref" as const), h }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("finalize" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("finalizeCall" as const), f: fc.nat(15) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("resurrect" as const), h }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("throwing" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("collect" as const), g: fc.nat(2) }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("freeze" as const) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("unfreeze" as const) }), weight: 1 },
+);
+
+export const programArb = (maxOps: number): fc.Arbitrary<Program> => fc.record({
+  threshold: fc.integer({ min: 1, max: 12 }),
+  gcCallbackThrows: fc.boolean(),
+  ops: fc.array(opArb, { minLength: 1, maxLength: maxOps, size: "max" }),
+});
+
+const FIELDS = ["a", "b"];
+
+/** Figures of the runs, for the README. */
+export const figures = { programs: 0, operations: 0, collections: 0, finalizers: 0, callbacks: 0, unraisable: 0, faults: 0 };
+
+/** Collection events are compared as a multiset (their order is the heap's list order); the rest in order. */
+function canonical(log: string[], optional: Set<number>): string[] {
+  const kept = log.filter((e) => !(e.startsWith("cb:") && optional.has(Number(e.slice(3)))));
+  const out: string[] = [];
+  for (let i = 0; i < kept.length; i++) {
+    if (!kept[i].startsWith("gc-start")) { out.push(kept[i]); continue; }
+    const inner: string[] = [];
+    let j = i + 1;
+    while (j < kept.length && !kept[j].startsWith("gc-stop")) inner.push(kept[j++]);
+    out.push(kept[i], ...inner.sort(), kept[j] ?? "(no gc-stop)");
+    i = j;
+  }
+  return out;
+}
+
+export class Runner {
+  readonly model: Model;
+  readonly hs: Handle[] = [];
+  readonly fins: Finalize[] = [];
+  readonly Node: HeapType;
+  readonly Cell: HeapType;
+  readonly Blob: HeapType;
+  #log: string[] = [];
+  #reported: string[] = [];
+  #idOf = new Map<number, number>();
+  #resurrected = new Map<number, Handle>();
+
+  constructor(readonly heap: Heap, collector: CollectorName, prog: Program) {
+    this.model = new Model(collector);
+    this.Node = heap.defineType({
+      name: "Node", refs: FIELDS, weakrefable: true,
+      finalizer: (obj) => {
+        const id = this.#idOf.get(obj.ptr)!;
+        this.#log.push(`fin:${id}`);
+        const o = this.model.get(id);
+        if (o.resurrect) this.#resurrected.set(id, obj.dup());
+        if (o.throwing) throw new Error(`fin:${id}`);
+      },
+    });
+    this.Cell = heap.defineType({ name: "Cell", refs: FIELDS, weakrefable: true });
+    this.Blob = heap.defineType({ name: "Blob", kind: "bytes" });
+    heap.onUnraisable = (err) => this.#reported.push(err instanceof Error ? err.message : String(err));
+    heap.gc.callbacks.push((phase, info) => {
+      this.#log.push(phase === "start" ? `gc-start:${info.generation}` : `gc-stop:${info.generation}:${info.collected}`);
+    });
+    if (prog.gcCallbackThrows) {
+      this.model.gcCallbackThrows = true;
+      heap.gc.callbacks.push(() => { throw new Error("gc"); });
+    }
+    if (collector !== "none") heap.gc.setThreshold(prog.threshold, 2, 2);
+  }
+
+  #type(kind: AllocKind): HeapType { return kind === "node" ? this.Node : kind === "cell" ? this.Cell : this.Blob; }
+
+  /** Plays one operation on the heap, then on the model, and compares them. */
+  step(op: Op): void {
+    const { model, heap, hs } = this;
+    model.beginStep();
+    this.#log = [];
+    this.#reported = [];
+    this.#resurrected.clear();
+    this.#idOf = new Map([...model.objects.values()].map((o) => [o.ptr, o.id]));
+    const idx = (i: number) => i % hs.length;
+    const none = !hs.length && !["alloc", "allocFail", "collect", "freeze", "unfreeze", "finalizeCall"].includes(op.op);
+    const newHandles: { id: number; h: Handle }[] = [];
+    const expectError = (cls: new (...a: never[]) => Error, fn: () => unknown) => {
+      let err: unknown;
+      try { fn(); } catch (e) { err = e; }
+      if (!(err instanceof cls)) throw new Error(`expected ${cls.name}, got ${err instanceof Error ? `${err.name}: ${err.message}` : "no error"}`);
+    };
+    const observed = () => this.#log.filter((e) => e.startsWith("gc-start:")).map((e) => Number(e.slice(9)));
+    /** The referent of a proxy handle's object, or null when it is dead. */
+    const proxied = (o: MObj) => (o.kind === "weakref" && o.proxy ? o.referent : undefined);
+
+    if (!none) switch (op.op) {
+      case "alloc": {
+        const H = heap.alloc(this.#type(op.kind));
+        for (const g of observed()) model.collect(g);
+        const o = model.alloc(op.kind);
+        o.ptr = H.ptr;
+        hs.push(H);
+        break;
+      }
+      case "allocFail": {
+        heap.failAllocations(0);
+        try { expectError(HeapOutOfMemoryError, () => heap.alloc(this.#type(op.kind), op.kind === "blob" ? 16 : undefined)); } finally { heap.failAllocations(null); }
+        for (const g of observed()) model.collect(g);
+        figures.faults++;
+        break;
+      }
+      case "dup": case "get": {
+        const i = idx(op.h);
+        const o = model.get(model.handles[i]);
+        const r = proxied(o);
+        if (r === null) { expectError(HeapReferenceError, () => op.op === "dup" ? hs[i].dup() : hs[i].get(FIELDS[op.field])); break; }
+        if (op.op === "get" && r === undefined && o.kind !== "node" && o.kind !== "cell") { expectError(HeapTypeError, () => hs[i].get(FIELDS[op.field])); break; }
+        const H = op.op === "dup" ? hs[i].dup() : hs[i].get(FIELDS[op.field]);
+        const of = r === undefined ? o : model.get(r); // a proxy forwards to its referent
+        if (r !== undefined) { model.touch(of.id); model.incref(of.id); }
+        const target = op.op === "dup" ? of.id : of.fields[op.field];
+        if (target !== null) { model.incref(target); newHandles.push({ id: target, h: H! }); }
+        else if (H !== null) throw new Error(`get returned a handle where the model has null`);
+        if (r !== undefined) model.decref(of.id);
+        break;
+      }
+      case "drop": {
+        const i = idx(op.h);
+        const [H] = hs.splice(i, 1);
+        const [id] = model.handles.splice(i, 1);
+        H.dispose();
+        model.decref(id);
+        break;
+      }
+      case "set": {
+        const i = idx(op.h);
+        const o = model.get(model.handles[i]);
+        const v = op.v === null ? null : idx(op.v);
+        const V = v === null ? null : hs[v], vid = v === null ? null : model.handles[v];
+        const r = proxied(o);
+        if (r === null) { expectError(HeapReferenceError, () => hs[i].set(FIELDS[op.field], V)); break; }
+        if (r === undefined && o.kind !== "node" && o.kind !== "cell") { expectError(HeapTypeError, () => hs[i].set(FIELDS[op.field], V)); break; }
+        hs[i].set(FIELDS[op.field], V);
+        if (r === undefined) model.setField(o.id, op.field, vid);
+        else { model.touch(r); model.incref(r); model.setField(r, op.field, vid); model.decref(r); }
+        break;
+      }
+      case "weakref": case "proxy": case "finalize": {
+        const i = idx(op.h);
+        const o = model.get(model.handles[i]);
+        if (o.kind !== "node" && o.kind !== "cell") {
+          expectError(HeapTypeError, () => op.op === "finalize" ? heap.finalize(hs[i], () => {}) : heap[op.op](hs[i]));
+          break;
+        }
+        if (op.op === "finalize") {
+          const id = this.fins.length + 1;
+          this.fins.push(heap.finalize(hs[i], () => { this.#log.push(`final:${id}`); }));
+          const f = model.finalize(o.id);
+          model.get(f.wr).ptr = heap.core.weakrefAt(o.ptr, o.weakrefs.indexOf(f.wr));
+          break;
+        }
+        const box = { id: 0 };
+        const fn = op.cb === "none" ? undefined : (_: HeapWeakRef) => {
+          this.#log.push(`cb:${box.id}`);
+          if (op.cb === "throw") throw new Error(`cb:${box.id}`);
+        };
+        const W = op.op === "weakref" ? heap.weakref(hs[i], fn) : heap.proxy(hs[i], fn);
+        const w = model.weakref(o.id, op.op === "proxy", op.cb);
+        box.id = w.id;
+        w.ptr = W instanceof HeapWeakRef ? W.ptr : (W as WeakProxy).weakref.ptr;
+        model.handles.push(w.id);
+        hs.push(W);
+        break;
+      }
+      case "deref": {
+        const i = idx(op.h);
+        const o = model.get(model.handles[i]);
+        if (o.kind !== "weakref" || o.proxy) break;
+        const H = (hs[i] as HeapWeakRef).deref();
+        if (o.referent === null) { if (H !== null) throw new Error("deref of a dead weakref gave a handle"); break; }
+        model.incref(o.referent);
+        newHandles.push({ id: o.referent, h: H! });
+        break;
+      }
+      case "finalizeCall": {
+        if (!this.fins.length) break;
+        const f = op.f % this.fins.length;
+        this.fins[f].call();
+        model.finalizeCall(f + 1);
+        break;
+      }
+      case "resurrect": case "throwing": {
+        const o = model.get(model.handles[idx(op.h)]);
+        if (o.kind === "node") o[op.op === "resurrect" ? "resurrect" : "throwing"] = true;
+        break;
+      }
+      case "collect": {
+        if (model.collector === "none") { expectError(HeapConfigError, () => heap.gc.collect(op.g)); break; }
+        const n = heap.gc.collect(op.g);
+        const m = model.collect(op.g);
+        if (n !== m) throw new Error(`gc.collect(${op.g}) found ${n}, the model ${m}`);
+        break;
+      }
+      case "freeze": heap.gc.freeze(); model.freeze(); break;
+      case "unfreeze": heap.gc.unfreeze(); model.unfreeze(); break;
+    }
+    heap.flushUnraisable();
+    // the step's new handles, then the resurrected objects' handles (in id order, as the model)
+    for (const { id, h: H } of newHandles) { model.handles.push(id); hs.push(H); }
+    const res = model.endStep();
+    const got = [...this.#resurrected.keys()].sort((a, b) => a - b);
+    if (JSON.stringify(got) !== JSON.stringify(res)) throw new Error(`resurrected ${JSON.stringify(got)}, the model ${JSON.stringify(res)}`);
+    for (const id of res) hs.push(this.#resurrected.get(id)!);
+    this.#compare(op);
+    figures.operations++;
+  }
+
+  #compare(op: Op): void {
+    const { model, heap } = this;
+    const where = `after ${JSON.stringify(op)}`;
+    const eq = (what: string, a: unknown, b: unknown) => {
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${where}: ${what}: heap ${JSON.stringify(a)}, model ${JSON.stringify(b)}`);
+    };
+    eq("events", canonical(this.#log, model.optional), canonical(model.log, model.optional));
+    const optionalErr = (m: string) => m.startsWith("cb:") && model.optional.has(Number(m.slice(3)));
+    eq("unraisable", this.#reported.filter((m) => !optionalErr(m)).sort(), model.unraisable.filter((m) => !optionalErr(m)).sort());
+    for (const e of this.#log) {
+      if (e.startsWith("gc-start")) figures.collections++;
+      else if (e.startsWith("fin:")) figures.finalizers++;
+      else if (e.startsWith("cb:") || e.startsWith("final:")) figures.callbacks++;
+    }
+    figures.unraisable += this.#reported.length;
+    model.checkCounts();
+    const s = heap.stats();
+    eq("live objects", s.liveObjects, model.objects.size);
+    eq("live handles", heap.liveHandles, model.handles.length + [...model.finalizes.values()].filter((f) => f.alive).length);
+    const core = heap.core;
+    const ptrOf = (id: number | null) => (id === null ? 0 : model.get(id).ptr);
+    const ptrs = new Set<number>();
+    const typeIds: Record<ObjKind, number> = { node: this.Node.id, cell: this.Cell.id, blob: this.Blob.id, weakref: 2 };
+    for (const o of model.objects.values()) {
+      ptrs.add(o.ptr);
+      eq(`type of ${o.id}`, core.typeOf(o.ptr), typeIds[o.kind]);
+      eq(`refcount of ${o.id}`, core.refcount(o.ptr), o.rc);
+      if (o.kind === "node" || o.kind === "cell") {
+        eq(`fields of ${o.id}`, [core.getRef(o.ptr, 0), core.getRef(o.ptr, 1)], o.fields.map(ptrOf));
+        const wrs: number[] = [];
+        for (let i = 0, w; (w = core.weakrefAt(o.ptr, i)); i++) wrs.push(w);
+        eq(`weakrefs of ${o.id}`, wrs, o.weakrefs.map(ptrOf));
+        eq(`finalized ${o.id}`, (heap.views.u32[(o.ptr + 4) >>> 2] & (1 << 22)) !== 0, o.finalized);
+      }
+      if (o.kind === "weakref") eq(`referent of weakref ${o.id}`, core.weakrefGet(o.ptr), ptrOf(o.referent));
+    }
+    eq("distinct addresses", ptrs.size, model.objects.size);
+    eq("generation lists", [0, 1, 2, 3].map((g) => core.gcGenerationLength(g)), model.generationLengths());
+    eq("candidates", core.gcCandidates(), model.candidates());
+    heap.verify();
+  }
+
+  /** Ends a program: every handle and finalize object dropped, a full collection; the heap must be empty but for uncollected cycles (collector 'none'). */
+  finish(): void {
+    // a finalizer may resurrect its object once (a new handle): drop and collect until none is left
+    this.step({ op: "unfreeze" });
+    for (let round = 0; round < 2 || this.hs.length; round++) {
+      while (this.hs.length) this.step({ op: "drop", h: this.hs.length - 1 });
+      if (this.model.collector !== "none") this.step({ op: "collect", g: 2 });
+      if (round > 1000) throw new Error("resurrection without end");
+    }
+    for (let f = 0; f < this.fins.length; f++) this.step({ op: "finalizeCall", f });
+    if (this.model.collector !== "none") eq0(this.heap.stats().liveObjects);
+  }
+}
+
+function eq0(n: number): void { if (n !== 0) throw new Error(`${n} objects left after dropping everything and collecting`); }
+
+/** Runs one program on a fresh heap of the strategy. */
+export async function runProgram(strategy: { allocator: string; collector: string }, prog: Program): Promise<void> {
+  const heap = await Heap.create({ debug: true, ...(strategy as object) });
+  try {
+    const r = new Runner(heap, strategy.collector as CollectorName, prog);
+    for (const op of prog.ops) r.step(op);
+    r.finish();
+    figures.programs++;
+  } finally {
+    heap.destroy();
+  }
+}
