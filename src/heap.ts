@@ -262,7 +262,7 @@ export class Heap implements HeapInternals {
 
   /** Strong references to the object, host handles included (like sys.getrefcount, minus its argument). */
   refcount(h: Handle): number {
-    return this.core.refcount(this.ptrOf(h, "refcount"));
+    return this.core.refcount(this.objectPtr(h, "refcount"));
   }
 
   /** Allocator accounting; the byte parts sum to committedBytes. */
@@ -332,7 +332,7 @@ export class Heap implements HeapInternals {
    * release core then linked through a weak-list slot that does not exist (address 0).
    */
   weakTarget(obj: Handle, what: string, prefix = `${what}: `): number {
-    const p = this.ptrOf(obj, what);
+    const p = this.objectPtr(obj, what);
     const type = this.typeOfPtr(p);
     if (!type.weakrefable) throw new HeapTypeError(`${prefix}cannot create weak reference to '${type.name}' object (define the type with weakrefable: true)`);
     return p;
@@ -380,15 +380,15 @@ export class Heap implements HeapInternals {
 
   /** weakref.getweakrefcount(obj): weakrefs and proxies to obj. */
   getweakrefcount(obj: Handle): number {
-    const p = this.ptrOf(obj, "getweakrefcount");
-    return obj.type.weakrefable ? this.core.weakrefCount(p) : 0;
+    const p = this.objectPtr(obj, "getweakrefcount");
+    return this.typeOfPtr(p).weakrefable ? this.core.weakrefCount(p) : 0;
   }
 
   /** weakref.getweakrefs(obj): new handles to every weakref and proxy to obj, in list order. */
   getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
-    const p = this.ptrOf(obj, "getweakrefs");
+    const p = this.objectPtr(obj, "getweakrefs");
     const out: (HeapWeakRef | WeakProxy)[] = [];
-    if (!obj.type.weakrefable) return out;
+    if (!this.typeOfPtr(p).weakrefable) return out;
     for (let i = 0, wr; (wr = this.core.weakrefAt(p, i)); i++) out.push(this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy);
     return out;
   }
@@ -568,6 +568,12 @@ export class Heap implements HeapInternals {
     if (!(value instanceof Handle)) throw new HeapTypeError(`${what}: expected a Handle or null, got ${describe(value)}`);
     if (value._heap !== this) throw new HeapTypeError(`${what}: the handle belongs to another heap`);
     return value.ptr;
+  }
+
+  /** @internal ptrOf for an argument that must be an object (null refused). */
+  objectPtr(value: Handle, what: string): number {
+    if (value === null) throw new HeapTypeError(`${what}: expected a Handle, got null`);
+    return this.ptrOf(value, what);
   }
 
   /**
