@@ -13,7 +13,7 @@
 // garbage is called back when its referent dies while the garbage is being cleared (`optional`).
 
 export type CollectorName = "generational" | "recycler" | "none";
-export type ObjKind = "node" | "cell" | "blob" | "weakref";
+export type ObjKind = "node" | "cell" | "list" | "blob" | "weakref";
 export type CallbackKind = "none" | "plain" | "throw" | "finalize";
 
 export interface MObj {
@@ -22,8 +22,10 @@ export interface MObj {
   /** Address in the heap (set by the runner after allocation). */
   ptr: number;
   rc: number;
-  /** Reference fields a, b (node, cell); empty otherwise. */
+  /** Reference fields a, b (node, cell), the items (list); empty otherwise. */
   fields: (number | null)[];
+  /** List capacity (its storage block exists while it is not 0). */
+  cap: number;
   // containers (node, cell)
   tracked: boolean;
   /** 0..2, 3 = permanent (frozen). */
@@ -47,7 +49,9 @@ export interface MObj {
 
 export interface MFinalize { id: number; wr: number; alive: boolean }
 
-const CONTAINER: Record<ObjKind, boolean> = { node: true, cell: true, blob: false, weakref: false };
+const CONTAINER: Record<ObjKind, boolean> = { node: true, cell: true, list: true, blob: false, weakref: false };
+/** Kinds weakrefs may point at. */
+export const WEAKREFABLE: Record<ObjKind, boolean> = { node: true, cell: true, list: true, blob: false, weakref: false };
 
 export class Model {
   readonly objects = new Map<number, MObj>();
@@ -97,7 +101,7 @@ export class Model {
 
   newObject(kind: ObjKind): MObj {
     const o: MObj = {
-      id: this.#nextId++, kind, ptr: 0, rc: 1, fields: kind === "node" || kind === "cell" ? [null, null] : [],
+      id: this.#nextId++, kind, ptr: 0, rc: 1, cap: 0, fields: kind === "node" || kind === "cell" ? [null, null] : [],
       tracked: CONTAINER[kind], gen: this.collector === "recycler" ? 1 : 0, candidate: false, collecting: false,
       finalized: false, resurrect: false, throwing: false, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
     };
@@ -158,6 +162,35 @@ export class Model {
   /** An incref then a decref (a borrowed handle made and disposed): only its candidate effect remains. */
   touch(id: number): void { this.incref(id); this.decref(id); }
 
+  /** CPython's list_resize: over-allocates on growth, shrinks below half. */
+  #resize(o: MObj, n: number): void {
+    if (o.cap >= n && n >= o.cap >> 1) return;
+    o.cap = n === 0 ? 0 : (n + (n >> 3) + 6) & ~3;
+  }
+
+  /** list.push: the list takes a new reference. */
+  push(id: number, value: number | null): void {
+    const o = this.get(id);
+    this.#resize(o, o.fields.length + 1);
+    if (value !== null) this.incref(value);
+    o.fields.push(value);
+  }
+
+  /** list.pop: the list's reference moves to the caller (a new handle; none for a null item). */
+  pop(id: number): number | null {
+    const o = this.get(id);
+    const item = o.fields.pop()!;
+    this.#resize(o, o.fields.length);
+    return item;
+  }
+
+  /** Live blocks: objects plus the lists' storage blocks (stats().liveObjects counts both). */
+  liveBlocks(): number {
+    let n = this.objects.size;
+    for (const o of this.objects.values()) if (o.cap) n++;
+    return n;
+  }
+
   /** setRef: the new value gains a reference before the old one loses its own. */
   setField(id: number, i: number, value: number | null): void {
     const o = this.get(id);
@@ -174,7 +207,9 @@ export class Model {
     this.#draining = true;
     while (this.#pending.length) {
       const q = this.get(this.#pending.pop()!);
-      for (const c of q.fields) if (c !== null) this.#releaseRef(this.get(c));
+      // a list releases its last item first (CPython's list_dealloc)
+      const refs = q.kind === "list" ? [...q.fields].reverse() : q.fields;
+      for (const c of refs) if (c !== null) this.#releaseRef(this.get(c));
       this.#free(q);
     }
     this.#draining = false;
@@ -377,9 +412,14 @@ export class Model {
       const o = this.objects.get(id);
       if (!o) continue;
       o.rc++;
-      for (let i = 0; i < o.fields.length; i++) {
-        const c = o.fields[i];
-        if (c !== null) { o.fields[i] = null; this.decref(c); }
+      if (o.kind === "list") {
+        // a list is cleared from its end, each item removed before its reference is dropped
+        while (o.fields.length) { const c = this.pop(o.id); if (c !== null) this.decref(c); }
+      } else {
+        for (let i = 0; i < o.fields.length; i++) {
+          const c = o.fields[i];
+          if (c !== null) { o.fields[i] = null; this.decref(c); }
+        }
       }
       this.decref(id);
     }

@@ -4,12 +4,12 @@
 // generation membership, and heap.verify().
 import fc from "fast-check";
 import {
-  Heap, HeapOutOfMemoryError, HeapReferenceError, HeapTypeError, HeapConfigError, HeapWeakRef,
+  Heap, HeapIndexError, HeapOutOfMemoryError, HeapReferenceError, HeapTypeError, HeapConfigError, HeapWeakRef,
   type Finalize, type Handle, type HeapType, type WeakProxy,
 } from "../../src/index.js";
-import { Model, type CallbackKind, type CollectorName, type MObj, type ObjKind } from "./model.js";
+import { Model, WEAKREFABLE, type CallbackKind, type CollectorName, type MObj, type ObjKind } from "./model.js";
 
-export type AllocKind = "node" | "cell" | "blob";
+export type AllocKind = "node" | "cell" | "list" | "blob";
 export type Op =
   | { op: "alloc"; kind: AllocKind }
   | { op: "allocFail"; kind: AllocKind }
@@ -17,6 +17,9 @@ export type Op =
   | { op: "drop"; h: number }
   | { op: "set"; h: number; field: number; v: number | null }
   | { op: "get"; h: number; field: number }
+  | { op: "push"; h: number; v: number | null }
+  | { op: "pop"; h: number }
+  | { op: "setAt"; h: number; i: number; v: number | null }
   | { op: "weakref"; h: number; cb: CallbackKind }
   | { op: "proxy"; h: number; cb: CallbackKind }
   | { op: "deref"; h: number }
@@ -31,7 +34,7 @@ export type Op =
 export interface Program { threshold: number; gcCallbackThrows: boolean; ops: Op[] }
 
 const h = fc.nat(63);
-const kind = fc.constantFrom<AllocKind>("node", "node", "cell", "blob");
+const kind = fc.constantFrom<AllocKind>("node", "node", "cell", "list", "blob");
 const cb = fc.constantFrom<CallbackKind>("none", "plain", "throw");
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("alloc" as const), kind }), weight: 8 },
@@ -40,6 +43,9 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("drop" as const), h }), weight: 6 },
   { arbitrary: fc.record({ op: fc.constant("set" as const), h, field: fc.nat(1), v: fc.option(h, { freq: 5 }) }), weight: 10 },
   { arbitrary: fc.record({ op: fc.constant("get" as const), h, field: fc.nat(1) }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("push" as const), h, v: fc.option(h, { freq: 5 }) }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("pop" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("setAt" as const), h, i: fc.nat(7), v: fc.option(h, { freq: 5 }) }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("weakref" as const), h, cb }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("proxy" as const), h, cb }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("deref" as const), h }), weight: 2 },
@@ -84,6 +90,7 @@ export class Runner {
   readonly fins: Finalize[] = [];
   readonly Node: HeapType;
   readonly Cell: HeapType;
+  readonly List: HeapType;
   readonly Blob: HeapType;
   #log: string[] = [];
   #reported: string[] = [];
@@ -103,6 +110,7 @@ export class Runner {
       },
     });
     this.Cell = heap.defineType({ name: "Cell", refs: FIELDS, weakrefable: true });
+    this.List = heap.defineType({ name: "List", kind: "refarray", weakrefable: true });
     this.Blob = heap.defineType({ name: "Blob", kind: "bytes" });
     heap.onUnraisable = (err) => this.#reported.push(err instanceof Error ? err.message : String(err));
     heap.gc.callbacks.push((phase, info) => {
@@ -115,7 +123,7 @@ export class Runner {
     if (collector !== "none") heap.gc.setThreshold(prog.threshold, 2, 2);
   }
 
-  #type(kind: AllocKind): HeapType { return kind === "node" ? this.Node : kind === "cell" ? this.Cell : this.Blob; }
+  #type(kind: AllocKind): HeapType { return { node: this.Node, cell: this.Cell, list: this.List, blob: this.Blob }[kind]; }
 
   /** Plays one operation on the heap, then on the model, and compares them. */
   step(op: Op): void {
@@ -136,6 +144,29 @@ export class Runner {
     const observed = () => this.#log.filter((e) => e.startsWith("gc-start:")).map((e) => Number(e.slice(9)));
     /** The referent of a proxy handle's object, or null when it is dead. */
     const proxied = (o: MObj) => (o.kind === "weakref" && o.proxy ? o.referent : undefined);
+    /**
+     * A Handle method on handle i: on its object, or through a weak proxy on the referent (the
+     * proxy holds a borrowed handle to it while it looks the method up, and another during the
+     * call). The wrong kind is a HeapTypeError, an index error (`outOfRange`) a HeapIndexError, a
+     * dead proxy a HeapReferenceError: each changes nothing but the proxy's borrowing.
+     */
+    const method = <R,>(i: number, kinds: ObjKind[], call: (H: Handle, t: MObj) => R, apply: (t: MObj, result: R) => void, outOfRange?: (t: MObj) => boolean) => {
+      i = idx(i);
+      const o = model.get(model.handles[i]);
+      const r = proxied(o);
+      if (r === null) { expectError(HeapReferenceError, () => call(hs[i], o)); return; }
+      const t = r === undefined ? o : model.get(r);
+      const refused = !kinds.includes(t.kind) ? HeapTypeError : outOfRange?.(t) ? HeapIndexError : null;
+      if (refused) {
+        expectError(refused, () => call(hs[i], t));
+        if (r !== undefined) { model.touch(t.id); model.touch(t.id); }
+        return;
+      }
+      const result = call(hs[i], t);
+      if (r !== undefined) { model.touch(t.id); model.incref(t.id); }
+      apply(t, result);
+      if (r !== undefined) model.decref(t.id);
+    };
 
     if (!none) switch (op.op) {
       case "alloc": {
@@ -153,21 +184,18 @@ export class Runner {
         figures.faults++;
         break;
       }
-      case "dup": case "get": {
-        const i = idx(op.h);
-        const o = model.get(model.handles[i]);
-        const r = proxied(o);
-        if (r === null) { expectError(HeapReferenceError, () => op.op === "dup" ? hs[i].dup() : hs[i].get(FIELDS[op.field])); break; }
-        if (op.op === "get" && r === undefined && o.kind !== "node" && o.kind !== "cell") { expectError(HeapTypeError, () => hs[i].get(FIELDS[op.field])); break; }
-        const H = op.op === "dup" ? hs[i].dup() : hs[i].get(FIELDS[op.field]);
-        const of = r === undefined ? o : model.get(r); // a proxy forwards to its referent
-        if (r !== undefined) { model.touch(of.id); model.incref(of.id); }
-        const target = op.op === "dup" ? of.id : of.fields[op.field];
-        if (target !== null) { model.incref(target); newHandles.push({ id: target, h: H! }); }
-        else if (H !== null) throw new Error(`get returned a handle where the model has null`);
-        if (r !== undefined) model.decref(of.id);
+      case "dup": method(op.h, ["node", "cell", "list", "blob", "weakref"], (H) => H.dup(), (t, H) => {
+        model.incref(t.id);
+        newHandles.push({ id: t.id, h: H as Handle });
+      });
         break;
-      }
+      case "get": method(op.h, ["node", "cell"], (H) => H.get(FIELDS[op.field]), (t, H) => {
+        const c = t.fields[op.field];
+        if (c === null) { if (H !== null) throw new Error("get returned a handle where the model has null"); return; }
+        model.incref(c);
+        newHandles.push({ id: c, h: H as Handle });
+      });
+        break;
       case "drop": {
         const i = idx(op.h);
         const [H] = hs.splice(i, 1);
@@ -176,23 +204,27 @@ export class Runner {
         model.decref(id);
         break;
       }
-      case "set": {
-        const i = idx(op.h);
-        const o = model.get(model.handles[i]);
+      case "set": case "push": case "setAt": {
         const v = op.v === null ? null : idx(op.v);
         const V = v === null ? null : hs[v], vid = v === null ? null : model.handles[v];
-        const r = proxied(o);
-        if (r === null) { expectError(HeapReferenceError, () => hs[i].set(FIELDS[op.field], V)); break; }
-        if (r === undefined && o.kind !== "node" && o.kind !== "cell") { expectError(HeapTypeError, () => hs[i].set(FIELDS[op.field], V)); break; }
-        hs[i].set(FIELDS[op.field], V);
-        if (r === undefined) model.setField(o.id, op.field, vid);
-        else { model.touch(r); model.incref(r); model.setField(r, op.field, vid); model.decref(r); }
+        if (op.op === "set") method(op.h, ["node", "cell"], (H) => H.set(FIELDS[op.field], V), (t) => model.setField(t.id, op.field, vid));
+        else if (op.op === "push") method(op.h, ["list"], (H) => H.push(V), (t) => model.push(t.id, vid));
+        else {
+          method(op.h, ["list"], (H, t) => H.setAt(t.fields.length ? op.i % t.fields.length : op.i, V), (t) => model.setField(t.id, op.i % t.fields.length, vid),
+            (t) => t.fields.length === 0);
+        }
         break;
       }
+      case "pop": method(op.h, ["list"], (H) => H.pop(), (t, H) => {
+        const item = model.pop(t.id);
+        if (item === null) { if (H !== null) throw new Error("pop returned a handle where the model has null"); return; }
+        newHandles.push({ id: item, h: H as Handle });
+      }, (t) => t.fields.length === 0);
+        break;
       case "weakref": case "proxy": case "finalize": {
         const i = idx(op.h);
         const o = model.get(model.handles[i]);
-        if (o.kind !== "node" && o.kind !== "cell") {
+        if (!WEAKREFABLE[o.kind]) {
           expectError(HeapTypeError, () => op.op === "finalize" ? heap.finalize(hs[i], () => {}) : heap[op.op](hs[i]));
           break;
         }
@@ -276,18 +308,19 @@ export class Runner {
     figures.unraisable += this.#reported.length;
     model.checkCounts();
     const s = heap.stats();
-    eq("live objects", s.liveObjects, model.objects.size);
+    eq("live objects and list storage blocks", s.liveObjects, model.liveBlocks());
     eq("live handles", heap.liveHandles, model.handles.length + [...model.finalizes.values()].filter((f) => f.alive).length);
     const core = heap.core;
     const ptrOf = (id: number | null) => (id === null ? 0 : model.get(id).ptr);
     const ptrs = new Set<number>();
-    const typeIds: Record<ObjKind, number> = { node: this.Node.id, cell: this.Cell.id, blob: this.Blob.id, weakref: 2 };
+    const typeIds: Record<ObjKind, number> = { node: this.Node.id, cell: this.Cell.id, list: this.List.id, blob: this.Blob.id, weakref: 2 };
     for (const o of model.objects.values()) {
       ptrs.add(o.ptr);
       eq(`type of ${o.id}`, core.typeOf(o.ptr), typeIds[o.kind]);
       eq(`refcount of ${o.id}`, core.refcount(o.ptr), o.rc);
-      if (o.kind === "node" || o.kind === "cell") {
-        eq(`fields of ${o.id}`, [core.getRef(o.ptr, 0), core.getRef(o.ptr, 1)], o.fields.map(ptrOf));
+      if (o.kind === "node" || o.kind === "cell") eq(`fields of ${o.id}`, [core.getRef(o.ptr, 0), core.getRef(o.ptr, 1)], o.fields.map(ptrOf));
+      if (o.kind === "list") eq(`items of ${o.id}`, Array.from({ length: core.listLength(o.ptr) }, (_, i) => core.listGet(o.ptr, i)), o.fields.map(ptrOf));
+      if (WEAKREFABLE[o.kind]) {
         const wrs: number[] = [];
         for (let i = 0, w; (w = core.weakrefAt(o.ptr, i)); i++) wrs.push(w);
         eq(`weakrefs of ${o.id}`, wrs, o.weakrefs.map(ptrOf));
