@@ -26,7 +26,7 @@ heapSuite("bad input at random", ({ make, strategy }) => {
     const foreign = other.alloc(ForeignNode);
     const wvm = new WeakValueMap(heap), wkm = new WeakKeyMap(heap), ws = new WeakSet(heap);
 
-    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 40 }), async (calls) => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 40, size: "max" }), async (calls) => {
       const owned: Handle[] = [];
       // handles made by a call (weak proxies are not Handle instances: they are JS proxies)
       const own = <T,>(x: T): T => { if (x instanceof Handle || (x as { isProxy?: unknown } | null)?.isProxy === true) owned.push(x as unknown as Handle); return x; };

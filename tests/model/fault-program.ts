@@ -1,5 +1,5 @@
 // The program the fault tests run with an allocation failing at each of its allocation sites: it
-// reaches every allocation site of the host API. Shared with scripts that replay a single fault.
+// reaches every allocation site of the host API. A module of its own, so one fault can be replayed from a script.
 import {
   WeakKeyMap, WeakSet, WeakValueMap, type Handle, type Heap,
 } from "../../src/index.js";
