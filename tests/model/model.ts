@@ -13,8 +13,10 @@
 // garbage is called back when its referent dies while the garbage is being cleared (`optional`).
 
 export type CollectorName = "generational" | "recycler" | "none";
-export type ObjKind = "node" | "cell" | "list" | "blob" | "weakref";
-export type CallbackKind = "none" | "plain" | "throw" | "finalize";
+export type ObjKind = "node" | "cell" | "list" | "blob" | "weakref" | "map";
+/** Weak containers: int → weak value (WeakValueMap; its string table stays empty), weak key → value, weak set. */
+export type MapFlavour = "wvm" | "wvmStrings" | "wkm" | "wset";
+export type CallbackKind = "none" | "plain" | "throw" | "finalize" | "internal";
 
 export interface MObj {
   readonly id: number;
@@ -45,19 +47,29 @@ export interface MObj {
   callback: CallbackKind;
   /** For callback 'finalize': the finalize object's id. */
   finalizeId: number;
+  /** For callback 'internal' (a weak container's entry): its map and key. */
+  mapId: number;
+  mapKey: number;
+  // weak containers: key (int, or the key object's id) -> the entry's internal weakref and value
+  flavour: MapFlavour | null;
+  entries: Map<number, { wr: number; value: number | null }>;
+  /** The map's table block exists (from its first insertion until it is released). */
+  table: boolean;
 }
 
 export interface MFinalize { id: number; wr: number; alive: boolean }
 
-const CONTAINER: Record<ObjKind, boolean> = { node: true, cell: true, list: true, blob: false, weakref: false };
+const CONTAINER: Record<ObjKind, boolean> = { node: true, cell: true, list: true, blob: false, weakref: false, map: true };
 /** Kinds weakrefs may point at. */
-export const WEAKREFABLE: Record<ObjKind, boolean> = { node: true, cell: true, list: true, blob: false, weakref: false };
+export const WEAKREFABLE: Record<ObjKind, boolean> = { node: true, cell: true, list: true, blob: false, weakref: false, map: false };
 
 export class Model {
   readonly objects = new Map<number, MObj>();
   /** Host handles, in the runner's order: the object each owns a reference to. */
   readonly handles: number[] = [];
   readonly finalizes = new Map<number, MFinalize>();
+  /** Handles the host API keeps inside its weak containers (one per map object). */
+  readonly hidden: number[] = [];
   /** Events of the current step: fin:X, cb:W, final:F, gc-start:g, gc-stop:g:found. */
   log: string[] = [];
   /** Errors the current step must report through onUnraisable (their messages). */
@@ -104,6 +116,7 @@ export class Model {
       id: this.#nextId++, kind, ptr: 0, rc: 1, cap: 0, fields: kind === "node" || kind === "cell" ? [null, null] : [],
       tracked: CONTAINER[kind], gen: this.collector === "recycler" ? 1 : 0, candidate: false, collecting: false,
       finalized: false, resurrect: false, throwing: false, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
+      mapId: 0, mapKey: 0, flavour: null, entries: new Map(), table: false,
     };
     this.objects.set(o.id, o);
     return o;
@@ -184,11 +197,106 @@ export class Model {
     return item;
   }
 
-  /** Live blocks: objects plus the lists' storage blocks (stats().liveObjects counts both). */
+  /** Live blocks: objects plus the lists' and maps' storage blocks (stats().liveObjects counts both). */
   liveBlocks(): number {
     let n = this.objects.size;
-    for (const o of this.objects.values()) if (o.cap) n++;
+    for (const o of this.objects.values()) if (o.cap || o.table) n++;
     return n;
+  }
+
+  // ── weak containers ──
+
+  /** A map object, owned by a handle inside its host container. */
+  newMap(flavour: MapFlavour): MObj {
+    const m = this.newObject("map");
+    m.flavour = flavour;
+    this.hidden.push(m.id);
+    return m;
+  }
+
+  /** The map's strong references (visited by the collector): each entry's internal weakref and value. */
+  #syncFields(m: MObj): void {
+    m.fields = [...m.entries.values()].flatMap((e) => (e.value === null ? [e.wr] : [e.wr, e.value]));
+  }
+
+  #newEntryWeakref(m: MObj, key: number, target: number): MObj {
+    const w = this.weakref(target, false, "internal");
+    w.mapId = m.id;
+    w.mapKey = key;
+    return w;
+  }
+
+  /**
+   * set: a weak-value map's key (int) gets a fresh entry weakref to `target` unless it already
+   * points there; a weak-key map's or set's key object `target` gets its value replaced, or a new entry.
+   */
+  mapSet(mapId: number, key: number, target: number, value: number | null): MObj | null {
+    const m = this.get(mapId);
+    const e = m.entries.get(key);
+    if (m.flavour === "wvm") {
+      if (e && this.get(e.wr).referent === target) return null;
+      const w = this.#newEntryWeakref(m, key, target);
+      m.table = true;
+      const old = e?.wr;
+      m.entries.set(key, { wr: w.id, value: null });
+      this.#syncFields(m);
+      if (old !== undefined) this.decref(old);
+      return w;
+    }
+    if (e) {
+      const old = e.value;
+      if (value !== null) this.incref(value);
+      e.value = value;
+      this.#syncFields(m);
+      if (old !== null) this.decref(old);
+      return null;
+    }
+    const w = this.#newEntryWeakref(m, key, target);
+    m.table = true;
+    if (value !== null) this.incref(value);
+    m.entries.set(key, { wr: w.id, value });
+    this.#syncFields(m);
+    return w;
+  }
+
+  /** get: the weakly held value (value maps) or the value (key maps), or undefined when absent. */
+  mapGet(mapId: number, key: number): number | null | undefined {
+    const m = this.get(mapId);
+    const e = m.entries.get(key);
+    if (!e) return undefined;
+    return m.flavour === "wvm" ? this.get(e.wr).referent : e.value;
+  }
+
+  mapDelete(mapId: number, key: number): void {
+    const m = this.get(mapId);
+    if (m.entries.has(key)) this.#removeEntry(m, key);
+  }
+
+  /** Drops one entry: the slot is emptied before any reference is released. */
+  #removeEntry(m: MObj, key: number): void {
+    const e = m.entries.get(key)!;
+    m.entries.delete(key);
+    this.#syncFields(m);
+    this.decref(e.wr);
+    if (e.value !== null) this.decref(e.value);
+  }
+
+  /** A dead map, or a garbage one being cleared: every entry released, the table freed. */
+  #releaseMap(m: MObj): void {
+    const entries = [...m.entries.values()];
+    m.entries.clear();
+    m.fields = [];
+    m.table = false;
+    for (const e of entries) {
+      this.decref(e.wr);
+      if (e.value !== null) this.decref(e.value);
+    }
+  }
+
+  /** The host container is disposed: its hidden handle goes. */
+  disposeMap(mapId: number): void {
+    this.hidden.splice(this.hidden.indexOf(mapId), 1);
+    this.decref(mapId);
   }
 
   /** setRef: the new value gains a reference before the old one loses its own. */
@@ -207,6 +315,7 @@ export class Model {
     this.#draining = true;
     while (this.#pending.length) {
       const q = this.get(this.#pending.pop()!);
+      if (q.kind === "map") { this.#releaseMap(q); this.#free(q); continue; }
       // a list releases its last item first (CPython's list_dealloc)
       const refs = q.kind === "list" ? [...q.fields].reverse() : q.fields;
       for (const c of refs) if (c !== null) this.#releaseRef(this.get(c));
@@ -281,7 +390,11 @@ export class Model {
 
   #runCallbacks(owed: MObj[]): void {
     for (const w of owed) {
-      if (w.callback === "finalize") {
+      if (w.callback === "internal") {
+        // a weak container's entry: the core drops it (unless the map itself is going)
+        const m = this.objects.get(w.mapId);
+        if (m && m.rc > 0 && m.entries.get(w.mapKey)?.wr === w.id) this.#removeEntry(m, w.mapKey);
+      } else if (w.callback === "finalize") {
         const f = this.finalizes.get(w.finalizeId)!;
         this.log.push(`final:${f.id}`);
         this.#finalizeDone(f);
@@ -391,7 +504,9 @@ export class Model {
       const trial = new Map<number, number>();
       for (const o of objs) for (const wid of o.weakrefs) trial.set(wid, this.get(wid).rc - this.#refsFrom(u, wid));
       const owed: MObj[] = [];
-      for (const o of objs) owed.push(...this.#detach(o, (w) => w.callback !== "none" && trial.get(w.id)! > 0));
+      // an entry is dropped unless its map is garbage too
+      const owedIf = (w: MObj) => w.callback === "internal" ? !this.get(w.mapId).collecting : w.callback !== "none" && trial.get(w.id)! > 0;
+      for (const o of objs) owed.push(...this.#detach(o, owedIf));
       this.#runCallbacks(owed);
       // finalizers, once each
       for (const o of objs) if (this.objects.has(o.id) && o.kind === "node" && !o.finalized) this.#runFinalizer(o);
@@ -405,14 +520,16 @@ export class Model {
     for (const id of garbage) {
       for (const c of this.get(id).fields) {
         const w = c === null ? null : this.get(c);
-        if (w && w.kind === "weakref" && w.callback !== "none" && w.referent !== null) this.optional.add(w.id);
+        if (w && w.kind === "weakref" && w.callback !== "none" && w.callback !== "internal" && w.referent !== null) this.optional.add(w.id);
       }
     }
     for (const id of garbage) {
       const o = this.objects.get(id);
       if (!o) continue;
       o.rc++;
-      if (o.kind === "list") {
+      if (o.kind === "map") {
+        this.#releaseMap(o);
+      } else if (o.kind === "list") {
         // a list is cleared from its end, each item removed before its reference is dropped
         while (o.fields.length) { const c = this.pop(o.id); if (c !== null) this.decref(c); }
       } else {
@@ -454,6 +571,7 @@ export class Model {
     const expected = new Map<number, number>();
     const add = (id: number) => expected.set(id, (expected.get(id) ?? 0) + 1);
     for (const id of this.handles) add(id);
+    for (const id of this.hidden) add(id);
     for (const o of this.objects.values()) for (const c of o.fields) if (c !== null) add(c);
     for (const f of this.finalizes.values()) if (f.alive) add(f.wr);
     for (const o of this.objects.values()) {

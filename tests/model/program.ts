@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import {
   Heap, HeapIndexError, HeapOutOfMemoryError, HeapReferenceError, HeapTypeError, HeapConfigError, HeapWeakRef,
-  type Finalize, type Handle, type HeapType, type WeakProxy,
+  WeakKeyMap, WeakSet, WeakValueMap, type Finalize, type Handle, type HeapType, type WeakProxy,
 } from "../../src/index.js";
 import { Model, WEAKREFABLE, type CallbackKind, type CollectorName, type MObj, type ObjKind } from "./model.js";
 
@@ -29,7 +29,17 @@ export type Op =
   | { op: "throwing"; h: number }
   | { op: "collect"; g: number }
   | { op: "freeze" }
-  | { op: "unfreeze" };
+  | { op: "unfreeze" }
+  | { op: "wvmSet"; k: number; h: number }
+  | { op: "wvmGet"; k: number }
+  | { op: "wvmDelete"; k: number }
+  | { op: "wkmSet"; h: number; blob: boolean }
+  | { op: "wkmGet"; h: number }
+  | { op: "wkmDelete"; h: number }
+  | { op: "wsAdd"; h: number }
+  | { op: "wsDelete"; h: number }
+  /** Not generated: the end of a program disposes the weak containers. */
+  | { op: "disposeMaps" };
 
 export interface Program { threshold: number; gcCallbackThrows: boolean; ops: Op[] }
 
@@ -56,6 +66,14 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("collect" as const), g: fc.nat(2) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("freeze" as const) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("unfreeze" as const) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("wvmSet" as const), k: fc.nat(5), h }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("wvmGet" as const), k: fc.nat(5) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("wvmDelete" as const), k: fc.nat(5) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("wkmSet" as const), h, blob: fc.boolean() }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("wkmGet" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("wkmDelete" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("wsAdd" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("wsDelete" as const), h }), weight: 1 },
 );
 
 export const programArb = (maxOps: number): fc.Arbitrary<Program> => fc.record({
@@ -92,6 +110,11 @@ export class Runner {
   readonly Cell: HeapType;
   readonly List: HeapType;
   readonly Blob: HeapType;
+  readonly wvm: WeakValueMap;
+  readonly wkm: WeakKeyMap;
+  readonly ws: WeakSet;
+  /** The model ids of the maps: WeakValueMap's int and string tables, the WeakKeyMap's, the WeakSet's. */
+  readonly maps: { wvm: number; wkm: number; ws: number };
   #log: string[] = [];
   #reported: string[] = [];
   #idOf = new Map<number, number>();
@@ -120,7 +143,19 @@ export class Runner {
       this.model.gcCallbackThrows = true;
       heap.gc.callbacks.push(() => { throw new Error("gc"); });
     }
+    // the weak containers, made first (before the small threshold): their map objects are the
+    // only tracked objects, read off the generation list without taking handles (which would
+    // make them the recycler's candidates)
+    this.wvm = new WeakValueMap(heap);
+    this.wkm = new WeakKeyMap(heap);
+    this.ws = new WeakSet(heap);
+    const head = heap.core.gcGenerationHead(collector === "recycler" ? 1 : 0), u32 = heap.views.u32;
+    const ptrs: number[] = [];
+    for (let p = u32[(head + 8) >>> 2]; p !== head; p = u32[(p + 8) >>> 2]) ptrs.push(p);
     if (collector !== "none") heap.gc.setThreshold(prog.threshold, 2, 2);
+    const [a, b, c, d] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
+    void b;
+    this.maps = { wvm: a, wkm: c, ws: d };
   }
 
   #type(kind: AllocKind): HeapType { return { node: this.Node, cell: this.Cell, list: this.List, blob: this.Blob }[kind]; }
@@ -134,7 +169,7 @@ export class Runner {
     this.#resurrected.clear();
     this.#idOf = new Map([...model.objects.values()].map((o) => [o.ptr, o.id]));
     const idx = (i: number) => i % hs.length;
-    const none = !hs.length && !["alloc", "allocFail", "collect", "freeze", "unfreeze", "finalizeCall"].includes(op.op);
+    const none = !hs.length && !["alloc", "allocFail", "collect", "freeze", "unfreeze", "finalizeCall", "wvmGet", "wvmDelete", "disposeMaps"].includes(op.op);
     const newHandles: { id: number; h: Handle }[] = [];
     const expectError = (cls: new (...a: never[]) => Error, fn: () => unknown) => {
       let err: unknown;
@@ -277,6 +312,54 @@ export class Runner {
         if (n !== m) throw new Error(`gc.collect(${op.g}) found ${n}, the model ${m}`);
         break;
       }
+      case "wvmSet": case "wkmSet": case "wsAdd": {
+        const i = idx(op.h);
+        const o = model.get(model.handles[i]);
+        const mapId = op.op === "wvmSet" ? this.maps.wvm : op.op === "wkmSet" ? this.maps.wkm : this.maps.ws;
+        if (!WEAKREFABLE[o.kind]) {
+          expectError(HeapTypeError, () => op.op === "wvmSet" ? this.wvm.set(op.k, hs[i]) : op.op === "wkmSet" ? this.wkm.set(hs[i], null) : this.ws.add(hs[i]));
+          break;
+        }
+        let w;
+        if (op.op === "wvmSet") {
+          this.wvm.set(op.k, hs[i]);
+          w = model.mapSet(mapId, op.k, o.id, null);
+        } else if (op.op === "wkmSet" && op.blob) {
+          const B = heap.alloc(this.Blob);
+          const b = model.newObject("blob");
+          b.ptr = B.ptr;
+          this.wkm.set(hs[i], B);
+          B.dispose();
+          w = model.mapSet(mapId, o.id, o.id, b.id);
+          model.decref(b.id);
+        } else {
+          if (op.op === "wkmSet") this.wkm.set(hs[i], null); else this.ws.add(hs[i]);
+          w = model.mapSet(mapId, o.id, o.id, null);
+        }
+        if (w) w.ptr = heap.core.weakrefAt(model.get(w.referent!).ptr, model.get(w.referent!).weakrefs.indexOf(w.id));
+        break;
+      }
+      case "wvmGet": case "wkmGet": {
+        const key = op.op === "wvmGet" ? op.k : model.handles[idx(op.h)];
+        const H = op.op === "wvmGet" ? this.wvm.get(op.k) : this.wkm.get(hs[idx(op.h)]);
+        const v = model.mapGet(op.op === "wvmGet" ? this.maps.wvm : this.maps.wkm, key);
+        if (v === undefined || v === null) { if (H !== v) throw new Error(`${op.op} gave ${String(H)}, the model ${v}`); break; }
+        model.incref(v);
+        newHandles.push({ id: v, h: H as Handle });
+        break;
+      }
+      case "wvmDelete": this.wvm.delete(op.k); model.mapDelete(this.maps.wvm, op.k); break;
+      case "wkmDelete": case "wsDelete": {
+        const i = idx(op.h);
+        if (op.op === "wkmDelete") this.wkm.delete(hs[i]); else this.ws.delete(hs[i]);
+        model.mapDelete(op.op === "wkmDelete" ? this.maps.wkm : this.maps.ws, model.handles[i]);
+        break;
+      }
+      case "disposeMaps": {
+        this.wvm.dispose(); this.wkm.dispose(); this.ws.dispose();
+        for (const id of [...model.hidden]) model.disposeMap(id);
+        break;
+      }
       case "freeze": heap.gc.freeze(); model.freeze(); break;
       case "unfreeze": heap.gc.unfreeze(); model.unfreeze(); break;
     }
@@ -309,11 +392,11 @@ export class Runner {
     model.checkCounts();
     const s = heap.stats();
     eq("live objects and list storage blocks", s.liveObjects, model.liveBlocks());
-    eq("live handles", heap.liveHandles, model.handles.length + [...model.finalizes.values()].filter((f) => f.alive).length);
+    eq("live handles", heap.liveHandles, model.handles.length + model.hidden.length + [...model.finalizes.values()].filter((f) => f.alive).length);
     const core = heap.core;
     const ptrOf = (id: number | null) => (id === null ? 0 : model.get(id).ptr);
     const ptrs = new Set<number>();
-    const typeIds: Record<ObjKind, number> = { node: this.Node.id, cell: this.Cell.id, list: this.List.id, blob: this.Blob.id, weakref: 2 };
+    const typeIds: Record<ObjKind, number> = { node: this.Node.id, cell: this.Cell.id, list: this.List.id, blob: this.Blob.id, weakref: 2, map: 3 };
     for (const o of model.objects.values()) {
       ptrs.add(o.ptr);
       eq(`type of ${o.id}`, core.typeOf(o.ptr), typeIds[o.kind]);
@@ -327,6 +410,14 @@ export class Runner {
         eq(`finalized ${o.id}`, (heap.views.u32[(o.ptr + 4) >>> 2] & (1 << 22)) !== 0, o.finalized);
       }
       if (o.kind === "weakref") eq(`referent of weakref ${o.id}`, core.weakrefGet(o.ptr), ptrOf(o.referent));
+      if (o.kind === "map") {
+        eq(`entries of map ${o.id}`, core.weakMapCount(o.ptr), o.entries.size);
+        for (const [key, e] of o.entries) {
+          if (o.flavour === "wvm") { eq(`wvm[${key}]`, core.wvmGetInt(o.ptr, key), ptrOf(model.get(e.wr).referent)); continue; }
+          const slot = core.wkmFind(o.ptr, ptrOf(key));
+          eq(`entry of ${key} in map ${o.id}`, [core.weakMapWeakrefAt(o.ptr, slot), core.weakMapValueAt(o.ptr, slot)], [ptrOf(e.wr), ptrOf(e.value)]);
+        }
+      }
     }
     eq("distinct addresses", ptrs.size, model.objects.size);
     eq("generation lists", [0, 1, 2, 3].map((g) => core.gcGenerationLength(g)), model.generationLengths());
@@ -338,6 +429,7 @@ export class Runner {
   finish(): void {
     // a finalizer may resurrect its object once (a new handle): drop and collect until none is left
     this.step({ op: "unfreeze" });
+    this.step({ op: "disposeMaps" });
     for (let round = 0; round < 2 || this.hs.length; round++) {
       while (this.hs.length) this.step({ op: "drop", h: this.hs.length - 1 });
       if (this.model.collector !== "none") this.step({ op: "collect", g: 2 });
