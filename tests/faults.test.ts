@@ -4,7 +4,7 @@
 // built before the fault is intact, and once everything is dropped the heap is empty.
 import { afterAll, expect, test } from "vitest";
 import { heapSuite } from "./helpers.js";
-import { HeapOutOfMemoryError, type Handle, type HeapType } from "../src/index.js";
+import { HeapOutOfMemoryError, WeakValueMap, type Handle, type HeapType } from "../src/index.js";
 import { program, teardown, types, type Built } from "./model/fault-program.js";
 
 const faultFigures = { programs: 0, faults: 0, thrown: 0 };
@@ -100,6 +100,16 @@ heapSuite("faults", ({ make, strategy }) => {
       if (k >= calls) break;
     }
     expect(calls).toBeGreaterThan(strategy.collector === "none" ? 8 : 14);
+  });
+
+  test("regression: a WeakValueMap whose second table cannot be allocated leaves nothing behind", async () => {
+    const heap = await make();
+    const objects = heap.stats().liveObjects;
+    heap.failAllocations(1, 1); // the first map object is made, the second fails
+    expect(() => new WeakValueMap(heap)).toThrow(HeapOutOfMemoryError);
+    heap.failAllocations(null);
+    expect(heap.stats().liveObjects).toBe(objects);
+    expect(heap.liveHandles).toBe(0);
   });
 
   test("regression: a collection run by a weakref callback at refcount death does not find the dying object", async () => {

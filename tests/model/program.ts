@@ -153,9 +153,8 @@ export class Runner {
     const ptrs: number[] = [];
     for (let p = u32[(head + 8) >>> 2]; p !== head; p = u32[(p + 8) >>> 2]) ptrs.push(p);
     if (collector !== "none") heap.gc.setThreshold(prog.threshold, 2, 2);
-    const [a, b, c, d] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
-    void b;
-    this.maps = { wvm: a, wkm: c, ws: d };
+    const [wvm, , wkm, ws] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
+    this.maps = { wvm, wkm, ws };
   }
 
   #type(kind: AllocKind): HeapType { return { node: this.Node, cell: this.Cell, list: this.List, blob: this.Blob }[kind]; }
