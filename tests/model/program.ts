@@ -38,6 +38,8 @@ export type Op =
   | { op: "wkmDelete"; h: number }
   | { op: "wsAdd"; h: number }
   | { op: "wsDelete"; h: number }
+  /** Arms fault injection for the next step: `after` allocations succeed, then one (once) or all fail. */
+  | { op: "fail"; after: number; once: boolean }
   /** Not generated: the end of a program disposes the weak containers. */
   | { op: "disposeMaps" };
 
@@ -74,6 +76,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("wkmDelete" as const), h }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("wsAdd" as const), h }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("wsDelete" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("fail" as const), after: fc.nat(2), once: fc.boolean() }), weight: 5 },
 );
 
 export const programArb = (maxOps: number): fc.Arbitrary<Program> => fc.record({
@@ -85,7 +88,7 @@ export const programArb = (maxOps: number): fc.Arbitrary<Program> => fc.record({
 const FIELDS = ["a", "b"];
 
 /** Figures of the runs, for the README. */
-export const figures = { programs: 0, operations: 0, collections: 0, finalizers: 0, callbacks: 0, unraisable: 0, faults: 0 };
+export const figures = { programs: 0, operations: 0, collections: 0, finalizers: 0, callbacks: 0, unraisable: 0, faults: 0, failedSteps: 0 };
 
 /** Collection events are compared as a multiset (their order is the heap's list order); the rest in order. */
 function canonical(log: string[], optional: Set<number>): string[] {
@@ -119,6 +122,10 @@ export class Runner {
   #reported: string[] = [];
   #idOf = new Map<number, number>();
   #resurrected = new Map<number, Handle>();
+  /** Fault injection armed by a "fail" step for the next one. */
+  #armed: { after: number; count: number } | null = null;
+  /** gc-start events of the current step already played on the model. */
+  #applied = 0;
 
   constructor(readonly heap: Heap, collector: CollectorName, prog: Program) {
     this.model = new Model(collector);
@@ -166,6 +173,9 @@ export class Runner {
     this.#log = [];
     this.#reported = [];
     this.#resurrected.clear();
+    this.#applied = 0;
+    const armed = op.op === "fail" ? null : this.#armed;
+    if (op.op !== "fail") this.#armed = null;
     this.#idOf = new Map([...model.objects.values()].map((o) => [o.ptr, o.id]));
     const idx = (i: number) => i % hs.length;
     const none = !hs.length && !["alloc", "allocFail", "collect", "freeze", "unfreeze", "finalizeCall", "wvmGet", "wvmDelete", "disposeMaps"].includes(op.op);
@@ -175,7 +185,15 @@ export class Runner {
       try { fn(); } catch (e) { err = e; }
       if (!(err instanceof cls)) throw new Error(`expected ${cls.name}, got ${err instanceof Error ? `${err.name}: ${err.message}` : "no error"}`);
     };
-    const observed = () => this.#log.filter((e) => e.startsWith("gc-start:")).map((e) => Number(e.slice(9)));
+    /**
+     * Plays on the model the collections the heap ran so far in this step and the model has not:
+     * automatic ones (before a container allocation) and the full one before an allocation is
+     * retried. Called between the heap's call and the model's effect.
+     */
+    const syncCollections = () => {
+      const starts = this.#log.filter((e) => e.startsWith("gc-start:")).map((e) => Number(e.slice(9)));
+      for (; this.#applied < starts.length; this.#applied++) model.collect(starts[this.#applied]);
+    };
     /** The referent of a proxy handle's object, or null when it is dead. */
     const proxied = (o: MObj) => (o.kind === "weakref" && o.proxy ? o.referent : undefined);
     /**
@@ -196,16 +214,30 @@ export class Runner {
         if (r !== undefined) { model.touch(t.id); model.touch(t.id); }
         return;
       }
-      const result = call(hs[i], t);
+      let result: R;
+      try {
+        result = call(hs[i], t);
+      } catch (err) {
+        // out of memory (injected): the proxy's borrowing happened, and the collection before the retry
+        if (r !== undefined) { model.touch(t.id); model.incref(t.id); }
+        syncCollections();
+        if (r !== undefined) model.decref(t.id);
+        throw err;
+      }
       if (r !== undefined) { model.touch(t.id); model.incref(t.id); }
+      syncCollections();
       apply(t, result);
       if (r !== undefined) model.decref(t.id);
     };
 
+    if (armed) heap.failAllocations(armed.after, armed.count);
+    let failed = false;
+    try {
     if (!none) switch (op.op) {
+      case "fail": this.#armed = { after: op.after, count: op.once ? 1 : Infinity }; break;
       case "alloc": {
         const H = heap.alloc(this.#type(op.kind));
-        for (const g of observed()) model.collect(g);
+        syncCollections();
         const o = model.alloc(op.kind);
         o.ptr = H.ptr;
         hs.push(H);
@@ -214,7 +246,7 @@ export class Runner {
       case "allocFail": {
         heap.failAllocations(0);
         try { expectError(HeapOutOfMemoryError, () => heap.alloc(this.#type(op.kind), op.kind === "blob" ? 16 : undefined)); } finally { heap.failAllocations(null); }
-        for (const g of observed()) model.collect(g);
+        syncCollections();
         figures.faults++;
         break;
       }
@@ -308,6 +340,7 @@ export class Runner {
         if (model.collector === "none") { expectError(HeapConfigError, () => heap.gc.collect(op.g)); break; }
         const n = heap.gc.collect(op.g);
         const m = model.collect(op.g);
+        this.#applied++;
         if (n !== m) throw new Error(`gc.collect(${op.g}) found ${n}, the model ${m}`);
         break;
       }
@@ -325,9 +358,16 @@ export class Runner {
           w = model.mapSet(mapId, op.k, o.id, null);
         } else if (op.op === "wkmSet" && op.blob) {
           const B = heap.alloc(this.Blob);
+          syncCollections();
           const b = model.newObject("blob");
           b.ptr = B.ptr;
-          this.wkm.set(hs[i], B);
+          try {
+            this.wkm.set(hs[i], B);
+          } catch (err) {
+            B.dispose(); // the value's only reference
+            model.decref(b.id);
+            throw err;
+          }
           B.dispose();
           w = model.mapSet(mapId, o.id, o.id, b.id);
           model.decref(b.id);
@@ -361,6 +401,20 @@ export class Runner {
       }
       case "freeze": heap.gc.freeze(); model.freeze(); break;
       case "unfreeze": heap.gc.unfreeze(); model.unfreeze(); break;
+    }
+    } catch (err) {
+      // an injected allocation failure: the step must have changed nothing (the model skips its effect)
+      if (!(armed && err instanceof HeapOutOfMemoryError)) throw err;
+      failed = true;
+      figures.faults++;
+      figures.failedSteps++;
+    } finally {
+      if (armed) heap.failAllocations(null);
+    }
+    syncCollections();
+    if (failed) {
+      // the one change a failed step may leave: a weak container's table, grown before its entry's weakref failed
+      for (const m of model.objects.values()) if (m.kind === "map") m.table = heap.views.u32[(m.ptr + 32) >>> 2] !== 0;
     }
     heap.flushUnraisable();
     // the step's new handles, then the resurrected objects' handles (in id order, as the model)
