@@ -17,7 +17,10 @@ const { values } = parseArgs({
   },
 });
 const minutes = Number(values.minutes);
-if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, got ${values.minutes}`);
+if (!(minutes > 0)) {
+  console.error(`soak: --minutes must be a positive number, got ${values.minutes}`);
+  process.exit(2);
+}
 const strategies = values.strategy === "all"
   ? ALLOCATORS.flatMap((allocator) => COLLECTORS.map((collector) => ({ allocator, collector })))
   : [{ allocator: values.strategy!.split("/")[0] as AllocatorName, collector: (values.strategy!.split("/")[1] ?? "generational") as CollectorName }];
