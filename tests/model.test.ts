@@ -20,5 +20,5 @@ heapSuite("the heap agrees with the model", ({ strategy }) => {
 });
 
 afterAll(() => {
-  console.log(`model: ${figures.programs} programs, ${figures.operations} operations, ${figures.collections} collections, ${figures.finalizers} finalizers, ${figures.callbacks} callbacks, ${figures.unraisable} exceptions reported, ${figures.faults} steps refused for lack of memory (injected: ${figures.faults - figures.failedSteps} allocations, ${figures.failedSteps} other steps failing at their k-th allocation)`);
+  console.log(`model: ${figures.programs} programs, ${figures.operations} operations, ${figures.collections} collections, ${figures.finalizers} finalizers, ${figures.callbacks} callbacks, ${figures.unraisable} exceptions reported, ${figures.faults} steps refused for lack of memory (injected: ${figures.faults - figures.failedSteps} allocations, ${figures.failedSteps} other steps failing at their k-th allocation), ${figures.garbage} objects handed to gc.garbage (legacy mode, DEBUG_SAVEALL)`);
 });

@@ -84,7 +84,13 @@ export class Model {
   #draining = false;
   #collecting = false;
 
-  constructor(readonly collector: CollectorName) {}
+  /** Objects handed to gc.garbage in the current step (uncollectable, or saved by DEBUG_SAVEALL). */
+  garbage: number[] = [];
+  /** gc.set_debug(DEBUG_SAVEALL): garbage is kept in gc.garbage instead of being freed. */
+  saveAll = false;
+
+  /** legacy: finalizer mode 'legacy' (a cycle holding a finalizer is uncollectable, as in Python 2). */
+  constructor(readonly collector: CollectorName, readonly legacy = false) {}
 
   get(id: number): MObj {
     const o = this.objects.get(id);
@@ -100,11 +106,12 @@ export class Model {
     this.unraisable = [];
     this.optional = new Set();
     this.resurrected = [];
+    this.garbage = [];
   }
 
-  /** Ends a step: resurrected objects' handles join the handle list in id order. */
+  /** Ends a step: resurrected objects' handles, then gc.garbage's, join the handle list in id order. */
   endStep(): number[] {
-    const ids = [...this.resurrected].sort((a, b) => a - b);
+    const ids = [...[...this.resurrected].sort((a, b) => a - b), ...[...this.garbage].sort((a, b) => a - b)];
     this.handles.push(...ids);
     return ids;
   }
@@ -160,6 +167,7 @@ export class Model {
   /** A count decremented to non-zero: under the recycler, a container may become a candidate root. */
   possibleRoot(o: MObj): void {
     if (this.collector !== "recycler") return;
+    if (this.legacy && this.#collecting) return; // legacy mode: no candidates while a collection holds uncollectable objects
     if (this.isContainer(o) && o.tracked && !o.candidate && !o.collecting && o.gen !== 3) {
       o.candidate = true;
       o.gen = 0;
@@ -488,15 +496,25 @@ export class Model {
       if (unreachable.has(id)) o.collecting = true;
       else o.gen = old;
     }
-    const found = this.#finish(unreachable, old);
+    const [found, uncollectable] = this.#finish(unreachable, old);
     this.log.push(`gc-stop:${reported}:${found}`);
     if (this.gcCallbackThrows) this.unraisable.push("gc");
     this.#collecting = false;
-    return found;
+    return found + uncollectable;
   }
 
   /** The steps after deduction: weakrefs, finalizers, resurrection, deletion. */
-  #finish(u: Set<number>, old: number): number {
+  #finish(u: Set<number>, old: number): [number, number] {
+    // legacy mode: objects with a finalizer, and all they reach in the garbage, are uncollectable
+    const legacy = new Set<number>();
+    if (this.legacy) {
+      const work = [...u].filter((id) => this.get(id).kind === "node");
+      for (const id of work) legacy.add(id);
+      while (work.length) {
+        for (const c of this.get(work.pop()!).fields) if (c !== null && u.has(c) && !legacy.has(c)) { legacy.add(c); work.push(c); }
+      }
+      for (const id of legacy) { this.get(id).collecting = false; u.delete(id); }
+    }
     let garbage = u;
     const objs = [...u].map((id) => this.get(id));
     if (objs.some((o) => o.weakrefs.length || o.kind === "node")) {
@@ -526,6 +544,7 @@ export class Model {
     for (const id of garbage) {
       const o = this.objects.get(id);
       if (!o) continue;
+      if (this.saveAll) { o.rc++; this.garbage.push(id); continue; } // kept alive by gc.garbage
       o.rc++;
       if (o.kind === "map") {
         this.#releaseMap(o);
@@ -544,7 +563,17 @@ export class Model {
       const o = this.objects.get(id);
       if (o) { o.collecting = false; o.gen = old; }
     }
-    return found;
+    // the uncollectable that are still alive go to gc.garbage (and the older generation)
+    let uncollectable = 0;
+    for (const id of legacy) {
+      const o = this.objects.get(id);
+      if (!o) continue;
+      uncollectable++;
+      o.rc++;
+      this.garbage.push(id);
+      o.gen = old;
+    }
+    return [found, uncollectable];
   }
 
   freeze(): void {

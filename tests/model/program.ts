@@ -38,12 +38,22 @@ export type Op =
   | { op: "wkmDelete"; h: number }
   | { op: "wsAdd"; h: number }
   | { op: "wsDelete"; h: number }
+  /** A ring of n new objects, linked through field a, whose handles are then dropped: cyclic garbage. */
+  | { op: "ring"; n: number; kind: "node" | "cell" }
+  /** gc.set_debug(DEBUG_SAVEALL) on or off. */
+  | { op: "saveall"; on: boolean }
   /** Arms fault injection for the next step: `after` allocations succeed, then one (once) or all fail. */
   | { op: "fail"; after: number; once: boolean }
   /** Not generated: the end of a program disposes the weak containers. */
   | { op: "disposeMaps" };
 
-export interface Program { threshold: number; gcCallbackThrows: boolean; ops: Op[] }
+export interface Program {
+  threshold: number;
+  gcCallbackThrows: boolean;
+  /** Finalizer mode 'legacy': cycles holding a finalizer are uncollectable (gc.garbage). */
+  legacy?: boolean;
+  ops: Op[];
+}
 
 const h = fc.nat(63);
 const kind = fc.constantFrom<AllocKind>("node", "node", "cell", "list", "blob");
@@ -77,18 +87,21 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("wsAdd" as const), h }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("wsDelete" as const), h }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("fail" as const), after: fc.nat(2), once: fc.boolean() }), weight: 5 },
+  { arbitrary: fc.record({ op: fc.constant("saveall" as const), on: fc.boolean() }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("ring" as const), n: fc.integer({ min: 1, max: 4 }), kind: fc.constantFrom<"node" | "cell">("node", "cell") }), weight: 3 },
 );
 
 export const programArb = (maxOps: number): fc.Arbitrary<Program> => fc.record({
   threshold: fc.integer({ min: 1, max: 12 }),
   gcCallbackThrows: fc.boolean(),
+  legacy: fc.boolean(),
   ops: fc.array(opArb, { minLength: 1, maxLength: maxOps, size: "max" }),
 });
 
 const FIELDS = ["a", "b"];
 
 /** Figures of the runs, for the README. */
-export const figures = { programs: 0, operations: 0, collections: 0, finalizers: 0, callbacks: 0, unraisable: 0, faults: 0, failedSteps: 0 };
+export const figures = { programs: 0, operations: 0, collections: 0, finalizers: 0, callbacks: 0, unraisable: 0, faults: 0, failedSteps: 0, garbage: 0 };
 
 /** Collection events are compared as a multiset (their order is the heap's list order); the rest in order. */
 function canonical(log: string[], optional: Set<number>): string[] {
@@ -128,7 +141,7 @@ export class Runner {
   #applied = 0;
 
   constructor(readonly heap: Heap, collector: CollectorName, prog: Program) {
-    this.model = new Model(collector);
+    this.model = new Model(collector, prog.legacy ?? false);
     this.Node = heap.defineType({
       name: "Node", refs: FIELDS, weakrefable: true,
       finalizer: (obj) => {
@@ -399,6 +412,25 @@ export class Runner {
         for (const id of [...model.hidden]) model.disposeMap(id);
         break;
       }
+      case "ring": {
+        const Hs: Handle[] = [], ids: number[] = [];
+        try {
+          for (let k = 0; k < op.n; k++) {
+            const H = heap.alloc(this.#type(op.kind));
+            syncCollections();
+            const o = model.newObject(op.kind); // its reference is the temporary handle's
+            o.ptr = H.ptr;
+            this.#idOf.set(o.ptr, o.id); // it may die (and be finalized) within this step
+            Hs.push(H); ids.push(o.id);
+          }
+          for (let k = 0; k < op.n; k++) { Hs[k].set("a", Hs[(k + 1) % op.n]); model.setField(ids[k], 0, ids[(k + 1) % op.n]); }
+        } finally {
+          syncCollections(); // a failed allocation's collection came before these disposals
+          for (let k = 0; k < Hs.length; k++) { Hs[k].dispose(); model.decref(ids[k]); }
+        }
+        break;
+      }
+      case "saveall": heap.gc.setDebug(op.on ? heap.gc.DEBUG_SAVEALL : 0); model.saveAll = op.on; break;
       case "freeze": heap.gc.freeze(); model.freeze(); break;
       case "unfreeze": heap.gc.unfreeze(); model.unfreeze(); break;
     }
@@ -419,10 +451,15 @@ export class Runner {
     heap.flushUnraisable();
     // the step's new handles, then the resurrected objects' handles (in id order, as the model)
     for (const { id, h: H } of newHandles) { model.handles.push(id); hs.push(H); }
+    // gc.garbage is emptied into the handle list, as a program that inspects it would
+    const garbage = new Map(heap.gc.garbage.splice(0).map((g) => [this.#idOf.get(g.ptr)!, g]));
     const res = model.endStep();
-    const got = [...this.#resurrected.keys()].sort((a, b) => a - b);
-    if (JSON.stringify(got) !== JSON.stringify(res)) throw new Error(`resurrected ${JSON.stringify(got)}, the model ${JSON.stringify(res)}`);
-    for (const id of res) hs.push(this.#resurrected.get(id)!);
+    const got = [...[...this.#resurrected.keys()].sort((a, b) => a - b), ...[...garbage.keys()].sort((a, b) => a - b)];
+    if (JSON.stringify(got) !== JSON.stringify(res)) throw new Error(`resurrected and gc.garbage ${JSON.stringify(got)}, the model ${JSON.stringify(res)}`);
+    for (const id of this.#resurrected.keys()) garbage.delete(id); // (an object is never both in one step)
+    for (const id of [...this.#resurrected.keys()].sort((a, b) => a - b)) hs.push(this.#resurrected.get(id)!);
+    for (const id of [...garbage.keys()].sort((a, b) => a - b)) hs.push(garbage.get(id)!);
+    figures.garbage += garbage.size;
     this.#compare(op);
     figures.operations++;
   }
@@ -482,8 +519,17 @@ export class Runner {
   finish(): void {
     // a finalizer may resurrect its object once (a new handle): drop and collect until none is left
     this.step({ op: "unfreeze" });
+    this.step({ op: "saveall", on: false });
     this.step({ op: "disposeMaps" });
     for (let round = 0; round < 2 || this.hs.length; round++) {
+      if (this.model.legacy) {
+        // uncollectable cycles stay until the program breaks them: clear every field it can reach
+        for (let i = 0; i < this.hs.length; i++) {
+          const o = this.model.get(this.model.handles[i]);
+          if (o.kind === "node" || o.kind === "cell") { this.step({ op: "set", h: i, field: 0, v: null }); this.step({ op: "set", h: i, field: 1, v: null }); }
+          if (o.kind === "list") for (let j = 0; j < o.fields.length; j++) this.step({ op: "setAt", h: i, i: j, v: null });
+        }
+      }
       while (this.hs.length) this.step({ op: "drop", h: this.hs.length - 1 });
       if (this.model.collector !== "none") this.step({ op: "collect", g: 2 });
       if (round > 1000) throw new Error("resurrection without end");
@@ -497,7 +543,7 @@ function eq0(n: number): void { if (n !== 0) throw new Error(`${n} objects left 
 
 /** Runs one program on a fresh heap of the strategy. */
 export async function runProgram(strategy: { allocator: string; collector: string }, prog: Program): Promise<void> {
-  const heap = await Heap.create({ debug: true, ...(strategy as object) });
+  const heap = await Heap.create({ debug: true, ...(strategy as object), finalizerMode: prog.legacy ? "legacy" : "pep442" });
   try {
     const r = new Runner(heap, strategy.collector as CollectorName, prog);
     for (const op of prog.ops) r.step(op);
