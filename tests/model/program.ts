@@ -191,7 +191,7 @@ export class Runner {
     if (op.op !== "fail") this.#armed = null;
     this.#idOf = new Map([...model.objects.values()].map((o) => [o.ptr, o.id]));
     const idx = (i: number) => i % hs.length;
-    const none = !hs.length && !["alloc", "allocFail", "collect", "freeze", "unfreeze", "finalizeCall", "wvmGet", "wvmDelete", "disposeMaps"].includes(op.op);
+    const none = !hs.length && "h" in op; // an operation on a handle, and there is none
     const newHandles: { id: number; h: Handle }[] = [];
     const expectError = (cls: new (...a: never[]) => Error, fn: () => unknown) => {
       let err: unknown;
