@@ -12,10 +12,16 @@ import { figures, programArb, runProgram } from "./model/program.js";
 const RUNS = Number(process.env.MODEL_RUNS ?? 60);
 const SEED = Number(process.env.MODEL_SEED ?? 20261122);
 
+const RELEASE_RUNS = Number(process.env.MODEL_RELEASE_RUNS ?? 20);
+
 heapSuite("the heap agrees with the model", ({ strategy }) => {
-  test("random programs", async () => {
-    const seed = SEED + STRATEGIES.findIndex((s) => s.allocator === strategy.allocator && s.collector === strategy.collector);
+  const seed = SEED + STRATEGIES.findIndex((s) => s.allocator === strategy.allocator && s.collector === strategy.collector);
+  test("random programs (debug build)", async () => {
     await fc.assert(fc.asyncProperty(programArb(60), (prog) => runProgram(strategy, prog)), { numRuns: RUNS, seed });
+  });
+  // the optimized build runs the same programs (without fault injection, which it compiles out)
+  test("random programs (release build)", async () => {
+    await fc.assert(fc.asyncProperty(programArb(60), (prog) => runProgram(strategy, prog, false)), { numRuns: RELEASE_RUNS, seed });
   });
 });
 

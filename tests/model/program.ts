@@ -247,7 +247,7 @@ export class Runner {
     let failed = false;
     try {
     if (!none) switch (op.op) {
-      case "fail": this.#armed = { after: op.after, count: op.once ? 1 : Infinity }; break;
+      case "fail": if (heap.debug) this.#armed = { after: op.after, count: op.once ? 1 : Infinity }; break; // (debug builds only)
       case "alloc": {
         const H = heap.alloc(this.#type(op.kind));
         syncCollections();
@@ -257,6 +257,7 @@ export class Runner {
         break;
       }
       case "allocFail": {
+        if (!heap.debug) break; // fault injection: debug builds only
         heap.failAllocations(0);
         try { expectError(HeapOutOfMemoryError, () => heap.alloc(this.#type(op.kind), op.kind === "blob" ? 16 : undefined)); } finally { heap.failAllocations(null); }
         syncCollections();
@@ -542,8 +543,9 @@ export class Runner {
 function eq0(n: number): void { if (n !== 0) throw new Error(`${n} objects left after dropping everything and collecting`); }
 
 /** Runs one program on a fresh heap of the strategy. */
-export async function runProgram(strategy: { allocator: string; collector: string }, prog: Program): Promise<void> {
-  const heap = await Heap.create({ debug: true, ...(strategy as object), finalizerMode: prog.legacy ? "legacy" : "pep442" });
+/** Runs one program on a fresh heap of the strategy (the checked build unless debug is false). */
+export async function runProgram(strategy: { allocator: string; collector: string }, prog: Program, debug = true): Promise<void> {
+  const heap = await Heap.create({ debug, ...(strategy as object), finalizerMode: prog.legacy ? "legacy" : "pep442" });
   try {
     const r = new Runner(heap, strategy.collector as CollectorName, prog);
     for (const op of prog.ops) r.step(op);
