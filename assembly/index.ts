@@ -12,7 +12,7 @@ import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
   TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF, KIND_WEAKMAP,
 } from "./types";
-import { allocatorInit } from "./alloc/index";
+import { allocatorInit, allocationAttempts, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
 import {
@@ -283,5 +283,12 @@ export function classStats(): usize { return CLASS_STATS; }
 export function verify(): i32 { return verifyHeap(); }
 export function verifyMessage(): usize { return failureMessage(); }
 export function verifyPointer(): usize { return failurePointer(); }
+/**
+ * Debug builds: fault injection. Lets `after` block allocations succeed, then fails the next
+ * `count` (-1: all) as if memory were exhausted; after = -1 stops. Release builds ignore it.
+ */
+export function debugSetFailAfter(after: i32, count: i32): void { allocSetFailAfter(after, count); }
+/** Debug builds: block allocations attempted so far (0 in release builds). */
+export function debugAllocationAttempts(): u32 { return allocationAttempts; }
 /** Σ over live objects of (refcount − references from live containers), from the last verify(). */
 export function verifyExternalRefs(): f64 { return <f64>externalRefs; }

@@ -87,6 +87,10 @@ function dyingSlowPath(c: usize): bool {
     if (rc > 1) { SET_RC(c, rc - 1); return false; }
   }
   if (INFO(c) & FLAG_HAS_WEAKREFS) {
+    // Untracked first, as CPython's subtype_dealloc: a callback may run a collection, which must
+    // not find a tracked object whose count is 0 (it would collect it a second time: a double free
+    // in release builds, an abort mid-collection that wedged the collector in debug builds).
+    if (INFO(c) & FLAG_TRACKED) untrack(c);
     SET_RC(c, 0); // dying while the callbacks run
     // weakrefs created by the finalizer are cleared without callbacks: they may rely on a
     // state the finalizer has already torn down (subtype_dealloc's comment)

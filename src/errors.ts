@@ -25,5 +25,14 @@ export class HeapVerifyError extends HeapError {
     super(pointer ? `${message} (at 0x${pointer.toString(16)})` : message);
   }
 }
+/** A value named safely in a message (a template literal throws on a Symbol). */
+export function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+  if (typeof v === "number") return String(v);
+  return `${typeof v} ${String(v)}`;
+}
+
 /** The checked (debug) core refused a raw-API call, before changing anything; or hit an internal assertion. */
 export class HeapAbortError extends HeapError {}

@@ -3,7 +3,7 @@
 import { snapshotPhase, type PhaseSnapshot } from "./phases.js";
 import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
-import { HeapConfigError, HeapIndexError, HeapTypeError } from "./errors.js";
+import { HeapConfigError, HeapIndexError, HeapTypeError, describeValue } from "./errors.js";
 
 export const DEBUG_STATS = 1;
 export const DEBUG_COLLECTABLE = 2;
@@ -60,7 +60,7 @@ export class GcController {
   /** Collects generation 0, 1 or 2 (default: full). Returns the number of unreachable objects found. */
   collect(generation = 2): number {
     this.#requireCollector("collect");
-    if (!Number.isInteger(generation) || generation < 0 || generation > 2) throw new HeapIndexError(`gc.collect: invalid generation ${generation}`);
+    if (!Number.isInteger(generation) || generation < 0 || generation > 2) throw new HeapIndexError(`gc.collect: invalid generation ${describeValue(generation)}`);
     const n = this.heap.core.gcCollect(generation);
     this.heap.flushUnraisable();
     return n;
@@ -80,7 +80,7 @@ export class GcController {
    */
   setPauseBudget(microseconds: number): void {
     if (this.heap.collector !== "recycler") throw new HeapConfigError(`gc.setPauseBudget: only the 'recycler' collector can bound its pauses (this heap: '${this.heap.collector}')`);
-    if (typeof microseconds !== "number" || !(microseconds >= 0) || !Number.isFinite(microseconds)) throw new HeapTypeError(`gc.setPauseBudget: expected microseconds >= 0, got ${microseconds}`);
+    if (typeof microseconds !== "number" || !(microseconds >= 0) || !Number.isFinite(microseconds)) throw new HeapTypeError(`gc.setPauseBudget: expected microseconds >= 0, got ${describeValue(microseconds)}`);
     this.#budgetUs = microseconds;
     this.#applyBudget();
   }
@@ -113,7 +113,7 @@ export class GcController {
   setThreshold(t0: number, t1?: number, t2?: number): void {
     const set = (g: number, v: number | undefined) => {
       if (v === undefined) return;
-      if (!Number.isInteger(v) || v < 0 || v > 0x7fff_ffff) throw new HeapTypeError(`gc.setThreshold: threshold${g} must be a non-negative integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 0 || v > 0x7fff_ffff) throw new HeapTypeError(`gc.setThreshold: threshold${g} must be a non-negative integer, got ${describeValue(v)}`);
       this.heap.core.gcSetThreshold(g, v);
     };
     set(0, t0); set(1, t1); set(2, t2);
@@ -157,7 +157,7 @@ export class GcController {
   /** New handles to the tracked objects (of one generation, or all three; never the permanent one). */
   getObjects(generation?: number): Handle[] {
     if (generation !== undefined && (!Number.isInteger(generation) || generation < 0 || generation > 2)) {
-      throw new HeapIndexError(`gc.getObjects: generation must be 0, 1 or 2, got ${generation}`);
+      throw new HeapIndexError(`gc.getObjects: generation must be 0, 1 or 2, got ${describeValue(generation)}`);
     }
     const out: Handle[] = [];
     for (const g of generation === undefined ? [0, 1, 2] : [generation]) this.#walk(g, (p) => out.push(this.heap.wrapBorrowed(p)!));
@@ -166,7 +166,7 @@ export class GcController {
 
   /** New handles to the tracked objects that hold a reference to obj (a debugging aid: scans the heap). */
   getReferrers(obj: Handle): Handle[] {
-    const target = this.heap.ptrOf(obj, "gc.getReferrers");
+    const target = this.heap.objectPtr(obj, "gc.getReferrers");
     const out: Handle[] = [];
     for (const g of [0, 1, 2]) this.#walk(g, (p) => { if (this.heap.core.gcReferences(p, target)) out.push(this.heap.wrapBorrowed(p)!); });
     return out;
@@ -174,7 +174,7 @@ export class GcController {
 
   /** New handles to the objects obj holds references to (what the collector traverses). */
   getReferents(obj: Handle): Handle[] {
-    const p = this.heap.ptrOf(obj, "gc.getReferents");
+    const p = this.heap.objectPtr(obj, "gc.getReferents");
     const out: Handle[] = [];
     if (!this.isTracked(obj)) return out;
     for (let i = 0, c; (c = this.heap.core.gcReferentAt(p, i)); i++) out.push(this.heap.wrapBorrowed(c)!);
@@ -182,12 +182,12 @@ export class GcController {
   }
 
   isTracked(obj: Handle): boolean {
-    const p = this.heap.ptrOf(obj, "gc.isTracked");
+    const p = this.heap.objectPtr(obj, "gc.isTracked");
     return (this.heap.views.u32[(p + 4) >>> 2] & (1 << 18)) !== 0;
   }
 
   isFinalized(obj: Handle): boolean {
-    const p = this.heap.ptrOf(obj, "gc.isFinalized");
+    const p = this.heap.objectPtr(obj, "gc.isFinalized");
     return (this.heap.views.u32[(p + 4) >>> 2] & (1 << 22)) !== 0;
   }
 

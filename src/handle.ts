@@ -3,7 +3,7 @@
 // use after dispose throws HandleDisposedError. A handle dropped without dispose is released by a
 // FinalizationRegistry when JS collects it (with an opt-in warning naming where it was made).
 
-import { HandleDisposedError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError } from "./errors.js";
+import { HandleDisposedError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, describeValue } from "./errors.js";
 import type { HeapType } from "./types.js";
 import type { HeapInternals } from "./heap.js";
 
@@ -127,7 +127,7 @@ export class Handle {
 
   #index(p: number, i: number, what: string, extra = 0): number {
     const n = this._heap.core.listLength(p);
-    if (!Number.isInteger(i)) throw new HeapIndexError(`${what}: index must be an integer, got ${i}`);
+    if (!Number.isInteger(i)) throw new HeapIndexError(`${what}: index must be an integer, got ${describeValue(i)}`);
     const j = i < 0 ? i + n : i;
     if (j < 0 || j >= n + extra) throw new HeapIndexError(`${what}: index ${i} out of range for a list of length ${n}`);
     return j;
@@ -177,8 +177,9 @@ export class Handle {
   write(data: Uint8Array, offset = 0): void {
     const p = this.#kind("bytes", "write");
     const n = this._heap.core.bytesLength(p);
+    if (!(data instanceof Uint8Array)) throw new HeapTypeError(`write: expected a Uint8Array, got ${describeValue(data)}`);
     if (!Number.isInteger(offset) || offset < 0 || offset + data.length > n) {
-      throw new HeapIndexError(`write: ${data.length} bytes at ${offset} do not fit in ${n}`);
+      throw new HeapIndexError(`write: ${data.length} bytes at ${describeValue(offset)} do not fit in ${n}`);
     }
     this._heap.views.u8.set(data, this._heap.core.bytesData(p) + offset);
   }

@@ -266,7 +266,7 @@ export class Heap implements HeapInternals {
 
   /** Strong references to the object, host handles included (like sys.getrefcount, minus its argument). */
   refcount(h: Handle): number {
-    return this.core.refcount(this.ptrOf(h, "refcount"));
+    return this.core.refcount(this.objectPtr(h, "refcount"));
   }
 
   /** Allocator accounting; the byte parts sum to committedBytes. */
@@ -299,6 +299,22 @@ export class Heap implements HeapInternals {
   }
 
   /**
+   * Fault injection, for tests (debug heaps only): lets `after` block allocations succeed, then
+   * makes the next `count` fail (Infinity: all of them) as if memory were exhausted. null stops it.
+   */
+  failAllocations(after: number | null, count = Infinity): void {
+    this.#alive();
+    if (!this.debug) throw new HeapConfigError("failAllocations: fault injection needs a debug heap (Heap.create({ debug: true }))");
+    if (after === null) { this.core.debugSetFailAfter(-1, 0); return; }
+    if (!Number.isInteger(after) || after < 0 || after > 0x7fff_ffff) throw new HeapIndexError(`failAllocations: after must be a non-negative integer, got ${describe(after)}`);
+    if (count !== Infinity && (!Number.isInteger(count) || count < 0 || count > 0x7fff_ffff)) throw new HeapIndexError(`failAllocations: count must be a non-negative integer or Infinity, got ${describe(count)}`);
+    this.core.debugSetFailAfter(after, count === Infinity ? -1 : count);
+  }
+
+  /** Block allocations attempted so far (debug heaps; 0 otherwise): counts a program's allocation sites. */
+  get allocationAttempts(): number { return this.core.debugAllocationAttempts() >>> 0; }
+
+  /**
    * Runs the exit-time finalize objects still alive (newest first, as weakref.finalize at exit),
    * then makes every handle unusable; the heap's memory goes when JS collects the heap.
    */
@@ -310,9 +326,19 @@ export class Heap implements HeapInternals {
 
   // ── weak references ──
 
-  #weakrefable(obj: Handle, what: string): number {
-    const p = this.ptrOf(obj, what);
-    if (!obj.type.weakrefable) throw new HeapTypeError(`cannot create weak reference to '${obj.type.name}' object (define the type with weakrefable: true)`);
+  #weakrefable(obj: Handle, what: string): number { return this.weakTarget(obj, what, ""); }
+
+  /**
+   * @internal The pointer of an object that weakrefs may point at, checked. The type is that of
+   * the pointer, not of the handle: a weak proxy forwards `type` to its referent, but stands for
+   * its own weakref object, which is not weakrefable (CPython: "cannot create weak reference to
+   * 'weakproxy' object"). Trusting the forwarded type let a weakref to a proxy through, which the
+   * release core then linked through a weak-list slot that does not exist (address 0).
+   */
+  weakTarget(obj: Handle, what: string, prefix = `${what}: `): number {
+    const p = this.objectPtr(obj, what);
+    const type = this.typeOfPtr(p);
+    if (!type.weakrefable) throw new HeapTypeError(`${prefix}cannot create weak reference to '${type.name}' object (define the type with weakrefable: true)`);
     return p;
   }
 
@@ -358,15 +384,15 @@ export class Heap implements HeapInternals {
 
   /** weakref.getweakrefcount(obj): weakrefs and proxies to obj. */
   getweakrefcount(obj: Handle): number {
-    const p = this.ptrOf(obj, "getweakrefcount");
-    return obj.type.weakrefable ? this.core.weakrefCount(p) : 0;
+    const p = this.objectPtr(obj, "getweakrefcount");
+    return this.typeOfPtr(p).weakrefable ? this.core.weakrefCount(p) : 0;
   }
 
   /** weakref.getweakrefs(obj): new handles to every weakref and proxy to obj, in list order. */
   getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
-    const p = this.ptrOf(obj, "getweakrefs");
+    const p = this.objectPtr(obj, "getweakrefs");
     const out: (HeapWeakRef | WeakProxy)[] = [];
-    if (!obj.type.weakrefable) return out;
+    if (!this.typeOfPtr(p).weakrefable) return out;
     for (let i = 0, wr; (wr = this.core.weakrefAt(p, i)); i++) out.push(this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy);
     return out;
   }
@@ -616,6 +642,12 @@ export class Heap implements HeapInternals {
     if (!(value instanceof Handle)) throw new HeapTypeError(`${what}: expected a Handle or null, got ${describe(value)}`);
     if (value._heap !== this) throw new HeapTypeError(`${what}: the handle belongs to another heap`);
     return value.ptr;
+  }
+
+  /** @internal ptrOf for an argument that must be an object (null refused). */
+  objectPtr(value: Handle, what: string): number {
+    if (value === null) throw new HeapTypeError(`${what}: expected a Handle, got null`);
+    return this.ptrOf(value, what);
   }
 
   /**

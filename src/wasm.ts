@@ -86,6 +86,8 @@ export interface CoreExports {
   gcObservePhases(on: number): void;
   poolRecord(k: number): number;
   replayBatch(rawTypeId: number, n: number): number;
+  debugSetFailAfter(after: number, count: number): void;
+  debugAllocationAttempts(): number;
 }
 
 export type Build = "debug" | "release" | "bench";

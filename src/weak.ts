@@ -101,12 +101,13 @@ export function makeProxy(wr: HeapWeakRef): WeakProxy {
       // custom hooks get undefined rather than an error from a dead referent
       if (!FORWARDED.has(prop)) return undefined;
       const h = referent();
-      const value = (h as unknown as Record<PropertyKey, unknown>)[prop];
-      if (typeof value !== "function") {
-        h.dispose();
-        return value;
+      let value: unknown;
+      try {
+        value = (h as unknown as Record<PropertyKey, unknown>)[prop];
+      } finally {
+        h.dispose(); // also when the getter throws: the borrowed reference must not leak
       }
-      h.dispose();
+      if (typeof value !== "function") return value;
       // a method: resolve the referent again at call time (it may have died in between)
       return (...args: unknown[]) => {
         const now = referent();

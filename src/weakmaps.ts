@@ -55,9 +55,7 @@ class HeapMap {
 }
 
 function checkWeakrefable(heap: Heap, obj: Handle, what: string): number {
-  const p = heap.ptrOf(obj, what);
-  if (!obj.type.weakrefable) throw new HeapTypeError(`${what}: cannot create weak reference to '${obj.type.name}' object`);
-  return p;
+  return heap.weakTarget(obj, what);
 }
 
 /** weakref.WeakValueDictionary: int or string keys → objects held weakly. */
@@ -66,7 +64,12 @@ export class WeakValueMap {
   readonly #strings: HeapMap;
   constructor(readonly heap: Heap) {
     this.#ints = new HeapMap(heap, WVM_INT, "WeakValueMap");
-    this.#strings = new HeapMap(heap, WVM_BYTES, "WeakValueMap");
+    try {
+      this.#strings = new HeapMap(heap, WVM_BYTES, "WeakValueMap");
+    } catch (err) {
+      this.#ints.handle.dispose(); // out of memory for the second table: the first must not be left behind
+      throw err;
+    }
   }
 
   #intKey(key: number | string): number | null {

@@ -33,9 +33,38 @@ export function allocatorInit(which: i32, start: usize): void {
   }
 }
 
+// ── fault injection (debug builds only): the tests make the k-th allocation fail ──
+
+/** Allocations still to succeed before injected failures start (-1: no injection). */
+let failAfter: i32 = -1;
+/** Injected failures still to come once they start (-1: every allocation fails). */
+let failCount: i32 = 0;
+/** Allocation attempts seen, so a test can count a program's allocation sites. */
+export let allocationAttempts: u32 = 0;
+
+/**
+ * Debug builds: lets `after` allocations succeed, then fails the next `count` ones (-1: all) as
+ * if memory were exhausted. after = -1 turns injection off. Release builds ignore it.
+ */
+export function setFailAfter(after: i32, count: i32): void {
+  if (isDefined(ASC_HEAP_DEBUG)) { failAfter = after; failCount = count; }
+}
+
+/** Should this allocation fail? Checked only in debug builds. */
+// @ts-ignore: decorator
+@inline function injectedFailure(): bool {
+  allocationAttempts++;
+  if (failAfter < 0) return false;
+  if (failAfter > 0) { failAfter--; return false; }
+  if (failCount == 0) { failAfter = -1; return false; }
+  if (failCount > 0) failCount--;
+  return true;
+}
+
 /** A block of at least `size` bytes, 8-aligned, or 0 when memory is exhausted. */
 // @ts-ignore: decorator
 @inline export function allocBlock(size: usize): usize {
+  if (isDefined(ASC_HEAP_DEBUG)) if (injectedFailure()) return 0;
   if (strategy == ALLOC_POOLS) {
     if (size <= SMALL_MAX) return poolAlloc(size);
     largeAllocations++;

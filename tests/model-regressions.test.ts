@@ -1,0 +1,36 @@
+// Counterexamples the model-based tests found and fast-check shrank, kept as regression tests:
+// each is replayed against the heap and the model on every strategy (tests/model/program.ts).
+import { expect, test } from "vitest";
+import { heapSuite } from "./helpers.js";
+import { runProgram, type Program } from "./model/program.js";
+import { HeapTypeError, WeakKeyMap, WeakValueMap, type Handle } from "../src/index.js";
+
+const REGRESSIONS: { name: string; prog: Program }[] = [
+  {
+    // A weak proxy forwards `type` to its referent, so the host took the proxy for a weakrefable
+    // object; the release core then linked the new weakref through a weak-list slot the proxy's
+    // weakref object does not have (a store at address 0, a corrupt heap). Now a HeapTypeError.
+    name: "a weakref, proxy or finalize to a weak proxy is a HeapTypeError",
+    prog: {
+      threshold: 1, gcCallbackThrows: false,
+      ops: [{ op: "alloc", kind: "node" }, { op: "proxy", h: 0, cb: "none" }, { op: "weakref", h: 1, cb: "none" }, { op: "finalize", h: 1 }, { op: "proxy", h: 1, cb: "plain" }],
+    },
+  },
+];
+
+heapSuite("model regressions", ({ strategy, make }) => {
+  for (const { name, prog } of REGRESSIONS) test(name, () => runProgram(strategy, prog));
+
+  test("weak containers refuse a weak proxy as a key or value, before changing anything", async () => {
+    const heap = await make();
+    const Obj = heap.defineType({ name: "Obj", refs: ["a"], weakrefable: true });
+    const o = heap.alloc(Obj);
+    const px = heap.proxy(o) as unknown as Handle;
+    const wvm = new WeakValueMap(heap), wkm = new WeakKeyMap(heap);
+    expect(() => wvm.set(1, px)).toThrow(HeapTypeError);
+    expect(() => wkm.set(px, null)).toThrow(/cannot create weak reference to 'weakref' object/);
+    expect(wvm.size + wkm.size).toBe(0);
+    expect(heap.getweakrefcount(o)).toBe(1);
+    wvm.dispose(); wkm.dispose(); px.dispose(); o.dispose();
+  });
+});

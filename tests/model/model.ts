@@ -1,0 +1,610 @@
+// The reference model: the heap's documented semantics as a plain graph, with no memory, lists or
+// bit packing. Objects have fields, a refcount (host handles + field references), weakref lists,
+// a finalizer flag; collections compute reachability over the graph. The property tests run the
+// same program against the heap and this model and compare them after every step.
+//
+// What the model fixes exactly: refcount deaths (CPython order, through the core's worklist:
+// finalizer, then every weakref cleared, then the callbacks newest first, then the references,
+// last-pushed dead container first), which objects a collection finds (generation membership for
+// the generational collector, candidate roots for the recycler), resurrection, the weakref
+// callback rule in collections (only weakrefs that are not garbage themselves are called back).
+// What it leaves open, as CPython does: the order of events inside one collection (the heap's
+// list order), so those are compared as a multiset; and whether a weakref held only by the
+// garbage is called back when its referent dies while the garbage is being cleared (`optional`).
+
+export type CollectorName = "generational" | "recycler" | "none";
+export type ObjKind = "node" | "cell" | "list" | "blob" | "weakref" | "map";
+/** Weak containers: int → weak value (WeakValueMap; its string table stays empty), weak key → value, weak set. */
+export type MapFlavour = "wvm" | "wvmStrings" | "wkm" | "wset";
+export type CallbackKind = "none" | "plain" | "throw" | "finalize" | "internal";
+
+export interface MObj {
+  readonly id: number;
+  readonly kind: ObjKind;
+  /** Address in the heap (set by the runner after allocation). */
+  ptr: number;
+  rc: number;
+  /** Reference fields a, b (node, cell), the items (list); empty otherwise. */
+  fields: (number | null)[];
+  /** List capacity (its storage block exists while it is not 0). */
+  cap: number;
+  // containers (node, cell)
+  tracked: boolean;
+  /** 0..2, 3 = permanent (frozen). */
+  gen: number;
+  candidate: boolean;
+  collecting: boolean;
+  finalized: boolean;
+  /** The finalizer keeps a new handle to the object (resurrects it). */
+  resurrect: boolean;
+  /** The finalizer throws (after resurrecting, if it does). */
+  throwing: boolean;
+  /** Weakrefs to this object, in list order: basic ref, basic proxy, then the others newest first. */
+  weakrefs: number[];
+  // weakref objects
+  referent: number | null;
+  proxy: boolean;
+  callback: CallbackKind;
+  /** For callback 'finalize': the finalize object's id. */
+  finalizeId: number;
+  /** For callback 'internal' (a weak container's entry): its map and key. */
+  mapId: number;
+  mapKey: number;
+  // weak containers: key (int, or the key object's id) -> the entry's internal weakref and value
+  flavour: MapFlavour | null;
+  entries: Map<number, { wr: number; value: number | null }>;
+  /** The map's table block exists (from its first insertion until it is released). */
+  table: boolean;
+}
+
+export interface MFinalize { id: number; wr: number; alive: boolean }
+
+const CONTAINER: Record<ObjKind, boolean> = { node: true, cell: true, list: true, blob: false, weakref: false, map: true };
+/** Kinds weakrefs may point at. */
+export const WEAKREFABLE: Record<ObjKind, boolean> = { node: true, cell: true, list: true, blob: false, weakref: false, map: false };
+
+export class Model {
+  readonly objects = new Map<number, MObj>();
+  /** Host handles, in the runner's order: the object each owns a reference to. */
+  readonly handles: number[] = [];
+  readonly finalizes = new Map<number, MFinalize>();
+  /** Handles the host API keeps inside its weak containers (one per map object). */
+  readonly hidden: number[] = [];
+  /** Events of the current step: fin:X, cb:W, final:F, gc-start:g, gc-stop:g:found. */
+  log: string[] = [];
+  /** Errors the current step must report through onUnraisable (their messages). */
+  unraisable: string[] = [];
+  /** Weakrefs whose callback may or may not run in the current step (see the header). */
+  optional = new Set<number>();
+  /** Objects resurrected in the current step (their new handles are appended in id order). */
+  resurrected: number[] = [];
+  gcCallbackThrows = false;
+  #nextId = 1;
+  #pending: number[] = [];
+  #draining = false;
+  #collecting = false;
+
+  /** Objects handed to gc.garbage in the current step (uncollectable, or saved by DEBUG_SAVEALL). */
+  garbage: number[] = [];
+  /** gc.set_debug(DEBUG_SAVEALL): garbage is kept in gc.garbage instead of being freed. */
+  saveAll = false;
+
+  /** legacy: finalizer mode 'legacy' (a cycle holding a finalizer is uncollectable, as in Python 2). */
+  constructor(readonly collector: CollectorName, readonly legacy = false) {}
+
+  get(id: number): MObj {
+    const o = this.objects.get(id);
+    if (!o) throw new Error(`model: object ${id} is not alive`);
+    return o;
+  }
+
+  isContainer(o: MObj): boolean { return CONTAINER[o.kind]; }
+
+  /** Starts a step: clears the per-step logs. */
+  beginStep(): void {
+    this.log = [];
+    this.unraisable = [];
+    this.optional = new Set();
+    this.resurrected = [];
+    this.garbage = [];
+  }
+
+  /** Ends a step: resurrected objects' handles, then gc.garbage's, join the handle list in id order. */
+  endStep(): number[] {
+    const ids = [...[...this.resurrected].sort((a, b) => a - b), ...[...this.garbage].sort((a, b) => a - b)];
+    this.handles.push(...ids);
+    return ids;
+  }
+
+  // ── allocation ──
+
+  newObject(kind: ObjKind): MObj {
+    const o: MObj = {
+      id: this.#nextId++, kind, ptr: 0, rc: 1, cap: 0, fields: kind === "node" || kind === "cell" ? [null, null] : [],
+      tracked: CONTAINER[kind], gen: this.collector === "recycler" ? 1 : 0, candidate: false, collecting: false,
+      finalized: false, resurrect: false, throwing: false, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
+      mapId: 0, mapKey: 0, flavour: null, entries: new Map(), table: false,
+    };
+    this.objects.set(o.id, o);
+    return o;
+  }
+
+  /** heap.alloc: a new object and a handle to it. */
+  alloc(kind: ObjKind): MObj {
+    const o = this.newObject(kind);
+    this.handles.push(o.id);
+    return o;
+  }
+
+  /** heap.weakref / heap.proxy (callback 'none': the shared basic one) / heap.finalize's weakref. */
+  weakref(target: number, proxy: boolean, callback: CallbackKind, finalizeId = 0): MObj {
+    const t = this.get(target);
+    const list = t.weakrefs;
+    const basicAt = (i: number) => i < list.length && this.get(list[i]).callback === "none" ? this.get(list[i]) : null;
+    const first = basicAt(0), second = first ? basicAt(1) : null;
+    const basicRef = first && !first.proxy ? first : null;
+    const basicProxy = first?.proxy ? first : second?.proxy ? second : null;
+    if (callback === "none") {
+      const shared = proxy ? basicProxy : basicRef;
+      if (shared) { shared.rc++; return shared; }
+    }
+    const w = this.newObject("weakref");
+    w.referent = target;
+    w.proxy = proxy;
+    w.callback = callback;
+    w.finalizeId = finalizeId;
+    const basics = (basicRef ? 1 : 0) + (basicProxy ? 1 : 0);
+    if (callback !== "none") list.splice(basics, 0, w.id);
+    else if (proxy) list.splice(basicRef ? 1 : 0, 0, w.id);
+    else list.unshift(w.id);
+    return w;
+  }
+
+  // ── reference counting ──
+
+  incref(id: number): void { this.get(id).rc++; }
+
+  /** A count decremented to non-zero: under the recycler, a container may become a candidate root. */
+  possibleRoot(o: MObj): void {
+    if (this.collector !== "recycler") return;
+    if (this.legacy && this.#collecting) return; // legacy mode: no candidates while a collection holds uncollectable objects
+    if (this.isContainer(o) && o.tracked && !o.candidate && !o.collecting && o.gen !== 3) {
+      o.candidate = true;
+      o.gen = 0;
+    }
+  }
+
+  decref(id: number): void {
+    const o = this.get(id);
+    if (o.rc === 1) this.dealloc(o);
+    else { o.rc--; this.possibleRoot(o); }
+  }
+
+  /** An incref then a decref (a borrowed handle made and disposed): only its candidate effect remains. */
+  touch(id: number): void { this.incref(id); this.decref(id); }
+
+  /** CPython's list_resize: over-allocates on growth, shrinks below half. */
+  #resize(o: MObj, n: number): void {
+    if (o.cap >= n && n >= o.cap >> 1) return;
+    o.cap = n === 0 ? 0 : (n + (n >> 3) + 6) & ~3;
+  }
+
+  /** list.push: the list takes a new reference. */
+  push(id: number, value: number | null): void {
+    const o = this.get(id);
+    this.#resize(o, o.fields.length + 1);
+    if (value !== null) this.incref(value);
+    o.fields.push(value);
+  }
+
+  /** list.pop: the list's reference moves to the caller (a new handle; none for a null item). */
+  pop(id: number): number | null {
+    const o = this.get(id);
+    const item = o.fields.pop()!;
+    this.#resize(o, o.fields.length);
+    return item;
+  }
+
+  /** Live blocks: objects plus the lists' and maps' storage blocks (stats().liveObjects counts both). */
+  liveBlocks(): number {
+    let n = this.objects.size;
+    for (const o of this.objects.values()) if (o.cap || o.table) n++;
+    return n;
+  }
+
+  // ── weak containers ──
+
+  /** A map object, owned by a handle inside its host container. */
+  newMap(flavour: MapFlavour): MObj {
+    const m = this.newObject("map");
+    m.flavour = flavour;
+    this.hidden.push(m.id);
+    return m;
+  }
+
+  /** The map's strong references (visited by the collector): each entry's internal weakref and value. */
+  #syncFields(m: MObj): void {
+    m.fields = [...m.entries.values()].flatMap((e) => (e.value === null ? [e.wr] : [e.wr, e.value]));
+  }
+
+  #newEntryWeakref(m: MObj, key: number, target: number): MObj {
+    const w = this.weakref(target, false, "internal");
+    w.mapId = m.id;
+    w.mapKey = key;
+    return w;
+  }
+
+  /**
+   * set: a weak-value map's key (int) gets a fresh entry weakref to `target` unless it already
+   * points there; a weak-key map's or set's key object `target` gets its value replaced, or a new entry.
+   */
+  mapSet(mapId: number, key: number, target: number, value: number | null): MObj | null {
+    const m = this.get(mapId);
+    const e = m.entries.get(key);
+    if (m.flavour === "wvm") {
+      if (e && this.get(e.wr).referent === target) return null;
+      const w = this.#newEntryWeakref(m, key, target);
+      m.table = true;
+      const old = e?.wr;
+      m.entries.set(key, { wr: w.id, value: null });
+      this.#syncFields(m);
+      if (old !== undefined) this.decref(old);
+      return w;
+    }
+    if (e) {
+      const old = e.value;
+      if (value !== null) this.incref(value);
+      e.value = value;
+      this.#syncFields(m);
+      if (old !== null) this.decref(old);
+      return null;
+    }
+    const w = this.#newEntryWeakref(m, key, target);
+    m.table = true;
+    if (value !== null) this.incref(value);
+    m.entries.set(key, { wr: w.id, value });
+    this.#syncFields(m);
+    return w;
+  }
+
+  /** get: the weakly held value (value maps) or the value (key maps), or undefined when absent. */
+  mapGet(mapId: number, key: number): number | null | undefined {
+    const m = this.get(mapId);
+    const e = m.entries.get(key);
+    if (!e) return undefined;
+    return m.flavour === "wvm" ? this.get(e.wr).referent : e.value;
+  }
+
+  mapDelete(mapId: number, key: number): void {
+    const m = this.get(mapId);
+    if (m.entries.has(key)) this.#removeEntry(m, key);
+  }
+
+  /** Drops one entry: the slot is emptied before any reference is released. */
+  #removeEntry(m: MObj, key: number): void {
+    const e = m.entries.get(key)!;
+    m.entries.delete(key);
+    this.#syncFields(m);
+    this.decref(e.wr);
+    if (e.value !== null) this.decref(e.value);
+  }
+
+  /** A dead map, or a garbage one being cleared: every entry released, the table freed. */
+  #releaseMap(m: MObj): void {
+    const entries = [...m.entries.values()];
+    m.entries.clear();
+    m.fields = [];
+    m.table = false;
+    for (const e of entries) {
+      this.decref(e.wr);
+      if (e.value !== null) this.decref(e.value);
+    }
+  }
+
+  /** The host container is disposed: its hidden handle goes. */
+  disposeMap(mapId: number): void {
+    this.hidden.splice(this.hidden.indexOf(mapId), 1);
+    this.decref(mapId);
+  }
+
+  /** setRef: the new value gains a reference before the old one loses its own. */
+  setField(id: number, i: number, value: number | null): void {
+    const o = this.get(id);
+    const old = o.fields[i];
+    if (value !== null) this.incref(value);
+    o.fields[i] = value;
+    if (old !== null) this.decref(old);
+  }
+
+  dealloc(o: MObj): void {
+    o.rc = 1;
+    this.#releaseRef(o);
+    if (this.#draining) return;
+    this.#draining = true;
+    while (this.#pending.length) {
+      const q = this.get(this.#pending.pop()!);
+      if (q.kind === "map") { this.#releaseMap(q); this.#free(q); continue; }
+      // a list releases its last item first (CPython's list_dealloc)
+      const refs = q.kind === "list" ? [...q.fields].reverse() : q.fields;
+      for (const c of refs) if (c !== null) this.#releaseRef(this.get(c));
+      this.#free(q);
+    }
+    this.#draining = false;
+  }
+
+  #releaseRef(c: MObj): void {
+    if (c.rc > 1) { c.rc--; this.possibleRoot(c); return; }
+    if ((c.kind === "node" && !c.finalized) || c.weakrefs.length) {
+      if (!this.#dyingSlowPath(c)) return;
+    }
+    c.rc = 0;
+    if (this.isContainer(c)) {
+      this.#untrack(c);
+      this.#pending.push(c.id);
+    } else {
+      this.#free(c);
+    }
+  }
+
+  #untrack(c: MObj): void { c.tracked = false; c.candidate = false; }
+
+  #free(o: MObj): void {
+    if (o.kind === "weakref") this.#unlink(o);
+    this.objects.delete(o.id);
+  }
+
+  /** The host finalizer: a borrowed handle around the call, maybe a resurrecting dup, maybe a throw. */
+  #runFinalizer(o: MObj): void {
+    o.finalized = true;
+    this.log.push(`fin:${o.id}`);
+    o.rc++; // the borrowed handle the hook gives the finalizer
+    if (o.resurrect) { o.rc++; this.resurrected.push(o.id); }
+    if (o.throwing) this.unraisable.push(`fin:${o.id}`);
+    this.decref(o.id); // the borrowed handle disposed
+  }
+
+  #dyingSlowPath(c: MObj): boolean {
+    if (c.kind === "node" && !c.finalized) {
+      this.#runFinalizer(c);
+      if (c.rc > 1) { c.rc--; return false; }
+    }
+    if (c.weakrefs.length) {
+      c.rc = 0;
+      const owed = this.#detach(c, (w) => w.callback !== "none" && w.rc > 0);
+      this.#runCallbacks(owed);
+      c.rc = 1;
+    }
+    return true;
+  }
+
+  #unlink(w: MObj): void {
+    if (w.referent === null) return;
+    const r = this.objects.get(w.referent);
+    if (r) r.weakrefs = r.weakrefs.filter((x) => x !== w.id);
+    w.referent = null;
+  }
+
+  /** Clears every weakref to `o`; returns those owed a callback (each held by a new reference), in list order. */
+  #detach(o: MObj, owedIf: (w: MObj) => boolean): MObj[] {
+    const owed: MObj[] = [];
+    for (const wid of o.weakrefs) {
+      const w = this.get(wid);
+      if (owedIf(w)) { w.rc++; owed.push(w); }
+      w.referent = null;
+    }
+    o.weakrefs = [];
+    return owed;
+  }
+
+  #runCallbacks(owed: MObj[]): void {
+    for (const w of owed) {
+      if (w.callback === "internal") {
+        // a weak container's entry: the core drops it (unless the map itself is going)
+        const m = this.objects.get(w.mapId);
+        if (m && m.rc > 0 && m.entries.get(w.mapKey)?.wr === w.id) this.#removeEntry(m, w.mapKey);
+      } else if (w.callback === "finalize") {
+        const f = this.finalizes.get(w.finalizeId)!;
+        this.log.push(`final:${f.id}`);
+        this.#finalizeDone(f);
+      } else {
+        this.log.push(`cb:${w.id}`);
+        if (w.callback === "throw") this.unraisable.push(`cb:${w.id}`);
+      }
+      this.decref(w.id); // the reference held for the callback
+    }
+  }
+
+  /** A finalize object ran or was called: it drops its weakref. */
+  #finalizeDone(f: MFinalize): void {
+    f.alive = false;
+    this.decref(f.wr);
+  }
+
+  /** finalize.call(): runs fn if still alive. */
+  finalizeCall(fid: number): void {
+    const f = this.finalizes.get(fid)!;
+    if (!f.alive) return;
+    this.log.push(`final:${f.id}`);
+    this.#finalizeDone(f);
+  }
+
+  /** heap.finalize(obj, fn): a callback weakref owned by the finalize object. */
+  finalize(target: number): MFinalize {
+    const id = this.finalizes.size + 1;
+    const w = this.weakref(target, false, "finalize", id);
+    const f: MFinalize = { id, wr: w.id, alive: true };
+    this.finalizes.set(id, f);
+    return f;
+  }
+
+  // ── the collectors ──
+
+  /** References to `x` held by the fields of the objects in `set`. */
+  #refsFrom(set: Set<number>, x: number): number {
+    let n = 0;
+    for (const id of set) for (const c of this.get(id).fields) if (c === x) n++;
+    return n;
+  }
+
+  /** The members of `set` not reachable from a member with references from outside it. */
+  #unreachable(set: Set<number>): Set<number> {
+    const internal = new Map<number, number>();
+    for (const id of set) for (const c of this.get(id).fields) if (c !== null && set.has(c)) internal.set(c, (internal.get(c) ?? 0) + 1);
+    const reached = new Set<number>();
+    const work: number[] = [];
+    for (const id of set) if (this.get(id).rc - (internal.get(id) ?? 0) > 0) { reached.add(id); work.push(id); }
+    while (work.length) {
+      for (const c of this.get(work.pop()!).fields) if (c !== null && set.has(c) && !reached.has(c)) { reached.add(c); work.push(c); }
+    }
+    return new Set([...set].filter((id) => !reached.has(id)));
+  }
+
+  #tracked(): MObj[] { return [...this.objects.values()].filter((o) => o.tracked); }
+
+  /** gc.collect(g) or an automatic collection of generation g: the number of unreachable objects found. */
+  collect(g: number): number {
+    if (this.collector === "none" || this.#collecting) return 0;
+    this.#collecting = true;
+    // the recycler reports a collection that is not full as generation 0
+    const reported = this.collector === "recycler" && g !== 2 ? 0 : g;
+    this.log.push(`gc-start:${reported}`);
+    if (this.gcCallbackThrows) this.unraisable.push("gc");
+    let set: Set<number>;
+    let old: number;
+    if (this.collector === "generational") {
+      set = new Set(this.#tracked().filter((o) => o.gen <= g).map((o) => o.id));
+      old = Math.min(g + 1, 2);
+    } else {
+      old = 1;
+      if (g === 2) set = new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id));
+      else {
+        // the candidates and every tracked, unfrozen object they reach
+        set = new Set(this.#tracked().filter((o) => o.candidate).map((o) => o.id));
+        const work = [...set];
+        while (work.length) {
+          for (const c of this.get(work.pop()!).fields) {
+            const o = c === null ? null : this.get(c);
+            if (o && o.tracked && o.gen !== 3 && !set.has(o.id)) { set.add(o.id); work.push(o.id); }
+          }
+        }
+      }
+      for (const id of set) this.get(id).candidate = false;
+    }
+    const unreachable = this.#unreachable(set);
+    for (const id of set) {
+      const o = this.get(id);
+      if (unreachable.has(id)) o.collecting = true;
+      else o.gen = old;
+    }
+    const [found, uncollectable] = this.#finish(unreachable, old);
+    this.log.push(`gc-stop:${reported}:${found}`);
+    if (this.gcCallbackThrows) this.unraisable.push("gc");
+    this.#collecting = false;
+    return found + uncollectable;
+  }
+
+  /** The steps after deduction: weakrefs, finalizers, resurrection, deletion. */
+  #finish(u: Set<number>, old: number): [number, number] {
+    // legacy mode: objects with a finalizer, and all they reach in the garbage, are uncollectable
+    const legacy = new Set<number>();
+    if (this.legacy) {
+      const work = [...u].filter((id) => this.get(id).kind === "node");
+      for (const id of work) legacy.add(id);
+      while (work.length) {
+        for (const c of this.get(work.pop()!).fields) if (c !== null && u.has(c) && !legacy.has(c)) { legacy.add(c); work.push(c); }
+      }
+      for (const id of legacy) { this.get(id).collecting = false; u.delete(id); }
+    }
+    let garbage = u;
+    const objs = [...u].map((id) => this.get(id));
+    if (objs.some((o) => o.weakrefs.length || o.kind === "node")) {
+      // weakrefs: all cleared first; called back only if referenced from outside the garbage
+      const trial = new Map<number, number>();
+      for (const o of objs) for (const wid of o.weakrefs) trial.set(wid, this.get(wid).rc - this.#refsFrom(u, wid));
+      const owed: MObj[] = [];
+      // an entry is dropped unless its map is garbage too
+      const owedIf = (w: MObj) => w.callback === "internal" ? !this.get(w.mapId).collecting : w.callback !== "none" && trial.get(w.id)! > 0;
+      for (const o of objs) owed.push(...this.#detach(o, owedIf));
+      this.#runCallbacks(owed);
+      // finalizers, once each
+      for (const o of objs) if (this.objects.has(o.id) && o.kind === "node" && !o.finalized) this.#runFinalizer(o);
+      // resurrection: deduce again with the real counts
+      const live = new Set([...u].filter((id) => this.objects.has(id)));
+      garbage = this.#unreachable(live);
+      for (const id of live) if (!garbage.has(id)) { const o = this.get(id); o.collecting = false; o.gen = old; }
+    }
+    const found = garbage.size;
+    // weakref callbacks that depend on the order in which the garbage drops its references
+    for (const id of garbage) {
+      for (const c of this.get(id).fields) {
+        const w = c === null ? null : this.get(c);
+        if (w && w.kind === "weakref" && w.callback !== "none" && w.callback !== "internal" && w.referent !== null) this.optional.add(w.id);
+      }
+    }
+    for (const id of garbage) {
+      const o = this.objects.get(id);
+      if (!o) continue;
+      if (this.saveAll) { o.rc++; this.garbage.push(id); continue; } // kept alive by gc.garbage
+      o.rc++;
+      if (o.kind === "map") {
+        this.#releaseMap(o);
+      } else if (o.kind === "list") {
+        // a list is cleared from its end, each item removed before its reference is dropped
+        while (o.fields.length) { const c = this.pop(o.id); if (c !== null) this.decref(c); }
+      } else {
+        for (let i = 0; i < o.fields.length; i++) {
+          const c = o.fields[i];
+          if (c !== null) { o.fields[i] = null; this.decref(c); }
+        }
+      }
+      this.decref(id);
+    }
+    for (const id of garbage) {
+      const o = this.objects.get(id);
+      if (o) { o.collecting = false; o.gen = old; }
+    }
+    // the uncollectable that are still alive go to gc.garbage (and the older generation)
+    let uncollectable = 0;
+    for (const id of legacy) {
+      const o = this.objects.get(id);
+      if (!o) continue;
+      uncollectable++;
+      o.rc++;
+      this.garbage.push(id);
+      o.gen = old;
+    }
+    return [found, uncollectable];
+  }
+
+  freeze(): void {
+    for (const o of this.#tracked()) if (o.gen !== 3) { o.gen = 3; o.candidate = false; }
+  }
+
+  unfreeze(): void {
+    for (const o of this.#tracked()) if (o.gen === 3) o.gen = this.collector === "recycler" ? 1 : 2;
+  }
+
+  // ── views for the comparison ──
+
+  /** Objects per generation list (0, 1, 2, permanent). Recycler: list 0 holds the candidates. */
+  generationLengths(): number[] {
+    const n = [0, 0, 0, 0];
+    for (const o of this.#tracked()) n[o.gen]++;
+    return n;
+  }
+
+  candidates(): number { return this.#tracked().filter((o) => o.candidate).length; }
+
+  /** rc = handles + field references + finalize objects' weakrefs, for every object. */
+  checkCounts(): void {
+    const expected = new Map<number, number>();
+    const add = (id: number) => expected.set(id, (expected.get(id) ?? 0) + 1);
+    for (const id of this.handles) add(id);
+    for (const id of this.hidden) add(id);
+    for (const o of this.objects.values()) for (const c of o.fields) if (c !== null) add(c);
+    for (const f of this.finalizes.values()) if (f.alive) add(f.wr);
+    for (const o of this.objects.values()) {
+      if ((expected.get(o.id) ?? 0) !== o.rc) throw new Error(`model: object ${o.id} has rc ${o.rc} but ${expected.get(o.id) ?? 0} references`);
+    }
+  }
+}
