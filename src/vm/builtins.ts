@@ -83,6 +83,10 @@ export function installBuiltins(vm: VM): void {
   def("repr", 1, 1, (base) => m.str(m.repr(arg(base, 0))));
   def("type", 1, 1, (base) => m.str(m.typeName(arg(base, 0))));
   def("id", 1, 1, (base) => m.int(arg(base, 0)));
+  def("round", 1, 2, (base, argc) => {
+    const k = argc === 2 ? num(base, 1, "digits") : 0, f = 10 ** k;
+    return m.int(Math.round(num(base, 0, "round argument") * f) / f);
+  });
   def("hex", 1, 1, (base) => m.str("0x" + num(base, 0, "hex argument").toString(16)));
   def("error", 1, 2, (base, argc) => {
     throw new VMError(argc === 2 ? m.strValue(arg(base, 0), "error kind") : "Error", m.display(arg(base, argc - 1)));
@@ -284,7 +288,9 @@ export function installBuiltins(vm: VM): void {
   // getrefcount(x): the references to x, counting the one its argument slot on the stack holds
   // (so, as in CPython, one more than the references you can see)
   def("getrefcount", 1, 1, (base) => m.int(x.refcount(arg(base, 0))));
+  // under collector 'none' (refcounting only) there is nothing to collect: 0, as with gc disabled
   def("gc-collect", 0, 1, (base, argc) => {
+    if (heap.collector === "none") return m.int(0);
     const n = heap.gc.collect(argc ? num(base, 0, "generation") : 2);
     return m.int(n);
   });
@@ -316,6 +322,22 @@ export function installBuiltins(vm: VM): void {
     const l = m.list(ptrs);
     refs.forEach((r) => r.dispose());
     return l;
+  });
+  // [[generation, ms], ...]: every collection pause since the last call (timing: varies run to run)
+  def("gc-take-pauses", 0, 0, () => {
+    const rows = heap.gc.takePauses().map((p) => {
+      const ps = [m.int(p.generation), m.int(p.ms)];
+      const l = m.list(ps); ps.forEach((q) => x.decref(q)); return l;
+    });
+    const l = m.list(rows); rows.forEach((q) => x.decref(q)); return l;
+  });
+  // live objects of a type (by name) that the collector tracks, like len([o for o in gc.get_objects() if type(o) is T])
+  def("count-objects", 1, 1, (base) => {
+    const name = m.strValue(arg(base, 0), "type name");
+    const objs = heap.gc.getObjects();
+    let n = 0;
+    for (const h of objs) { if (m.typeName(h.ptr) === name) n++; h.dispose(); }
+    return m.int(n);
   });
   def("heap-live-objects", 0, 0, () => m.int(heap.stats().liveObjects));
   def("heap-live-bytes", 0, 0, () => { const s = heap.stats(); return m.int(s.objectHeaderBytes + s.objectPayloadBytes); });

@@ -130,9 +130,14 @@ export class VM {
     if (this.#disposed) return;
     this.#disposed = true;
     this.unwind(0);
-    // globals die first, in definition order, as a module's dict is cleared at exit
+    // the program's globals die first, in definition order (as a module's dict is cleared at
+    // exit), then the builtins, so that finalizers running meanwhile can still print
     const n = this.m.x.listLength(this.module);
-    for (let i = 0; i < n; i++) this.m.x.listSet(this.module, i, 0);
+    const isBuiltin = (p: number) => p !== 0 && this.m.typeId(p) === this.m.T.builtin.id;
+    for (const builtins of [false, true]) {
+      for (let i = 0; i < n; i++) if (isBuiltin(this.m.x.listGet(this.module, i)) === builtins) this.m.x.listSet(this.module, i, 0);
+      if (!builtins && this.heap.collector !== "none") this.m.x.gcCollect(2); // cycles, while print still works
+    }
     this.m.x.decref(this.module);
     this.module = 0;
     for (const c of this.consts.splice(0)) this.m.x.decref(c);
@@ -588,10 +593,10 @@ export class VM {
           try {
             return body(env);
           } catch (e) {
-            if (!(e instanceof VMError) && !(e instanceof RangeError) && !(e instanceof HeapTypeError)) throw e;
+            const ve = toVMError(e, line); // rethrows what is not the program's error (a VM bug)
             this.unwind(base);
             this.depth = depth;
-            msg = toVMError(e, line).message;
+            msg = ve.message;
             x.decref(store(env));
             return handler(env);
           }
@@ -866,6 +871,10 @@ export function toVMError(e: unknown, line: number): VMError {
   if (e instanceof VMError) { if (!e.line) e.line = line; return e; }
   if (e instanceof RangeError && /call stack/.test(e.message)) { const v = new VMError("RecursionError", "maximum recursion depth exceeded (the host stack ran out)"); v.line = line; return v; }
   if (e instanceof HeapTypeError) { const v = new VMError("TypeError", e.message); v.line = line; return v; }
+  // the heap refused an operation (e.g. a gc call under collector 'none'): the program's error
+  if (e instanceof Error && /^Heap\w*Error$/.test(e.name) && e.name !== "HeapAbortError" && e.name !== "HeapVerifyError") {
+    const v = new VMError("RuntimeError", e.message); v.line = line; return v;
+  }
   throw e;
 }
 
