@@ -83,6 +83,7 @@ export function installBuiltins(vm: VM): void {
   def("repr", 1, 1, (base) => m.str(m.repr(arg(base, 0))));
   def("type", 1, 1, (base) => m.str(m.typeName(arg(base, 0))));
   def("id", 1, 1, (base) => m.int(arg(base, 0)));
+  def("pow", 2, 2, (base) => m.int(num(base, 0, "pow base") ** num(base, 1, "pow exponent")));
   def("round", 1, 2, (base, argc) => {
     const k = argc === 2 ? num(base, 1, "digits") : 0, f = 10 ** k;
     return m.int(Math.round(num(base, 0, "round argument") * f) / f);
