@@ -131,6 +131,8 @@ TypeError: cannot create weak reference to 'int' object
       [`(K 1 2)`, /TypeError: K\(\) takes at most 1 arguments/],
       [`(define (loop n) (loop (+ n 1))) (loop 0)`, /RecursionError: maximum recursion depth exceeded/],
       [`(set! undefined-var 1)`, /NameError/],
+      [`(define (g) (define t 1) (del t) t) (g)`, /NameError: local variable 't' referenced before assignment/],
+      [`(class Twice () (define a 1) (define a 2)) (print Twice.a) (. (Twice) b)`, /AttributeError: 'Twice' object has no attribute 'b'/],
       [`(if)`, /SyntaxError/],
     ];
     for (const [src, re] of cases) {
@@ -142,10 +144,10 @@ TypeError: cannot create weak reference to 'int' object
       expect(vm.depth).toBe(0);
       heap.verify();
     }
-    vm.run(`(del loop) (gc-collect)`);
+    vm.run(`(del loop) (del g) (del Twice) (gc-collect)`);
     expect(live()).toBeLessThanOrEqual(base + 1); // + at most one resize of the globals' storage
     vm.run(`(print (f 2 3) keep)`);
-    expect(text()).toBe("5 [1, 2, 3]\n");
+    expect(text()).toBe("2\n5 [1, 2, 3]\n"); // 2: Twice.a, the repeated definition
     vm.dispose();
   });
 

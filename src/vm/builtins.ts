@@ -319,8 +319,7 @@ export function installBuiltins(vm: VM): void {
     const h = heap.wrapBorrowed(arg(base, 0))!;
     const refs = heap.gc.getReferrers(h);
     h.dispose();
-    const ptrs = refs.map((r) => r.ptr).filter((p) => !S.includes(p) || true);
-    const l = m.list(ptrs);
+    const l = m.list(refs.map((r) => r.ptr));
     refs.forEach((r) => r.dispose());
     return l;
   });

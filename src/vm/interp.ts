@@ -647,7 +647,7 @@ export class VM {
       for (const a of attrs) {
         this.stack.push(m.str(a.name));
         this.stack.push(a.code(env));
-        meta.attrs.set(a.name, x.listLength(dict));
+        if (!meta.attrs.has(a.name)) meta.attrs.set(a.name, x.listLength(dict)); // a repeated name replaces the value in place
         m.dictSet(dict, this.stack[this.stack.length - 2], this.stack[this.stack.length - 1]);
         this.#drop(this.stack.length - 2);
       }
