@@ -115,7 +115,10 @@ export class Model {
     if (!p) throw new VMError("MemoryError", `out of memory allocating ${what} (maxBytes ${this.heap.maxBytes})`);
     return p;
   }
-  alloc(typeId: number): number { return this.#retry(() => this.x.alloc(typeId), this.heap.types[typeId].name); }
+  alloc(typeId: number): number {
+    const p = this.x.alloc(typeId); // the fast path makes no closure
+    return p || this.#retry(() => this.x.alloc(typeId), this.heap.types[typeId].name);
+  }
   allocList(typeId: number, n: number): number { return this.#retry(() => this.x.allocList(typeId, n), this.heap.types[typeId].name); }
 
   typeId(p: number): number { return this.views.u32[(p + 4) >>> 2] & 0xffff; }
