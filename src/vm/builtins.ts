@@ -314,6 +314,8 @@ export function installBuiltins(vm: VM): void {
   });
   // the longest collection pause so far, in ms (timing: varies run to run)
   def("gc-max-pause", 0, 0, () => m.int(Math.max(0, ...heap.gc.getStats().map((s) => s.maxPause))));
+  // gc.garbage: uncollectable cycles (finalizerMode 'legacy': a cycle holding __del__, as in Python 2)
+  def("gc-garbage", 0, 0, () => m.list(heap.gc.garbage.filter((h) => h.alive).map((h) => h.ptr)));
   def("gc-is-tracked", 1, 1, (base) => m.bool((m.views.u32[(arg(base, 0) + 4) >>> 2] & (1 << 18)) !== 0));
   def("gc-get-referrers", 1, 1, (base) => {
     const h = heap.wrapBorrowed(arg(base, 0))!;

@@ -1,5 +1,5 @@
 // refheap-vm: runs a program file, or a REPL when no file is given.
-//   refheap-vm [file] [--allocator pools|tlsf|firstfit|bump] [--collector generational|recycler|none] [--debug] [-e source]
+//   refheap-vm [file] [--allocator pools|tlsf|firstfit|bump] [--collector generational|recycler|none] [--finalizer-mode pep442|legacy] [--debug] [-e source]
 
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
@@ -15,17 +15,20 @@ export async function main(argv: string[]): Promise<number> {
       allocator: { type: "string", default: "pools" },
       collector: { type: "string", default: "generational" },
       debug: { type: "boolean", default: false },
+      "finalizer-mode": { type: "string", default: "pep442" },
       eval: { type: "string", short: "e" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    process.stdout.write("usage: refheap-vm [file] [--allocator pools|tlsf|firstfit|bump] [--collector generational|recycler|none] [--debug] [-e source]\n");
+    process.stdout.write("usage: refheap-vm [file] [--allocator pools|tlsf|firstfit|bump] [--collector generational|recycler|none] [--finalizer-mode pep442|legacy] [--debug] [-e source]\n");
     return 0;
   }
   if (!ALLOCATORS.includes(values.allocator as AllocatorName)) { process.stderr.write(`unknown allocator '${values.allocator}' (${ALLOCATORS.join(", ")})\n`); return 2; }
   if (!COLLECTORS.includes(values.collector as CollectorName)) { process.stderr.write(`unknown collector '${values.collector}' (${COLLECTORS.join(", ")})\n`); return 2; }
-  const vm = await VM.create({ allocator: values.allocator as AllocatorName, collector: values.collector as CollectorName, debug: values.debug });
+  const finalizerMode = values["finalizer-mode"];
+  if (finalizerMode !== "pep442" && finalizerMode !== "legacy") { process.stderr.write(`unknown finalizer mode '${finalizerMode}' (pep442, legacy)\n`); return 2; }
+  const vm = await VM.create({ allocator: values.allocator as AllocatorName, collector: values.collector as CollectorName, debug: values.debug, finalizerMode });
   const source = values.eval ?? (positionals[0] !== undefined ? readSource(positionals[0]) : null);
   if (source !== null) {
     try {

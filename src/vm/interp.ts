@@ -172,7 +172,7 @@ export class VM {
   // ── the compiler ──
 
   compile(node: Node, scope: Scope | null): Code {
-    const m = this.m, x = m.x, views = m.views;
+    const m = this.m, x = m.x;
     switch (node.t) {
       case "num": {
         const v = node.v;
@@ -230,7 +230,6 @@ export class VM {
       this.#drop(base);
       return r;
     };
-    void views;
   }
 
   /** Pops and releases the stack down to base. */
@@ -414,15 +413,13 @@ export class VM {
         const body = this.#body(items.slice(2), s);
         const ft = m.frameType(s.names.length);
         return (env) => {
-          const base = this.stack.length;
           const f = m.alloc(ft.id);
-          this.stack.push(f);
+          this.stack.push(f); // the frame is a root while its bindings and body run
           if (env) x.setRef(f, 0, env);
           for (let i = 0; i < valCs.length; i++) x.setRefMove(f, i + 1, valCs[i](env));
           const r = body(f);
           this.stack.pop();
           x.decref(f);
-          void base;
           return r;
         };
       }
@@ -582,7 +579,6 @@ export class VM {
         if (items.length < 3 || last.t !== "list" || last.items[0]?.t !== "sym" || last.items[0].v !== "catch" || last.items[1]?.t !== "sym") {
           throw new VMError("SyntaxError", `(try body... (catch e handler...)) (line ${line})`);
         }
-        if (!scope) { /* globals */ }
         const body = this.#body(items.slice(1, -1), scope);
         const errName = last.items[1].v;
         let msg = "";
@@ -629,7 +625,6 @@ export class VM {
     const itypeOff = m.T.cls.scalarFields.get("itype")!.offset;
     const store = this.#compileStore(className, scope, () => this.stack.pop()!, false, line);
     return (env) => {
-      const base = this.stack.length;
       let meta: ClassMeta;
       try {
         meta = m.defineClass(className, fields, hasDel);
@@ -652,9 +647,7 @@ export class VM {
         this.#drop(this.stack.length - 2);
       }
       meta.cls = cls; // borrowed: instances and the class's binding hold it
-      const r = store(env); // pops cls into the variable
-      void base;
-      return r;
+      return store(env); // pops cls into the variable
     };
   }
 
