@@ -151,6 +151,24 @@ TypeError: cannot create weak reference to 'int' object
     vm.dispose();
   });
 
+  test("a host builtin receives borrowed arguments and returns a new reference", async () => {
+    const heap = await make();
+    const { vm, text } = makeVM(heap);
+    const seen: number[] = [];
+    vm.defineBuiltin("host-sum", 1, -1, (base, argc) => {
+      let s = 0;
+      for (let i = 0; i < argc; i++) { seen.push(heap.raw.refcount(vm.stack[base + i])); s += vm.m.num(vm.stack[base + i]); }
+      return vm.m.int(s);
+    });
+    vm.run(`(define big (* 1000 100)) (print (host-sum big 2 3))`);
+    expect(text()).toBe("100005\n");
+    expect(seen[0]).toBe(2); // the global and the argument slot
+    let caught: unknown;
+    try { vm.run(`(host-sum)`); } catch (e) { caught = e; }
+    expect((caught as Error).message).toMatch(/TypeError: host-sum\(\) takes at least 1 argument/);
+    vm.dispose();
+  });
+
   test("long lists and loops run iteratively; printing a deep nest does not recurse", async () => {
     const heap = await make();
     const { vm, text } = makeVM(heap);

@@ -12,13 +12,7 @@ const WVM_INT = 1, WVM_BYTES = 2, WKM = 3, WSET = 4;
 export function installBuiltins(vm: VM): void {
   const m = vm.m, x = m.x, T = m.T, heap = vm.heap;
   const S = vm.stack;
-  const def = (name: string, min: number, max: number, fn: Builtin["fn"]) => {
-    const id = vm.builtins.length;
-    vm.builtins.push({ name, min, max, fn });
-    const p = m.alloc(T.builtin.id);
-    m.views.i32[(p + m.builtinIdOff) >>> 2] = id;
-    vm.setGlobal(name, p);
-  };
+  const def = (name: string, min: number, max: number, fn: Builtin["fn"]) => vm.defineBuiltin(name, min, max, fn);
   const arg = (base: number, i: number) => S[base + i];
   const num = (base: number, i: number, what: string) => m.num(S[base + i], what);
   const weakrefable = (p: number, what: string) => {

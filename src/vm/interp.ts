@@ -23,6 +23,9 @@ import { read, type Node } from "./reader.js";
 import { Model, type ClassMeta } from "./values.js";
 import { installBuiltins, type Builtin } from "./builtins.js";
 
+export { VMError } from "./errors.js";
+export type { Builtin } from "./builtins.js";
+
 type Code = (env: number) => number;
 
 interface FnCode { name: string; params: number; slots: number; body: Code }
@@ -144,6 +147,20 @@ export class VM {
     if (this.heap.collector !== "none") this.m.x.gcCollect(2);
     this.m.releaseConstants();
     this.heap.flushUnraisable();
+  }
+
+  /**
+   * Adds a builtin function (a global): fn receives its arguments on the stack, borrowed, at
+   * vm.stack[base .. base+argc), and returns a new reference (vm.m.none() for no value).
+   * max = -1: any number of arguments.
+   */
+  defineBuiltin(name: string, min: number, max: number, fn: Builtin["fn"]): void {
+    const m = this.m;
+    const id = this.builtins.length;
+    this.builtins.push({ name, min, max, fn });
+    const p = m.alloc(m.T.builtin.id);
+    m.views.i32[(p + m.builtinIdOff) >>> 2] = id;
+    this.setGlobal(name, p);
   }
 
   // ── globals ──
