@@ -9,6 +9,7 @@
 // time inside the heap (allocation, refcounting, freeing, the collector, weak-reference
 // clearing); every other sample is the interpreter (JS), including the JS side of each call into
 // the heap and V8's own garbage collection. The share is samples-in-wasm / all samples of the run.
+// A last run counts the VM's calls into the core (per allocation, and the most frequent ones).
 
 import { Session } from "node:inspector/promises";
 import { readFileSync } from "node:fs";
@@ -70,6 +71,31 @@ async function heapShare(src: string, collector: CollectorName): Promise<{ wasm:
   return { wasm: wasm / total, v8gc: v8gc / total, samples: total };
 }
 
+/**
+ * The VM's calls into the core, counted: a run where the VM sees a copy of heap.core whose
+ * functions count their calls (the heap's own internal calls are not counted).
+ */
+async function calls(src: string, collector: CollectorName): Promise<{ total: number; top: string }> {
+  const heap = await Heap.create({ collector });
+  const counts = new Map<string, number>();
+  const core = heap.core as unknown as Record<string, unknown>;
+  const counting: Record<string, unknown> = {};
+  for (const k of Object.keys(core)) {
+    const f = core[k];
+    if (typeof f !== "function") { counting[k] = f; continue; }
+    counts.set(k, 0);
+    counting[k] = (...a: unknown[]) => { counts.set(k, counts.get(k)! + 1); return (f as (...a: unknown[]) => unknown)(...a); };
+  }
+  Object.defineProperty(heap, "core", { value: counting });
+  const vm = new VM(heap, { out: () => {} });
+  for (const k of counts.keys()) counts.set(k, 0);
+  vm.run(src);
+  vm.dispose();
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)}%`).join(", ");
+  return { total, top };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`refheap VM benchmark (release build, pools allocator; median of ${runs} runs; heap share from a profiled run)\n`);
 console.log("workload                  collector      time ms   heap allocs   ns/alloc   gc runs   peak MiB   heap share   V8 GC share");
@@ -84,6 +110,10 @@ for (const w of workloads) {
       `${w.name.padEnd(26)}${c.padEnd(13)}${ms.toFixed(0).padStart(9)}${String(r.allocations).padStart(14)}${((ms * 1e6) / r.allocations).toFixed(0).padStart(11)}` +
       `${String(r.gc).padStart(10)}${(r.peak / 2 ** 20).toFixed(1).padStart(11)}${`${(share.wasm * 100).toFixed(1)} %`.padStart(13)}${`${(share.v8gc * 100).toFixed(1)} %`.padStart(14)}`,
     );
-    if (c === collectors[0]) process.stdout.write(r.out.split("\n").map((l) => (l ? `    | ${l}\n` : "")).join(""));
+    if (c === collectors[0]) {
+      process.stdout.write(r.out.split("\n").map((l) => (l ? `    | ${l}\n` : "")).join(""));
+      const k = await calls(w.src, c);
+      console.log(`    calls into the core: ${(k.total / r.allocations).toFixed(1)} per allocation (${k.top})`);
+    }
   }
 }

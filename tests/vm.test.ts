@@ -111,6 +111,26 @@ TypeError: cannot create weak reference to 'int' object
     vm.dispose();
   });
 
+  test("a weakref dying in the same release as its referent gets no callback", async () => {
+    // found by the random-program test on the release build: the list releases the weakref
+    // first (last item first), which waits on the core's worklist while [b] releases b
+    const heap = await make();
+    const { vm, text, err } = makeVM(heap);
+    vm.run(`
+      (class B (v))
+      (define log [])
+      (define (cb wr) (append! log "cb"))
+      (define b (B 1))
+      (define kept (weakref b cb))            ; independent of b's holder: called back
+      (define holder [[b] (weakref b cb)])   ; dies with b's holder: no callback
+      (del b)
+      (del holder)
+      (print log)`);
+    expect(text()).toBe("['cb']\n");
+    expect(err.join("")).toBe("");
+    vm.dispose();
+  });
+
   test("bad input: clear errors, nothing leaked, the VM still usable", async () => {
     const heap = await make();
     const { vm, text } = makeVM(heap);

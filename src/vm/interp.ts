@@ -855,6 +855,11 @@ export class VM {
   /** A weakref callback: calls the VM callback stored in the weakref object w with w. */
   weakCallback(w: number): void {
     const m = this.m;
+    // w may be dying itself: a container whose count reached zero waits on the core's worklist
+    // until its references are released, and the core weakref it holds can be cleared meanwhile.
+    // A dying weakref gets no callback (as in CPython); its memory is not reused before the core
+    // weakref is released, so reading its count here is safe.
+    if (m.views.u32[w >>> 2] === 0) return;
     const base = this.stack.length, depth = this.depth;
     try {
       const cb = m.ref(w, 1);

@@ -63,8 +63,8 @@ export class Model {
   readonly clsItypeOff: number;
 
   constructor(readonly heap: Heap, finalizer: (cls: ClassMeta) => (h: import("../handle.js").Handle) => void) {
-    this.x = heap.core;
     this.views = heap.views;
+    this.x = heap.debug ? heap.core : inlineRefcounts(heap.core, this.views, heap.collector === "recycler");
     const d = (name: string, spec: Partial<Parameters<Heap["defineType"]>[0]> = {}) => heap.defineType({ name, ...spec });
     this.T = {
       int: d("int", { scalars: { v: "f64" } }),
@@ -322,6 +322,26 @@ export class Model {
     if (id === T.module.id) return "<globals>";
     return `<${this.typeName(p)} object at ${hex(p)}>`;
   }
+}
+
+/**
+ * The core's exports with incref and decref done in JS where they are a plain store, as CPython's
+ * Py_INCREF / Py_DECREF are macros: the refcount is the u32 at +0 of every object (assembly/layout.ts),
+ * incref only adds one, and a decref that leaves the count above zero only subtracts one, except
+ * under the recycler, which records such an object as a candidate root. A decref that reaches zero
+ * (deallocation, finalizers, weakref clearing) always goes to the core. Release builds only: the
+ * checked build keeps every call, so tests validate each pointer.
+ */
+function inlineRefcounts(core: CoreExports, views: Views, recycler: boolean): CoreExports {
+  const x = { ...core };
+  x.incref = (p: number) => { const u = views.u32, i = p >>> 2; u[i] = u[i] + 1; };
+  const decref = core.decref;
+  x.decref = recycler ? decref : (p: number) => {
+    const u = views.u32, i = p >>> 2, rc = u[i];
+    if (rc > 1) u[i] = rc - 1;
+    else decref(p);
+  };
+  return x;
 }
 
 export function fmtNum(v: number): string {
