@@ -22,6 +22,7 @@ import { VMError } from "./errors.js";
 import { read, type Node } from "./reader.js";
 import { Model, type ClassMeta } from "./values.js";
 import { installBuiltins, type Builtin } from "./builtins.js";
+import { Scope, scanDefines } from "./env.js";
 
 export { VMError } from "./errors.js";
 export type { Builtin } from "./builtins.js";
@@ -29,20 +30,6 @@ export type { Builtin } from "./builtins.js";
 type Code = (env: number) => number;
 
 interface FnCode { name: string; params: number; slots: number; body: Code }
-
-class Scope {
-  readonly names: string[] = [];
-  constructor(readonly parent: Scope | null) {}
-  add(n: string): void { if (!this.names.includes(n)) this.names.push(n); }
-  lookup(n: string): { depth: number; index: number } | null {
-    let d = 0;
-    for (let s: Scope | null = this; s; s = s.parent, d++) {
-      const i = s.names.indexOf(n);
-      if (i >= 0) return { depth: d, index: i + 1 };
-    }
-    return null;
-  }
-}
 
 export interface VMOptions {
   /** Where print writes (default: process.stdout). */
@@ -323,25 +310,6 @@ export class VM {
     };
   }
 
-  /** Names a function body defines (define, for and for-each variables), not looking into nested scopes. */
-  #scanDefines(forms: Node[], scope: Scope): void {
-    const work = [...forms];
-    while (work.length) {
-      const f = work.pop()!;
-      if (f.t !== "list" || !f.items.length || f.items[0].t !== "sym") continue;
-      const h = f.items[0].v;
-      if (h === "lambda" || h === "fn" || h === "let" || h === "class") continue;
-      if (h === "define") {
-        const target = f.items[1];
-        if (target?.t === "sym") scope.add(target.v);
-        else if (target?.t === "list" && target.items[0]?.t === "sym") scope.add(target.items[0].v);
-      }
-      if ((h === "for" || h === "for-each") && f.items[1]?.t === "list" && f.items[1].items[0]?.t === "sym") scope.add(f.items[1].items[0].v);
-      if (h === "try") for (const c of f.items) if (c.t === "list" && c.items[0]?.t === "sym" && c.items[0].v === "catch" && c.items[1]?.t === "sym") scope.add(c.items[1].v);
-      for (const c of f.items.slice(1)) work.push(c);
-    }
-  }
-
   #lambda(name: string, params: Node[], body: Node[], scope: Scope | null, line: number): Code {
     const m = this.m, x = m.x;
     const s = new Scope(scope);
@@ -350,7 +318,7 @@ export class VM {
       if (s.names.includes(p.v)) throw new VMError("SyntaxError", `duplicate parameter '${p.v}' (line ${line})`);
       s.add(p.v);
     }
-    this.#scanDefines(body, s);
+    scanDefines(body, s);
     const code: FnCode = { name, params: params.length, slots: 0, body: () => 0 };
     const id = this.codes.length;
     this.codes.push(code);
@@ -426,7 +394,7 @@ export class VM {
           valCs.push(this.compile(b.items[1], scope));
           s.add(b.items[0].v);
         }
-        this.#scanDefines(items.slice(2), s);
+        scanDefines(items.slice(2), s);
         const body = this.#body(items.slice(2), s);
         const ft = m.frameType(s.names.length);
         return (env) => {
