@@ -1,0 +1,38 @@
+; Chris Barker: circular references. Refcounting alone cannot free a cycle; gc.collect() can.
+(define l1 [1])
+(define l2 [2])
+(append! l1 l2)
+(append! l2 l1)
+(print "l1 =" l1)
+(print "l2 =" l2)
+(print "l2[1][1][1] =" (nth (nth (nth l2 1) 1) 1))
+(print "lists alive:" (count-objects "list"))
+(del l1)
+(del l2)
+(print "after del l1, l2, lists alive:" (count-objects "list"))
+(print "gc.collect() ->" (gc-collect))
+(print "after gc.collect(), lists alive:" (count-objects "list"))
+
+; a cycle of objects with __del__: Python 2 left them in gc.garbage; since 3.4 (PEP 442) the
+; collector runs the finalizers, then frees the cycle
+(class Node (name other)
+  (define (__init__ self name) (set! self.name name))
+  (define (__del__ self) (print (str "  __del__ " self.name))))
+(define a (Node "a"))
+(define b (Node "b"))
+(set! a.other b)
+(set! b.other a)
+(del a)
+(del b)
+(print "a <-> b dropped; gc.collect() ->" (gc-collect))
+
+; closures: a function defined inside another holds its frame, and the frame holds the function
+(define (make-counter)
+  (define n 0)
+  (define (tick) (set! n (+ n 1)) n)
+  tick)
+(define c (make-counter))
+(c) (c)
+(print "counter ->" (c))
+(del c)
+(print "counter dropped; gc.collect() ->" (gc-collect))

@@ -1,0 +1,23 @@
+; Reuven Lerner: the observer pattern with weak references. The subject holds weakrefs to its
+; observers, so an observer that goes away stops receiving messages and is not kept alive.
+(class Person (name observers)
+  (define (__init__ self name)
+    (set! self.name name)
+    (set! self.observers []))
+  (define (__del__ self) (print (str "Ack! I'm dead! (" self.name ")")))
+  (define (add-observer self o) (append! self.observers (weakref o)))
+  (define (inform-observers self message)
+    (for-each (r self.observers)
+      (when (not (is (r) None))
+        (print (str "Message for " (. (r) name) ": " message))))))
+
+(define p1 (Person "main"))
+(define p2 (Person "name2"))
+(define p3 (Person "name3"))
+(define p4 (Person "name4"))
+(p1.add-observer p2)
+(p1.add-observer p3)
+(p1.add-observer p4)
+(p1.inform-observers "Hello!")
+(del p2)
+(p1.inform-observers "Hello again!")

@@ -1,0 +1,58 @@
+; Maciej Pytel, "Zarządzanie pamięcią w Pythonie": the Task/Subtask REST server. Each Subtask
+; points back to its Task. With a strong back-pointer every Task is a cycle, freed only by the
+; collector (generation 2 collections are the long pauses); with a weak one, refcounting frees
+; each Task the moment the server forgets it.
+(class Task (name subtasks)
+  (define (__init__ self name)
+    (set! self.name name)
+    (set! self.subtasks {}))
+  (define (add-subtask self name make)
+    (put! self.subtasks name (make name self))))
+
+(class StrongSubtask (name task)
+  (define (__init__ self name task) (set! self.name name) (set! self.task task))
+  (define (get-task self) self.task))
+
+(class WeakSubtask (name task)
+  (define (__init__ self name task) (set! self.name name) (set! self.task (weakref task)))
+  (define (get-task self) (self.task)))
+
+;; the server: PUT /tasks/{id}, PUT /subtasks/{id}/{sub} x 20, keep the newest 50 tasks
+(define (serve make requests)
+  (gc-collect)
+  (gc-take-pauses)
+  (define stats0 (gc-get-stats))
+  (define tasks {})
+  (for (id 0 requests)
+    (define t (Task id))
+    (put! tasks id t)
+    (for (s 0 20) (t.add-subtask s make))
+    (when (>= id 50) (del! tasks (- id 50))))
+  (define sub (get (. (get tasks (- requests 1)) subtasks) 3))
+  (print "  GET /subtasks/3 ->" (. (sub.get-task) name))
+  (define stats (gc-get-stats))
+  (print "  automatic collections per generation:" (map-diff (fn (s) (nth s 0)) stats stats0))
+  (print "  unreachable objects they found:" (sum (map-diff (fn (s) (nth s 1)) stats stats0)))
+  (print "  longest pause per generation (ms, varies):" (max-pauses (gc-take-pauses)))
+  (del tasks) (del t) (del sub)
+  (print "  server stopped; gc.collect() ->" (gc-collect)))
+
+(define (map-diff f now before)
+  (define out [])
+  (for (g 0 3) (append! out (- (f (nth now g)) (f (nth before g)))))
+  out)
+(define (sum l)
+  (define s 0)
+  (for-each (v l) (set! s (+ s v)))
+  s)
+(define (max-pauses pauses)
+  (define out [0 0 0])
+  (for-each (p pauses)
+    (define g (nth p 0))
+    (when (> (nth p 1) (nth out g)) (set-nth! out g (round (nth p 1) 3))))
+  out)
+
+(print "strong parent (Subtask.task = task):")
+(serve StrongSubtask 2000)
+(print "weak parent (Subtask.task = weakref(task)):")
+(serve WeakSubtask 2000)

@@ -1,0 +1,30 @@
+; Chris Barker's exercise: a weak cache. Expensive objects are created on demand and cached in a
+; WeakValueDictionary: while a client holds one, asking again returns the same object; once no
+; client holds it, the cache lets it go.
+(class BigObject (key data)
+  (define (__init__ self key)
+    (print (str "  creating BigObject " key))
+    (set! self.key key)
+    (set! self.data (range 1000)))
+  (define (__del__ self) (print (str "  BigObject " self.key " freed"))))
+
+(define cache (WeakValueDictionary))
+(define (get-big key)
+  (define obj (get cache key None))
+  (when (is obj None)
+    (set! obj (BigObject key))
+    (put! cache key obj))
+  obj)
+
+(print "a = get-big('alpha')")
+(define a (get-big "alpha"))
+(print "b = get-big('alpha')   same object:" (is a (get-big "alpha")))
+(print "c = get-big(7)")
+(define c (get-big 7))
+(print "cache size:" (len cache) " keys:" (keys cache))
+(print "del a")
+(del a)
+(print "cache size:" (len cache) " keys:" (keys cache))
+(print "get-big('alpha') again")
+(define a (get-big "alpha"))
+(print "cache size:" (len cache))

@@ -1,0 +1,94 @@
+// refheap-vm: runs a program file, or a REPL when no file is given.
+//   refheap-vm [file] [--allocator pools|tlsf|firstfit|bump] [--collector generational|recycler|none] [--finalizer-mode pep442|legacy] [--debug] [-e source]
+
+import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName } from "../heap.js";
+import { VM } from "./interp.js";
+import { VMError } from "./errors.js";
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      allocator: { type: "string", default: "pools" },
+      collector: { type: "string", default: "generational" },
+      debug: { type: "boolean", default: false },
+      "finalizer-mode": { type: "string", default: "pep442" },
+      eval: { type: "string", short: "e" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write("usage: refheap-vm [file] [--allocator pools|tlsf|firstfit|bump] [--collector generational|recycler|none] [--finalizer-mode pep442|legacy] [--debug] [-e source]\n");
+    return 0;
+  }
+  if (!ALLOCATORS.includes(values.allocator as AllocatorName)) { process.stderr.write(`unknown allocator '${values.allocator}' (${ALLOCATORS.join(", ")})\n`); return 2; }
+  if (!COLLECTORS.includes(values.collector as CollectorName)) { process.stderr.write(`unknown collector '${values.collector}' (${COLLECTORS.join(", ")})\n`); return 2; }
+  const finalizerMode = values["finalizer-mode"];
+  if (finalizerMode !== "pep442" && finalizerMode !== "legacy") { process.stderr.write(`unknown finalizer mode '${finalizerMode}' (pep442, legacy)\n`); return 2; }
+  const vm = await VM.create({ allocator: values.allocator as AllocatorName, collector: values.collector as CollectorName, debug: values.debug, finalizerMode });
+  const source = values.eval ?? (positionals[0] !== undefined ? readSource(positionals[0]) : null);
+  if (source !== null) {
+    try {
+      vm.run(source);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof VMError)) throw e;
+      process.stderr.write(`${positionals[0] ?? "<-e>"}:${e.line || "?"}: ${e.message}\n`);
+      return 1;
+    } finally {
+      vm.dispose(); // the program's objects die now: finalizers run, as at interpreter exit
+    }
+  }
+  return repl(vm);
+}
+
+function readSource(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`refheap-vm: cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Read-eval-print: a form may span lines (the prompt waits until brackets balance). */
+async function repl(vm: VM): Promise<number> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  const prompt = (more: boolean) => { rl.setPrompt(more ? "... " : ">>> "); rl.prompt(); };
+  process.stdout.write(`refheap-vm (${vm.heap.allocator}/${vm.heap.collector}): (print "hi"), (gc-collect), (heap-live-objects); Ctrl-D exits\n`);
+  let buf = "";
+  prompt(false);
+  for await (const line of rl) {
+    buf += line + "\n";
+    if (!balanced(buf)) { prompt(true); continue; }
+    const src = buf;
+    buf = "";
+    if (src.trim()) {
+      try {
+        const r = vm.evalToString(src);
+        if (r !== "None") process.stdout.write(r + "\n");
+      } catch (e) {
+        if (!(e instanceof VMError)) throw e;
+        process.stdout.write(`${e.message}\n`);
+      }
+    }
+    prompt(false);
+  }
+  vm.dispose();
+  return 0;
+}
+
+function balanced(src: string): boolean {
+  let depth = 0, inStr = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (inStr) { if (c === "\\") i++; else if (c === '"') inStr = false; continue; }
+    if (c === '"') inStr = true;
+    else if (c === ";") { while (i < src.length && src[i] !== "\n") i++; }
+    else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+  }
+  return depth <= 0 && !inStr;
+}

@@ -1,0 +1,866 @@
+// The interpreter: syntax trees are compiled once into JS closures over the heap; running one
+// returns a NEW reference (a u32 pointer) to its value.
+//
+// Roots. The VM holds references in three places, and nowhere else:
+//   - the value stack (`vm.stack`): every temporary the interpreter keeps while it evaluates
+//     something else (callee, arguments, the current frame, an object being built) is pushed
+//     here, owned. An error unwinds the stack to where the catching form started and releases
+//     what it drops, so a failed expression leaks nothing.
+//   - the globals (`vm.module`), a refarray held by the VM: one slot per global name.
+//   - constants (string and large-number literals of compiled code) and the singletons.
+// These are external references: the cycle collector needs no root set, it sees refcounts it
+// cannot explain from inside the heap (see docs/embedding.md).
+//
+// Frames are heap objects (fixed types, refs [parent, slots...]); a closure holds its defining
+// frame, so recursion through a local function, or a method stored on its own instance, makes
+// cycles that only the collector frees, as in CPython.
+
+import type { Heap } from "../heap.js";
+import type { Handle } from "../handle.js";
+import { HeapConfigError, HeapTypeError } from "../errors.js";
+import { VMError } from "./errors.js";
+import { read, type Node } from "./reader.js";
+import { Model, type ClassMeta } from "./values.js";
+import { installBuiltins, type Builtin } from "./builtins.js";
+import { Scope, scanDefines } from "./env.js";
+
+export { VMError } from "./errors.js";
+export type { Builtin } from "./builtins.js";
+
+type Code = (env: number) => number;
+
+interface FnCode { name: string; params: number; slots: number; body: Code }
+
+export interface VMOptions {
+  /** Where print writes (default: process.stdout). */
+  out?: (s: string) => void;
+  /** Where errors in __del__ and weakref callbacks are reported (default: process.stderr). */
+  err?: (s: string) => void;
+  /** Deepest call nesting before RecursionError (default 1000, as CPython). */
+  recursionLimit?: number;
+}
+
+const SPECIAL = new Set(["define", "set!", "lambda", "fn", "let", "if", "cond", "when", "and", "or", "begin", "while", "for", "for-each", "del", "class", ".", "try", "None", "True", "False"]);
+
+export class VM {
+  readonly m: Model;
+  readonly stack: number[] = [];
+  /** The globals: a refarray, one slot per name in globalNames. */
+  module: number;
+  readonly globalNames = new Map<string, number>();
+  readonly codes: FnCode[] = [];
+  readonly builtins: Builtin[] = [];
+  readonly consts: number[] = [];
+  out: (s: string) => void;
+  err: (s: string) => void;
+  depth = 0;
+  recursionLimit: number;
+  #disposed = false;
+
+  constructor(readonly heap: Heap, opts: VMOptions = {}) {
+    this.out = opts.out ?? ((s) => process.stdout.write(s));
+    this.err = opts.err ?? ((s) => process.stderr.write(s));
+    this.recursionLimit = opts.recursionLimit ?? 1000;
+    this.m = new Model(heap, (cls) => (h) => this.#runDel(cls, h));
+    this.module = this.m.allocList(this.m.T.module.id, 0);
+    heap.onUnraisable = (e, ctx) => this.err(`Exception ignored in: ${ctx}\n${errText(e)}\n`);
+    installBuiltins(this);
+  }
+
+  static async create(opts: VMOptions & import("../heap.js").HeapOptions = {}): Promise<VM> {
+    const { Heap } = await import("../heap.js");
+    const { out, err, recursionLimit, ...heapOpts } = opts;
+    return new VM(await Heap.create(heapOpts), { out, err, recursionLimit });
+  }
+
+  // ── running programs ──
+
+  /** Runs every form of a program; stops at the first error (thrown as VMError, heap consistent). */
+  run(src: string): void {
+    for (const form of read(src)) {
+      const r = this.#top(form);
+      this.m.x.decref(r);
+    }
+  }
+
+  /** Evaluates forms and returns the repr of the last value (the REPL's view). */
+  evalToString(src: string): string {
+    let last = "None";
+    for (const form of read(src)) {
+      const r = this.#top(form);
+      try { last = this.m.repr(r); } finally { this.m.x.decref(r); }
+    }
+    return last;
+  }
+
+  #top(form: Node): number {
+    const base = this.stack.length, depth = this.depth;
+    try {
+      const code = this.compile(form, null);
+      return code(0);
+    } catch (e) {
+      this.unwind(base);
+      this.depth = depth;
+      throw toVMError(e, form.line);
+    } finally {
+      this.heap.flushUnraisable();
+    }
+  }
+
+  /** Releases the stack entries above `base` (after an error). */
+  unwind(base: number): void {
+    while (this.stack.length > base) {
+      const p = this.stack.pop()!;
+      if (p) this.m.x.decref(p);
+    }
+  }
+
+  /** Releases the globals, constants and singletons: with them every object the program made dies (cycles at the next collection). */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.unwind(0);
+    // the program's globals die first, in definition order (as a module's dict is cleared at
+    // exit), then the builtins, so that finalizers running meanwhile can still print
+    const n = this.m.x.listLength(this.module);
+    const isBuiltin = (p: number) => p !== 0 && this.m.typeId(p) === this.m.T.builtin.id;
+    for (const builtins of [false, true]) {
+      for (let i = 0; i < n; i++) if (isBuiltin(this.m.x.listGet(this.module, i)) === builtins) this.m.x.listSet(this.module, i, 0);
+      if (!builtins && this.heap.collector !== "none") this.m.x.gcCollect(2); // cycles, while print still works
+    }
+    this.m.x.decref(this.module);
+    this.module = 0;
+    for (const c of this.consts.splice(0)) this.m.x.decref(c);
+    if (this.heap.collector !== "none") this.m.x.gcCollect(2);
+    this.m.releaseConstants();
+    this.heap.flushUnraisable();
+  }
+
+  /**
+   * Adds a builtin function (a global): fn receives its arguments on the stack, borrowed, at
+   * vm.stack[base .. base+argc), and returns a new reference (vm.m.none() for no value).
+   * max = -1: any number of arguments.
+   */
+  defineBuiltin(name: string, min: number, max: number, fn: Builtin["fn"]): void {
+    const m = this.m;
+    const id = this.builtins.length;
+    this.builtins.push({ name, min, max, fn });
+    const p = m.alloc(m.T.builtin.id);
+    m.views.i32[(p + m.builtinIdOff) >>> 2] = id;
+    this.setGlobal(name, p);
+  }
+
+  // ── globals ──
+
+  globalSlot(name: string): number {
+    let g = this.globalNames.get(name);
+    if (g === undefined) {
+      g = this.globalNames.size;
+      this.globalNames.set(name, g);
+      this.m.append(this.module, 0);
+    }
+    return g;
+  }
+  /** Sets a global, taking over the caller's reference to v. */
+  setGlobal(name: string, v: number): void {
+    const g = this.globalSlot(name);
+    this.m.x.listSet(this.module, g, v);
+    this.m.x.decref(v);
+  }
+  /** A global's value (borrowed), or 0 when unbound. */
+  getGlobal(name: string): number {
+    const g = this.globalNames.get(name);
+    return g === undefined ? 0 : this.m.x.listGet(this.module, g);
+  }
+
+  // ── the compiler ──
+
+  compile(node: Node, scope: Scope | null): Code {
+    const m = this.m, x = m.x;
+    switch (node.t) {
+      case "num": {
+        const v = node.v;
+        if (Number.isInteger(v) && v >= -5 && v <= 256) return () => m.int(v);
+        const c = m.int(v); this.consts.push(c);
+        return () => { x.incref(c); return c; };
+      }
+      case "str": {
+        const c = m.str(node.v); this.consts.push(c);
+        return () => { x.incref(c); return c; };
+      }
+      case "sym": return this.#compileRef(node.v, scope, node.line);
+      case "list": break;
+    }
+    const items = node.items;
+    if (!items.length) throw new VMError("SyntaxError", `empty form () at line ${node.line}`);
+    const head = items[0];
+    if (head.t === "sym" && SPECIAL.has(head.v) && !(scope?.lookup(head.v))) return this.#special(head.v, items, scope, node.line);
+    // a call. (obj.m args) calls method m with obj as self, without making a bound method
+    if (head.t === "list" && head.items.length === 3 && head.items[0].t === "sym" && head.items[0].v === "." && head.items[2].t === "sym") {
+      const objC = this.compile(head.items[1], scope), name = head.items[2].v;
+      const argC = items.slice(1).map((a) => this.compile(a, scope));
+      return (env) => {
+        const base = this.stack.length;
+        this.stack.push(objC(env));
+        const fn = this.methodFor(this.stack[base], name);
+        if (fn) {
+          for (const a of argC) this.stack.push(a(env));
+          const r = this.invoke(fn, base, argC.length + 1);
+          this.#drop(base);
+          return r;
+        }
+        const f = this.getattr(this.stack[base], name);
+        this.stack.push(f);
+        for (const a of argC) this.stack.push(a(env));
+        const r = this.invoke(f, base + 2, argC.length);
+        this.#drop(base);
+        return r;
+      };
+    }
+    const fC = this.compile(head, scope);
+    const argC = items.slice(1).map((a) => this.compile(a, scope));
+    const line = node.line;
+    return (env) => {
+      const base = this.stack.length;
+      this.stack.push(fC(env));
+      for (let i = 0; i < argC.length; i++) this.stack.push(argC[i](env));
+      let r: number;
+      try {
+        r = this.invoke(this.stack[base], base + 1, argC.length);
+      } catch (e) {
+        if (e instanceof VMError && !e.line) e.line = line;
+        throw e;
+      }
+      this.#drop(base);
+      return r;
+    };
+  }
+
+  /** Pops and releases the stack down to base. */
+  #drop(base: number): void {
+    const s = this.stack, x = this.m.x;
+    while (s.length > base) x.decref(s.pop()!);
+  }
+
+  #compileRef(name: string, scope: Scope | null, line: number): Code {
+    const m = this.m, x = m.x;
+    if (name === "None") return () => m.none();
+    if (name === "True") return () => m.bool(true);
+    if (name === "False") return () => m.bool(false);
+    const loc = scope?.lookup(name);
+    if (loc) {
+      const { depth, index } = loc;
+      const off = 16 + 4 * index;
+      return (env) => {
+        const u32 = m.views.u32;
+        let e = env;
+        for (let d = 0; d < depth; d++) e = u32[(e + 16) >>> 2];
+        const v = u32[(e + off) >>> 2];
+        if (!v) throw new VMError("NameError", `local variable '${name}' referenced before assignment (line ${line})`);
+        x.incref(v);
+        return v;
+      };
+    }
+    const g = this.globalSlot(name);
+    return () => {
+      const u32 = m.views.u32;
+      const v = u32[(u32[(this.module + 24) >>> 2] + 8 + 4 * g) >>> 2];
+      if (!v) throw new VMError("NameError", `name '${name}' is not defined (line ${line})`);
+      x.incref(v);
+      return v;
+    };
+  }
+
+  /** Assignment to a name: takes over v. */
+  #compileStore(name: string, scope: Scope | null, valC: Code, mustExist: boolean, line: number): Code {
+    const m = this.m, x = m.x;
+    const loc = scope?.lookup(name);
+    if (loc) {
+      const { depth, index } = loc;
+      return (env) => {
+        const v = valC(env);
+        let e = env;
+        for (let d = 0; d < depth; d++) e = m.views.u32[(e + 16) >>> 2];
+        x.setRefMove(e, index, v);
+        return m.none();
+      };
+    }
+    const g = this.globalSlot(name);
+    return (env) => {
+      const v = valC(env);
+      if (mustExist && !x.listGet(this.module, g)) {
+        x.decref(v);
+        throw new VMError("NameError", `name '${name}' is not defined (set! at line ${line})`);
+      }
+      x.listSet(this.module, g, v);
+      x.decref(v);
+      return m.none();
+    };
+  }
+
+  #body(forms: Node[], scope: Scope | null): Code {
+    const m = this.m, x = m.x;
+    if (!forms.length) return () => m.none();
+    const cs = forms.map((f) => this.compile(f, scope));
+    if (cs.length === 1) return cs[0];
+    return (env) => {
+      const n = cs.length - 1;
+      for (let i = 0; i < n; i++) x.decref(cs[i](env));
+      return cs[n](env);
+    };
+  }
+
+  #lambda(name: string, params: Node[], body: Node[], scope: Scope | null, line: number): Code {
+    const m = this.m, x = m.x;
+    const s = new Scope(scope);
+    for (const p of params) {
+      if (p.t !== "sym") throw new VMError("SyntaxError", `parameter names must be symbols (line ${line})`);
+      if (s.names.includes(p.v)) throw new VMError("SyntaxError", `duplicate parameter '${p.v}' (line ${line})`);
+      s.add(p.v);
+    }
+    scanDefines(body, s);
+    const code: FnCode = { name, params: params.length, slots: 0, body: () => 0 };
+    const id = this.codes.length;
+    this.codes.push(code);
+    code.body = this.#body(body, s);
+    code.slots = s.names.length;
+    m.frameType(code.slots); // defined now: a compile-time error, not a run-time one
+    const nameC = m.str(name); this.consts.push(nameC);
+    const codeOff = m.T.fn.scalarFields.get("code")!.offset;
+    return (env) => {
+      const f = m.alloc(m.T.fn.id);
+      if (env) x.setRef(f, 0, env);
+      x.setRef(f, 1, nameC);
+      m.views.i32[(f + codeOff) >>> 2] = id;
+      return f;
+    };
+  }
+
+  #special(form: string, items: Node[], scope: Scope | null, line: number): Code {
+    const m = this.m, x = m.x;
+    const need = (n: number, what: string) => {
+      if (items.length < n) throw new VMError("SyntaxError", `${what} (line ${line})`);
+    };
+    switch (form) {
+      case "None": case "True": case "False":
+        throw new VMError("SyntaxError", `'${form}' is not callable (line ${line})`);
+      case "define": {
+        need(3, "define needs a name and a value: (define x 1) or (define (f a) body)");
+        const target = items[1];
+        if (target.t === "sym") {
+          if (items.length !== 3) throw new VMError("SyntaxError", `(define ${target.v} value) takes one value (line ${line})`);
+          const valC = items[2].t === "list" && items[2].items[0]?.t === "sym" && (items[2].items[0].v === "lambda" || items[2].items[0].v === "fn")
+            ? this.#lambda(target.v, (items[2].items[1] as { items?: Node[] }).items ?? [], items[2].items.slice(2), scope, line)
+            : this.compile(items[2], scope);
+          return this.#compileStore(target.v, scope, valC, false, line);
+        }
+        if (target.t === "list" && target.items[0]?.t === "sym") {
+          const name = target.items[0].v;
+          return this.#compileStore(name, scope, this.#lambda(name, target.items.slice(1), items.slice(2), scope, line), false, line);
+        }
+        throw new VMError("SyntaxError", `bad define (line ${line})`);
+      }
+      case "set!": {
+        if (items.length !== 3) throw new VMError("SyntaxError", `set! takes a target and a value (line ${line})`);
+        const t = items[1];
+        if (t.t === "sym") return this.#compileStore(t.v, scope, this.compile(items[2], scope), true, line);
+        if (t.t === "list" && t.items.length === 3 && t.items[0].t === "sym" && t.items[0].v === "." && t.items[2].t === "sym") {
+          const objC = this.compile(t.items[1], scope), name = t.items[2].v, valC = this.compile(items[2], scope);
+          return (env) => {
+            const base = this.stack.length;
+            this.stack.push(objC(env));
+            this.stack.push(valC(env));
+            this.setattr(this.stack[base], name, this.stack[base + 1]);
+            this.#drop(base);
+            return m.none();
+          };
+        }
+        throw new VMError("SyntaxError", `set! needs a name or obj.field (line ${line})`);
+      }
+      case "lambda": case "fn": {
+        need(3, "lambda needs parameters and a body");
+        const ps = items[1];
+        if (ps.t !== "list") throw new VMError("SyntaxError", `lambda parameters must be a list (line ${line})`);
+        return this.#lambda("<lambda>", ps.items, items.slice(2), scope, line);
+      }
+      case "let": {
+        need(3, "let needs bindings and a body");
+        const bs = items[1];
+        if (bs.t !== "list") throw new VMError("SyntaxError", `let bindings must be a list (line ${line})`);
+        const s = new Scope(scope);
+        const valCs: Code[] = [];
+        for (const b of bs.items) {
+          if (b.t !== "list" || b.items.length !== 2 || b.items[0].t !== "sym") throw new VMError("SyntaxError", `a let binding is (name value) (line ${line})`);
+          valCs.push(this.compile(b.items[1], scope));
+          s.add(b.items[0].v);
+        }
+        scanDefines(items.slice(2), s);
+        const body = this.#body(items.slice(2), s);
+        const ft = m.frameType(s.names.length);
+        return (env) => {
+          const f = m.alloc(ft.id);
+          this.stack.push(f); // the frame is a root while its bindings and body run
+          if (env) x.setRef(f, 0, env);
+          for (let i = 0; i < valCs.length; i++) x.setRefMove(f, i + 1, valCs[i](env));
+          const r = body(f);
+          this.stack.pop();
+          x.decref(f);
+          return r;
+        };
+      }
+      case "if": {
+        if (items.length < 3 || items.length > 4) throw new VMError("SyntaxError", `(if test then [else]) (line ${line})`);
+        const c = this.compile(items[1], scope), a = this.compile(items[2], scope);
+        const b = items[3] ? this.compile(items[3], scope) : () => m.none();
+        return (env) => {
+          const t = c(env);
+          const yes = m.truthy(t);
+          x.decref(t);
+          return yes ? a(env) : b(env);
+        };
+      }
+      case "cond": {
+        const clauses = items.slice(1).map((cl) => {
+          if (cl.t !== "list" || cl.items.length < 2) throw new VMError("SyntaxError", `a cond clause is (test body...) (line ${line})`);
+          const isElse = cl.items[0].t === "sym" && cl.items[0].v === "else";
+          return { test: isElse ? null : this.compile(cl.items[0], scope), body: this.#body(cl.items.slice(1), scope) };
+        });
+        return (env) => {
+          for (const cl of clauses) {
+            if (!cl.test) return cl.body(env);
+            const t = cl.test(env);
+            const yes = m.truthy(t);
+            x.decref(t);
+            if (yes) return cl.body(env);
+          }
+          return m.none();
+        };
+      }
+      case "when": {
+        need(3, "when needs a test and a body");
+        const c = this.compile(items[1], scope), body = this.#body(items.slice(2), scope);
+        return (env) => {
+          const t = c(env);
+          const yes = m.truthy(t);
+          x.decref(t);
+          return yes ? body(env) : m.none();
+        };
+      }
+      case "and": case "or": {
+        const cs = items.slice(1).map((a) => this.compile(a, scope));
+        const isAnd = form === "and";
+        return (env) => {
+          let v = m.bool(isAnd);
+          for (const c of cs) {
+            x.decref(v);
+            v = c(env);
+            if (m.truthy(v) !== isAnd) return v;
+          }
+          return v;
+        };
+      }
+      case "begin": return this.#body(items.slice(1), scope);
+      case "while": {
+        need(2, "while needs a test");
+        const c = this.compile(items[1], scope), body = this.#body(items.slice(2), scope);
+        return (env) => {
+          for (;;) {
+            const t = c(env);
+            const yes = m.truthy(t);
+            x.decref(t);
+            if (!yes) return m.none();
+            x.decref(body(env));
+          }
+        };
+      }
+      case "for": {
+        // (for (i start end [step]) body...): i = start, start+step, ... while < end (> end for a negative step)
+        const spec = items[1];
+        if (spec?.t !== "list" || spec.items.length < 3 || spec.items.length > 4 || spec.items[0].t !== "sym") throw new VMError("SyntaxError", `(for (i start end [step]) body...) (line ${line})`);
+        const name = spec.items[0].v;
+        const startC = this.compile(spec.items[1], scope), endC = this.compile(spec.items[2], scope);
+        const stepC = spec.items[3] ? this.compile(spec.items[3], scope) : null;
+        let cur = 0;
+        const store = this.#compileStore(name, scope, () => m.int(cur), false, line);
+        const body = this.#body(items.slice(2), scope);
+        return (env) => {
+          const a = startC(env), b = endC(env), s = stepC ? stepC(env) : 0;
+          let start: number, end: number, step: number;
+          try { start = m.num(a, "for start"); end = m.num(b, "for end"); step = s ? m.num(s, "for step") : 1; } finally { x.decref(a); x.decref(b); if (s) x.decref(s); }
+          if (step === 0) throw new VMError("ValueError", `for step must not be zero (line ${line})`);
+          for (let i = start; step > 0 ? i < end : i > end; i += step) {
+            cur = i;
+            x.decref(store(env));
+            x.decref(body(env));
+          }
+          return m.none();
+        };
+      }
+      case "for-each": {
+        const spec = items[1];
+        if (spec?.t !== "list" || spec.items.length !== 2 || spec.items[0].t !== "sym") throw new VMError("SyntaxError", `(for-each (x list) body...) (line ${line})`);
+        const name = spec.items[0].v, listC = this.compile(spec.items[1], scope);
+        let cur = 0;
+        const store = this.#compileStore(name, scope, () => { x.incref(cur); return cur; }, false, line);
+        const body = this.#body(items.slice(2), scope);
+        return (env) => {
+          const base = this.stack.length;
+          const l = listC(env);
+          this.stack.push(l);
+          const seq = this.iterable(l);
+          this.stack.push(seq);
+          for (let i = 0; i < x.listLength(seq); i++) {
+            cur = x.listGet(seq, i) || m.NONE;
+            x.decref(store(env));
+            x.decref(body(env));
+          }
+          this.#drop(base);
+          return m.none();
+        };
+      }
+      case "del": {
+        // (del name) unbinds a variable; (del obj.field) sets the field to None
+        if (items.length !== 2) throw new VMError("SyntaxError", `(del name) (line ${line})`);
+        const t = items[1];
+        if (t.t === "sym") {
+          const name = t.v;
+          const loc = scope?.lookup(name);
+          if (loc) {
+            const { depth, index } = loc;
+            return (env) => {
+              let e = env;
+              for (let d = 0; d < depth; d++) e = m.views.u32[(e + 16) >>> 2];
+              if (!m.views.u32[(e + 16 + 4 * index) >>> 2]) throw new VMError("NameError", `local variable '${name}' referenced before assignment (line ${line})`);
+              x.setRef(e, index, 0);
+              return m.none();
+            };
+          }
+          const g = this.globalSlot(name);
+          return () => {
+            if (!x.listGet(this.module, g)) throw new VMError("NameError", `name '${name}' is not defined (line ${line})`);
+            x.listSet(this.module, g, 0);
+            return m.none();
+          };
+        }
+        if (t.t === "list" && t.items.length === 3 && t.items[0].t === "sym" && t.items[0].v === ".") {
+          return this.#special("set!", [items[0], t, { t: "sym", v: "None", line }], scope, line);
+        }
+        throw new VMError("SyntaxError", `(del name) (line ${line})`);
+      }
+      case ".": {
+        if (items.length !== 3 || items[2].t !== "sym") throw new VMError("SyntaxError", `(. obj name) (line ${line})`);
+        const objC = this.compile(items[1], scope), name = items[2].v;
+        return (env) => {
+          const base = this.stack.length;
+          this.stack.push(objC(env));
+          const r = this.getattr(this.stack[base], name);
+          this.#drop(base);
+          return r;
+        };
+      }
+      case "try": {
+        // (try body... (catch e handler...)): e is bound to the error's text, "Kind: detail"
+        const last = items[items.length - 1];
+        if (items.length < 3 || last.t !== "list" || last.items[0]?.t !== "sym" || last.items[0].v !== "catch" || last.items[1]?.t !== "sym") {
+          throw new VMError("SyntaxError", `(try body... (catch e handler...)) (line ${line})`);
+        }
+        const body = this.#body(items.slice(1, -1), scope);
+        const errName = last.items[1].v;
+        let msg = "";
+        const store = this.#compileStore(errName, scope, () => m.str(msg), false, line);
+        const handler = this.#body(last.items.slice(2), scope);
+        return (env) => {
+          const base = this.stack.length, depth = this.depth;
+          try {
+            return body(env);
+          } catch (e) {
+            const ve = toVMError(e, line); // rethrows what is not the program's error (a VM bug)
+            this.unwind(base);
+            this.depth = depth;
+            msg = ve.message;
+            x.decref(store(env));
+            return handler(env);
+          }
+        };
+      }
+      case "class": return this.#class(items, scope, line);
+    }
+    throw new VMError("SyntaxError", `unknown form ${form} (line ${line})`);
+  }
+
+  // (class Name (field...) (define (method self ...) ...) (define attr value) ...)
+  #class(items: Node[], scope: Scope | null, line: number): Code {
+    const m = this.m, x = m.x;
+    const nameN = items[1], fieldsN = items[2];
+    if (nameN?.t !== "sym" || fieldsN?.t !== "list") throw new VMError("SyntaxError", `(class Name (field...) definitions...) (line ${line})`);
+    const fields = fieldsN.items.map((f) => {
+      if (f.t !== "sym") throw new VMError("SyntaxError", `class fields are names (line ${line})`);
+      return f.v;
+    });
+    const attrs: { name: string; code: Code }[] = [];
+    for (const d of items.slice(3)) {
+      if (d.t !== "list" || d.items[0]?.t !== "sym" || d.items[0].v !== "define") throw new VMError("SyntaxError", `a class body holds (define ...) forms (line ${d.line})`);
+      const t = d.items[1];
+      if (t?.t === "list" && t.items[0]?.t === "sym") attrs.push({ name: t.items[0].v, code: this.#lambda(`${nameN.v}.${t.items[0].v}`, t.items.slice(1), d.items.slice(2), scope, d.line) });
+      else if (t?.t === "sym" && d.items.length === 3) attrs.push({ name: t.v, code: this.compile(d.items[2], scope) });
+      else throw new VMError("SyntaxError", `bad class definition (line ${d.line})`);
+    }
+    const hasDel = attrs.some((a) => a.name === "__del__");
+    const className = nameN.v;
+    const itypeOff = m.T.cls.scalarFields.get("itype")!.offset;
+    const store = this.#compileStore(className, scope, () => this.stack.pop()!, false, line);
+    return (env) => {
+      let meta: ClassMeta;
+      try {
+        meta = m.defineClass(className, fields, hasDel);
+      } catch (e) {
+        if (e instanceof HeapConfigError || e instanceof HeapTypeError) throw new VMError("TypeError", `class ${className}: ${e.message}`);
+        throw e;
+      }
+      const cls = m.alloc(m.T.cls.id);
+      this.stack.push(cls);
+      x.setRefMove(cls, 0, m.str(className));
+      x.setRefMove(cls, 1, m.allocList(m.T.dict.id, 0));
+      m.views.i32[(cls + itypeOff) >>> 2] = meta.type.id;
+      const dict = m.ref(cls, 1);
+      meta.attrs = new Map();
+      for (const a of attrs) {
+        this.stack.push(m.str(a.name));
+        this.stack.push(a.code(env));
+        if (!meta.attrs.has(a.name)) meta.attrs.set(a.name, x.listLength(dict)); // a repeated name replaces the value in place
+        m.dictSet(dict, this.stack[this.stack.length - 2], this.stack[this.stack.length - 1]);
+        this.#drop(this.stack.length - 2);
+      }
+      meta.cls = cls; // borrowed: instances and the class's binding hold it
+      return store(env); // pops cls into the variable
+    };
+  }
+
+  // ── calls ──
+
+  /** Calls f (borrowed) with the argc arguments at stack[base..]: returns a new reference. The arguments stay on the stack (the caller drops them). */
+  invoke(f: number, base: number, argc: number): number {
+    const m = this.m, x = m.x, T = m.T;
+    const id = m.typeId(f);
+    if (id === T.fn.id) {
+      const code = this.codes[m.views.i32[(f + m.fnCodeOff) >>> 2]];
+      if (argc !== code.params) throw new VMError("TypeError", `${code.name}() takes ${code.params} argument${code.params === 1 ? "" : "s"} but ${argc} ${argc === 1 ? "was" : "were"} given`);
+      if (this.depth >= this.recursionLimit) throw new VMError("RecursionError", "maximum recursion depth exceeded");
+      const frame = m.alloc(m.frameType(code.slots).id);
+      this.stack.push(frame);
+      const env = m.ref(f, 0);
+      if (env) x.setRef(frame, 0, env);
+      for (let i = 0; i < argc; i++) x.setRef(frame, i + 1, this.stack[base + i]);
+      this.depth++;
+      const r = code.body(frame);
+      this.depth--;
+      this.stack.pop();
+      x.decref(frame);
+      return r;
+    }
+    if (id === T.builtin.id) {
+      const b = this.builtins[m.views.i32[(f + m.builtinIdOff) >>> 2]];
+      if (argc < b.min || (b.max >= 0 && argc > b.max)) {
+        throw new VMError("TypeError", `${b.name}() takes ${b.min === b.max ? b.min : b.max < 0 ? `at least ${b.min}` : `${b.min} to ${b.max}`} argument${b.max === 1 ? "" : "s"} (${argc} given)`);
+      }
+      return b.fn(base, argc);
+    }
+    if (id === T.method.id) {
+      // self then the arguments, as new stack entries
+      const nb = this.stack.length;
+      this.stack.push(m.incref(m.ref(f, 0)));
+      for (let i = 0; i < argc; i++) this.stack.push(m.incref(this.stack[base + i]));
+      const r = this.invoke(m.ref(f, 1), nb, argc + 1);
+      this.#drop(nb);
+      return r;
+    }
+    if (id === T.cls.id) return this.instantiate(f, base, argc);
+    if (id === T.wref.id) {
+      if (argc) throw new VMError("TypeError", "a weakref is called without arguments");
+      const t = x.weakrefGet(m.ref(f, 0));
+      return t ? m.incref(t) : m.none();
+    }
+    if (id === T.wproxy.id) return this.invoke(this.proxyTarget(f), base, argc);
+    throw new VMError("TypeError", `'${m.typeName(f)}' object is not callable`);
+  }
+
+  instantiate(cls: number, base: number, argc: number): number {
+    const m = this.m, x = m.x;
+    const meta = m.classes.get(m.views.i32[(cls + m.clsItypeOff) >>> 2])!;
+    const nb = this.stack.length;
+    const obj = m.alloc(meta.type.id);
+    this.stack.push(obj);
+    x.setRef(obj, 0, cls);
+    const init = meta.attrs!.get("__init__");
+    if (init !== undefined) {
+      for (let i = 0; i < argc; i++) this.stack.push(m.incref(this.stack[base + i]));
+      x.decref(this.invoke(x.listGet(m.ref(cls, 1), init + 1), nb, argc + 1));
+    } else {
+      if (argc > meta.fields.size) throw new VMError("TypeError", `${meta.name}() takes at most ${meta.fields.size} arguments (${argc} given)`);
+      for (let i = 0; i < argc; i++) x.setRef(obj, i + 1, this.stack[base + i]);
+    }
+    m.incref(obj);
+    this.#drop(nb);
+    return obj;
+  }
+
+  /** Calls f (borrowed) with borrowed arguments; a new reference. */
+  call(f: number, ...args: number[]): number {
+    const base = this.stack.length;
+    this.stack.push(this.m.incref(f));
+    for (const a of args) this.stack.push(this.m.incref(a));
+    const r = this.invoke(f, base + 1, args.length);
+    this.#drop(base);
+    return r;
+  }
+
+  // ── attributes ──
+
+  proxyTarget(p: number): number {
+    const t = this.m.x.weakrefGet(this.m.ref(p, 0));
+    if (!t) throw new VMError("ReferenceError", "weakly-referenced object no longer exists");
+    return t;
+  }
+
+  /** The class attribute `name` of an instance (borrowed), or 0. */
+  #classAttr(obj: number, meta: ClassMeta, name: string): number {
+    const i = meta.attrs!.get(name);
+    return i === undefined ? 0 : this.m.x.listGet(this.m.ref(this.m.ref(obj, 0), 1), i + 1);
+  }
+
+  /** For (obj.name args): the method function to call with obj as self (borrowed), or 0. */
+  methodFor(obj: number, name: string): number {
+    const m = this.m;
+    const meta = m.classes.get(m.typeId(obj));
+    if (!meta || meta.fields.has(name)) return 0;
+    const a = this.#classAttr(obj, meta, name);
+    return a && m.typeId(a) === m.T.fn.id ? a : 0;
+  }
+
+  #descriptor(a: number, hook: string): number {
+    const meta = this.m.classes.get(this.m.typeId(a));
+    return meta ? this.#classAttr(a, meta, hook) : 0;
+  }
+
+  getattr(obj: number, name: string): number {
+    const m = this.m, x = m.x;
+    let id = m.typeId(obj);
+    if (id === m.T.wproxy.id) { obj = this.proxyTarget(obj); id = m.typeId(obj); }
+    const meta = m.classes.get(id);
+    if (meta) {
+      const a = this.#classAttr(obj, meta, name);
+      const get = a ? this.#descriptor(a, "__get__") : 0;
+      if (get) return this.call(get, a, obj);
+      const fi = meta.fields.get(name);
+      if (fi !== undefined) { const v = m.ref(obj, fi); return v ? m.incref(v) : m.none(); }
+      if (name === "__class__") return m.incref(m.ref(obj, 0));
+      if (a) {
+        if (m.typeId(a) !== m.T.fn.id) return m.incref(a);
+        const bm = m.alloc(m.T.method.id);
+        x.setRef(bm, 0, obj);
+        x.setRef(bm, 1, a);
+        return bm;
+      }
+      throw new VMError("AttributeError", `'${meta.name}' object has no attribute '${name}'`);
+    }
+    if (id === m.T.cls.id) {
+      const cmeta = m.classes.get(m.views.i32[(obj + m.clsItypeOff) >>> 2])!;
+      if (name === "__name__") return m.str(cmeta.name);
+      const i = cmeta.attrs!.get(name);
+      if (i !== undefined) return m.incref(x.listGet(m.ref(obj, 1), i + 1));
+      throw new VMError("AttributeError", `type object '${cmeta.name}' has no attribute '${name}'`);
+    }
+    throw new VMError("AttributeError", `'${m.typeName(obj)}' object has no attribute '${name}'`);
+  }
+
+  setattr(obj: number, name: string, v: number): void {
+    const m = this.m, x = m.x;
+    let id = m.typeId(obj);
+    if (id === m.T.wproxy.id) { obj = this.proxyTarget(obj); id = m.typeId(obj); }
+    const meta = m.classes.get(id);
+    if (meta) {
+      const a = this.#classAttr(obj, meta, name);
+      const set = a ? this.#descriptor(a, "__set__") : 0;
+      if (set) { x.decref(this.call(set, a, obj, v)); return; }
+      const fi = meta.fields.get(name);
+      if (fi !== undefined) { x.setRef(obj, fi, v === m.NONE ? 0 : v); return; }
+      throw new VMError("AttributeError", `'${meta.name}' object has no attribute '${name}' (its fields: ${[...meta.fields.keys()].join(", ") || "none"})`);
+    }
+    throw new VMError("AttributeError", `'${m.typeName(obj)}' object attribute '${name}' cannot be set`);
+  }
+
+  /** A list to iterate over for a list, dict (keys), or weak container (a snapshot): new reference. */
+  iterable(p: number): number {
+    const m = this.m;
+    if (m.isList(p)) return m.incref(p);
+    const b = this.builtins.find((b) => b.name === "keys")!;
+    const base = this.stack.length;
+    this.stack.push(m.incref(p));
+    const r = b.fn(base, 1);
+    this.#drop(base);
+    return r;
+  }
+
+  // ── finalizers ──
+
+  #runDel(cls: ClassMeta, h: Handle): void {
+    const m = this.m;
+    const base = this.stack.length, depth = this.depth;
+    const p = h.ptr;
+    try {
+      const fn = this.#classAttr(p, cls, "__del__");
+      if (!fn) return;
+      this.stack.push(m.incref(p));
+      m.x.decref(this.invoke(fn, base, 1));
+    } catch (e) {
+      this.err(`Exception ignored in: <function ${cls.name}.__del__>\n${errText(e)}\n`);
+    } finally {
+      this.unwind(base);
+      this.depth = depth;
+    }
+  }
+
+  /** A weakref callback: calls the VM callback stored in the weakref object w with w. */
+  weakCallback(w: number): void {
+    const m = this.m;
+    // w may be dying itself: a container whose count reached zero waits on the core's worklist
+    // until its references are released, and the core weakref it holds can be cleared meanwhile.
+    // A dying weakref gets no callback (as in CPython); its memory is not reused before the core
+    // weakref is released, so reading its count here is safe.
+    if (m.views.u32[w >>> 2] === 0) return;
+    const base = this.stack.length, depth = this.depth;
+    try {
+      const cb = m.ref(w, 1);
+      if (cb) m.x.decref(this.call(cb, w));
+    } catch (e) {
+      this.err(`Exception ignored in: weakref callback\n${errText(e)}\n`);
+    } finally {
+      this.unwind(base);
+      this.depth = depth;
+    }
+  }
+}
+
+declare module "./values.js" {
+  interface ClassMeta {
+    /** Class attribute name -> index of its key in the class's attrs dict. */
+    attrs?: Map<string, number>;
+    /** The class object (borrowed). */
+    cls?: number;
+  }
+}
+
+export function toVMError(e: unknown, line: number): VMError {
+  if (e instanceof VMError) { if (!e.line) e.line = line; return e; }
+  if (e instanceof RangeError && /call stack/.test(e.message)) { const v = new VMError("RecursionError", "maximum recursion depth exceeded (the host stack ran out)"); v.line = line; return v; }
+  if (e instanceof HeapTypeError) { const v = new VMError("TypeError", e.message); v.line = line; return v; }
+  // the heap refused an operation (e.g. a gc call under collector 'none'): the program's error
+  if (e instanceof Error && /^Heap\w*Error$/.test(e.name) && e.name !== "HeapAbortError" && e.name !== "HeapVerifyError") {
+    const v = new VMError("RuntimeError", e.message); v.line = line; return v;
+  }
+  throw e;
+}
+
+function errText(e: unknown): string {
+  return e instanceof VMError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}

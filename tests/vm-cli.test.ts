@@ -1,0 +1,39 @@
+// The runner and the REPL as a user starts them: a real subprocess of bin/refheap-vm.mjs (what
+// `npx refheap-vm` runs).
+import { describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../bin/refheap-vm.mjs", import.meta.url));
+const seeds = fileURLToPath(new URL("../examples/seeds/", import.meta.url));
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", timeout: 60_000 });
+
+describe("refheap-vm", () => {
+  test("runs a file; the program's objects die at exit (finalizers run)", () => {
+    const r = run([seeds + "globals.lisp", "--allocator", "tlsf", "--collector", "recycler"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/After loop, now ending the program\nAck! I'm dead! \(name2\)\nAck! I'm dead! \(name1\)\nAck! I'm dead! \(name0\)\n$/);
+  });
+
+  test("an error names the file and line and exits 1", () => {
+    const r = run(["-e", "(print 1)\n(print (nope))"]);
+    expect(r.stdout).toBe("1\n");
+    expect(r.stderr).toBe("<-e>:2: NameError: name 'nope' is not defined (line 2)\n");
+    expect(r.status).toBe(1);
+  });
+
+  test("bad options are refused", () => {
+    const r = run(["--allocator", "nope", "-e", "1"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown allocator 'nope'");
+  });
+
+  test("the REPL evaluates forms across lines and survives errors", () => {
+    const r = run([], "(define x [1 2])\n(len\n x)\n(undefined)\nx\n");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("2\n");
+    expect(r.stdout).toContain("NameError: name 'undefined' is not defined");
+    expect(r.stdout).toContain("[1, 2]\n");
+  });
+});
