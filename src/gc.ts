@@ -60,6 +60,7 @@ export class GcController {
   /** Collects generation 0, 1 or 2 (default: full). Returns the number of unreachable objects found. */
   collect(generation = 2): number {
     this.#requireCollector("collect");
+    this.heap.assertNotMidOperation("gc.collect");
     if (!Number.isInteger(generation) || generation < 0 || generation > 2) throw new HeapIndexError(`gc.collect: invalid generation ${describeValue(generation)}`);
     const n = this.heap.core.gcCollect(generation);
     this.heap.flushUnraisable();

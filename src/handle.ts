@@ -109,6 +109,7 @@ export class Handle {
   dispose(): void {
     const p = this.#ptr;
     if (p === 0) return;
+    this._heap.assertNotMidOperation("dispose"); // before anything changes: the handle stays usable
     this.#ptr = 0;
     this._heap.releaseHandle(this, p);
   }

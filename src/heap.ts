@@ -53,6 +53,7 @@ export interface HeapInternals {
   registerHandle(h: Handle, ptr: number): void;
   releaseHandle(h: Handle, ptr: number): void;
   wrapBorrowed(ptr: number): Handle | null;
+  assertNotMidOperation(what: string): void;
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
@@ -194,6 +195,19 @@ export class Heap implements HeapInternals {
 
   #alive(): void {
     if (this.#destroyed) throw new HandleDisposedError("this heap was destroyed");
+    if (this.#midOperationDelivery) this.assertNotMidOperation("this call");
+  }
+
+  /**
+   * @internal An allocation events listener called because the core's buffer filled runs in the
+   * middle of an allocation or a free: the heap is not in a state to be used (a half-made object,
+   * a dying one still linked). Such a listener may only record; flushAllocationEvents() delivers
+   * at a safe point, where listeners may use the heap.
+   */
+  assertNotMidOperation(what: string): void {
+    if (this.#midOperationDelivery) {
+      throw new HeapConfigError(`${what}: not from an allocation events listener while the core is in the middle of an allocation or a free; record what you need and act after the call returns, or deliver with flushAllocationEvents()`);
+    }
   }
 
   /** Defines a type of object. Field layout is decided by the core (see assembly/types.ts). */
@@ -482,28 +496,42 @@ export class Heap implements HeapInternals {
     if (this.#eventListeners.size === 1) this.core.eventsSetOn(1);
     return () => {
       if (!this.#eventListeners.has(entry) || this.#destroyed) { this.#eventListeners.delete(entry); return; }
-      this.core.eventsFlush(); // what this listener saw happen is delivered before it leaves
+      this.#flushAtSafePoint(); // what this listener saw happen is delivered before it leaves
       this.#eventListeners.delete(entry);
       if (!this.#eventListeners.size) this.core.eventsSetOn(0);
     };
   }
 
-  /** Delivers the allocation events buffered so far to the listeners now. */
+  /** Delivers the allocation events buffered so far to the listeners now (a safe point: they may use the heap). */
   flushAllocationEvents(): void {
     this.#alive();
-    this.core.eventsFlush();
+    this.#flushAtSafePoint();
     this.flushUnraisable();
+  }
+
+  #flushAtSafePoint(): void {
+    const outer = this.#safeFlush;
+    this.#safeFlush = true;
+    try { this.core.eventsFlush(); } finally { this.#safeFlush = outer; }
   }
 
   readonly #eventListeners = new Set<{ listener: (events: Uint32Array) => void }>();
   #inEventListener = false;
+  /** Set while flushAllocationEvents() (a safe point) delivers. */
+  #safeFlush = false;
+  /** Set while a delivery the core started mid-operation runs (see assertNotMidOperation). */
+  #midOperationDelivery = false;
 
   /** @internal host hook: `count` allocation events at `buffer` */
   _allocationEventsHook(buffer: number, count: number): void {
     // copied first: a listener that allocates makes the core write new events into the same buffer
     const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * 3);
-    const outer = this.#inEventListener;
+    const outer = this.#inEventListener, outerMid = this.#midOperationDelivery;
     this.#inEventListener = true;
+    this.#midOperationDelivery = !this.#safeFlush;
+    // a safe flush's listener may allocate, whose own deliveries are mid-operation again
+    const outerSafe = this.#safeFlush;
+    this.#safeFlush = false;
     for (const { listener } of [...this.#eventListeners]) {
       try {
         listener(batch);
@@ -512,6 +540,8 @@ export class Heap implements HeapInternals {
       }
     }
     this.#inEventListener = outer;
+    this.#midOperationDelivery = outerMid;
+    this.#safeFlush = outerSafe;
   }
 
   /** Inspection: census, growth, reference chains, dominators, .heapsnapshot, DOT, tracemalloc (src/inspect/). */
@@ -617,6 +647,7 @@ export class Heap implements HeapInternals {
 
   /** @internal A new handle for a borrowed pointer (increfs). */
   wrapBorrowed(ptr: number): Handle | null {
+    if (this.#midOperationDelivery) this.assertNotMidOperation("making a handle");
     if (!ptr) return null;
     this.core.incref(ptr);
     return this.wrapOwned(ptr);
@@ -635,6 +666,7 @@ export class Heap implements HeapInternals {
 
   /** @internal The pointer of a handle argument, checked: live, from this heap. null → 0. */
   ptrOf(value: Handle | null, what = "value"): number {
+    if (this.#midOperationDelivery) this.assertNotMidOperation(what);
     if (value === null) return 0;
     // a weak proxy stands for itself when stored (its weakref object), as in CPython
     const proxy = value as unknown as Partial<WeakProxy>;

@@ -108,6 +108,32 @@ heapSuite("allocation events", ({ make, strategy }) => {
     expect(got.map((w) => w & 1)).toEqual([0, 1, 0, 1]);
   });
 
+  it("refuses heap calls from a listener the core called mid-operation; the heap stays consistent", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const errors: string[] = [];
+    heap.onUnraisable = (err) => errors.push((err as Error).name + ": " + (err as Error).message);
+    const keep = heap.alloc(Node);
+    let first = true;
+    const stop = heap.onAllocationEvents(() => {
+      if (!first) return; // later deliveries: stop()'s flush is a safe point, where the heap may be used
+      first = false;
+      // the buffer filled inside one of the allocations below: nothing here may touch the heap
+      const attempts: (() => unknown)[] = [() => heap.alloc(Node), () => keep.set("a", null), () => keep.dispose(), () => keep.get("a"), () => heap.stats()];
+      if (heap.collector !== "none") attempts.push(() => heap.gc.collect());
+      for (const attempt of attempts) {
+        try { attempt(); errors.push("allowed"); } catch (e) { errors.push((e as Error).name); }
+      }
+    });
+    for (let i = 0; i < 600; i++) heap.alloc(Node).dispose(); // 1,200 events: one delivery mid-operation
+    stop();
+    heap.flushUnraisable();
+    expect(errors.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(errors)).toEqual(new Set(["HeapConfigError"]));
+    expect(keep.alive).toBe(true); // the refused dispose changed nothing
+    keep.dispose();
+  });
+
   it("records a workload into a trace whose frees match its allocations", async () => {
     const heap = await make();
     const rec = new TraceRecorder(heap, "mixed");
