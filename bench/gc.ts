@@ -9,6 +9,7 @@
 // collector; pauses come from the core's collection start/stop hooks.
 
 import { peerRows } from "./peers/rows.js";
+import { KEEP, LEVELS, SUBTASKS, oldHeapSum, scale, w2Checksum, w5Checksum } from "./shapes.js";
 import { Heap } from "../src/index.js";
 import { instantiate, type CoreExports, type HostHooks } from "../src/wasm.js";
 import { now, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
@@ -23,22 +24,7 @@ interface GcExports extends CoreExports {
   w5Run(tasks: number, keep: number, subtasks: number, weak: number): number;
 }
 
-const scale = (o: BenchOptions, full: number) => Math.max(1, Math.round((full * o.iterations) / 250));
-const LEVELS = 10;
-const SUBTASKS = 20;
-const KEEP = 1000;
 
-/** Σ v of W2's rings: node k of ring r has v = (r + k) & 255. */
-export function w2Checksum(rings: number): number {
-  let s = 0;
-  for (let r = 0; r < rings; r++) for (let k = 0; k < 4; k++) s = (s + ((r + k) & 255)) | 0;
-  return s;
-}
-const w5Checksum = (tasks: number) => {
-  let s = 0;
-  for (let t = 0; t < tasks; t++) s = (s + (t & 1023) + SUBTASKS) | 0;
-  return s;
-};
 
 /** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
 type Collector = "none" | "generational" | "recycler" | "recycler+budget";
@@ -279,13 +265,6 @@ async function w5Host(o: BenchOptions, weak: boolean, allocator: Allocator, coll
 }
 
 // ── peers (bench/peers/): AssemblyScript's --runtime incremental and V8, same workloads ──
-
-/** Σ v of the old heap: a tree of L levels with v = level sums to L + 2·sum(L-1). */
-function oldHeapSum(trees: number): number {
-  let t = 0;
-  for (let l = 1; l <= LEVELS; l++) t = (l + 2 * t) | 0;
-  return Math.imul(t, trees);
-}
 
 async function w2As(o: BenchOptions): Promise<Sample> {
   const rings = scale(o, 500_000);

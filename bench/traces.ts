@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { Heap, TraceRecorder, replayTrace, type AllocationTrace, type AllocatorName, type ReplayResult } from "../src/index.js";
 import type { BenchOptions, Row, Sample, Workload } from "./common.js";
 import { rng } from "../tests/helpers.js";
+import { scale } from "./shapes.js";
 
-const scale = (o: BenchOptions, full: number) => Math.max(1, Math.round((full * o.iterations) / 250));
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "traces");
 
 interface TraceSpec { id: string; title: string; record(heap: Heap, o: BenchOptions): void }

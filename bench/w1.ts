@@ -4,6 +4,7 @@
 // times building, checking (sum of v) and dropping `iterations` short-lived trees.
 
 import { peerRows } from "./peers/rows.js";
+import { treeChecksum, treeNodes, w1Checksum } from "./shapes.js";
 import { Heap, type AllocatorName, type CollectorName, type Handle, type HeapStats } from "../src/index.js";
 import { decodeStats } from "../src/stats.js";
 import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
@@ -11,18 +12,6 @@ import { runV8W1 } from "./peers/v8/w1.js";
 import { buildTree, type Node } from "./peers/v8/node.js";
 import { addI32, fullGc, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 
-/** Nodes in a tree of depth d. */
-export const treeNodes = (d: number): number => 2 ** (d + 1) - 1;
-
-/** Sum of v over a tree of depth d (i32): s(d) = d + 2 s(d-1). */
-export function treeChecksum(d: number): number {
-  let s = 0;
-  for (let k = 1; k <= d; k++) s = (k + 2 * s) | 0;
-  return s;
-}
-
-/** What w1Run returns: the i32 sum of `iterations` tree checksums. */
-const runChecksum = (depth: number, iterations: number): number => Math.imul(iterations, treeChecksum(depth));
 
 const PAGES_4GIB = 65536;
 const ALLOCATOR_CODE: Record<AllocatorName, number> = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 };
@@ -85,7 +74,7 @@ async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: C
   const ns = Number(t1 - t0);
   return {
     nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
-    expectedChecksum: runChecksum(o.depth, o.iterations),
+    expectedChecksum: w1Checksum(o.depth, o.iterations),
     bytesPerUnit: objectBytesPerLive(setup),
     peakBytes: end.committedBytes,
     extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
@@ -203,7 +192,7 @@ function timeTrees<T>(heap: Heap, o: BenchOptions, build: (d: number) => T, chec
   const ns = Number(t1 - t0);
   return {
     nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
-    expectedChecksum: runChecksum(o.depth, o.iterations),
+    expectedChecksum: w1Checksum(o.depth, o.iterations),
     bytesPerUnit: objectBytesPerLive(setup),
     peakBytes: end.committedBytes,
     extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
@@ -259,7 +248,7 @@ async function runAsPeer(o: BenchOptions): Promise<Sample> {
   const minPeakLive = treeNodes(o.longDepth) + treeNodes(o.depth);
   return {
     nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: r.nodes, checksum: r.checksum,
-    expectedChecksum: runChecksum(o.depth, o.iterations),
+    expectedChecksum: w1Checksum(o.depth, o.iterations),
     bytesPerUnit: r.memoryBytes / minPeakLive,
     peakBytes: r.memoryBytes,
     extra: { peer: r.peer },
@@ -288,7 +277,7 @@ async function runV8Peer(o: BenchOptions): Promise<Sample> {
   const r = runV8W1({ longDepth: o.longDepth, depth: o.depth, iterations: o.iterations });
   return {
     nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: r.nodes, checksum: r.checksum,
-    expectedChecksum: runChecksum(o.depth, o.iterations),
+    expectedChecksum: w1Checksum(o.depth, o.iterations),
     bytesPerUnit: v8BytesPerNode(o.longDepth),
     extra: { peer: r.peer },
   };

@@ -4,32 +4,15 @@
 // refheap its cache entry vanishes that moment. Reported as ns per lookup and lookups per second.
 
 import { peerRows } from "./peers/rows.js";
+import { KEY_SPACE, RING, w4Checksum, w4Key, w4Lookups } from "./shapes.js";
 import { Heap, WeakValueMap, type Handle } from "../src/index.js";
 import { instantiate, type CoreExports } from "../src/wasm.js";
 import { addI32, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 
-const RING = 10_000;
-const KEY_SPACE = 200_000;
-const FULL_LOOKUPS = 1_000_000;
-const lookupsFor = (o: BenchOptions) => Math.max(RING * 2, Math.round((FULL_LOOKUPS * o.iterations) / 250));
-const keyOf = (i: number) => (i * 7919) % KEY_SPACE;
 
-/** The checksum every row must produce: Σ v over hits + misses, as i32. */
-function expectedChecksum(lookups: number): number {
-  // replay with plain JS structures: a node is alive while it is among the RING newest misses
-  const bornAt = new Map<number, number>(); // key -> miss index of its live node
-  let misses = 0, sum = 0;
-  for (let i = 0; i < lookups; i++) {
-    const key = keyOf(i);
-    const m = bornAt.get(key);
-    if (m !== undefined && misses - m <= RING) sum = addI32(sum, key);
-    else { bornAt.set(key, ++misses); sum = addI32(sum, 1); }
-  }
-  return sum;
-}
 
 function sample(ns: number, lookups: number, checksum: number, extra: Record<string, unknown> = {}): Sample {
-  return { nsPerUnit: ns / lookups, durationMs: ns / 1e6, units: lookups, checksum, expectedChecksum: expectedChecksum(lookups), extra };
+  return { nsPerUnit: ns / lookups, durationMs: ns / 1e6, units: lookups, checksum, expectedChecksum: w4Checksum(lookups), extra };
 }
 
 interface W4Exports extends CoreExports { w4Run(lookups: number, ring: number, keySpace: number): number }
@@ -37,7 +20,7 @@ interface W4Exports extends CoreExports { w4Run(lookups: number, ring: number, k
 async function runInWasm(allocator: "pools" | "tlsf" | "firstfit" | "bump", o: BenchOptions, collector = 0): Promise<Sample> {
   const { exports: x } = await instantiate<W4Exports>("bench");
   x.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], 65536, collector, 0);
-  const lookups = lookupsFor(o);
+  const lookups = w4Lookups(o);
   const t0 = now();
   const sum = x.w4Run(lookups, RING, KEY_SPACE);
   const t1 = now();
@@ -77,7 +60,7 @@ async function runHostRaw(o: BenchOptions, allocator: "pools" | "tlsf" | "firstf
   const raw = heap.raw;
   const run = new Function("raw", "tid", "offV", RAW_MUTATOR)(raw, Node.id, raw.scalarOffset(Node, "v")) as (c: number, r: number, n: number) => number;
   const cache = raw.exports.weakMapNew(1), ring = raw.allocList(List.id, RING);
-  const lookups = lookupsFor(o);
+  const lookups = w4Lookups(o);
   const t0 = now();
   const sum = run(cache, ring, lookups);
   const t1 = now();
@@ -98,11 +81,11 @@ async function runHostApi(o: BenchOptions): Promise<Sample> {
   const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
   const cache = new WeakValueMap(heap);
   const ring: (Handle | undefined)[] = new Array(RING);
-  const lookups = lookupsFor(o);
+  const lookups = w4Lookups(o);
   let pos = 0, sum = 0;
   const t0 = now();
   for (let i = 0; i < lookups; i++) {
-    const key = keyOf(i);
+    const key = w4Key(i);
     const v = cache.get(key);
     if (v) { sum = addI32(sum, v.getScalar("v")); v.dispose(); }
     else {
@@ -136,11 +119,11 @@ async function runV8(o: BenchOptions): Promise<Sample> {
   const cache = new Map<number, WeakRef<Node>>();
   const registry = new FinalizationRegistry<number>((key) => { if (!cache.get(key)?.deref()) cache.delete(key); });
   const ring: (Node | undefined)[] = new Array(RING);
-  const lookups = lookupsFor(o);
+  const lookups = w4Lookups(o);
   let pos = 0, sum = 0;
   const t0 = now();
   for (let i = 0; i < lookups; i++) {
-    const key = keyOf(i);
+    const key = w4Key(i);
     const v = cache.get(key)?.deref();
     if (v !== undefined && v.live) sum = (sum + v.v) | 0;
     else {
@@ -176,7 +159,7 @@ export const w4: Workload = {
   },
   notes(o: BenchOptions): string[] {
     return [
-      `W4 parameters: ${lookupsFor(o).toLocaleString("en-US")} lookups, ring of ${RING.toLocaleString("en-US")}, keys in [0, ${KEY_SPACE.toLocaleString("en-US")}).`,
+      `W4 parameters: ${w4Lookups(o).toLocaleString("en-US")} lookups, ring of ${RING.toLocaleString("en-US")}, keys in [0, ${KEY_SPACE.toLocaleString("en-US")}).`,
       "A hit must find a node among the ring's newest; refheap drops an entry the moment its node leaves the ring.",
       "V8 clears WeakRefs only when it collects: an evicted node may still be found; the V8 row treats such a find as a miss",
       "  (a flag cleared on eviction), so every row does the same work and yields the same checksum.",

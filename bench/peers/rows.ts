@@ -4,7 +4,7 @@
 import type { BenchOptions, Row } from "../common.js";
 import { pyodidePeer } from "./pyodide/run.js";
 import { QUICKJS_WORKLOADS, quickjsPeer } from "./quickjs/run.js";
-import { peerIterations, type PeerWorkload } from "./pyodide/shapes.js";
+import { peerIterations, type PeerWorkload } from "../shapes.js";
 
 export function peerRows(workload: PeerWorkload, o: BenchOptions, what = ""): Row[] {
   const w = what ? ` ${what}` : "";

@@ -21,9 +21,9 @@ import { splitPauses, type BenchOptions, type Sample } from "../../common.js";
 import {
   KEEP, KEY_SPACE, LEVELS, RING, SUBTASKS, treeNodes, w1Checksum, w2Checksum, w2Rings, w3Rings, w3Trees,
   w4Checksum, w4Lookups, w5Checksum, w5Tasks, type PeerWorkload,
-} from "./shapes.js";
+} from "../../shapes.js";
 
-export { peerIterations, PEER_ITERATION_DIVISOR, type PeerWorkload } from "./shapes.js";
+export { peerIterations, PEER_ITERATION_DIVISOR, type PeerWorkload } from "../../shapes.js";
 
 const SRC = readFileSync(new URL("./workloads.py", import.meta.url), "utf8");
 

@@ -26,9 +26,9 @@ import type { BenchOptions, Sample } from "../../common.js";
 import {
   KEEP, KEY_SPACE, LEVELS, RING, SUBTASKS, treeChecksum, treeNodes, w1Checksum, w2Checksum, w2Rings, w3Rings, w3Trees,
   w4Checksum, w4Lookups, w5Checksum, w5Tasks, oldHeapSum, type PeerWorkload,
-} from "../pyodide/shapes.js";
+} from "../../shapes.js";
 
-export { peerIterations, PEER_ITERATION_DIVISOR, type PeerWorkload } from "../pyodide/shapes.js";
+export { peerIterations, PEER_ITERATION_DIVISOR, type PeerWorkload } from "../../shapes.js";
 
 const SRC = readFileSync(new URL("./workloads.js", import.meta.url), "utf8");
 

@@ -1,11 +1,11 @@
-// Sizes and expected checksums of the workloads, shared by the pyodide and QuickJS peers. Copies of
-// the definitions in bench/w1.ts, bench/gc.ts and bench/w4.ts (kept here so these peers do not
-// depend on the runner's modules); the runner compares every row's checksum with its own.
-import { addI32, type BenchOptions } from "../../common.js";
+// Sizes and expected checksums of the workloads: one definition for refheap's rows (w1.ts, gc.ts,
+// w4.ts, traces.ts) and every peer's, whose checksums the runner compares; and how many iterations
+// the slow peers run.
+import { addI32, type BenchOptions } from "./common.js";
 
 export type PeerWorkload = "W1" | "W2" | "W3a" | "W3c" | "W4" | "W5-strong" | "W5-weak";
 
-/** Sizes scale with --iterations, 250 = the full size (bench/gc.ts). */
+/** Sizes scale with --iterations, 250 = the full size. */
 export const scale = (o: BenchOptions, full: number): number => Math.max(1, Math.round((full * o.iterations) / 250));
 
 export const LEVELS = 10;
@@ -46,12 +46,15 @@ export function oldHeapSum(trees: number): number {
   return Math.imul(t, trees);
 }
 
+/** W4's i-th key: 7919 is coprime with the key space, so a key returns only after KEY_SPACE lookups. */
+export const w4Key = (i: number): number => (i * 7919) % KEY_SPACE;
+
 /** W4: Σ v over hits (the key) + 1 per miss, as i32 (replayed with plain JS structures). */
 export function w4Checksum(lookups: number): number {
   const bornAt = new Map<number, number>();
   let misses = 0, sum = 0;
   for (let i = 0; i < lookups; i++) {
-    const key = (i * 7919) % KEY_SPACE;
+    const key = w4Key(i);
     const m = bornAt.get(key);
     if (m !== undefined && misses - m <= RING) sum = addI32(sum, key);
     else { bornAt.set(key, ++misses); sum = addI32(sum, 1); }
