@@ -36,6 +36,18 @@ function statsSummary(s: HeapStats) {
   };
 }
 
+/** A refheap W1 repetition's sample: per-node time, checksum, bytes per live node, the stats at both ends. */
+function w1Sample(o: BenchOptions, ns: number, checksum: number, setup: HeapStats, end: HeapStats, problems: string[]): Sample {
+  const units = o.iterations * treeNodes(o.depth);
+  return {
+    nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
+    expectedChecksum: w1Checksum(o.depth, o.iterations),
+    bytesPerUnit: objectBytesPerLive(setup),
+    peakBytes: end.committedBytes,
+    extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
+  };
+}
+
 // ── refheap in wasm: bench/wasm/w1.ts linked with the core ──
 
 interface W1Exports extends CoreExports {
@@ -70,15 +82,7 @@ async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: C
   if (after.liveObjects !== 0) problems.push(`${after.liveObjects} objects still live after teardown`);
   if (end.liveObjects !== setup.liveObjects) problems.push(`${end.liveObjects - setup.liveObjects} short-lived objects not freed`);
 
-  const units = o.iterations * treeNodes(o.depth);
-  const ns = Number(t1 - t0);
-  return {
-    nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
-    expectedChecksum: w1Checksum(o.depth, o.iterations),
-    bytesPerUnit: objectBytesPerLive(setup),
-    peakBytes: end.committedBytes,
-    extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
-  };
+  return w1Sample(o, Number(t1 - t0), checksum, setup, end, problems);
 }
 
 // ── refheap driven from the host ──
@@ -188,15 +192,7 @@ function timeTrees<T>(heap: Heap, o: BenchOptions, build: (d: number) => T, chec
   problems.push(...heapProblems(heap, setup, end));
   heap.destroy();
 
-  const units = o.iterations * treeNodes(o.depth);
-  const ns = Number(t1 - t0);
-  return {
-    nsPerUnit: ns / units, durationMs: ns / 1e6, units, checksum,
-    expectedChecksum: w1Checksum(o.depth, o.iterations),
-    bytesPerUnit: objectBytesPerLive(setup),
-    peakBytes: end.committedBytes,
-    extra: { setup: statsSummary(setup), end: statsSummary(end), ...(problems.length ? { problems } : {}) },
-  };
+  return w1Sample(o, Number(t1 - t0), checksum, setup, end, problems);
 }
 
 /** The Handles API: every node passes through a Handle (FinalizationRegistry-backed). */
