@@ -1,6 +1,6 @@
 // heap.gc: CPython's gc module for this heap (Doc/library/gc.rst, 3.12 semantics).
 
-import { snapshotPhase, type PhaseSnapshot } from "./phases.js";
+import { collectorList, snapshotPhase, type PhaseSnapshot } from "./phases.js";
 import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
 import { HeapConfigError, HeapIndexError, HeapTypeError, describeValue } from "./errors.js";
@@ -148,11 +148,8 @@ export class GcController {
   getFreezeCount(): number { return this.heap.core.gcGenerationLength(3); }
 
   #walk(g: number, fn: (p: number) => void): void {
-    const head = this.heap.core.gcGenerationHead(g);
-    // collect first: the callback may allocate (and memory may grow)
-    const ptrs: number[] = [];
-    for (let p = this.heap.views.u32[(head + 8) >>> 2]; p !== head; p = this.heap.views.u32[(p + 8) >>> 2]) ptrs.push(p);
-    for (const p of ptrs) fn(p);
+    // collected first: the callback may allocate (and memory may grow)
+    for (const p of collectorList(this.heap.views.u32, this.heap.core.gcGenerationHead(g), Infinity)) fn(p);
   }
 
   /** New handles to the tracked objects (of one generation, or all three; never the permanent one). */

@@ -46,24 +46,32 @@ export interface PhaseSnapshot {
 }
 
 const FLAG_HAS_WEAKREFS = 1 << 20, FLAG_FINALIZED = 1 << 22, FLAG_COLLECTING = 1 << 23; // assembly/layout.ts, generational.ts
-const MAX_LIST = 10_000_000;
+
+/**
+ * The addresses on one of the collector's lists (a generation, or a list a phase report names), in
+ * order, read through gcNext. Bit 0 of gcNext marks the tentatively unreachable during a scan, so it
+ * is masked. Stops after `limit` objects: a damaged list cannot loop forever.
+ */
+export function collectorList(u32: Uint32Array, head: number, limit = 10_000_000): number[] {
+  const out: number[] = [];
+  for (let p = u32[(head + 8) >>> 2]! & ~1; p !== head && out.length < limit; p = u32[(p + 8) >>> 2]! & ~1) out.push(p);
+  return out;
+}
 
 function readList(heap: Heap, head: number, gcRefs: "read" | "zero" | "none"): PhaseObject[] {
-  const out: PhaseObject[] = [];
-  if (!head) return out;
+  if (!head) return [];
   const u32 = heap.views.u32;
-  for (let p = u32[(head + 8) >>> 2]! & ~1; p !== head && out.length < MAX_LIST; p = u32[(p + 8) >>> 2]! & ~1) {
+  return collectorList(u32, head).map((p) => {
     const info = u32[(p + 4) >>> 2]!;
-    out.push({
+    return {
       address: p,
       type: heap.types[info & 0xffff]?.name ?? `type ${info & 0xffff}`,
       refcount: u32[p >>> 2]!,
       gcRefs: !(info & FLAG_COLLECTING) || gcRefs === "none" ? null : gcRefs === "zero" ? 0 : u32[(p + 12) >>> 2]!,
       finalized: (info & FLAG_FINALIZED) !== 0,
       hasWeakrefs: (info & FLAG_HAS_WEAKREFS) !== 0,
-    });
-  }
-  return out;
+    };
+  });
 }
 
 /** @internal reads the lists a phase report names (called from inside the collection: read only). */

@@ -4,6 +4,7 @@
 // heap after it was taken. It can also be rebuilt from a saved .heapsnapshot (heapsnapshot.ts).
 
 import type { Heap } from "../heap.js";
+import { collectorList } from "../phases.js";
 
 /** Core kinds (assembly/types.ts). */
 export const KIND_FIXED = 1, KIND_REFARRAY = 2, KIND_BYTES = 3, KIND_STORAGE = 4, KIND_WEAKREF = 5, KIND_WEAKMAP = 6, KIND_RAW = 7;
@@ -184,8 +185,7 @@ export function takeGraph(heap: Heap): ObjectGraph {
   {
     const u32 = heap.views.u32;
     for (let gen = 0; gen <= 3; gen++) {
-      const head = heap.core.gcGenerationHead(gen);
-      for (let p = u32[(head + 8) >>> 2] & ~1, guard = 0; p !== head && guard <= n; p = u32[(p + 8) >>> 2] & ~1, guard++) {
+      for (const p of collectorList(u32, heap.core.gcGenerationHead(gen), n + 1)) {
         const i = graphIndex(p);
         if (i >= 0) G[i] = gen;
       }
