@@ -23,7 +23,8 @@ import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
 import { growTo, memoryEnd, setMaxPages } from "./memory";
 import { computeStats } from "./stats";
-import { CLASS_STATS, failureMessage, failurePointer } from "./walk";
+import { failureMessage, failurePointer } from "./failure";
+import { allocatorCapabilities, allocatorClassRows } from "./generated/registry";
 import { externalRefs, verify as verifyHeap } from "./verify";
 
 export { defineType } from "./types";
@@ -49,8 +50,8 @@ import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefRefere
 let initialized = false;
 
 /**
- * Sets the heap up once: allocator strategy (0 pools, 1 bump), the page limit, the collector
- * (0 none, 1 generational, 2 recycler) and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory.
+ * Sets the heap up once: the allocator and collector codes (strategies.json, generated/registry.ts),
+ * the page limit and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory, -3 = unknown allocator.
  */
 export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinalizers: i32): i32 {
   if (initialized) return -2;
@@ -61,8 +62,7 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
   typesInit();
   generationsInit();
   configureCollector(collector, legacyFinalizers != 0);
-  allocatorInit(allocator, start);
-  return 0;
+  return allocatorInit(allocator, start) ? 0 : -3;
 }
 
 // ── debug-build argument checks: abort (a typed error on the host) before any change ──
@@ -279,7 +279,17 @@ export { census } from "./census";
 
 export function typeTable(): usize { return TYPES; }
 export function stats(): usize { return computeStats(); }
-export function classStats(): usize { return CLASS_STATS; }
+/** Most size-class rows an allocator may report. */
+// @ts-ignore: decorator
+@inline const MAX_CLASS_ROWS: usize = 128;
+const CLASS_ROWS: usize = memory.data(<i32>(4 + MAX_CLASS_ROWS * 20), 8);
+/**
+ * Size-class rows from the last stats(): a u32 count, then {class, block size, pools, blocks in
+ * use, blocks free} (u32 each) per class in use. Empty for allocators without size classes.
+ */
+export function classStats(): usize { store<u32>(CLASS_ROWS, allocatorClassRows(CLASS_ROWS + 4)); return CLASS_ROWS; }
+/** The heap's allocator's capability bits (assembly/generated/capabilities.ts). */
+export function allocatorCaps(): u32 { return allocatorCapabilities(); }
 export function verify(): i32 { return verifyHeap(); }
 export function verifyMessage(): usize { return failureMessage(); }
 export function verifyPointer(): usize { return failurePointer(); }

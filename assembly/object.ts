@@ -56,21 +56,8 @@ import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, candidateCount, collectGenerations,
   if (c) store<u32>(COUNTS, c - 1); // allocations minus deallocations, as PyObject_GC_Del
 }
 
-/** Exact size in bytes of a live object (header included). */
-export function objectSize(p: usize): usize {
-  let t = TYPE(INFO(p) & TYPE_ID_MASK);
-  let kind = T_KIND(t);
-  if (kind == KIND_BYTES) return BYTES_DATA + load<usize>(p, BYTES_LENGTH);
-  if (kind == KIND_RAW) return load<usize>(p); // a replayed block keeps its size in the refcount word
-  if (kind == KIND_STORAGE) {
-    // the owner knows the capacity: a list's in words, a weak map's in slots of three words
-    let owner = load<usize>(p);
-    let words = T_KIND(TYPE(INFO(owner) & TYPE_ID_MASK)) == KIND_WEAKMAP
-      ? load<usize>(owner, 28) * 3 : load<usize>(owner, LIST_CAPACITY);
-    return STORAGE_SLOTS + (words << 2);
-  }
-  return T_SIZE(t);
-}
+export { objectSize } from "./size";
+import { objectSize } from "./size";
 
 /** Zeroes [p+from, p+to); a word loop for small objects (cheaper than a bulk fill call). */
 // @ts-ignore: decorator

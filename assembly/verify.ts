@@ -3,8 +3,8 @@
 // failureMessage()/failurePointer(). Read-only except for the refcount audit, which subtracts and
 // then restores counts with wrapping arithmetic, so it is exact even on a damaged heap.
 //
-//  allocator   pools: counts, free lists, usedpools membership, arena order (nfp2lasta);
-//              large: physical chain, coalescing, free lists; bump: the blocks tile [start, top)
+//  allocator   its own check() (alloc/contract.ts), beside its code: pools' counts, free lists,
+//              usedpools and arena order; the blocks' chain and coalescing; bump's tiling...
 //  objects     type id valid; container ⇔ tracked; size fits its block; storage owned by its list
 //  counters    live objects, containers and bytes found = the counters kept on the fast path
 //  tracked     the list is circular and doubly linked, and holds exactly the live containers
@@ -21,17 +21,9 @@ import { objectSize } from "./object";
 import { GEN_HEAD, PERMANENT } from "./collect/generations";
 import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, VISIT_AUDIT, candidateCount, collectorKind } from "./collect/generational";
 import { visitChildren } from "./collect/visit";
-import {
-  A_NEXT, A_NFREE, A_NTOTAL, A_PREV, ARENA, NFP2LASTA_GET, NUMBLOCKS, NUM_CLASSES, P_COUNT, P_FREEBLOCK,
-  P_NEXT, P_PREV, P_SZIDX, USED_HEAD, usableArenas, MAX_POOLS_PER_ARENA, arenasCurrent,
-} from "./alloc/pools";
-import { largeCountListed, firstBlock, tailBlock, FREE, MMINFO, BLOCK_OVERHEAD, BLOCK_SIZE } from "./alloc/large";
-import { ALLOC_BUMP, strategy } from "./alloc/index";
-import { bumpFreedBytes } from "./alloc/bump";
-import {
-  VISIT_CHECK, VISIT_EXTERNAL, fail, failureMessage, plausibleObject, resetFailure, walkArenas,
-  walkBumpFreedBytes, walkExternalRefs, walkHeap, walkLiveObjects,
-} from "./walk";
+import { allocatorCheck } from "./generated/registry";
+import { VISIT_CHECK, VISIT_EXTERNAL, plausibleObject, walkExternalRefs, walkHeap } from "./walk";
+import { fail, failureMessage, resetFailure } from "./failure";
 
 import { WR_CALLBACK, WR_HASH, WR_INTERNAL, WR_KIND, WR_NEXT, WR_PREV, WR_PROXY, WR_REFERENT, WR_SERIAL } from "./weak";
 import { MAP_CAPACITY, MAP_COUNT, MAP_FLAVOUR, MAP_TABLE, MAP_USED, SLOT_AT, TOMBSTONE, WKM, WSET, WVM_BYTES } from "./weakmap";
@@ -177,75 +169,17 @@ function checkTrackedLists(): void {
   if (candidates != candidateCount) fail("candidate count != objects on the candidate list", 0);
 }
 
-function checkPoolLists(): void {
-  for (let c: u32 = 0; c < NUM_CLASSES; c++) {
-    let head = USED_HEAD(c);
-    let prev = head;
-    let guard: u32 = 0;
-    for (let pool = P_NEXT(head); pool != head; pool = P_NEXT(pool)) {
-      if (P_PREV(pool) != prev) { fail("usedpools: prevpool does not point back", pool); return; }
-      if (P_SZIDX(pool) != c) fail("usedpools: pool of another size class", pool);
-      let count = P_COUNT(pool);
-      if (count == 0 || count >= NUMBLOCKS(c)) fail("usedpools: pool is empty or full", pool);
-      if (!P_FREEBLOCK(pool)) fail("usedpools: pool without a free block", pool);
-      if (++guard > 1 << 18) { fail("usedpools: list loops", head); return; }
-      prev = pool;
-    }
-  }
-  // usable_arenas: sorted by nfreepools ascending, nfp2lasta[n] = the last arena with n
-  let prev: usize = 0;
-  let listed: u32 = 0;
-  let whollyFree: u32 = 0;
-  for (let a = usableArenas; a; a = A_NEXT(a)) {
-    let nf = A_NFREE(a);
-    if (A_PREV(a) != prev) { fail("usable_arenas: prevarena does not point back", a); return; }
-    if (nf == 0) fail("usable_arenas: arena without free pools", a);
-    if (prev && A_NFREE(prev) > nf) fail("usable_arenas: not sorted by free pools", a);
-    let next = A_NEXT(a);
-    let last = next == 0 || A_NFREE(next) != nf;
-    if (last != (NFP2LASTA_GET(nf) == a)) fail("nfp2lasta: not the last arena with its free-pool count", a);
-    if (nf == A_NTOTAL(a)) {
-      whollyFree++;
-      if (next) fail("a wholly free arena that is not the last usable one was kept", a);
-    }
-    if (++listed > arenasCurrent) { fail("usable_arenas: list loops", a); return; }
-    prev = a;
-  }
-  for (let n: u32 = 1; n <= MAX_POOLS_PER_ARENA; n++) {
-    let a = NFP2LASTA_GET(n);
-    if (a && A_NFREE(a) != n) fail("nfp2lasta: entry has another free-pool count", a);
-  }
-  if (NFP2LASTA_GET(0)) fail("nfp2lasta[0] must be empty", 0);
-  if (whollyFree > 1) fail("more than one wholly free arena kept", 0);
-}
-
-function checkLargeFreeLists(): void {
-  let listed = largeCountListed();
-  if (listed < 0) { fail("large: free lists or bitmaps are inconsistent", 0); return; }
-  let found = 0;
-  for (let b = firstBlock; b < tailBlock; b += BLOCK_OVERHEAD + BLOCK_SIZE(b)) {
-    if (MMINFO(b) & FREE) found++;
-    if (BLOCK_SIZE(b) == 0 && b != tailBlock) break;
-  }
-  if (found != listed) fail("large: free blocks in memory != free blocks on the lists", 0);
-}
-
 /** Runs every check. 0 = consistent; 1 = see failureMessage()/failurePointer(). */
 export function verify(): i32 {
   resetFailure();
   checkedObjects = 0; checkedContainers = 0; checkedBytes = 0;
+  allocatorCheck(); // first: the cursor below trusts the allocator's structure
+  if (failureMessage()) return 1;
   walkHeap(VISIT_CHECK);
   if (failureMessage()) return 1;
   if (checkedObjects != C.liveObjects()) fail("objects found != allocations - deallocations", 0);
   if (checkedContainers != C.liveContainers) fail("containers found != liveContainers counter", 0);
   if (checkedBytes != <u64>C.liveObjectBytes) fail("object bytes found != liveObjectBytes counter", 0);
-  if (strategy != ALLOC_BUMP) {
-    checkPoolLists();
-    checkLargeFreeLists();
-    if (walkArenas != arenasCurrent) fail("arena blocks found != arenas in use", 0);
-  } else if (walkBumpFreedBytes != bumpFreedBytes) {
-    fail("bump: dead bytes found != dead bytes counted", 0);
-  }
   checkTrackedLists();
   if (failureMessage()) return 1;
   // refcount audit: subtract internal references, read what is left, restore

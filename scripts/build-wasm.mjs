@@ -1,11 +1,18 @@
 // Builds the wasm modules: the core (debug = checked, release = fast) and the in-wasm benchmark
-// module (core + workloads, release). Generates assembly/generated/stats_ids.ts from the stats
-// table first, so the AssemblyScript core and the TypeScript host share one list of statistics.
-// Used by vitest's globalSetup, `npm run bench` and `npm run build`; runnable directly.
+// module (core + workloads, release). Generates first, so the AssemblyScript core and the
+// TypeScript host share one source for what crosses the boundary:
+//   src/stats-table.json -> assembly/generated/stats_ids.ts
+//   strategies.json (+ --allocator files) -> assembly/generated/registry.ts, capabilities.ts,
+//                                            src/generated/strategies.ts
+// Used by vitest's globalSetup, `npm run bench` and `npm run build`; runnable directly:
+//   node scripts/build-wasm.mjs [debug|release|bench ...] [--allocator FILE ...] [--builtin-only]
+// --allocator adds an allocator file from anywhere (docs/allocators.md); the build remembers the
+// extra files (build/extra-allocators.json) so later builds (npm test, bench, replay) include them,
+// until --builtin-only.
 import asc from "assemblyscript/asc";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,14 +34,176 @@ export async function generateStatsIds() {
   if (old !== text) await writeFile(path, text);
 }
 
+const EXTRA_FILE = join(root, "build/extra-allocators.json");
+/** The functions every allocator module exports (assembly/alloc/contract.ts), and those a capability adds. */
+const CONTRACT = ["init", "alloc", "free", "cursorStart", "cursorNext", "cursorBlockSize", "check", "stats"];
+const CAPABILITY_FUNCTIONS = { sizeClasses: "classRows", poolMap: "poolRecord" };
+const constName = (name) => name.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
+const NAME = /^[a-z][a-z0-9_]{0,31}$/;
+
+async function writeIfChanged(path, text) {
+  const old = await readFile(path, "utf8").catch(() => "");
+  if (old !== text) { await mkdir(dirname(path), { recursive: true }); await writeFile(path, text); }
+}
+
+/** The extra allocator files a previous build was given (absolute paths). */
+export async function rememberedAllocators() {
+  const text = await readFile(EXTRA_FILE, "utf8").catch(() => null);
+  if (text === null) return [];
+  const list = JSON.parse(text);
+  if (!Array.isArray(list) || !list.every((f) => typeof f === "string")) throw new Error(`${EXTRA_FILE}: expected a list of file paths`);
+  return list;
+}
+
+/**
+ * The manifest's strategies plus the extra allocator files, each allocator with its code and its
+ * capabilities read from its own file (export const CAPABILITIES: u32 = CAP_X | CAP_Y; 0 for none).
+ */
+export async function resolveStrategies(extra = []) {
+  const manifest = JSON.parse(await readFile(join(root, "strategies.json"), "utf8"));
+  const capByConst = Object.fromEntries(manifest.allocatorCapabilities.map((c) => [`CAP_${constName(c.name)}`, c.name]));
+  const allocators = manifest.allocators.map((a) => ({ ...a, path: join(root, a.file), external: false }));
+  let code = Math.max(...allocators.map((a) => a.code)) + 1;
+  for (const file of extra) {
+    const name = basename(file).replace(/\.ts$/, "");
+    if (!file.endsWith(".ts")) throw new Error(`--allocator ${file}: an allocator is one AssemblyScript file ending in .ts`);
+    if (!NAME.test(name)) throw new Error(`--allocator ${file}: the file name is the allocator's name and must match ${NAME}`);
+    if (allocators.some((a) => a.name === name)) throw new Error(`--allocator ${file}: an allocator named '${name}' exists already`);
+    allocators.push({ name, code: code++, path: file, external: true, doc: `external allocator (${file})` });
+  }
+  for (const a of allocators) {
+    const src = await readFile(a.path, "utf8").catch((e) => { throw new Error(`allocator '${a.name}': cannot read ${a.path}: ${e.message}`); });
+    const m = /export\s+const\s+CAPABILITIES\s*:\s*u32\s*=\s*([^;]+);/.exec(src);
+    if (!m) throw new Error(`allocator '${a.name}' (${a.path}) must declare its capabilities: export const CAPABILITIES: u32 = CAP_REUSES | ...; (0 for none)`);
+    a.capabilities = Object.fromEntries(manifest.allocatorCapabilities.map((c) => [c.name, false]));
+    for (const t of m[1].split("|").map((x) => x.trim())) {
+      if (t === "0") continue;
+      if (!capByConst[t]) throw new Error(`allocator '${a.name}': unknown capability ${t} (known: ${Object.keys(capByConst).join(", ")})`);
+      a.capabilities[capByConst[t]] = true;
+    }
+    const wanted = [...CONTRACT, ...Object.entries(CAPABILITY_FUNCTIONS).filter(([c]) => a.capabilities[c]).map(([, f]) => f)];
+    const missing = wanted.filter((f) => !new RegExp(`export\\s+(?:function\\s+${f}\\b|\\{[^}]*\\bas\\s+${f}\\b)`).test(src));
+    if (missing.length) throw new Error(`allocator '${a.name}' (${a.path}) does not export ${missing.join(", ")} (see docs/allocators.md)`);
+  }
+  const collectorCaps = manifest.collectorCapabilities.map((c) => c.name);
+  const collectors = manifest.collectors.map((c) => {
+    for (const k of c.capabilities) if (!collectorCaps.includes(k)) throw new Error(`collector '${c.name}': unknown capability ${k}`);
+    return { ...c, capabilities: Object.fromEntries(collectorCaps.map((k) => [k, c.capabilities.includes(k)])) };
+  });
+  return { manifest, allocators, collectors };
+}
+
+/** Writes the AssemblyScript registry and capability bits, and the host's constants. */
+export async function generateRegistry(extra = []) {
+  const { manifest, allocators, collectors } = await resolveStrategies(extra);
+  const header = "// GENERATED by scripts/build-wasm.mjs from strategies.json. Do not edit.";
+  const caps = [header, "// Allocator capability bits: an allocator declares its own (export const CAPABILITIES).", ""];
+  manifest.allocatorCapabilities.forEach((c, i) => caps.push("// @ts-ignore: decorator", `@inline export const CAP_${constName(c.name)}: u32 = ${1 << i}; // ${c.doc}`));
+  await writeIfChanged(join(root, "assembly/generated/capabilities.ts"), caps.join("\n") + "\n");
+
+  // external files are copied next to the registry; their `refheap/...` imports name assembly/...
+  await rm(join(root, "assembly/generated/ext"), { recursive: true, force: true });
+  const mod = (a, i) => `A${i}`;
+  const reg = [
+    header,
+    "// The one switch from a strategy code to its module. AssemblyScript's rt picks a runtime by which",
+    "// file is compiled; refheap compiles every allocator into one build and picks at init, so each",
+    "// call tests a code that never changes after init (a perfectly predicted branch).",
+    "",
+  ];
+  for (const [i, a] of allocators.entries()) {
+    let from = "../" + a.file?.replace(/^assembly\//, "").replace(/\.ts$/, "");
+    if (a.external) {
+      const src = (await readFile(a.path, "utf8")).replace(/(from\s+["'])refheap\//g, "$1../../");
+      await writeIfChanged(join(root, `assembly/generated/ext/${a.name}.ts`), `// COPIED by scripts/build-wasm.mjs from ${a.path}; edit that file.\n` + src);
+      from = `./ext/${a.name}`;
+    }
+    reg.push(`import * as ${mod(a, i)} from "${from}";`);
+  }
+  reg.push("");
+  for (const a of allocators) reg.push("// @ts-ignore: decorator", `@inline export const ALLOC_${constName(a.name)}: i32 = ${a.code};`);
+  for (const c of collectors) reg.push("// @ts-ignore: decorator", `@inline export const COLLECTOR_${constName(c.name)}: i32 = ${c.code};`);
+  reg.push("", "/** The allocator chosen at init. */", "export let allocator: i32 = -1;", "");
+  // value: `return` the call's result (fallback when no module matches); else an if/else-if chain
+  const chain = (call, { value = false, filter = () => true, fallback = "" } = {}) => {
+    const list = allocators.map((a, i) => [a, i]).filter(([a]) => filter(a));
+    if (value) return [...list.map(([a, i]) => `  if (allocator == ${a.code}) return ${mod(a, i)}.${call};`), `  ${fallback}`];
+    const out = list.map(([a, i], j) => `  ${j ? "else " : ""}if (allocator == ${a.code}) ${mod(a, i)}.${call};`);
+    return fallback ? [...out, `  else ${fallback}`] : out;
+  };
+  reg.push(
+    "/** Selects allocator `code` and sets it up at `start`. False for an unknown code. */",
+    "export function allocatorInit(code: i32, start: usize): bool {",
+    "  allocator = code;",
+    ...chain("init(start)", { fallback: "{ allocator = -1; return false; }" }),
+    "  return true;",
+    "}",
+    "",
+    "/** A block of at least `size` bytes, 8-aligned, or 0 when memory is exhausted. */",
+    "// @ts-ignore: decorator",
+    "@inline export function allocatorAlloc(size: usize): usize {",
+    ...chain("alloc(size)", { value: true, fallback: "return 0;" }),
+    "}",
+    "",
+    "/** Frees a block of `size` bytes (the size it was allocated with). */",
+    "// @ts-ignore: decorator",
+    "@inline export function allocatorFree(p: usize, size: usize): void {",
+    ...chain("free(p, size)"),
+    "}",
+    "",
+    "export function allocatorCursorStart(): void {", ...chain("cursorStart()"), "}",
+    "/** The next live block (an object's address), 0 past the last. */",
+    "export function allocatorCursorNext(): usize {", ...chain("cursorNext()", { value: true, fallback: "return 0;" }), "}",
+    "/** Bytes of the block allocatorCursorNext last returned. */",
+    "export function allocatorCursorBlockSize(): usize {", ...chain("cursorBlockSize()", { value: true, fallback: "return 0;" }), "}",
+    "/** The allocator's own invariants (fail() reports the first broken one). */",
+    "export function allocatorCheck(): void {", ...chain("check()"), "}",
+    "/** Puts the allocator's byte parts; returns the bytes its live blocks span. */",
+    "export function allocatorStats(): u64 {", ...chain("stats()", { value: true, fallback: "return 0;" }), "}",
+    "/** Size-class rows from the last stats (SIZE_CLASSES allocators); the row count. */",
+    "export function allocatorClassRows(out: usize): u32 {",
+    ...chain("classRows(out)", { value: true, filter: (a) => a.capabilities.sizeClasses, fallback: "return 0;" }), "}",
+    "/** The k-th pool or page for the explorer (POOL_MAP allocators); false past the last. */",
+    "export function allocatorPoolRecord(k: u32, out: usize): bool {",
+    ...chain("poolRecord(k, out)", { value: true, filter: (a) => a.capabilities.poolMap, fallback: "return false;" }), "}",
+    "/** The chosen allocator's capability bits (capabilities.ts). */",
+    "export function allocatorCapabilities(): u32 {", ...chain("CAPABILITIES", { value: true, fallback: "return 0;" }), "}",
+    "",
+  );
+  await writeIfChanged(join(root, "assembly/generated/registry.ts"), reg.join("\n"));
+
+  const entry = (x) => ({ name: x.name, code: x.code, doc: x.doc, ...(x.external !== undefined ? { external: x.external } : {}), capabilities: x.capabilities });
+  const ts = [
+    header,
+    "// The host's view of the registry: src/strategies.ts reads it; nothing else names a strategy.",
+    "",
+    `export const ALLOCATOR_CAPABILITY_DOCS = ${JSON.stringify(Object.fromEntries(manifest.allocatorCapabilities.map((c) => [c.name, c.doc])), null, 2)} as const;`,
+    `export const COLLECTOR_CAPABILITY_DOCS = ${JSON.stringify(Object.fromEntries(manifest.collectorCapabilities.map((c) => [c.name, c.doc])), null, 2)} as const;`,
+    `export const ALLOCATOR_ENTRIES = ${JSON.stringify(allocators.map(entry), null, 2)} as const;`,
+    `export const COLLECTOR_ENTRIES = ${JSON.stringify(collectors.map(entry), null, 2)} as const;`,
+    `export const DEFAULTS = ${JSON.stringify(manifest.defaults)} as const;`,
+    "",
+  ];
+  await writeIfChanged(join(root, "src/generated/strategies.ts"), ts.join("\n"));
+}
+
 const TARGETS = {
   debug: ["assembly/index.ts", "--target", "debug"],
   release: ["assembly/index.ts", "--target", "release"],
   bench: ["bench/wasm/workloads.ts", "--target", "bench"],
 };
 
-export async function buildWasm(names = Object.keys(TARGETS)) {
+/**
+ * Builds the named targets. options.allocators: extra allocator files (absolute paths) to build
+ * with and remember; omitted: the remembered ones; [] with options.builtinOnly forgets them.
+ */
+export async function buildWasm(names = Object.keys(TARGETS), options = {}) {
+  let extra = options.allocators ?? [];
+  if (options.builtinOnly) await rm(EXTRA_FILE, { force: true });
+  else if (extra.length) { await mkdir(dirname(EXTRA_FILE), { recursive: true }); await writeFile(EXTRA_FILE, JSON.stringify(extra, null, 2)); }
+  else extra = await rememberedAllocators();
   await generateStatsIds();
+  await generateRegistry(extra);
   await mkdir(join(root, "build"), { recursive: true });
   for (const name of names) {
     const args = [...TARGETS[name], "--config", join(root, "asconfig.json"), "--baseDir", root];
@@ -44,8 +213,17 @@ export async function buildWasm(names = Object.keys(TARGETS)) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const names = process.argv.slice(2);
+  const { parseArgs } = await import("node:util");
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { allocator: { type: "string", multiple: true }, "builtin-only": { type: "boolean" } },
+  });
+  const names = positionals;
+  for (const n of names) if (!(n in TARGETS)) throw new Error(`unknown target '${n}' (${Object.keys(TARGETS).join(", ")})`);
+  // npm runs scripts from the package root: resolve the user's paths from where they typed them
+  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const allocators = (values.allocator ?? []).map((f) => resolve(cwd, f));
   const t = performance.now();
-  await buildWasm(names.length ? names : undefined);
+  await buildWasm(names.length ? names : undefined, { allocators, builtinOnly: values["builtin-only"] });
   console.log(`wasm built (${names.length ? names.join(", ") : Object.keys(TARGETS).join(", ")}) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

@@ -12,23 +12,24 @@ import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js
 import { RawApi } from "./raw.js";
 import { Inspector } from "./inspect/index.js";
 
-export const ALLOCATORS = ["pools", "tlsf", "firstfit", "bump"] as const;
-export const COLLECTORS = ["generational", "recycler", "none"] as const;
-export type AllocatorName = (typeof ALLOCATORS)[number];
-export type CollectorName = (typeof COLLECTORS)[number];
-const PLANNED = { allocator: [] as string[], collector: [] as string[] };
+import {
+  ALLOCATORS, ALLOCATOR_INFO, COLLECTORS, COLLECTOR_INFO, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, isAllocator, isCollector,
+  type AllocatorCapability, type AllocatorName, type CollectorCapability, type CollectorName,
+} from "./strategies.js";
+export { ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName };
 export type FinalizerMode = "pep442" | "legacy";
 
 export interface HeapOptions {
   /**
-   * 'pools' (default: obmalloc-like size classes), 'tlsf' (two-level segregated fit, O(1)),
-   * 'firstfit' (address-ordered free list, first block that fits) or 'bump' (never reuses: the floor).
+   * One of ALLOCATORS (strategies.json; ALLOCATOR_INFO describes each): 'pools' (default:
+   * obmalloc-like size classes), 'tlsf' (two-level segregated fit, O(1)), 'firstfit'
+   * (address-ordered free list), 'bump' (never reuses: the floor), 'mimalloc' (free-list sharding).
    */
   allocator?: AllocatorName;
   /**
-   * 'generational' (default: CPython 3.12's collector), 'recycler' (cycle collection from candidate
-   * roots: a collection's cost follows the objects whose counts dropped, not the heap), or 'none'
-   * (refcounting only: the floor).
+   * One of COLLECTORS: 'generational' (default: CPython 3.12's collector), 'recycler' (cycle
+   * collection from candidate roots: a collection's cost follows the objects whose counts
+   * dropped, not the heap), or 'none' (refcounting only: the floor).
    */
   collector?: CollectorName;
   /** 'pep442' (default) or 'legacy': a cycle holding a finalizer is uncollectable and lands in gc.garbage (Python 2). */
@@ -149,18 +150,12 @@ export class Heap implements HeapInternals {
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
     if (options === null || typeof options !== "object") throw new HeapConfigError("Heap.create expects an options object");
-    const allocator = options.allocator ?? "pools";
-    const collector = options.collector ?? "generational";
+    const allocator = options.allocator ?? DEFAULT_ALLOCATOR;
+    const collector = options.collector ?? DEFAULT_COLLECTOR;
     const finalizerMode = options.finalizerMode ?? "pep442";
     if (finalizerMode !== "pep442" && finalizerMode !== "legacy") throw new HeapConfigError(`finalizerMode must be 'pep442' or 'legacy', got '${String(finalizerMode)}'`);
-    if (!ALLOCATORS.includes(allocator)) {
-      const planned = PLANNED.allocator.includes(allocator) ? " is not implemented yet" : " is unknown";
-      throw new HeapConfigError(`allocator '${allocator}'${planned}; available: ${ALLOCATORS.join(", ")}`);
-    }
-    if (!COLLECTORS.includes(collector)) {
-      const planned = PLANNED.collector.includes(collector) ? " is not implemented yet" : " is unknown";
-      throw new HeapConfigError(`collector '${collector}'${planned}; available: ${COLLECTORS.join(", ")}`);
-    }
+    if (!isAllocator(allocator)) throw new HeapConfigError(`allocator '${String(allocator)}' is unknown; available: ${ALLOCATORS.join(", ")}`);
+    if (!isCollector(collector)) throw new HeapConfigError(`collector '${String(collector)}' is unknown; available: ${COLLECTORS.join(", ")}`);
     const maxBytes = options.maxBytes ?? 4 * 1024 ** 3;
     if (typeof maxBytes !== "number" || !(maxBytes >= 0) || maxBytes > 4 * 1024 ** 3) {
       throw new HeapConfigError(`maxBytes must be a number of bytes up to 4 GiB, got ${String(maxBytes)}`);
@@ -178,7 +173,7 @@ export class Heap implements HeapInternals {
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
-    const rc = inst.exports.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
+    const rc = inst.exports.init(ALLOCATOR_INFO[allocator].code, Math.floor(maxBytes / PAGE), COLLECTOR_INFO[collector].code, finalizerMode === "legacy" ? 1 : 0);
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }
@@ -187,6 +182,10 @@ export class Heap implements HeapInternals {
   }
 
   get destroyed(): boolean { return this.#destroyed; }
+  /** What this heap's allocator and collector can do (strategies.json; ALLOCATOR_INFO, COLLECTOR_INFO). */
+  get capabilities(): { allocator: Readonly<Record<AllocatorCapability, boolean>>; collector: Readonly<Record<CollectorCapability, boolean>> } {
+    return { allocator: ALLOCATOR_INFO[this.allocator].capabilities, collector: COLLECTOR_INFO[this.collector].capabilities };
+  }
   /** Handles created and not yet disposed (nor released by the FinalizationRegistry). */
   get liveHandles(): number { return this.#liveHandles; }
   /** Handles that JS collected without dispose() and whose references were released for them. */
@@ -688,7 +687,7 @@ export class Heap implements HeapInternals {
    */
   allocating(attempt: () => number): number {
     let p = attempt();
-    if (!p && this.collector !== "none" && !this.core.gcIsCollecting()) {
+    if (!p && this.capabilities.collector.collectsCycles && !this.core.gcIsCollecting()) {
       this.core.gcCollect(2);
       this.flushUnraisable();
       p = attempt();

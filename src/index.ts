@@ -1,5 +1,7 @@
 // refheap: a managed heap in WebAssembly linear memory. See README.md.
 export { Heap, ALLOCATORS, COLLECTORS } from "./heap.js";
+export { ALLOCATOR_INFO, COLLECTOR_INFO, STRATEGY_INFO, CAPABILITY_DOCS, allocatorsWith, collectorsWith } from "./strategies.js";
+export type { AllocatorInfo, CollectorInfo, AllocatorCapability, CollectorCapability } from "./strategies.js";
 export type { HeapOptions, AllocatorName, CollectorName, FinalizerMode, HandleLeak, VerifyReport } from "./heap.js";
 export { GcController, DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL, DEBUG_LEAK } from "./gc.js";
 export type { GcCallback, GcInfo, GenerationStats, Pause } from "./gc.js";

@@ -2,6 +2,7 @@
 // slots, and printed in the style of CPython's sys._debugmallocstats().
 
 import table from "./stats-table.json" with { type: "json" };
+import { ALLOCATOR_INFO, type AllocatorName } from "./strategies.js";
 
 export type StatName = (typeof table.fields)[number]["name"];
 export const STAT_FIELDS = table.fields as readonly { name: StatName; kind: "counter" | "gauge" | "part"; unit: string; doc: string }[];
@@ -13,7 +14,7 @@ export type HeapStats = Record<StatName, number> & {
   allocator: string;
   /** The byte parts, which sum to committedBytes. */
   parts: Record<string, number>;
-  /** Pools allocator: one row per size class that has pools. */
+  /** Allocators with size classes (capability sizeClasses): one row per class that has pools or pages. */
   sizeClasses: SizeClassStats[];
 };
 
@@ -27,12 +28,9 @@ export function decodeStats(f64: Float64Array, statsPtr: number, u32: Uint32Arra
     if (f.kind === "part") parts[f.name] = v;
   });
   const sizeClasses: SizeClassStats[] = [];
-  if (allocator === "pools") {
-    for (let c = 0; c < 64; c++) {
-      const base = (classPtr >>> 2) + c * 3;
-      const pools = u32[base];
-      if (pools) sizeClasses.push({ sizeClass: c, size: (c + 1) * 8, pools, blocksInUse: u32[base + 1], blocksFree: u32[base + 2] });
-    }
+  const rows = Math.min(u32[classPtr >>> 2], 128); // the core's classStats(): a count, then five words per row
+  for (let r = 0, base = (classPtr >>> 2) + 1; r < rows; r++, base += 5) {
+    sizeClasses.push({ sizeClass: u32[base], size: u32[base + 1], pools: u32[base + 2], blocksInUse: u32[base + 3], blocksFree: u32[base + 4] });
   }
   out.parts = parts;
   out.sizeClasses = sizeClasses;
@@ -44,13 +42,17 @@ const n = (v: number) => v.toLocaleString("en-US");
 /** A text report like CPython's sys._debugmallocstats(). */
 export function formatStats(s: HeapStats): string {
   const lines: string[] = [];
-  if (s.allocator === "pools") {
-    lines.push("Small block threshold = 512, in 64 size classes.", "");
+  const caps = ALLOCATOR_INFO[s.allocator as AllocatorName]?.capabilities;
+  if (caps?.sizeClasses) {
+    const largest = s.sizeClasses.length ? s.sizeClasses[s.sizeClasses.length - 1].size : 0;
+    lines.push(`Size classes in use: ${s.sizeClasses.length}${largest ? `, the largest ${largest} bytes` : ""}.`, "");
     lines.push("class   size   num pools   blocks in use  avail blocks", "-----   ----   ---------   -------------  ------------");
     for (const c of s.sizeClasses) {
       lines.push(`${String(c.sizeClass).padStart(5)}  ${String(c.size).padStart(5)}  ${String(c.pools).padStart(10)}  ${String(c.blocksInUse).padStart(14)}  ${String(c.blocksFree).padStart(12)}`);
     }
     lines.push("");
+  }
+  if (caps?.arenas) {
     for (const k of ["arenasAllocatedTotal", "arenasReclaimed", "arenasHighWater", "arenasCurrent"] as const) {
       lines.push(`# ${k.padEnd(31)} = ${n(s[k]).padStart(16)}`);
     }

@@ -1,4 +1,4 @@
-// === Pools: small blocks in size classes, after CPython's obmalloc ===
+// === Pools: small blocks in size classes, after CPython's obmalloc, composed over tlsf ===
 // Objects/obmalloc.c: blocks of up to 512 bytes come in size classes 8 bytes apart (wasm32 is a
 // 32-bit platform: CPython's 32-bit ALIGNMENT is 8, giving 64 classes). A pool (16 KiB) holds blocks
 // of one class; pools are carved from arenas (1 MiB, taken from the large-block allocator).
@@ -11,6 +11,9 @@
 //    nearly empty ones drain; nfp2lasta[n] (the last arena with n free pools) keeps that O(1)
 //    (bpo-37029). An arena whose pools are all empty is released to the large-block allocator,
 //    except the last one in usable_arenas, kept to avoid alloc/free thrash (bpo-37257).
+//  * The composition is explicit: requests over SMALL_MAX and the arenas themselves come from the
+//    tlsf allocator (tlsf.ts), whose blocks tag arenas (blocks.ts ARENA) so a walk can tell an arena
+//    from a large object. check() runs tlsf's checks, then its own.
 //
 // ╒════════════ Pool header (32-bit words) ════════════╕
 // │ count: blocks in use                               │ pool+0
@@ -33,8 +36,16 @@
 // │ nextarena / prevarena (usable_arenas, or unused)    │ +20 +24
 // └─────────────────────────────────────────────────────┘
 
-import { largeAlloc, largeFree, largeTagArena } from "./large";
-import { MARK_FREE } from "../layout";
+import * as tlsf from "./tlsf";
+import { ARENA_TAG, BLOCK_OVERHEAD, BLOCK_SIZE, MMINFO, blocksCursorStart, nextUsedBlock, tagArena, untagArena } from "./blocks";
+import { INFO, MARK_FREE, TYPE_ID_MASK } from "../layout";
+import { CAP_ARENAS, CAP_LIFO_REUSE, CAP_POOL_MAP, CAP_REUSES, CAP_SIZE_CLASSES } from "../generated/capabilities";
+import { fail } from "../failure";
+import { atLeast, put } from "../statbuf";
+import * as S from "../generated/stats_ids";
+import { largeAllocations } from "../counters";
+
+export const CAPABILITIES: u32 = CAP_REUSES | CAP_SIZE_CLASSES | CAP_LIFO_REUSE | CAP_ARENAS | CAP_POOL_MAP;
 
 // @ts-ignore: decorator
 @inline export const SMALL_MAX: usize = 512;
@@ -129,7 +140,8 @@ export let arenasReclaimed: u32 = 0;
 export let arenasCurrent: u32 = 0;
 export let arenasHighWater: u32 = 0;
 
-export function poolsInit(): void {
+function poolsInit(): void {
+  usableArenas = 0; unusedArenaObjects = 0; maxArenasUsed = 0;
   for (let c: u32 = 0; c < NUM_CLASSES; c++) {
     let h = USED_HEAD(c);
     store<usize>(h, h, 8);
@@ -146,13 +158,13 @@ function newArena(): usize {
     if (maxArenasUsed == MAX_ARENAS) return 0;
     a = ARENA(maxArenasUsed++);
   }
-  let address = largeAlloc(ARENA_SIZE);
+  let address = tlsf.allocBlock(ARENA_SIZE);
   if (!address) {
     store<usize>(a, unusedArenaObjects, 20);
     unusedArenaObjects = a;
     return 0;
   }
-  largeTagArena(address);
+  tagArena(address);
   // pools must be POOL_SIZE-aligned (POOL_OF finds the header); a misaligned arena loses its partial pool
   let first = (address + POOL_MASK) & ~POOL_MASK;
   let ntotal = <u32>((address + ARENA_SIZE - first) >> POOL_BITS);
@@ -358,10 +370,300 @@ function releaseArena(ao: usize): void {
   else usableArenas = an;
   if (an) store<usize>(an, ap, 24);
   if (NFP2LASTA_GET(nf) == ao) NFP2LASTA_SET(nf, ap != 0 && A_NFREE(ap) == nf ? ap : 0);
-  largeFree(A_ADDRESS(ao));
+  untagArena(A_ADDRESS(ao));
+  tlsf.free(A_ADDRESS(ao), ARENA_SIZE);
   store<usize>(ao, 0, 0);
   store<usize>(ao, unusedArenaObjects, 20);
   unusedArenaObjects = ao;
   arenasReclaimed++;
   arenasCurrent--;
+}
+
+// ── the allocator contract (alloc/contract.ts) ──
+
+export function init(start: usize): void {
+  tlsf.init(start);
+  poolsInit();
+}
+
+/** A block for `size` bytes: a pool block up to SMALL_MAX, a tlsf block above. 0 when memory is exhausted. */
+// @ts-ignore: decorator
+@inline export function alloc(size: usize): usize {
+  if (size <= SMALL_MAX) return poolAlloc(size);
+  largeAllocations++;
+  let p = tlsf.allocBlock(size);
+  return p || !releaseKeptArena() ? p : tlsf.allocBlock(size);
+}
+
+// @ts-ignore: decorator
+@inline export function free(p: usize, size: usize): void {
+  if (size <= SMALL_MAX) poolFree(p);
+  else tlsf.free(p, size);
+}
+
+// Cursor: the tlsf blocks in address order; an arena's carved pools in address order, and in each
+// the carved blocks whose type word is set (a free block's is 0: MARK_FREE).
+let curArenaEnd: usize = 0;  // end of the current arena's carved pools (0: not in an arena)
+let curPool: usize = 0;
+let curBlock: usize = 0;     // next block to look at in curPool
+let curBlockEnd: usize = 0;  // end of curPool's carved blocks
+let curSize: usize = 0;
+
+export function cursorStart(): void {
+  blocksCursorStart();
+  curArenaEnd = 0; curPool = 0; curBlock = 0; curBlockEnd = 0;
+}
+
+/** Moves to the next carved pool with blocks in use in the current arena; false past the arena's end. */
+function nextPool(): bool {
+  while (curPool < curArenaEnd) {
+    let pool = curPool;
+    curPool += POOL_SIZE;
+    let c = P_SZIDX(pool);
+    if (P_COUNT(pool) == 0 || c >= NUM_CLASSES) continue;
+    curSize = CLASS_SIZE(c);
+    curBlock = pool + POOL_OVERHEAD;
+    let end = pool + P_NEXTOFFSET(pool);
+    let last = pool + POOL_OVERHEAD + <usize>NUMBLOCKS(c) * curSize;
+    curBlockEnd = end < last ? end : last;
+    return true;
+  }
+  curArenaEnd = 0;
+  return false;
+}
+
+export function cursorNext(): usize {
+  while (true) {
+    while (curBlock < curBlockEnd) {
+      let b = curBlock;
+      curBlock += curSize;
+      if (INFO(b) & TYPE_ID_MASK) return b;
+    }
+    if (curArenaEnd && nextPool()) continue;
+    let block = nextUsedBlock();
+    if (!block) return 0;
+    let payload = block + BLOCK_OVERHEAD;
+    if (!(MMINFO(block) & ARENA_TAG)) { curSize = BLOCK_SIZE(block); curBlockEnd = 0; return payload; }
+    let a = arenaOf(payload);
+    if (!a) continue; // check() reports it
+    curPool = (payload + POOL_MASK) & ~POOL_MASK;
+    curArenaEnd = A_POOLADDR(a);
+    curBlock = 0; curBlockEnd = 0;
+  }
+  return 0;
+}
+
+export function cursorBlockSize(): usize { return curSize; }
+
+/** The arena object whose block starts at `address` (its first pool's header names it), or 0. */
+function arenaOf(address: usize): usize {
+  let index = P_ARENA((address + POOL_MASK) & ~POOL_MASK);
+  return index < maxArenasUsed && A_ADDRESS(ARENA(index)) == address ? ARENA(index) : 0;
+}
+
+// ── checks: mimalloc's _mi_page_is_valid idea, obmalloc's invariants ──
+
+/** An arena block's pools: carve pointer in range, free-pool list inside it, counts agree; then each pool. */
+function checkArena(address: usize): void {
+  let a = arenaOf(address);
+  if (!a) { fail("pools: arena block without an arena object", address); return; }
+  let first = (address + POOL_MASK) & ~POOL_MASK;
+  let index = P_ARENA(first);
+  let ntotal = A_NTOTAL(a);
+  if (ntotal != <u32>((address + ARENA_SIZE - first) >> POOL_BITS)) fail("pools: arena pool count is wrong", address);
+  let carvedEnd = A_POOLADDR(a);
+  if (carvedEnd < first || carvedEnd > first + (<usize>ntotal << POOL_BITS) || (carvedEnd & POOL_MASK)) {
+    fail("pools: arena carve pointer out of range", address);
+    return;
+  }
+  let uncarved = <u32>((first + (<usize>ntotal << POOL_BITS) - carvedEnd) >> POOL_BITS);
+  let nfreeListed: u32 = 0;
+  for (let p = A_FREEPOOLS(a); p; p = P_NEXT(p)) {
+    if (p < first || p >= carvedEnd || (p & POOL_MASK)) { fail("pools: free pool outside its arena", p); return; }
+    if (P_COUNT(p) != 0) fail("pools: pool on an arena's free list has blocks in use", p);
+    if (++nfreeListed > ntotal) { fail("pools: arena free-pool list loops", address); return; }
+  }
+  if (A_NFREE(a) != nfreeListed + uncarved) fail("pools: arena nfreepools disagrees with its pools", address);
+  for (let pool = first; pool < carvedEnd; pool += POOL_SIZE) {
+    if (P_ARENA(pool) != index) fail("pools: pool's arena index is wrong", pool);
+    if (P_COUNT(pool)) checkPool(pool);
+  }
+}
+
+/** A pool in use: its free list inside its carved blocks and marked free; count + free = carved; live blocks = count. */
+function checkPool(pool: usize): void {
+  let c = P_SZIDX(pool);
+  if (c >= NUM_CLASSES) { fail("pools: pool in use has no size class", pool); return; }
+  let size = CLASS_SIZE(c);
+  let count = P_COUNT(pool);
+  let carved = <u32>((P_NEXTOFFSET(pool) - POOL_OVERHEAD) / size);
+  if (carved > NUMBLOCKS(c)) carved = NUMBLOCKS(c);
+  let nfree: u32 = 0;
+  for (let b = P_FREEBLOCK(pool); b; b = load<usize>(b)) {
+    if (POOL_OF(b) != pool || (b - pool - POOL_OVERHEAD) % size != 0 || (<u32>((b - pool - POOL_OVERHEAD) / size)) >= carved) {
+      fail("pools: free-list block outside its pool's carved blocks", b);
+      return;
+    }
+    if (INFO(b) & TYPE_ID_MASK) fail("pools: block on a free list is not marked free", b);
+    if (++nfree > carved) { fail("pools: free list loops", pool); return; }
+  }
+  if (count + nfree != carved) fail("pools: count + free blocks != carved blocks", pool);
+  let live: u32 = 0;
+  for (let i: u32 = 0; i < carved; i++) if (INFO(pool + POOL_OVERHEAD + <usize>i * size) & TYPE_ID_MASK) live++;
+  if (live != count) fail("pools: live blocks != pool count", pool);
+}
+
+/** usedpools and usable_arenas: membership, links, the nfreepools order and nfp2lasta. */
+function checkPoolLists(): void {
+  for (let c: u32 = 0; c < NUM_CLASSES; c++) {
+    let head = USED_HEAD(c);
+    let prev = head;
+    let guard: u32 = 0;
+    for (let pool = P_NEXT(head); pool != head; pool = P_NEXT(pool)) {
+      if (P_PREV(pool) != prev) { fail("usedpools: prevpool does not point back", pool); return; }
+      if (P_SZIDX(pool) != c) fail("usedpools: pool of another size class", pool);
+      let count = P_COUNT(pool);
+      if (count == 0 || count >= NUMBLOCKS(c)) fail("usedpools: pool is empty or full", pool);
+      if (!P_FREEBLOCK(pool)) fail("usedpools: pool without a free block", pool);
+      if (++guard > 1 << 18) { fail("usedpools: list loops", head); return; }
+      prev = pool;
+    }
+  }
+  // usable_arenas: sorted by nfreepools ascending, nfp2lasta[n] = the last arena with n
+  let prev: usize = 0;
+  let listed: u32 = 0;
+  let whollyFree: u32 = 0;
+  for (let a = usableArenas; a; a = A_NEXT(a)) {
+    let nf = A_NFREE(a);
+    if (A_PREV(a) != prev) { fail("usable_arenas: prevarena does not point back", a); return; }
+    if (nf == 0) fail("usable_arenas: arena without free pools", a);
+    if (prev && A_NFREE(prev) > nf) fail("usable_arenas: not sorted by free pools", a);
+    let next = A_NEXT(a);
+    let last = next == 0 || A_NFREE(next) != nf;
+    if (last != (NFP2LASTA_GET(nf) == a)) fail("nfp2lasta: not the last arena with its free-pool count", a);
+    if (nf == A_NTOTAL(a)) {
+      whollyFree++;
+      if (next) fail("a wholly free arena that is not the last usable one was kept", a);
+    }
+    if (++listed > arenasCurrent) { fail("usable_arenas: list loops", a); return; }
+    prev = a;
+  }
+  for (let n: u32 = 1; n <= MAX_POOLS_PER_ARENA; n++) {
+    let a = NFP2LASTA_GET(n);
+    if (a && A_NFREE(a) != n) fail("nfp2lasta: entry has another free-pool count", a);
+  }
+  if (NFP2LASTA_GET(0)) fail("nfp2lasta[0] must be empty", 0);
+  if (whollyFree > 1) fail("more than one wholly free arena kept", 0);
+}
+
+/** The tlsf region, then every arena block and the lists, and arena blocks found = arenas in use. */
+export function check(): void {
+  tlsf.check();
+  let arenas: u32 = 0;
+  blocksCursorStart();
+  for (let block = nextUsedBlock(); block; block = nextUsedBlock()) {
+    if (!(MMINFO(block) & ARENA_TAG)) continue;
+    arenas++;
+    checkArena(block + BLOCK_OVERHEAD);
+  }
+  checkPoolLists();
+  if (arenas != arenasCurrent) fail("arena blocks found != arenas in use", 0);
+}
+
+// ── statistics ──
+
+/** Per size class: pools in use, blocks in use, blocks free (u32 each), filled by stats(). */
+const CLASS_COUNTS: usize = memory.data(<i32>(NUM_CLASSES * 12), 8);
+
+/** The tlsf region's parts, then each arena's: pool headers, tails, free blocks, empty pools, alignment. Returns live block bytes. */
+export function stats(): u64 {
+  let live = tlsf.stats();
+  memory.fill(CLASS_COUNTS, 0, NUM_CLASSES * 12);
+  let free: u64 = 0, headers: u64 = 0, tails: u64 = 0, empty: u64 = 0, align: u64 = 0;
+  let largest: usize = 0;
+  for (let i: u32 = 0; i < maxArenasUsed; i++) {
+    let a = ARENA(i);
+    let address = A_ADDRESS(a);
+    if (!address) continue; // released
+    let first = (address + POOL_MASK) & ~POOL_MASK;
+    let ntotal = A_NTOTAL(a);
+    align += BLOCK_SIZE(address - BLOCK_OVERHEAD) - (<usize>ntotal << POOL_BITS);
+    let carvedEnd = A_POOLADDR(a);
+    let uncarved = (first + (<usize>ntotal << POOL_BITS) - carvedEnd) >> POOL_BITS;
+    empty += <u64>uncarved << POOL_BITS;
+    if (uncarved) largest = POOL_SIZE;
+    for (let pool = first; pool < carvedEnd; pool += POOL_SIZE) {
+      let count = P_COUNT(pool);
+      if (count == 0) { empty += POOL_SIZE; largest = POOL_SIZE; continue; }
+      let c = P_SZIDX(pool);
+      let size = CLASS_SIZE(c);
+      let nb = NUMBLOCKS(c);
+      headers += POOL_OVERHEAD;
+      tails += POOL_SIZE - POOL_OVERHEAD - <usize>nb * size;
+      free += <u64>(nb - count) * size;
+      if (count < nb && size > largest) largest = size;
+      live += <u64>count * size;
+      let cs = CLASS_COUNTS + <usize>c * 12;
+      store<u32>(cs, load<u32>(cs) + 1);
+      store<u32>(cs + 4, load<u32>(cs + 4) + count);
+      store<u32>(cs + 8, load<u32>(cs + 8) + nb - count);
+    }
+  }
+  put(S.STAT_poolFreeBytes, <f64>free);
+  put(S.STAT_poolHeaderBytes, <f64>headers);
+  put(S.STAT_poolTailBytes, <f64>tails);
+  put(S.STAT_emptyPoolBytes, <f64>empty);
+  put(S.STAT_arenaAlignmentBytes, <f64>align);
+  atLeast(S.STAT_largestFreeBytes, <f64>largest);
+  put(S.STAT_arenasAllocatedTotal, <f64>arenasAllocatedTotal);
+  put(S.STAT_arenasReclaimed, <f64>arenasReclaimed);
+  put(S.STAT_arenasHighWater, <f64>arenasHighWater);
+  put(S.STAT_arenasCurrent, <f64>arenasCurrent);
+  return live;
+}
+
+/**
+ * Size-class rows for the host (contract: SIZE_CLASSES), from the last stats(): writes
+ * {class, block size, pools, blocks in use, blocks free} (u32 each) for each class with pools.
+ * Returns the number of rows.
+ */
+export function classRows(out: usize): u32 {
+  let n: u32 = 0;
+  for (let c: u32 = 0; c < NUM_CLASSES; c++) {
+    let cs = CLASS_COUNTS + <usize>c * 12;
+    if (!load<u32>(cs)) continue;
+    let row = out + <usize>n * 20;
+    store<u32>(row, c);
+    store<u32>(row, <u32>CLASS_SIZE(c), 4);
+    store<u32>(row, load<u32>(cs), 8);
+    store<u32>(row, load<u32>(cs, 4), 12);
+    store<u32>(row, load<u32>(cs, 8), 16);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * The k-th carved pool for the explorer's pool map (contract: POOL_MAP), arena order then address
+ * order: writes {pool address, arena index, size class (0xFFFFFFFF: empty), blocks used} to `out`.
+ * False past the last. O(pools) per record: fine for the small heaps a person looks at.
+ */
+export function poolRecord(k: u32, out: usize): bool {
+  let i: u32 = 0;
+  for (let a: u32 = 0; a < maxArenasUsed; a++) {
+    let arena = ARENA(a);
+    let address = A_ADDRESS(arena);
+    if (!address) continue; // released
+    let first = (address + POOL_MASK) & ~POOL_MASK;
+    for (let pool = first, end = A_POOLADDR(arena); pool < end; pool += POOL_SIZE, i++) {
+      if (i != k) continue;
+      let count = P_COUNT(pool);
+      store<u32>(out, <u32>pool);
+      store<u32>(out, a, 4);
+      store<u32>(out, count ? P_SZIDX(pool) : 0xFFFF_FFFF, 8);
+      store<u32>(out, count, 12);
+      return true;
+    }
+  }
+  return false;
 }
