@@ -2,16 +2,17 @@
 // The host asks for record k (0, 1, ...) until it gets 0. Allocators with the poolMap capability
 // fill it (pools: obmalloc's pools; mimalloc: its pages); the others have none.
 //
-//   record (16 bytes)
-//   ┌──────────────┬──────────────┬──────────────┬──────────────┐
-//   │ pool address │ arena index  │ size class   │ blocks used  │   +0 +4 +8 +12
-//   │              │ (segment)    │ (0xFFFFFFFF: │              │
-//   │              │              │  empty pool) │              │
-//   └──────────────┴──────────────┴──────────────┴──────────────┘
+//   record (24 bytes)
+//   ┌──────────────┬──────────────┬──────────────┬──────────────┬──────────────┬──────────────┐
+//   │ pool address │ arena index  │ size class   │ blocks used  │ block size   │ blocks it    │
+//   │              │ (segment)    │ (0xFFFFFFFF: │              │ (0: empty)   │ holds        │
+//   │              │              │  empty pool) │              │              │              │
+//   └──────────────┴──────────────┴──────────────┴──────────────┴──────────────┴──────────────┘
+//     +0             +4             +8             +12            +16            +20
 
 import { allocatorPoolRecord } from "./generated/registry";
 
-const RECORD: usize = memory.data(16, 8);
+const RECORD: usize = memory.data(24, 8);
 
 /** The k-th pool (the allocator's order), or 0 past the last. */
 export function poolRecord(k: u32): usize { return allocatorPoolRecord(k, RECORD) ? RECORD : 0; }

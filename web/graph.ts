@@ -44,7 +44,7 @@ export function readGraph(heap: Heap): HeapGraph {
 
 export interface PoolRecord { address: number; arena: number; sizeClass: number | null; blockSize: number; used: number; capacity: number }
 
-/** The pools allocator's carved pools (empty ones with sizeClass null), for the memory map. */
+/** The allocator's pools or pages (capability poolMap; empty ones with sizeClass null), for the memory map (assembly/poolmap.ts). */
 export function readPools(heap: Heap): PoolRecord[] {
   const out: PoolRecord[] = [];
   for (let k = 0; ; k++) {
@@ -53,8 +53,7 @@ export function readPools(heap: Heap): PoolRecord[] {
     const u32 = heap.views.u32;
     const cls = u32[r + 2]!;
     const sizeClass = cls === 0xffffffff ? null : cls;
-    const blockSize = sizeClass === null ? 0 : (sizeClass + 1) * 8;
-    out.push({ address: u32[r]!, arena: u32[r + 1]!, sizeClass, blockSize, used: u32[r + 3]!, capacity: blockSize ? Math.floor((16384 - 32) / blockSize) : 0 }); // 16 KiB pool minus its 32-byte header (pools.ts)
+    out.push({ address: u32[r]!, arena: u32[r + 1]!, sizeClass, blockSize: u32[r + 4]!, used: u32[r + 3]!, capacity: u32[r + 5]! });
   }
   return out;
 }

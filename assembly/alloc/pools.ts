@@ -645,7 +645,8 @@ export function classRows(out: usize): u32 {
 
 /**
  * The k-th carved pool for the explorer's pool map (contract: POOL_MAP), arena order then address
- * order: writes {pool address, arena index, size class (0xFFFFFFFF: empty), blocks used} to `out`.
+ * order: writes {pool address, arena index, size class (0xFFFFFFFF: empty), blocks used, block
+ * size, blocks it holds} to `out`.
  * False past the last. O(pools) per record: fine for the small heaps a person looks at.
  */
 export function poolRecord(k: u32, out: usize): bool {
@@ -662,6 +663,8 @@ export function poolRecord(k: u32, out: usize): bool {
       store<u32>(out, a, 4);
       store<u32>(out, count ? P_SZIDX(pool) : 0xFFFF_FFFF, 8);
       store<u32>(out, count, 12);
+      store<u32>(out, count ? <u32>CLASS_SIZE(P_SZIDX(pool)) : 0, 16);
+      store<u32>(out, count ? NUMBLOCKS(P_SZIDX(pool)) : 0, 20);
       return true;
     }
   }
