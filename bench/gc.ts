@@ -11,6 +11,9 @@
 import { peerRows } from "./peers/rows.js";
 import { KEEP, LEVELS, SUBTASKS, oldHeapSum, scale, w2Checksum, w5Checksum } from "./shapes.js";
 import { Heap } from "../src/index.js";
+import {
+  ALLOCATORS, ALLOCATOR_INFO, COLLECTOR_INFO, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, collectorsWith, type AllocatorName, type CollectorName,
+} from "../src/strategies.js";
 import { instantiate, type CoreExports, type HostHooks } from "../src/wasm.js";
 import { now, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 import { runAsW2, runAsW3, runAsW5 } from "./peers/as-runtime/gc-run.js";
@@ -27,16 +30,19 @@ interface GcExports extends CoreExports {
 
 
 /** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
-type Collector = "none" | "generational" | "recycler" | "recycler+budget";
-const COLLECTOR_CODE = { none: 0, generational: 1, recycler: 2, "recycler+budget": 2 } as const;
+/** A collector of the registry, or its pause-budget variant (collectors with boundedPauses). */
+type Collector = CollectorName | `${CollectorName}+budget`;
+const BUDGET = "+budget";
+const isBudget = (c: Collector) => c.endsWith(BUDGET);
+const baseCollector = (c: Collector) => (isBudget(c) ? c.slice(0, -BUDGET.length) : c) as CollectorName;
+const collects = (c: Collector) => COLLECTOR_INFO[baseCollector(c)].capabilities.collectsCycles;
 /** The budgeted rows' step size: a 100 µs budget at ~25 ns per object examined (0.8 of it, as gc.setPauseBudget). */
 const BUDGET_US = 100;
 const BUDGET_OBJECTS = Math.floor((BUDGET_US * 1000 * 0.8) / 25);
 
-type Allocator = "pools" | "tlsf" | "firstfit" | "bump";
-const ALLOCATOR_CODE = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 } as const;
+type Allocator = AllocatorName;
 
-async function pausedInstance(allocator: Allocator, collector: Collector = "generational") {
+async function pausedInstance(allocator: Allocator, collector: Collector = DEFAULT_COLLECTOR) {
   const pauses: { generation: number; ms: number }[] = [];
   let t0 = 0;
   const hooks: HostHooks = {
@@ -48,8 +54,8 @@ async function pausedInstance(allocator: Allocator, collector: Collector = "gene
     },
   };
   const { exports: x } = await instantiate<GcExports>("bench", undefined, hooks);
-  if (x.init(ALLOCATOR_CODE[allocator], 65536, COLLECTOR_CODE[collector], 0) !== 0) throw new Error("init failed");
-  if (collector === "recycler+budget") x.gcSetStepWorkLimit(BUDGET_OBJECTS);
+  if (x.init(ALLOCATOR_INFO[allocator].code, 65536, COLLECTOR_INFO[baseCollector(collector)].code, 0) !== 0) throw new Error("init failed");
+  if (isBudget(collector)) x.gcSetStepWorkLimit(BUDGET_OBJECTS);
   return { x, pauses };
 }
 
@@ -60,7 +66,7 @@ function check(value: number, what: string): number {
 
 // ── W2 ──
 
-async function w2InWasm(o: BenchOptions, allocator: Allocator, collector: Collector = "generational"): Promise<Sample> {
+async function w2InWasm(o: BenchOptions, allocator: Allocator, collector: Collector = DEFAULT_COLLECTOR): Promise<Sample> {
   const rings = scale(o, 500_000);
   const { x, pauses } = await pausedInstance(allocator, collector);
   const t0 = now();
@@ -106,8 +112,8 @@ const RING_SRC = `
 
 /** A host heap of the given strategy; the budget variant sets gc.setPauseBudget as a user would. */
 async function hostHeap(allocator: Allocator, collector: Collector): Promise<Heap> {
-  const heap = await Heap.create({ allocator, collector: collector === "recycler+budget" ? "recycler" : collector });
-  if (collector === "recycler+budget") heap.gc.setPauseBudget(BUDGET_US);
+  const heap = await Heap.create({ allocator, collector: baseCollector(collector) });
+  if (isBudget(collector)) heap.gc.setPauseBudget(BUDGET_US);
   return heap;
 }
 
@@ -120,8 +126,8 @@ async function hostRingHeap(allocator: Allocator, collector: Collector) {
 
 /** Ends a host-driven row outside its timed region: its pauses, a full collection, verify(), peak memory. */
 function hostSample(heap: Heap, ns: number, units: number, checksum: number, expectedChecksum: number): Sample {
-  const paused = splitPauses(heap.collector === "none" ? [] : heap.gc.takePauses());
-  if (heap.collector !== "none") heap.gc.collect();
+  const paused = splitPauses(heap.capabilities.collector.collectsCycles ? heap.gc.takePauses() : []);
+  if (heap.capabilities.collector.collectsCycles) heap.gc.collect();
   heap.verify();
   const peakBytes = heap.stats().peakCommittedBytes;
   heap.destroy();
@@ -140,11 +146,11 @@ async function w2Host(o: BenchOptions, allocator: Allocator, collector: Collecto
 // ── W3 ──
 
 async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", allocator: Allocator, collector: Collector): Promise<Sample> {
-  if (collector === "none" && part !== "c") throw new Error("W3a/W3b time a collection");
+  if (!collects(collector) && part !== "c") throw new Error("W3a/W3b time a collection");
   const trees = scale(o, 1000);
   const { x, pauses } = await pausedInstance(allocator, collector);
   const live = check(x.w3Setup(trees, LEVELS), "W3 setup");
-  if (collector !== "none") x.gcCollect(2); // settle: the old heap is in generation 2
+  if (collects(collector)) x.gcCollect(2); // settle: the old heap is in generation 2
   pauses.length = 0;
   // W3a/W3b time one collection: nothing to checksum (0); W3c checksums the churn
   let ns = 0, units = 1, sum = 0;
@@ -192,7 +198,7 @@ async function w3cHost(o: BenchOptions, allocator: Allocator, collector: Collect
     return p;
   };
   for (let i = 0; i < trees; i++) { const t = build(LEVELS); raw.listAppend(old, t); raw.decref(t); }
-  if (collector !== "none") { heap.gc.collect(); heap.gc.takePauses(); }
+  if (collects(collector)) { heap.gc.collect(); heap.gc.takePauses(); }
   const n = scale(o, 1_000_000);
   const t0 = now();
   const sum = rings(n, 0);
@@ -303,9 +309,8 @@ const row = (name: string, o: BenchOptions, run: () => Promise<Sample>, extra: P
 const msNum = (ns: number) => (ns / 1e6).toFixed(ns < 1e5 ? 4 : 2);
 const msFmt = (ns: number) => `${msNum(ns)} ms`;
 
-const ALLOCATORS: Allocator[] = ["pools", "tlsf", "firstfit", "bump"];
 /** A row name's "(allocator/collector)" part, which the runner's --allocators/--collectors filters read. */
-const strategyLabel = (a: Allocator, c: Collector) => (c === "recycler+budget" ? `${a}/recycler, ${BUDGET_US} µs budget` : `${a}/${c}`);
+const strategyLabel = (a: Allocator, c: Collector) => (isBudget(c) ? `${a}/${baseCollector(c)}, ${BUDGET_US} µs budget` : `${a}/${c}`);
 /**
  * The strategy matrix of a workload: every allocator x collector, in wasm and host-driven (the
  * pause-budget variant on the default allocator only: it is a collector setting).
@@ -315,16 +320,20 @@ function matrixRows(o: BenchOptions, collectors: Collector[], inWasm: (a: Alloca
   const rows: Row[] = [];
   const w = what ? `${what} ` : "";
   for (const c of collectors) {
-    for (const a of c === "recycler+budget" ? (["pools"] as Allocator[]) : ALLOCATORS) rows.push(row(`refheap in-wasm ${w}(${strategyLabel(a, c)})`, o, () => inWasm(a, c)));
+    for (const a of isBudget(c) ? [DEFAULT_ALLOCATOR] : ALLOCATORS) rows.push(row(`refheap in-wasm ${w}(${strategyLabel(a, c)})`, o, () => inWasm(a, c)));
   }
   if (host) {
     for (const c of collectors) {
-      for (const a of c === "recycler+budget" ? (["pools"] as Allocator[]) : ALLOCATORS) rows.push(row(`refheap host raw ${w}(${strategyLabel(a, c)})`, o, () => host(a, c)));
+      for (const a of isBudget(c) ? [DEFAULT_ALLOCATOR] : ALLOCATORS) rows.push(row(`refheap host raw ${w}(${strategyLabel(a, c)})`, o, () => host(a, c)));
     }
   }
   return rows;
 }
-const ALL_COLLECTORS: Collector[] = ["generational", "recycler", "recycler+budget", "none"];
+/** The collectors that collect, their pause-budget variants, then the floor(s). */
+const CYCLE_COLLECTORS: Collector[] = collectorsWith("collectsCycles");
+const ALL_COLLECTORS: Collector[] = [
+  ...CYCLE_COLLECTORS, ...collectorsWith("boundedPauses").map((c) => `${c}${BUDGET}` as Collector), ...collectorsWith("collectsCycles", false),
+];
 
 export const w2: Workload = {
   id: "W2",
@@ -349,7 +358,7 @@ export const w3a: Workload = {
   formatMedian: msFmt,
   formatRange: msNum,
   rows: (o) => [
-    ...matrixRows(o, ["generational", "recycler"], (a, c) => w3InWasm(o, "a", a, c), undefined, "collect(2)"),
+    ...matrixRows(o, CYCLE_COLLECTORS, (a, c) => w3InWasm(o, "a", a, c), undefined, "collect(2)"),
     row("AS runtime (incremental GC) __collect()", o, () => w3Peer(o, "as", "a"), { baseline: "as-rt" }),
     row("V8 full gc()", o, () => w3Peer(o, "v8", "a"), { baseline: "v8" }),
     ...peerRows("W3a", o, "gc.collect()"),
@@ -363,7 +372,7 @@ export const w3b: Workload = {
   unit: "ns",
   formatMedian: msFmt,
   formatRange: msNum,
-  rows: (o) => matrixRows(o, ["generational", "recycler"], (a, c) => w3InWasm(o, "b", a, c), undefined, "collect(0)"),
+  rows: (o) => matrixRows(o, CYCLE_COLLECTORS, (a, c) => w3InWasm(o, "b", a, c), undefined, "collect(0)"),
   notes: () => ["Goal (issue 4): ≤ 0.03 ms (CPython native ~0.06 ms). Neither V8 nor AssemblyScript can time a young collection alone. The recycler's collect(0) examines its candidates' subgraph."],
 };
 

@@ -5,6 +5,10 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { ALLOCATORS, DEFAULT_ALLOCATOR } from "../src/strategies.js";
+
+/** One colour per allocator of the registry, in its order. */
+const ALLOC_PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2", "#edc948", "#9c755f"];
 
 interface RowJson {
   workload: string; row: string; unit: string; median: number; min: number; max: number;
@@ -51,7 +55,7 @@ function chartData(run: RunJson) {
   }).filter((s) => s.allocators.length > 1);
   // pause histograms: rows that observed pauses, the default allocator's collectors and the peers
   const pauses = run.workloads.map((w) => {
-    const rows = run.rows.filter((r) => r.workload === w.id && r.pauses && r.pauses.count > 0 && (r.peer || r.allocator === "pools"));
+    const rows = run.rows.filter((r) => r.workload === w.id && r.pauses && r.pauses.count > 0 && (r.peer || r.allocator === DEFAULT_ALLOCATOR));
     return { id: w.id, title: w.title, datasets: rows.map((r) => ({ label: r.row, data: histogram(r.samples.flatMap((s) => s.pausesMs ?? [])), max: r.pauses!.max })) };
   }).filter((p) => p.datasets.length);
   // memory and fragmentation over time: the trace replays
@@ -96,7 +100,7 @@ const DATA = ${data};
 const root = document.getElementById("charts");
 const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 const PEER_COLOR = { v8: "#888", "as-rt": "#c49c94", pyodide: "#3776ab", quickjs: "#d4a017" };
-const ALLOC_COLOR = { pools: "#4e79a7", tlsf: "#f28e2b", firstfit: "#59a14f", bump: "#e15759" };
+const ALLOC_COLOR = ${JSON.stringify(Object.fromEntries(ALLOCATORS.map((a, i) => [a, ALLOC_PALETTE[i % ALLOC_PALETTE.length]])))};
 function section(title, note) { const h = document.createElement("h2"); h.textContent = title; root.appendChild(h); if (note) { const p = document.createElement("p"); p.className = "small"; p.textContent = note; root.appendChild(p); } }
 function canvas(height) { const d = document.createElement("div"); d.className = "chart"; d.style.height = height + "px"; const c = document.createElement("canvas"); d.appendChild(c); root.appendChild(d); return c; }
 const fmt = (v) => v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3);

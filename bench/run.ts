@@ -20,6 +20,7 @@ import cliProgress from "cli-progress";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ALLOCATORS, COLLECTORS } from "../src/strategies.js";
 import { parseArgs } from "node:util";
 import { fullGc, pausePercentiles, type Baseline, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 import { w1 } from "./w1.js";
@@ -37,8 +38,9 @@ export function rowMeta(row: Row): { peer?: string; allocator?: string; collecto
   if (row.baseline) return { peer: row.baseline };
   if (/^V8\b/.test(row.name)) return { peer: "v8" };
   if (/^AS runtime/.test(row.name)) return { peer: "as-rt" };
-  const m = /\((pools|tlsf|firstfit|bump)\/(generational|recycler|none)/.exec(row.name);
-  return { allocator: m?.[1], collector: m?.[2], driver: row.name.includes("in-wasm") ? "in-wasm" : "host" };
+  const m = /\(([\w-]+)\/([\w-]+)/.exec(row.name);
+  const known = m && (ALLOCATORS as readonly string[]).includes(m[1]!) && (COLLECTORS as readonly string[]).includes(m[2]!);
+  return { allocator: known ? m[1] : undefined, collector: known ? m[2] : undefined, driver: row.name.includes("in-wasm") ? "in-wasm" : "host" };
 }
 
 /** The workload registry: one file per workload. */
@@ -102,8 +104,8 @@ function parseOptions() {
     reps: int("reps", values.reps, quick ? 3 : 5, 1, 1000),
     only: values.only ? values.only.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : [],
     workloads: list(values.workloads, "workloads", WORKLOADS.map((w) => w.id)),
-    allocators: list(values.allocators, "allocators", ["pools", "tlsf", "firstfit", "bump"]),
-    collectors: list(values.collectors, "collectors", ["generational", "recycler", "none"]),
+    allocators: list(values.allocators, "allocators", ALLOCATORS),
+    collectors: list(values.collectors, "collectors", COLLECTORS),
     peers,
     scale,
     json: path.resolve(values.json ?? path.join(benchDir, "results", "latest.json")),

@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Heap, TraceRecorder, replayTrace, type AllocationTrace, type AllocatorName, type ReplayResult } from "../src/index.js";
+import { ALLOCATORS, Heap, TraceRecorder, replayTrace, type AllocationTrace, type ReplayResult } from "../src/index.js";
 import type { BenchOptions, Row, Sample, Workload } from "./common.js";
 import { rng } from "../tests/helpers.js";
 import { scale } from "./shapes.js";
@@ -105,7 +105,7 @@ async function traceFor(spec: TraceSpec, o: BenchOptions): Promise<AllocationTra
   const key = `${spec.id}@${o.iterations}`;
   let t = recorded.get(key);
   if (!t) {
-    const heap = await Heap.create({ allocator: "pools", collector: "generational" });
+    const heap = await Heap.create(); // the default strategies: the trace records what the program does, not the allocator
     const rec = new TraceRecorder(heap, `${spec.id}: ${spec.title} (iterations ${o.iterations})`);
     spec.record(heap, o);
     t = rec.stop();
@@ -140,7 +140,6 @@ export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
   };
 }
 
-const ALLOCATORS: AllocatorName[] = ["pools", "tlsf", "firstfit", "bump"];
 
 export const traceReplay: Workload = {
   id: "TR",

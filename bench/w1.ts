@@ -7,6 +7,7 @@ import { peerRows } from "./peers/rows.js";
 import { treeChecksum, treeNodes, w1Checksum } from "./shapes.js";
 import { Heap, type AllocatorName, type CollectorName, type Handle, type HeapStats } from "../src/index.js";
 import { decodeStats } from "../src/stats.js";
+import { ALLOCATORS, ALLOCATOR_INFO, COLLECTORS, COLLECTOR_INFO, DEFAULT_ALLOCATOR, collectorsWith } from "../src/strategies.js";
 import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
 import { runV8W1 } from "./peers/v8/w1.js";
 import { buildTree, type Node } from "./peers/v8/node.js";
@@ -14,7 +15,6 @@ import { addI32, fullGc, now, type BenchOptions, type Row, type Sample, type Wor
 
 
 const PAGES_4GIB = 65536;
-const ALLOCATOR_CODE: Record<AllocatorName, number> = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 };
 
 // ── stats helpers ──
 
@@ -63,7 +63,7 @@ function coreStats(x: CoreExports, views: Views, allocator: AllocatorName): Heap
 
 async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: CollectorName = "none"): Promise<Sample> {
   const { exports: x, views } = await instantiate<W1Exports>("bench");
-  if (x.init(ALLOCATOR_CODE[allocator], PAGES_4GIB, { none: 0, generational: 1, recycler: 2 }[collector], 0) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
+  if (x.init(ALLOCATOR_INFO[allocator].code, PAGES_4GIB, COLLECTOR_INFO[collector].code, 0) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
   const problems: string[] = [];
 
   const longSum = x.w1Setup(o.longDepth);
@@ -293,21 +293,23 @@ export const w1: Workload = {
   rows(o: BenchOptions): Row[] {
     const handlesIterations = Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR));
     const rows: Row[] = [];
-    const allocators = ["pools", "tlsf", "firstfit", "bump"] as const;
-    for (const c of ["none", "generational", "recycler"] as const) {
-      for (const a of allocators) {
+    // refcounting only first (the floor), then the collectors
+    const collectors = [...collectorsWith("collectsCycles", false), ...collectorsWith("collectsCycles")];
+    for (const c of collectors) {
+      for (const a of ALLOCATORS) {
         rows.push({ name: `refheap in-wasm (${a}/${c})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o, c) });
       }
     }
-    for (const c of ["none", "generational", "recycler"] as const) {
-      for (const a of allocators) {
+    for (const c of collectors) {
+      for (const a of ALLOCATORS) {
         rows.push({ name: `refheap host raw allocInit (${a}/${c})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, "allocInit", o, c) });
       }
     }
-    rows.push({ name: "refheap host raw setRefMove (pools/none)", iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw("pools", "setRefMove", o) });
+    const floor = collectorsWith("collectsCycles", false)[0] ?? COLLECTORS[0];
+    rows.push({ name: `refheap host raw setRefMove (${DEFAULT_ALLOCATOR}/${floor})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(DEFAULT_ALLOCATOR, "setRefMove", o, floor) });
     rows.push({
-      name: "refheap host Handles (pools/none)", iterations: handlesIterations, bytesKind: "heap stats",
-      run: () => runHostHandles("pools", { ...o, iterations: handlesIterations }),
+      name: `refheap host Handles (${DEFAULT_ALLOCATOR}/${floor})`, iterations: handlesIterations, bytesKind: "heap stats",
+      run: () => runHostHandles(DEFAULT_ALLOCATOR, { ...o, iterations: handlesIterations }),
     });
     rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });
     rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => runV8Peer(o) });

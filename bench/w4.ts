@@ -7,6 +7,7 @@ import { peerRows } from "./peers/rows.js";
 import { KEY_SPACE, RING, w4Checksum, w4Key, w4Lookups } from "./shapes.js";
 import { Heap, WeakValueMap, type Handle } from "../src/index.js";
 import { instantiate, type CoreExports } from "../src/wasm.js";
+import { ALLOCATORS, ALLOCATOR_INFO, COLLECTOR_INFO, DEFAULT_ALLOCATOR, collectorsWith, type AllocatorName, type CollectorName } from "../src/strategies.js";
 import { addI32, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 
 
@@ -15,11 +16,14 @@ function sample(ns: number, lookups: number, checksum: number, extra: Record<str
   return { nsPerUnit: ns / lookups, durationMs: ns / 1e6, units: lookups, checksum, expectedChecksum: w4Checksum(lookups), extra };
 }
 
+/** Refcounting only (the floor) first, then the collectors. */
+const COLLECTORS_FLOOR_FIRST = [...collectorsWith("collectsCycles", false), ...collectorsWith("collectsCycles")];
+
 interface W4Exports extends CoreExports { w4Run(lookups: number, ring: number, keySpace: number): number }
 
-async function runInWasm(allocator: "pools" | "tlsf" | "firstfit" | "bump", o: BenchOptions, collector = 0): Promise<Sample> {
+async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: CollectorName): Promise<Sample> {
   const { exports: x } = await instantiate<W4Exports>("bench");
-  x.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], 65536, collector, 0);
+  x.init(ALLOCATOR_INFO[allocator].code, 65536, COLLECTOR_INFO[collector].code, 0);
   const lookups = w4Lookups(o);
   const t0 = now();
   const sum = x.w4Run(lookups, RING, KEY_SPACE);
@@ -53,7 +57,7 @@ const RAW_MUTATOR = `
     return sum;
   };`;
 
-async function runHostRaw(o: BenchOptions, allocator: "pools" | "tlsf" | "firstfit" | "bump" = "pools", collector: "none" | "generational" | "recycler" = "none"): Promise<Sample> {
+async function runHostRaw(o: BenchOptions, allocator: AllocatorName, collector: CollectorName): Promise<Sample> {
   const heap = await Heap.create({ allocator, collector });
   const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
   const List = heap.defineType({ name: "Ring", kind: "refarray" });
@@ -148,11 +152,11 @@ export const w4: Workload = {
   formatMedian: (ns) => `${ns.toFixed(1)} ns (${(1e3 / ns).toFixed(2)} M/s)`,
   rows(o: BenchOptions): Row[] {
     return [
-      ...(["none", "generational", "recycler"] as const).flatMap((c, code) => (["pools", "tlsf", "firstfit", "bump"] as const).map((a) =>
-        ({ name: `refheap in-wasm (${a}/${c})`, iterations: o.iterations, run: () => runInWasm(a, o, code) }))),
-      ...(["none", "generational", "recycler"] as const).flatMap((c) => (["pools", "tlsf", "firstfit", "bump"] as const).map((a) =>
+      ...COLLECTORS_FLOOR_FIRST.flatMap((c) => ALLOCATORS.map((a) =>
+        ({ name: `refheap in-wasm (${a}/${c})`, iterations: o.iterations, run: () => runInWasm(a, o, c) }))),
+      ...COLLECTORS_FLOOR_FIRST.flatMap((c) => ALLOCATORS.map((a) =>
         ({ name: `refheap host raw (${a}/${c})`, iterations: o.iterations, run: () => runHostRaw(o, a, c) }))),
-      { name: "refheap host WeakValueMap (pools/none)", iterations: o.iterations, run: () => runHostApi(o) },
+      { name: `refheap host WeakValueMap (${DEFAULT_ALLOCATOR}/${COLLECTORS_FLOOR_FIRST[0]})`, iterations: o.iterations, run: () => runHostApi(o) },
       { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => runV8(o) },
       ...peerRows("W4", o),
     ];

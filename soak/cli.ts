@@ -4,6 +4,7 @@
 // memory returned to its baseline once the workload dropped everything. Exit code 1 if not.
 import { parseArgs } from "node:util";
 import { ALLOCATORS, COLLECTORS, Heap, type AllocatorName, type CollectorName } from "../src/index.js";
+import { DEFAULT_COLLECTOR } from "../src/strategies.js";
 import { runSoak } from "./workload.js";
 
 const { values } = parseArgs({
@@ -23,7 +24,7 @@ if (!(minutes > 0)) {
 }
 const strategies = values.strategy === "all"
   ? ALLOCATORS.flatMap((allocator) => COLLECTORS.map((collector) => ({ allocator, collector })))
-  : [{ allocator: values.strategy!.split("/")[0] as AllocatorName, collector: (values.strategy!.split("/")[1] ?? "generational") as CollectorName }];
+  : [{ allocator: values.strategy!.split("/")[0] as AllocatorName, collector: (values.strategy!.split("/")[1] ?? DEFAULT_COLLECTOR) as CollectorName }];
 const slice = (minutes * 60_000) / strategies.length;
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 const start = performance.now();

@@ -64,7 +64,7 @@ export function runSoak(heap: Heap, opts: SoakOptions = {}): SoakResult {
   const until = opts.until ?? Infinity;
   const verifyEvery = opts.verifyEvery ?? 1000;
   const target = opts.target ?? 5000;
-  const cycles = heap.collector !== "none"; // without a collector, back links are weak (the seed's pattern)
+  const cycles = heap.capabilities.collector.collectsCycles; // without a collector, back links are weak (the seed's pattern)
   const r: SoakResult = {
     operations: 0, verifies: 0, collections: 0, finalizers: 0, callbacks: 0, unraisable: 0,
     peakLiveObjects: 0, peakObjectBytes: 0, peakCommittedBytes: 0,

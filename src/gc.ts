@@ -1,5 +1,6 @@
 // heap.gc: CPython's gc module for this heap (Doc/library/gc.rst, 3.12 semantics).
 
+import { collectorsWith } from "./strategies.js";
 import { collectorList, snapshotPhase, type PhaseSnapshot } from "./phases.js";
 import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
@@ -54,7 +55,7 @@ export class GcController {
   constructor(private readonly heap: Heap) {}
 
   #requireCollector(what: string): void {
-    if (this.heap.collector === "none") throw new HeapConfigError(`gc.${what}: this heap was created with collector 'none' (refcounting only)`);
+    if (!this.heap.capabilities.collector.collectsCycles) throw new HeapConfigError(`gc.${what}: this heap was created with collector '${this.heap.collector}' (refcounting only)`);
   }
 
   /** Collects generation 0, 1 or 2 (default: full). Returns the number of unreachable objects found. */
@@ -80,7 +81,9 @@ export class GcController {
    * The generational collector cannot bound a full collection without incremental marking, so it refuses.
    */
   setPauseBudget(microseconds: number): void {
-    if (this.heap.collector !== "recycler") throw new HeapConfigError(`gc.setPauseBudget: only the 'recycler' collector can bound its pauses (this heap: '${this.heap.collector}')`);
+    if (!this.heap.capabilities.collector.boundedPauses) {
+      throw new HeapConfigError(`gc.setPauseBudget: only the ${collectorsWith("boundedPauses").map((c) => `'${c}'`).join(", ")} collector can bound its pauses (this heap: '${this.heap.collector}')`);
+    }
     if (typeof microseconds !== "number" || !(microseconds >= 0) || !Number.isFinite(microseconds)) throw new HeapTypeError(`gc.setPauseBudget: expected microseconds >= 0, got ${describeValue(microseconds)}`);
     this.#budgetUs = microseconds;
     this.#applyBudget();

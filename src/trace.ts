@@ -12,6 +12,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { readFile, writeFile } from "node:fs/promises";
 import { Heap, type AllocatorName } from "./heap.js";
+import { DEFAULT_ALLOCATOR } from "./strategies.js";
 import { HeapConfigError, HeapOutOfMemoryError, HeapTypeError } from "./errors.js";
 
 const MAGIC = "RHTRACE\x01";
@@ -163,7 +164,7 @@ export interface ReplayOptions {
 
 /** Replays a trace against one allocator strategy in a fresh heap (no collector: the trace already has the frees). */
 export async function replayTrace(trace: AllocationTrace, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const allocator = options.allocator ?? "pools";
+  const allocator = options.allocator ?? DEFAULT_ALLOCATOR;
   const samples = Math.max(1, Math.floor(options.samples ?? 100));
   const heap = await Heap.create({ allocator, collector: "none", debug: options.debug ?? false, maxBytes: options.maxBytes });
   try {

@@ -2,7 +2,7 @@
 // no two live blocks overlap and that freed memory is reused.
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { heapSuite, rng } from "./helpers.js";
+import { allocatorCaps, heapSuite, rng } from "./helpers.js";
 import type { Handle, Heap } from "../src/index.js";
 
 /** A bytes object of `size` total bytes occupies [ptr, ptr + size). Its header takes 12. */
@@ -24,7 +24,7 @@ heapSuite("allocation", ({ make, reuses, strategy }) => {
       h.write(new Uint8Array(size - BYTES_OVERHEAD).fill(size & 255));
       live.push(h);
     }
-    if (strategy.allocator === "pools") {
+    if (allocatorCaps(strategy.allocator).arenas) {
       const classes = heap.stats().sizeClasses.map((c) => c.size);
       expect(classes).toEqual(Array.from({ length: 63 }, (_, i) => (i + 2) * 8)); // 16..512: every class used
     }
@@ -35,7 +35,7 @@ heapSuite("allocation", ({ make, reuses, strategy }) => {
     }
     const s = heap.stats();
     expect(s.liveObjects).toBe(0);
-    if (strategy.allocator === "pools") expect(s.sizeClasses).toEqual([]);
+    expect(s.sizeClasses).toEqual([]); // no class has blocks in use (and allocators without classes have no rows)
   });
 
   test("large sizes: 513 B to 8 MiB, filled and read back, then freed and coalesced", async () => {
@@ -52,7 +52,7 @@ heapSuite("allocation", ({ make, reuses, strategy }) => {
     for (const h of live) h.dispose();
     const s = heap.stats();
     expect(s.liveObjects).toBe(0);
-    if (strategy.allocator === "pools") {
+    if (allocatorCaps(strategy.allocator).arenas) {
       expect(s.largeAllocations).toBe(sizes.length);
       // Everything freed: the large region coalesced into free blocks; one arena may be kept.
       const free = s.largeFreeBytes + s.emptyPoolBytes + s.arenaAlignmentBytes;
@@ -110,7 +110,7 @@ heapSuite("allocation", ({ make, reuses, strategy }) => {
             if ("alloc" in op) {
               const h = alloc(op.alloc);
               // pymalloc reuses the block just freed when the size class matches (LIFO free lists)
-              if (reuses && strategy.allocator === "pools" && lastFreed && lastFreed.size <= 512 && op.alloc <= 512
+              if (allocatorCaps(strategy.allocator).lifoReuse && lastFreed && lastFreed.size <= 512 && op.alloc <= 512
                 && Math.ceil(lastFreed.size / 8) === Math.ceil(op.alloc / 8)) {
                 expect(h.ptr).toBe(lastFreed.ptr);
               }

@@ -1,6 +1,7 @@
 // The heap explorer end to end: the page built with esbuild, served on localhost, driven in real
 // headless Chromium (Debian's, through playwright-core). Scenes, mouse-made objects, a collection
 // stepped phase by phase, and a screenshot check.
+import { COLLECTORS, collectorsWith } from "../src/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { existsSync, mkdirSync } from "node:fs";
@@ -50,7 +51,7 @@ afterAll(async () => {
 
 const graph = () => page.evaluate(() => explorer.graph());
 const verify = () => page.evaluate(() => explorer.heap.verify());
-const load = (id: string, collector = "generational") => page.evaluate(([i, c]) => explorer.loadScene(i!, c!), [id, collector]);
+const load = (id: string, collector: string = COLLECTORS[0]) => page.evaluate(([i, c]) => explorer.loadScene(i!, c!), [id, collector]);
 
 describe("heap explorer (Chromium)", () => {
   it("opens on the Task/Subtask scene with every object, its refcount and the host's root", async () => {
@@ -78,7 +79,7 @@ describe("heap explorer (Chromium)", () => {
   });
 
   it("steps through the recycler's collection too, starting from its candidates' subgraph", async () => {
-    await load("tasks-strong", "recycler");
+    await load("tasks-strong", collectorsWith("candidates")[0]);
     await page.click("#step-collect");
     const phases = await page.evaluate(() => explorer.replay!.steps.map((s) => s.phase));
     expect(phases[0]).toBe("gather candidates' subgraph");
@@ -148,7 +149,7 @@ describe("heap explorer (Chromium)", () => {
   it("loads every preset scene on every collector, with a consistent heap", async () => {
     const ids = await page.evaluate(() => explorer.scenes);
     expect(ids).toEqual(expect.arrayContaining(["observer", "dllist", "tasks-strong", "tasks-weak", "finalizer-pep442", "finalizer-legacy"]));
-    for (const collector of ["generational", "recycler", "none"]) {
+    for (const collector of COLLECTORS) {
       for (const id of ids) {
         await load(id, collector);
         await verify();

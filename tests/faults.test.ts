@@ -3,7 +3,7 @@
 // them. Each leaves a consistent heap (verify), is reported, and loses nothing: what the program
 // built before the fault is intact, and once everything is dropped the heap is empty.
 import { afterAll, expect, test } from "vitest";
-import { heapSuite } from "./helpers.js";
+import { collectorCaps, heapSuite } from "./helpers.js";
 import { HeapOutOfMemoryError, WeakValueMap, type Handle, type HeapType } from "../src/index.js";
 import { program, teardown, types, type Built } from "./model/fault-program.js";
 
@@ -24,7 +24,7 @@ heapSuite("faults", ({ make, strategy }) => {
       program(heap, T, b);
       sites = heap.allocationAttempts - before;
       teardown(heap, T, b);
-      if (strategy.collector !== "none") expect(heap.stats().liveObjects).toBe(0);
+      if (collectorCaps(strategy.collector).collectsCycles) expect(heap.stats().liveObjects).toBe(0);
     }
     expect(sites).toBeGreaterThan(40);
     for (const count of [1, Infinity]) {
@@ -52,7 +52,7 @@ heapSuite("faults", ({ make, strategy }) => {
         teardown(heap, T, b);
         heap.verify();
         // nothing leaked: with the fault's details and what is left if not
-        if (strategy.collector !== "none") expect({ k, count, failed: String(failed), live: heap.stats().liveObjects }).toMatchObject({ live: 0 });
+        if (collectorCaps(strategy.collector).collectsCycles) expect({ k, count, failed: String(failed), live: heap.stats().liveObjects }).toMatchObject({ live: 0 });
         expect(heap.liveHandles).toBe(0);
         faultFigures.programs++;
         faultFigures.faults++;
@@ -71,7 +71,7 @@ heapSuite("faults", ({ make, strategy }) => {
       heap.onUnraisable = (err, context) => reported.push(`${(err as Error).message} @ ${context}`);
       const maybeThrow = (what: string) => { if (n++ === k) throw new Error(`boom ${what}`); };
       const T = types(heap, () => maybeThrow("finalizer"));
-      if (strategy.collector !== "none") heap.gc.callbacks.push((phase) => maybeThrow(`gc ${phase}`));
+      if (collectorCaps(strategy.collector).collectsCycles) heap.gc.callbacks.push((phase) => maybeThrow(`gc ${phase}`));
       const ran = { finalize: 0, callbacks: 0 };
       const handles: Handle[] = [];
       for (let i = 0; i < 6; i++) {
@@ -81,11 +81,11 @@ heapSuite("faults", ({ make, strategy }) => {
         if (i % 2) { const y = heap.alloc(T.Node); x.set("a", y); y.set("a", x); y.dispose(); } // a cycle
         x.dispose();
       }
-      if (strategy.collector !== "none") heap.gc.collect();
+      if (collectorCaps(strategy.collector).collectsCycles) heap.gc.collect();
       heap.flushUnraisable();
       if (k === 0) calls = n;
       expect(n).toBe(calls); // every host call still ran
-      expect(ran).toEqual(strategy.collector === "none" ? { finalize: 3, callbacks: 3 } : { finalize: 6, callbacks: 6 });
+      expect(ran).toEqual(!collectorCaps(strategy.collector).collectsCycles ? { finalize: 3, callbacks: 3 } : { finalize: 6, callbacks: 6 });
       if (k < calls) {
         expect(reported.length).toBe(1);
         expect(reported[0]).toMatch(/^boom (finalizer|callback|finalize|gc (start|stop)) @ (finalizer of <Node|weakref callback|finalize object|gc callback)/);
@@ -95,11 +95,11 @@ heapSuite("faults", ({ make, strategy }) => {
       }
       for (const h of handles) h.dispose();
       heap.verify();
-      if (strategy.collector !== "none") expect(heap.stats().liveObjects).toBe(0);
+      if (collectorCaps(strategy.collector).collectsCycles) expect(heap.stats().liveObjects).toBe(0);
       heap.destroy();
       if (k >= calls) break;
     }
-    expect(calls).toBeGreaterThan(strategy.collector === "none" ? 8 : 14);
+    expect(calls).toBeGreaterThan(!collectorCaps(strategy.collector).collectsCycles ? 8 : 14);
   });
 
   test("regression: a WeakValueMap whose second table cannot be allocated leaves nothing behind", async () => {
@@ -124,13 +124,13 @@ heapSuite("faults", ({ make, strategy }) => {
     x.set("a", y);
     y.dispose();
     let inner = -1;
-    const w = heap.weakref(x, () => { if (heap.collector !== "none") inner = heap.gc.collect(2); });
+    const w = heap.weakref(x, () => { if (collectorCaps(heap.collector).collectsCycles) inner = heap.gc.collect(2); });
     x.dispose();
     heap.flushUnraisable();
     expect(errors).toEqual([]);
     heap.verify();
     expect(heap.stats().liveObjects).toBe(1); // the weakref
-    if (heap.collector !== "none") {
+    if (collectorCaps(heap.collector).collectsCycles) {
       expect(inner).toBe(0);
       const c = heap.alloc(N);
       c.set("a", c);
@@ -157,7 +157,7 @@ heapSuite("faults", ({ make, strategy }) => {
         const n = heap.alloc(Node);
         n.setScalar("v", 99);
         obj.set("b", n);
-        if (heap.collector !== "none") { const n = heap.gc.collect(); if (collecting) nested.push(n); }
+        if (collectorCaps(heap.collector).collectsCycles) { const n = heap.gc.collect(); if (collecting) nested.push(n); }
         heap.weakref(obj, () => {}).dispose();
         made.push(n);
         if (made.length > 3) made.shift()!.dispose();
@@ -165,7 +165,7 @@ heapSuite("faults", ({ make, strategy }) => {
     });
     const List = heap.defineType({ name: "List", kind: "refarray" });
     const root = heap.alloc(List);
-    if (heap.collector !== "none") {
+    if (collectorCaps(heap.collector).collectsCycles) {
       heap.gc.callbacks.push((phase) => { collecting = phase === "start"; });
       heap.gc.callbacks.push((phase) => {
         // allocation and disposal while a collection runs: no nested collection, nothing half-done
@@ -183,14 +183,14 @@ heapSuite("faults", ({ make, strategy }) => {
         y.setScalar("v", 99);
         root.push(y);
         y.dispose();
-        if (heap.collector !== "none") heap.gc.collect(0);
+        if (collectorCaps(heap.collector).collectsCycles) heap.gc.collect(0);
         if (root.length > 20) root.pop()?.dispose();
       }));
       if (i % 3 === 0) { const y = heap.alloc(Node); x.set("a", y); y.set("a", x); y.dispose(); }
       x.dispose();
       heap.verify();
     }
-    if (heap.collector !== "none") {
+    if (collectorCaps(heap.collector).collectsCycles) {
       heap.gc.collect();
       expect(nested.length).toBeGreaterThan(0);
       expect(nested.every((n) => n === 0)).toBe(true); // a collect() from a finalizer run by a collection returns 0
@@ -203,7 +203,7 @@ heapSuite("faults", ({ make, strategy }) => {
     for (const k of [...kept.splice(0), ...made.splice(0)]) k.dispose();
     root.dispose();
     heap.gc.callbacks.length = 0;
-    if (heap.collector !== "none") {
+    if (collectorCaps(heap.collector).collectsCycles) {
       heap.gc.collect();
       expect(heap.stats().liveObjects).toBe(0);
     }

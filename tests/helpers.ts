@@ -1,9 +1,15 @@
-// Every behavioural suite runs once per allocator x collector, on the checked (debug) build, and
-// every heap a test made must pass heap.verify() when the test ends.
+// Every behavioural suite runs once per allocator x collector of the registry (strategies.json,
+// plus any allocator built in with --allocator), on the checked (debug) build, and every heap a
+// test made must pass heap.verify() when the test ends. Tests ask what a strategy can do through
+// its capabilities, never by its name.
 import { afterEach, describe } from "vitest";
-import { ALLOCATORS, COLLECTORS, Heap, type HeapOptions } from "../src/index.js";
+import { ALLOCATORS, ALLOCATOR_INFO, COLLECTORS, COLLECTOR_INFO, Heap, type AllocatorName, type CollectorName, type HeapOptions } from "../src/index.js";
 
 export const STRATEGIES = ALLOCATORS.flatMap((allocator) => COLLECTORS.map((collector) => ({ allocator, collector })));
+/** What an allocator can do (strategies.json, its file's CAPABILITIES). */
+export const allocatorCaps = (allocator: AllocatorName) => ALLOCATOR_INFO[allocator].capabilities;
+/** What a collector can do (strategies.json). */
+export const collectorCaps = (collector: CollectorName) => COLLECTOR_INFO[collector].capabilities;
 
 export interface SuiteContext {
   strategy: (typeof STRATEGIES)[number];
@@ -24,7 +30,7 @@ export function heapSuite(name: string, body: (ctx: SuiteContext) => void): void
     });
     body({
       strategy,
-      reuses: strategy.allocator !== "bump",
+      reuses: allocatorCaps(strategy.allocator).reuses,
       async make(opts: HeapOptions = {}) {
         const h = await Heap.create({ debug: true, ...strategy, ...opts });
         heaps.push(h);

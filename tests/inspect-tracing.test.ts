@@ -1,6 +1,6 @@
 // Allocation-site tracking (tracemalloc) and the memory timeline.
 import { expect, test } from "vitest";
-import { heapSuite } from "./helpers.js";
+import { allocatorCaps, heapSuite } from "./helpers.js";
 import { HeapConfigError, HeapTypeError, type Handle } from "../src/index.js";
 import { formatTimeline } from "../src/inspect/index.js";
 import { formatStatistics } from "../src/inspect/tracemalloc.js";
@@ -62,7 +62,7 @@ heapSuite("inspect: tracemalloc", ({ make, strategy }) => {
     expect(diff[lineE]).toMatchObject({ count: 5, countDiff: 5, sizeDiff: 5 * Node.size });
     expect(diff[lineB].countDiff).toBe(0);
     // the freed block was reused by the newer allocation, which owns its trace now
-    if (strategy.allocator === "pools") expect(more.some((h) => h.ptr === freed)).toBe(true);
+    if (allocatorCaps(strategy.allocator).lifoReuse) expect(more.some((h) => h.ptr === freed)).toBe(true);
     for (const h of more) expect(tm.getObjectTraceback(h)![0].lineno).toBe(lineE);
     const [current, peak] = tm.getTracedMemory();
     expect(current).toBe(s2.traces.reduce((a, t) => a + t.size, 0));

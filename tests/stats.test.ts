@@ -1,6 +1,6 @@
 // pymalloc-style accounting: the parts sum to the committed total; arenas are reused and released.
 import { expect, test } from "vitest";
-import { defineNode, heapSuite } from "./helpers.js";
+import { allocatorCaps, defineNode, heapSuite } from "./helpers.js";
 import { STAT_FIELDS, type Handle } from "../src/index.js";
 
 heapSuite("stats", ({ make, strategy }) => {
@@ -34,12 +34,17 @@ heapSuite("stats", ({ make, strategy }) => {
     expect(s.liveContainers).toBe(1000);
     expect(s.objectHeaderBytes).toBe(16_000);
     expect(s.objectPayloadBytes).toBe(12_000);
-    // 28-byte nodes: pools and bump round them to 32-byte blocks; the block layer's payloads fit
-    // them exactly (its 4-byte block header is counted in largeHeaderBytes), but a remainder too
+    // 28-byte nodes: size classes and bump round them to 32-byte blocks; the block layer's payloads
+    // fit them exactly (its 4-byte block header is counted in largeHeaderBytes), but a remainder too
     // small to split (under 16 bytes) stays with the block it follows
-    if (strategy.allocator === "pools" || strategy.allocator === "bump") expect(s.quantizationBytes).toBe(4_000);
+    if (!allocatorCaps(strategy.allocator).coalesces) expect(s.quantizationBytes).toBe(4_000);
     else expect(s.quantizationBytes).toBeLessThan(16);
-    if (strategy.allocator === "pools") {
+    if (allocatorCaps(strategy.allocator).sizeClasses) {
+      expect(s.sizeClasses).toEqual([expect.objectContaining({ size: 32, blocksInUse: 1000 })]);
+      const [c] = s.sizeClasses;
+      expect(c.blocksFree * c.size).toBe(s.poolFreeBytes); // one class in use: its free blocks are the pools' free bytes
+    }
+    if (allocatorCaps(strategy.allocator).arenas) {
       expect(s.sizeClasses).toEqual([{ sizeClass: 3, size: 32, pools: 2, blocksInUse: 1000, blocksFree: 2 * 511 - 1000 }]);
     }
     for (const n of nodes) n.dispose();
@@ -52,7 +57,7 @@ heapSuite("stats", ({ make, strategy }) => {
     const text = heap.debugStats();
     const total = Number(/^Total\s+=\s+([\d,]+)$/m.exec(text)![1].replace(/,/g, ""));
     expect(total).toBe(heap.stats().committedBytes);
-    if (strategy.allocator === "pools") {
+    if (allocatorCaps(strategy.allocator).arenas) {
       expect(text).toMatch(/class\s+size\s+num pools\s+blocks in use\s+avail blocks/);
       expect(text).toMatch(/^\s+3\s+32\s+1\s+1\s+510$/m);
       expect(text).toMatch(/# arenasAllocatedTotal\s+=\s+1$/m);
@@ -60,7 +65,7 @@ heapSuite("stats", ({ make, strategy }) => {
     n.dispose();
   });
 
-  if (strategy.allocator === "pools") {
+  if (allocatorCaps(strategy.allocator).arenas) {
     test("empty arenas are released for reuse, keeping one; the fullest arenas are used first", async () => {
       const heap = await make();
       const Node = defineNode(heap);
@@ -108,7 +113,7 @@ heapSuite("stats", ({ make, strategy }) => {
       expect(heap.stats().committedBytes).toBe(committed);
       big.dispose();
     });
-  } else if (strategy.allocator === "bump") {
+  } else if (!allocatorCaps(strategy.allocator).reuses) {
     test("bump never reuses: freed bytes are counted, the pointer only moves up", async () => {
       const heap = await make();
       const Node = defineNode(heap);
@@ -120,7 +125,7 @@ heapSuite("stats", ({ make, strategy }) => {
       expect(heap.stats().bumpFreedBytes).toBe(32);
       b.dispose();
     });
-  } else {
+  } else if (allocatorCaps(strategy.allocator).coalesces) {
     test(`${strategy.allocator}: freed blocks coalesce and are reused, lowest address first for first fit`, async () => {
       const heap = await make();
       const Bytes = heap.defineType({ name: "B", kind: "bytes" });
@@ -129,7 +134,7 @@ heapSuite("stats", ({ make, strategy }) => {
       for (const b of blocks.slice(2, 6)) b.dispose(); // four neighbours: one coalesced hole
       const before = heap.stats().largeFreeBytes;
       const big = heap.alloc(Bytes, 400); // fits only in the coalesced hole (or the end of memory)
-      if (strategy.allocator === "firstfit") expect(big.ptr).toBe(addresses[2]);
+      if (allocatorCaps(strategy.allocator).addressOrdered) expect(big.ptr).toBe(addresses[2]);
       expect(heap.stats().committedBytes).toBe(heap.stats().committedBytes);
       expect(heap.stats().largeFreeBytes).toBeLessThan(before);
       big.dispose();

@@ -1,12 +1,13 @@
 // The second way to embed refheap: a VM written in AssemblyScript, linked with the core as a
 // library (examples/as-stack-vm). Built here from source, then run on each collector.
 import { beforeAll, describe, expect, test } from "vitest";
+import { COLLECTORS, COLLECTOR_INFO } from "../src/index.js";
 import { build, cycleProgram, instantiate, liveObjects, load, sumProgram } from "../examples/as-stack-vm/run.js";
 
 let bytes: Uint8Array;
 beforeAll(async () => { bytes = await build(); });
 
-describe.each([{ collector: 0, name: "none" }, { collector: 1, name: "generational" }, { collector: 2, name: "recycler" }])("AssemblyScript stack machine [$name]", ({ collector }) => {
+describe.each(COLLECTORS.map((name) => ({ collector: COLLECTOR_INFO[name].code, name })))("AssemblyScript stack machine [$name]", ({ collector }) => {
   test("builds 1..n as a list of pairs in the heap and sums it; teardown frees it", async () => {
     const x = await instantiate(bytes, collector);
     load(x, sumProgram(1000));

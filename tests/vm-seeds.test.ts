@@ -1,16 +1,17 @@
 // The seed talks' demonstrations, as VM programs (examples/seeds/*.lisp): each runs here and its
 // output must be what the talk shows. Checked build, verified after each program. Programs that
 // need the cycle collector run under both collectors; under 'none' their cycles must stay.
+import { collectorCaps } from "./helpers.js";
 import { describe, expect, test } from "vitest";
-import { Heap } from "../src/index.js";
+import { COLLECTORS, Heap, collectorsWith, type CollectorName } from "../src/index.js";
 import { runProgram, seed } from "./vm-helpers.js";
 
-async function run(name: string, collector: "generational" | "recycler" | "none" = "generational", finalizerMode: "pep442" | "legacy" = "pep442") {
+async function run(name: string, collector: CollectorName = COLLECTORS[0], finalizerMode: "pep442" | "legacy" = "pep442") {
   const heap = await Heap.create({ debug: true, collector, finalizerMode });
   const r = runProgram(heap, seed(name));
   heap.verify();
   // the VM gone, nothing is left (but gc.garbage's uncollectable cycles under 'legacy')
-  if (collector !== "none" && finalizerMode === "pep442") expect(heap.stats().liveObjects).toBe(0);
+  if (collectorCaps(collector).collectsCycles && finalizerMode === "pep442") expect(heap.stats().liveObjects).toBe(0);
   return r;
 }
 
@@ -107,7 +108,7 @@ cache size: 2
 `);
   });
 
-  for (const collector of ["generational", "recycler"] as const) {
+  for (const collector of collectorsWith("collectsCycles")) {
     test(`descriptor leak and its WeakKeyDictionary fix (Delowar, Lerner) [${collector}]`, async () => {
       const { out, err } = await run("descriptor-leak", collector);
       expect(err).toBe("");
@@ -154,7 +155,7 @@ ${strong}prev pointers as weak proxies:
   gc.collect() -> 0
 WeakSet after s.add(X()): []
 `;
-  for (const collector of ["generational", "recycler"] as const) {
+  for (const collector of collectorsWith("collectsCycles")) {
     test(`doubly-linked list: strong prev needs the collector, proxy prev does not (Baker) [${collector}]`, async () => {
       const { out, err } = await run("linked-list", collector);
       expect(err).toBe("");
@@ -163,12 +164,12 @@ WeakSet after s.add(X()): []
   }
 
   test("doubly-linked list under Python 2's rules: the cycle holding __del__ lands in gc.garbage", async () => {
-    const { out } = await run("linked-list", "generational", "legacy");
+    const { out } = await run("linked-list", collectorsWith("generations")[0], "legacy");
     expect(out).toBe(linked("  gc.collect() -> 3\n  gc.garbage: 3\n"));
   });
 
   test("circular under collector 'none': the cycles stay", async () => {
-    const { out } = await run("circular", "none");
+    const { out } = await run("circular", collectorsWith("collectsCycles", false)[0]);
     expect(out).toContain("after del l1, l2, lists alive: 2\ngc.collect() -> 0\nafter gc.collect(), lists alive: 2\n");
     expect(out).not.toContain("__del__ a"); // the Node cycle is never finalized
   });

@@ -2,12 +2,12 @@
 // refcounts as CPython shows them, frames and closures as heap objects, cycles, weak references,
 // finalizers, and errors that leave the heap consistent and the VM usable.
 import { expect, test } from "vitest";
-import { heapSuite } from "./helpers.js";
+import { collectorCaps, heapSuite } from "./helpers.js";
 import { makeVM } from "./vm-helpers.js";
 import { VMError } from "../src/vm/errors.js";
 
 heapSuite("vm", ({ make, strategy }) => {
-  const hasGc = strategy.collector !== "none";
+  const hasGc = collectorCaps(strategy.collector).collectsCycles;
 
   test("values live in the heap; getrefcount follows binding, containers and calls", async () => {
     const heap = await make();

@@ -3,7 +3,8 @@
 
 import cytoscape from "cytoscape";
 import { setWasmBaseUrl } from "../src/wasm.js";
-import type { CollectorName } from "../src/heap.js";
+import type { AllocatorName, CollectorName } from "../src/heap.js";
+import { ALLOCATORS, COLLECTORS, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, COLLECTOR_INFO } from "../src/strategies.js";
 import type { Handle } from "../src/handle.js";
 import type { PhaseSnapshot } from "../src/phases.js";
 import { readGraph, readPools, type HeapGraph } from "./graph.js";
@@ -76,9 +77,10 @@ function draw(): void {
 
 function drawSide(graph: HeapGraph): void {
   const s = scene.heap.stats();
-  const counts = scene.heap.collector === "none" ? [0, 0, 0] : scene.heap.gc.getCount();
+  const collects = scene.heap.capabilities.collector.collectsCycles;
+  const counts = collects ? scene.heap.gc.getCount() : [0, 0, 0];
   $("stats").textContent = `${graph.nodes.filter((n) => n.generation !== null).length} tracked, ${graph.nodes.filter((n) => n.weakref).length} weakrefs, ${graph.nodes.length} objects · ` +
-    `${s.liveObjects} live objects, ${s.committedBytes.toLocaleString("en-US")} bytes committed · gc counts ${counts.join("/")} · gc.garbage ${scene.heap.collector === "none" ? 0 : scene.heap.gc.garbage.length}`;
+    `${s.liveObjects} live objects, ${s.committedBytes.toLocaleString("en-US")} bytes committed · gc counts ${counts.join("/")} · gc.garbage ${collects ? scene.heap.gc.garbage.length : 0}`;
   $("roots").textContent = [...scene.roots.entries()].filter(([, h]) => h.alive).map(([name, h]) => `${name} → 0x${hex(h.ptr)}`).join("  ") || "(no host handles)";
   $("log").textContent = log.slice(-8).join("\n");
   // the selected object, through the inspection tools (src/inspect/): what keeps it alive, what it keeps
@@ -117,7 +119,7 @@ function drawSide(graph: HeapGraph): void {
     cell.textContent = p.sizeClass === null ? "" : String(p.blockSize);
     map.appendChild(cell);
   }
-  if (!map.childElementCount) map.textContent = scene.heap.allocator === "pools" ? "(no pools carved yet)" : `(the ${scene.heap.allocator} allocator has no pools)`;
+  if (!map.childElementCount) map.textContent = scene.heap.capabilities.allocator.poolMap ? "(no pools carved yet)" : `(the ${scene.heap.allocator} allocator has no pools)`;
 }
 
 function say(text: string): void { log.push(text); }
@@ -132,12 +134,13 @@ function guarded(fn: () => void): void {
   draw();
 }
 
-async function loadScene(id: string, collector: CollectorName): Promise<void> {
+async function loadScene(id: string, collector: CollectorName, allocator: AllocatorName = DEFAULT_ALLOCATOR): Promise<void> {
   const spec = SCENES.find((s) => s.id === id)!;
   if (scene) { for (const h of scene.roots.values()) if (h.alive) h.dispose(); scene.heap.destroy(); }
-  scene = await spec.build(collector);
+  scene = await spec.build(collector, allocator);
   ($("scene") as HTMLSelectElement).value = id;
   ($("collector") as HTMLSelectElement).value = collector;
+  ($("allocator") as HTMLSelectElement).value = allocator;
   scene.heap.onUnraisable = (err, context) => say(`unraisable in ${context}: ${(err as Error)?.message ?? err}`);
   replay = null; selected = null; log.length = 0;
   say(`${spec.title} on ${scene.heap.allocator}/${collector}`);
@@ -187,10 +190,15 @@ function selectedHandle(what: string): Handle {
 function wire(): void {
   const sceneSel = $("scene") as HTMLSelectElement;
   for (const s of SCENES) { const o = document.createElement("option"); o.value = s.id; o.textContent = s.title; sceneSel.appendChild(o); }
+  // the strategies come from the registry (strategies.json, and any --allocator file the build had)
   const collectorSel = $("collector") as HTMLSelectElement;
-  const reload = () => loadScene(sceneSel.value, collectorSel.value as CollectorName);
+  for (const c of COLLECTORS) { const o = document.createElement("option"); o.value = o.textContent = c; o.title = COLLECTOR_INFO[c].doc; collectorSel.appendChild(o); }
+  const allocatorSel = $("allocator") as HTMLSelectElement;
+  for (const a of ALLOCATORS) { const o = document.createElement("option"); o.value = o.textContent = a; allocatorSel.appendChild(o); }
+  const reload = () => loadScene(sceneSel.value, collectorSel.value as CollectorName, allocatorSel.value as AllocatorName);
   sceneSel.onchange = reload;
   collectorSel.onchange = reload;
+  allocatorSel.onchange = reload;
   cy.on("tap", "node", (ev) => {
     const id = Number(ev.target.id());
     if (!Number.isFinite(id)) return;
@@ -247,5 +255,5 @@ const api = {
 (window as unknown as { explorer: typeof api }).explorer = api;
 
 wire();
-await loadScene("tasks-strong", "generational");
+await loadScene("tasks-strong", DEFAULT_COLLECTOR);
 document.body.dataset.ready = "1";

@@ -1,7 +1,7 @@
 // Preset scenes from the seed talks. Each builds its objects in a fresh heap and leaves the host's
 // references in `roots` (named handles the page shows as the host's edges).
 
-import { Heap, type CollectorName } from "../src/heap.js";
+import { Heap, type AllocatorName, type CollectorName } from "../src/heap.js";
 import type { Handle } from "../src/handle.js";
 
 export interface Scene {
@@ -11,7 +11,7 @@ export interface Scene {
   note: string;
 }
 
-export interface SceneSpec { id: string; title: string; build(collector: CollectorName): Promise<Scene> }
+export interface SceneSpec { id: string; title: string; build(collector: CollectorName, allocator?: AllocatorName): Promise<Scene> }
 
 const nodeType = (heap: Heap, name = "Node") => heap.defineType({ name, refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
 
@@ -19,8 +19,8 @@ export const SCENES: SceneSpec[] = [
   {
     id: "empty",
     title: "Empty heap (build your own)",
-    async build(collector) {
-      const heap = await Heap.create({ debug: true, collector });
+    async build(collector, allocator) {
+      const heap = await Heap.create({ debug: true, allocator, collector });
       nodeType(heap);
       return { heap, roots: new Map(), note: "Add objects with New, link them (select a source, then Link a/b and click a target), drop handles, collect." };
     },
@@ -28,8 +28,8 @@ export const SCENES: SceneSpec[] = [
   {
     id: "observer",
     title: "Observer with weak observers",
-    async build(collector) {
-      const heap = await Heap.create({ debug: true, collector });
+    async build(collector, allocator) {
+      const heap = await Heap.create({ debug: true, allocator, collector });
       const Subject = heap.defineType({ name: "Subject", refs: ["observers"] });
       const Observer = heap.defineType({ name: "Observer", refs: ["a", "b"], weakrefable: true });
       const List = heap.defineType({ name: "List", kind: "refarray" });
@@ -55,8 +55,8 @@ export const SCENES: SceneSpec[] = [
   {
     id: "dllist",
     title: "Doubly linked list, weak back-links",
-    async build(collector) {
-      const heap = await Heap.create({ debug: true, collector });
+    async build(collector, allocator) {
+      const heap = await Heap.create({ debug: true, allocator, collector });
       const Node = heap.defineType({ name: "ListNode", refs: ["next", "prev"], scalars: { v: "i32" }, weakrefable: true });
       const roots = new Map<string, Handle>();
       const head = heap.alloc(Node);
@@ -78,8 +78,8 @@ export const SCENES: SceneSpec[] = [
   ...([false, true] as const).map((weak): SceneSpec => ({
     id: weak ? "tasks-weak" : "tasks-strong",
     title: `Task/Subtask server, ${weak ? "weak" : "strong"} back-pointers`,
-    async build(collector) {
-      const heap = await Heap.create({ debug: true, collector });
+    async build(collector, allocator) {
+      const heap = await Heap.create({ debug: true, allocator, collector });
       const Task = heap.defineType({ name: "Task", refs: ["subtasks"], scalars: { v: "i32" }, weakrefable: true });
       const Sub = heap.defineType({ name: "Subtask", refs: ["task"] });
       const List = heap.defineType({ name: "List", kind: "refarray" });
@@ -109,8 +109,8 @@ export const SCENES: SceneSpec[] = [
   ...(["pep442", "legacy"] as const).map((mode): SceneSpec => ({
     id: `finalizer-${mode}`,
     title: `Cycle with a finalizer (${mode === "pep442" ? "PEP 442" : "legacy"} mode)`,
-    async build(collector) {
-      const heap = await Heap.create({ debug: true, collector, finalizerMode: mode });
+    async build(collector, allocator) {
+      const heap = await Heap.create({ debug: true, allocator, collector, finalizerMode: mode });
       const log: string[] = [];
       const Res = heap.defineType({ name: "Resource", refs: ["a", "b"], scalars: { v: "i32" }, finalizer: (self) => { log.push(`__del__ of Resource ${self.getScalar("v")}`); } });
       const roots = new Map<string, Handle>();

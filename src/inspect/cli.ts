@@ -12,6 +12,7 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Heap, ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName } from "../heap.js";
+import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../strategies.js";
 import { DominatorTree } from "./dominators.js";
 import { formatPartition, formatTypeCounts, mostCommonTypes, partition, type GroupBy } from "./census.js";
 import { loadHeapSnapshot, saveHeapSnapshot } from "./heapsnapshot.js";
@@ -24,8 +25,8 @@ import type { ObjectGraph } from "./graph.js";
 const USAGE = `usage: refheap-inspect run <workload module> [options]
        refheap-inspect snapshot <file.heapsnapshot> [options]
 
-  --allocator NAME       ${ALLOCATORS.join(" | ")} (run; default pools)
-  --collector NAME       ${COLLECTORS.join(" | ")} (run; default generational)
+  --allocator NAME       ${ALLOCATORS.join(" | ")} (run; default ${DEFAULT_ALLOCATOR})
+  --collector NAME       ${COLLECTORS.join(" | ")} (run; default ${DEFAULT_COLLECTOR})
   --top N                rows per table (default 10)
   --partition BY         type | generation | size | referrers (default type)
   --dominators           the objects retaining the most bytes, and why each is alive
@@ -96,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const allocator = (v.allocator ?? "pools") as AllocatorName, collector = (v.collector ?? "generational") as CollectorName;
+  const allocator = (v.allocator ?? DEFAULT_ALLOCATOR) as AllocatorName, collector = (v.collector ?? DEFAULT_COLLECTOR) as CollectorName;
   const heap = await Heap.create({ allocator, collector, debug: v.verify ?? false });
   const mod = await import(pathToFileURL(resolve(target)).href);
   const workload = mod.default;

@@ -20,7 +20,7 @@ export function installBuiltins(vm: VM): void {
   };
   const retry = (ok: () => number | boolean, what: string) => {
     if (ok()) return;
-    if (heap.collector !== "none") x.gcCollect(2);
+    if (heap.capabilities.collector.collectsCycles) x.gcCollect(2);
     if (!ok()) throw new VMError("MemoryError", `out of memory in ${what}`);
   };
 
@@ -285,7 +285,7 @@ export function installBuiltins(vm: VM): void {
   def("getrefcount", 1, 1, (base) => m.int(x.refcount(arg(base, 0))));
   // under collector 'none' (refcounting only) there is nothing to collect: 0, as with gc disabled
   def("gc-collect", 0, 1, (base, argc) => {
-    if (heap.collector === "none") return m.int(0);
+    if (!heap.capabilities.collector.collectsCycles) return m.int(0);
     const n = heap.gc.collect(argc ? num(base, 0, "generation") : 2);
     return m.int(n);
   });

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName } from "../heap.js";
+import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../strategies.js";
 import { VM } from "./interp.js";
 import { VMError } from "./errors.js";
 
@@ -12,8 +13,8 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      allocator: { type: "string", default: "pools" },
-      collector: { type: "string", default: "generational" },
+      allocator: { type: "string", default: DEFAULT_ALLOCATOR },
+      collector: { type: "string", default: DEFAULT_COLLECTOR },
       debug: { type: "boolean", default: false },
       "finalizer-mode": { type: "string", default: "pep442" },
       eval: { type: "string", short: "e" },

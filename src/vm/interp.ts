@@ -126,12 +126,12 @@ export class VM {
     const isBuiltin = (p: number) => p !== 0 && this.m.typeId(p) === this.m.T.builtin.id;
     for (const builtins of [false, true]) {
       for (let i = 0; i < n; i++) if (isBuiltin(this.m.x.listGet(this.module, i)) === builtins) this.m.x.listSet(this.module, i, 0);
-      if (!builtins && this.heap.collector !== "none") this.m.x.gcCollect(2); // cycles, while print still works
+      if (!builtins && this.heap.capabilities.collector.collectsCycles) this.m.x.gcCollect(2); // cycles, while print still works
     }
     this.m.x.decref(this.module);
     this.module = 0;
     for (const c of this.consts.splice(0)) this.m.x.decref(c);
-    if (this.heap.collector !== "none") this.m.x.gcCollect(2);
+    if (this.heap.capabilities.collector.collectsCycles) this.m.x.gcCollect(2);
     this.m.releaseConstants();
     this.heap.flushUnraisable();
   }

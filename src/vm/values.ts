@@ -64,7 +64,7 @@ export class Model {
 
   constructor(readonly heap: Heap, finalizer: (cls: ClassMeta) => (h: import("../handle.js").Handle) => void) {
     this.views = heap.views;
-    this.x = heap.debug ? heap.core : inlineRefcounts(heap.core, this.views, heap.collector === "recycler");
+    this.x = heap.debug ? heap.core : inlineRefcounts(heap.core, this.views, heap.capabilities.collector.candidates);
     const d = (name: string, spec: Partial<Parameters<Heap["defineType"]>[0]> = {}) => heap.defineType({ name, ...spec });
     this.T = {
       int: d("int", { scalars: { v: "f64" } }),
@@ -108,7 +108,7 @@ export class Model {
 
   #retry(attempt: () => number, what: string): number {
     let p = attempt();
-    if (!p && this.heap.collector !== "none" && !this.x.gcIsCollecting()) {
+    if (!p && this.heap.capabilities.collector.collectsCycles && !this.x.gcIsCollecting()) {
       this.x.gcCollect(2);
       p = attempt();
     }
@@ -187,7 +187,7 @@ export class Model {
   isList(p: number): boolean { return this.typeId(p) === this.T.list.id; }
   append(list: number, item: number): void {
     if (!this.x.listAppend(list, item)) {
-      if (this.heap.collector !== "none") this.x.gcCollect(2);
+      if (this.heap.capabilities.collector.collectsCycles) this.x.gcCollect(2);
       if (!this.x.listAppend(list, item)) throw new VMError("MemoryError", "out of memory growing a list");
     }
   }

@@ -1,5 +1,6 @@
 // The program the fault tests run with an allocation failing at each of its allocation sites: it
 // reaches every allocation site of the host API. A module of its own, so one fault can be replayed from a script.
+import { collectorCaps } from "../helpers.js";
 import {
   WeakKeyMap, WeakSet, WeakValueMap, type Handle, type Heap,
 } from "../../src/index.js";
@@ -61,7 +62,7 @@ export function program(heap: Heap, T: ReturnType<typeof types>, b: Built): void
   r1.set("a", r2); r2.set("a", r3); r3.set("a", r1);
   for (const r of [r1, r2, r3]) { r.dispose(); b.handles.splice(b.handles.indexOf(r), 1); b.values = b.values.filter(([h]) => h !== r); }
   for (let i = 0; i < 5; i++) n2.set(i % 2 ? "a" : "b", node(20 + i));
-  if (heap.collector !== "none") heap.gc.collect();
+  if (collectorCaps(heap.collector).collectsCycles) heap.gc.collect();
 }
 
 /** Breaks every cycle the program made, drops everything, and checks that the heap is empty. */
@@ -70,6 +71,6 @@ export function teardown(heap: Heap, T: ReturnType<typeof types>, b: Built): voi
   // (the garbage ring has no handle left: only a collector frees it)
   for (const c of b.containers) c.dispose();
   for (const h of b.handles) h.dispose();
-  if (heap.collector !== "none") heap.gc.collect();
+  if (collectorCaps(heap.collector).collectsCycles) heap.gc.collect();
 }
 

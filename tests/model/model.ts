@@ -1,3 +1,4 @@
+import { collectorCaps } from "../helpers.js";
 // The reference model: the heap's documented semantics as a plain graph, with no memory, lists or
 // bit packing. Objects have fields, a refcount (host handles + field references), weakref lists,
 // a finalizer flag; collections compute reachability over the graph. The property tests run the
@@ -12,7 +13,8 @@
 // list order), so those are compared as a multiset; and whether a weakref held only by the
 // garbage is called back when its referent dies while the garbage is being cleared (`optional`).
 
-export type CollectorName = "generational" | "recycler" | "none";
+import type { CollectorName } from "../../src/index.js";
+export type { CollectorName };
 export type ObjKind = "node" | "cell" | "list" | "blob" | "weakref" | "map";
 /** Weak containers: int → weak value (WeakValueMap; its string table stays empty), weak key → value, weak set. */
 export type MapFlavour = "wvm" | "wvmStrings" | "wkm" | "wset";
@@ -121,7 +123,7 @@ export class Model {
   newObject(kind: ObjKind): MObj {
     const o: MObj = {
       id: this.#nextId++, kind, ptr: 0, rc: 1, cap: 0, fields: kind === "node" || kind === "cell" ? [null, null] : [],
-      tracked: CONTAINER[kind], gen: this.collector === "recycler" ? 1 : 0, candidate: false, collecting: false,
+      tracked: CONTAINER[kind], gen: collectorCaps(this.collector).candidates ? 1 : 0, candidate: false, collecting: false,
       finalized: false, resurrect: false, throwing: false, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
       mapId: 0, mapKey: 0, flavour: null, entries: new Map(), table: false,
     };
@@ -166,7 +168,7 @@ export class Model {
 
   /** A count decremented to non-zero: under the recycler, a container may become a candidate root. */
   possibleRoot(o: MObj): void {
-    if (this.collector !== "recycler") return;
+    if (!collectorCaps(this.collector).candidates) return;
     if (this.legacy && this.#collecting) return; // legacy mode: no candidates while a collection holds uncollectable objects
     if (this.isContainer(o) && o.tracked && !o.candidate && !o.collecting && o.gen !== 3) {
       o.candidate = true;
@@ -463,15 +465,15 @@ export class Model {
 
   /** gc.collect(g) or an automatic collection of generation g: the number of unreachable objects found. */
   collect(g: number): number {
-    if (this.collector === "none" || this.#collecting) return 0;
+    if (!collectorCaps(this.collector).collectsCycles || this.#collecting) return 0;
     this.#collecting = true;
     // the recycler reports a collection that is not full as generation 0
-    const reported = this.collector === "recycler" && g !== 2 ? 0 : g;
+    const reported = collectorCaps(this.collector).candidates && g !== 2 ? 0 : g;
     this.log.push(`gc-start:${reported}`);
     if (this.gcCallbackThrows) this.unraisable.push("gc");
     let set: Set<number>;
     let old: number;
-    if (this.collector === "generational") {
+    if (collectorCaps(this.collector).generations) {
       set = new Set(this.#tracked().filter((o) => o.gen <= g).map((o) => o.id));
       old = Math.min(g + 1, 2);
     } else {
@@ -581,7 +583,7 @@ export class Model {
   }
 
   unfreeze(): void {
-    for (const o of this.#tracked()) if (o.gen === 3) o.gen = this.collector === "recycler" ? 1 : 2;
+    for (const o of this.#tracked()) if (o.gen === 3) o.gen = collectorCaps(this.collector).candidates ? 1 : 2;
   }
 
   // ── views for the comparison ──

@@ -2,6 +2,7 @@
 // in lockstep, comparing them after every step: events (finalizers, weakref callbacks, finalize
 // objects, collections), reported exceptions, the live set, every refcount, field and weakref,
 // generation membership, and heap.verify().
+import { collectorCaps } from "../helpers.js";
 import fc from "fast-check";
 import {
   Heap, HeapIndexError, HeapOutOfMemoryError, HeapReferenceError, HeapTypeError, HeapConfigError, HeapWeakRef,
@@ -169,10 +170,10 @@ export class Runner {
     this.wvm = new WeakValueMap(heap);
     this.wkm = new WeakKeyMap(heap);
     this.ws = new WeakSet(heap);
-    const head = heap.core.gcGenerationHead(collector === "recycler" ? 1 : 0), u32 = heap.views.u32;
+    const head = heap.core.gcGenerationHead(collectorCaps(collector).candidates ? 1 : 0), u32 = heap.views.u32;
     const ptrs: number[] = [];
     for (let p = u32[(head + 8) >>> 2]; p !== head; p = u32[(p + 8) >>> 2]) ptrs.push(p);
-    if (collector !== "none") heap.gc.setThreshold(prog.threshold, 2, 2);
+    if (collectorCaps(collector).collectsCycles) heap.gc.setThreshold(prog.threshold, 2, 2);
     const [wvm, , wkm, ws] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
     this.maps = { wvm, wkm, ws };
   }
@@ -351,7 +352,7 @@ export class Runner {
         break;
       }
       case "collect": {
-        if (model.collector === "none") { expectError(HeapConfigError, () => heap.gc.collect(op.g)); break; }
+        if (!collectorCaps(model.collector).collectsCycles) { expectError(HeapConfigError, () => heap.gc.collect(op.g)); break; }
         const n = heap.gc.collect(op.g);
         const m = model.collect(op.g);
         this.#applied++;
@@ -532,11 +533,11 @@ export class Runner {
         }
       }
       while (this.hs.length) this.step({ op: "drop", h: this.hs.length - 1 });
-      if (this.model.collector !== "none") this.step({ op: "collect", g: 2 });
+      if (collectorCaps(this.model.collector).collectsCycles) this.step({ op: "collect", g: 2 });
       if (round > 1000) throw new Error("resurrection without end");
     }
     for (let f = 0; f < this.fins.length; f++) this.step({ op: "finalizeCall", f });
-    if (this.model.collector !== "none") eq0(this.heap.stats().liveObjects);
+    if (collectorCaps(this.model.collector).collectsCycles) eq0(this.heap.stats().liveObjects);
   }
 }
 
