@@ -72,7 +72,8 @@ export async function resolveStrategies(extra = []) {
     allocators.push({ name, code: code++, path: file, external: true, doc: `external allocator (${file})` });
   }
   for (const a of allocators) {
-    const src = await readFile(a.path, "utf8").catch((e) => { throw new Error(`allocator '${a.name}': cannot read ${a.path}: ${e.message}`); });
+    const forget = a.external ? " (an --allocator file; `npm run build:wasm -- --builtin-only` forgets it)" : "";
+    const src = await readFile(a.path, "utf8").catch((e) => { throw new Error(`allocator '${a.name}': cannot read ${a.path}: ${e.message}${forget}`); });
     const m = /export\s+const\s+CAPABILITIES\s*:\s*u32\s*=\s*([^;]+);/.exec(src);
     if (!m) throw new Error(`allocator '${a.name}' (${a.path}) must declare its capabilities: export const CAPABILITIES: u32 = CAP_REUSES | ...; (0 for none)`);
     a.capabilities = Object.fromEntries(manifest.allocatorCapabilities.map((c) => [c.name, false]));
@@ -200,10 +201,10 @@ const TARGETS = {
 export async function buildWasm(names = Object.keys(TARGETS), options = {}) {
   let extra = options.allocators ?? [];
   if (options.builtinOnly) await rm(EXTRA_FILE, { force: true });
-  else if (extra.length) { await mkdir(dirname(EXTRA_FILE), { recursive: true }); await writeFile(EXTRA_FILE, JSON.stringify(extra, null, 2)); }
-  else extra = await rememberedAllocators();
+  else if (!extra.length) extra = await rememberedAllocators();
   await generateStatsIds();
-  await generateRegistry(extra);
+  await generateRegistry(extra); // refuses a file that does not implement the contract, before anything is remembered
+  if (options.allocators?.length) { await mkdir(dirname(EXTRA_FILE), { recursive: true }); await writeFile(EXTRA_FILE, JSON.stringify(extra, null, 2)); }
   await mkdir(join(root, "build"), { recursive: true });
   for (const name of names) {
     const args = [...TARGETS[name], "--config", join(root, "asconfig.json"), "--baseDir", root];
