@@ -43,6 +43,21 @@ test("pool header diagram (assembly/alloc/pools.ts) matches its accessors", () =
   expect(drawn.maxnextoffset + 4).toBe(constants(src).POOL_OVERHEAD);
 });
 
+test("mimalloc page header diagram (assembly/alloc/mimalloc.ts) matches its accessors", () => {
+  const src = read("alloc/mimalloc.ts");
+  const drawn: Record<string, number> = {};
+  for (const m of src.matchAll(/^\/\/ │ (\w+)[: ].*│ page\+(\d+)\s*$/gm)) drawn[m[1]] = Number(m[2]);
+  const accessor: Record<string, number> = {};
+  for (const m of src.matchAll(/function PG_(\w+)\(p: usize\): \w+ \{ return load<\w+>\(p, (\d+)\)/g)) accessor[m[1]] = Number(m[2]);
+  const names: Record<string, string> = {
+    free: "FREE", localFree: "LOCAL", used: "USED", capacity: "CAPACITY", reserved: "RESERVED", blockSize: "BSIZE",
+    bin: "BIN", next: "NEXT", prev: "PREV", flags: "FLAGS", delayed: "DELAYED", segment: "SEGMENT",
+  };
+  expect(Object.keys(drawn).sort()).toEqual(Object.keys(names).sort());
+  for (const [word, acc] of Object.entries(names)) expect(accessor[acc], word).toBe(drawn[word]);
+  expect(drawn.segment + 4).toBe(Number(/const PAGE_HEADER: usize = (\d+);/.exec(src)![1]));
+});
+
 test("type record diagram (assembly/types.ts) matches its accessors", () => {
   const src = read("types.ts");
   const drawn: number[] = [];

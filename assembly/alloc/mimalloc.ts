@@ -28,7 +28,8 @@
 // │ reserved: blocks the page can hold                                  │ page+16
 // │ blockSize                                                           │ page+20
 // │ bin: size class, 0 = the page is free in its segment               │ page+24
-// │ next / prev: the bin queue (next also links a segment's free pages) │ page+28 +32
+// │ next: the bin queue, or a segment's free pages                     │ page+28
+// │ prev: the bin queue                                                 │ page+32
 // │ flags: FULL (bit 0: set when it leaves its queue full, cleared by   │ page+36
 // │        the delayed list's processing); bits 8..15: retirement       │
 // │        countdown of an empty kept page (set by pageEmpty)           │
