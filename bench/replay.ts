@@ -9,7 +9,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 if (values.help || positionals.length !== 1) {
-  process.stderr.write("usage: npm run replay -- FILE.rhtrace [--allocators pools,tlsf,firstfit,bump] [--samples N] [--reps N]\n");
+  process.stderr.write(`usage: npm run replay -- FILE.rhtrace [--allocators ${ALLOCATORS.join(",")}] [--samples N] [--reps N]\n`);
   process.exit(values.help ? 0 : 2);
 }
 const allocators = (values.allocators?.split(",") ?? [...ALLOCATORS]) as AllocatorName[];
