@@ -1,7 +1,7 @@
 // The benchmark runner: `npm run bench [-- options]`.
 //   --workloads W1,W3 run these workloads only (W3 = W3a, W3b, W3c; TR = trace replay)
-//   --allocators a,b  refheap rows of these allocators only (pools, tlsf, firstfit, bump)
-//   --collectors a,b  refheap rows of these collectors only (generational, recycler, none)
+//   --allocators a,b  refheap rows of these allocators only (default: every allocator of the registry)
+//   --collectors a,b  refheap rows of these collectors only (default: every collector of the registry)
 //   --peers P         none | default (V8, AssemblyScript's runtime) | all (+ pyodide, QuickJS) | a list
 //   --scale F         workload size relative to the design's (default 1; W1 trees = 250 F)
 //   --reps N          timed repetitions per row (default 5), after one discarded warm-up

@@ -14,10 +14,10 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
 let repo = "", user = "";
 
-/** The fenced block that follows `<!-- file: NAME -->` in docs/allocators.md. */
+/** The first ts block after `<!-- file: NAME -->` in docs/allocators.md. */
 async function docBlock(name: string): Promise<string> {
   const md = await readFile(join(root, "docs/allocators.md"), "utf8");
-  const m = new RegExp(`<!-- file: ${name} -->\\s*\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(md);
+  const m = new RegExp(`<!-- file: ${name} -->[\\s\\S]*?\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(md);
   if (!m) throw new Error(`docs/allocators.md has no block for ${name}`);
   return m[1];
 }
