@@ -1,16 +1,18 @@
 // The heap explorer end to end: the page built with esbuild, served on localhost, driven in real
-// headless Chromium (Debian's, through playwright-core). Scenes, mouse-made objects, a collection
-// stepped phase by phase, and a screenshot check.
+// headless Chromium (through playwright-core; tests/chromium.ts finds the browser). Scenes,
+// mouse-made objects, a collection stepped phase by phase, layout, and a screenshot check; and the
+// static server's refusal of every path outside its folders (no browser needed).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { existsSync, mkdirSync } from "node:fs";
-import type { Server } from "node:http";
+import type { Browser, Page } from "playwright-core";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { request, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 // @ts-expect-error: plain .mjs build scripts (no types)
 import { buildWeb } from "../scripts/build-web.mjs";
 // @ts-expect-error: plain .mjs build scripts (no types)
 import { serveWeb } from "../scripts/serve-web.mjs";
-
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+import { launchChromium } from "./chromium.js";
 
 interface ExplorerApi {
   graph(): { nodes: { id: number; type: string; refcount: number; generation: number | null; external: number; weakref: boolean }[]; edges: { from: number; to: number; weak: boolean }[] };
@@ -19,40 +21,113 @@ interface ExplorerApi {
   replay: { steps: { phase: string; listA: unknown[]; listB: unknown[] }[]; index: number } | null;
   scenes: string[];
   tap(id: number): void;
+  view(): { zoom: number; maxZoom: number; positions: Record<string, { x: number; y: number }>; size: { w: number; h: number } };
   heap: { verify(): void; stats(): { liveObjects: number } };
 }
 declare const explorer: ExplorerApi;
 
+/** GET with the path sent byte for byte (fetch would normalise it). */
+function rawGet(port: number, urlPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: urlPath, method: "GET" }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${urlPath}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("explorer server: only web/ and build/", () => {
+  // a project root beside a sibling whose name starts with the root's (the prefix check's blind spot)
+  let dir: string, server: Server, port: number;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "refheap-serve-"));
+    for (const d of ["proj/web/sub", "proj/build", "proj-secret", "proj/webx"]) mkdirSync(path.join(dir, d), { recursive: true });
+    writeFileSync(path.join(dir, "proj/web/index.html"), "INDEX");
+    writeFileSync(path.join(dir, "proj/web/sub/page.js"), "PAGE");
+    writeFileSync(path.join(dir, "proj/build/core.debug.wasm"), "WASM");
+    writeFileSync(path.join(dir, "proj/package.json"), "ROOT-FILE");
+    writeFileSync(path.join(dir, "proj/webx/x.txt"), "WEBX");
+    writeFileSync(path.join(dir, "proj-secret/key.txt"), "SECRET");
+    symlinkSync(path.join(dir, "proj-secret/key.txt"), path.join(dir, "proj/web/leak.txt"));
+    symlinkSync(path.join(dir, "proj-secret"), path.join(dir, "proj/build/leakdir"));
+    symlinkSync(path.join(dir, "proj/web/sub/page.js"), path.join(dir, "proj/web/alias.js")); // inside: fine
+    ({ server, port } = await serveWeb(0, { root: path.join(dir, "proj") }));
+  });
+  afterAll(() => { server?.close(); rmSync(dir, { recursive: true, force: true }); });
+
+  it("serves the page, its files and the wasm builds", async () => {
+    expect(await rawGet(port, "/")).toEqual({ status: 200, body: "INDEX" });
+    expect(await rawGet(port, "/sub/page.js")).toEqual({ status: 200, body: "PAGE" });
+    expect(await rawGet(port, "/build/core.debug.wasm")).toEqual({ status: 200, body: "WASM" });
+    expect(await rawGet(port, "/alias.js")).toEqual({ status: 200, body: "PAGE" });
+    expect((await rawGet(port, "/missing.js")).status).toBe(404);
+    expect((await rawGet(port, "/sub")).status).toBe(404); // a directory
+  });
+
+  it.each([
+    "/build/..%2f..%2fproj-secret/key.txt", // the reported one: encoded separators
+    "/build/..%2Fpackage.json", // the project root through /build/
+    "/build/%2e%2e%2fpackage.json",
+    "/..%2f..%2fproj-secret/key.txt",
+    "/%2e%2e/%2e%2e/proj-secret/key.txt",
+    "/build/..%5c..%5cproj-secret%5ckey.txt", // backslashes
+    "/build/..\\..\\proj-secret\\key.txt",
+    "/index.html%00.png", // NUL
+    "/build/core.debug.wasm%00",
+    "/..%2fwebx/x.txt",
+    "/%E0%A4%A", // a malformed escape
+    "/leak.txt", // symlinks out of the root
+    "/build/leakdir/key.txt",
+    "/../../proj-secret/key.txt",
+    "/build/../../proj-secret/key.txt",
+  ])("refuses %s", async (p) => {
+    const r = await rawGet(port, p);
+    expect([400, 404]).toContain(r.status);
+    expect(r.body).not.toMatch(/SECRET|ROOT-FILE|WEBX/);
+  });
+
+  it("stays up after refused requests, and refuses methods other than GET and HEAD", async () => {
+    const post = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path: "/", method: "POST" }, (res) => { res.resume(); resolve(res.statusCode!); });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(post).toBe(405);
+    expect(await rawGet(port, "/")).toEqual({ status: 200, body: "INDEX" });
+  });
+});
+
 let browser: Browser, page: Page, server: Server, base: string;
 const errors: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM)`);
-  await buildWeb();
-  const s = await serveWeb(0);
-  server = s.server;
-  base = `http://127.0.0.1:${s.port}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  page = await browser.newPage({ viewport: { width: 1300, height: 850 } });
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  await page.goto(base);
-  await page.waitForSelector("body[data-ready='1']", { timeout: 30_000 });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
 
 const graph = () => page.evaluate(() => explorer.graph());
 const verify = () => page.evaluate(() => explorer.heap.verify());
 const load = (id: string, collector = "generational") => page.evaluate(([i, c]) => explorer.loadScene(i!, c!), [id, collector]);
 
 describe("heap explorer (Chromium)", () => {
+  beforeAll(async () => {
+    await buildWeb();
+    const s = await serveWeb(0);
+    server = s.server;
+    base = `http://127.0.0.1:${s.port}/`;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1300, height: 850 } });
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await page.goto(base);
+    await page.waitForSelector("body[data-ready='1']", { timeout: 30_000 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
   it("opens on the Task/Subtask scene with every object, its refcount and the host's root", async () => {
     const g = await graph();
     expect(g.nodes.filter((n) => n.type === "Task")).toHaveLength(3); // two evicted, still in cycles
