@@ -4,6 +4,7 @@
 // Blocks import `refheap` by its package name (tests/snippets/hooks.mjs maps it to src/). Each
 // runs in a fresh process, in a fresh temporary folder (an ES module project; files it writes land there), and must exit
 // 0 with nothing on stderr: an error reported through onUnraisable or a leak warning fails it.
+// An `output` block right after a block is what it must print.
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +22,7 @@ const register = pathToFileURL(path.join(root, "tests/snippets/register.mjs")).h
 /** Node's own notices that are not the block's doing. */
 const NOISE = /^\(node:\d+\) (ExperimentalWarning|\[DEP0040\])|^\(Use `node --trace-warnings/;
 
-function run(block: DocBlock): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(block: Pick<DocBlock, "kind" | "code">): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), "refheap-doc-"));
   const file = path.join(dir, `block.${block.kind === "ts" ? "ts" : "mjs"}`);
   writeFileSync(file, block.code);
@@ -39,6 +40,11 @@ describe("the block extractor", () => {
     const md = ["```ts", "a()", "```", "```js", "b()", "```", "```sh", "npm ci", "```", "", "_Not run: it needs a browser._", "", "```ts", "c()", "```"].join("\n");
     expect(extractBlocks("x.md", md).map((b) => [b.line, b.kind, b.reason])).toEqual([[1, "ts", undefined], [4, "js", undefined], [7, "not-code", undefined], [13, "skipped", "it needs a browser"]]);
   });
+  it("takes the output block right after a block as what it prints", () => {
+    const [a, , b] = extractBlocks("x.md", ["```js", "f()", "```", "", "```output", "1", "2", "```", "```js", "g()", "```", "text", "```output", "3", "```"].join("\n"));
+    expect(a!.expected).toBe("1\n2");
+    expect(b!.expected).toBeUndefined(); // text in between: not its output
+  });
   it.each([
     ["```\nplain\n```", /without a label/],
     ["```python\nx\n```", /unknown block label/],
@@ -49,12 +55,12 @@ describe("the block extractor", () => {
     expect(() => extractBlocks("x.md", md)).toThrow(message);
   });
   it("fails a block that does not run, and one that reports an error on stderr", async () => {
-    expect((await run({ file: "x.md", line: 1, lang: "ts", kind: "ts", code: "obj.x();" })).code).not.toBe(0);
-    const js = await run({ file: "x.md", line: 1, lang: "js", kind: "js", code: "{ using r = { [Symbol.dispose]() {} }; }" });
+    expect((await run({ kind: "ts", code: "obj.x();" })).code).not.toBe(0);
+    const js = await run({ kind: "js", code: "{ using r = { [Symbol.dispose]() {} }; }" });
     expect(js.code).not.toBe(0); // plain ESM on Node 20: no `using`
-    const ts = await run({ file: "x.md", line: 1, lang: "ts", kind: "ts", code: "{ using r = { [Symbol.dispose]() { console.log('disposed'); } }; }" });
+    const ts = await run({ kind: "ts", code: "{ using r = { [Symbol.dispose]() { console.log('disposed'); } }; }" });
     expect(ts).toMatchObject({ code: 0, stdout: "disposed\n" }); // tsx lowers it
-    const imported = await run({ file: "x.md", line: 1, lang: "js", kind: "js", code: 'import { Heap } from "refheap"; const h = await Heap.create(); console.log(typeof h.alloc);' });
+    const imported = await run({ kind: "js", code: 'import { Heap } from "refheap"; const h = await Heap.create(); console.log(typeof h.alloc);' });
     expect(imported).toMatchObject({ code: 0, stdout: "function\n" });
   });
 });
@@ -77,6 +83,7 @@ for (const page of PAGES) {
         const r = await run(block);
         const stderr = r.stderr.split("\n").filter((l) => l.trim() && !NOISE.test(l)).join("\n");
         expect({ exit: r.code, stderr }, `${page}:${block.line}\n${r.stdout}\n${r.stderr}`).toEqual({ exit: 0, stderr: "" });
+        if (block.expected !== undefined) expect(r.stdout.trimEnd(), `${page}:${block.line}: what it prints, as the output block after it says`).toBe(block.expected.trimEnd());
       });
     }
   });

@@ -1,6 +1,7 @@
 // The fenced code blocks of a markdown page, classified for tests/docs.test.ts: ts and js blocks
 // run; sh / shell / bash / console / text / output blocks are not code; a ts or js block
-// preceded by a visible "_Not run: <reason>._" line is shown but not run. A block without a label,
+// preceded by a visible "_Not run: <reason>._" line is shown but not run, and an `output` block
+// right after a run block is what it must print. A block without a label,
 // with an unknown label, or marked without a reason is an error: every block says what it is.
 
 export type BlockKind = "ts" | "js" | "not-code" | "skipped";
@@ -14,6 +15,10 @@ export interface DocBlock {
   code: string;
   /** Why a skipped block is not run (the visible text in the page). */
   reason?: string;
+  /** What a run block prints: the `output` block right after it (only blank lines between), if any. */
+  expected?: string;
+  /** 1-based line of the closing fence. */
+  end: number;
 }
 
 const RUN: Record<string, "ts" | "js"> = { ts: "ts", typescript: "ts", js: "js", javascript: "js", mjs: "js" };
@@ -52,10 +57,12 @@ export function extractBlocks(file: string, markdown: string): DocBlock[] {
       if (marker) {
         const reason = marker[1]!.replace(/[._]+$/, "").trim();
         if (!reason) throw new DocBlockError(`${where}: "Not run" needs a reason`);
-        out.push({ file, line: i + 1, lang, kind: "skipped", code, reason });
-      } else out.push({ file, line: i + 1, lang, kind: RUN[lang]!, code });
+        out.push({ file, line: i + 1, end: j + 1, lang, kind: "skipped", code, reason });
+      } else out.push({ file, line: i + 1, end: j + 1, lang, kind: RUN[lang]!, code });
     } else if (NOT_CODE.has(lang)) {
-      out.push({ file, line: i + 1, lang, kind: "not-code", code });
+      const before = out.at(-1);
+      if (lang === "output" && before && (before.kind === "ts" || before.kind === "js") && lines.slice(before.end, i).every((l) => l.trim() === "")) before.expected = code;
+      out.push({ file, line: i + 1, end: j + 1, lang, kind: "not-code", code });
     } else throw new DocBlockError(`${where}: unknown block label "${lang}" (runnable: ${Object.keys(RUN).join(", ")}; not code: ${[...NOT_CODE].join(", ")})`);
     i = j;
   }
