@@ -19,6 +19,9 @@ const PAGES = ["README.md", ...readdirSync(path.join(root, "docs")).filter((f) =
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href; // tsx's loader (its "." export)
 const register = pathToFileURL(path.join(root, "tests/snippets/register.mjs")).href;
 
+/** Text compared line by line, trailing spaces ignored (editors strip them from the page). */
+const lines = (text: string) => text.split("\n").map((l) => l.trimEnd()).join("\n").trimEnd();
+
 /** Node's own notices that are not the block's doing. */
 const NOISE = /^\(node:\d+\) (ExperimentalWarning|\[DEP0040\])|^\(Use `node --trace-warnings/;
 
@@ -83,7 +86,7 @@ for (const page of PAGES) {
         const r = await run(block);
         const stderr = r.stderr.split("\n").filter((l) => l.trim() && !NOISE.test(l)).join("\n");
         expect({ exit: r.code, stderr }, `${page}:${block.line}\n${r.stdout}\n${r.stderr}`).toEqual({ exit: 0, stderr: "" });
-        if (block.expected !== undefined) expect(r.stdout.trimEnd(), `${page}:${block.line}: what it prints, as the output block after it says`).toBe(block.expected.trimEnd());
+        if (block.expected !== undefined) expect(lines(r.stdout), `${page}:${block.line}: what it prints, as the output block after it says`).toBe(lines(block.expected));
       });
     }
   });

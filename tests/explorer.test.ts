@@ -21,7 +21,8 @@ interface ExplorerApi {
   replay: { steps: { phase: string; listA: unknown[]; listB: unknown[] }[]; index: number } | null;
   scenes: string[];
   tap(id: number): void;
-  view(): { zoom: number; maxZoom: number; positions: Record<string, { x: number; y: number }>; size: { w: number; h: number } };
+  view(): { zoom: number; fitMaxZoom: number; positions: Record<string, { x: number; y: number }>; rendered: Record<string, { w: number; h: number }> };
+  runScript(): void;
   heap: { verify(): void; stats(): { liveObjects: number } };
 }
 declare const explorer: ExplorerApi;
@@ -250,6 +251,96 @@ describe("heap explorer (Chromium)", () => {
       expect(await page.textContent("#stats")).toMatch(new RegExp(`gc.garbage ${garbage}`));
       await verify();
     }
+  });
+
+  it("caps the zoom on small scenes: one object is drawn at its size, not the page's", async () => {
+    await load("empty");
+    await page.click("#new");
+    const v = await page.evaluate(() => explorer.view());
+    expect(v.zoom).toBeLessThanOrEqual(v.fitMaxZoom);
+    const node = (await graph()).nodes[0]!;
+    expect(v.rendered[String(node.id)]!.w).toBeLessThanOrEqual(58 * v.fitMaxZoom + 4); // a node is 58 units wide
+    await load("tasks-strong"); // a larger scene still fits the view
+    const big = await page.evaluate(() => explorer.view());
+    const box = (await page.locator("#graph").boundingBox())!;
+    const xs = Object.values(big.positions).map((p) => p.x), ys = Object.values(big.positions).map((p) => p.y);
+    expect((Math.max(...xs) - Math.min(...xs)) * big.zoom).toBeLessThan(box.width);
+    expect((Math.max(...ys) - Math.min(...ys)) * big.zoom).toBeLessThan(box.height);
+  });
+
+  it("lays cycles out as cycles: a ring made by a script is a circle in ring order", async () => {
+    await load("empty");
+    await page.fill("#script", `const ring = []; for (let i = 0; i < 6; i++) ring.push(heap.alloc(types.Node));
+ring.forEach((n, i) => n.set("a", ring[(i + 1) % 6])); roots.set("first", ring[0]); ring.slice(1).forEach((n) => n.dispose()); return "ring";`);
+    await page.evaluate(() => explorer.runScript());
+    expect(await page.textContent("#log")).toMatch(/script → ring/);
+    const g = await graph(), v = await page.evaluate(() => explorer.view());
+    // follow .a from the host's object around the ring
+    const order = [g.nodes.find((n) => n.external > 0)!.id];
+    for (let i = 1; i < 6; i++) order.push(g.edges.find((e) => e.from === order[i - 1] && !e.weak)!.to);
+    const ps = order.map((id) => v.positions[String(id)]!);
+    const cx = ps.reduce((a, p) => a + p.x, 0) / 6, cy = ps.reduce((a, p) => a + p.y, 0) / 6;
+    const r = ps.map((p) => Math.hypot(p.x - cx, p.y - cy));
+    for (const x of r) expect(x).toBeCloseTo(r[0]!, 0);
+    expect(r[0]).toBeGreaterThan(40);
+    const angle = ps.map((p) => Math.atan2(p.y - cy, p.x - cx));
+    for (let i = 0; i < 6; i++) expect((angle[(i + 1) % 6]! - angle[i]! + 4 * Math.PI) % (2 * Math.PI)).toBeCloseTo(Math.PI / 3, 2);
+    // the Task/Subtask scene: each task, its list and subtasks (a strong cycle) on a circle of its own
+    await load("tasks-strong");
+    const t = await graph(), tv = await page.evaluate(() => explorer.view());
+    for (const task of t.nodes.filter((n) => n.type === "Task")) {
+      const list = t.edges.find((e) => e.from === task.id)!.to;
+      const members = [task.id, list, ...t.edges.filter((e) => e.from === list).map((e) => e.to)];
+      expect(members).toHaveLength(4);
+      const mp = members.map((id) => tv.positions[String(id)]!);
+      const mx = mp.reduce((a, p) => a + p.x, 0) / 4, my = mp.reduce((a, p) => a + p.y, 0) / 4;
+      const radii = mp.map((p) => Math.hypot(p.x - mx, p.y - my));
+      for (const x of radii) expect(x).toBeCloseTo(radii[0]!, 0);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it("has a default script per scene that runs on every collector", async () => {
+    const ids = await page.evaluate(() => explorer.scenes);
+    for (const collector of ["generational", "recycler", "none"]) {
+      for (const id of ids) {
+        await load(id, collector);
+        expect(await page.inputValue("#script"), id).not.toBe("");
+        await page.evaluate(() => explorer.runScript());
+        const log = (await page.textContent("#log"))!;
+        expect(log, `${id} on ${collector}`).toMatch(/script → /);
+        expect(log, `${id} on ${collector}`).not.toMatch(/error|unraisable/);
+        await verify();
+      }
+    }
+    await load("dllist");
+    await page.evaluate(() => explorer.runScript());
+    expect(await page.textContent("#log")).toMatch(/script → 0 → 1 → 2 → 3/);
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps the header on the replay step: the heap before the collection, then after its last step", async () => {
+    await load("tasks-strong");
+    const at = async () => (await page.textContent("#stats"))!;
+    const liveObjects = (text: string) => Number(/ · (\d+) live objects/.exec(text)![1]);
+    const live = await at();
+    expect(live).toMatch(/^13 tracked, 0 weakrefs, 13 objects · \d+ live objects/);
+    await page.click("#step-collect");
+    const first = await at();
+    expect(first).toMatch(/^collect\(2\) step 1\/6, merge generations: 13 in A, 0 unreachable in B · before the collection · 13 tracked, 0 weakrefs, 13 objects · /);
+    expect(liveObjects(first)).toBe(liveObjects(live)); // the heap as it was, though the collection already ran
+    for (let i = 0; i < 3; i++) await page.click("#next");
+    expect(await at()).toMatch(/step 4\/6, move unreachable: 5 in A, 8 unreachable in B · before the collection · 13 tracked, 0 weakrefs, 13 objects · /);
+    for (let i = 0; i < 2; i++) await page.click("#next");
+    const last = await at();
+    expect(last).toMatch(/step 6\/6, promote survivors: .* · after: 8 found · 5 tracked, 0 weakrefs, 5 objects · /);
+    expect(liveObjects(last)).toBeLessThan(liveObjects(live));
+    await page.click("#prev");
+    expect(await at()).toMatch(/step 5\/6, clear garbage: .* · before the collection · 13 tracked, 0 weakrefs, 13 objects · /);
+    await page.click("#done");
+    const after = await at();
+    expect(after).toMatch(/^5 tracked, 0 weakrefs, 5 objects · /);
+    expect(liveObjects(after)).toBe(liveObjects(last));
   });
 
   it("draws the pools allocator's pools as a map", async () => {
