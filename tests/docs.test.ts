@@ -7,7 +7,7 @@
 // An `output` block right after a block is what it must print.
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -68,15 +68,64 @@ describe("the block extractor", () => {
   });
 });
 
-for (const page of PAGES) {
+/** Every page's blocks, or the error that stops its extraction (reported by its own test below). */
+const extracted = PAGES.map((page) => {
+  try {
+    return { page, blocks: extractBlocks(page, readFileSync(path.join(root, page), "utf8")), error: null };
+  } catch (e) {
+    return { page, blocks: [] as DocBlock[], error: e as Error };
+  }
+});
+
+describe("links between the pages", () => {
+  it.each(PAGES)("%s links only to files that exist", (page) => {
+    const text = readFileSync(path.join(root, page), "utf8");
+    const missing = [...text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!)
+      .filter((href) => !/^[a-z]+:/i.test(href) && !existsSync(path.resolve(path.dirname(path.join(root, page)), href)));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe("TypeScript blocks", () => {
+  // what a user compiling the snippet gets: strict TypeScript against the package's own types
+  it("type-check (strict) against the package", async () => {
+    const blocks = extracted.flatMap((x) => x.blocks).filter((b) => b.kind === "ts");
+    const dir = mkdtempSync(path.join(tmpdir(), "refheap-doc-types-"));
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { name: string; exports: Record<string, unknown> };
+    const paths: Record<string, string[]> = {};
+    for (const [sub, entry] of Object.entries(pkg.exports)) {
+      const target = typeof entry === "string" ? entry : (entry as Record<string, unknown>).import ?? (entry as Record<string, unknown>).default;
+      if (typeof target === "string" && target.endsWith(".js")) paths[`${pkg.name}${sub.slice(1)}`] = [path.join(root, target.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts"))];
+    }
+    const names = blocks.map((b) => `${b.file.replace(/[/.]/g, "_")}_${b.line}.ts`);
+    blocks.forEach((b, i) => writeFileSync(path.join(dir, names[i]!), `${b.code}\nexport {};\n`)); // each a module of its own
+    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({
+      compilerOptions: {
+        strict: true, noEmit: true, target: "es2022", module: "esnext", moduleResolution: "bundler", skipLibCheck: true,
+        lib: ["es2022", "esnext.disposable", "dom"], types: ["node"], typeRoots: [path.join(root, "node_modules/@types")], paths,
+      },
+      files: names,
+    }));
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    const r = await new Promise<{ code: number; out: string }>((resolve) => execFile(process.execPath, [tsc, "-p", dir, "--pretty", "false"], { cwd: dir, timeout: 240_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr })));
+    rmSync(dir, { recursive: true, force: true });
+    // name the page and line of each error, not the temporary file
+    const report = r.out.split("\n").filter((l) => names.some((n) => l.startsWith(n))).map((l) => {
+      const i = names.findIndex((n) => l.startsWith(n));
+      return l.replace(/^[^(]+\((\d+),(\d+)\)/, (_, line: string, col: string) => `${blocks[i]!.file}:${blocks[i]!.line + Number(line)}:${col}`);
+    });
+    expect(report).toEqual([]);
+    expect(r.code, r.out).toBe(0);
+  }, 300_000);
+});
+
+for (const { page, blocks: pageBlocks, error } of extracted) {
   describe(page, () => {
-    let blocks: DocBlock[];
-    try {
-      blocks = extractBlocks(page, readFileSync(path.join(root, page), "utf8"));
-    } catch (e) {
-      it("labels every block", () => { throw e; });
+    if (error) {
+      it("labels every block", () => { throw error; });
       return;
     }
+    const blocks = pageBlocks;
     const code = blocks.filter((b) => b.kind !== "not-code");
     if (!code.length) it("has no code block", () => {});
     for (const block of code) {
