@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DocBlockError, extractBlocks, type DocBlock } from "./snippets/blocks.js";
+import { sourceMap } from "./snippets/package-map.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PAGES = ["README.md", ...readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
@@ -91,12 +92,7 @@ describe("TypeScript blocks", () => {
   it("type-check (strict) against the package", async () => {
     const blocks = extracted.flatMap((x) => x.blocks).filter((b) => b.kind === "ts");
     const dir = mkdtempSync(path.join(tmpdir(), "refheap-doc-types-"));
-    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { name: string; exports: Record<string, unknown> };
-    const paths: Record<string, string[]> = {};
-    for (const [sub, entry] of Object.entries(pkg.exports)) {
-      const target = typeof entry === "string" ? entry : (entry as Record<string, unknown>).import ?? (entry as Record<string, unknown>).default;
-      if (typeof target === "string" && target.endsWith(".js")) paths[`${pkg.name}${sub.slice(1)}`] = [path.join(root, target.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts"))];
-    }
+    const paths = Object.fromEntries([...sourceMap()].map(([specifier, src]) => [specifier, [fileURLToPath(src)]]));
     const names = blocks.map((b) => `${b.file.replace(/[/.]/g, "_")}_${b.line}.ts`);
     blocks.forEach((b, i) => writeFileSync(path.join(dir, names[i]!), `${b.code}\nexport {};\n`)); // each a module of its own
     writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({
