@@ -24,7 +24,7 @@ import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetL
 import { growTo, memoryEnd, setMaxPages } from "./memory";
 import { computeStats } from "./stats";
 import { failureMessage, failurePointer } from "./failure";
-import { allocatorCapabilities, allocatorClassRows } from "./generated/registry";
+import { allocatorCapabilities, allocatorClassCount, allocatorClassRows, allocatorSmallMax } from "./generated/registry";
 import { externalRefs, verify as verifyHeap } from "./verify";
 
 export { defineType } from "./types";
@@ -282,12 +282,18 @@ export function stats(): usize { return computeStats(); }
 /** Most size-class rows an allocator may report. */
 // @ts-ignore: decorator
 @inline const MAX_CLASS_ROWS: usize = 128;
-const CLASS_ROWS: usize = memory.data(<i32>(4 + MAX_CLASS_ROWS * 20), 8);
+const CLASS_ROWS: usize = memory.data(<i32>(12 + MAX_CLASS_ROWS * 20), 8);
 /**
- * Size-class rows from the last stats(): a u32 count, then {class, block size, pools, blocks in
- * use, blocks free} (u32 each) per class in use. Empty for allocators without size classes.
+ * Size classes from the last stats(): u32 row count, largest request served from classes, class
+ * count; then {class, block size, pools, blocks in use, blocks free} (u32 each) per class in use.
+ * All 0 for allocators without size classes.
  */
-export function classStats(): usize { store<u32>(CLASS_ROWS, allocatorClassRows(CLASS_ROWS + 4)); return CLASS_ROWS; }
+export function classStats(): usize {
+  store<u32>(CLASS_ROWS, allocatorClassRows(CLASS_ROWS + 12));
+  store<u32>(CLASS_ROWS, <u32>allocatorSmallMax(), 4);
+  store<u32>(CLASS_ROWS, allocatorClassCount(), 8);
+  return CLASS_ROWS;
+}
 /** The heap's allocator's capability bits (assembly/generated/capabilities.ts). */
 export function allocatorCaps(): u32 { return allocatorCapabilities(); }
 export function verify(): i32 { return verifyHeap(); }

@@ -37,7 +37,7 @@ export async function generateStatsIds() {
 const EXTRA_FILE = join(root, "build/extra-allocators.json");
 /** The functions every allocator module exports (assembly/alloc/contract.ts), and those a capability adds. */
 const CONTRACT = ["init", "alloc", "free", "cursorStart", "cursorNext", "cursorBlockSize", "check", "stats"];
-const CAPABILITY_FUNCTIONS = { sizeClasses: "classRows", poolMap: "poolRecord" };
+const CAPABILITY_FUNCTIONS = { sizeClasses: ["classRows", "SMALL_MAX", "CLASS_COUNT"], poolMap: ["poolRecord"] };
 const constName = (name) => name.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
 const NAME = /^[a-z][a-z0-9_]{0,31}$/;
 
@@ -82,8 +82,8 @@ export async function resolveStrategies(extra = []) {
       if (!capByConst[t]) throw new Error(`allocator '${a.name}': unknown capability ${t} (known: ${Object.keys(capByConst).join(", ")})`);
       a.capabilities[capByConst[t]] = true;
     }
-    const wanted = [...CONTRACT, ...Object.entries(CAPABILITY_FUNCTIONS).filter(([c]) => a.capabilities[c]).map(([, f]) => f)];
-    const missing = wanted.filter((f) => !new RegExp(`export\\s+(?:function\\s+${f}\\b|\\{[^}]*\\bas\\s+${f}\\b)`).test(src));
+    const wanted = [...CONTRACT, ...Object.entries(CAPABILITY_FUNCTIONS).filter(([c]) => a.capabilities[c]).flatMap(([, f]) => f)];
+    const missing = wanted.filter((f) => !new RegExp(`export\\s+(?:(?:function|const|let)\\s+${f}\\b|\\{[^}]*\\bas\\s+${f}\\b)`).test(src));
     if (missing.length) throw new Error(`allocator '${a.name}' (${a.path}) does not export ${missing.join(", ")} (see docs/allocators.md)`);
   }
   const collectorCaps = manifest.collectorCapabilities.map((c) => c.name);
@@ -164,6 +164,9 @@ export async function generateRegistry(extra = []) {
     "/** Size-class rows from the last stats (SIZE_CLASSES allocators); the row count. */",
     "export function allocatorClassRows(out: usize): u32 {",
     ...chain("classRows(out)", { value: true, filter: (a) => a.capabilities.sizeClasses, fallback: "return 0;" }), "}",
+    "/** The largest request served from size classes, and their count (SIZE_CLASSES allocators; 0 without). */",
+    "export function allocatorSmallMax(): usize {", ...chain("SMALL_MAX", { value: true, filter: (a) => a.capabilities.sizeClasses, fallback: "return 0;" }), "}",
+    "export function allocatorClassCount(): u32 {", ...chain("CLASS_COUNT", { value: true, filter: (a) => a.capabilities.sizeClasses, fallback: "return 0;" }), "}",
     "/** The k-th pool or page for the explorer (POOL_MAP allocators); false past the last. */",
     "export function allocatorPoolRecord(k: u32, out: usize): bool {",
     ...chain("poolRecord(k, out)", { value: true, filter: (a) => a.capabilities.poolMap, fallback: "return false;" }), "}",

@@ -16,6 +16,10 @@ export type HeapStats = Record<StatName, number> & {
   parts: Record<string, number>;
   /** Allocators with size classes (capability sizeClasses): one row per class that has pools or pages. */
   sizeClasses: SizeClassStats[];
+  /** Allocators with size classes: the largest request served from them (0 without). */
+  smallBlockThreshold: number;
+  /** Allocators with size classes: how many classes there are (0 without). */
+  sizeClassCount: number;
 };
 
 /** Decodes the core's f64 slots and per-class rows. */
@@ -28,12 +32,15 @@ export function decodeStats(f64: Float64Array, statsPtr: number, u32: Uint32Arra
     if (f.kind === "part") parts[f.name] = v;
   });
   const sizeClasses: SizeClassStats[] = [];
-  const rows = Math.min(u32[classPtr >>> 2], 128); // the core's classStats(): a count, then five words per row
-  for (let r = 0, base = (classPtr >>> 2) + 1; r < rows; r++, base += 5) {
+  // the core's classStats(): row count, largest request from classes, class count; five words per row
+  const rows = Math.min(u32[classPtr >>> 2], 128);
+  for (let r = 0, base = (classPtr >>> 2) + 3; r < rows; r++, base += 5) {
     sizeClasses.push({ sizeClass: u32[base], size: u32[base + 1], pools: u32[base + 2], blocksInUse: u32[base + 3], blocksFree: u32[base + 4] });
   }
   out.parts = parts;
   out.sizeClasses = sizeClasses;
+  out.smallBlockThreshold = u32[(classPtr >>> 2) + 1];
+  out.sizeClassCount = u32[(classPtr >>> 2) + 2];
   return out as HeapStats;
 }
 
@@ -44,8 +51,7 @@ export function formatStats(s: HeapStats): string {
   const lines: string[] = [];
   const caps = ALLOCATOR_INFO[s.allocator as AllocatorName]?.capabilities;
   if (caps?.sizeClasses) {
-    const largest = s.sizeClasses.length ? s.sizeClasses[s.sizeClasses.length - 1].size : 0;
-    lines.push(`Size classes in use: ${s.sizeClasses.length}${largest ? `, the largest ${largest} bytes` : ""}.`, "");
+    lines.push(`Small block threshold = ${s.smallBlockThreshold}, in ${s.sizeClassCount} size classes.`, "");
     lines.push("class   size   num pools   blocks in use  avail blocks", "-----   ----   ---------   -------------  ------------");
     for (const c of s.sizeClasses) {
       lines.push(`${String(c.sizeClass).padStart(5)}  ${String(c.size).padStart(5)}  ${String(c.pools).padStart(10)}  ${String(c.blocksInUse).padStart(14)}  ${String(c.blocksFree).padStart(12)}`);

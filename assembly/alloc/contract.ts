@@ -29,7 +29,8 @@
 //                                           puts the rounding: that minus the objects' bytes)
 //   classRows(out: usize): u32              with CAP_SIZE_CLASSES: rows {class, block size,
 //                                           pages, blocks in use, blocks free} from the last
-//                                           stats(), the row count (at most 128)
+//                                           stats(), the row count (at most 128); and the
+//   SMALL_MAX: usize, CLASS_COUNT: u32      largest request served from classes, the classes
 //   poolRecord(k: u32, out: usize): bool    with CAP_POOL_MAP: the k-th pool or page as
 //                                           {address, arena, class (0xFFFFFFFF: empty), used}
 //

@@ -68,7 +68,10 @@ export const CAPABILITIES: u32 = CAP_REUSES | CAP_SIZE_CLASSES | CAP_POOL_MAP;
 @inline const MAX_SEGMENTS: u32 = 4096; // 4 GiB of 1 MiB segments
 // @ts-ignore: decorator
 @inline const SEGMENT_OBJECT: usize = 20;
-/** Bins 1..BIN_MAX (bin 0 marks a free page); see binOf. */
+/** Size classes: bins 1..36 (binOf(SMALL_MAX) = 36; bin 0 marks a free page). */
+// @ts-ignore: decorator
+@inline export const CLASS_COUNT: u32 = 36;
+/** Room for the bins, 0 included (binOf(SMALL_MAX) + 1 rounded up). */
 // @ts-ignore: decorator
 @inline const BINS: u32 = 40;
 /** Carve at most this many bytes of blocks per extension (mimalloc extends pages a few KiB at a time). */

@@ -53,6 +53,9 @@ export const CAPABILITIES: u32 = CAP_REUSES | CAP_SIZE_CLASSES | CAP_LIFO_REUSE 
 @inline export const CLASS_SHIFT: u32 = 3;
 // @ts-ignore: decorator
 @inline export const NUM_CLASSES: u32 = <u32>(SMALL_MAX >> CLASS_SHIFT);
+/** The contract's name for it (CAP_SIZE_CLASSES). */
+// @ts-ignore: decorator
+@inline export const CLASS_COUNT: u32 = NUM_CLASSES;
 // @ts-ignore: decorator
 @inline export const POOL_BITS: u32 = 14;
 // @ts-ignore: decorator
