@@ -127,6 +127,8 @@ export class Heap implements HeapInternals {
    */
   readonly #callbacks = new Map<number, { fn: (wr: HeapWeakRef) => void; wrapper: WeakRef<HeapWeakRef> | null }>();
   #nextCallbackId = 1;
+  /** Ids whose weakref object was freed: reused, so the 2^24 limit is on weakrefs alive at once. */
+  readonly #freeCallbackIds: number[] = [];
   readonly #unraisable: { err: unknown; context: string }[] = [];
   #flushScheduled = false;
   readonly #finalizers = new Set<FinalizeEntry>();
@@ -367,13 +369,14 @@ export class Heap implements HeapInternals {
     if (callback !== undefined && callback !== null && typeof callback !== "function") throw new HeapTypeError(`${what}: callback must be a function`);
     let id = 0;
     if (callback) {
-      id = this.#nextCallbackId++;
+      id = this.#freeCallbackIds.pop() ?? this.#nextCallbackId;
+      if (id === this.#nextCallbackId && id < 1 << 24) this.#nextCallbackId++;
       if (id >= 1 << 24) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (16,777,215)`);
       this.#callbacks.set(id, { fn: callback, wrapper: null });
     }
     const wr = this.core.weakrefNew(p, proxy ? 1 : 0, id);
     if (!wr) {
-      if (id) this.#callbacks.delete(id);
+      if (id) { this.#callbacks.delete(id); this.#freeCallbackIds.push(id); }
       throw this.outOfMemory(what);
     }
     const handle = new HeapWeakRef(this, wr, this.#weakrefType);
@@ -588,7 +591,9 @@ export class Heap implements HeapInternals {
 
   /** @internal host hook: a weakref with a callback was freed */
   _weakrefFreedHook(id: number): void {
+    // (the id is free only now: until its weakref object is freed, the id is in its kind word)
     this.#callbacks.delete(id);
+    this.#freeCallbackIds.push(id);
   }
 
   /** @internal */

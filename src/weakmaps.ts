@@ -42,12 +42,10 @@ class HeapMap {
    * rehash the table (entries change slots, keep their weakrefs), and a slot captured at the
    * start then named another entry or none (6 live entries, 1 visited: issue 14, item 4).
    */
-  *walk(): Generator<number> {
+  *walk(snap: number[] = this.snapshot()): Generator<number> {
     const core = this.heap.core;
-    const snap = this.snapshot();
-    let k = 0;
     try {
-      for (; k < snap.length; k++) {
+      for (let k = 0; k < snap.length; k++) {
         const wr = snap[k]!;
         const slot = core.weakMapSlotOf(this.ptr, wr);
         if (slot >= 0) yield slot;
@@ -55,8 +53,16 @@ class HeapMap {
         core.decref(wr);
       }
     } finally {
-      for (; k < snap.length; k++) if (snap[k]) core.decref(snap[k]!);
+      this.release(snap);
       this.heap.flushUnraisable();
+    }
+  }
+
+  /** Releases what a snapshot still holds (an iteration left early, or never started). */
+  release(snap: number[]): void {
+    for (let k = 0; k < snap.length; k++) {
+      const wr = snap[k]!;
+      if (wr) { snap[k] = 0; this.heap.core.decref(wr); }
     }
   }
 }
@@ -156,15 +162,23 @@ export class WeakValueMap {
     return fromUtf8.decode(this.heap.raw.u8.subarray(core.bytesData(key), core.bytesData(key) + core.bytesLength(key)));
   }
 
+  /** Both tables' entries, snapshotted together: an insertion into either during the walk is not visited. */
+  *#slots(): Generator<[HeapMap, number]> {
+    const maps = [this.#ints, this.#strings], snaps = maps.map((m) => m.snapshot());
+    try {
+      for (let i = 0; i < maps.length; i++) for (const slot of maps[i].walk(snaps[i])) yield [maps[i], slot];
+    } finally {
+      maps.forEach((m, i) => m.release(snaps[i]));
+    }
+  }
+
   *keys(): Generator<number | string> {
-    for (const map of [this.#ints, this.#strings]) for (const slot of map.walk()) yield this.#keyAt(map, slot);
+    for (const [map, slot] of this.#slots()) yield this.#keyAt(map, slot);
   }
 
   /** [key, new handle to the value] pairs; dispose the handles you keep. */
   *entries(): Generator<[number | string, Handle]> {
-    for (const map of [this.#ints, this.#strings]) {
-      for (const slot of map.walk()) yield [this.#keyAt(map, slot), this.heap.wrapBorrowed(this.heap.core.weakMapValueAt(map.ptr, slot))!];
-    }
+    for (const [map, slot] of this.#slots()) yield [this.#keyAt(map, slot), this.heap.wrapBorrowed(this.heap.core.weakMapValueAt(map.ptr, slot))!];
   }
 
   *values(): Generator<Handle> { for (const [, v] of this.entries()) yield v; }

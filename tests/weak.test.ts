@@ -496,5 +496,31 @@ heapSuite("weakref callbacks as CPython's", ({ make, strategy }) => {
         w.dispose();
       }
     });
+
+    test(`${build}: callback ids are reused once their weakref is freed: the 2^24 limit is on weakrefs alive at once`, async () => {
+      const heap = await make({ debug });
+      const { Obj } = types(heap);
+      const o = heap.alloc(Obj);
+      const idOf = (w: HeapWeakRef) => heap.core.weakrefKind(w.ptr) >>> 8;
+      const ids = new Set<number>();
+      for (let i = 0; i < 1000; i++) {
+        const w = heap.weakref(o, () => {});
+        ids.add(idOf(w));
+        w.dispose(); // the weakref object is freed, and its id with it
+      }
+      expect(ids.size).toBe(1);
+      // an id whose callback ran stays taken while its weakref lives: a new weakref never shares it
+      const calls: string[] = [];
+      const first = heap.weakref(o, () => calls.push("first"));
+      o.dispose();
+      const o2 = heap.alloc(Obj);
+      const second = heap.weakref(o2, () => calls.push("second"));
+      expect(idOf(second) === idOf(first)).toBe(false);
+      first.dispose(); // frees the first id: must not drop the second's callback
+      expect(second.callback).not.toBeNull();
+      o2.dispose();
+      expect(calls).toEqual(["first", "second"]);
+      second.dispose();
+    });
   }
 });
