@@ -521,10 +521,10 @@ test("weakref callbacks of a collection get their weakref; exceptions are unrais
   heap.verify();
 });
 
-// Issue 14, item 17: what docs/collectors.md says the gc API reports, pinned on every strategy and both builds.
+// Issue 14, item 17: what docs/gc.md says the gc API reports, pinned on every strategy and both builds.
 heapSuite("what gc.getCount() and gc.getObjects() report", ({ make, strategy }) => {
   for (const debug of [true, false]) {
-    test(`${debug ? "debug" : "release"}: as docs/collectors.md says for '${strategy.collector}'`, async () => {
+    test(`${debug ? "debug" : "release"}: as docs/gc.md says for '${strategy.collector}'`, async () => {
       const heap = await make({ debug });
       const Node = heap.defineType({ name: "Node", refs: ["a"] });
       const lengths = () => [0, 1, 2].map((g) => {
