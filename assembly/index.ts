@@ -12,7 +12,7 @@ import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
   TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF, KIND_WEAKMAP,
 } from "./types";
-import { allocatorInit, allocationAttempts, setFailAfter as allocSetFailAfter } from "./alloc/index";
+import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
 import {
@@ -21,7 +21,7 @@ import {
 } from "./collect/generational";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
-import { growTo, memoryEnd, setMaxPages } from "./memory";
+import { growTo, setMaxPages } from "./memory";
 import { computeStats } from "./stats";
 import { CLASS_STATS, failureMessage, failurePointer } from "./walk";
 import { externalRefs, verify as verifyHeap } from "./verify";
@@ -70,7 +70,9 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
 // @ts-ignore: decorator
 @inline function checkPtr(p: usize): void {
   if (isDefined(ASC_HEAP_DEBUG)) {
-    if (p == 0 || (p & ALIGN_MASK) != 0 || p < __heap_base || p + 8 > memoryEnd()) throw new Error("not an object pointer");
+    // p > end - 8, not p + 8 > end: 0xFFFFFFF8 + 8 wrapped to 0 and the header read trapped untyped;
+    // blocksEnd, not memoryEnd: memoryEnd - 8 read the tail sentinel as a live object
+    if (p == 0 || (p & ALIGN_MASK) != 0 || p < __heap_base || p > blocksEnd() - 8) throw new Error("not an object pointer");
     let id = INFO(p) & TYPE_ID_MASK;
     if (id < 2 || id >= typeCount) throw new Error("not an object pointer (free block or bad type id)");
     if (RC(p) == 0) throw new Error("object pointer to a dead object (refcount 0)");
