@@ -79,6 +79,7 @@ const WR_PROXY = 1, WR_CALLBACK = 2, WR_ID_SHIFT = 8;
 const exitHeaps = new Set<WeakRef<Heap>>();
 let exitHookInstalled = false;
 function installExitHook(heap: Heap): void {
+  for (const ref of exitHeaps) if (!ref.deref()) exitHeaps.delete(ref); // collected heaps leave no trace
   exitHeaps.add(new WeakRef(heap));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
