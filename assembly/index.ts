@@ -7,7 +7,7 @@
 // caller's reference to the argument. Release builds check nothing (the unchecked raw API);
 // debug builds (ASC_HEAP_DEBUG) check every pointer and index and abort before changing anything.
 
-import { ALIGN_MASK, INFO, RC, TYPE_ID_MASK } from "./layout";
+import { ALIGN_MASK, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
   TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF, KIND_WEAKMAP,
@@ -123,6 +123,18 @@ export function allocBytes(typeId: u32, length: u32): usize { checkType(typeId, 
 export function incref(p: usize): void { checkPtr(p); rcIncref(p); }
 export function decref(p: usize): void { checkPtr(p); rcDecref(p); }
 export function refcount(p: usize): u32 { checkPtr(p); return RC(p); }
+/**
+ * Drops a reference the host took with incref to hold an object across a call that may run host
+ * code (heap.alloc(List, items) while a collection runs finalizers). As decref, except that a count
+ * staying above zero does not make the object a recycler candidate: hold and release together
+ * change nothing about it (a drop by others meanwhile made it a candidate already).
+ */
+export function unhold(p: usize): void {
+  checkPtr(p);
+  let rc = RC(p);
+  if (rc > 1) SET_RC(p, rc - 1);
+  else rcDecref(p);
+}
 export function typeOf(p: usize): u32 { checkPtr(p); return INFO(p) & TYPE_ID_MASK; }
 
 // ── reference fields of FIXED objects ──

@@ -714,7 +714,7 @@ export class Heap implements HeapInternals {
     try {
       return body();
     } finally {
-      for (const c of ptrs) if (c) this.core.decref(c);
+      for (const c of ptrs) if (c) this.core.unhold(c); // no trace in the recycler's candidates
       this.flushUnraisable();
     }
   }

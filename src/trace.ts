@@ -30,6 +30,11 @@ const MAX_HEADER_BYTES = 1 << 20;
 // free is (back << 1) | 1 < 2^29 (5 bytes). What a file may inflate to follows from its counts.
 const MAX_ALLOCATION_BYTES = 8, MAX_FREE_BYTES = 5, MAX_VARINT_BYTES = 5;
 
+function checkOpsShape(ops: Uint32Array): void {
+  if (!(ops instanceof Uint32Array)) throw new TraceFormatError(`AllocationTrace: ops must be a Uint32Array, got ${ops === null ? "null" : typeof ops}`);
+  if (ops.length % 2) throw new TraceFormatError("AllocationTrace: ops must hold pairs");
+}
+
 /**
  * Checks every event of `ops` (pairs, see AllocationTrace) in order: sizes within
  * [TRACE_MIN_SIZE, TRACE_MAX_SIZE], type ids within 16 bits, and each free naming an allocation
@@ -37,8 +42,7 @@ const MAX_ALLOCATION_BYTES = 8, MAX_FREE_BYTES = 5, MAX_VARINT_BYTES = 5;
  * the number of allocations.
  */
 export function validateTraceOps(ops: Uint32Array): number {
-  if (!(ops instanceof Uint32Array)) throw new TraceFormatError(`AllocationTrace: ops must be a Uint32Array, got ${ops === null ? "null" : typeof ops}`);
-  if (ops.length % 2) throw new TraceFormatError("AllocationTrace: ops must hold pairs");
+  checkOpsShape(ops);
   if (ops.length / 2 > TRACE_MAX_EVENTS) throw new TraceFormatError(`AllocationTrace: ${ops.length / 2} events (at most ${TRACE_MAX_EVENTS})`);
   let allocations = 0;
   for (let i = 0; i < ops.length; i += 2) if (ops[i]) allocations++;
@@ -60,8 +64,8 @@ export function validateTraceOps(ops: Uint32Array): number {
 
 /**
  * A recorded trace. `ops` holds pairs: [size > 0, typeId] for an allocation, [0, allocation index]
- * for a free (allocations are numbered from 0 in order). Every event is checked on construction
- * (validateTraceOps): a bad one is a TraceFormatError naming it.
+ * for a free (allocations are numbered from 0 in order). Its events are checked (validateTraceOps)
+ * when it is decoded from a file and when it is replayed: a bad one is a TraceFormatError naming it.
  */
 export class AllocationTrace {
   constructor(
@@ -70,7 +74,7 @@ export class AllocationTrace {
     readonly types: Record<number, string>,
     readonly note = "",
   ) {
-    validateTraceOps(ops);
+    checkOpsShape(ops);
     checkTypes(types);
     if (typeof note !== "string") throw new TraceFormatError(`AllocationTrace: note must be a string, got ${typeof note}`);
   }
@@ -123,7 +127,7 @@ export class AllocationTrace {
     }
     // each event takes at least a byte (an allocation two): checked before the events are allocated for
     const body = file.subarray(12 + hlen);
-    if (header.events + header.allocations > body.length) throw new TraceFormatError(`corrupt trace: the header declares ${header.events} events, the ${body.length} bytes after it cannot hold them`);
+    if (header.events + header.allocations > body.length) throw new TraceFormatError(`corrupt trace: truncated: the header declares ${header.events} events, the ${body.length} bytes after it cannot hold them`);
     const ops = new Uint32Array(header.events * 2);
     const r = new VarintReader(body);
     let allocs = 0;
@@ -144,6 +148,7 @@ export class AllocationTrace {
     }
     if (!r.done) throw new TraceFormatError("corrupt trace: bytes after the last event");
     if (allocs !== header.allocations) throw new TraceFormatError(`corrupt trace: the header declares ${header.allocations} allocations, the events hold ${allocs}`);
+    validateTraceOps(ops);
     return new AllocationTrace(ops, header.types, header.note);
   }
 
