@@ -260,7 +260,11 @@ export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, 
 // ── the cycle collector (gc module) ──
 
 /** Collects generation g (0..2): the number of unreachable objects found; 0 if a collection is running. */
-export function gcCollect(g: u32): i32 { return collect(g); }
+// @ts-ignore: decorator
+@inline function checkGeneration(g: u32, max: u32): void {
+  if (isDefined(ASC_HEAP_DEBUG)) if (g > max) throw new Error("generation out of range");
+}
+export function gcCollect(g: u32): i32 { checkGeneration(g, 2); return collect(g); }
 export function gcSetEnabled(on: i32): void { setGcEnabled(on != 0); }
 export function gcIsEnabled(): i32 { return gcEnabled ? 1 : 0; }
 export function gcIsCollecting(): i32 { return collecting ? 1 : 0; }
@@ -270,7 +274,7 @@ export function gcSetStepWorkLimit(n: u32): void { setStepWorkLimit(n); }
 export function gcCandidates(): u32 { return candidateCount; }
 export function gcCounts(): usize { return COUNTS; }
 export function gcThresholds(): usize { return THRESHOLDS; }
-export function gcSetThreshold(g: u32, v: u32): void { setThreshold(g, v); }
+export function gcSetThreshold(g: u32, v: u32): void { checkGeneration(g, 2); setThreshold(g, v); }
 /** Per generation: collections, collected, uncollectable (u32 each). */
 export function gcStats(): usize { return GEN_STATS; }
 export function gcSetDebug(flags: u32): void { setDebugFlags(flags); }
@@ -278,9 +282,9 @@ export function gcGetDebug(): u32 { return debugFlags; }
 export function gcFreeze(): void { freeze(); }
 export function gcUnfreeze(): void { unfreeze(); }
 /** Objects in generation g (3 = permanent). */
-export function gcGenerationLength(g: u32): u32 { return generationLength(g); }
+export function gcGenerationLength(g: u32): u32 { checkGeneration(g, 3); return generationLength(g); }
 /** The list head of generation g: walk it through gcNext (+8) back to the head. */
-export function gcGenerationHead(g: u32): usize { return GEN_HEAD(g); }
+export function gcGenerationHead(g: u32): usize { checkGeneration(g, 3); return GEN_HEAD(g); }
 /** Does container p hold a strong reference to obj? (get_referrers) */
 export function gcReferences(p: usize, obj: usize): i32 { return references(p, obj) ? 1 : 0; }
 /** The i-th strong reference of container p, or 0 past the end (get_referents). */

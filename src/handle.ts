@@ -152,7 +152,7 @@ export class Handle {
     const c = this._heap.ptrOf(value);
     // a failed append collects and retries: the collection's finalizers may dispose the list's or
     // the item's handle, so both are held meanwhile
-    if (!this._heap.holding([p, c], () => this._heap.allocating(() => this._heap.core.listAppend(p, c)))) {
+    if (!this._heap.allocating(() => this._heap.core.listAppend(p, c), [p, c])) {
       throw this._heap.outOfMemory(`push onto ${this.type.name} of length ${this._heap.core.listLength(p)}`);
     }
   }

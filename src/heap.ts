@@ -57,8 +57,7 @@ export interface HeapInternals {
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
-  allocating(attempt: () => number): number;
-  holding<T>(ptrs: readonly number[], body: () => T): T;
+  allocating(attempt: () => number, hold?: readonly number[]): number;
   typeOfPtr(ptr: number): HeapType;
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
   weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef;
@@ -695,12 +694,15 @@ export class Heap implements HeapInternals {
    * @internal Runs an allocation; if it fails and this heap has a collector, collects everything
    * and tries once more before giving up (CPython's MemoryError comes after the same attempt).
    */
-  allocating(attempt: () => number): number {
+  allocating(attempt: () => number, hold?: readonly number[]): number {
     let p = attempt();
     if (!p && this.collector !== "none" && !this.core.gcIsCollecting()) {
-      this.core.gcCollect(2);
-      this.flushUnraisable();
-      p = attempt();
+      // the collection runs finalizers, which may dispose the handles whose pointers the attempt uses
+      p = this.#holding(hold ?? [], () => {
+        this.core.gcCollect(2);
+        this.flushUnraisable();
+        return attempt();
+      });
     }
     return p;
   }
@@ -718,9 +720,6 @@ export class Heap implements HeapInternals {
       this.flushUnraisable();
     }
   }
-
-  /** @internal holding() for host-side callers (Handle.push). */
-  holding<T>(ptrs: readonly number[], body: () => T): T { return this.#holding(ptrs, body); }
 
   /** @internal The typed error every call on a destroyed heap gets (HandleDisposedError). */
   assertNotDestroyed(what: string): void {

@@ -176,6 +176,12 @@ heapSuite("hostile input and lifetimes", ({ make, strategy }) => {
       }
     }
     expect(JSON.stringify([heap.stats().liveObjects, heap.refcount(n)])).toBe(before);
+    // generation arguments of the core's exports (heap.raw.exports) are indexes too
+    const t = heap.gc.getThreshold();
+    for (const call of [() => x.gcSetThreshold(3, 5), () => x.gcSetThreshold(-1, 5), () => x.gcGenerationLength(4), () => x.gcGenerationHead(2 ** 31), () => x.gcCollect(3)]) {
+      expect(call).toThrow(HeapAbortError);
+    }
+    expect(heap.gc.getThreshold()).toEqual(t);
     n.dispose();
   });
 });
