@@ -150,7 +150,9 @@ export class Handle {
   push(value: Handle | null): void {
     const p = this.#kind("refarray", "push");
     const c = this._heap.ptrOf(value);
-    if (!this._heap.allocating(() => this._heap.core.listAppend(p, c))) {
+    // a failed append collects and retries: the collection's finalizers may dispose the list's or
+    // the item's handle, so both are held meanwhile
+    if (!this._heap.allocating(() => this._heap.core.listAppend(p, c), [p, c])) {
       throw this._heap.outOfMemory(`push onto ${this.type.name} of length ${this._heap.core.listLength(p)}`);
     }
   }

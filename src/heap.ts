@@ -2,7 +2,7 @@
 
 import { instantiate, type CoreExports, type HostHooks, type Views } from "./wasm.js";
 import { Handle } from "./handle.js";
-import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, type TypeSpec } from "./types.js";
+import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, mintType, type TypeSpec } from "./types.js";
 import { Finalize, HeapWeakRef, makeProxy, type WeakProxy } from "./weak.js";
 import { GcController } from "./gc.js";
 import {
@@ -57,7 +57,7 @@ export interface HeapInternals {
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
-  allocating(attempt: () => number): number;
+  allocating(attempt: () => number, hold?: readonly number[]): number;
   typeOfPtr(ptr: number): HeapType;
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
   weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef;
@@ -78,6 +78,7 @@ const WR_PROXY = 1, WR_CALLBACK = 2, WR_ID_SHIFT = 8;
 const exitHeaps = new Set<WeakRef<Heap>>();
 let exitHookInstalled = false;
 function installExitHook(heap: Heap): void {
+  for (const ref of exitHeaps) if (!ref.deref()) exitHeaps.delete(ref); // collected heaps leave no trace
   exitHeaps.add(new WeakRef(heap));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -87,13 +88,10 @@ function installExitHook(heap: Heap): void {
   });
 }
 
-interface LeakRecord { heap: Heap; ptr: number; type: string; stack?: string }
+interface LeakRecord { ptr: number; type: string; stack?: string }
 
 let nextHeapId = 1;
 const PAGE = 65536;
-
-// One registry for all heaps: the held record names the heap and the pointer.
-const leakRegistry = new FinalizationRegistry<LeakRecord>((rec) => rec.heap._releaseLeaked(rec));
 
 export class Heap implements HeapInternals {
   readonly id = nextHeapId++;
@@ -120,6 +118,12 @@ export class Heap implements HeapInternals {
     console.error(`Exception ignored in: ${context}`, err);
   };
   readonly #leakWarnings: boolean;
+  // One registry per heap, and its held records do not name the heap: a module-level registry's
+  // records are strongly held, so a record naming the heap kept every heap alive whose handle was
+  // captured by something the heap holds (a finalizer, a weakref callback, gc.callbacks): 200 such
+  // heaps kept ~900 MiB and ~2 TB of reserved address space. An unreachable registry is collected
+  // with its heap (its callbacks then never run, which is right: the memory goes too).
+  readonly #leakRegistry = new FinalizationRegistry<LeakRecord>((rec) => this._releaseLeaked(rec));
   /**
    * Weakref callbacks by id, each with the HeapWeakRef that heap.weakref()/proxy() returned, held
    * weakly: the callback receives that very object while the user keeps it (CPython passes the
@@ -149,9 +153,9 @@ export class Heap implements HeapInternals {
     this.core = inst.exports;
     this.views = inst.views;
     this.raw = new RawApi(this);
-    this.#weakrefType = new HeapType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
+    this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
     this.#types[TYPE_WEAKREF] = this.#weakrefType;
-    this.#types[TYPE_WEAKMAP] = new HeapType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
+    this.#types[TYPE_WEAKMAP] = mintType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
   }
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
@@ -229,7 +233,7 @@ export class Heap implements HeapInternals {
     if (id < 0) throw new HeapTypeError(`type ${s.name}: too many or too large fields`);
     const rec = (this.core.typeTable() >>> 2) + id * 8;
     const u32 = this.views.u32;
-    const type = new HeapType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]);
+    const type = mintType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]);
     this.#types[id] = type;
     return type;
   }
@@ -237,6 +241,8 @@ export class Heap implements HeapInternals {
   #checkType(type: HeapType, what: string): void {
     if (!(type instanceof HeapType)) throw new HeapTypeError(`${what}: expected a HeapType from defineType, got ${describe(type)}`);
     if (type.heapId !== this.id) throw new HeapTypeError(`${what}: type ${type.name} belongs to another heap`);
+    if (type.kind !== "fixed" && type.kind !== "refarray" && type.kind !== "bytes") throw new HeapTypeError(`${what}: ${type.name} objects come from heap.${type.kind === "weakref" ? "weakref()" : "weak containers"}, not alloc`);
+    if (this.#types[type.id] !== type) throw new HeapTypeError(`${what}: ${describe(type)} is not a type defined by this heap's defineType`);
   }
 
   /**
@@ -257,14 +263,16 @@ export class Heap implements HeapInternals {
       if (Array.isArray(init)) {
         const items = init as readonly (Handle | null)[];
         const ptrs = items.map((h) => this.ptrOf(h)); // validate all before allocating
-        p = this.allocating(() => this.core.allocList(type.id, 0));
-        if (!p) throw this.outOfMemory(`alloc(${type.name})`);
-        for (const c of ptrs) {
-          if (!this.allocating(() => this.core.listAppend(p, c))) {
-            this.core.decref(p);
-            throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
-          }
-        }
+        checkLength(ptrs.length, `alloc(${type.name})`, 0x1fff_0000);
+        // The allocation may collect, and a finalizer may then dispose an item's handle: the items
+        // are held while it runs (as CPython's list display holds its evaluated items), or the list
+        // would store a freed pointer.
+        p = this.#holding(ptrs, () => {
+          const list = this.allocating(() => this.core.allocList(type.id, ptrs.length));
+          if (list) for (let i = 0; i < ptrs.length; i++) if (ptrs[i]) this.core.listSet(list, i, ptrs[i]);
+          return list;
+        });
+        if (!p) throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
       } else {
         const n = checkLength(init ?? 0, `alloc(${type.name})`, 0x1fff_0000);
         p = this.allocating(() => this.core.allocList(type.id, n));
@@ -640,14 +648,14 @@ export class Heap implements HeapInternals {
   /** @internal */
   registerHandle(h: Handle, ptr: number): void {
     this.#liveHandles++;
-    const rec: LeakRecord = { heap: this, ptr, type: h.type.name };
+    const rec: LeakRecord = { ptr, type: h.type.name };
     if (this.#leakWarnings) rec.stack = new Error().stack?.split("\n").slice(3).join("\n");
-    leakRegistry.register(h, rec, h);
+    this.#leakRegistry.register(h, rec, h);
   }
 
   /** @internal */
   releaseHandle(h: Handle, ptr: number): void {
-    leakRegistry.unregister(h);
+    this.#leakRegistry.unregister(h);
     this.#liveHandles--;
     if (!this.#destroyed) {
       this.core.decref(ptr);
@@ -709,14 +717,36 @@ export class Heap implements HeapInternals {
    * @internal Runs an allocation; if it fails and this heap has a collector, collects everything
    * and tries once more before giving up (CPython's MemoryError comes after the same attempt).
    */
-  allocating(attempt: () => number): number {
+  allocating(attempt: () => number, hold?: readonly number[]): number {
     let p = attempt();
     if (!p && this.collector !== "none" && !this.core.gcIsCollecting()) {
-      this.core.gcCollect(2);
-      this.flushUnraisable();
-      p = attempt();
+      // the collection runs finalizers, which may dispose the handles whose pointers the attempt uses
+      p = this.#holding(hold ?? [], () => {
+        this.core.gcCollect(2);
+        this.flushUnraisable();
+        return attempt();
+      });
     }
     return p;
+  }
+
+  /**
+   * Runs `body` holding a reference to each of `ptrs` (0s skipped): host code that runs meanwhile (a
+   * collection's finalizers) may dispose their handles without freeing them under the caller.
+   */
+  #holding<T>(ptrs: readonly number[], body: () => T): T {
+    for (const c of ptrs) if (c) this.core.incref(c);
+    try {
+      return body();
+    } finally {
+      for (const c of ptrs) if (c) this.core.unhold(c); // no trace in the recycler's candidates
+      this.flushUnraisable();
+    }
+  }
+
+  /** @internal The typed error every call on a destroyed heap gets (HandleDisposedError). */
+  assertNotDestroyed(what: string): void {
+    if (this.#destroyed) throw new HandleDisposedError(`${what}: this heap was destroyed`);
   }
 
   /** @internal */

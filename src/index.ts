@@ -13,7 +13,7 @@ export type { WeakProxy } from "./weak.js";
 export { STAT_FIELDS, formatStats } from "./stats.js";
 export type { HeapStats, SizeClassStats } from "./stats.js";
 export * from "./errors.js";
-export { AllocationTrace, TraceRecorder, replayTrace } from "./trace.js";
+export { AllocationTrace, TraceRecorder, replayTrace, validateTraceOps, TRACE_MIN_SIZE, TRACE_MAX_SIZE, TRACE_MAX_EVENTS } from "./trace.js";
 export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.js";
 export { PHASE_NAMES } from "./phases.js";
 export type { PhaseSnapshot, PhaseObject, PhaseName } from "./phases.js";

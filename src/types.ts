@@ -1,6 +1,6 @@
 // Heap types as the host sees them: names for the core's type records (assembly/types.ts).
 
-import { HeapTypeError } from "./errors.js";
+import { HeapTypeError, describeValue } from "./errors.js";
 import type { Handle } from "./handle.js";
 
 export type TypeKind = "fixed" | "refarray" | "bytes";
@@ -32,10 +32,22 @@ export const TF_FINALIZER = 4;
 
 export interface ScalarField { kind: ScalarKind; offset: number }
 
-/** A defined type. Field offsets come from the core's type record, so layout lives in one place. */
+// Set only while mintType runs: a HeapType made any other way (`new HeapType(...)` with a made-up
+// id, a subclass) is refused, since alloc would trust its id and sizes (an out-of-bounds trap, a
+// heap that fails verify).
+let minting = false;
+
+/** @internal The one way to make a HeapType: heap.defineType and the heap's built-in types. */
+export function mintType(...args: ConstructorParameters<typeof HeapType>): HeapType {
+  minting = true;
+  try { return new HeapType(...args); } finally { minting = false; }
+}
+
+/** A defined type (from heap.defineType only). Field offsets come from the core's type record, so layout lives in one place. */
 export class HeapType {
   readonly refIndex = new Map<string, number>();
   readonly scalarFields = new Map<string, ScalarField>();
+  /** @internal Types come from heap.defineType; constructing one directly throws HeapTypeError. */
   constructor(
     readonly heapId: number,
     readonly id: number,
@@ -52,6 +64,8 @@ export class HeapType {
     i32Offset: number,
     f64Offset: number,
   ) {
+    if (!minting) throw new HeapTypeError("HeapType: types come from heap.defineType(spec), not from the constructor");
+    minting = false; // a subclass's or a nested construction is not the minted one
     refs.forEach((r, i) => this.refIndex.set(r, i));
     let i32 = i32Offset, f64 = f64Offset;
     for (const [name, kind] of Object.entries(scalars)) {
@@ -70,10 +84,14 @@ export function checkSpec(spec: TypeSpec): { name: string; kind: TypeKind; refs:
   const { name } = spec;
   if (typeof name !== "string" || name.length === 0) throw new HeapTypeError("a type needs a non-empty string name");
   const kind = spec.kind ?? "fixed";
-  if (!(kind in KIND_CODES)) throw new HeapTypeError(`type ${name}: unknown kind '${String(kind)}' (fixed, refarray or bytes)`);
+  // own properties only: `kind: 'toString'` must not find Object.prototype.toString
+  if (typeof kind !== "string" || !Object.hasOwn(KIND_CODES, kind)) throw new HeapTypeError(`type ${name}: unknown kind ${describeValue(kind)} (fixed, refarray or bytes)`);
+  if (spec.refs != null && !Array.isArray(spec.refs)) throw new HeapTypeError(`type ${name}: refs must be an array of field names, got ${describeValue(spec.refs)}`);
+  if (spec.scalars != null && (typeof spec.scalars !== "object" || Array.isArray(spec.scalars))) {
+    throw new HeapTypeError(`type ${name}: scalars must be an object of field name to 'i32' or 'f64', got ${describeValue(spec.scalars)}`);
+  }
   const refs = [...(spec.refs ?? [])];
   const scalars = { ...(spec.scalars ?? {}) };
-  if (!Array.isArray(spec.refs ?? [])) throw new HeapTypeError(`type ${name}: refs must be an array of field names`);
   if (kind !== "fixed" && (refs.length || Object.keys(scalars).length)) {
     throw new HeapTypeError(`type ${name}: a ${kind} type has no named fields`);
   }

@@ -37,6 +37,7 @@ export interface CoreExports {
   incref(p: number): void;
   decref(p: number): void;
   refcount(p: number): number;
+  unhold(p: number): void;
   typeOf(p: number): number;
   getRef(p: number, i: number): number;
   setRef(p: number, i: number, c: number): void;
