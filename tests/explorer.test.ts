@@ -1,16 +1,16 @@
 // The heap explorer end to end: the page built with esbuild, served on localhost, driven in real
-// headless Chromium (Debian's, through playwright-core). Scenes, mouse-made objects, a collection
+// headless Chromium (through playwright-core: $CHROMIUM, a system one, or @sparticuz/chromium's,
+// see scripts/chromium.mjs). Scenes, mouse-made objects, a collection
 // stepped phase by phase, and a screenshot check.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 // @ts-expect-error: plain .mjs build scripts (no types)
 import { buildWeb } from "../scripts/build-web.mjs";
 // @ts-expect-error: plain .mjs build scripts (no types)
 import { serveWeb } from "../scripts/serve-web.mjs";
-
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+import { CHROMIUM_ARGS, findChromium } from "../scripts/chromium.mjs";
 
 interface ExplorerApi {
   graph(): { nodes: { id: number; type: string; refcount: number; generation: number | null; external: number; weakref: boolean }[]; edges: { from: number; to: number; weak: boolean }[] };
@@ -27,14 +27,13 @@ let browser: Browser, page: Page, server: Server, base: string;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM)`);
   await buildWeb();
   const s = await serveWeb(0);
   server = s.server;
   base = `http://127.0.0.1:${s.port}/`;
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    executablePath: await findChromium(),
+    args: CHROMIUM_ARGS,
   });
   page = await browser.newPage({ viewport: { width: 1300, height: 850 } });
   page.on("pageerror", (e) => errors.push(e.message));
