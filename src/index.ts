@@ -4,6 +4,7 @@ export type { HeapOptions, AllocatorName, CollectorName, FinalizerMode, HandleLe
 export { GcController, DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL, DEBUG_LEAK } from "./gc.js";
 export type { GcCallback, GcInfo, GenerationStats, Pause } from "./gc.js";
 export { Handle } from "./handle.js";
+export { Scope } from "./scope.js";
 export { HeapType } from "./types.js";
 export type { TypeSpec, TypeKind, ObjectKind, ScalarKind } from "./types.js";
 export { RawApi } from "./raw.js";

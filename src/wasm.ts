@@ -5,9 +5,12 @@
 
 import { HeapAbortError } from "./errors.js";
 
+/** What the host uses of a WebAssembly.Memory (declared here so the package's types need no DOM lib). */
+export interface WasmMemory { readonly buffer: ArrayBuffer; grow(delta: number): number }
+
 /** The core's exports (see assembly/index.ts for ownership rules of each). */
 export interface CoreExports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   _start(): void;
   init(allocator: number, maxPages: number, collector: number, legacyFinalizers: number): number;
   gcCollect(g: number): number;
@@ -97,10 +100,10 @@ const FILES: Record<Build, string> = {
   bench: "bench.release.wasm",
 };
 const modules = new Map<Build, Promise<WebAssembly.Module>>();
-let wasmBaseUrl: string | URL = new URL("../build/", import.meta.url);
+let wasmBaseUrl: string | { readonly href: string } = new URL("../build/", import.meta.url);
 
-/** Where the .wasm builds are (a directory URL): in a browser, wherever the page serves them. */
-export function setWasmBaseUrl(url: string | URL): void {
+/** Where the .wasm builds are (a directory URL, a string or a URL): in a browser, wherever the page serves them. */
+export function setWasmBaseUrl(url: string | { readonly href: string }): void {
   wasmBaseUrl = url;
   modules.clear();
 }
@@ -117,11 +120,11 @@ async function readBytes(url: URL): Promise<ArrayBuffer> {
   return res.arrayBuffer();
 }
 
-/** Compiles a build once per process (instances are per heap). */
+/** @internal Compiles a build once per process (instances are per heap). */
 export function loadModule(build: Build): Promise<WebAssembly.Module> {
   let m = modules.get(build);
   if (!m) {
-    const url = new URL(FILES[build], wasmBaseUrl);
+    const url = new URL(FILES[build], typeof wasmBaseUrl === "string" ? wasmBaseUrl : wasmBaseUrl.href);
     m = readBytes(url).then((bytes) => WebAssembly.compile(bytes), (err) => {
       modules.delete(build);
       throw new Error(`refheap: cannot read ${url.pathname} (run \`npm run build:wasm\`): ${err.message}`);
@@ -137,7 +140,7 @@ export class Views {
   i32!: Int32Array;
   u32!: Uint32Array;
   f64!: Float64Array;
-  constructor(private memory: WebAssembly.Memory) { this.refresh(); }
+  constructor(private memory: WasmMemory) { this.refresh(); }
   refresh(): void {
     const b = this.memory.buffer;
     this.u8 = new Uint8Array(b);
@@ -172,7 +175,7 @@ export interface HostHooks {
 }
 const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {}, allocationEvents() {} };
 
-/** Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
+/** @internal Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
 export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void, hooks: HostHooks = NO_HOOKS): Promise<Instance<E>> {
   const module = await loadModule(build);
   let views: Views | undefined;

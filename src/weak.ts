@@ -5,6 +5,7 @@ import { Handle } from "./handle.js";
 import { HeapReferenceError, HeapTypeError } from "./errors.js";
 import type { HeapInternals } from "./heap.js";
 import type { HeapType } from "./types.js";
+import { hex, inspectSymbol } from "./show.js";
 
 const WR_PROXY = 1;
 
@@ -65,12 +66,25 @@ export class HeapWeakRef extends Handle {
     const what = obj ? `to '${this._heap.typeOfPtr(obj).name}' at 0x${obj.toString(16)}` : "dead";
     return `<${this.isProxy ? "weakproxy" : "weakref"} at 0x${this.ptr.toString(16)}; ${what}>`;
   }
+
+  /** @internal console.log(wr): `<HeapWeakRef@0x5c040 rc=1 to Node@0x5c020>` or `... dead>` */
+  override [inspectSymbol](): string { return this.#show(this.isProxy ? "WeakProxy" : "HeapWeakRef"); }
+
+  /** @internal */
+  _show(): string { return this.#show("WeakProxy"); }
+
+  #show(kind: string): string {
+    return this._describe(kind, (p) => {
+      const obj = this._heap.core.weakrefGet(p);
+      return obj ? ` to ${this._heap.typeOfPtr(obj).name}@${hex(obj)}` : " dead";
+    });
+  }
 }
 
 /** Members a weak proxy answers itself. */
-const PROXY_OWN = new Set<PropertyKey>(["dispose", Symbol.dispose, "toString", "weakref", "isProxy", "then"]);
+const PROXY_OWN = new Set<PropertyKey>(["dispose", Symbol.dispose, "toString", "weakref", "isProxy", "then", inspectSymbol]);
 /** Members forwarded to the referent: the Handle API. */
-const FORWARDED = new Set<PropertyKey>([...Object.getOwnPropertyNames(Handle.prototype), "type"].filter((k) => k !== "constructor"));
+const FORWARDED = new Set<PropertyKey>([...Object.getOwnPropertyNames(Handle.prototype), "type"].filter((k) => k !== "constructor" && !k.startsWith("_")));
 
 /**
  * A weak proxy: behaves like its referent (every Handle member is forwarded) and throws
@@ -93,6 +107,8 @@ export function makeProxy(wr: HeapWeakRef): WeakProxy {
     weakref: wr,
     isProxy: true,
     then: undefined, // not a thenable: `await proxy` must not forward
+    // console.log(proxy) inspects this target (Node does not run the traps): never the referent
+    [inspectSymbol]: () => wr._show(),
   };
   return new Proxy(target, {
     get(t, prop) {
@@ -151,6 +167,11 @@ export class Finalize<A extends unknown[] = unknown[], R = unknown> {
 
   /** True until called or detached. */
   get alive(): boolean { return this.#fn !== null; }
+
+  /** @internal console.log(f) */
+  [inspectSymbol](): string {
+    return this.#fn ? `<Finalize ${this.#fn.name || "<anonymous>"} alive${this.atexit ? ", atexit" : ""}>` : "<Finalize dead>";
+  }
 
   /** Calls fn(...args) if still alive (then never again); returns its result, else undefined. */
   call(): R | undefined {
