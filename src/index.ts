@@ -18,7 +18,8 @@ export { AllocationTrace, TraceRecorder, replayTrace } from "./trace.js";
 export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.js";
 export { PHASE_NAMES } from "./phases.js";
 export type { PhaseSnapshot, PhaseObject, PhaseName } from "./phases.js";
-export { setWasmBaseUrl } from "./wasm.js";
+export { setWasmBaseUrl, instantiateLinked } from "./wasm.js";
+export type { LinkOptions, LinkedExports, HostHooks, WasmMemory } from "./wasm.js";
 export {
   Inspector, isHeldFromOutside, ObjectGraph, takeGraph, DominatorTree, dominos, toHeapSnapshot, heapSnapshotText, saveHeapSnapshot,
   loadHeapSnapshot, graphFromHeapSnapshot, validateHeapSnapshot, HeapSnapshotFormatError, toDot, chainToDot, renderSvg,
