@@ -3,7 +3,7 @@
 import { instantiate, type CoreExports, type HostHooks, type Views } from "./wasm.js";
 import { Handle } from "./handle.js";
 import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, type ScalarKind, type TypeSpec } from "./types.js";
-import { Finalize, HeapWeakRef, makeProxy, type WeakProxy } from "./weak.js";
+import { Finalize, HeapWeakRef, isWeakProxy, makeProxy, type WeakProxy } from "./weak.js";
 import { GcController } from "./gc.js";
 import {
   HandleDisposedError, HeapConfigError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
@@ -49,7 +49,7 @@ export interface HandleLeak { type: string; address: number; createdAt?: string 
 
 export interface VerifyReport { objects: number; externalRefs: number; handles: number; committedBytes: number }
 
-/** What handles need from their heap (not public API). */
+/** @internal What handles need from their heap (not public API). */
 export interface HeapInternals {
   readonly core: CoreExports;
   readonly views: Views;
@@ -71,7 +71,7 @@ export interface HeapInternals {
   flushUnraisable(): void;
 }
 
-/** What the heap needs of a finalize object. */
+/** @internal What the heap needs of a finalize object. */
 export interface FinalizeEntry { readonly index: number; readonly atexit: boolean; readonly alive: boolean; call(): unknown }
 
 const TYPE_WEAKREF = 2;
@@ -384,8 +384,7 @@ export class Heap {
       if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
         throw new HeapConfigError("scope(fn): fn returned a promise; a scope's handles are released when fn returns, so fn must be synchronous (dispose handles yourself across an await)");
       }
-      const returned = result as unknown as { isProxy?: unknown };
-      if (result instanceof Handle || returned?.isProxy === true) scope.escape(result);
+      if (result instanceof Handle || isWeakProxy(result)) scope.escape(result);
     } finally {
       scope.dispose();
     }

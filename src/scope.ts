@@ -12,10 +12,11 @@
 import { HeapConfigError, HeapTypeError } from "./errors.js";
 import { Handle } from "./handle.js";
 import { inspectSymbol } from "./show.js";
+import { isWeakProxy } from "./weak.js";
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 
-/** What a scope needs of its heap. */
+/** @internal What a scope needs of its heap. */
 export interface ScopeStack {
   /** @internal */
   readonly scopes: (Scope | null)[];
@@ -23,8 +24,7 @@ export interface ScopeStack {
 
 /** A weak proxy stands for its weakref handle. */
 function handleOf(h: unknown, what: string): Handle {
-  const proxy = h as { isProxy?: unknown; weakref?: unknown } | null;
-  if (proxy?.isProxy === true && proxy.weakref instanceof Handle) return proxy.weakref;
+  if (isWeakProxy(h)) return h.weakref;
   if (!(h instanceof Handle)) throw new HeapTypeError(`scope.${what}: expected a Handle, got ${h === null ? "null" : typeof h}`);
   return h;
 }
@@ -109,7 +109,7 @@ export class Scope {
   }
 }
 
-/** Removes h from whichever open scope holds it (searching from the innermost). */
+/** @internal Removes h from whichever open scope holds it (searching from the innermost). */
 export function forget(heap: ScopeStack, h: Handle): void {
   const stack = heap.scopes;
   for (let i = stack.length - 1; i >= 0; i--) if (stack[i]?._forget(h)) return;

@@ -93,6 +93,13 @@ const FORWARDED = new Set<PropertyKey>([...Object.getOwnPropertyNames(Handle.pro
  */
 export type WeakProxy = Handle & { readonly weakref: HeapWeakRef; readonly isProxy: true };
 
+const proxies = new WeakSet<object>();
+
+/** Is x a weak proxy made by makeProxy? (asks no property of x: x may be any proxy) */
+export function isWeakProxy(x: unknown): x is WeakProxy {
+  return typeof x === "object" && x !== null && proxies.has(x);
+}
+
 export function makeProxy(wr: HeapWeakRef): WeakProxy {
   const heap = wr._heap;
   const referent = (): Handle => {
@@ -110,7 +117,7 @@ export function makeProxy(wr: HeapWeakRef): WeakProxy {
     // console.log(proxy) inspects this target (Node does not run the traps): never the referent
     [inspectSymbol]: () => wr._show(),
   };
-  return new Proxy(target, {
+  const proxy = new Proxy(target, {
     get(t, prop) {
       if (PROXY_OWN.has(prop)) return (t as Record<PropertyKey, unknown>)[prop];
       // only the Handle API is forwarded: probes such as Symbol.toPrimitive or an inspector's
@@ -138,6 +145,8 @@ export function makeProxy(wr: HeapWeakRef): WeakProxy {
     set() { throw new HeapTypeError("set fields through proxy.set(field, value) or proxy.setScalar(field, value)"); },
     has(t, prop) { return PROXY_OWN.has(prop) || FORWARDED.has(prop); },
   }) as unknown as WeakProxy;
+  proxies.add(proxy);
+  return proxy;
 }
 
 let finalizeCounter = 0;
