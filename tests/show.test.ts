@@ -22,8 +22,9 @@ heapSuite("inspect output", ({ make, strategy }) => {
     expect(inspect(px)).toBe(`<WeakProxy@${hex(px.weakref.ptr)} rc=1 to Node@${hex(p)}>`);
     expect(inspect(Node)).toBe("<HeapType Node fixed refs=[a, b] scalars={v: i32} weakrefable>");
     expect(inspect(heap)).toBe(`<Heap #${heap.id} ${strategy.allocator}/${strategy.collector} debug: 3 objects, 4 handles, ${heap.stats().committedBytes} bytes>`);
-    const maps = [new WeakValueMap(heap), new WeakKeyMap(heap), new WeakSet(heap)];
-    maps[0].set("k", n);
+    const values = new WeakValueMap(heap);
+    const maps = [values, new WeakKeyMap(heap), new WeakSet(heap)];
+    values.set("k", n);
     expect(maps.map((x) => inspect(x))).toEqual(["<WeakValueMap size=1>", "<WeakKeyMap size=0>", "<WeakSet size=0>"]);
     const fin = heap.finalize(n, function cleanup() {});
     expect(inspect(fin)).toBe("<Finalize cleanup alive, atexit>");
