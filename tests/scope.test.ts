@@ -2,7 +2,7 @@
 // escaped; Heap[Symbol.dispose]; the camelCase weakref helpers and their old names.
 import { expect, test } from "vitest";
 import { defineNode, heapSuite } from "./helpers.js";
-import { Handle, HeapConfigError, HeapTypeError, HandleDisposedError, Scope, WeakValueMap, Heap } from "../src/index.js";
+import { DEBUG_SAVEALL, Handle, HeapConfigError, HeapTypeError, HandleDisposedError, Scope, WeakValueMap, Heap } from "../src/index.js";
 
 heapSuite("scopes", ({ make, strategy }) => {
   test("`using scope` releases every handle made inside it: alloc, get, at, pop, dup, deref, weakref, proxy, getWeakrefs", async () => {
@@ -124,6 +124,22 @@ heapSuite("scopes", ({ make, strategy }) => {
     expect(calls).toEqual(["bye"]);
     expect(map.size).toBe(0);
     map.dispose();
+  });
+
+  test("gc.garbage's handles are the gc module's: a collection inside a scope leaves them alive", async () => {
+    if (strategy.collector === "none") return;
+    const heap = await make();
+    const Node = defineNode(heap);
+    heap.gc.setDebug(DEBUG_SAVEALL);
+    heap.scope(() => {
+      const a = heap.alloc(Node), b = heap.alloc(Node);
+      a.set("a", b); b.set("a", a);
+      a.dispose(); b.dispose();
+      expect(heap.gc.collect()).toBe(2);
+    });
+    expect(heap.gc.garbage.map((h) => h.alive)).toEqual([true, true]);
+    heap.gc.setDebug(0);
+    for (const h of heap.gc.garbage.splice(0)) h.dispose();
   });
 
   test("fn returning a promise is refused (a scope is not an async task's), and the scope still ends", async () => {
