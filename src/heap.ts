@@ -441,13 +441,13 @@ export class Heap {
    * obj is returned (a new handle to it); with one, a new weakref whose callback(wr) runs when obj
    * dies (after every weakref to obj is cleared, newest callback first).
    */
-  weakref(obj: Handle, callback?: (wr: HeapWeakRef) => void): HeapWeakRef {
-    return this.#newWeak(obj, false, callback, "weakref");
+  weakref<R extends string, S extends string>(obj: Handle<R, S>, callback?: (wr: HeapWeakRef<R, S>) => void): HeapWeakRef<R, S> {
+    return this.#newWeak(obj, false, callback as (wr: HeapWeakRef) => void, "weakref") as HeapWeakRef<R, S>;
   }
 
   /** weakref.proxy(obj, callback?): behaves like obj; HeapReferenceError once obj is dead. */
-  proxy(obj: Handle, callback?: (wr: HeapWeakRef) => void): WeakProxy {
-    return makeProxy(this.#newWeak(obj, true, callback, "proxy"));
+  proxy<R extends string, S extends string>(obj: Handle<R, S>, callback?: (wr: HeapWeakRef<R, S>) => void): WeakProxy<R, S> {
+    return makeProxy(this.#newWeak(obj, true, callback as (wr: HeapWeakRef) => void, "proxy")) as WeakProxy<R, S>;
   }
 
   /** weakref.finalize(obj, fn, ...args): fn(...args) runs once, when obj dies (or at exit, or when called). */

@@ -13,15 +13,15 @@ const WR_PROXY = 1;
  * A handle to a weakref object in the heap (it owns one strong reference to the weakref, none to
  * its referent). deref() gives a new handle to the referent, or null once it has died.
  */
-export class HeapWeakRef extends Handle {
+export class HeapWeakRef<R extends string = string, S extends string = string> extends Handle {
   /** @internal */
   constructor(heap: HeapInternals, ptr: number, type: HeapType) {
     super(heap, ptr, type);
   }
 
   /** A new handle to the referent, or null if it has died (CPython: wr()). */
-  deref(): Handle | null {
-    return this._heap.wrapBorrowed(this._heap.core.weakrefGet(this.ptr));
+  deref(): Handle<R, S> | null {
+    return this._heap.wrapBorrowed(this._heap.core.weakrefGet(this.ptr)) as Handle<R, S> | null;
   }
 
   /** True once the referent has died. */
@@ -91,7 +91,7 @@ const FORWARDED = new Set<PropertyKey>([...Object.getOwnPropertyNames(Handle.pro
  * HeapReferenceError once the referent has died (CPython: "weakly-referenced object no longer
  * exists"). Its own members: dispose(), weakref (the underlying HeapWeakRef), toString().
  */
-export type WeakProxy = Handle & { readonly weakref: HeapWeakRef; readonly isProxy: true };
+export type WeakProxy<R extends string = string, S extends string = string> = Handle<R, S> & { readonly weakref: HeapWeakRef<R, S>; readonly isProxy: true };
 
 const proxies = new WeakSet<object>();
 

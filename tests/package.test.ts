@@ -159,6 +159,12 @@ heap.alloc(Leaf).get("a");
 heap.core;
 // @ts-expect-error: internals are not part of the API
 heap.views;
+const px = heap.proxy(root);
+px.set("a", null);
+// @ts-expect-error: a proxy forwards its referent's fields, typed too
+px.set("c", null);
+// @ts-expect-error: so does deref()
+heap.weakref(root).deref()?.getScalar("a");
 const loose: Handle = root; // a typed handle is still a Handle
 const count: number = heap.getWeakrefCount(root) + heap.getweakrefcount(root);
 {
