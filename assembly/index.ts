@@ -49,8 +49,9 @@ import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefRefere
 let initialized = false;
 
 /**
- * Sets the heap up once: allocator strategy (0 pools, 1 bump), the page limit, the collector
- * (0 none, 1 generational, 2 recycler) and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory.
+ * Sets the heap up once: the allocator strategy (an ALLOC_* code of alloc/index.ts: 0 pools,
+ * 1 bump, 2 tlsf, 3 firstfit), the page limit, the collector (0 none, 1 generational, 2 recycler)
+ * and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory, -2 = already initialized.
  */
 export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinalizers: i32): i32 {
   if (initialized) return -2;

@@ -272,7 +272,8 @@ export class GcController {
         return;
       }
       if (why === GARBAGE_LEGACY && debug & DEBUG_UNCOLLECTABLE) console.error(`gc: uncollectable ${this.#describe(obj)}`);
-      if (why === GARBAGE_SAVEALL || why === GARBAGE_LEGACY) this.garbage.push(this.heap.wrapBorrowed(obj)!);
+      // gc.garbage's handles are the gc module's, not those of a scope open around the collection
+      if (why === GARBAGE_SAVEALL || why === GARBAGE_LEGACY) this.garbage.push(this.heap.outsideScopes(() => this.heap.wrapBorrowed(obj)!));
     } catch (err) {
       this.heap.queueUnraisable(err, "gc garbage hook");
     }

@@ -2,8 +2,8 @@
 
 import { instantiate, type CoreExports, type HostHooks, type Views } from "./wasm.js";
 import { Handle } from "./handle.js";
-import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, mintType, type TypeSpec } from "./types.js";
-import { Finalize, HeapWeakRef, makeProxy, type WeakProxy } from "./weak.js";
+import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, mintType, type ScalarKind, type TypeSpec } from "./types.js";
+import { Finalize, HeapWeakRef, isWeakProxy, makeProxy, type WeakProxy } from "./weak.js";
 import { GcController } from "./gc.js";
 import {
   HandleDisposedError, HeapConfigError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
@@ -11,6 +11,10 @@ import {
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
 import { Inspector } from "./inspect/index.js";
+import { Scope, forget } from "./scope.js";
+import { inspectSymbol, safely } from "./show.js";
+
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 
 export const ALLOCATORS = ["pools", "tlsf", "firstfit", "bump"] as const;
 export const COLLECTORS = ["generational", "recycler", "none"] as const;
@@ -45,7 +49,7 @@ export interface HandleLeak { type: string; address: number; createdAt?: string 
 
 export interface VerifyReport { objects: number; externalRefs: number; handles: number; committedBytes: number }
 
-/** What handles need from their heap (not public API). */
+/** @internal What handles need from their heap (not public API). */
 export interface HeapInternals {
   readonly core: CoreExports;
   readonly views: Views;
@@ -67,7 +71,7 @@ export interface HeapInternals {
   flushUnraisable(): void;
 }
 
-/** What the heap needs of a finalize object. */
+/** @internal What the heap needs of a finalize object. */
 export interface FinalizeEntry { readonly index: number; readonly atexit: boolean; readonly alive: boolean; call(): unknown }
 
 const TYPE_WEAKREF = 2;
@@ -93,7 +97,7 @@ interface LeakRecord { ptr: number; type: string; stack?: string }
 let nextHeapId = 1;
 const PAGE = 65536;
 
-export class Heap implements HeapInternals {
+export class Heap {
   readonly id = nextHeapId++;
   readonly allocator: AllocatorName;
   readonly collector: CollectorName;
@@ -102,7 +106,9 @@ export class Heap implements HeapInternals {
   readonly gc: GcController;
   readonly debug: boolean;
   readonly maxBytes: number;
+  /** @internal the core's exports (VMs use heap.raw) */
   readonly core: CoreExports;
+  /** @internal typed views over the memory (VMs use heap.raw.u32 & co.) */
   readonly views: Views;
   /** The unchecked pointer API (checked in debug builds). */
   readonly raw: RawApi;
@@ -222,7 +228,7 @@ export class Heap implements HeapInternals {
   }
 
   /** Defines a type of object. Field layout is decided by the core (see assembly/types.ts). */
-  defineType(spec: TypeSpec): HeapType {
+  defineType<const R extends readonly string[] = readonly [], const S extends Readonly<Record<string, ScalarKind>> = Record<never, ScalarKind>>(spec: TypeSpec<R, S>): HeapType<R[number], keyof S & string> {
     this.#alive();
     const s = checkSpec(spec);
     const nI32 = Object.values(s.scalars).filter((k) => k === "i32").length;
@@ -233,8 +239,8 @@ export class Heap implements HeapInternals {
     if (id < 0) throw new HeapTypeError(`type ${s.name}: too many or too large fields`);
     const rec = (this.core.typeTable() >>> 2) + id * 8;
     const u32 = this.views.u32;
-    const type = mintType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]);
-    this.#types[id] = type;
+    const type = mintType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]) as unknown as HeapType<R[number], keyof S & string>;
+    this.#types[id] = type as unknown as HeapType;
     return type;
   }
 
@@ -251,7 +257,7 @@ export class Heap implements HeapInternals {
    *   refarray:    alloc(List, length = 0 | items: (Handle|null)[])
    *   bytes:       alloc(Bytes, length | Uint8Array | string (UTF-8))
    */
-  alloc(type: HeapType, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle {
+  alloc<R extends string, S extends string>(type: HeapType<R, S>, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle<R, S> {
     this.#alive();
     this.#checkType(type, "alloc");
     let p = 0;
@@ -351,6 +357,62 @@ export class Heap implements HeapInternals {
     if (this.#destroyed) return;
     this.runExitFinalizers();
     this.#destroyed = true;
+    this.scopes.length = 0; // their handles died with the heap
+  }
+
+  /** `using heap = await Heap.create()`: destroy() at the end of the block. */
+  [disposeSymbol](): void { this.destroy(); }
+
+  /** @internal console.log(heap): `<Heap #1 pools/generational: 12 objects, 3 handles, 131072 bytes>` */
+  [inspectSymbol](): string {
+    const what = `Heap #${this.id} ${this.allocator}/${this.collector}${this.debug ? " debug" : ""}`;
+    if (this.#destroyed) return `<${what} (destroyed)>`;
+    return safely(() => {
+      const s = this.stats();
+      return `<${what}: ${s.liveObjects} objects, ${this.#liveHandles} handles, ${s.committedBytes} bytes>`;
+    }, `<${what}>`);
+  }
+
+  // ── scopes (src/scope.ts) ──
+
+  /** @internal open scopes, innermost last; null hides the ones below (outsideScopes) */
+  readonly scopes: (Scope | null)[] = [];
+
+  /**
+   * A scope: every handle made while it is the innermost open scope is released when it ends,
+   * unless kept (`scope.keep(h)`) or escaped to the enclosing scope (`scope.escape(h)`).
+   *   `using scope = heap.scope();`       ends at the end of the block
+   *   `heap.scope((scope) => { ... })`    ends when fn returns or throws; returns what fn returns,
+   *                                       and a Handle it returns escapes to the enclosing scope
+   * fn must be synchronous (a scope is the heap's, not an async task's).
+   */
+  scope(): Scope;
+  scope<T>(fn: (scope: Scope) => T): T;
+  scope<T>(fn?: (scope: Scope) => T): Scope | T {
+    this.#alive();
+    if (fn !== undefined && typeof fn !== "function") throw new HeapTypeError(`scope: expected a function or nothing, got ${describe(fn)}`);
+    const scope = new Scope(this);
+    if (!fn) return scope;
+    let result: T;
+    try {
+      result = fn(scope);
+      if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
+        throw new HeapConfigError("scope(fn): fn returned a promise; a scope's handles are released when fn returns, so fn must be synchronous (dispose handles yourself across an await)");
+      }
+      if (result instanceof Handle || isWeakProxy(result)) scope.escape(result);
+    } finally {
+      scope.dispose();
+    }
+    return result;
+  }
+
+  /** @internal runs fn with no scope open: the handles it makes belong to their maker (weak containers, finalize objects) */
+  outsideScopes<T>(fn: () => T): T {
+    this.scopes.push(null);
+    try { return fn(); } finally {
+      const i = this.scopes.lastIndexOf(null);
+      if (i >= 0) this.scopes.splice(i, 1);
+    }
   }
 
   // ── weak references ──
@@ -398,13 +460,13 @@ export class Heap implements HeapInternals {
    * obj is returned (a new handle to it); with one, a new weakref whose callback(wr) runs when obj
    * dies (after every weakref to obj is cleared, newest callback first).
    */
-  weakref(obj: Handle, callback?: (wr: HeapWeakRef) => void): HeapWeakRef {
-    return this.#newWeak(obj, false, callback, "weakref");
+  weakref<R extends string, S extends string>(obj: Handle<R, S>, callback?: (wr: HeapWeakRef<R, S>) => void): HeapWeakRef<R, S> {
+    return this.#newWeak(obj, false, callback as (wr: HeapWeakRef) => void, "weakref") as HeapWeakRef<R, S>;
   }
 
   /** weakref.proxy(obj, callback?): behaves like obj; HeapReferenceError once obj is dead. */
-  proxy(obj: Handle, callback?: (wr: HeapWeakRef) => void): WeakProxy {
-    return makeProxy(this.#newWeak(obj, true, callback, "proxy"));
+  proxy<R extends string, S extends string>(obj: Handle<R, S>, callback?: (wr: HeapWeakRef<R, S>) => void): WeakProxy<R, S> {
+    return makeProxy(this.#newWeak(obj, true, callback as (wr: HeapWeakRef) => void, "proxy")) as WeakProxy<R, S>;
   }
 
   /** weakref.finalize(obj, fn, ...args): fn(...args) runs once, when obj dies (or at exit, or when called). */
@@ -412,23 +474,29 @@ export class Heap implements HeapInternals {
     this.#alive();
     this.#weakrefable(obj, "finalize");
     if (typeof fn !== "function") throw new HeapTypeError("finalize: fn must be a function");
-    return new Finalize(this, obj, fn, args);
+    return this.outsideScopes(() => new Finalize(this, obj, fn, args)); // its weakref is its own
   }
 
   /** weakref.getweakrefcount(obj): weakrefs and proxies to obj. */
-  getweakrefcount(obj: Handle): number {
+  getWeakrefCount(obj: Handle): number {
     const p = this.objectPtr(obj, "getweakrefcount");
     return this.typeOfPtr(p).weakrefable ? this.core.weakrefCount(p) : 0;
   }
 
+  /** @deprecated the old spelling of getWeakrefCount */
+  getweakrefcount(obj: Handle): number { return this.getWeakrefCount(obj); }
+
   /** weakref.getweakrefs(obj): new handles to every weakref and proxy to obj, in list order. */
-  getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
+  getWeakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
     const p = this.objectPtr(obj, "getweakrefs");
     const out: (HeapWeakRef | WeakProxy)[] = [];
     if (!this.typeOfPtr(p).weakrefable) return out;
     for (let i = 0, wr; (wr = this.core.weakrefAt(p, i)); i++) out.push(this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy);
     return out;
   }
+
+  /** @deprecated the old spelling of getWeakrefs */
+  getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] { return this.getWeakrefs(obj); }
 
   /** Reports queued exceptions from finalizers and callbacks to onUnraisable. */
   flushUnraisable(): void {
@@ -648,6 +716,7 @@ export class Heap implements HeapInternals {
   /** @internal */
   registerHandle(h: Handle, ptr: number): void {
     this.#liveHandles++;
+    if (this.scopes.length) this.scopes[this.scopes.length - 1]?._add(h);
     const rec: LeakRecord = { ptr, type: h.type.name };
     if (this.#leakWarnings) rec.stack = new Error().stack?.split("\n").slice(3).join("\n");
     this.#leakRegistry.register(h, rec, h);
@@ -656,6 +725,7 @@ export class Heap implements HeapInternals {
   /** @internal */
   releaseHandle(h: Handle, ptr: number): void {
     this.#leakRegistry.unregister(h);
+    if (this.scopes.length) forget(this, h);
     this.#liveHandles--;
     if (!this.#destroyed) {
       this.core.decref(ptr);
