@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Heap, TraceRecorder, replayTrace, type AllocationTrace, type AllocatorName, type ReplayResult } from "../src/index.js";
+import { ALLOCATORS, Heap, TraceRecorder, replayTrace, type AllocationTrace, type ReplayResult } from "../src/index.js";
 import type { BenchOptions, Row, Sample, Workload } from "./common.js";
 import { rng } from "../tests/helpers.js";
 import { scale } from "./shapes.js";
@@ -125,8 +125,15 @@ function thin<T>(xs: T[], most: number): T[] {
   return Array.from({ length: most }, (_, i) => xs[Math.floor(i * step)]!).concat(xs[xs.length - 1]!);
 }
 
+/** A replay's memory over time, as columns (op, heap and live bytes, external fragmentation to 4 digits). */
+export interface ReplaySeries { op: number[]; heapBytes: number[]; liveBytes: number[]; externalFragmentation: number[] }
+
 export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
-  const series = thin(r.series, 100);
+  const points = thin(r.series, 100);
+  const series: ReplaySeries = {
+    op: points.map((p) => p.op), heapBytes: points.map((p) => p.heapBytes), liveBytes: points.map((p) => p.liveBytes),
+    externalFragmentation: points.map((p) => Number(p.externalFragmentation.toFixed(4))),
+  };
   return {
     nsPerUnit: (r.ms * 1e6) / r.events, durationMs: r.ms, units: r.events,
     checksum: r.final.liveBytes, expectedChecksum: 0, // everything the trace allocates it frees
@@ -135,19 +142,19 @@ export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
       trace: trace.note, events: r.events, peakHeapBytes: r.peakHeapBytes, peakLiveBytes: r.peakLiveBytes,
       fragmentationAtPeak: r.fragmentationAtPeak,
       maxExternalFragmentation: Math.max(...r.series.map((s) => s.externalFragmentation)),
+      endExternalFragmentation: r.final.externalFragmentation,
       series,
     },
   };
 }
 
-const ALLOCATORS: AllocatorName[] = ["pools", "tlsf", "firstfit", "bump"];
-
 export const traceReplay: Workload = {
   id: "TR",
-  title: "TR trace replay: allocation traces of the workloads' shapes replayed against every allocator. ns per event (allocation or free).",
+  title: (o) => `TR trace replay: allocation traces of the workloads' shapes (${o.iterations === 250 ? "full size" : `scaled to ${o.iterations}/250`}) replayed against every allocator. ns per event (allocation or free).`,
   unit: "ns/event",
   rows: (o) => TRACES.flatMap((spec) => ALLOCATORS.map((allocator): Row => ({
-    name: `refheap replay ${spec.id} (${allocator}/none)`,
+    name: `refheap replay ${spec.id} (${allocator})`,
+    allocator, driver: "replay", variant: spec.id,
     iterations: o.iterations,
     run: async () => {
       const trace = await traceFor(spec, o);
@@ -156,6 +163,6 @@ export const traceReplay: Workload = {
   }))),
   notes: (o) => [
     `TR traces (saved to bench/results/traces/): ${TRACES.map((t) => `${t.id} = ${t.title}`).join("; ")}. Sizes scale with --scale (iterations ${o.iterations}).`,
-    "Fragmentation (see README): frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes, its maximum over the run.",
+    "Fragmentation: frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes, its maximum over the run.",
   ],
 };
