@@ -140,7 +140,7 @@ export function pausePercentiles(pausesMs: number[]): PauseSummary | undefined {
   const curve: [number, number][] = [];
   for (let k = 0; k <= 50; k++) {
     const tail = 10 ** (-k / 10);
-    if (tail * h.count < 1) break;
+    if (tail * h.count < 1 - 1e-9) break; // 10 ** -4 is 0.00009999999999999999
     const p = Number((100 * (1 - tail)).toPrecision(6));
     curve.push([p, at(p)]);
   }

@@ -68,7 +68,9 @@ export function chartData(run: RunJson) {
         ],
       });
     }
-    if (!charts.length && peerBars.length) charts.push({ title: `${name}: rows`, unit: chartUnit(w), bars: peerBars });
+    if (!charts.length && (a.host || peerBars.length)) {
+      charts.push({ title: `${name}: rows`, unit: chartUnit(w), bars: [...(a.host ? [bar(a.host, `host-driven ${strategyOf(a.host)}`, colour.collector(a.host.collector), true)] : []), ...peerBars] });
+    }
     // full runs: the whole matrix, one chart per driver (allocators on the axis, a colour per collector)
     const matrices = run.profile !== "full" ? [] : ["in-wasm", "host"].flatMap((d) => {
       const rows = run.rows.filter((r) => r.workload === w.id && r.driver === d && r.collector && !r.alternative && r.median !== null && (variant === undefined || r.variant === variant));

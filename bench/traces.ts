@@ -150,7 +150,7 @@ export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
 
 export const traceReplay: Workload = {
   id: "TR",
-  title: (o) => `TR trace replay: allocation traces of the workloads' shapes (${o.iterations === 250 ? "full size" : `scaled to ${o.iterations}/250`}) replayed against every allocator. ns per event (allocation or free).`,
+  title: (o) => `TR trace replay: allocation traces of the workloads' shapes (${o.iterations === 250 ? "full size" : `scale ${Number((o.iterations / 250).toFixed(3))}`}) replayed against every allocator. ns per event (allocation or free).`,
   unit: "ns/event",
   rows: (o) => TRACES.flatMap((spec) => ALLOCATORS.map((allocator): Row => ({
     name: `refheap replay ${spec.id} (${allocator})`,
