@@ -60,12 +60,34 @@ async function reusesMemory(allocator: AllocatorName): Promise<boolean> {
   return grew < 1 << 20;
 }
 
-async function allocatorOps(allocator: AllocatorName, heaps: Heap[]): Promise<Op[]> {
+/**
+ * The size class each payload lands in, where the default allocator has size classes (stats'
+ * sizeClasses): "bytes[8] (32 B class)"; a payload past the largest class says "large".
+ */
+async function classLabels(): Promise<Map<number, string>> {
+  const { heap, Str } = await opHeap(DEFAULT_ALLOCATOR);
+  const labels = new Map<number, string>();
+  const inUse = () => new Map(heap.stats().sizeClasses.map((c) => [c.size, c.blocksInUse]));
+  heap.raw.allocBytes(Str.id, 0); // kept: a heap with size classes then always lists one
+  for (const n of BYTE_SIZES) {
+    const before = inUse();
+    const p = heap.raw.allocBytes(Str.id, n);
+    const after = inUse();
+    heap.raw.decref(p);
+    if (!after.size) continue; // no size classes (or the allocator keeps none in use)
+    const grown = [...after].find(([size, used]) => used > (before.get(size) ?? 0));
+    labels.set(n, grown ? `${grown[0]} B class` : "large");
+  }
+  heap.destroy();
+  return labels;
+}
+
+async function allocatorOps(allocator: AllocatorName, heaps: Heap[], labels: Map<number, string>): Promise<Op[]> {
   const { heap, Str, Node } = await opHeap(allocator);
   heaps.push(heap);
   const { allocBytes, alloc, decref } = heap.raw;
   const ops: Op[] = BYTE_SIZES.map((n) => ({
-    name: `alloc+free bytes[${n}]`, allocator,
+    name: `alloc+free bytes[${n}]${labels.has(n) ? ` (${DEFAULT_ALLOCATOR}: ${labels.get(n)})` : ""}`, allocator,
     fn: () => { const p = allocBytes(Str.id, n); if (p === 0) throw new Error("out of memory"); decref(p); },
   }));
   ops.push({ name: "alloc+free Node {a, b, v}", allocator, fn: () => { const p = alloc(Node.id); if (p === 0) throw new Error("out of memory"); decref(p); } });
@@ -149,8 +171,9 @@ async function main(argv: string[]): Promise<number> {
   const heaps: Heap[] = [];
   const skipped: Record<string, string> = {};
   const ops: Op[] = [];
+  const labels = await classLabels();
   for (const a of allocators) {
-    if (await reusesMemory(a)) ops.push(...(await allocatorOps(a, heaps)));
+    if (await reusesMemory(a)) ops.push(...(await allocatorOps(a, heaps, labels)));
     else skipped[a] = "does not reuse freed blocks: alloc/free would exhaust memory here (its cost shows in the workloads)";
   }
   ops.push(...(await objectOps(heaps)));

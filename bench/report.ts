@@ -92,7 +92,7 @@ export function chartData(run: RunJson) {
     });
     // pause distributions: every collector point with the default allocator, host-driven default, peers
     const curve = (r: RowJson, label: string, c: string, dashed: boolean): Curve => ({
-      label: `${label} (max ${fmtMs(r.pauses!.max)} ms, ${r.pauses!.count} pauses)`, colour: c, dashed,
+      label: `${label} (max ${fmtMs(r.pauses!.max)} ms, ${r.pauses!.count} pause${r.pauses!.count === 1 ? "" : "s"})`, colour: c, dashed,
       points: [...r.pauses!.curve.map(([p, ms]) => ({ x: 1 / (1 - p / 100), y: ms })), { x: r.pauses!.count, y: r.pauses!.max }],
     });
     const paused = (r: RowJson | undefined) => !!r?.pauses && r.pauses.count > 0;

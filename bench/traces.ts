@@ -1,7 +1,7 @@
 // Trace replay (TR): allocation traces recorded from the workloads' shapes, replayed against every
 // allocator strategy. Throughput is the allocator's alone (batches of events, no host call per
 // event); memory over time and fragmentation come from the replay's samples (src/trace.ts).
-// Traces are recorded once per process, outside any timing, on a pools/generational heap, and
+// Traces are recorded once per process, outside any timing, on a heap of the default strategies, and
 // saved to bench/results/traces/*.rhtrace (the compact format, replayable with `npm run replay`).
 
 import { mkdirSync } from "node:fs";
@@ -105,7 +105,7 @@ async function traceFor(spec: TraceSpec, o: BenchOptions): Promise<AllocationTra
   const key = `${spec.id}@${o.iterations}`;
   let t = recorded.get(key);
   if (!t) {
-    const heap = await Heap.create({ allocator: "pools", collector: "generational" });
+    const heap = await Heap.create(); // the default strategies: recording does not depend on them
     const rec = new TraceRecorder(heap, `${spec.id}: ${spec.title} (iterations ${o.iterations})`);
     spec.record(heap, o);
     t = rec.stop();
