@@ -33,7 +33,7 @@ import { fullGc, pausePercentiles, type BenchOptions, type Row, type Sample, typ
 import { w1 } from "./w1.js";
 import { w4 } from "./w4.js";
 import { w2, w3a, w3b, w3c, w5 } from "./gc.js";
-import { traceReplay } from "./traces.js";
+import { saveTracesIn, traceReplay } from "./traces.js";
 import { renderText, type RowJson, type RunJson, type SampleJson } from "./present.js";
 import { renderReport, writeReport } from "./report.js";
 import { keepRun, runStamp, shown } from "./keep.js";
@@ -303,6 +303,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (opts.help) { process.stdout.write(usage() + "\n"); return 0; }
 
+  saveTracesIn(path.join(opts.out, "traces"));
   const states: RowState[] = selectRows(opts).map(({ workload, row }) => ({ workload, row, samples: [] }));
   if (!states.length) {
     process.stderr.write("the options select no row\n");

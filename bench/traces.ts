@@ -11,8 +11,11 @@ import { ALLOCATORS, Heap, TraceRecorder, replayTrace, type AllocationTrace, typ
 import type { BenchOptions, Row, Sample, Workload } from "./common.js";
 import { rng } from "../tests/helpers.js";
 import { scale } from "./shapes.js";
+import { shown } from "./keep.js";
 
-const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "traces");
+let tracesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "traces");
+/** Where recorded traces are saved (the runner's --out DIR/traces). */
+export function saveTracesIn(dir: string): void { tracesDir = dir; }
 
 interface TraceSpec { id: string; title: string; record(heap: Heap, o: BenchOptions): void }
 
@@ -111,8 +114,8 @@ async function traceFor(spec: TraceSpec, o: BenchOptions): Promise<AllocationTra
     t = rec.stop();
     heap.verify();
     heap.destroy();
-    mkdirSync(resultsDir, { recursive: true });
-    await t.save(path.join(resultsDir, `${spec.id}.rhtrace`));
+    mkdirSync(tracesDir, { recursive: true });
+    await t.save(path.join(tracesDir, `${spec.id}.rhtrace`));
     recorded.set(key, t);
   }
   return t;
@@ -162,7 +165,7 @@ export const traceReplay: Workload = {
     },
   }))),
   notes: (o) => [
-    `TR traces (saved to bench/results/traces/): ${TRACES.map((t) => `${t.id} = ${t.title}`).join("; ")}. Sizes scale with --scale (iterations ${o.iterations}).`,
+    `TR traces (saved to ${shown(tracesDir)}/, replayable with npm run replay): ${TRACES.map((t) => `${t.id} = ${t.title}`).join("; ")}. Sizes scale with --scale (iterations ${o.iterations}).`,
     "Fragmentation: frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes, its maximum over the run.",
   ],
 };

@@ -94,7 +94,7 @@ describe("a small real run", () => {
     out = mkdtempSync(path.join(os.tmpdir(), "refheap-bench-"));
     // host-driven rows, V8 and the replays need only the release core, which the suite builds
     const r = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--workloads", "W2,W5,TR", "--only", "host raw,v8,replay",
-      "--peers", "v8", "--scale", "0.01", "--reps", "1", "--out", out], { cwd: root, timeout: 240_000 });
+      "--peers", "v8", "--scale", "0.01", "--reps", "1", "--out", out, "--json", path.join(out, "also.json")], { cwd: root, timeout: 240_000 });
     stdout = r.stdout;
     result = readRun(path.join(out, "latest", "results.json"));
   }, 300_000);
@@ -107,6 +107,8 @@ describe("a small real run", () => {
     for (const f of ["results.json", "report.html", "table.txt"]) expect(existsSync(path.join(dir, f)), f).toBe(true);
     if (lstatSync(path.join(out, "latest")).isSymbolicLink()) expect(realpathSync(path.join(out, "latest"))).toBe(realpathSync(dir));
     expect(stdout).toContain(`saved ${dir}/`);
+    expect(readFileSync(path.join(out, "also.json"), "utf8")).toBe(readFileSync(path.join(dir, "results.json"), "utf8")); // --json still works
+    expect(readdirSync(path.join(out, "traces")).sort()).toEqual(["rings.rhtrace", "strings.rhtrace", "tasks.rhtrace", "trees.rhtrace"]);
   });
 
   it("writes a compact JSON: percentiles instead of raw pauses, the replay series once per row", () => {
