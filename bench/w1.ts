@@ -315,7 +315,7 @@ export const w1: Workload = {
   notes(o: BenchOptions): string[] {
     return [
       `W1 parameters: long-lived depth ${o.longDepth} (${treeNodes(o.longDepth)} nodes), ${plural(o.iterations, "tree")} of depth ${o.depth} (${treeNodes(o.depth)} nodes each); timed: build + check + drop.`,
-      `Handles row: ${plural(Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR)), "tree")} per repetition (1/${HANDLES_DIVISOR}, it is slow); ns/node stays per node.`,
+      `Handles row (full runs): ${plural(Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR)), "tree")} per repetition (1/${HANDLES_DIVISOR}, it is slow); ns/node stays per node.`,
       "bytes/node: refheap = (object headers + payload + size-class rounding + block headers) / live objects, from heap stats with the long-lived tree alive;",
       "  V8 = process.memoryUsage().heapUsed growth across building the long-lived tree of an identical class, between forced full GCs;",
       `  AS runtime = "≤" upper bound: final linear memory / (long-lived + one short-lived tree's nodes).`,
