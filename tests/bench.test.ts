@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.js";
 import { ALLOCATORS, COLLECTORS } from "../src/index.js";
 import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../src/heap.js";
 import { pausePercentiles } from "../bench/common.js";
@@ -19,8 +19,6 @@ import { axes, headlineTable, readRun, type RunJson } from "../bench/present.js"
 import { renderDoc } from "../bench/doc.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-// found as tests/explorer.test.ts finds it
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const run = promisify(execFile);
 
 describe("the headline's rows", () => {
@@ -142,8 +140,7 @@ describe("a small real run", () => {
   });
 
   it("renders its report in Chromium without errors: HTML tables, a fixed colour per strategy, percentile plots", async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM)`);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    const browser = await launchChromium(); // found as every browser test finds it (tests/chromium.ts)
     try {
       const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
       const errors: string[] = [];
