@@ -18,6 +18,13 @@ export function docRun(run: RunJson): RunJson {
   return { ...run, rows: run.rows.map((r) => ({ ...r, samples: [] })) };
 }
 
+/** The kept JSON: one line per top-level field and per row, so a new run's diff reads row by row. */
+export function docJson(run: RunJson): string {
+  const field = ([k, v]: [string, unknown]) =>
+    `  ${JSON.stringify(k)}: ${Array.isArray(v) && k === "rows" ? `[\n${v.map((r) => `    ${JSON.stringify(r)}`).join(",\n")}\n  ]` : JSON.stringify(v)}`;
+  return `{\n${Object.entries(run).map(field).join(",\n")}\n}\n`;
+}
+
 export function renderDoc(run: RunJson): string {
   const md: string[] = [];
   const e = run.env;
@@ -103,7 +110,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const input = path.resolve(process.argv[2] ?? path.join(root, "bench/results/latest/results.json"));
   const run = docRun(readRun(input));
   mkdirSync(path.join(root, "docs"), { recursive: true });
-  writeFileSync(path.join(root, "docs/benchmarks.json"), JSON.stringify(run, null, 1) + "\n");
+  writeFileSync(path.join(root, "docs/benchmarks.json"), docJson(run));
   writeFileSync(path.join(root, "docs/benchmarks.md"), renderDoc(run));
   process.stdout.write(`wrote docs/benchmarks.md and docs/benchmarks.json from ${path.relative(process.cwd(), input) || input}\n`);
 }
