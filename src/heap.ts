@@ -20,6 +20,12 @@ export const ALLOCATORS = ["pools", "tlsf", "firstfit", "bump"] as const;
 export const COLLECTORS = ["generational", "recycler", "none"] as const;
 export type AllocatorName = (typeof ALLOCATORS)[number];
 export type CollectorName = (typeof COLLECTORS)[number];
+/** What Heap.create uses when no strategy is named. */
+export const DEFAULT_ALLOCATOR: AllocatorName = "pools";
+export const DEFAULT_COLLECTOR: CollectorName = "generational";
+/** Each strategy's number in the core's init(allocator, pages, collector, mode) (assembly/index.ts). */
+export const ALLOCATOR_CODES: Record<AllocatorName, number> = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 };
+export const COLLECTOR_CODES: Record<CollectorName, number> = { none: 0, generational: 1, recycler: 2 };
 const PLANNED = { allocator: [] as string[], collector: [] as string[] };
 export type FinalizerMode = "pep442" | "legacy";
 
@@ -166,8 +172,8 @@ export class Heap {
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
     if (options === null || typeof options !== "object") throw new HeapConfigError("Heap.create expects an options object");
-    const allocator = options.allocator ?? "pools";
-    const collector = options.collector ?? "generational";
+    const allocator = options.allocator ?? DEFAULT_ALLOCATOR;
+    const collector = options.collector ?? DEFAULT_COLLECTOR;
     const finalizerMode = options.finalizerMode ?? "pep442";
     if (finalizerMode !== "pep442" && finalizerMode !== "legacy") throw new HeapConfigError(`finalizerMode must be 'pep442' or 'legacy', got '${String(finalizerMode)}'`);
     if (!ALLOCATORS.includes(allocator)) {
@@ -195,7 +201,7 @@ export class Heap {
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
-    const rc = inst.exports.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
+    const rc = inst.exports.init(ALLOCATOR_CODES[allocator], Math.floor(maxBytes / PAGE), COLLECTOR_CODES[collector], finalizerMode === "legacy" ? 1 : 0);
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }
