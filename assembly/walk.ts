@@ -30,7 +30,7 @@ export let walkExternalRefs: u64 = 0;
 
 /** Is `p` shaped like an object pointer (does not read the refcount, which the audit changes)? */
 export function plausibleObject(p: usize): bool {
-  if (p & ALIGN_MASK || p < 1024 || p + 8 > memoryEnd()) return false;
+  if (p & ALIGN_MASK || p < 1024 || p > memoryEnd() - 8) return false; // not p + 8 > end: it wraps
   let id = INFO(p) & TYPE_ID_MASK;
   return id != 0 && id < typeCount;
 }

@@ -36,7 +36,7 @@ export async function generateStatsIds() {
 
 const EXTRA_FILE = join(root, "build/extra-allocators.json");
 /** The functions every allocator module exports (assembly/alloc/contract.ts), and those a capability adds. */
-const CONTRACT = ["init", "alloc", "free", "cursorStart", "cursorNext", "cursorBlockSize", "check", "stats"];
+const CONTRACT = ["init", "alloc", "free", "cursorStart", "cursorNext", "cursorBlockSize", "check", "stats", "end"];
 const CAPABILITY_FUNCTIONS = { sizeClasses: ["classRows", "SMALL_MAX", "CLASS_COUNT"], poolMap: ["poolRecord"] };
 const constName = (name) => name.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
 const NAME = /^[a-z][a-z0-9_]{0,31}$/;
@@ -155,6 +155,8 @@ export async function generateRegistry(extra = []) {
     "export function allocatorCursorStart(): void {", ...chain("cursorStart()"), "}",
     "/** The next live block (an object's address), 0 past the last. */",
     "export function allocatorCursorNext(): usize {", ...chain("cursorNext()", { value: true, fallback: "return 0;" }), "}",
+    "/** The end of the memory live blocks occupy: no object extends past it (0 before init). */",
+    "export function allocatorEnd(): usize {", ...chain("end()", { value: true, fallback: "return 0;" }), "}",
     "/** Bytes of the block allocatorCursorNext last returned. */",
     "export function allocatorCursorBlockSize(): usize {", ...chain("cursorBlockSize()", { value: true, fallback: "return 0;" }), "}",
     "/** The allocator's own invariants (fail() reports the first broken one). */",

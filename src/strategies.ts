@@ -29,6 +29,10 @@ export const COLLECTOR_INFO = Object.fromEntries(COLLECTOR_ENTRIES.map((c) => [c
 /** Both, for a strategy pair: `STRATEGY_INFO.allocators.pools.capabilities.reuses`. */
 export const STRATEGY_INFO = { allocators: ALLOCATOR_INFO, collectors: COLLECTOR_INFO } as const;
 export const CAPABILITY_DOCS = { allocators: ALLOCATOR_CAPABILITY_DOCS, collectors: COLLECTOR_CAPABILITY_DOCS } as const;
+/** Each strategy's number in the core's init(allocator, pages, collector, mode) (assembly/index.ts). */
+export const ALLOCATOR_CODES = Object.fromEntries(ALLOCATOR_ENTRIES.map((a) => [a.name, a.code])) as Readonly<Record<AllocatorName, number>>;
+export const COLLECTOR_CODES = Object.fromEntries(COLLECTOR_ENTRIES.map((c) => [c.name, c.code])) as Readonly<Record<CollectorName, number>>;
+/** What Heap.create uses when no strategy is named. */
 export const DEFAULT_ALLOCATOR: AllocatorName = DEFAULTS.allocator;
 export const DEFAULT_COLLECTOR: CollectorName = DEFAULTS.collector;
 

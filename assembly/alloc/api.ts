@@ -3,7 +3,7 @@
 // next to the registry and rewrites "refheap/<path>" to assembly/<path>, so any core module can be
 // named that way too (e.g. "refheap/alloc/tlsf" to compose over tlsf).
 
-export { growTo, memoryEnd, PAGE_SIZE } from "../memory";
+export { growTo, memoryEnd, MEMORY_LIMIT, PAGE_SIZE, withinLimit } from "../memory";
 export { ALIGN, ALIGN_MASK, INFO, TYPE_ID_MASK, MARK_FREE, alignUp } from "../layout";
 export { objectSize } from "../size";
 export { fail } from "../failure";

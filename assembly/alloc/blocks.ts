@@ -31,7 +31,7 @@
 // payload size is 4 (mod 8): header + payload then spans a multiple of 8 and the next block lines
 // up again (AssemblyScript's tlsf.ts does the same with 16).
 
-import { growTo, memoryEnd, PAGE_SIZE } from "../memory";
+import { growTo, memoryEnd, MEMORY_LIMIT, PAGE_SIZE, withinLimit } from "../memory";
 import { ALIGN_MASK } from "../layout";
 import { fail } from "../failure";
 import { put, atLeast } from "../statbuf";
@@ -164,8 +164,12 @@ export function takeBlock(block: usize, size: usize): usize {
  */
 export function growRegion(payload: usize): usize {
   let oldTail = tailBlock;
-  let want = oldTail + BLOCK_OVERHEAD + payload + BLOCK_OVERHEAD + BLOCK_MIN_SIZE;
-  if (want < oldTail) return 0; // wrapped: no 32-bit memory holds it
+  let span = BLOCK_OVERHEAD + payload + BLOCK_OVERHEAD + BLOCK_MIN_SIZE;
+  // oldTail + span wrapped past 2^32 for a 2 GiB request high in memory: growTo(a small end) then
+  // "succeeded" without growing and the tail was rewritten with a negative span
+  if (span > MEMORY_LIMIT - oldTail) return 0;
+  let want = oldTail + span;
+  if (!withinLimit(want)) return 0; // before growing: a refused request changes nothing
   // grow generously first (fewer grows), then exactly if the limit refuses
   let end = memoryEnd();
   if (!growTo(max(want, end + GROW_MIN)) && !growTo(want)) return 0;
@@ -175,6 +179,9 @@ export function growRegion(payload: usize): usize {
   tailBlock = newTail;
   return oldTail;
 }
+
+/** The end of the blocks: no live block extends past it (the tail sentinel lies there). */
+export function blocksEnd(): usize { return tailBlock; }
 
 /** Tags a live block as a container (an arena or segment), so walks can tell it from an object. */
 export function tagArena(ptr: usize): void { store<usize>(BLOCK_OF(ptr), MMINFO(BLOCK_OF(ptr)) | ARENA_TAG); }

@@ -3,7 +3,7 @@
 // word, so a walk can step over it). Every comparison of allocators needs this floor: what the
 // mutator costs when reuse costs nothing and memory is never recycled.
 
-import { growTo, memoryEnd, PAGE_SIZE } from "../memory";
+import { growTo, memoryEnd, MEMORY_LIMIT, PAGE_SIZE, withinLimit } from "../memory";
 import { INFO, TYPE_ID_MASK, alignUp, MARK_FREE } from "../layout";
 import { objectSize } from "../size";
 import { fail } from "../failure";
@@ -27,15 +27,20 @@ export function init(start: usize): void {
 // @ts-ignore: decorator
 @inline export function alloc(size: usize): usize {
   let p = bumpTop;
+  // p + size wrapped past 2^32: a 2 GiB request "succeeded" at a low address and zeroed live data
+  if (size > MEMORY_LIMIT - p) return 0;
   let top = p + alignUp(size);
-  if (top < p) return 0; // wrapped: no 32-bit memory holds it
   if (top > memoryEnd()) {
+    if (!withinLimit(top)) return 0; // before growing: a refused request changes nothing
     // grow by at least 1 MiB at a time, exactly if the limit refuses more
     if (!growTo(max(top, memoryEnd() + 16 * PAGE_SIZE)) && !growTo(top)) return 0;
   }
   bumpTop = top;
   return p;
 }
+
+/** The end of the blocks: nothing was ever allocated at or past the pointer. */
+export function end(): usize { return bumpTop; }
 
 /** Marks a block dead; its memory is never reused. */
 // @ts-ignore: decorator

@@ -11,13 +11,17 @@
 //   init(start: usize): void                own [start, end of memory); called once, first
 //   alloc(size: usize): usize               ≥ size bytes, 8-aligned, or 0 when memory is exhausted
 //                                           (grow only through memory.ts growTo, which honours
-//                                           maxBytes and tells the host)
+//                                           maxBytes and tells the host); address arithmetic
+//                                           must not wrap past 2^32: compare size with
+//                                           MEMORY_LIMIT - top before adding, as bump.ts does
 //   free(p: usize, size: usize): void       p from alloc(size): the object model always knows
 //                                           an object's size, so no size header is needed
 //   cursorStart(): void                     a walk over the live blocks, in a stable order:
 //   cursorNext(): usize                     the next live block's address, 0 past the last
 //   cursorBlockSize(): usize                bytes of the block cursorNext last returned (an
 //                                           object must fit in it)
+//   end(): usize                            where the live blocks end: no object extends past
+//                                           it (debug builds refuse raw pointers beyond it)
 //   check(): void                           its own invariants (mimalloc's _mi_page_is_valid):
 //                                           report each broken one with fail(msg, p)
 //                                           (failure.ts); read-only; runs before any walk

@@ -4,10 +4,16 @@
 // Which module serves a call is the generated registry's one switch (strategies.json ->
 // generated/registry.ts); this file adds what every allocator gets: fault injection in debug builds.
 
-import { allocatorAlloc, allocatorFree, allocatorInit as registryInit } from "../generated/registry";
+import { allocatorAlloc, allocatorEnd, allocatorFree, allocatorInit as registryInit } from "../generated/registry";
 
 /** Sets up allocator `code` (strategies.json) at `start`. False for an unknown code. */
 export function allocatorInit(code: i32, start: usize): bool { return registryInit(code, start); }
+
+/**
+ * The end of the memory blocks may occupy (the allocator's end()): an object ends at or below it.
+ * Past it lie the blocks' tail sentinel (memoryEnd - 4), or bump's never-allocated space.
+ */
+export function blocksEnd(): usize { return allocatorEnd(); }
 
 // ── fault injection (debug builds only): the tests make the k-th allocation fail ──
 

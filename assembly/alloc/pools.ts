@@ -38,6 +38,8 @@
 
 import * as tlsf from "./tlsf";
 import { ARENA_TAG, BLOCK_OVERHEAD, BLOCK_SIZE, MMINFO, blocksCursorStart, nextUsedBlock, tagArena, untagArena } from "./blocks";
+/** Arenas/segments and large blocks are tlsf blocks: they end where the blocks do. */
+export { blocksEnd as end } from "./blocks";
 import { INFO, MARK_FREE, TYPE_ID_MASK } from "../layout";
 import { CAP_ARENAS, CAP_LIFO_REUSE, CAP_POOL_MAP, CAP_REUSES, CAP_SIZE_CLASSES } from "../generated/capabilities";
 import { fail } from "../failure";

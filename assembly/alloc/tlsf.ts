@@ -13,7 +13,7 @@ import { CAP_COALESCES, CAP_REUSES } from "../generated/capabilities";
 import { fail } from "../failure";
 import { largeAllocations } from "../counters";
 
-export { blocksCursorStart as cursorStart, blocksCursorNext as cursorNext, blocksCursorBlockSize as cursorBlockSize } from "./blocks";
+export { blocksCursorStart as cursorStart, blocksCursorNext as cursorNext, blocksCursorBlockSize as cursorBlockSize, blocksEnd as end } from "./blocks";
 
 export const CAPABILITIES: u32 = CAP_REUSES | CAP_COALESCES;
 

@@ -28,6 +28,8 @@ export type Op =
   | { op: "finalizeCall"; f: number }
   | { op: "resurrect"; h: number }
   | { op: "throwing"; h: number }
+  /** The node's finalizer will store it in a weak container without keeping it (issue 14, item 3). */
+  | { op: "store"; h: number; into: "wvm" | "wkm" | "ws"; k: number }
   | { op: "collect"; g: number }
   | { op: "freeze" }
   | { op: "unfreeze" }
@@ -76,6 +78,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("finalizeCall" as const), f: fc.nat(15) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("resurrect" as const), h }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("throwing" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("store" as const), h, into: fc.constantFrom<"wvm" | "wkm" | "ws">("wvm", "wkm", "ws"), k: fc.nat(5) }), weight: 4 },
   { arbitrary: fc.record({ op: fc.constant("collect" as const), g: fc.nat(2) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("freeze" as const) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("unfreeze" as const) }), weight: 1 },
@@ -140,6 +143,7 @@ export class Runner {
   #armed: { after: number; count: number } | null = null;
   /** gc-start events of the current step already played on the model. */
   #applied = 0;
+  #mapsDisposed = false;
 
   constructor(readonly heap: Heap, collector: CollectorName, prog: Program) {
     this.model = new Model(collector, prog.legacy ?? false);
@@ -150,6 +154,11 @@ export class Runner {
         this.#log.push(`fin:${id}`);
         const o = this.model.get(id);
         if (o.resurrect) this.#resurrected.set(id, obj.dup());
+        if (o.store && this.model.finalizerStores) {
+          if (o.store === "wvm") this.wvm.set(o.storeKey, obj);
+          else if (o.store === "wkm") this.wkm.set(obj, null);
+          else this.ws.add(obj);
+        }
         if (o.throwing) throw new Error(`fin:${id}`);
       },
     });
@@ -176,6 +185,7 @@ export class Runner {
     if (collectorCaps(collector).collectsCycles) heap.gc.setThreshold(prog.threshold, 2, 2);
     const [wvm, , wkm, ws] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
     this.maps = { wvm, wkm, ws };
+    this.model.storeMaps = this.maps;
   }
 
   #type(kind: AllocKind): HeapType { return { node: this.Node, cell: this.Cell, list: this.List, blob: this.Blob }[kind]; }
@@ -190,6 +200,8 @@ export class Runner {
     this.#applied = 0;
     const armed = op.op === "fail" ? null : this.#armed;
     if (op.op !== "fail") this.#armed = null;
+    // finalizers store into the weak containers unless an allocation may be made to fail, or the maps are gone
+    model.finalizerStores = !armed && op.op !== "allocFail" && !this.#mapsDisposed;
     this.#idOf = new Map([...model.objects.values()].map((o) => [o.ptr, o.id]));
     const idx = (i: number) => i % hs.length;
     const none = !hs.length && "h" in op; // an operation on a handle, and there is none
@@ -351,6 +363,11 @@ export class Runner {
         if (o.kind === "node") o[op.op === "resurrect" ? "resurrect" : "throwing"] = true;
         break;
       }
+      case "store": {
+        const o = model.get(model.handles[idx(op.h)]);
+        if (o.kind === "node") { o.store = op.into; o.storeKey = op.k; }
+        break;
+      }
       case "collect": {
         if (!collectorCaps(model.collector).collectsCycles) { expectError(HeapConfigError, () => heap.gc.collect(op.g)); break; }
         const n = heap.gc.collect(op.g);
@@ -394,6 +411,10 @@ export class Runner {
         break;
       }
       case "wvmGet": case "wkmGet": {
+        if (op.op === "wkmGet" && !WEAKREFABLE[model.get(model.handles[idx(op.h)]).kind]) {
+          expectError(HeapTypeError, () => this.wkm.get(hs[idx(op.h)])); // as CPython's ref(key) (issue 14, item 15)
+          break;
+        }
         const key = op.op === "wvmGet" ? op.k : model.handles[idx(op.h)];
         const H = op.op === "wvmGet" ? this.wvm.get(op.k) : this.wkm.get(hs[idx(op.h)]);
         const v = model.mapGet(op.op === "wvmGet" ? this.maps.wvm : this.maps.wkm, key);
@@ -405,12 +426,17 @@ export class Runner {
       case "wvmDelete": this.wvm.delete(op.k); model.mapDelete(this.maps.wvm, op.k); break;
       case "wkmDelete": case "wsDelete": {
         const i = idx(op.h);
+        if (!WEAKREFABLE[model.get(model.handles[i]).kind]) {
+          expectError(HeapTypeError, () => op.op === "wkmDelete" ? this.wkm.delete(hs[i]) : this.ws.delete(hs[i]));
+          break;
+        }
         if (op.op === "wkmDelete") this.wkm.delete(hs[i]); else this.ws.delete(hs[i]);
         model.mapDelete(op.op === "wkmDelete" ? this.maps.wkm : this.maps.ws, model.handles[i]);
         break;
       }
       case "disposeMaps": {
         this.wvm.dispose(); this.wkm.dispose(); this.ws.dispose();
+        this.#mapsDisposed = true;
         for (const id of [...model.hidden]) model.disposeMap(id);
         break;
       }
@@ -469,6 +495,13 @@ export class Runner {
   #compare(op: Op): void {
     const { model, heap } = this;
     const where = `after ${JSON.stringify(op)}`;
+    // entry weakrefs that finalizers made in the heap: the model learns their addresses here
+    for (const o of model.objects.values()) {
+      if (o.kind === "weakref" && !o.ptr && o.referent !== null) {
+        const r = model.get(o.referent);
+        o.ptr = heap.core.weakrefAt(r.ptr, r.weakrefs.indexOf(o.id));
+      }
+    }
     const eq = (what: string, a: unknown, b: unknown) => {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${where}: ${what}: heap ${JSON.stringify(a)}, model ${JSON.stringify(b)}`);
     };
