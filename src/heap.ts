@@ -168,13 +168,15 @@ export class Heap implements HeapInternals {
     const debug = options.debug ?? false;
     const leakWarnings = options.leakWarnings ?? false;
     let heap: Heap | undefined;
+    // every call from the core runs inside it: onUnraisable waits until the core has returned
+    const inCore = (fn: () => void) => { if (heap) heap._insideCore(fn); };
     const hooks: HostHooks = {
-      finalize: (obj) => heap?._finalizeHook(obj),
-      weakrefCallback: (wr, id) => heap?._weakrefCallbackHook(wr, id),
+      finalize: (obj) => inCore(() => heap!._finalizeHook(obj)),
+      weakrefCallback: (wr, id) => inCore(() => heap!._weakrefCallbackHook(wr, id)),
       weakrefFreed: (id) => { heap?._weakrefFreedHook(id); },
-      gcPhase: (phase, g, c, u, n) => heap?.gc._phase(phase, g, c, u, n),
-      gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
-      allocationEvents: (buffer, count) => heap?._allocationEventsHook(buffer, count),
+      gcPhase: (phase, g, c, u, n) => inCore(() => heap!.gc._phase(phase, g, c, u, n)),
+      gcGarbage: (obj, why) => inCore(() => heap!.gc._garbage(obj, why)),
+      allocationEvents: (buffer, count) => inCore(() => heap!._allocationEventsHook(buffer, count)),
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
@@ -411,8 +413,14 @@ export class Heap implements HeapInternals {
     return out;
   }
 
-  /** Reports queued exceptions from finalizers and callbacks to onUnraisable. */
+  /**
+   * Reports queued exceptions from finalizers and callbacks to onUnraisable; inside host code the
+   * core called (a finalizer disposing a handle), nothing: the outermost call reports them once
+   * the core has returned. (A finalizer's own borrowed handle used to flush, so onUnraisable ran
+   * in the middle of a death or a collection.)
+   */
   flushUnraisable(): void {
+    if (this.#coreDepth) return;
     while (this.#unraisable.length) {
       const { err, context } = this.#unraisable.shift()!;
       try {
@@ -444,6 +452,13 @@ export class Heap implements HeapInternals {
       this.runFinalize(newest);
     }
     this.flushUnraisable();
+  }
+
+  #coreDepth = 0;
+  /** @internal runs host code the core called (a hook), counting the depth */
+  _insideCore(fn: () => void): void {
+    this.#coreDepth++;
+    try { fn(); } finally { this.#coreDepth--; }
   }
 
   /** @internal host hook: the core is about to let obj die and its type has a finalizer */
