@@ -415,10 +415,11 @@ export class Model {
         const m = this.objects.get(w.mapId);
         if (m && m.rc > 0 && m.entries.get(w.mapKey)?.wr === w.id) this.#removeEntry(m, w.mapKey);
       } else if (w.callback === "finalize") {
+        // (Finalize.call: the finalize object is cleared, its weakref dropped, then fn runs)
         const f = this.finalizes.get(w.finalizeId)!;
+        this.#finalizeDone(f);
         this.log.push(`final:${f.id}`);
         this.onHost?.(`final:${f.id}`);
-        this.#finalizeDone(f);
       } else {
         this.log.push(`cb:${w.id}`);
         const threw = this.onHost?.(`cb:${w.id}`) ?? false;
@@ -438,9 +439,9 @@ export class Model {
   finalizeCall(fid: number): void {
     const f = this.finalizes.get(fid)!;
     if (!f.alive) return;
+    this.#finalizeDone(f);
     this.log.push(`final:${f.id}`);
     this.onHost?.(`final:${f.id}`);
-    this.#finalizeDone(f);
   }
 
   /** heap.finalize(obj, fn): a callback weakref owned by the finalize object. */
@@ -560,7 +561,8 @@ export class Model {
     }
     for (const id of garbage) {
       const o = this.objects.get(id);
-      if (!o) continue;
+      // (one already dying waits on the worklist of a death this collection runs inside: untracked)
+      if (!o || !o.tracked) continue;
       if (this.saveAll) { o.rc++; this.garbage.push(id); continue; } // kept alive by gc.garbage
       o.rc++;
       if (o.kind === "map") {

@@ -156,6 +156,7 @@ export class Runner {
   /** Handle indexes the step's own call uses. */
   readonly #busy = new Set<number>();
   #mapsDisposed = false;
+  #callingFinalize = false;
   #resurrected = new Map<number, Handle>();
   /** Fault injection armed by a "fail" step for the next one. */
   #armed: { after: number; count: number } | null = null;
@@ -376,7 +377,8 @@ export class Runner {
         }
         if (op.op === "finalize") {
           const id = this.fins.length + 1;
-          this.fins.push(heap.finalize(hs[i], () => { this.#log.push(`final:${id}`); this.re?.hostCall("final", () => `final:${id}`); }));
+          // (called directly, Finalize.call() hands fn's exception to its caller: the host code then does not throw)
+          this.fins.push(heap.finalize(hs[i], () => { this.#log.push(`final:${id}`); this.re?.hostCall("final", () => `final:${id}`, null, true, false, !this.#callingFinalize); }));
           const f = model.finalize(o.id);
           model.get(f.wr).ptr = heap.core.weakrefAt(o.ptr, o.weakrefs.indexOf(f.wr));
           this.#bind(model.get(f.wr));
@@ -411,7 +413,8 @@ export class Runner {
       case "finalizeCall": {
         if (!this.fins.length) break;
         const f = op.f % this.fins.length;
-        this.fins[f].call();
+        this.#callingFinalize = true;
+        try { this.fins[f].call(); } finally { this.#callingFinalize = false; }
         model.finalizeCall(f + 1);
         break;
       }

@@ -176,11 +176,11 @@ export class ReentryPlayer {
    * Host code of kind `kind` runs on the heap (key: its model event, null if it has none; self:
    * the finalizer's object). Runs its actions; rethrows its throw, as host code would.
    */
-  hostCall(kind: HostKind, key: (() => string) | null, self: Handle | null = null, enabled = true, refused = false): void {
+  hostCall(kind: HostKind, key: (() => string) | null, self: Handle | null = null, enabled = true, refused = false, mayThrow = true): void {
     const acts = this.prog.hosts[kind][this.#calls[kind]++];
     if (!acts?.length || !enabled) return;
     reentryFigures.hostCalls++;
-    trace?.(`  heap: ${kind} ${key?.() ?? ""} call ${this.#calls[kind] - 1}${refused ? " (refused)" : ""}: ${JSON.stringify(acts)}`);
+    trace?.(`  heap: ${kind} ${key?.() ?? ""} call ${this.#calls[kind] - 1}${refused ? " (refused)" : ""} depth ${this.#frames.length} epoch ${this.#epoch}: ${JSON.stringify(acts)}`);
     const plays: (() => void)[] = [];
     let thrown: unknown = NOTHING;
     let message = "";
@@ -189,6 +189,7 @@ export class ReentryPlayer {
     try {
       for (const act of acts) {
         if (act.a === "throw") {
+          if (!mayThrow) break;
           const n = ++this.#thrown;
           thrown = { string: `thrown ${n}`, number: n, null: null, undefined: undefined, object: { toString: () => `object ${n}` }, symbol: Symbol(`symbol ${n}`) }[act.v];
           message = String(thrown);
@@ -197,6 +198,10 @@ export class ReentryPlayer {
         if (refused) this.#refused(kind, act);
         else plays.push(this.#act(act, self));
       }
+    } catch (err) {
+      // nothing here may fail: the heap would only report it, so it is made to fail the run
+      this.#violation(`${kind} host code: ${JSON.stringify(acts)} threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      throw err;
     } finally {
       this.#frames.pop();
     }
@@ -276,6 +281,7 @@ export class ReentryPlayer {
     }
     return () => {
       this.check();
+      trace?.(`  model plays ${JSON.stringify(act)}`);
       play?.();
       for (const p of frame.after) p();
     };
@@ -344,7 +350,9 @@ export class ReentryPlayer {
           if (!(err instanceof HeapTypeError)) throw err;
           refusedAs = err.message;
         }
-        const wr = refusedAs !== null ? 0 : this.#entryWeakref(mapPtr, act.into === "wvm" ? act.k : handlePtr(target), act.into === "wvm");
+        // (read after the call: if its flush ran host code that killed the object, the entry and its weakref are gone, and never compared)
+        let wr = 0;
+        try { if (refusedAs === null && target.alive) wr = this.#entryWeakref(mapPtr, act.into === "wvm" ? act.k : handlePtr(target), act.into === "wvm"); } catch { /* gone */ }
         return () => {
           const o = model.get(idOf(ref));
           if (!WEAKREFABLE[o.kind]) { if (refusedAs === null) this.#violation(`${act.into}: a ${o.kind} was stored`); return; }
