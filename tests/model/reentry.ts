@@ -124,6 +124,23 @@ export function handlePtr(H: Handle): number {
   return w instanceof HeapWeakRef && (H as unknown as { isProxy?: unknown }).isProxy === true ? w.ptr : H.ptr;
 }
 
+/**
+ * The model side of an action made of several heap calls (inspect, iterate), in the heap's order:
+ * its own steps, and the host code that each call's flush ran (the frame's `after`, taken in turn).
+ */
+class Sequence {
+  readonly #steps: (() => void)[] = [];
+  constructor(readonly frame: Frame) {}
+  add(step: () => void): void { this.#steps.push(step); }
+  /** The host code recorded so far runs here. */
+  flushed(): void {
+    const n = this.frame.after.length;
+    this.#steps.push(() => { while (this.#taken < n) { this.frame.after.shift()!(); this.#taken++; } });
+  }
+  #taken = 0;
+  play(): void { for (const s of this.#steps) s(); }
+}
+
 export class ReentryPlayer {
   readonly #calls: Record<HostKind, number> = Object.fromEntries(HOSTS.map((k) => [k, 0])) as Record<HostKind, number>;
   readonly #frames: Frame[] = [];
@@ -359,44 +376,39 @@ export class ReentryPlayer {
           if (refusedAs !== null) { this.#violation(`${act.into}: storing a ${o.kind} was refused: ${refusedAs}`); return; }
           const w = model.mapSet(mapId, act.into === "wvm" ? act.k : o.id, o.id, null);
           if (w) w.ptr = wr;
+          trace?.(`    ${act.into} entry weakref ${w?.id} at ${wr}; weakrefs of ${o.id}: ${JSON.stringify(o.weakrefs.map((x) => [x, model.get(x).ptr]))}`);
         };
       }
       case "inspect": {
         const Hs = heap.inspect.byType("Node");
-        const refs: Ref[] = [];
+        const seq = new Sequence(frame);
         for (const H of Hs) {
           // a live object has a reference besides the handle just made; a dying one (count 0) has none
           if (heap.core.refcount(H.ptr) < 2) this.#violation(`inspect.byType handed out a dying object (0x${H.ptr.toString(16)}, refcount 0 before its handle)`);
-          refs.push(this.#ref(H.ptr, "inspect"));
         }
-        for (const H of Hs) H.dispose();
-        return () => { for (const r of refs) model.touch(idOf(r)); };
+        for (const H of Hs) this.#disposeTouching(H, seq);
+        return () => seq.play();
       }
       case "iterate": {
         if (this.host.mapsDisposed) return null;
         const keys: Ref[] = [];
-        const touched: Ref[] = [];
-        let mid: (() => void) | null = null;
-        let midAt = -1;
+        const seq = new Sequence(frame);
+        let midDone = false;
         const item = (key: Ref, handles: (Handle | null)[]) => {
           if (keys.includes(key)) this.#violation(`iterating ${act.of}: entry ${typeof key === "number" ? key : "(new)"} visited twice`);
           keys.push(key);
-          for (const H of handles) {
-            if (!H) continue;
-            if (H.type.kind !== "bytes") touched.push(this.#ref(H.ptr, "iterate"));
-            H.dispose();
-          }
-          if (act.mid && !mid) { mid = this.#act(act.mid, self); midAt = touched.length; }
+          for (const H of handles) if (H) this.#disposeTouching(H, seq);
+          if (act.mid && !midDone) { midDone = true; seq.add(this.#act(act.mid, self)); }
         };
         if (act.of === "wvm") for (const [k, V] of this.host.wvm.entries()) item(k as number, [V]);
         else if (act.of === "wkm") for (const [K, V] of this.host.wkm.entries()) item(this.#ref(K.ptr, "iterate"), [K, V]);
         else for (const K of this.host.ws.values()) item(this.#ref(K.ptr, "iterate"), [K]);
         const mapId = this.host.maps[act.of];
         return () => {
-          const entries = () => new Map([...model.get(mapId).entries].map(([k, e]) => [k, e.wr]));
+          // (an entry whose weakref is dead is skipped, as Lib/weakref.py does, even before the core drops it)
+          const entries = () => new Map([...model.get(mapId).entries].filter(([, e]) => model.get(e.wr).referent !== null).map(([k, e]) => [k, e.wr]));
           const start = entries();
-          touched.forEach((r, i) => { if (i === midAt) (mid as (() => void) | null)?.(); model.touch(idOf(r)); });
-          if (midAt >= touched.length) (mid as (() => void) | null)?.();
+          seq.play();
           const end = entries();
           const visited = keys.map(idOf);
           // Python 3.14's iteration over a copy: no entry added meanwhile; every entry there at the start and still there at the end, once
@@ -416,6 +428,18 @@ export class ReentryPlayer {
       }
       case "throw": return null;
     }
+  }
+
+  /**
+   * Disposes a handle the host API made (a borrowed reference: an incref now, a decref here), and
+   * plays it on the model at its place in the sequence: a touch (the recycler's candidate), then
+   * the host code its flush ran.
+   */
+  #disposeTouching(H: Handle, seq: Sequence): void {
+    const ref = H.type.kind === "bytes" ? null : this.#ref(H.ptr, "a handle from the host API"); // (bytes are never candidates)
+    H.dispose();
+    seq.add(() => { if (ref !== null) this.host.model.touch(idOf(ref)); });
+    seq.flushed();
   }
 
   /** The internal weakref of a weak container's entry for key (an int key in a WeakValueMap, else an object's address). */
