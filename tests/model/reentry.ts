@@ -359,6 +359,7 @@ export class ReentryPlayer {
         const mapId = this.host.maps[act.into];
         const mapPtr = model.get(mapId).ptr;
         let refusedAs: string | null = null;
+        const targetPtr = handlePtr(target);
         try {
           if (act.into === "wvm") this.host.wvm.set(act.k, target);
           else if (act.into === "wkm") this.host.wkm.set(target, null);
@@ -369,7 +370,7 @@ export class ReentryPlayer {
         }
         // (read after the call: if its flush ran host code that killed the object, the entry and its weakref are gone, and never compared)
         let wr = 0;
-        try { if (refusedAs === null && target.alive) wr = this.#entryWeakref(mapPtr, act.into === "wvm" ? act.k : handlePtr(target), act.into === "wvm"); } catch { /* gone */ }
+        try { if (refusedAs === null) wr = this.#entryWeakref(mapPtr, act.into === "wvm" ? act.k : targetPtr, act.into === "wvm"); } catch { /* gone */ }
         return () => {
           const o = model.get(idOf(ref));
           if (!WEAKREFABLE[o.kind]) { if (refusedAs === null) this.#violation(`${act.into}: a ${o.kind} was stored`); return; }
