@@ -37,6 +37,8 @@ class HeapMap {
 
   /** Walks a snapshot, yielding the slots whose entry is still there, releasing each held weakref. */
   *walk(): Generator<number> {
+    // mid-allocation (an allocation events listener) the table may be the block being grown
+    this.heap.assertNotMidOperation(`iterating a ${this.TypeName}`);
     const core = this.heap.core;
     const snap = this.snapshot();
     try {
@@ -72,7 +74,9 @@ export class WeakValueMap {
     }
   }
 
+  /** Every lookup, insertion and deletion checks its key here first (and refuses a listener called mid-allocation: delete() frees, a string key is staged in heap memory). */
   #intKey(key: number | string): number | null {
+    this.heap.assertNotMidOperation("WeakValueMap");
     if (typeof key === "number") {
       if (!Number.isInteger(key) || key < -0x8000_0000 || key > 0x7fff_ffff) throw new HeapTypeError(`WeakValueMap: number keys must be i32 integers, got ${key}`);
       return key;

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { STRATEGIES, heapSuite } from "./helpers.js";
 import { reentryProgramArb, runProgram } from "./model/program.js";
 import { reentryFigures } from "./model/reentry.js";
+import { HeapConfigError, WeakSet, WeakValueMap } from "../src/index.js";
 import { figures } from "./model/program.js";
 
 // A fixed seed by default, so that a run is reproducible; FUZZ_SEED=<n> explores others, FUZZ_RUNS=<n> runs more.
@@ -49,5 +50,28 @@ heapSuite("defects the re-entrancy fuzzer found", ({ make, strategy }) => {
     c.dispose(); d.dispose();
     heap.gc.collect();
     expect(log).toEqual(["finalizer", "finalizer", "reported", "reported"]);
+  });
+
+  test("an allocation events listener called mid-allocation cannot delete from or iterate a weak container (HeapConfigError, nothing changed)", async () => {
+    const heap = await make();
+    const T = heap.defineType({ name: "T", refs: [], weakrefable: true });
+    const o = heap.alloc(T);
+    const wvm = new WeakValueMap(heap), ws = new WeakSet(heap);
+    wvm.set(1, o).set("s", o);
+    ws.add(o);
+    const seen: unknown[] = [];
+    heap.core.eventsSetBatchSize(1); // every event delivered as it happens, inside the allocation or free
+    const off = heap.onAllocationEvents(() => {
+      if (seen.length) return;
+      for (const attempt of [() => wvm.delete(1), () => wvm.delete("s"), () => wvm.has("s"), () => [...wvm.keys()], () => [...ws]]) {
+        try { attempt(); seen.push("ran"); } catch (err) { seen.push(err instanceof HeapConfigError ? "refused" : err); }
+      }
+    });
+    heap.alloc(T).dispose();
+    expect(seen).toEqual(["refused", "refused", "refused", "refused", "refused"]);
+    expect([wvm.size, ws.size, heap.refcount(o)]).toEqual([2, 1, 1]);
+    off();
+    heap.core.eventsSetBatchSize(1024);
+    wvm.dispose(); ws.dispose(); o.dispose();
   });
 });

@@ -305,7 +305,7 @@ export class ReentryPlayer {
   }
 
   /** The heap side of an action; null if it had nothing to act on (it then called nothing). */
-  #do(act: Act, self: Handle | null, frame: Frame): (() => void) | null {
+  #do(act: Act, self: Handle | null, frame: Frame, refusing = false): (() => void) | null {
     const { heap, model, hs } = this.host;
     switch (act.a) {
       case "alloc": {
@@ -333,14 +333,18 @@ export class ReentryPlayer {
         if (i < 0) return null;
         const expected = this.#ref(handlePtr(hs[i]), "dispose");
         this.#disposed.add(i); // first: its death's host code must not use it
-        hs[i].dispose();
+        try { hs[i].dispose(); } catch (err) { this.#disposed.delete(i); throw err; }
         return () => {
           if (model.handles[i] !== idOf(expected)) throw new Error(`re-entrancy: handle ${i} is ${model.handles[i]} in the model, ${idOf(expected)} on the heap`);
           model.decref(model.handles[i]);
         };
       }
       case "collect": {
-        if (heap.collector === "none") { this.#expect(HeapConfigError, () => heap.gc.collect(act.g), "gc.collect under collector 'none'"); return () => {}; }
+        if (heap.collector === "none") {
+          if (refusing) heap.gc.collect(act.g); // (refused either way)
+          else this.#expect(HeapConfigError, () => heap.gc.collect(act.g), "gc.collect under collector 'none'");
+          return () => {};
+        }
         const n = heap.gc.collect(act.g);
         return () => {
           const m = model.collect(act.g);
@@ -472,7 +476,7 @@ export class ReentryPlayer {
     let did: (() => void) | null = null;
     const frame: Frame = { starts: [], after: [] };
     this.#frames.push(frame);
-    try { did = this.#do(act, null, frame); } catch (e) { err = e; } finally { this.#frames.pop(); }
+    try { did = this.#do(act, null, frame, true); } catch (e) { err = e; } finally { this.#frames.pop(); }
     if (err === NOTHING && !did) return; // nothing to act on: no call was made
     const where = kind === "phase" ? "a gc.observePhases listener (mid-collection)" : "an allocation events listener (mid-allocation or mid-free)";
     if (!(err instanceof HeapConfigError)) {
