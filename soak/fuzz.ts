@@ -41,7 +41,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     const before = { ...figures, ...reentryFigures };
     const row: FuzzRow = { strategy: name, build, programs: 0, operations: 0, hostCalls: 0, actions: 0, refused: 0, failures: 0 };
     // a failing strategy stops after three failures: the same defect would be found again and again
-    while (performance.now() < until && row.failures < 3) {
+    // (at least one batch each, even when a shrink before it overran the time)
+    for (let first = true; first || (performance.now() < until && row.failures < 3); first = false) {
       const r = await fc.check(fc.asyncProperty(reentryProgramArb(o.maxOps), (prog) => runProgram(s, prog, build === "debug")), {
         numRuns: o.batch, seed, interruptAfterTimeLimit: o.shrinkMillis,
       });

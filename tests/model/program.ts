@@ -384,9 +384,11 @@ export class Runner {
           this.#bind(model.get(f.wr));
           break;
         }
-        const box = { id: 0 };
+        const box: { id: number; W?: HeapWeakRef | WeakProxy } = { id: 0 };
         const fn = op.cb === "none" ? undefined : (W: HeapWeakRef) => {
           this.#log.push(`cb:${box.id}`);
+          // CPython passes the callback the weakref object itself: the one heap.weakref() returned, while the program holds it
+          if (box.W instanceof HeapWeakRef && box.W.alive && W !== box.W) this.re?.violation(`the callback of weakref ${box.id} received another object than the HeapWeakRef heap.weakref() returned`);
           // (only the callbacks of weakrefs the program holds are certain to run: see Model.optional)
           this.re?.hostCall("cb", () => `cb:${box.id}`, null, this.hs.some((H, k) => this.re!.live(k) && handlePtr(H) === W.ptr));
           if (op.cb === "throw") throw new Error(`cb:${box.id}`);
@@ -394,6 +396,7 @@ export class Runner {
         const W = op.op === "weakref" ? heap.weakref(hs[i], fn) : heap.proxy(hs[i], fn);
         const w = model.weakref(o.id, op.op === "proxy", op.cb);
         box.id = w.id;
+        box.W = W;
         w.ptr = W instanceof HeapWeakRef ? W.ptr : (W as WeakProxy).weakref.ptr;
         this.#bind(w);
         model.handles.push(w.id);
@@ -550,6 +553,13 @@ export class Runner {
     const eq = (what: string, a: unknown, b: unknown) => {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${where}: ${what}: heap ${JSON.stringify(a)}, model ${JSON.stringify(b)}`);
     };
+    if (this.re) {
+      // a dead weakref's callback is gone (CPython: __callback__ is None)
+      for (let i = 0; i < this.hs.length; i++) {
+        const o = model.get(model.handles[i]), H = this.hs[i];
+        if (o.kind === "weakref" && o.referent === null && H instanceof HeapWeakRef && H.callback !== null) this.re.violation(`weakref ${o.id}: its callback is still set after its referent died`);
+      }
+    }
     this.re?.check();
     const log = this.#resolvedLog();
     eq("events", canonical(log, model.optional), canonical(model.log, model.optional));

@@ -187,6 +187,8 @@ export class ReentryPlayer {
   }
 
   #violation(msg: string): void { this.violations.push(msg); }
+  /** The runner found a broken rule in host code (reported when the step is compared). */
+  violation(msg: string): void { this.#violation(msg); }
   check(): void { if (this.violations.length) throw new Error(`re-entrancy: ${this.violations.join("; ")}`); }
 
   /**
