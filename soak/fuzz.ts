@@ -1,4 +1,4 @@
-// The re-entrancy fuzzer's long run (npm run soak -- --fuzz): the programs of tests/reentry.test.ts
+// The re-entrancy fuzzer's long run (npm run soak -- --fuzz): the programs of tests/reentry-fuzz.test.ts
 // (random programs whose host code re-enters the heap, checked against the reference model and
 // heap.verify() after every step), batch after batch of fresh seeds, on each strategy and build in
 // turn, sharing the time between them. A failure is shrunk by fast-check and reported with the
