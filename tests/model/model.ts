@@ -35,7 +35,7 @@ export interface MObj {
   candidate: boolean;
   collecting: boolean;
   finalized: boolean;
-  /** The finalizer keeps a new handle to the object (resurrects it). */
+  /** The finalizer keeps a new handle to the object (resurrects it), once: the flag is then cleared. */
   resurrect: boolean;
   /** The finalizer throws (after resurrecting, if it does). */
   throwing: boolean;
@@ -367,7 +367,8 @@ export class Model {
     o.finalized = true;
     this.log.push(`fin:${o.id}`);
     o.rc++; // the borrowed handle the hook gives the finalizer
-    if (o.resurrect) { o.rc++; this.resurrected.push(o.id); }
+    // (once: a legacy finalizer runs at every death, and a program resurrecting forever would never end)
+    if (o.resurrect) { o.resurrect = false; o.rc++; this.resurrected.push(o.id); }
     const threw = this.onHost?.(`fin:${o.id}`) ?? false;
     if (o.throwing && !threw) this.unraisable.push(`fin:${o.id}`);
     this.decref(o.id); // the borrowed handle disposed
