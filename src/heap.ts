@@ -531,7 +531,6 @@ export class Heap implements HeapInternals {
   }
 
   readonly #eventListeners = new Set<{ listener: (events: Uint32Array) => void }>();
-  #inEventListener = false;
   /** Set while flushAllocationEvents() (a safe point) delivers. */
   #safeFlush = false;
   /** Set while a delivery the core started mid-operation runs (see assertNotMidOperation). */
@@ -541,8 +540,7 @@ export class Heap implements HeapInternals {
   _allocationEventsHook(buffer: number, count: number): void {
     // copied first: a listener that allocates makes the core write new events into the same buffer
     const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * 3);
-    const outer = this.#inEventListener, outerMid = this.#midOperationDelivery;
-    this.#inEventListener = true;
+    const outerMid = this.#midOperationDelivery;
     this.#midOperationDelivery = !this.#safeFlush;
     // a safe flush's listener may allocate, whose own deliveries are mid-operation again
     const outerSafe = this.#safeFlush;
@@ -554,7 +552,6 @@ export class Heap implements HeapInternals {
         this.#queueUnraisable(err, `allocation events listener ${listener.name || "<anonymous>"}`);
       }
     }
-    this.#inEventListener = outer;
     this.#midOperationDelivery = outerMid;
     this.#safeFlush = outerSafe;
   }
@@ -573,7 +570,8 @@ export class Heap implements HeapInternals {
     this.#alive();
     if (this.#censusSink) throw new HeapConfigError("census: a census is already running (called from a census sink?)");
     // an event reaches the host in the middle of an allocation or a free: the heap is not walkable then
-    if (this.#inEventListener) throw new HeapConfigError("census: not from an allocation events listener (the core is mid-allocation)");
+    // (only mid-operation: a delivery from flushAllocationEvents() is a safe point, and so is what a listener there runs)
+    if (this.#midOperationDelivery) throw new HeapConfigError("census: not from an allocation events listener called mid-allocation or mid-free (the heap is not walkable then)");
     this.#censusSink = sink;
     try { this.core.census(); } finally { this.#censusSink = null; }
   }

@@ -52,6 +52,29 @@ heapSuite("defects the re-entrancy fuzzer found", ({ make, strategy }) => {
     expect(log).toEqual(["finalizer", "finalizer", "reported", "reported"]);
   });
 
+  test("a listener delivered at a safe point (flushAllocationEvents) may inspect the heap, and so may a gc callback under it", async () => {
+    const heap = await make();
+    const T = heap.defineType({ name: "T", refs: ["a"], weakrefable: true });
+    const kept = heap.alloc(T);
+    const counts: number[] = [];
+    if (heap.collector !== "none") heap.gc.callbacks.push((phase) => { if (phase === "start") counts.push(heap.inspect.count("T")); });
+    let inListener = false;
+    const off = heap.onAllocationEvents(() => {
+      if (inListener) return;
+      inListener = true;
+      try {
+        counts.push(heap.inspect.count("T"));
+        if (heap.collector !== "none") heap.gc.collect(); // its gc callback inspects too
+      } finally { inListener = false; }
+    });
+    heap.alloc(T).dispose();
+    heap.flushAllocationEvents();
+    expect(counts.length).toBeGreaterThanOrEqual(heap.collector === "none" ? 1 : 2);
+    expect(counts.every((n) => n === 1 || n === 2)).toBe(true);
+    off();
+    kept.dispose();
+  });
+
   test("an allocation events listener called mid-allocation cannot delete from or iterate a weak container (HeapConfigError, nothing changed)", async () => {
     const heap = await make();
     const T = heap.defineType({ name: "T", refs: [], weakrefable: true });
