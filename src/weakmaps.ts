@@ -26,6 +26,8 @@ class HeapMap {
 
   /** Snapshot of the live slots' internal weakrefs, each held (incref) until released. */
   snapshot(): { wr: number; slot: number }[] {
+    // not mid-allocation (an allocation events listener): the table may be the block being grown
+    this.heap.assertNotMidOperation(`iterating a ${this.TypeName}`);
     const core = this.heap.core, m = this.ptr, out: { wr: number; slot: number }[] = [];
     for (let i = core.weakMapNext(m, 0); i >= 0; i = core.weakMapNext(m, i + 1)) {
       const wr = core.weakMapWeakrefAt(m, i);
@@ -37,8 +39,6 @@ class HeapMap {
 
   /** Walks a snapshot, yielding the slots whose entry is still there, releasing each held weakref. */
   *walk(): Generator<number> {
-    // mid-allocation (an allocation events listener) the table may be the block being grown
-    this.heap.assertNotMidOperation(`iterating a ${this.TypeName}`);
     const core = this.heap.core;
     const snap = this.snapshot();
     try {
