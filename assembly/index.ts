@@ -222,7 +222,7 @@ export function weakrefAt(obj: usize, i: u32): usize {
 // ── weak containers (see assembly/weakmap.ts; booleans: false = out of memory) ──
 
 export {
-  weakMapCount, weakMapNext, weakMapKeyAt, weakMapValueAt, weakMapWeakrefAt, wvmGetInt, wvmDeleteInt, wvmGetBytes, wvmDeleteBytes,
+  weakMapCount, weakMapNext, weakMapSlotOf, weakMapKeyAt, weakMapValueAt, weakMapWeakrefAt, wvmGetInt, wvmDeleteInt, wvmGetBytes, wvmDeleteBytes,
   wkmFind, wkmDelete,
 } from "./weakmap";
 import { weakMapNew as wmNew, wvmSetInt as wmSetInt, wvmSetBytes as wmSetBytes, wkmSet as wmKeySet } from "./weakmap";

@@ -120,8 +120,15 @@ export class Heap implements HeapInternals {
     console.error(`Exception ignored in: ${context}`, err);
   };
   readonly #leakWarnings: boolean;
-  readonly #callbacks = new Map<number, (wr: HeapWeakRef) => void>();
+  /**
+   * Weakref callbacks by id, each with the HeapWeakRef that heap.weakref()/proxy() returned, held
+   * weakly: the callback receives that very object while the user keeps it (CPython passes the
+   * same ref), without the heap keeping it alive.
+   */
+  readonly #callbacks = new Map<number, { fn: (wr: HeapWeakRef) => void; wrapper: WeakRef<HeapWeakRef> | null }>();
   #nextCallbackId = 1;
+  /** Ids whose weakref object was freed: reused, so the 2^24 limit is on weakrefs alive at once. */
+  readonly #freeCallbackIds: number[] = [];
   readonly #unraisable: { err: unknown; context: string }[] = [];
   #flushScheduled = false;
   readonly #finalizers = new Set<FinalizeEntry>();
@@ -364,16 +371,20 @@ export class Heap implements HeapInternals {
     if (callback !== undefined && callback !== null && typeof callback !== "function") throw new HeapTypeError(`${what}: callback must be a function`);
     let id = 0;
     if (callback) {
-      id = this.#nextCallbackId++;
+      id = this.#freeCallbackIds.pop() ?? this.#nextCallbackId;
+      if (id === this.#nextCallbackId && id < 1 << 24) this.#nextCallbackId++;
       if (id >= 1 << 24) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (16,777,215)`);
-      this.#callbacks.set(id, callback);
+      this.#callbacks.set(id, { fn: callback, wrapper: null });
     }
     const wr = this.core.weakrefNew(p, proxy ? 1 : 0, id);
     if (!wr) {
-      if (id) this.#callbacks.delete(id);
+      if (id) { this.#callbacks.delete(id); this.#freeCallbackIds.push(id); }
       throw this.outOfMemory(what);
     }
-    return new HeapWeakRef(this, wr, this.#weakrefType);
+    const handle = new HeapWeakRef(this, wr, this.#weakrefType);
+    const rec = id ? this.#callbacks.get(id) : undefined;
+    if (rec) rec.wrapper = new WeakRef(handle);
+    return handle;
   }
 
   /**
@@ -481,16 +492,26 @@ export class Heap implements HeapInternals {
   /** @internal host hook: a weakref's referent died; call its callback with the weakref */
   _weakrefCallbackHook(wr: number, id: number): void {
     try {
-      const cb = this.#callbacks.get(id);
-      if (!cb) return;
-      const h = this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy;
-      const weak = h instanceof HeapWeakRef ? h : h.weakref;
+      const rec = this.#callbacks.get(id);
+      if (!rec) return;
+      // called once; the weakref's callback is None from now on (CPython's clear_weakref drops it)
+      this.#callbacks.delete(id);
+      const cb = rec.fn;
+      // the user's own HeapWeakRef if they still hold it (the core holds a reference for the call)
+      const held = rec.wrapper?.deref();
+      const own = held?.alive && held.ptr === wr ? held : null;
+      let weak: HeapWeakRef;
+      if (own) weak = own;
+      else {
+        const h = this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy;
+        weak = h instanceof HeapWeakRef ? h : h.weakref;
+      }
       try {
         cb(weak);
       } catch (err) {
         this.#queueUnraisable(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
       } finally {
-        weak.dispose();
+        if (weak !== own) weak.dispose();
       }
     } catch (err) {
       this.#queueUnraisable(err, `refheap weakref callback hook at 0x${wr.toString(16)}`);
@@ -583,12 +604,14 @@ export class Heap implements HeapInternals {
 
   /** @internal host hook: a weakref with a callback was freed */
   _weakrefFreedHook(id: number): void {
+    // (the id is free only now: until its weakref object is freed, the id is in its kind word)
     this.#callbacks.delete(id);
+    this.#freeCallbackIds.push(id);
   }
 
   /** @internal */
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null {
-    return kindWord & WR_CALLBACK ? this.#callbacks.get(kindWord >>> WR_ID_SHIFT) ?? null : null;
+    return kindWord & WR_CALLBACK ? this.#callbacks.get(kindWord >>> WR_ID_SHIFT)?.fn ?? null : null;
   }
 
   /** @internal */

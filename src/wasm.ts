@@ -62,6 +62,7 @@ export interface CoreExports {
   weakMapKeyAt(m: number, i: number): number;
   weakMapValueAt(m: number, i: number): number;
   weakMapWeakrefAt(m: number, i: number): number;
+  weakMapSlotOf(m: number, wr: number): number;
   wvmSetInt(m: number, key: number, obj: number): number;
   wvmGetInt(m: number, key: number): number;
   wvmDeleteInt(m: number, key: number): number;

@@ -29,8 +29,12 @@ export class HeapWeakRef extends Handle {
   /** Is this a weak proxy's weakref? */
   get isProxy(): boolean { return (this._heap.core.weakrefKind(this.ptr) & WR_PROXY) !== 0; }
 
-  /** The callback given at creation (CPython: __callback__), or null. */
+  /**
+   * The callback given at creation (CPython: __callback__), or null: null too once the referent
+   * has died, as CPython drops the callback when it clears the weakref (before calling it).
+   */
   get callback(): ((wr: HeapWeakRef) => void) | null {
+    if (this._heap.core.weakrefGet(this.ptr) === 0) return null;
     return this._heap.weakrefCallbackOf(this._heap.core.weakrefKind(this.ptr));
   }
 

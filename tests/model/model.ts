@@ -39,6 +39,9 @@ export interface MObj {
   resurrect: boolean;
   /** The finalizer throws (after resurrecting, if it does). */
   throwing: boolean;
+  /** The finalizer stores the object in a weak container (without keeping it): which, and the int key for 'wvm'. */
+  store: "wvm" | "wkm" | "ws" | null;
+  storeKey: number;
   /** Weakrefs to this object, in list order: basic ref, basic proxy, then the others newest first. */
   weakrefs: number[];
   // weakref objects
@@ -88,6 +91,9 @@ export class Model {
   onHost: ((event: string) => boolean) | null = null;
   /** Where the heap ran an event in the current step (its position in the heap's log), to play a collection's host code in the heap's order. */
   heapOrder: ((event: string) => number) | null = null;
+  /** The weak containers finalizers store into (set by the runner), and whether they can this step. */
+  storeMaps: { wvm: number; wkm: number; ws: number } | null = null;
+  finalizerStores = true;
   #nextId = 1;
   #pending: number[] = [];
   #draining = false;
@@ -131,7 +137,7 @@ export class Model {
     const o: MObj = {
       id: this.#nextId++, kind, ptr: 0, rc: 1, cap: 0, fields: kind === "node" || kind === "cell" ? [null, null] : [],
       tracked: CONTAINER[kind], gen: this.collector === "recycler" ? 1 : 0, candidate: false, collecting: false,
-      finalized: false, resurrect: false, throwing: false, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
+      finalized: false, resurrect: false, throwing: false, store: null, storeKey: 0, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
       mapId: 0, mapKey: 0, flavour: null, entries: new Map(), table: false,
     };
     this.objects.set(o.id, o);
@@ -369,6 +375,11 @@ export class Model {
     o.rc++; // the borrowed handle the hook gives the finalizer
     // (once: a legacy finalizer runs at every death, and a program resurrecting forever would never end)
     if (o.resurrect) { o.resurrect = false; o.rc++; this.resurrected.push(o.id); }
+    if (o.store && this.storeMaps && this.finalizerStores) {
+      // a new entry whose weakref the object's death (or the collection's late clearing) must drop
+      const m = this.storeMaps[o.store];
+      this.mapSet(m, o.store === "wvm" ? o.storeKey : o.id, o.id, null);
+    }
     const threw = this.onHost?.(`fin:${o.id}`) ?? false;
     if (o.throwing && !threw) this.unraisable.push(`fin:${o.id}`);
     this.decref(o.id); // the borrowed handle disposed
@@ -551,6 +562,11 @@ export class Model {
       const live = new Set([...u].filter((id) => this.objects.has(id)));
       garbage = this.#unreachable(live);
       for (const id of live) if (!garbage.has(id)) { const o = this.get(id); o.collecting = false; o.gen = old; }
+      // weakrefs the finalizers made to what is still garbage: cleared without callbacks
+      // (gh-91636), but the weak-container entries among them are dropped (issue 14, item 3)
+      const late: MObj[] = [];
+      for (const id of garbage) late.push(...this.#detach(this.get(id), (w) => w.callback === "internal" && !this.get(w.mapId).collecting));
+      this.#runCallbacks(late);
     }
     const found = garbage.size;
     // weakref callbacks that depend on the order in which the garbage drops its references

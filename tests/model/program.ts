@@ -28,6 +28,8 @@ export type Op =
   | { op: "finalizeCall"; f: number }
   | { op: "resurrect"; h: number }
   | { op: "throwing"; h: number }
+  /** The node's finalizer will store it in a weak container without keeping it (issue 14, item 3). */
+  | { op: "store"; h: number; into: "wvm" | "wkm" | "ws"; k: number }
   | { op: "collect"; g: number }
   | { op: "freeze" }
   | { op: "unfreeze" }
@@ -78,6 +80,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("finalizeCall" as const), f: fc.nat(15) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("resurrect" as const), h }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("throwing" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("store" as const), h, into: fc.constantFrom<"wvm" | "wkm" | "ws">("wvm", "wkm", "ws"), k: fc.nat(5) }), weight: 4 },
   { arbitrary: fc.record({ op: fc.constant("collect" as const), g: fc.nat(2) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("freeze" as const) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("unfreeze" as const) }), weight: 1 },
@@ -174,6 +177,11 @@ export class Runner {
         // (an object the host code made in this step has no model id yet, nor flags)
         const o = typeof ref === "number" ? this.model.objects.get(ref) : undefined;
         if (o?.resurrect) this.#resurrected.set(o.id, obj.dup());
+        if (o?.store && this.model.finalizerStores) {
+          if (o.store === "wvm") this.wvm.set(o.storeKey, obj);
+          else if (o.store === "wkm") this.wkm.set(obj, null);
+          else this.ws.add(obj);
+        }
         this.re?.hostCall("fin", key, obj);
         if (o?.throwing) throw new Error(`fin:${o.id}`);
       },
@@ -218,6 +226,7 @@ export class Runner {
       // a collection's host calls are played on the model in the heap's order (see Model.heapOrder)
       this.model.heapOrder = (event) => { const i = this.#resolvedLog().indexOf(event); return i < 0 ? 1e9 : i; };
     }
+    this.model.storeMaps = this.maps;
   }
 
   /** The model id of the object at ptr in this step (or the token of one host code made in it). */
@@ -252,6 +261,8 @@ export class Runner {
     this.re?.beginStep();
     const armed = op.op === "fail" ? null : this.#armed;
     if (op.op !== "fail") this.#armed = null;
+    // finalizers store into the weak containers unless an allocation may be made to fail, or the maps are gone
+    model.finalizerStores = !armed && op.op !== "allocFail" && !this.#mapsDisposed;
     this.#idOf = new Map([...model.objects.values()].map((o) => [o.ptr, o.id]));
     const idx = (i: number) => i % hs.length;
     const none = !hs.length && "h" in op; // an operation on a handle, and there is none
@@ -426,6 +437,11 @@ export class Runner {
         if (o.kind === "node") o[op.op === "resurrect" ? "resurrect" : "throwing"] = true;
         break;
       }
+      case "store": {
+        const o = model.get(model.handles[idx(op.h)]);
+        if (o.kind === "node") { o.store = op.into; o.storeKey = op.k; }
+        break;
+      }
       case "collect": {
         if (model.collector === "none") { expectError(HeapConfigError, () => heap.gc.collect(op.g)); break; }
         const n = heap.gc.collect(op.g);
@@ -470,6 +486,10 @@ export class Runner {
         break;
       }
       case "wvmGet": case "wkmGet": {
+        if (op.op === "wkmGet" && !WEAKREFABLE[model.get(model.handles[idx(op.h)]).kind]) {
+          expectError(HeapTypeError, () => this.wkm.get(hs[idx(op.h)])); // as CPython's ref(key) (issue 14, item 15)
+          break;
+        }
         const key = op.op === "wvmGet" ? op.k : model.handles[idx(op.h)];
         const H = op.op === "wvmGet" ? this.wvm.get(op.k) : this.wkm.get(hs[idx(op.h)]);
         const v = model.mapGet(op.op === "wvmGet" ? this.maps.wvm : this.maps.wkm, key);
@@ -481,6 +501,10 @@ export class Runner {
       case "wvmDelete": this.wvm.delete(op.k); model.mapDelete(this.maps.wvm, op.k); break;
       case "wkmDelete": case "wsDelete": {
         const i = idx(op.h);
+        if (!WEAKREFABLE[model.get(model.handles[i]).kind]) {
+          expectError(HeapTypeError, () => op.op === "wkmDelete" ? this.wkm.delete(hs[i]) : this.ws.delete(hs[i]));
+          break;
+        }
         if (op.op === "wkmDelete") this.wkm.delete(hs[i]); else this.ws.delete(hs[i]);
         model.mapDelete(op.op === "wkmDelete" ? this.maps.wkm : this.maps.ws, model.handles[i]);
         break;
@@ -550,6 +574,13 @@ export class Runner {
   #compare(op: Op): void {
     const { model, heap } = this;
     const where = `after ${JSON.stringify(op)}`;
+    // entry weakrefs that finalizers made in the heap: the model learns their addresses here
+    for (const o of model.objects.values()) {
+      if (o.kind === "weakref" && !o.ptr && o.referent !== null) {
+        const r = model.get(o.referent);
+        o.ptr = heap.core.weakrefAt(r.ptr, r.weakrefs.indexOf(o.id));
+      }
+    }
     const eq = (what: string, a: unknown, b: unknown) => {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${where}: ${what}: heap ${JSON.stringify(a)}, model ${JSON.stringify(b)}`);
     };
