@@ -2,8 +2,8 @@
 
 import { instantiate, type CoreExports, type HostHooks, type Views } from "./wasm.js";
 import { Handle } from "./handle.js";
-import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, type TypeSpec } from "./types.js";
-import { Finalize, HeapWeakRef, makeProxy, type WeakProxy } from "./weak.js";
+import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, mintType, type ScalarKind, type TypeSpec } from "./types.js";
+import { Finalize, HeapWeakRef, isWeakProxy, makeProxy, type WeakProxy } from "./weak.js";
 import { GcController } from "./gc.js";
 import {
   HandleDisposedError, HeapConfigError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
@@ -11,11 +11,21 @@ import {
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
 import { Inspector } from "./inspect/index.js";
+import { Scope, forget } from "./scope.js";
+import { inspectSymbol, safely } from "./show.js";
+
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 
 export const ALLOCATORS = ["pools", "tlsf", "firstfit", "bump"] as const;
 export const COLLECTORS = ["generational", "recycler", "none"] as const;
 export type AllocatorName = (typeof ALLOCATORS)[number];
 export type CollectorName = (typeof COLLECTORS)[number];
+/** What Heap.create uses when no strategy is named. */
+export const DEFAULT_ALLOCATOR: AllocatorName = "pools";
+export const DEFAULT_COLLECTOR: CollectorName = "generational";
+/** Each strategy's number in the core's init(allocator, pages, collector, mode) (assembly/index.ts). */
+export const ALLOCATOR_CODES: Record<AllocatorName, number> = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 };
+export const COLLECTOR_CODES: Record<CollectorName, number> = { none: 0, generational: 1, recycler: 2 };
 const PLANNED = { allocator: [] as string[], collector: [] as string[] };
 export type FinalizerMode = "pep442" | "legacy";
 
@@ -45,7 +55,7 @@ export interface HandleLeak { type: string; address: number; createdAt?: string 
 
 export interface VerifyReport { objects: number; externalRefs: number; handles: number; committedBytes: number }
 
-/** What handles need from their heap (not public API). */
+/** @internal What handles need from their heap (not public API). */
 export interface HeapInternals {
   readonly core: CoreExports;
   readonly views: Views;
@@ -57,7 +67,7 @@ export interface HeapInternals {
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
-  allocating(attempt: () => number): number;
+  allocating(attempt: () => number, hold?: readonly number[]): number;
   typeOfPtr(ptr: number): HeapType;
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
   weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef;
@@ -67,7 +77,7 @@ export interface HeapInternals {
   flushUnraisable(): void;
 }
 
-/** What the heap needs of a finalize object. */
+/** @internal What the heap needs of a finalize object. */
 export interface FinalizeEntry { readonly index: number; readonly atexit: boolean; readonly alive: boolean; call(): unknown }
 
 const TYPE_WEAKREF = 2;
@@ -78,6 +88,7 @@ const WR_PROXY = 1, WR_CALLBACK = 2, WR_ID_SHIFT = 8;
 const exitHeaps = new Set<WeakRef<Heap>>();
 let exitHookInstalled = false;
 function installExitHook(heap: Heap): void {
+  for (const ref of exitHeaps) if (!ref.deref()) exitHeaps.delete(ref); // collected heaps leave no trace
   exitHeaps.add(new WeakRef(heap));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -87,15 +98,12 @@ function installExitHook(heap: Heap): void {
   });
 }
 
-interface LeakRecord { heap: Heap; ptr: number; type: string; stack?: string }
+interface LeakRecord { ptr: number; type: string; stack?: string }
 
 let nextHeapId = 1;
 const PAGE = 65536;
 
-// One registry for all heaps: the held record names the heap and the pointer.
-const leakRegistry = new FinalizationRegistry<LeakRecord>((rec) => rec.heap._releaseLeaked(rec));
-
-export class Heap implements HeapInternals {
+export class Heap {
   readonly id = nextHeapId++;
   readonly allocator: AllocatorName;
   readonly collector: CollectorName;
@@ -104,7 +112,9 @@ export class Heap implements HeapInternals {
   readonly gc: GcController;
   readonly debug: boolean;
   readonly maxBytes: number;
+  /** @internal the core's exports (VMs use heap.raw) */
   readonly core: CoreExports;
+  /** @internal typed views over the memory (VMs use heap.raw.u32 & co.) */
   readonly views: Views;
   /** The unchecked pointer API (checked in debug builds). */
   readonly raw: RawApi;
@@ -120,6 +130,12 @@ export class Heap implements HeapInternals {
     console.error(`Exception ignored in: ${context}`, err);
   };
   readonly #leakWarnings: boolean;
+  // One registry per heap, and its held records do not name the heap: a module-level registry's
+  // records are strongly held, so a record naming the heap kept every heap alive whose handle was
+  // captured by something the heap holds (a finalizer, a weakref callback, gc.callbacks): 200 such
+  // heaps kept ~900 MiB and ~2 TB of reserved address space. An unreachable registry is collected
+  // with its heap (its callbacks then never run, which is right: the memory goes too).
+  readonly #leakRegistry = new FinalizationRegistry<LeakRecord>((rec) => this._releaseLeaked(rec));
   /**
    * Weakref callbacks by id, each with the HeapWeakRef that heap.weakref()/proxy() returned, held
    * weakly: the callback receives that very object while the user keeps it (CPython passes the
@@ -149,15 +165,15 @@ export class Heap implements HeapInternals {
     this.core = inst.exports;
     this.views = inst.views;
     this.raw = new RawApi(this);
-    this.#weakrefType = new HeapType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
+    this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
     this.#types[TYPE_WEAKREF] = this.#weakrefType;
-    this.#types[TYPE_WEAKMAP] = new HeapType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
+    this.#types[TYPE_WEAKMAP] = mintType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
   }
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
     if (options === null || typeof options !== "object") throw new HeapConfigError("Heap.create expects an options object");
-    const allocator = options.allocator ?? "pools";
-    const collector = options.collector ?? "generational";
+    const allocator = options.allocator ?? DEFAULT_ALLOCATOR;
+    const collector = options.collector ?? DEFAULT_COLLECTOR;
     const finalizerMode = options.finalizerMode ?? "pep442";
     if (finalizerMode !== "pep442" && finalizerMode !== "legacy") throw new HeapConfigError(`finalizerMode must be 'pep442' or 'legacy', got '${String(finalizerMode)}'`);
     if (!ALLOCATORS.includes(allocator)) {
@@ -187,7 +203,7 @@ export class Heap implements HeapInternals {
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
-    const rc = inst.exports.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
+    const rc = inst.exports.init(ALLOCATOR_CODES[allocator], Math.floor(maxBytes / PAGE), COLLECTOR_CODES[collector], finalizerMode === "legacy" ? 1 : 0);
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }
@@ -220,7 +236,7 @@ export class Heap implements HeapInternals {
   }
 
   /** Defines a type of object. Field layout is decided by the core (see assembly/types.ts). */
-  defineType(spec: TypeSpec): HeapType {
+  defineType<const R extends readonly string[] = readonly [], const S extends Readonly<Record<string, ScalarKind>> = Record<never, ScalarKind>>(spec: TypeSpec<R, S>): HeapType<R[number], keyof S & string> {
     this.#alive();
     const s = checkSpec(spec);
     const nI32 = Object.values(s.scalars).filter((k) => k === "i32").length;
@@ -231,14 +247,16 @@ export class Heap implements HeapInternals {
     if (id < 0) throw new HeapTypeError(`type ${s.name}: too many or too large fields`);
     const rec = (this.core.typeTable() >>> 2) + id * 8;
     const u32 = this.views.u32;
-    const type = new HeapType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]);
-    this.#types[id] = type;
+    const type = mintType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]) as unknown as HeapType<R[number], keyof S & string>;
+    this.#types[id] = type as unknown as HeapType;
     return type;
   }
 
   #checkType(type: HeapType, what: string): void {
     if (!(type instanceof HeapType)) throw new HeapTypeError(`${what}: expected a HeapType from defineType, got ${describe(type)}`);
     if (type.heapId !== this.id) throw new HeapTypeError(`${what}: type ${type.name} belongs to another heap`);
+    if (type.kind !== "fixed" && type.kind !== "refarray" && type.kind !== "bytes") throw new HeapTypeError(`${what}: ${type.name} objects come from heap.${type.kind === "weakref" ? "weakref()" : "weak containers"}, not alloc`);
+    if (this.#types[type.id] !== type) throw new HeapTypeError(`${what}: ${describe(type)} is not a type defined by this heap's defineType`);
   }
 
   /**
@@ -247,7 +265,7 @@ export class Heap implements HeapInternals {
    *   refarray:    alloc(List, length = 0 | items: (Handle|null)[])
    *   bytes:       alloc(Bytes, length | Uint8Array | string (UTF-8))
    */
-  alloc(type: HeapType, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle {
+  alloc<R extends string, S extends string>(type: HeapType<R, S>, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle<R, S> {
     this.#alive();
     this.#checkType(type, "alloc");
     let p = 0;
@@ -259,14 +277,16 @@ export class Heap implements HeapInternals {
       if (Array.isArray(init)) {
         const items = init as readonly (Handle | null)[];
         const ptrs = items.map((h) => this.ptrOf(h)); // validate all before allocating
-        p = this.allocating(() => this.core.allocList(type.id, 0));
-        if (!p) throw this.outOfMemory(`alloc(${type.name})`);
-        for (const c of ptrs) {
-          if (!this.allocating(() => this.core.listAppend(p, c))) {
-            this.core.decref(p);
-            throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
-          }
-        }
+        checkLength(ptrs.length, `alloc(${type.name})`, 0x1fff_0000);
+        // The allocation may collect, and a finalizer may then dispose an item's handle: the items
+        // are held while it runs (as CPython's list display holds its evaluated items), or the list
+        // would store a freed pointer.
+        p = this.#holding(ptrs, () => {
+          const list = this.allocating(() => this.core.allocList(type.id, ptrs.length));
+          if (list) for (let i = 0; i < ptrs.length; i++) if (ptrs[i]) this.core.listSet(list, i, ptrs[i]);
+          return list;
+        });
+        if (!p) throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
       } else {
         const n = checkLength(init ?? 0, `alloc(${type.name})`, 0x1fff_0000);
         p = this.allocating(() => this.core.allocList(type.id, n));
@@ -345,6 +365,62 @@ export class Heap implements HeapInternals {
     if (this.#destroyed) return;
     this.runExitFinalizers();
     this.#destroyed = true;
+    this.scopes.length = 0; // their handles died with the heap
+  }
+
+  /** `using heap = await Heap.create()`: destroy() at the end of the block. */
+  [disposeSymbol](): void { this.destroy(); }
+
+  /** @internal console.log(heap): `<Heap #1 pools/generational: 12 objects, 3 handles, 131072 bytes>` */
+  [inspectSymbol](): string {
+    const what = `Heap #${this.id} ${this.allocator}/${this.collector}${this.debug ? " debug" : ""}`;
+    if (this.#destroyed) return `<${what} (destroyed)>`;
+    return safely(() => {
+      const s = this.stats();
+      return `<${what}: ${s.liveObjects} objects, ${this.#liveHandles} handles, ${s.committedBytes} bytes>`;
+    }, `<${what}>`);
+  }
+
+  // ── scopes (src/scope.ts) ──
+
+  /** @internal open scopes, innermost last; null hides the ones below (outsideScopes) */
+  readonly scopes: (Scope | null)[] = [];
+
+  /**
+   * A scope: every handle made while it is the innermost open scope is released when it ends,
+   * unless kept (`scope.keep(h)`) or escaped to the enclosing scope (`scope.escape(h)`).
+   *   `using scope = heap.scope();`       ends at the end of the block
+   *   `heap.scope((scope) => { ... })`    ends when fn returns or throws; returns what fn returns,
+   *                                       and a Handle it returns escapes to the enclosing scope
+   * fn must be synchronous (a scope is the heap's, not an async task's).
+   */
+  scope(): Scope;
+  scope<T>(fn: (scope: Scope) => T): T;
+  scope<T>(fn?: (scope: Scope) => T): Scope | T {
+    this.#alive();
+    if (fn !== undefined && typeof fn !== "function") throw new HeapTypeError(`scope: expected a function or nothing, got ${describe(fn)}`);
+    const scope = new Scope(this);
+    if (!fn) return scope;
+    let result: T;
+    try {
+      result = fn(scope);
+      if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
+        throw new HeapConfigError("scope(fn): fn returned a promise; a scope's handles are released when fn returns, so fn must be synchronous (dispose handles yourself across an await)");
+      }
+      if (result instanceof Handle || isWeakProxy(result)) scope.escape(result);
+    } finally {
+      scope.dispose();
+    }
+    return result;
+  }
+
+  /** @internal runs fn with no scope open: the handles it makes belong to their maker (weak containers, finalize objects) */
+  outsideScopes<T>(fn: () => T): T {
+    this.scopes.push(null);
+    try { return fn(); } finally {
+      const i = this.scopes.lastIndexOf(null);
+      if (i >= 0) this.scopes.splice(i, 1);
+    }
   }
 
   // ── weak references ──
@@ -392,13 +468,13 @@ export class Heap implements HeapInternals {
    * obj is returned (a new handle to it); with one, a new weakref whose callback(wr) runs when obj
    * dies (after every weakref to obj is cleared, newest callback first).
    */
-  weakref(obj: Handle, callback?: (wr: HeapWeakRef) => void): HeapWeakRef {
-    return this.#newWeak(obj, false, callback, "weakref");
+  weakref<R extends string, S extends string>(obj: Handle<R, S>, callback?: (wr: HeapWeakRef<R, S>) => void): HeapWeakRef<R, S> {
+    return this.#newWeak(obj, false, callback as (wr: HeapWeakRef) => void, "weakref") as HeapWeakRef<R, S>;
   }
 
   /** weakref.proxy(obj, callback?): behaves like obj; HeapReferenceError once obj is dead. */
-  proxy(obj: Handle, callback?: (wr: HeapWeakRef) => void): WeakProxy {
-    return makeProxy(this.#newWeak(obj, true, callback, "proxy"));
+  proxy<R extends string, S extends string>(obj: Handle<R, S>, callback?: (wr: HeapWeakRef<R, S>) => void): WeakProxy<R, S> {
+    return makeProxy(this.#newWeak(obj, true, callback as (wr: HeapWeakRef) => void, "proxy")) as WeakProxy<R, S>;
   }
 
   /** weakref.finalize(obj, fn, ...args): fn(...args) runs once, when obj dies (or at exit, or when called). */
@@ -406,23 +482,29 @@ export class Heap implements HeapInternals {
     this.#alive();
     this.#weakrefable(obj, "finalize");
     if (typeof fn !== "function") throw new HeapTypeError("finalize: fn must be a function");
-    return new Finalize(this, obj, fn, args);
+    return this.outsideScopes(() => new Finalize(this, obj, fn, args)); // its weakref is its own
   }
 
   /** weakref.getweakrefcount(obj): weakrefs and proxies to obj. */
-  getweakrefcount(obj: Handle): number {
+  getWeakrefCount(obj: Handle): number {
     const p = this.objectPtr(obj, "getweakrefcount");
     return this.typeOfPtr(p).weakrefable ? this.core.weakrefCount(p) : 0;
   }
 
+  /** @deprecated the old spelling of getWeakrefCount */
+  getweakrefcount(obj: Handle): number { return this.getWeakrefCount(obj); }
+
   /** weakref.getweakrefs(obj): new handles to every weakref and proxy to obj, in list order. */
-  getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
+  getWeakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
     const p = this.objectPtr(obj, "getweakrefs");
     const out: (HeapWeakRef | WeakProxy)[] = [];
     if (!this.typeOfPtr(p).weakrefable) return out;
     for (let i = 0, wr; (wr = this.core.weakrefAt(p, i)); i++) out.push(this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy);
     return out;
   }
+
+  /** @deprecated the old spelling of getWeakrefs */
+  getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] { return this.getWeakrefs(obj); }
 
   /**
    * Reports queued exceptions from finalizers and callbacks to onUnraisable; inside host code the
@@ -653,14 +735,16 @@ export class Heap implements HeapInternals {
   /** @internal */
   registerHandle(h: Handle, ptr: number): void {
     this.#liveHandles++;
-    const rec: LeakRecord = { heap: this, ptr, type: h.type.name };
+    if (this.scopes.length) this.scopes[this.scopes.length - 1]?._add(h);
+    const rec: LeakRecord = { ptr, type: h.type.name };
     if (this.#leakWarnings) rec.stack = new Error().stack?.split("\n").slice(3).join("\n");
-    leakRegistry.register(h, rec, h);
+    this.#leakRegistry.register(h, rec, h);
   }
 
   /** @internal */
   releaseHandle(h: Handle, ptr: number): void {
-    leakRegistry.unregister(h);
+    this.#leakRegistry.unregister(h);
+    if (this.scopes.length) forget(this, h);
     this.#liveHandles--;
     if (!this.#destroyed) {
       this.core.decref(ptr);
@@ -722,14 +806,36 @@ export class Heap implements HeapInternals {
    * @internal Runs an allocation; if it fails and this heap has a collector, collects everything
    * and tries once more before giving up (CPython's MemoryError comes after the same attempt).
    */
-  allocating(attempt: () => number): number {
+  allocating(attempt: () => number, hold?: readonly number[]): number {
     let p = attempt();
     if (!p && this.collector !== "none" && !this.core.gcIsCollecting()) {
-      this.core.gcCollect(2);
-      this.flushUnraisable();
-      p = attempt();
+      // the collection runs finalizers, which may dispose the handles whose pointers the attempt uses
+      p = this.#holding(hold ?? [], () => {
+        this.core.gcCollect(2);
+        this.flushUnraisable();
+        return attempt();
+      });
     }
     return p;
+  }
+
+  /**
+   * Runs `body` holding a reference to each of `ptrs` (0s skipped): host code that runs meanwhile (a
+   * collection's finalizers) may dispose their handles without freeing them under the caller.
+   */
+  #holding<T>(ptrs: readonly number[], body: () => T): T {
+    for (const c of ptrs) if (c) this.core.incref(c);
+    try {
+      return body();
+    } finally {
+      for (const c of ptrs) if (c) this.core.unhold(c); // no trace in the recycler's candidates
+      this.flushUnraisable();
+    }
+  }
+
+  /** @internal The typed error every call on a destroyed heap gets (HandleDisposedError). */
+  assertNotDestroyed(what: string): void {
+    if (this.#destroyed) throw new HandleDisposedError(`${what}: this heap was destroyed`);
   }
 
   /** @internal */

@@ -3,11 +3,14 @@
 // so the core calls host.onGrow after every grow and the views are rebuilt there: free on the
 // fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
 
-import { HeapAbortError } from "./errors.js";
+import { HeapAbortError, HeapConfigError } from "./errors.js";
+
+/** What the host uses of a WebAssembly.Memory (declared here so the package's types need no DOM lib). */
+export interface WasmMemory { readonly buffer: ArrayBuffer; grow(delta: number): number }
 
 /** The core's exports (see assembly/index.ts for ownership rules of each). */
 export interface CoreExports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   _start(): void;
   init(allocator: number, maxPages: number, collector: number, legacyFinalizers: number): number;
   gcCollect(g: number): number;
@@ -37,6 +40,7 @@ export interface CoreExports {
   incref(p: number): void;
   decref(p: number): void;
   refcount(p: number): number;
+  unhold(p: number): void;
   typeOf(p: number): number;
   getRef(p: number, i: number): number;
   setRef(p: number, i: number, c: number): void;
@@ -98,10 +102,10 @@ const FILES: Record<Build, string> = {
   bench: "bench.release.wasm",
 };
 const modules = new Map<Build, Promise<WebAssembly.Module>>();
-let wasmBaseUrl: string | URL = new URL("../build/", import.meta.url);
+let wasmBaseUrl: string | { readonly href: string } = new URL("../build/", import.meta.url);
 
-/** Where the .wasm builds are (a directory URL): in a browser, wherever the page serves them. */
-export function setWasmBaseUrl(url: string | URL): void {
+/** Where the .wasm builds are (a directory URL, a string or a URL): in a browser, wherever the page serves them. */
+export function setWasmBaseUrl(url: string | { readonly href: string }): void {
   wasmBaseUrl = url;
   modules.clear();
 }
@@ -118,11 +122,11 @@ async function readBytes(url: URL): Promise<ArrayBuffer> {
   return res.arrayBuffer();
 }
 
-/** Compiles a build once per process (instances are per heap). */
+/** @internal Compiles a build once per process (instances are per heap). */
 export function loadModule(build: Build): Promise<WebAssembly.Module> {
   let m = modules.get(build);
   if (!m) {
-    const url = new URL(FILES[build], wasmBaseUrl);
+    const url = new URL(FILES[build], typeof wasmBaseUrl === "string" ? wasmBaseUrl : wasmBaseUrl.href);
     m = readBytes(url).then((bytes) => WebAssembly.compile(bytes), (err) => {
       modules.delete(build);
       throw new Error(`refheap: cannot read ${url.pathname} (run \`npm run build:wasm\`): ${err.message}`);
@@ -138,7 +142,7 @@ export class Views {
   i32!: Int32Array;
   u32!: Uint32Array;
   f64!: Float64Array;
-  constructor(private memory: WebAssembly.Memory) { this.refresh(); }
+  constructor(private memory: WasmMemory) { this.refresh(); }
   refresh(): void {
     const b = this.memory.buffer;
     this.u8 = new Uint8Array(b);
@@ -173,32 +177,70 @@ export interface HostHooks {
 }
 const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {}, allocationEvents() {} };
 
-/** Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
+/** @internal Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
 export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void, hooks: HostHooks = NO_HOOKS): Promise<Instance<E>> {
-  const module = await loadModule(build);
-  let views: Views | undefined;
-  const imports = {
+  return instantiateModule<E>(await loadModule(build), onGrow, hooks);
+}
+
+/** The imports every module containing the core needs: the `host` hooks and `env.abort`. */
+function coreImports(views: () => Views | undefined, onGrow: (() => void) | undefined, hooks: Partial<HostHooks>) {
+  return {
     host: {
-      onGrow: () => { views?.refresh(); onGrow?.(); },
-      finalize: (obj: number) => hooks.finalize(obj),
-      weakrefCallback: (wr: number, id: number) => hooks.weakrefCallback(wr, id),
-      weakrefFreed: (id: number) => hooks.weakrefFreed(id),
-      gcPhase: (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase(phase, g, c, u, n),
-      gcGarbage: (obj: number, why: number) => hooks.gcGarbage(obj, why),
-      allocationEvents: (buffer: number, count: number) => hooks.allocationEvents(buffer, count),
+      onGrow: () => { views()?.refresh(); onGrow?.(); },
+      finalize: (obj: number) => hooks.finalize?.(obj),
+      weakrefCallback: (wr: number, id: number) => hooks.weakrefCallback?.(wr, id),
+      weakrefFreed: (id: number) => hooks.weakrefFreed?.(id),
+      gcPhase: (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase?.(phase, g, c, u, n),
+      gcGarbage: (obj: number, why: number) => hooks.gcGarbage?.(obj, why),
+      allocationEvents: (buffer: number, count: number) => hooks.allocationEvents?.(buffer, count),
       censusBatch: (buffer: number, words: number) => hooks.censusBatch?.(buffer, words),
     },
     env: {
       abort(msg: number, file: number, line: number, col: number) {
-        const text = views ? views.string(msg) : "abort";
-        const where = views ? `${views.string(file)}:${line}:${col}` : "";
+        const v = views();
+        const text = v ? v.string(msg) : "abort";
+        const where = v ? `${v.string(file)}:${line}:${col}` : "";
         throw new HeapAbortError(`refheap core: ${text}${where ? ` (${where})` : ""}`);
       },
     },
   };
-  const instance = await WebAssembly.instantiate(module, imports);
+}
+
+async function instantiateModule<E extends { memory: WasmMemory; _start(): void }>(module: WebAssembly.Module, onGrow: (() => void) | undefined, hooks: Partial<HostHooks>, extra: Record<string, Record<string, unknown>> = {}): Promise<Instance<E>> {
+  let views: Views | undefined;
+  const imports: Record<string, Record<string, unknown>> = { ...extra };
+  for (const [name, fns] of Object.entries(coreImports(() => views, onGrow, hooks))) imports[name] = { ...fns, ...extra[name] };
+  const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
   const exports = instance.exports as unknown as E;
   views = new Views(exports.memory);
   exports._start();
   return { exports, views };
+}
+
+/** What instantiateLinked needs a module to export: the core's memory and its start function (`--exportStart _start`). */
+export interface LinkedExports { memory: WasmMemory; _start(): void }
+
+export interface LinkOptions {
+  /** The core's calls into the host (finalizers, weakref callbacks, collector phases...); each defaults to doing nothing. */
+  hooks?: Partial<HostHooks>;
+  /** Runs after each memory.grow (typed arrays over `exports.memory.buffer` made before it are stale). */
+  onGrow?: () => void;
+  /** More import modules (or functions for `env` and `host`) that your own code declares with @external. */
+  imports?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Instantiates a wasm module that links the AssemblyScript core (an AssemblyScript program
+ * importing `refheap/assembly/...`, see docs/embedding.md) with the core's host imports: the
+ * `host` hooks and an `env.abort` that throws HeapAbortError with the core's message. Runs the
+ * start function; call the core's `init(...)` next. `source`: the module's bytes or a compiled
+ * WebAssembly.Module.
+ */
+export async function instantiateLinked<E extends LinkedExports = LinkedExports>(source: ArrayBuffer | Uint8Array | object, options: LinkOptions = {}): Promise<E> {
+  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
+  const exports = WebAssembly.Module.exports(module).map((e) => e.name);
+  for (const name of ["memory", "_start"]) {
+    if (!exports.includes(name)) throw new HeapConfigError(`instantiateLinked: the module exports no '${name}' (compile with --exportStart _start and export the core, see docs/embedding.md)`);
+  }
+  return (await instantiateModule<E>(module, options.onGrow, options.hooks ?? {}, options.imports)).exports;
 }

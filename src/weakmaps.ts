@@ -8,6 +8,7 @@
 import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
 import { HeapTypeError } from "./errors.js";
+import { inspectSymbol, safely } from "./show.js";
 
 const WVM_INT = 1, WVM_BYTES = 2, WKM = 3, WSET = 4;
 const utf8 = new TextEncoder();
@@ -20,10 +21,16 @@ class HeapMap {
     const core = heap.core;
     const p = core.weakMapNew(flavour);
     if (!p) throw heap.outOfMemory(`new ${TypeName}`);
-    this.handle = heap.wrapOwned(p)!;
+    this.handle = heap.outsideScopes(() => heap.wrapOwned(p)!); // the container's, not a scope's
   }
   get ptr(): number { return this.handle.ptr; }
   get size(): number { return this.heap.core.weakMapCount(this.ptr); }
+  /** `<WeakKeyMap size=3>` */
+  show(size = () => this.size): string {
+    if (this.heap.destroyed) return `<${this.TypeName} (heap destroyed)>`;
+    if (!this.handle.alive) return `<${this.TypeName} (disposed)>`;
+    return safely(() => `<${this.TypeName} size=${size()}>`, `<${this.TypeName}>`);
+  }
 
   /** Snapshot of the live entries' internal weakrefs, each held (incref) until released. */
   snapshot(): number[] {
@@ -191,6 +198,8 @@ export class WeakValueMap {
   /** Releases the map (its entries go; the values live on if referenced elsewhere). */
   dispose(): void { this.#ints.handle.dispose(); this.#strings.handle.dispose(); }
   [Symbol.dispose](): void { this.dispose(); }
+  /** @internal console.log(map) */
+  [inspectSymbol](): string { return this.#ints.show(() => this.#ints.size + this.#strings.size); }
 }
 
 /** weakref.WeakKeyDictionary: objects held weakly → values held strongly (or null). */
@@ -235,6 +244,8 @@ export class WeakKeyMap {
 
   dispose(): void { this.#map.handle.dispose(); }
   [Symbol.dispose](): void { this.dispose(); }
+  /** @internal console.log(map) */
+  [inspectSymbol](): string { return this.#map.show(); }
 }
 
 /** weakref.WeakSet: objects held weakly. */
@@ -261,4 +272,6 @@ export class HeapWeakSet {
   [Symbol.iterator](): Generator<Handle> { return this.values(); }
   dispose(): void { this.#map.handle.dispose(); }
   [Symbol.dispose](): void { this.dispose(); }
+  /** @internal console.log(map) */
+  [inspectSymbol](): string { return this.#map.show(); }
 }
