@@ -181,13 +181,15 @@ export class Heap {
     const debug = options.debug ?? false;
     const leakWarnings = options.leakWarnings ?? false;
     let heap: Heap | undefined;
+    // every call from the core runs inside it: onUnraisable waits until the core has returned
+    const inCore = (fn: () => void) => { if (heap) heap._insideCore(fn); };
     const hooks: HostHooks = {
-      finalize: (obj) => heap?._finalizeHook(obj),
-      weakrefCallback: (wr, id) => heap?._weakrefCallbackHook(wr, id),
+      finalize: (obj) => inCore(() => heap!._finalizeHook(obj)),
+      weakrefCallback: (wr, id) => inCore(() => heap!._weakrefCallbackHook(wr, id)),
       weakrefFreed: (id) => { heap?._weakrefFreedHook(id); },
-      gcPhase: (phase, g, c, u, n) => heap?.gc._phase(phase, g, c, u, n),
-      gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
-      allocationEvents: (buffer, count) => heap?._allocationEventsHook(buffer, count),
+      gcPhase: (phase, g, c, u, n) => inCore(() => heap!.gc._phase(phase, g, c, u, n)),
+      gcGarbage: (obj, why) => inCore(() => heap!.gc._garbage(obj, why)),
+      allocationEvents: (buffer, count) => inCore(() => heap!._allocationEventsHook(buffer, count)),
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
@@ -498,8 +500,14 @@ export class Heap {
   /** @deprecated the old spelling of getWeakrefs */
   getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] { return this.getWeakrefs(obj); }
 
-  /** Reports queued exceptions from finalizers and callbacks to onUnraisable. */
+  /**
+   * Reports queued exceptions from finalizers and callbacks to onUnraisable; inside host code the
+   * core called (a finalizer disposing a handle), nothing: the outermost call reports them once
+   * the core has returned. (A finalizer's own borrowed handle used to flush, so onUnraisable ran
+   * in the middle of a death or a collection.)
+   */
   flushUnraisable(): void {
+    if (this.#coreDepth) return;
     while (this.#unraisable.length) {
       const { err, context } = this.#unraisable.shift()!;
       try {
@@ -531,6 +539,13 @@ export class Heap {
       this.runFinalize(newest);
     }
     this.flushUnraisable();
+  }
+
+  #coreDepth = 0;
+  /** @internal runs host code the core called (a hook), counting the depth */
+  _insideCore(fn: () => void): void {
+    this.#coreDepth++;
+    try { fn(); } finally { this.#coreDepth--; }
   }
 
   /** @internal host hook: the core is about to let obj die and its type has a finalizer */
@@ -613,7 +628,6 @@ export class Heap {
   }
 
   readonly #eventListeners = new Set<{ listener: (events: Uint32Array) => void }>();
-  #inEventListener = false;
   /** Set while flushAllocationEvents() (a safe point) delivers. */
   #safeFlush = false;
   /** Set while a delivery the core started mid-operation runs (see assertNotMidOperation). */
@@ -623,8 +637,7 @@ export class Heap {
   _allocationEventsHook(buffer: number, count: number): void {
     // copied first: a listener that allocates makes the core write new events into the same buffer
     const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * 3);
-    const outer = this.#inEventListener, outerMid = this.#midOperationDelivery;
-    this.#inEventListener = true;
+    const outerMid = this.#midOperationDelivery;
     this.#midOperationDelivery = !this.#safeFlush;
     // a safe flush's listener may allocate, whose own deliveries are mid-operation again
     const outerSafe = this.#safeFlush;
@@ -636,7 +649,6 @@ export class Heap {
         this.#queueUnraisable(err, `allocation events listener ${listener.name || "<anonymous>"}`);
       }
     }
-    this.#inEventListener = outer;
     this.#midOperationDelivery = outerMid;
     this.#safeFlush = outerSafe;
   }
@@ -655,7 +667,8 @@ export class Heap {
     this.#alive();
     if (this.#censusSink) throw new HeapConfigError("census: a census is already running (called from a census sink?)");
     // an event reaches the host in the middle of an allocation or a free: the heap is not walkable then
-    if (this.#inEventListener) throw new HeapConfigError("census: not from an allocation events listener (the core is mid-allocation)");
+    // (only mid-operation: a delivery from flushAllocationEvents() is a safe point, and so is what a listener there runs)
+    if (this.#midOperationDelivery) throw new HeapConfigError("census: not from an allocation events listener called mid-allocation or mid-free (the heap is not walkable then)");
     this.#censusSink = sink;
     try { this.core.census(); } finally { this.#censusSink = null; }
   }

@@ -34,6 +34,8 @@ class HeapMap {
 
   /** Snapshot of the live entries' internal weakrefs, each held (incref) until released. */
   snapshot(): number[] {
+    // not mid-allocation (an allocation events listener): the table may be the block being grown
+    this.heap.assertNotMidOperation(`iterating a ${this.TypeName}`);
     const core = this.heap.core, m = this.ptr, out: number[] = [];
     for (let i = core.weakMapNext(m, 0); i >= 0; i = core.weakMapNext(m, i + 1)) {
       const wr = core.weakMapWeakrefAt(m, i);
@@ -102,7 +104,9 @@ export class WeakValueMap {
     }
   }
 
+  /** Every lookup, insertion and deletion checks its key here first (and refuses a listener called mid-allocation: delete() frees, a string key is staged in heap memory). */
   #intKey(key: number | string): number | null {
+    this.heap.assertNotMidOperation("WeakValueMap");
     if (typeof key === "number") {
       if (!Number.isInteger(key) || key < -0x8000_0000 || key > 0x7fff_ffff) throw new HeapTypeError(`WeakValueMap: number keys must be i32 integers, got ${key}`);
       return key;
