@@ -80,6 +80,7 @@ export class GcController {
    * The generational collector cannot bound a full collection without incremental marking, so it refuses.
    */
   setPauseBudget(microseconds: number): void {
+    this.heap.assertNotMidOperation("gc.setPauseBudget");
     if (this.heap.collector !== "recycler") throw new HeapConfigError(`gc.setPauseBudget: only the 'recycler' collector can bound its pauses (this heap: '${this.heap.collector}')`);
     if (typeof microseconds !== "number" || !(microseconds >= 0) || !Number.isFinite(microseconds)) throw new HeapTypeError(`gc.setPauseBudget: expected microseconds >= 0, got ${describeValue(microseconds)}`);
     this.#budgetUs = microseconds;
@@ -96,8 +97,8 @@ export class GcController {
   /** Recycler: candidate roots waiting for the next collection (0 under the generational collector). */
   getCandidateCount(): number { return this.heap.core.gcCandidates(); }
 
-  enable(): void { this.heap.core.gcSetEnabled(1); }
-  disable(): void { this.heap.core.gcSetEnabled(0); }
+  enable(): void { this.heap.assertNotMidOperation("gc.enable"); this.heap.core.gcSetEnabled(1); }
+  disable(): void { this.heap.assertNotMidOperation("gc.disable"); this.heap.core.gcSetEnabled(0); }
   isEnabled(): boolean { return this.heap.core.gcIsEnabled() !== 0; }
 
   getCount(): [number, number, number] {
@@ -112,6 +113,7 @@ export class GcController {
 
   /** threshold0 = 0 disables automatic collection. */
   setThreshold(t0: number, t1?: number, t2?: number): void {
+    this.heap.assertNotMidOperation("gc.setThreshold");
     const set = (g: number, v: number | undefined) => {
       if (v === undefined) return;
       if (!Number.isInteger(v) || v < 0 || v > 0x7fff_ffff) throw new HeapTypeError(`gc.setThreshold: threshold${g} must be a non-negative integer, got ${describeValue(v)}`);
@@ -136,15 +138,16 @@ export class GcController {
   }
 
   setDebug(flags: number): void {
+    this.heap.assertNotMidOperation("gc.setDebug");
     if (!Number.isInteger(flags) || flags < 0) throw new HeapTypeError(`gc.setDebug: flags must be a non-negative integer`);
     this.heap.core.gcSetDebug(flags);
   }
   getDebug(): number { return this.heap.core.gcGetDebug(); }
 
   /** Moves every tracked object to the permanent generation: future collections ignore them. */
-  freeze(): void { this.heap.core.gcFreeze(); }
+  freeze(): void { this.heap.assertNotMidOperation("gc.freeze"); this.heap.core.gcFreeze(); }
   /** Moves the permanent generation back into the oldest generation. */
-  unfreeze(): void { this.heap.core.gcUnfreeze(); }
+  unfreeze(): void { this.heap.assertNotMidOperation("gc.unfreeze"); this.heap.core.gcUnfreeze(); }
   getFreezeCount(): number { return this.heap.core.gcGenerationLength(3); }
 
   #walk(g: number, fn: (p: number) => void): void {
@@ -154,6 +157,7 @@ export class GcController {
 
   /** New handles to the tracked objects (of one generation, or all three; never the permanent one). */
   getObjects(generation?: number): Handle[] {
+    this.heap.assertNotMidOperation("gc.getObjects");
     if (generation !== undefined && (!Number.isInteger(generation) || generation < 0 || generation > 2)) {
       throw new HeapIndexError(`gc.getObjects: generation must be 0, 1 or 2, got ${describeValue(generation)}`);
     }
@@ -199,6 +203,7 @@ export class GcController {
    * mid-collection: the listener must only read the snapshot, not use the heap. null turns it off.
    */
   observePhases(listener: ((snapshot: PhaseSnapshot) => void) | null): void {
+    this.heap.assertNotMidOperation("gc.observePhases");
     if (listener !== null && typeof listener !== "function") throw new HeapTypeError(`gc.observePhases: expected a function or null, got ${typeof listener}`);
     this.#phaseListener = listener;
     this.heap.core.gcObservePhases(listener ? 1 : 0);
@@ -209,7 +214,8 @@ export class GcController {
     if (phase >= 2) {
       // a step report (arguments: the lists it names): not a start or a stop
       try {
-        this.#phaseListener?.(snapshotPhase(this.heap, phase, generation, collected, uncollectable));
+        const listener = this.#phaseListener;
+        if (listener) this.heap.duringCollectionStep(() => listener(snapshotPhase(this.heap, phase, generation, collected, uncollectable)));
       } catch (err) {
         this.heap.queueUnraisable(err, "gc phase listener");
       }

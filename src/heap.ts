@@ -6,7 +6,7 @@ import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, type Typ
 import { Finalize, HeapWeakRef, makeProxy, type WeakProxy } from "./weak.js";
 import { GcController } from "./gc.js";
 import {
-  HandleDisposedError, HeapConfigError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
+  HandleDisposedError, HeapConfigError, HeapCorruptedError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
 } from "./errors.js";
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
@@ -176,6 +176,7 @@ export class Heap implements HeapInternals {
       gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
       allocationEvents: (buffer, count) => heap?._allocationEventsHook(buffer, count),
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
+      corrupted: (err) => heap?._corrupted(err),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
     const rc = inst.exports.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
@@ -195,16 +196,39 @@ export class Heap implements HeapInternals {
 
   #alive(): void {
     if (this.#destroyed) throw new HandleDisposedError("this heap was destroyed");
-    if (this.#midOperationDelivery) this.assertNotMidOperation("this call");
+    if (this.#corrupted) throw new HeapCorruptedError(this.#corrupted.message, this.#corrupted.cause);
+    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation("this call");
+  }
+
+  #corrupted: HeapCorruptedError | null = null;
+  /** @internal the core refused a call: an earlier one unwound through it (assembly/entry.ts) */
+  _corrupted(err: HeapCorruptedError): void { this.#corrupted ??= err; }
+
+  /** Set while a gc.observePhases listener runs: the collection is mid-way (see assertNotMidOperation). */
+  #midCollection = false;
+
+  /**
+   * @internal Runs a gc.observePhases listener: the collection is mid-way (lists singly linked,
+   * gc_refs in the link words, garbage half-handled), so, as for an allocation listener called
+   * mid-operation, every heap call from it is refused before anything changes.
+   */
+  duringCollectionStep(fn: () => void): void {
+    const outer = this.#midCollection;
+    this.#midCollection = true;
+    try { fn(); } finally { this.#midCollection = outer; }
   }
 
   /**
    * @internal An allocation events listener called because the core's buffer filled runs in the
    * middle of an allocation or a free: the heap is not in a state to be used (a half-made object,
    * a dying one still linked). Such a listener may only record; flushAllocationEvents() delivers
-   * at a safe point, where listeners may use the heap.
+   * at a safe point, where listeners may use the heap. The same holds for a gc.observePhases
+   * listener, which runs in the middle of a collection.
    */
   assertNotMidOperation(what: string): void {
+    if (this.#midCollection) {
+      throw new HeapConfigError(`${what}: not from a gc.observePhases listener: the heap is in the middle of a collection; read the snapshot, and act after the collection returns`);
+    }
     if (this.#midOperationDelivery) {
       throw new HeapConfigError(`${what}: not from an allocation events listener while the core is in the middle of an allocation or a free; record what you need and act after the call returns, or deliver with flushAllocationEvents()`);
     }
@@ -450,7 +474,7 @@ export class Heap implements HeapInternals {
   _finalizeHook(obj: number): void {
     try {
       const type = this.typeOfPtr(obj);
-      const h = this.wrapBorrowed(obj)!;
+      const h = this.#hookHandle(obj);
       try {
         type.finalizer?.(h);
       } catch (err) {
@@ -468,7 +492,7 @@ export class Heap implements HeapInternals {
     try {
       const cb = this.#callbacks.get(id);
       if (!cb) return;
-      const h = this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy;
+      const h = this.#hookHandle(wr) as HeapWeakRef | WeakProxy;
       const weak = h instanceof HeapWeakRef ? h : h.weakref;
       try {
         cb(weak);
@@ -617,6 +641,13 @@ export class Heap implements HeapInternals {
   /** @internal */
   registerHandle(h: Handle, ptr: number): void {
     this.#liveHandles++;
+    if (this.#nextHandleScoped) {
+      // a hook's own handle, disposed when the hook returns: never leaked, so never registered
+      // (the registry's bookkeeping was most of the cost of a finalizer call)
+      this.#nextHandleScoped = false;
+      this.#scopedHandles.add(h);
+      return;
+    }
     const rec: LeakRecord = { heap: this, ptr, type: h.type.name };
     if (this.#leakWarnings) rec.stack = new Error().stack?.split("\n").slice(3).join("\n");
     leakRegistry.register(h, rec, h);
@@ -624,12 +655,21 @@ export class Heap implements HeapInternals {
 
   /** @internal */
   releaseHandle(h: Handle, ptr: number): void {
-    leakRegistry.unregister(h);
+    if (!this.#scopedHandles.delete(h)) leakRegistry.unregister(h);
     this.#liveHandles--;
     if (!this.#destroyed) {
       this.core.decref(ptr);
       this.flushUnraisable();
     }
+  }
+
+  #nextHandleScoped = false;
+  readonly #scopedHandles = new Set<Handle>();
+
+  /** A handle for a hook's argument, disposed by the hook itself when it returns (see registerHandle). */
+  #hookHandle(ptr: number): Handle {
+    this.#nextHandleScoped = true;
+    try { return this.wrapBorrowed(ptr)!; } finally { this.#nextHandleScoped = false; }
   }
 
   /** @internal FinalizationRegistry callback: a handle was collected without dispose(). */
@@ -647,7 +687,7 @@ export class Heap implements HeapInternals {
 
   /** @internal A new handle for a borrowed pointer (increfs). */
   wrapBorrowed(ptr: number): Handle | null {
-    if (this.#midOperationDelivery) this.assertNotMidOperation("making a handle");
+    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation("making a handle");
     if (!ptr) return null;
     this.core.incref(ptr);
     return this.wrapOwned(ptr);
@@ -666,7 +706,7 @@ export class Heap implements HeapInternals {
 
   /** @internal The pointer of a handle argument, checked: live, from this heap. null → 0. */
   ptrOf(value: Handle | null, what = "value"): number {
-    if (this.#midOperationDelivery) this.assertNotMidOperation(what);
+    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation(what);
     if (value === null) return 0;
     // a weak proxy stands for itself when stored (its weakref object), as in CPython
     const proxy = value as unknown as Partial<WeakProxy>;

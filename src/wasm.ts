@@ -3,7 +3,7 @@
 // so the core calls host.onGrow after every grow and the views are rebuilt there: free on the
 // fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
 
-import { HeapAbortError } from "./errors.js";
+import { HeapAbortError, HeapCorruptedError } from "./errors.js";
 
 /** The core's exports (see assembly/index.ts for ownership rules of each). */
 export interface CoreExports {
@@ -86,6 +86,8 @@ export interface CoreExports {
   gcObservePhases(on: number): void;
   poolRecord(k: number): number;
   replayBatch(rawTypeId: number, n: number): number;
+  hookDepth(): number;
+  corruption(): number;
   debugSetFailAfter(after: number, count: number): void;
   debugAllocationAttempts(): number;
 }
@@ -169,35 +171,81 @@ export interface HostHooks {
   allocationEvents(buffer: number, count: number): void;
   /** `words` u32 words of a census stream (assembly/census.ts) at `buffer`; copy them before anything else. */
   censusBatch?(buffer: number, words: number): void;
+  /** The core refused a call because an earlier one unwound through it (assembly/entry.ts). */
+  corrupted?(err: HeapCorruptedError): void;
 }
 const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {}, allocationEvents() {} };
+
+/** The core's hook ids (assembly/entry.ts), for the cause of a HeapCorruptedError. */
+const HOOK_NAMES = ["", "a finalizer", "a weakref callback", "a gc callback or phase listener", "the gc.garbage hook", "an allocation events listener", "a census sink", "a weakref's release"];
+
+function corruptionMessage(code: number, seen: { hook: string; error: unknown } | null): string {
+  const hook = HOOK_NAMES[(code >>> 8) & 0xff];
+  const err = seen ? `: ${describeError(seen.error)}` : "";
+  const where = seen ? `while it ran ${seen.hook}` : hook ? `after it last called ${hook}` : "(an abort or trap inside the core)";
+  return `refheap: the heap refuses every call: an exception unwound through the core ${where}${err}. ` +
+    "The core was left mid-operation (a drain, a collection or an allocation in progress) and cannot be restored; " +
+    "no later call is safe. Finalizers, callbacks and listeners must not let exceptions escape, and must not run the JS stack out.";
+}
+
+function describeError(e: unknown): string {
+  try {
+    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  } catch {
+    return "an exception";
+  }
+}
 
 /** Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
 export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void, hooks: HostHooks = NO_HOOKS): Promise<Instance<E>> {
   const module = await loadModule(build);
   let views: Views | undefined;
+  let exports: E | undefined;
+  // The core's HOOK_DEPTH word (assembly/entry.ts): +1 while each hook runs. An exception that
+  // unwinds through the core leaves it out of step with the core's count of calls in progress,
+  // and the core refuses every later call. -1 in a module without it (the benchmark module).
+  let depth = -1;
+  let seen: { hook: string; error: unknown } | null = null;
+  const hook = <A extends unknown[]>(name: string, fn: (...a: A) => void) => (...a: A): void => {
+    if (depth < 0) { fn(...a); return; }
+    views!.u32[depth]++;
+    try {
+      fn(...a);
+    } catch (error) {
+      seen ??= { hook: name, error }; // the first unwind is the cause
+      throw error;
+    } finally {
+      views!.u32[depth]--;
+    }
+  };
   const imports = {
     host: {
       onGrow: () => { views?.refresh(); onGrow?.(); },
-      finalize: (obj: number) => hooks.finalize(obj),
-      weakrefCallback: (wr: number, id: number) => hooks.weakrefCallback(wr, id),
-      weakrefFreed: (id: number) => hooks.weakrefFreed(id),
-      gcPhase: (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase(phase, g, c, u, n),
-      gcGarbage: (obj: number, why: number) => hooks.gcGarbage(obj, why),
-      allocationEvents: (buffer: number, count: number) => hooks.allocationEvents(buffer, count),
-      censusBatch: (buffer: number, words: number) => hooks.censusBatch?.(buffer, words),
+      finalize: hook(HOOK_NAMES[1], (obj: number) => hooks.finalize(obj)),
+      weakrefCallback: hook(HOOK_NAMES[2], (wr: number, id: number) => hooks.weakrefCallback(wr, id)),
+      weakrefFreed: hook(HOOK_NAMES[7], (id: number) => hooks.weakrefFreed(id)),
+      gcPhase: hook(HOOK_NAMES[3], (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase(phase, g, c, u, n)),
+      gcGarbage: hook(HOOK_NAMES[4], (obj: number, why: number) => hooks.gcGarbage(obj, why)),
+      allocationEvents: hook(HOOK_NAMES[5], (buffer: number, count: number) => hooks.allocationEvents(buffer, count)),
+      censusBatch: hook(HOOK_NAMES[6], (buffer: number, words: number) => hooks.censusBatch?.(buffer, words)),
     },
     env: {
       abort(msg: number, file: number, line: number, col: number) {
         const text = views ? views.string(msg) : "abort";
+        if (text === "heap corrupted" && exports) {
+          const err = new HeapCorruptedError(corruptionMessage(exports.corruption(), seen), seen?.error);
+          hooks.corrupted?.(err);
+          throw err;
+        }
         const where = views ? `${views.string(file)}:${line}:${col}` : "";
         throw new HeapAbortError(`refheap core: ${text}${where ? ` (${where})` : ""}`);
       },
     },
   };
   const instance = await WebAssembly.instantiate(module, imports);
-  const exports = instance.exports as unknown as E;
+  exports = instance.exports as unknown as E;
   views = new Views(exports.memory);
   exports._start();
+  if (typeof exports.hookDepth === "function") depth = exports.hookDepth() >>> 2;
   return { exports, views };
 }
