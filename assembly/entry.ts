@@ -37,14 +37,16 @@ export const HOOK_DEPTH: usize = memory.data(4, 4);
 let entryDepth: u32 = 0;
 /** Host calls in progress, counted by the core: while > 0, deaths join the worklist (rc.ts). */
 export let hostDepth: u32 = 0;
-/** The hook most recently called (names the cause when an unwind is found). */
-let lastHook: u32 = 0;
+/** The hook called at each host depth (names the cause: the innermost that never returned). */
+const HOOK_AT: usize = memory.data(16);
 /** 0, or why every entry is refused: bit 0 set, the hook in bits 8..15. */
 let corrupted: u32 = 0;
 
 /** Refuses the call: the host turns this abort into HeapCorruptedError (src/wasm.ts). */
 function refuse(): void {
-  if (!corrupted) corrupted = 1 | (lastHook << 8);
+  // an unwind skipped fromHost: hostDepth still counts the hook it went through, if any
+  let hook: u32 = hostDepth > 0 && hostDepth <= 16 ? load<u8>(HOOK_AT + hostDepth - 1) : 0;
+  if (!corrupted) corrupted = 1 | (hook << 8);
   throw new Error("heap corrupted");
 }
 
@@ -67,11 +69,14 @@ function refuse(): void {
 
 /** Before calling hook `id` in the host. */
 // @ts-ignore: decorator
-@inline export function toHost(id: u32): void { hostDepth++; lastHook = id; }
+@inline export function toHost(id: u32): void {
+  if (hostDepth < 16) store<u8>(HOOK_AT + hostDepth, <u8>id);
+  hostDepth++;
+}
 
 /** After the hook returned. */
 // @ts-ignore: decorator
 @inline export function fromHost(): void { hostDepth--; }
 
-/** Why the heap refuses: 0 if it does not; else bit 0, and the last hook called in bits 8..15. */
+/** Why the heap refuses: 0 if it does not; else bit 0, and the hook the unwind went through (0: none) in bits 8..15. */
 export function corruption(): u32 { return corrupted; }

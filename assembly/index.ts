@@ -51,7 +51,7 @@ export function eventsFlush(): void { enter(); flushEvents(); leave(); }
 import { HOOK_DEPTH, check, enter, leave } from "./entry";
 /** Where the host counts its hook calls in progress (entry.ts). */
 export function hookDepth(): usize { return HOOK_DEPTH; }
-/** 0, or why the heap refuses every call (entry.ts): bit 0, the last hook called in bits 8..15. */
+/** 0, or why the heap refuses every call (entry.ts): bit 0, the hook the unwind went through in bits 8..15. */
 export { corruption } from "./entry";
 import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefReferent } from "./weak";
 

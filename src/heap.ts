@@ -31,7 +31,11 @@ export interface HeapOptions {
    * (refcounting only: the floor).
    */
   collector?: CollectorName;
-  /** 'pep442' (default) or 'legacy': a cycle holding a finalizer is uncollectable and lands in gc.garbage (Python 2). */
+  /**
+   * 'pep442' (default) or 'legacy' (Python 2): a cycle holding a finalizer is uncollectable and lands in
+   * gc.garbage; at refcount death weakrefs are cleared (and called back) before the finalizer, which runs
+   * at every death, resurrected or not (tp_del).
+   */
   finalizerMode?: FinalizerMode;
   /** Most bytes of linear memory the heap may commit (rounded down to 64 KiB pages). Default 4 GiB. */
   maxBytes?: number;

@@ -182,7 +182,7 @@ const HOOK_NAMES = ["", "a finalizer", "a weakref callback", "a gc callback or p
 function corruptionMessage(code: number, seen: { hook: string; error: unknown } | null): string {
   const hook = HOOK_NAMES[(code >>> 8) & 0xff];
   const err = seen ? `: ${describeError(seen.error)}` : "";
-  const where = seen ? `while it ran ${seen.hook}` : hook ? `after it last called ${hook}` : "(an abort or trap inside the core)";
+  const where = seen ? `while it ran ${seen.hook}` : hook ? `while it called ${hook}` : "(a trap, or the JS stack running out, inside the core)";
   return `refheap: the heap refuses every call: an exception unwound through the core ${where}${err}. ` +
     "The core was left mid-operation (a drain, a collection or an allocation in progress) and cannot be restored; " +
     "no later call is safe. Finalizers, callbacks and listeners must not let exceptions escape, and must not run the JS stack out.";
