@@ -678,10 +678,16 @@ export class Heap implements HeapInternals {
 
   /** @internal FinalizationRegistry callback: a handle was collected without dispose(). */
   _releaseLeaked(rec: LeakRecord): void {
-    if (this.#destroyed) return;
+    // a refusing heap frees nothing more (and this runs from the JS collector: it must not throw)
+    if (this.#destroyed || this.#corrupted) return;
     this.#liveHandles--;
     this.#leakedReleased++;
-    this.core.decref(rec.ptr);
+    try {
+      this.core.decref(rec.ptr);
+    } catch (err) {
+      if (!(err instanceof HeapCorruptedError)) throw err;
+      return;
+    }
     if (this.#leakWarnings) {
       try {
         this.onHandleLeak({ type: rec.type, address: rec.ptr, createdAt: rec.stack });
