@@ -7,6 +7,7 @@ import type { CollectorName } from "../src/heap.js";
 import type { Handle } from "../src/handle.js";
 import type { PhaseSnapshot } from "../src/phases.js";
 import { readGraph, readPools, type HeapGraph } from "./graph.js";
+import { layoutGraph } from "./layout.js";
 import { SCENES, type Scene } from "./scenes.js";
 
 setWasmBaseUrl(new URL("/build/", location.href));
@@ -17,8 +18,14 @@ const hex = (p: number) => p.toString(16);
 let scene: Scene;
 let selected: number | null = null;
 let linkField: string | null = null;
-/** A collection being replayed: the graph before it, and the collector's reports. */
-let replay: { before: HeapGraph; steps: PhaseSnapshot[]; index: number; generation: number } | null = null;
+/** What the header shows of the heap at one moment. */
+interface HeapFigures { liveObjects: number; committedBytes: number; counts: number[]; garbage: number }
+/** A collection being replayed: the graph and figures before it, the collector's reports, the figures after. */
+let replay: { before: HeapGraph; beforeFigures: HeapFigures; after: HeapFigures; found: number; steps: PhaseSnapshot[]; index: number; generation: number } | null = null;
+/** The nodes and edges last laid out: the layout is redone only when they change. */
+let laidOut = "";
+/** Fitting a small scene would blow it up to the page's size: the fit never zooms in past this. */
+const FIT_MAX_ZOOM = 1.25;
 const log: string[] = [];
 
 const cy = cytoscape({
@@ -49,36 +56,63 @@ function roleOf(steps: PhaseSnapshot, id: number): { gcRefs: number | null; role
 function draw(): void {
   const graph = replay ? replay.before : readGraph(scene.heap);
   const step = replay ? replay.steps[replay.index] : undefined;
-  const alive = replay ? new Set(readGraph(scene.heap).nodes.map((n) => n.id)) : null;
+  aliveNow = replay ? new Set(readGraph(scene.heap).nodes.map((n) => n.id)) : null;
+  const previous = cy.nodes().map((n) => [n.id(), { ...n.position() }] as const); // kept where the user dragged them
   const elements: cytoscape.ElementDefinition[] = [{ data: { id: "host", label: "host", color: "#333" }, classes: "host" }];
   for (const n of graph.nodes) {
     const role = step ? roleOf(step, n.id) : null;
     const gcRefs = role?.gcRefs !== null && role?.gcRefs !== undefined ? `\ngc_refs=${role.gcRefs}` : "";
     const gen = n.generation === null ? "" : n.generation === 3 ? " perm" : ` g${n.generation}`;
     const label = n.weakref ? "weakref" : `${n.type}\nrc=${n.refcount}${gen}${gcRefs}`;
-    const classes = [n.weakref ? "weakref" : "", role?.role === "B" ? "unreachable" : "", step && step.phase === "promote survivors" && alive && !alive.has(n.id) ? "freed" : ""].join(" ");
+    const classes = [n.weakref ? "weakref" : "", role?.role === "B" ? "unreachable" : "", replay && replay.index === replay.steps.length - 1 && replayFreed(n.id) ? "freed" : ""].join(" ");
     elements.push({ data: { id: String(n.id), label, color: n.finalized ? "#ff9da7" : GEN_COLORS[n.generation ?? 0] }, classes });
   }
   for (const [i, e] of graph.edges.entries()) elements.push({ data: { id: `e${i}`, source: String(e.from), target: String(e.to), label: e.name }, classes: e.weak ? "weak" : "" });
   for (const n of graph.nodes) if (n.external > 0) elements.push({ data: { id: `h${n.id}`, source: "host", target: String(n.id), label: n.external > 1 ? `×${n.external}` : "" }, classes: "host" });
-  const positions = new Map(cy.nodes().map((n) => [n.id(), { ...n.position() }]));
   cy.elements().remove();
   cy.add(elements);
-  const fresh = cy.nodes().filter((n) => !positions.has(n.id()));
-  if (fresh.length === cy.nodes().length) cy.layout({ name: "breadthfirst", roots: "#host", directed: true, spacingFactor: 1.1, animate: false }).run();
-  else {
-    cy.nodes().forEach((n) => { const p = positions.get(n.id()); if (p) n.position(p); });
-    if (fresh.length) fresh.layout({ name: "grid", animate: false, boundingBox: { x1: 0, y1: 0, w: 300, h: 80 } }).run();
+  const ids = cy.nodes().map((n) => n.id());
+  const edges = cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id(), weak: e.hasClass("weak") }));
+  const shape = `${ids.join(",")}|${edges.map((e) => `${e.source}>${e.target}${e.weak ? "~" : ""}`).join(",")}`;
+  const positions = shape === laidOut ? new Map(previous) : layoutGraph(ids, edges, "host");
+  cy.nodes().forEach((n) => { const p = positions.get(n.id()); if (p) n.position(p); });
+  if (shape !== laidOut) {
+    laidOut = shape;
+    cy.fit(undefined, 30);
+    if (cy.zoom() > FIT_MAX_ZOOM) { cy.zoom(FIT_MAX_ZOOM); cy.center(); }
   }
   if (selected !== null) cy.$id(String(selected)).select();
   drawSide(graph);
 }
 
+function figures(): HeapFigures {
+  const s = scene.heap.stats(), gc = scene.heap.collector === "none" ? null : scene.heap.gc;
+  return { liveObjects: s.liveObjects, committedBytes: s.committedBytes, counts: gc ? gc.getCount() : [0, 0, 0], garbage: gc ? gc.garbage.length : 0 };
+}
+
+/**
+ * The header: the live heap, or during a replay the heap as it was at the step shown (the
+ * figures from before the collection until its last step, "promote survivors", which shows the
+ * heap after it; the graph drawn is the one from before, with the freed objects faded at the end).
+ */
+function header(graph: HeapGraph): string {
+  const last = replay !== null && replay.index === replay.steps.length - 1;
+  const shown = replay && last ? graph.nodes.filter((n) => !replayFreed(n.id)) : graph.nodes;
+  const f = !replay ? figures() : last ? replay.after : replay.beforeFigures;
+  const step = replay?.steps[replay.index];
+  const where = replay && step
+    ? `collect(${replay.generation}) step ${replay.index + 1}/${replay.steps.length}, ${step.phase}: ${step.listA.length} in A, ${step.listB.length} unreachable in B · ${last ? `after: ${replay.found} found` : "before the collection"} · `
+    : "";
+  return `${where}${shown.filter((n) => n.generation !== null).length} tracked, ${shown.filter((n) => n.weakref).length} weakrefs, ${shown.length} objects · ` +
+    `${f.liveObjects} live objects, ${f.committedBytes.toLocaleString("en-US")} bytes committed · gc counts ${f.counts.join("/")} · gc.garbage ${f.garbage}`;
+}
+
+/** Whether the object drawn (from before a replayed collection) is gone from the heap now. */
+let aliveNow: Set<number> | null = null;
+const replayFreed = (id: number) => aliveNow !== null && !aliveNow.has(id);
+
 function drawSide(graph: HeapGraph): void {
-  const s = scene.heap.stats();
-  const counts = scene.heap.collector === "none" ? [0, 0, 0] : scene.heap.gc.getCount();
-  $("stats").textContent = `${graph.nodes.filter((n) => n.generation !== null).length} tracked, ${graph.nodes.filter((n) => n.weakref).length} weakrefs, ${graph.nodes.length} objects · ` +
-    `${s.liveObjects} live objects, ${s.committedBytes.toLocaleString("en-US")} bytes committed · gc counts ${counts.join("/")} · gc.garbage ${scene.heap.collector === "none" ? 0 : scene.heap.gc.garbage.length}`;
+  $("stats").textContent = header(graph);
   $("roots").textContent = [...scene.roots.entries()].filter(([, h]) => h.alive).map(([name, h]) => `${name} → 0x${hex(h.ptr)}`).join("  ") || "(no host handles)";
   $("log").textContent = log.slice(-8).join("\n");
   // the selected object, through the inspection tools (src/inspect/): what keeps it alive, what it keeps
@@ -142,19 +176,20 @@ async function loadScene(id: string, collector: CollectorName): Promise<void> {
   replay = null; selected = null; log.length = 0;
   say(`${spec.title} on ${scene.heap.allocator}/${collector}`);
   $("note").textContent = scene.note;
+  ($("script") as HTMLTextAreaElement).value = spec.script;
   cy.elements().remove();
   draw();
 }
 
 /** Runs collect(g) with the phase observer on; the page then steps through what it reported. */
 function collectStepwise(g: number): void {
-  const before = readGraph(scene.heap);
+  const before = readGraph(scene.heap), beforeFigures = figures();
   const steps: PhaseSnapshot[] = [];
   scene.heap.gc.observePhases((s) => steps.push(s));
   let found = 0;
   try { found = scene.heap.gc.collect(g); } finally { scene.heap.gc.observePhases(null); }
   say(`collect(${g}): ${found} unreachable, ${steps.length} steps`);
-  replay = { before, steps, index: 0, generation: g };
+  replay = { before, beforeFigures, after: figures(), found, steps, index: 0, generation: g };
   draw();
 }
 
@@ -240,6 +275,14 @@ const api = {
   loadScene,
   collectStepwise,
   get replay() { return replay; },
+  /** The viewport and where each node is drawn (graph coordinates). */
+  view: () => ({
+    zoom: cy.zoom(), fitMaxZoom: FIT_MAX_ZOOM,
+    positions: Object.fromEntries(cy.nodes().map((n) => [n.id(), { ...n.position() }])),
+    rendered: Object.fromEntries(cy.nodes().map((n) => [n.id(), { w: n.renderedWidth(), h: n.renderedHeight() }])),
+  }),
+  /** Runs the script box (as the Run button does). */
+  runScript: () => $("run").click(),
   /** Clicks an object (as the mouse does on the graph). */
   tap: (id: number) => { cy.$id(String(id)).emit("tap"); },
   scenes: SCENES.map((s) => s.id),

@@ -11,7 +11,13 @@ export interface Scene {
   note: string;
 }
 
-export interface SceneSpec { id: string; title: string; build(collector: CollectorName): Promise<Scene> }
+export interface SceneSpec {
+  id: string;
+  title: string;
+  /** The script box's default for this scene: runs against `heap`, `roots` and `types` on every collector. */
+  script: string;
+  build(collector: CollectorName): Promise<Scene>;
+}
 
 const nodeType = (heap: Heap, name = "Node") => heap.defineType({ name, refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
 
@@ -19,6 +25,11 @@ export const SCENES: SceneSpec[] = [
   {
     id: "empty",
     title: "Empty heap (build your own)",
+    script: `// heap, roots (a Map of the host's handles), types (by name)
+const a = heap.alloc(types.Node), b = heap.alloc(types.Node);
+a.set("a", b); b.set("a", a);          // a cycle
+roots.set("a", a); b.dispose();         // the host keeps a handle to a only
+return heap.refcount(a) + " references to a: the host's handle and b.a";`,
     async build(collector) {
       const heap = await Heap.create({ debug: true, collector });
       nodeType(heap);
@@ -28,6 +39,12 @@ export const SCENES: SceneSpec[] = [
   {
     id: "observer",
     title: "Observer with weak observers",
+    script: `// drop observer o1: refcounting frees it now, and its weakref's callback clears its slot
+roots.get("o1")?.dispose(); roots.delete("o1");
+const list = roots.get("subject").get("observers");
+const slots = Array.from({ length: list.length }, (_, i) => { const e = list.at(i); const s = e ? "weakref" : "empty"; e?.dispose(); return s; });
+list.dispose();
+return slots.join(", ");`,
     async build(collector) {
       const heap = await Heap.create({ debug: true, collector });
       const Subject = heap.defineType({ name: "Subject", refs: ["observers"] });
@@ -55,6 +72,10 @@ export const SCENES: SceneSpec[] = [
   {
     id: "dllist",
     title: "Doubly linked list, weak back-links",
+    script: `// walk the list from the head: next links are strong references
+const values = [];
+for (let n = roots.get("head").dup(); n; ) { values.push(n.getScalar("v")); const next = n.get("next"); n.dispose(); n = next; }
+return values.join(" → ");`,
     async build(collector) {
       const heap = await Heap.create({ debug: true, collector });
       const Node = heap.defineType({ name: "ListNode", refs: ["next", "prev"], scalars: { v: "i32" }, weakrefable: true });
@@ -78,6 +99,12 @@ export const SCENES: SceneSpec[] = [
   ...([false, true] as const).map((weak): SceneSpec => ({
     id: weak ? "tasks-weak" : "tasks-strong",
     title: `Task/Subtask server, ${weak ? "weak" : "strong"} back-pointers`,
+    script: `// a new request: its task replaces the newest in the server's ring
+const task = heap.alloc(types.Task);
+task.setScalar("v", 99);
+roots.get("server").setAt(0, task);
+task.dispose();
+return heap.stats().liveObjects + " objects live";`,
     async build(collector) {
       const heap = await Heap.create({ debug: true, collector });
       const Task = heap.defineType({ name: "Task", refs: ["subtasks"], scalars: { v: "i32" }, weakrefable: true });
@@ -109,6 +136,10 @@ export const SCENES: SceneSpec[] = [
   ...(["pep442", "legacy"] as const).map((mode): SceneSpec => ({
     id: `finalizer-${mode}`,
     title: `Cycle with a finalizer (${mode === "pep442" ? "PEP 442" : "legacy"} mode)`,
+    script: `// drop x and collect: the cycle x <-> y has finalizers
+roots.get("x")?.dispose(); roots.delete("x");
+if (heap.collector === "none") return "no collector: the cycle stays";
+return heap.gc.collect(2) + " found, gc.garbage " + heap.gc.garbage.length;`,
     async build(collector) {
       const heap = await Heap.create({ debug: true, collector, finalizerMode: mode });
       const log: string[] = [];
