@@ -131,9 +131,22 @@ function finalize(c: usize): bool {
   // legacy finalizers, like tp_del, are not marked and run at every death)
   if (!legacyFinalizers) info |= FLAG_FINALIZED;
   SET_INFO(c, info);
+  let mark = pending;
   toHost(HOOK_FINALIZE);
   hostFinalize(c); // the host catches and queues every exception (an unwind is detected: entry.ts)
   fromHost();
+  // Containers that died inside the finalizer (its frames, its temporaries) release their
+  // references now, before the resurrection check: CPython frees them nested, so a frame holding
+  // the object is gone when tp_del returns. Left on `pending`, such a frame made the object look
+  // resurrected, and a legacy finalizer (run at every death) looped forever (a VM __del__).
+  // They are the top of the stack, above `mark`; nothing below it moves while a finalizer runs.
+  while (pending != mark) {
+    let q = pending;
+    pending = GC_NEXT(q);
+    let t = TYPE(INFO(q) & TYPE_ID_MASK);
+    releaseChildren(q, t);
+    freeObjectOfType(q, t);
+  }
   let rc = RC(c);
   if (rc > 1) { SET_RC(c, rc - 1); return false; }
   return true;
