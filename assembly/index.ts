@@ -7,12 +7,12 @@
 // caller's reference to the argument. Release builds check nothing (the unchecked raw API);
 // debug builds (ASC_HEAP_DEBUG) check every pointer and index and abort before changing anything.
 
-import { ALIGN_MASK, FLAG_DYING, INFO, RC, TYPE_ID_MASK } from "./layout";
+import { ALIGN_MASK, FLAG_DYING, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
   TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF, KIND_WEAKMAP,
 } from "./types";
-import { allocatorInit, allocationAttempts, setFailAfter as allocSetFailAfter } from "./alloc/index";
+import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
 import {
@@ -21,7 +21,7 @@ import {
 } from "./collect/generational";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
-import { growTo, memoryEnd, setMaxPages } from "./memory";
+import { growTo, setMaxPages } from "./memory";
 import { computeStats } from "./stats";
 import { CLASS_STATS, failureMessage, failurePointer } from "./walk";
 import { externalRefs, verify as verifyHeap } from "./verify";
@@ -58,8 +58,9 @@ import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefRefere
 let initialized = false;
 
 /**
- * Sets the heap up once: allocator strategy (0 pools, 1 bump), the page limit, the collector
- * (0 none, 1 generational, 2 recycler) and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory.
+ * Sets the heap up once: the allocator strategy (an ALLOC_* code of alloc/index.ts: 0 pools,
+ * 1 bump, 2 tlsf, 3 firstfit), the page limit, the collector (0 none, 1 generational, 2 recycler)
+ * and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory, -2 = already initialized.
  */
 export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinalizers: i32): i32 {
   if (initialized) return -2;
@@ -79,7 +80,9 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
 // @ts-ignore: decorator
 @inline function checkPtr(p: usize): void {
   if (isDefined(ASC_HEAP_DEBUG)) {
-    if (p == 0 || (p & ALIGN_MASK) != 0 || p < __heap_base || p + 8 > memoryEnd()) throw new Error("not an object pointer");
+    // p > end - 8, not p + 8 > end: 0xFFFFFFF8 + 8 wrapped to 0 and the header read trapped untyped;
+    // blocksEnd, not memoryEnd: memoryEnd - 8 read the tail sentinel as a live object
+    if (p == 0 || (p & ALIGN_MASK) != 0 || p < __heap_base || p > blocksEnd() - 8) throw new Error("not an object pointer");
     let id = INFO(p) & TYPE_ID_MASK;
     if (id < 2 || id >= typeCount) throw new Error("not an object pointer (free block or bad type id)");
     if (RC(p) == 0 || (INFO(p) & FLAG_DYING)) throw new Error("object pointer to a dead object (refcount 0)");
@@ -133,6 +136,20 @@ export function allocBytes(typeId: u32, length: u32): usize { checkType(typeId, 
 export function incref(p: usize): void { checkPtr(p); check(); rcIncref(p); }
 export function decref(p: usize): void { checkPtr(p); enter(); rcDecref(p); leave(); }
 export function refcount(p: usize): u32 { checkPtr(p); check(); return RC(p); }
+/**
+ * Drops a reference the host took with incref to hold an object across a call that may run host
+ * code (heap.alloc(List, items) while a collection runs finalizers). As decref, except that a count
+ * staying above zero does not make the object a recycler candidate: hold and release together
+ * change nothing about it (a drop by others meanwhile made it a candidate already).
+ */
+export function unhold(p: usize): void {
+  checkPtr(p);
+  enter();
+  let rc = RC(p);
+  if (rc > 1) SET_RC(p, rc - 1);
+  else rcDecref(p);
+  leave();
+}
 export function typeOf(p: usize): u32 { checkPtr(p); check(); return INFO(p) & TYPE_ID_MASK; }
 
 // ── reference fields of FIXED objects ──
@@ -249,6 +266,7 @@ import * as WM from "./weakmap";
 // reads (no host call: checked only) and deletions (a removed entry's release can run host code)
 export function weakMapCount(m: usize): u32 { check(); return WM.weakMapCount(m); }
 export function weakMapNext(m: usize, i: u32): i32 { check(); return WM.weakMapNext(m, i); }
+export function weakMapSlotOf(m: usize, wr: usize): i32 { check(); return WM.weakMapSlotOf(m, wr); }
 export function weakMapKeyAt(m: usize, i: u32): usize { check(); return WM.weakMapKeyAt(m, i); }
 export function weakMapValueAt(m: usize, i: u32): usize { check(); return WM.weakMapValueAt(m, i); }
 export function weakMapWeakrefAt(m: usize, i: u32): usize { check(); return WM.weakMapWeakrefAt(m, i); }
@@ -281,7 +299,11 @@ export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, 
 // ── the cycle collector (gc module) ──
 
 /** Collects generation g (0..2): the number of unreachable objects found; 0 if a collection is running. */
-export function gcCollect(g: u32): i32 { enter(); let n = collect(g); leave(); return n; }
+// @ts-ignore: decorator
+@inline function checkGeneration(g: u32, max: u32): void {
+  if (isDefined(ASC_HEAP_DEBUG)) if (g > max) throw new Error("generation out of range");
+}
+export function gcCollect(g: u32): i32 { checkGeneration(g, 2); enter(); let n = collect(g); leave(); return n; }
 export function gcSetEnabled(on: i32): void { check(); setGcEnabled(on != 0); }
 export function gcIsEnabled(): i32 { check(); return gcEnabled ? 1 : 0; }
 export function gcIsCollecting(): i32 { check(); return collecting ? 1 : 0; }
@@ -291,7 +313,7 @@ export function gcSetStepWorkLimit(n: u32): void { check(); setStepWorkLimit(n);
 export function gcCandidates(): u32 { check(); return candidateCount; }
 export function gcCounts(): usize { check(); return COUNTS; }
 export function gcThresholds(): usize { check(); return THRESHOLDS; }
-export function gcSetThreshold(g: u32, v: u32): void { check(); setThreshold(g, v); }
+export function gcSetThreshold(g: u32, v: u32): void { checkGeneration(g, 2); check(); setThreshold(g, v); }
 /** Per generation: collections, collected, uncollectable (u32 each). */
 export function gcStats(): usize { check(); return GEN_STATS; }
 export function gcSetDebug(flags: u32): void { check(); setDebugFlags(flags); }
@@ -299,9 +321,9 @@ export function gcGetDebug(): u32 { check(); return debugFlags; }
 export function gcFreeze(): void { check(); freeze(); }
 export function gcUnfreeze(): void { check(); unfreeze(); }
 /** Objects in generation g (3 = permanent). */
-export function gcGenerationLength(g: u32): u32 { check(); return generationLength(g); }
+export function gcGenerationLength(g: u32): u32 { checkGeneration(g, 3); check(); return generationLength(g); }
 /** The list head of generation g: walk it through gcNext (+8) back to the head. */
-export function gcGenerationHead(g: u32): usize { check(); return GEN_HEAD(g); }
+export function gcGenerationHead(g: u32): usize { checkGeneration(g, 3); check(); return GEN_HEAD(g); }
 /** Does container p hold a strong reference to obj? (get_referrers) */
 export function gcReferences(p: usize, obj: usize): i32 { check(); return references(p, obj) ? 1 : 0; }
 /** The i-th strong reference of container p, or 0 past the end (get_referents). */

@@ -4,7 +4,7 @@
 //   new_allocated = (newsize + (newsize >> 3) + 6) & ~3
 // and the block shrinks when fewer than half its slots are used.
 
-import { LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS } from "./types";
+import { LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, MAX_LIST_LENGTH, STORAGE_SLOTS } from "./types";
 import { freeStorage, newStorage } from "./object";
 import { decref, incref } from "./rc";
 
@@ -15,9 +15,13 @@ import { decref, incref } from "./rc";
 
 /** Resizes the items block for `newsize` items. False (list unchanged) when out of memory. */
 function resize(list: usize, newsize: usize): bool {
+  // before the over-allocation arithmetic, which wraps for newsize near 2^32 (listSetLength(p, 0xE38E38E4)
+  // computed capacity 4, then filled 14 GiB of "new" slots)
+  if (newsize > MAX_LIST_LENGTH) return false;
   let cap = load<usize>(list, LIST_CAPACITY);
   if (cap >= newsize && newsize >= (cap >> 1)) return true;
   let newcap: usize = newsize == 0 ? 0 : (newsize + (newsize >> 3) + 6) & ~(<usize>3);
+  if (newcap > MAX_LIST_LENGTH) newcap = MAX_LIST_LENGTH; // the over-allocation must not refuse a length that fits
   if (newcap == cap) return true;
   let old = load<usize>(list, LIST_ITEMS);
   let items: usize = 0;

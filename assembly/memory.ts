@@ -21,11 +21,20 @@ export function setMaxPages(pages: i32): void { maxPages = pages; }
 // @ts-ignore: decorator
 @inline export function memoryEnd(): usize { return <usize>memory.size() << 16; }
 
+/** The most bytes memory may ever span (65535 pages: 65536 would make memoryEnd() wrap to 0). */
+// @ts-ignore: decorator
+@inline export const MEMORY_LIMIT: usize = 0xFFFF_0000;
+
+/** Could growTo(end) succeed as far as the limits go? (the engine may still refuse) */
+export function withinLimit(end: usize): bool {
+  return end <= MEMORY_LIMIT && <i32>((end + PAGE_SIZE - 1) >>> 16) <= maxPages;
+}
+
 /** Grows memory so that [0, end) is committed. False if the limit or the engine refuses. */
 export function growTo(end: usize): bool {
   let have = memory.size();
+  if (!withinLimit(end)) return false;
   let need = <i32>((end + PAGE_SIZE - 1) >>> 16);
-  if (end > 0xFFFF_0000 || need > maxPages) return false;
   if (need <= have) return true;
   if (memory.grow(need - have) < 0) return false;
   memoryGrows++;

@@ -9,7 +9,7 @@ import {
 } from "./layout";
 import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_RAW, KIND_FIXED, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, LIST_CAPACITY,
-  LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_FLAGS, T_KIND, T_SIZE, TF_CONTAINER, TF_FINALIZER, TYPE, TYPE_STORAGE,
+  LIST_ITEMS, LIST_LENGTH, MAX_BYTES_LENGTH, MAX_LIST_LENGTH, STORAGE_SLOTS, T_FLAGS, T_KIND, T_SIZE, TF_CONTAINER, TF_FINALIZER, TYPE, TYPE_STORAGE,
 } from "./types";
 import { allocBlock, freeBlock } from "./alloc/index";
 import { allocationFailures, countAlloc, countFree } from "./counters";
@@ -146,7 +146,7 @@ export function newFixedFrom(typeId: u32): usize {
 
 /** Allocates a byte string of `length` zero bytes. 0 when out of memory. */
 export function newBytes(typeId: u32, length: usize): usize {
-  if (length > 0x7FFF_0000) { allocationFailures++; return 0; }
+  if (length > MAX_BYTES_LENGTH) { allocationFailures++; return 0; }
   let size = BYTES_DATA + length;
   let p = allocBlock(size);
   if (!p) { allocationFailures++; return 0; }
@@ -161,7 +161,7 @@ export function newBytes(typeId: u32, length: usize): usize {
 
 /** Allocates a list storage block with room for `capacity` references, owned by `list`. 0 when out of memory. */
 export function newStorage(list: usize, capacity: usize): usize {
-  if (capacity > 0x1FFF_0000) { allocationFailures++; return 0; }
+  if (capacity > MAX_LIST_LENGTH) { allocationFailures++; return 0; }
   let size = STORAGE_SLOTS + (capacity << 2);
   let p = allocBlock(size);
   if (!p) { allocationFailures++; return 0; }
@@ -182,6 +182,7 @@ export function freeStorage(p: usize, capacity: usize): void {
 
 /** Allocates a list of `length` null references (capacity = length). 0 when out of memory. */
 export function newList(typeId: u32, length: usize): usize {
+  if (length > MAX_LIST_LENGTH) { allocationFailures++; return 0; } // before the list object is made
   let p = newFixed(typeId);
   if (!p || !length) return p;
   let items = newStorage(p, length);

@@ -85,6 +85,11 @@ import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
 @inline export const STORAGE_OWNER: usize = 0;
 // @ts-ignore: decorator
 @inline export const STORAGE_SLOTS: usize = 8;
+/** Most items a list (or storage block) holds, and most bytes a bytes object holds: the size arithmetic stays below 2^31. */
+// @ts-ignore: decorator
+@inline export const MAX_LIST_LENGTH: usize = 0x1FFF_0000;
+// @ts-ignore: decorator
+@inline export const MAX_BYTES_LENGTH: usize = 0x7FFF_0000;
 
 /** Largest FIXED object, and largest fixed-field count (keeps offsets far from overflow). */
 // @ts-ignore: decorator

@@ -59,7 +59,7 @@ export function failurePointer(): usize { return failPtr; }
 
 /** Is `p` shaped like an object pointer (does not read the refcount, which the audit changes)? */
 export function plausibleObject(p: usize): bool {
-  if (p & ALIGN_MASK || p < 1024 || p + 8 > memoryEnd()) return false;
+  if (p & ALIGN_MASK || p < 1024 || p > memoryEnd() - 8) return false; // not p + 8 > end: it wraps
   let id = INFO(p) & TYPE_ID_MASK;
   return id != 0 && id < typeCount;
 }

@@ -159,7 +159,8 @@ export function weakrefFreed(wr: usize): void {
 // @ts-ignore: decorator
 @inline export const OWED_IN_COLLECTION: i32 = 1; // cycle collection: those not garbage themselves (see handleWeakrefs)
 // @ts-ignore: decorator
-@inline export const OWED_NONE: i32 = 2;          // cleared silently
+@inline export const OWED_ENTRIES: i32 = 2;       // late clearing after a collection's finalizers: no callbacks,
+                                                  // but weak-container entries are still dropped (see below)
 
 /**
  * Clears every weakref to `obj`, which is dying. Returns those owed a callback under `rule`, in
@@ -178,12 +179,15 @@ export function detachWeakrefs(obj: usize, rule: i32): usize {
       // internal weakrefs always drop their entry; others get a callback unless made by the finalizer
       owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0
         && ((kind & WR_INTERNAL) != 0 || load<u32>(wr, WR_SERIAL) < callbackSerialLimit);
+    } else if (kind & WR_INTERNAL) {
+      // An entry is dropped unless its container is garbage too. Never cleared without dropping
+      // its entry: a finalizer that stored its object in a WeakSet left the entry behind, and
+      // has() then answered true for a new object at the freed address (issue 14, item 3).
+      owed = (INFO(load<usize>(wr, WR_SERIAL)) & FLAG_COLLECTING) == 0;
     } else if (rule == OWED_IN_COLLECTION) {
-      // an entry is dropped unless its container is garbage too; a callback runs if the weakref is
-      // still referenced once the garbage's references are subtracted (the caller's trial decrement)
-      owed = kind & WR_INTERNAL
-        ? (INFO(load<usize>(wr, WR_SERIAL)) & FLAG_COLLECTING) == 0
-        : (kind & WR_CALLBACK) != 0 && RC(wr) > 0;
+      // a callback runs if the weakref is still referenced once the garbage's references are
+      // subtracted (the caller's trial decrement)
+      owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0;
     }
     store<usize>(wr, 0, WR_REFERENT);
     store<usize>(wr, 0, WR_PREV);

@@ -2,8 +2,8 @@
 // Lib/weakref.py keeps a dict of weakrefs whose callbacks delete the entry. Here the table is a
 // heap object and each entry's weakref is *internal*: it records its map and slot, and when its
 // referent dies, clearWeakrefs removes the entry on the spot (no host call, no waiting for a
-// collector). Removal only tombstones a slot; only insertion rehashes, so an iteration by slot
-// index survives entries dying under it.
+// collector). Removal only tombstones a slot; insertion may rehash, so an iteration holds the
+// entries' weakrefs and asks weakMapSlotOf where each entry is now.
 //
 // ╒═══════════ Weak map object (TYPE_WEAKMAP, a container) ═══════════╕
 // │ header (16)                                                         │ +0
@@ -298,6 +298,16 @@ export function weakMapNext(m: usize, i: u32): i32 {
     if (wr > TOMBSTONE && weakrefReferent(wr)) return <i32>i;
   }
   return -1;
+}
+/**
+ * The slot now holding the entry whose internal weakref is wr, or -1 once that entry is gone. A
+ * rehash moves entries between slots but keeps their weakrefs (and records the new slot in each),
+ * so an iteration that holds the weakrefs finds every entry again, however the table grew.
+ */
+export function weakMapSlotOf(m: usize, wr: usize): i32 {
+  if (!weakrefReferent(wr) || load<usize>(wr, WR_SERIAL) != m) return -1; // gone, or its death waits (rc.ts)
+  let i = load<usize>(wr, WR_HASH);
+  return i < CAP(m) && load<usize>(SLOT_AT(m, i), 4) == wr ? <i32>i : -1;
 }
 /** Slot i's internal weakref (borrowed): it stays valid while held, and is cleared if its entry's referent dies. */
 export function weakMapWeakrefAt(m: usize, i: u32): usize { return load<usize>(SLOT_AT(m, i), 4); }

@@ -4,6 +4,7 @@
 // warm-up, interleaved repetitions, medians, ratio columns, checksum checks, table and JSON.
 
 import v8 from "node:v8";
+import type { AllocatorName, CollectorName } from "../src/heap.js";
 import vm from "node:vm";
 import { createHistogram } from "node:perf_hooks";
 
@@ -47,6 +48,17 @@ export interface Row {
   baseline?: Baseline;
   /** A peer's id (v8, as-rt, pyodide, quickjs), for rows that are not refheap's and not a baseline. */
   peer?: string;
+  /** refheap rows: the strategies measured (no collector: the row does not collect, e.g. a trace replay). */
+  allocator?: AllocatorName;
+  collector?: CollectorName;
+  /** A collector setting beyond its name (a pause budget): a point on the collector axis of its own. */
+  setting?: string;
+  /** How the mutator reaches the heap: AssemblyScript linked with the core, TypeScript through the host API, or a trace replay. */
+  driver?: Driver;
+  /** The workload's variant (W5: strong, weak); rows are compared with their own variant's. */
+  variant?: string;
+  /** A second host API measured beside the main one (W1 setRefMove and Handles, W4 WeakValueMap): full runs only. */
+  alternative?: boolean;
   /** Iterations this row runs when it differs from --iterations (slow rows); per-unit numbers stay comparable. */
   iterations: number;
   /** How bytesPerUnit was obtained: exact accounting, a heap-usage delta, or only an upper bound. */
@@ -54,18 +66,24 @@ export interface Row {
   run(): Promise<Sample>;
 }
 
+export type Driver = "in-wasm" | "host" | "replay";
+
+// Until the registry describes strategies by capability, the two the bench must single out:
+/** The collector that collects nothing (refcounting alone): W3a/W3b have nothing to time on it. */
+export const REFCOUNT_ONLY: CollectorName = "none";
+/** The collector whose pauses gc.setPauseBudget bounds (src/gc.ts). */
+export const BUDGETED: CollectorName = "recycler";
+
 export interface Workload {
   id: string;
-  /** The design's one-line definition. */
-  title: string;
+  /** The design's one-line definition, with this run's sizes. */
+  title(opts: BenchOptions): string;
   unit: string;
   rows(opts: BenchOptions): Row[];
   /** Reference text printed under the table (methods, unmeasured comparisons). */
   notes(opts: BenchOptions): string[];
-  /** How a median is shown (default: "<ns> <unit>"). */
-  formatMedian?(nsPerUnit: number): string;
-  /** How the min and max of the range are shown (default: ns). */
-  formatRange?(nsPerUnit: number): string;
+  /** How medians are shown: per unit (default), as milliseconds (one-off collections), or as a rate (lookups per second). */
+  display?: "ms" | "rate";
 }
 
 /** i32 addition, as the wasm peers and V8's `| 0` checksum do it. */
@@ -98,12 +116,35 @@ export function fullGc(): boolean {
 
 export const now = (): bigint => process.hrtime.bigint();
 
-/** p50 / p99 / max of pauses (ms) through node's histogram (perf_hooks.createHistogram, ns resolution). */
-export function pausePercentiles(pausesMs: number[]): { p50: number; p99: number; max: number; count: number } | undefined {
+/** A pause distribution as HdrHistogram prints it: percentiles up to the largest the count resolves, and the max. */
+export interface PauseSummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** [percentile, ms] at 100 (1 - 10^(-k/10)), k = 0, 1, ... while (1 - p) × count ≥ 1 (log-spaced towards the tail). */
+  curve: [number, number][];
+}
+
+/** Four significant digits: the histogram's own precision is three. */
+const sig = (x: number): number => Number(x.toPrecision(4));
+
+/** Percentiles of pauses (ms) through node's HdrHistogram (perf_hooks.createHistogram, ns resolution, 3 figures). */
+export function pausePercentiles(pausesMs: number[]): PauseSummary | undefined {
   if (!pausesMs.length) return undefined;
   const h = createHistogram({ lowest: 1, highest: 1e11, figures: 3 });
   for (const ms of pausesMs) h.record(Math.max(1, Math.round(ms * 1e6)));
-  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, count: h.count };
+  const at = (p: number) => sig((p <= 0 ? h.min : h.percentile(p)) / 1e6);
+  const curve: [number, number][] = [];
+  for (let k = 0; k <= 50; k++) {
+    const tail = 10 ** (-k / 10);
+    if (tail * h.count < 1 - 1e-9) break; // 10 ** -4 is 0.00009999999999999999
+    const p = Number((100 * (1 - tail)).toPrecision(6));
+    curve.push([p, at(p)]);
+  }
+  return { count: h.count, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: sig(h.max / 1e6), curve };
 }
 
 /** Splits {generation, ms} pauses into all-pauses and per-generation lists. */

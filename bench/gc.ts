@@ -5,14 +5,16 @@
 //      1,000,000 rings churn on top of the old heap.
 //   W5 tasks/subtasks (the seed talk's REST server): 100,000 tasks with 20 subtasks each pointing
 //      back at their task, the 1,000 newest tasks kept; strong vs weak back-pointers.
-// Sizes scale with --iterations (250 = the full size). Every refheap row uses the generational
-// collector; pauses come from the core's collection start/stop hooks.
+// Sizes scale with --iterations (250 = the full size). refheap rows cover every allocator and
+// collector of the registry (and the recycler with a pause budget); pauses come from the core's
+// collection start/stop hooks.
 
 import { peerRows } from "./peers/rows.js";
-import { KEEP, LEVELS, SUBTASKS, oldHeapSum, scale, w2Checksum, w5Checksum } from "./shapes.js";
+import { KEEP, LEVELS, SUBTASKS, oldHeapSum, w2Checksum, w2Rings, w3Rings, w3Trees, w5Checksum, w5Tasks } from "./shapes.js";
 import { Heap } from "../src/index.js";
+import { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, type AllocatorName as Allocator } from "../src/heap.js";
 import { instantiate, type CoreExports, type HostHooks } from "../src/wasm.js";
-import { now, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { BUDGETED, REFCOUNT_ONLY, now, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 import { runAsW2, runAsW3, runAsW5 } from "./peers/as-runtime/gc-run.js";
 import { runV8W2, runV8W3, runV8W5 } from "./peers/v8/gc.js";
 
@@ -26,17 +28,16 @@ interface GcExports extends CoreExports {
 
 
 
-/** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
-type Collector = "none" | "generational" | "recycler" | "recycler+budget";
-const COLLECTOR_CODE = { none: 0, generational: 1, recycler: 2, "recycler+budget": 2 } as const;
+/** A point of the collector axis: a collector, with a pause budget for the one that takes one. */
+interface Collector { collector: (typeof COLLECTORS)[number]; budgetUs?: number }
 /** The budgeted rows' step size: a 100 µs budget at ~25 ns per object examined (0.8 of it, as gc.setPauseBudget). */
 const BUDGET_US = 100;
 const BUDGET_OBJECTS = Math.floor((BUDGET_US * 1000 * 0.8) / 25);
+const COLLECTOR_POINTS: Collector[] = [...COLLECTORS.map((collector) => ({ collector })), { collector: BUDGETED, budgetUs: BUDGET_US }];
+const DEFAULT_POINT: Collector = { collector: DEFAULT_COLLECTOR };
 
-type Allocator = "pools" | "tlsf" | "firstfit" | "bump";
-const ALLOCATOR_CODE = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 } as const;
-
-async function pausedInstance(allocator: Allocator, collector: Collector = "generational") {
+/** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
+async function pausedInstance(allocator: Allocator, collector: Collector = DEFAULT_POINT) {
   const pauses: { generation: number; ms: number }[] = [];
   let t0 = 0;
   const hooks: HostHooks = {
@@ -48,8 +49,8 @@ async function pausedInstance(allocator: Allocator, collector: Collector = "gene
     },
   };
   const { exports: x } = await instantiate<GcExports>("bench", undefined, hooks);
-  if (x.init(ALLOCATOR_CODE[allocator], 65536, COLLECTOR_CODE[collector], 0) !== 0) throw new Error("init failed");
-  if (collector === "recycler+budget") x.gcSetStepWorkLimit(BUDGET_OBJECTS);
+  if (x.init(ALLOCATOR_CODES[allocator], 65536, COLLECTOR_CODES[collector.collector], 0) !== 0) throw new Error("init failed");
+  if (collector.budgetUs) x.gcSetStepWorkLimit(BUDGET_OBJECTS);
   return { x, pauses };
 }
 
@@ -60,8 +61,8 @@ function check(value: number, what: string): number {
 
 // ── W2 ──
 
-async function w2InWasm(o: BenchOptions, allocator: Allocator, collector: Collector = "generational"): Promise<Sample> {
-  const rings = scale(o, 500_000);
+async function w2InWasm(o: BenchOptions, allocator: Allocator, collector: Collector): Promise<Sample> {
+  const rings = w2Rings(o);
   const { x, pauses } = await pausedInstance(allocator, collector);
   const t0 = now();
   const sum = check(x.w2Run(rings), "W2");
@@ -106,8 +107,8 @@ const RING_SRC = `
 
 /** A host heap of the given strategy; the budget variant sets gc.setPauseBudget as a user would. */
 async function hostHeap(allocator: Allocator, collector: Collector): Promise<Heap> {
-  const heap = await Heap.create({ allocator, collector: collector === "recycler+budget" ? "recycler" : collector });
-  if (collector === "recycler+budget") heap.gc.setPauseBudget(BUDGET_US);
+  const heap = await Heap.create({ allocator, collector: collector.collector });
+  if (collector.budgetUs) heap.gc.setPauseBudget(collector.budgetUs);
   return heap;
 }
 
@@ -120,8 +121,9 @@ async function hostRingHeap(allocator: Allocator, collector: Collector) {
 
 /** Ends a host-driven row outside its timed region: its pauses, a full collection, verify(), peak memory. */
 function hostSample(heap: Heap, ns: number, units: number, checksum: number, expectedChecksum: number): Sample {
-  const paused = splitPauses(heap.collector === "none" ? [] : heap.gc.takePauses());
-  if (heap.collector !== "none") heap.gc.collect();
+  const collects = heap.collector !== REFCOUNT_ONLY;
+  const paused = splitPauses(collects ? heap.gc.takePauses() : []);
+  if (collects) heap.gc.collect();
   heap.verify();
   const peakBytes = heap.stats().peakCommittedBytes;
   heap.destroy();
@@ -129,7 +131,7 @@ function hostSample(heap: Heap, ns: number, units: number, checksum: number, exp
 }
 
 async function w2Host(o: BenchOptions, allocator: Allocator, collector: Collector): Promise<Sample> {
-  const n = scale(o, 500_000);
+  const n = w2Rings(o);
   const { heap, rings } = await hostRingHeap(allocator, collector);
   const t0 = now();
   const sum = rings(n, 0);
@@ -140,11 +142,12 @@ async function w2Host(o: BenchOptions, allocator: Allocator, collector: Collecto
 // ── W3 ──
 
 async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", allocator: Allocator, collector: Collector): Promise<Sample> {
-  if (collector === "none" && part !== "c") throw new Error("W3a/W3b time a collection");
-  const trees = scale(o, 1000);
+  const collects = collector.collector !== REFCOUNT_ONLY;
+  if (!collects && part !== "c") throw new Error("W3a/W3b time a collection");
+  const trees = w3Trees(o);
   const { x, pauses } = await pausedInstance(allocator, collector);
   const live = check(x.w3Setup(trees, LEVELS), "W3 setup");
-  if (collector !== "none") x.gcCollect(2); // settle: the old heap is in generation 2
+  if (collects) x.gcCollect(2); // settle: the old heap is in generation 2
   pauses.length = 0;
   // W3a/W3b time one collection: nothing to checksum (0); W3c checksums the churn
   let ns = 0, units = 1, sum = 0;
@@ -162,7 +165,7 @@ async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", allocator: Alloc
     if (found !== 700) throw new Error(`W3b: the collection found ${found} objects, not 700`);
     x.gcSetEnabled(1);
   } else {
-    const rings = scale(o, 1_000_000);
+    const rings = w3Rings(o);
     const t0 = now();
     sum = check(x.w3Churn(rings), "W3c churn");
     ns = Number(now() - t0);
@@ -179,7 +182,7 @@ async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", allocator: Alloc
 }
 
 async function w3cHost(o: BenchOptions, allocator: Allocator, collector: Collector): Promise<Sample> {
-  const trees = scale(o, 1000);
+  const trees = w3Trees(o);
   const { heap, rings } = await hostRingHeap(allocator, collector);
   // the old heap, built in wasm-equivalent shape through the raw API
   const raw = heap.raw;
@@ -192,8 +195,8 @@ async function w3cHost(o: BenchOptions, allocator: Allocator, collector: Collect
     return p;
   };
   for (let i = 0; i < trees; i++) { const t = build(LEVELS); raw.listAppend(old, t); raw.decref(t); }
-  if (collector !== "none") { heap.gc.collect(); heap.gc.takePauses(); }
-  const n = scale(o, 1_000_000);
+  if (collector.collector !== REFCOUNT_ONLY) { heap.gc.collect(); heap.gc.takePauses(); }
+  const n = w3Rings(o);
   const t0 = now();
   const sum = rings(n, 0);
   const t1 = now();
@@ -204,7 +207,7 @@ async function w3cHost(o: BenchOptions, allocator: Allocator, collector: Collect
 // ── W5 ──
 
 async function w5InWasm(o: BenchOptions, weak: boolean, allocator: Allocator, collector: Collector): Promise<Sample> {
-  const tasks = scale(o, 100_000);
+  const tasks = w5Tasks(o);
   const { x, pauses } = await pausedInstance(allocator, collector);
   const t0 = now();
   const sum = check(x.w5Run(tasks, KEEP, SUBTASKS, weak ? 1 : 0), "W5");
@@ -249,7 +252,7 @@ const W5_HOST_SRC = `
   };`;
 
 async function w5Host(o: BenchOptions, weak: boolean, allocator: Allocator, collector: Collector): Promise<Sample> {
-  const tasks = scale(o, 100_000);
+  const tasks = w5Tasks(o);
   const heap = await hostHeap(allocator, collector);
   const Task = heap.defineType({ name: "Task", refs: ["subtasks"], scalars: { v: "i32" }, weakrefable: true });
   const Subtask = heap.defineType({ name: "Subtask", refs: ["task"] });
@@ -267,17 +270,17 @@ async function w5Host(o: BenchOptions, weak: boolean, allocator: Allocator, coll
 // ── peers (bench/peers/): AssemblyScript's --runtime incremental and V8, same workloads ──
 
 async function w2As(o: BenchOptions): Promise<Sample> {
-  const rings = scale(o, 500_000);
+  const rings = w2Rings(o);
   const r = await runAsW2({ rings });
   return { nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: rings * 4, checksum: r.checksum, expectedChecksum: w2Checksum(rings), peakBytes: r.memoryBytes };
 }
 async function w2V8(o: BenchOptions): Promise<Sample> {
-  const rings = scale(o, 500_000);
+  const rings = w2Rings(o);
   const r = await runV8W2({ rings });
   return { nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: rings * 4, checksum: r.checksum, expectedChecksum: w2Checksum(rings), pausesMs: r.pausesMs };
 }
 async function w3Peer(o: BenchOptions, peer: "as" | "v8", part: "a" | "c"): Promise<Sample> {
-  const trees = scale(o, 1000), churnRings = scale(o, 1_000_000);
+  const trees = w3Trees(o), churnRings = w3Rings(o);
   const r = peer === "as" ? await runAsW3({ trees, levels: LEVELS, churnRings }) : await runV8W3({ trees, levels: LEVELS, churnRings });
   // the peers' checksum is old heap + churn: keep the churn part, as the refheap rows report
   const churnSum = (r.checksum - oldHeapSum(trees)) | 0;
@@ -289,7 +292,7 @@ async function w3Peer(o: BenchOptions, peer: "as" | "v8", part: "a" | "c"): Prom
   };
 }
 async function w5Peer(o: BenchOptions, peer: "as" | "v8", weak: boolean): Promise<Sample> {
-  const tasks = scale(o, 100_000);
+  const tasks = w5Tasks(o);
   if (peer === "as") {
     const r = await runAsW5({ tasks, keep: KEEP, subtasks: SUBTASKS });
     return { nsPerUnit: (r.durationMs * 1e6) / tasks, durationMs: r.durationMs, units: tasks, checksum: r.checksum, expectedChecksum: w5Checksum(tasks), peakBytes: r.memoryBytes };
@@ -300,104 +303,105 @@ async function w5Peer(o: BenchOptions, peer: "as" | "v8", weak: boolean): Promis
 }
 
 const row = (name: string, o: BenchOptions, run: () => Promise<Sample>, extra: Partial<Row> = {}): Row => ({ name, iterations: o.iterations, run, ...extra });
-const msNum = (ns: number) => (ns / 1e6).toFixed(ns < 1e5 ? 4 : 2);
-const msFmt = (ns: number) => `${msNum(ns)} ms`;
 
-const ALLOCATORS: Allocator[] = ["pools", "tlsf", "firstfit", "bump"];
-/** A row name's "(allocator/collector)" part, which the runner's --allocators/--collectors filters read. */
-const strategyLabel = (a: Allocator, c: Collector) => (c === "recycler+budget" ? `${a}/recycler, ${BUDGET_US} µs budget` : `${a}/${c}`);
+/** A row name's "(allocator/collector)" part, which the runner's --only filter and readers see. */
+const strategyLabel = (a: Allocator, c: Collector) => (c.budgetUs ? `${a}/${c.collector}, ${c.budgetUs} µs budget` : `${a}/${c.collector}`);
 /**
  * The strategy matrix of a workload: every allocator x collector, in wasm and host-driven (the
  * pause-budget variant on the default allocator only: it is a collector setting).
  */
 function matrixRows(o: BenchOptions, collectors: Collector[], inWasm: (a: Allocator, c: Collector) => Promise<Sample>,
-  host?: (a: Allocator, c: Collector) => Promise<Sample>, what = ""): Row[] {
+  host?: (a: Allocator, c: Collector) => Promise<Sample>, variant?: string, what = variant): Row[] {
   const rows: Row[] = [];
   const w = what ? `${what} ` : "";
-  for (const c of collectors) {
-    for (const a of c === "recycler+budget" ? (["pools"] as Allocator[]) : ALLOCATORS) rows.push(row(`refheap in-wasm ${w}(${strategyLabel(a, c)})`, o, () => inWasm(a, c)));
-  }
-  if (host) {
+  const drivers = host ? (["in-wasm", "host"] as const) : (["in-wasm"] as const);
+  for (const driver of drivers) {
     for (const c of collectors) {
-      for (const a of c === "recycler+budget" ? (["pools"] as Allocator[]) : ALLOCATORS) rows.push(row(`refheap host raw ${w}(${strategyLabel(a, c)})`, o, () => host(a, c)));
+      for (const a of c.budgetUs ? [DEFAULT_ALLOCATOR] : ALLOCATORS) {
+        rows.push(row(`refheap ${driver === "host" ? "host raw" : driver} ${w}(${strategyLabel(a, c)})`, o, () => (driver === "host" ? host! : inWasm)(a, c), {
+          allocator: a, collector: c.collector, driver, variant, ...(c.budgetUs ? { setting: `${c.budgetUs} µs budget` } : {}),
+        }));
+      }
     }
   }
   return rows;
 }
-const ALL_COLLECTORS: Collector[] = ["generational", "recycler", "recycler+budget", "none"];
+/** Collectors that collect: W3a and W3b time one collection. */
+const COLLECTING = COLLECTOR_POINTS.filter((c) => c.collector !== REFCOUNT_ONLY && !c.budgetUs);
+
+const fmt = (n: number) => n.toLocaleString("en-US");
 
 export const w2: Workload = {
   id: "W2",
-  title: "W2 cycle churn: 500,000 rings of 4 nodes, each dropped at once. ns per node.",
+  title: (o) => `W2 cycle churn: ${fmt(w2Rings(o))} rings of 4 nodes, each dropped at once. ns per node.`,
   unit: "ns/node",
   rows: (o) => [
-    ...matrixRows(o, ALL_COLLECTORS, (a, c) => w2InWasm(o, a, c), (a, c) => w2Host(o, a, c)),
+    ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w2InWasm(o, a, c), (a, c) => w2Host(o, a, c)),
     row("AS runtime (incremental GC)", o, () => w2As(o), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w2V8(o), { baseline: "v8" }),
     ...peerRows("W2", o),
   ],
-  notes: (o) => [
-    `W2: ${scale(o, 500_000).toLocaleString("en-US")} rings. Goal (issue 4): in-wasm ≤ 40 ns/node.`,
+  notes: () => [
+    "Goal: in-wasm ≤ 40 ns/node.",
     "AS runtime: its timed region ends with a full __collect(); its pauses cannot be observed from outside. V8 pauses: PerformanceObserver 'gc' entries.",
   ],
 };
 
+const oldHeap = (o: BenchOptions) => `${fmt(w3Trees(o) * (2 ** LEVELS - 1))} live nodes (${fmt(w3Trees(o))} trees of ${LEVELS} levels)`;
+
 export const w3a: Workload = {
   id: "W3a",
-  title: "W3a full collection with ~1M live nodes (1,000 trees of 10 levels).",
+  title: (o) => `W3a full collection with ${oldHeap(o)}.`,
   unit: "ns",
-  formatMedian: msFmt,
-  formatRange: msNum,
+  display: "ms",
   rows: (o) => [
-    ...matrixRows(o, ["generational", "recycler"], (a, c) => w3InWasm(o, "a", a, c), undefined, "collect(2)"),
+    ...matrixRows(o, COLLECTING, (a, c) => w3InWasm(o, "a", a, c), undefined, undefined, "collect(2)"),
     row("AS runtime (incremental GC) __collect()", o, () => w3Peer(o, "as", "a"), { baseline: "as-rt" }),
     row("V8 full gc()", o, () => w3Peer(o, "v8", "a"), { baseline: "v8" }),
     ...peerRows("W3a", o, "gc.collect()"),
   ],
-  notes: () => ["Goal (issue 4): ≤ 20 ms (AssemblyScript's mark-sweep ~30-50 ms, CPython ~410 ms, pyodide ~285 ms)."],
+  notes: () => ["Goal: ≤ 20 ms over the full-size heap of ~1M nodes (AssemblyScript's mark-sweep ~30-50 ms, CPython ~410 ms, pyodide ~285 ms)."],
 };
 
 export const w3b: Workload = {
   id: "W3b",
-  title: "W3b youngest collection after 700 fresh garbage nodes, over the same old heap.",
+  title: (o) => `W3b youngest collection after 700 fresh garbage nodes, over ${oldHeap(o)}.`,
   unit: "ns",
-  formatMedian: msFmt,
-  formatRange: msNum,
-  rows: (o) => matrixRows(o, ["generational", "recycler"], (a, c) => w3InWasm(o, "b", a, c), undefined, "collect(0)"),
-  notes: () => ["Goal (issue 4): ≤ 0.03 ms (CPython native ~0.06 ms). Neither V8 nor AssemblyScript can time a young collection alone. The recycler's collect(0) examines its candidates' subgraph."],
+  display: "ms",
+  rows: (o) => matrixRows(o, COLLECTING, (a, c) => w3InWasm(o, "b", a, c), undefined, undefined, "collect(0)"),
+  notes: () => ["Goal: ≤ 0.03 ms (CPython native ~0.06 ms). Neither V8 nor AssemblyScript can time a young collection alone. The recycler's collect(0) examines its candidates' subgraph."],
 };
 
 export const w3c: Workload = {
   id: "W3c",
-  title: "W3c automatic pauses while 1,000,000 rings of 4 churn over the old heap.",
+  title: (o) => `W3c automatic pauses while ${fmt(w3Rings(o))} rings of 4 churn over ${oldHeap(o)}.`,
   unit: "ns/node",
   rows: (o) => [
-    ...matrixRows(o, ALL_COLLECTORS, (a, c) => w3InWasm(o, "c", a, c), (a, c) => w3cHost(o, a, c)),
+    ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w3InWasm(o, "c", a, c), (a, c) => w3cHost(o, a, c)),
     row("AS runtime (incremental GC)", o, () => w3Peer(o, "as", "c"), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w3Peer(o, "v8", "c"), { baseline: "v8" }),
     ...peerRows("W3c", o),
   ],
-  notes: (o) => [
-    `W3: ${(scale(o, 1000) * 1023).toLocaleString("en-US")} live nodes, ${scale(o, 1_000_000).toLocaleString("en-US")} churned rings.`,
-    `Goals (issue 5, recycler): max pause ≤ 1 ms, p99 ≤ 0.2 ms, peak bytes ≤ 110 % of the generational collector's. Budget rows: a step gathers at most ${BUDGET_OBJECTS} objects (${BUDGET_US} µs at ~25 ns/object, as gc.setPauseBudget derives it).`,
-    "The 'none' rows are the floor: no cycle is ever freed, so their peak memory is the price.",
+  notes: () => [
+    `Goals (recycler): max pause ≤ 1 ms, p99 ≤ 0.2 ms, peak bytes ≤ 110 % of the generational collector's. Budget rows: a step gathers at most ${BUDGET_OBJECTS} objects (${BUDGET_US} µs at ~25 ns/object, as gc.setPauseBudget derives it).`,
+    "The rows without a collector are the floor: no cycle is ever freed, so their peak memory is the price.",
   ],
 };
 
 export const w5: Workload = {
   id: "W5",
-  title: "W5 tasks/subtasks: 100,000 tasks, 20 subtasks each pointing back at their task, the 1,000 newest kept.",
+  title: (o) => `W5 tasks/subtasks: ${fmt(w5Tasks(o))} tasks, ${SUBTASKS} subtasks each pointing back at their task, the ${fmt(KEEP)} newest kept.`,
   unit: "ns/task",
   rows: (o) => [
-    ...matrixRows(o, ALL_COLLECTORS, (a, c) => w5InWasm(o, false, a, c), (a, c) => w5Host(o, false, a, c), "strong"),
-    ...matrixRows(o, ALL_COLLECTORS, (a, c) => w5InWasm(o, true, a, c), (a, c) => w5Host(o, true, a, c), "weak"),
-    row("AS runtime strong (incremental GC)", o, () => w5Peer(o, "as", false), { baseline: "as-rt" }),
-    row("V8 strong", o, () => w5Peer(o, "v8", false), { baseline: "v8" }),
-    row("V8 weak (WeakRef)", o, () => w5Peer(o, "v8", true)),
+    ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w5InWasm(o, false, a, c), (a, c) => w5Host(o, false, a, c), "strong"),
+    ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w5InWasm(o, true, a, c), (a, c) => w5Host(o, true, a, c), "weak"),
+    row("AS runtime strong (incremental GC)", o, () => w5Peer(o, "as", false), { baseline: "as-rt", variant: "strong" }),
+    row("V8 strong", o, () => w5Peer(o, "v8", false), { baseline: "v8", variant: "strong" }),
+    row("V8 weak (WeakRef)", o, () => w5Peer(o, "v8", true), { peer: "v8", variant: "weak" }),
     ...peerRows("W5-strong", o, "strong"),
     ...peerRows("W5-weak", o, "weak"),
   ],
-  notes: (o) => [`W5: ${scale(o, 100_000).toLocaleString("en-US")} tasks. Strong back-pointers make cycles (the collector frees them); weak ones let refcounting free each task at eviction.`,
+  notes: () => ["Strong back-pointers make cycles (the collector frees them); weak ones let refcounting free each task at eviction.",
     "V8 rows yield to the event loop every 1,000 tasks (a server between requests): V8 keeps WeakRef targets alive until the job ends. AssemblyScript has no weak references.",
     "peak MiB: wasm rows, linear memory (never shrinks); V8 rows, the largest heapUsed sampled every 1,000 tasks.",
   ],

@@ -1,17 +1,24 @@
 // The benchmark runner: `npm run bench [-- options]`.
+//   (default)         the headline: every workload's default configuration and each strategy axis
+//                     through it (every allocator with the default collector, every collector with
+//                     the default allocator) in wasm, the default configuration host-driven, the
+//                     peers; --reps 3, --scale 0.2. Made to finish in well under 3 minutes on 2 cores.
+//   --full            the whole matrix: every allocator × collector, in wasm and host-driven, every
+//                     host API; --reps 5, --scale 1
 //   --workloads W1,W3 run these workloads only (W3 = W3a, W3b, W3c; TR = trace replay)
-//   --allocators a,b  refheap rows of these allocators only (pools, tlsf, firstfit, bump)
-//   --collectors a,b  refheap rows of these collectors only (generational, recycler, none)
+//   --allocators a,b  refheap rows of these allocators only (the registry's: ALLOCATORS in src/heap.ts)
+//   --collectors a,b  refheap rows of these collectors only (COLLECTORS)
 //   --peers P         none | default (V8, AssemblyScript's runtime) | all (+ pyodide, QuickJS) | a list
-//   --scale F         workload size relative to the design's (default 1; W1 trees = 250 F)
-//   --reps N          timed repetitions per row (default 5), after one discarded warm-up
+//   --scale F         workload size relative to the design's (W1 trees = 250 F)
+//   --reps N          timed repetitions per row, after one discarded warm-up
 //   --iterations N    trees per repetition for W1 (default 250 × scale); the others scale with it
 //   --depth N         W1 short-lived tree depth (default 14)
 //   --long-depth N    W1 long-lived tree depth (default 16)
 //   --only a[,b]      run only rows whose "workload row" name contains one of these (case-insensitive)
-//   --json PATH       where to save samples and medians (default bench/results/latest.json)
-//   --report PATH     the HTML report with charts (default bench/results/report.html)
-//   --quick           reps 3, iterations 50 (explicit --reps / --iterations win)
+//   --out DIR         where runs are kept (default bench/results): DIR/runs/<time>/ and DIR/latest
+//   --json PATH       also save the results JSON here
+//   --report PATH     also save the HTML report here
+//   --quick           reps 3, scale 0.2 (explicit --reps / --scale / --iterations win)
 // Rows are interleaved (repetition 1 of every row, then repetition 2, ...) so machine noise spreads
 // over all of them; every repetition runs in a fresh wasm instance / heap.
 
@@ -21,37 +28,52 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { fullGc, pausePercentiles, type Baseline, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { ALLOCATORS, COLLECTORS, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../src/heap.js";
+import { fullGc, pausePercentiles, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 import { w1 } from "./w1.js";
 import { w4 } from "./w4.js";
 import { w2, w3a, w3b, w3c, w5 } from "./gc.js";
-import { traceReplay } from "./traces.js";
-import { writeReport, type RunJson } from "./report.js";
+import { saveTracesIn, traceReplay } from "./traces.js";
+import { renderText, type RowJson, type RunJson, type SampleJson } from "./present.js";
+import { renderReport, writeReport } from "./report.js";
+import { keepRun, runStamp, shown } from "./keep.js";
 
 /** Peers, by id; rows of a peer carry its name first. */
 const PEERS = ["v8", "as-rt", "pyodide", "quickjs"] as const;
 
-/** What a row measures: a peer, or refheap with an allocator and collector (named in its "(allocator/collector" part). */
-export function rowMeta(row: Row): { peer?: string; allocator?: string; collector?: string; driver?: string } {
-  if (row.peer) return { peer: row.peer };
-  if (row.baseline) return { peer: row.baseline };
-  if (/^V8\b/.test(row.name)) return { peer: "v8" };
-  if (/^AS runtime/.test(row.name)) return { peer: "as-rt" };
-  const m = /\((pools|tlsf|firstfit|bump)\/(generational|recycler|none)/.exec(row.name);
-  return { allocator: m?.[1], collector: m?.[2], driver: row.name.includes("in-wasm") ? "in-wasm" : "host" };
+/** The workload registry: one file per workload. */
+export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay];
+
+const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node (W1)";
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+
+/** A peer's id for a row, or undefined for refheap's rows. */
+function peerOf(row: Row): string | undefined {
+  return row.peer ?? row.baseline;
 }
 
-/** The workload registry: one file per workload. */
-const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay];
-
-const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node";
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * The headline's rows: the peers, and refheap's rows on a strategy axis through the default
+ * configuration (every allocator with the default collector, every collector point with the
+ * default allocator) for the in-wasm and replay drivers; host-driven only the default configuration.
+ */
+export function inHeadline(row: Row): boolean {
+  if (peerOf(row)) return true;
+  if (!row.allocator || row.alternative) return false;
+  const defaultCollector = (row.collector ?? DEFAULT_COLLECTOR) === DEFAULT_COLLECTOR && !row.setting;
+  if (row.driver === "host") return row.allocator === DEFAULT_ALLOCATOR && defaultCollector;
+  return row.allocator === DEFAULT_ALLOCATOR || defaultCollector;
+}
 
 // ── options ──
 
-function parseOptions() {
+class UsageError extends Error {}
+
+export function parseOptions(argv: string[]) {
   const { values } = parseArgs({
+    args: argv,
     options: {
+      full: { type: "boolean", default: false },
       reps: { type: "string" },
       iterations: { type: "string" },
       depth: { type: "string" },
@@ -62,6 +84,7 @@ function parseOptions() {
       collectors: { type: "string" },
       peers: { type: "string" },
       scale: { type: "string" },
+      out: { type: "string" },
       json: { type: "string" },
       report: { type: "string" },
       quick: { type: "boolean", default: false },
@@ -70,19 +93,16 @@ function parseOptions() {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) {
-    const head = readUsage();
-    process.stdout.write(head + "\n");
-    process.exit(0);
-  }
   const int = (name: string, v: string | undefined, dflt: number, min: number, max: number): number => {
     if (v === undefined) return dflt;
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got ${v}`);
     return n;
   };
+  const full = values.full!;
   const quick = values.quick!;
-  const scale = values.scale === undefined ? (quick ? 0.2 : 1) : Number(values.scale);
+  const small = quick || !full;
+  const scale = values.scale === undefined ? (small ? 0.2 : 1) : Number(values.scale);
   if (!(scale > 0 && scale <= 100)) throw new UsageError(`--scale must be a number in (0, 100], got ${values.scale}`);
   const list = (v: string | undefined, name: string, allowed: readonly string[]): string[] => {
     if (v === undefined) return [];
@@ -98,29 +118,54 @@ function parseOptions() {
     longDepth: int("long-depth", values["long-depth"], 16, 0, 22),
   };
   return {
+    help: values.help!,
+    profile: full ? ("full" as const) : ("headline" as const),
     bench,
-    reps: int("reps", values.reps, quick ? 3 : 5, 1, 1000),
+    reps: int("reps", values.reps, small ? 3 : 5, 1, 1000),
     only: values.only ? values.only.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : [],
     workloads: list(values.workloads, "workloads", WORKLOADS.map((w) => w.id)),
-    allocators: list(values.allocators, "allocators", ["pools", "tlsf", "firstfit", "bump"]),
-    collectors: list(values.collectors, "collectors", ["generational", "recycler", "none"]),
+    allocators: list(values.allocators, "allocators", ALLOCATORS),
+    collectors: list(values.collectors, "collectors", COLLECTORS),
     peers,
     scale,
-    json: path.resolve(values.json ?? path.join(benchDir, "results", "latest.json")),
-    report: path.resolve(values.report ?? path.join(benchDir, "results", "report.html")),
+    out: path.resolve(values.out ?? path.join(benchDir, "results")),
+    json: values.json === undefined ? undefined : path.resolve(values.json),
+    report: values.report === undefined ? undefined : path.resolve(values.report),
     quick,
   };
 }
+export type Options = ReturnType<typeof parseOptions>;
 
-class UsageError extends Error {}
-
-function readUsage(): string {
+function usage(): string {
   return [
-    "usage: npm run bench -- [--workloads W1,W3] [--allocators a,b] [--collectors a,b] [--peers none|default|all|v8,as-rt,pyodide,quickjs]",
-    "                        [--scale F] [--reps N] [--iterations N] [--depth N] [--long-depth N] [--only text[,text]]",
-    "                        [--json PATH] [--report PATH] [--quick]",
-    `workloads: ${WORKLOADS.map((w) => w.id).join(", ")}`,
+    "usage: npm run bench -- [--full] [--workloads W1,W3] [--allocators a,b] [--collectors a,b]",
+    "                        [--peers none|default|all|v8,as-rt,pyodide,quickjs] [--scale F] [--reps N] [--iterations N]",
+    "                        [--depth N] [--long-depth N] [--only text[,text]] [--out DIR] [--json PATH] [--report PATH] [--quick]",
+    "default: the headline (default configuration and each strategy axis through it, reps 3, scale 0.2); --full: the whole matrix (reps 5, scale 1)",
+    `workloads: ${WORKLOADS.map((w) => w.id).join(", ")}; allocators: ${ALLOCATORS.join(", ")}; collectors: ${COLLECTORS.join(", ")}`,
   ].join("\n");
+}
+
+/** The rows the options select, in workload order. */
+export function selectRows(opts: Options): { workload: Workload; row: Row }[] {
+  const out: { workload: Workload; row: Row }[] = [];
+  for (const w of WORKLOADS) {
+    if (opts.workloads.length && !opts.workloads.some((id) => w.id.toLowerCase().startsWith(id))) continue;
+    for (const row of w.rows(opts.bench)) {
+      if (opts.profile === "headline" && !inHeadline(row)) continue;
+      const key = `${w.id} ${row.name}`.toLowerCase();
+      if (opts.only.length && !opts.only.some((o) => key.includes(o))) continue;
+      const peer = peerOf(row);
+      if (peer) {
+        if (!opts.peers.includes(peer)) continue;
+      } else {
+        if (opts.allocators.length && !opts.allocators.some((a) => row.allocator?.startsWith(a))) continue;
+        if (opts.collectors.length && !opts.collectors.some((c) => row.collector?.startsWith(c))) continue;
+      }
+      out.push({ workload: w, row });
+    }
+  }
+  return out;
 }
 
 // ── statistics ──
@@ -174,47 +219,92 @@ async function runOne(st: RowState, label: string): Promise<Sample | undefined> 
   }
 }
 
-// ── table ──
+// ── the JSON: summaries, and samples without their raw pauses (percentiles keep the distribution) ──
 
-const fmtNs = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-const fmtMs = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3));
-const fmtBytes = (x: number) => (Math.abs(x - Math.round(x)) < 0.05 ? String(Math.round(x)) : x.toFixed(1));
-const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`);
+/** A sample as kept: its figures, its pauses as a count and a max, a replay's series on the first repetition only. */
+function sampleJson(s: Sample, first: boolean): SampleJson {
+  const { pausesMs, pausesByGen: _byGen, extra, ...rest } = s;
+  void _byGen;
+  const kept: SampleJson = { ...rest };
+  if (pausesMs) { kept.pauseCount = pausesMs.length; if (pausesMs.length) kept.maxPauseMs = Math.max(...pausesMs); }
+  if (extra) {
+    const { series, ...others } = extra;
+    kept.extra = { ...others, ...(series && first ? { series } : {}) };
+  }
+  return kept;
+}
 
-function renderTable(header: string[], rows: string[][], rightAlign: boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (rightAlign[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+function summarise(states: RowState[]): { rows: RowJson[]; problems: string[] } {
+  const problems: string[] = [];
+  const rows: RowJson[] = states.map((st) => {
+    const ns = st.samples.map((s) => s.nsPerUnit);
+    const bytes = st.samples.map((s) => s.bytesPerUnit).filter((b): b is number => b !== undefined);
+    const peaks = st.samples.map((s) => s.peakBytes).filter((b): b is number => b !== undefined);
+    const observed = st.samples.some((s) => s.pausesMs);
+    const pauses = observed ? st.samples.flatMap((s) => s.pausesMs ?? []) : undefined;
+    const byGen = st.samples.some((s) => s.pausesByGen)
+      ? [0, 1, 2].map((g) => pausePercentiles(st.samples.flatMap((s) => s.pausesByGen?.[g] ?? [])) ?? null)
+      : null;
+    for (const [i, s] of [st.warmup, ...st.samples].entries()) {
+      if (!s) continue;
+      const which = i === 0 ? "warm-up" : `rep ${i}`;
+      if (s.checksum !== s.expectedChecksum) problems.push(`${st.workload.id} ${st.row.name} ${which}: checksum ${s.checksum}, expected ${s.expectedChecksum}`);
+      for (const p of (s.extra?.problems as string[] | undefined) ?? []) problems.push(`${st.workload.id} ${st.row.name} ${which}: ${p}`);
+    }
+    if (st.error) problems.push(`${st.workload.id} ${st.row.name}: ${st.error}`);
+    const r = st.row;
+    return {
+      workload: st.workload.id, row: r.name,
+      ...(peerOf(r) ? { peer: peerOf(r) } : {}), ...(r.baseline ? { baseline: r.baseline } : {}),
+      ...(r.allocator ? { allocator: r.allocator } : {}), ...(r.collector ? { collector: r.collector } : {}),
+      ...(r.setting ? { setting: r.setting } : {}), ...(r.driver ? { driver: r.driver } : {}),
+      ...(r.variant ? { variant: r.variant } : {}), ...(r.alternative ? { alternative: true } : {}),
+      iterations: r.iterations, unit: st.workload.unit,
+      median: ns.length ? median(ns) : null, min: ns.length ? Math.min(...ns) : null, max: ns.length ? Math.max(...ns) : null,
+      bytesPerUnit: bytes.length ? median(bytes) : null, bytesKind: r.bytesKind ?? null,
+      peakBytes: peaks.length ? Math.max(...peaks) : null,
+      pauses: pauses ? pausePercentiles(pauses) ?? { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, curve: [] } : null,
+      pausesByGeneration: byGen,
+      ratioV8: null, ratioAsRuntime: null,
+      error: st.error ?? null,
+      warmup: st.warmup ? { nsPerUnit: st.warmup.nsPerUnit, durationMs: st.warmup.durationMs } : null,
+      samples: st.samples.map((s, i) => sampleJson(s, i === 0)),
+    };
+  });
+  // ratios to the baselines of the same workload (and variant, where the baseline has one)
+  for (const r of rows) {
+    if (r.median === null) continue;
+    const base = (b: string) => rows.find((x) => x.workload === r.workload && x.baseline === b && x.median !== null && (!x.variant || !r.variant || x.variant === r.variant));
+    const v8 = base("v8"), as = base("as-rt");
+    r.ratioV8 = v8 ? r.median / v8.median! : null;
+    r.ratioAsRuntime = as ? r.median / as.median! : null;
+  }
+  // checksums per repetition must agree across the rows of a workload that run the same iterations
+  for (const w of new Set(states.map((s) => s.workload))) {
+    const byIter = new Map<string, Set<number>>();
+    for (const st of states.filter((s) => s.workload === w && s.row.driver !== "replay")) {
+      const key = `${st.row.variant ?? ""}@${st.row.iterations}`;
+      for (const s of st.samples) byIter.set(key, (byIter.get(key) ?? new Set()).add(s.checksum));
+    }
+    for (const [key, set] of byIter) if (set.size > 1) problems.push(`${w.id}: rows with ${key.split("@")[1]} iterations disagree on the checksum: ${[...set].join(", ")}`);
+  }
+  return { rows, problems };
 }
 
 // ── main ──
 
-async function main(): Promise<number> {
-  let opts: ReturnType<typeof parseOptions>;
+export async function main(argv: string[]): Promise<number> {
+  let opts: Options;
   try {
-    opts = parseOptions();
+    opts = parseOptions(argv);
   } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${readUsage()}\n`);
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${usage()}\n`);
     return 2;
   }
+  if (opts.help) { process.stdout.write(usage() + "\n"); return 0; }
 
-  const states: RowState[] = [];
-  for (const w of WORKLOADS) {
-    if (opts.workloads.length && !opts.workloads.some((id) => w.id.toLowerCase().startsWith(id))) continue;
-    for (const row of w.rows(opts.bench)) {
-      const key = `${w.id} ${row.name}`.toLowerCase();
-      if (opts.only.length && !opts.only.some((o) => key.includes(o))) continue;
-      const meta = rowMeta(row);
-      if (meta.peer) {
-        if (!opts.peers.includes(meta.peer)) continue;
-      } else {
-        if (opts.allocators.length && !opts.allocators.some((a) => meta.allocator?.startsWith(a))) continue;
-        if (opts.collectors.length && !opts.collectors.some((c) => meta.collector?.startsWith(c))) continue;
-      }
-      states.push({ workload: w, row, samples: [] });
-    }
-  }
+  saveTracesIn(path.join(opts.out, "traces"));
+  const states: RowState[] = selectRows(opts).map(({ workload, row }) => ({ workload, row, samples: [] }));
   if (!states.length) {
     process.stderr.write("the options select no row\n");
     return 2;
@@ -223,17 +313,7 @@ async function main(): Promise<number> {
   const gcAvailable = fullGc();
   const started = new Date();
   const cpus = os.cpus();
-  const env = {
-    node: process.version,
-    v8: process.versions.v8,
-    platform: `${process.platform} ${process.arch}`,
-    cpu: cpus[0]?.model ?? "unknown",
-    cpuCount: cpus.length,
-    totalMemory: os.totalmem(),
-    loadAverageAtStart: os.loadavg(),
-    date: started.toISOString(),
-    forcedGcBetweenSamples: gcAvailable,
-  };
+  const loadAverageAtStart = os.loadavg();
 
   const t0 = performance.now();
   progressStart(states.length * (opts.reps + 1));
@@ -245,186 +325,54 @@ async function main(): Promise<number> {
     }
   }
   progressDone();
-  const elapsedS = (performance.now() - t0) / 1000;
+  const elapsedSeconds = (performance.now() - t0) / 1000;
 
-  // ── summarise ──
-  const problems: string[] = [];
-  const summaries = states.map((st) => {
-    const ns = st.samples.map((s) => s.nsPerUnit);
-    const bytes = st.samples.map((s) => s.bytesPerUnit).filter((b): b is number => b !== undefined);
-    const peaks = st.samples.map((s) => s.peakBytes).filter((b): b is number => b !== undefined);
-    const pauses = st.samples.some((s) => s.pausesMs) ? st.samples.flatMap((s) => s.pausesMs ?? []) : undefined;
-    const byGen = st.samples.some((s) => s.pausesByGen)
-      ? [0, 1, 2].map((g) => pausePercentiles(st.samples.flatMap((s) => s.pausesByGen?.[g] ?? [])))
-      : undefined;
-    for (const [i, s] of [st.warmup, ...st.samples].entries()) {
-      if (!s) continue;
-      const which = i === 0 ? "warm-up" : `rep ${i}`;
-      if (s.checksum !== s.expectedChecksum) {
-        problems.push(`${st.workload.id} ${st.row.name} ${which}: checksum ${s.checksum}, expected ${s.expectedChecksum}`);
-      }
-      const ps = (s.extra?.problems as string[] | undefined) ?? [];
-      for (const p of ps) problems.push(`${st.workload.id} ${st.row.name} ${which}: ${p}`);
-    }
-    if (st.error) problems.push(`${st.workload.id} ${st.row.name}: ${st.error}`);
-    return {
-      st,
-      median: ns.length ? median(ns) : NaN,
-      min: ns.length ? Math.min(...ns) : NaN,
-      max: ns.length ? Math.max(...ns) : NaN,
-      bytesPerUnit: bytes.length ? median(bytes) : undefined,
-      peakBytes: peaks.length ? Math.max(...peaks) : undefined,
-      pauses: pauses ? pausePercentiles(pauses) ?? { p50: 0, p99: 0, max: 0, count: 0 } : undefined,
-      pausesByGen: byGen,
-    };
-  });
-  // Checksums per tree must agree across rows (rows may run different numbers of iterations).
-  for (const w of WORKLOADS) {
-    const byIter = new Map<number, Set<number>>();
-    for (const st of states.filter((s) => s.workload === w)) {
-      for (const s of st.samples) {
-        const set = byIter.get(st.row.iterations) ?? new Set<number>();
-        set.add(s.checksum);
-        byIter.set(st.row.iterations, set);
-      }
-    }
-    for (const [it, set] of byIter) {
-      if (set.size > 1) problems.push(`${w.id}: rows with ${it} iterations disagree on the checksum: ${[...set].join(", ")}`);
-    }
-  }
-
-  const baselineOf = (w: Workload, b: Baseline) => summaries.find((s) => s.st.workload === w && s.st.row.baseline === b && Number.isFinite(s.median));
-
-  // pyodide's row of the same variant (W5: strong / weak), when --peers ran it
-  const pyodideOf = (st: RowState) => {
-    const rows = summaries.filter((s) => s.st.workload === st.workload && rowMeta(s.st.row).peer === "pyodide" && Number.isFinite(s.median));
-    const variant = / (strong|weak) /.exec(st.row.name)?.[1];
-    return rows.find((s) => variant && s.st.row.name.includes(` ${variant} `)) ?? rows[0];
-  };
-  const withPyodide = opts.peers.includes("pyodide");
-  const header = ["workload", "row", `median`, "min..max", "bytes/node", "×V8", "×AS-rt", ...(withPyodide ? ["×pyodide"] : []), "peak MiB", "pauses p50/p99/max ms"];
-  const tableRows: string[][] = [];
-  const jsonRows: unknown[] = [];
-  for (const s of summaries) {
-    const { st } = s;
-    const v8 = baselineOf(st.workload, "v8");
-    const asrt = baselineOf(st.workload, "as-rt");
-    const ratioV8 = v8 ? s.median / v8.median : undefined;
-    const ratioAs = asrt ? s.median / asrt.median : undefined;
-    const bytes = s.bytesPerUnit === undefined
-      ? "—"
-      : `${st.row.bytesKind === "upper bound" ? "≤" : ""}${fmtBytes(s.bytesPerUnit)}`;
-    tableRows.push([
-      st.workload.id,
-      st.row.name + (st.error ? " (FAILED)" : ""),
-      Number.isFinite(s.median) ? (st.workload.formatMedian?.(s.median) ?? `${fmtNs(s.median)} ${st.workload.unit}`) : "—",
-      Number.isFinite(s.min) ? `${(st.workload.formatRange ?? fmtNs)(s.min)}..${(st.workload.formatRange ?? fmtNs)(s.max)}` : "—",
-      bytes,
-      fmtRatio(ratioV8),
-      fmtRatio(ratioAs),
-      ...(withPyodide ? [fmtRatio(pyodideOf(st) ? s.median / pyodideOf(st)!.median : undefined)] : []),
-      s.peakBytes === undefined ? "—" : (s.peakBytes / 2 ** 20).toFixed(1),
-      s.pauses === undefined ? "—" : s.pauses.count === 0 ? "none" : `${fmtMs(s.pauses.p50)}/${fmtMs(s.pauses.p99)}/${fmtMs(s.pauses.max)} (${s.pauses.count})`,
-    ]);
-    jsonRows.push({
-      workload: st.workload.id,
-      row: st.row.name,
-      ...rowMeta(st.row),
-      baseline: st.row.baseline ?? null,
-      iterations: st.row.iterations,
-      unit: st.workload.unit,
-      median: s.median,
-      min: s.min,
-      max: s.max,
-      bytesPerUnit: s.bytesPerUnit ?? null,
-      bytesKind: st.row.bytesKind ?? null,
-      peakBytes: s.peakBytes ?? null,
-      pauses: s.pauses ?? null,
-      pausesByGeneration: s.pausesByGen ?? null,
-      ratioV8: ratioV8 ?? null,
-      ratioAsRuntime: ratioAs ?? null,
-      error: st.error ?? null,
-      warmup: st.warmup ?? null,
-      samples: st.samples,
-    });
-  }
-
-  const out: string[] = [];
-  out.push(`refheap benchmarks — node ${env.node} (V8 ${env.v8}), ${env.platform}, ${env.cpu} ×${env.cpuCount}, ${started.toISOString()}`);
-  out.push(GOALS);
-  out.push(`${opts.reps} repetition${opts.reps === 1 ? "" : "s"} per row (+1 warm-up), interleaved, fresh instance/heap each${opts.quick ? " [--quick]" : ""}; ${elapsedS.toFixed(1)} s`);
-  for (const w of WORKLOADS) if (states.some((s) => s.workload === w)) out.push(w.title);
-  out.push("");
-  out.push(renderTable(header, tableRows, header.map((_, i) => i >= 2)));
-  out.push("");
-  // Issue 6's goals, checked on this run: the default configuration (pools/generational, in-wasm)
-  // against AssemblyScript's runtime and pyodide on throughput and max pause, and V8 on max pause.
-  const goalLines: string[] = [];
-  for (const w of WORKLOADS) {
-    const defaults = summaries.filter((x) => x.st.workload === w && x.st.row.name.includes("in-wasm") && x.st.row.name.includes("(pools/generational)") && Number.isFinite(x.median));
-    for (const d of defaults) {
-      const variant = / (strong|weak) /.exec(d.st.row.name)?.[1];
-      const peer = (id: string) => summaries.find((x) => x.st.workload === w && rowMeta(x.st.row).peer === id && Number.isFinite(x.median)
-        && (!variant || !/ (strong|weak)/.test(x.st.row.name) || x.st.row.name.includes(variant)));
-      const parts: string[] = [];
-      const fmtV = (v: number) => (w.formatMedian ? w.formatMedian(v) : `${fmtNs(v)} ${w.unit}`);
-      for (const id of ["as-rt", "pyodide"]) {
-        const p = peer(id);
-        if (!p) continue;
-        parts.push(`throughput vs ${id} ${fmtV(p.median)}: ${d.median < p.median ? "beats" : "LOSES"}`);
-        if (d.pauses && p.pauses && p.pauses.count) parts.push(`max pause vs ${id} ${fmtMs(p.pauses.max)} ms: ${d.pauses.max < p.pauses.max ? "beats" : "LOSES"}`);
-      }
-      const v8 = peer("v8");
-      if (v8 && d.pauses && v8.pauses && v8.pauses.count) parts.push(`max pause vs v8 ${fmtMs(v8.pauses.max)} ms: ${d.pauses.max < v8.pauses.max ? "beats" : "LOSES"}`);
-      if (parts.length) goalLines.push(`  ${w.id} ${d.st.row.name.replace("refheap in-wasm ", "")} = ${fmtV(d.median)}${d.pauses?.count ? `, max pause ${fmtMs(d.pauses.max)} ms` : ""}: ${parts.join("; ")}`);
-    }
-  }
-  if (goalLines.length) out.push("Goals (issue 6), default configuration in wasm, this run:", ...goalLines, "");
-  const genLines = summaries.filter((s) => s.pausesByGen?.some((g) => g)).map((s) => {
-    const parts = s.pausesByGen!.map((g, i) => (g ? `gen${i} ${fmtMs(g.p50)}/${fmtMs(g.p99)}/${fmtMs(g.max)} (${g.count})` : `gen${i} none`));
-    return `  ${s.st.workload.id} ${s.st.row.name}: ${parts.join("  ")}`;
-  });
-  if (genLines.length) out.push("Pauses by generation collected, p50/p99/max ms (count):", ...genLines, "");
-  const replays = summaries.filter((s) => s.st.workload === traceReplay && s.st.samples.length);
-  if (replays.length) {
-    const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-    const mib = (x: number) => (x / 2 ** 20).toFixed(2);
-    out.push("Trace replays: memory and fragmentation (first repetition; the same every repetition)");
-    out.push(renderTable(["trace (allocator)", "events", "peak heap MiB", "peak live MiB", "frag@peak", "max external", "end external"],
-      replays.map((s) => {
-        const e = s.st.samples[0]!.extra as { events: number; peakHeapBytes: number; peakLiveBytes: number; fragmentationAtPeak: number; maxExternalFragmentation: number; series: { externalFragmentation: number }[] };
-        return [s.st.row.name.replace("refheap replay ", ""), e.events.toLocaleString("en-US"), mib(e.peakHeapBytes), mib(e.peakLiveBytes), pct(e.fragmentationAtPeak), pct(e.maxExternalFragmentation), pct(e.series.at(-1)?.externalFragmentation ?? 0)];
-      }), [false, true, true, true, true, true, true]));
-    out.push("");
-  }
-  for (const w of WORKLOADS) if (states.some((s) => s.workload === w)) for (const n of w.notes(opts.bench)) out.push(n);
-  if (states.some((st) => rowMeta(st.row).peer === "pyodide")) {
-    out.push("pyodide: CPython 3.14 in wasm, loaded once per process (untimed, ~3 s); each repetition runs in a fresh Python namespace after gc.collect(),",
+  const { rows, problems } = summarise(states);
+  const ran = WORKLOADS.filter((w) => states.some((s) => s.workload === w));
+  const notes: string[] = [];
+  if (states.some((st) => peerOf(st.row) === "pyodide")) {
+    notes.push("pyodide: CPython 3.14 in wasm, loaded once per process (untimed, ~3 s); each repetition runs in a fresh Python namespace after gc.collect(),",
       "  timed inside Python (time.perf_counter_ns); pauses from gc.callbacks (3.14's collector: every automatic collection reports generation 1).",
-      "  Slow rows run fewer iterations (W1 ÷5, W2 ÷2, W4 ÷5; see bench/peers/pyodide/shapes.ts): per-unit figures stay comparable.");
+      "  Slow rows run fewer iterations (W1 ÷5, W2 ÷2, W4 ÷5; see bench/shapes.ts): per-unit figures stay comparable.");
   }
-  if (states.some((st) => rowMeta(st.row).peer === "quickjs")) {
-    out.push("QuickJS (quickjs-emscripten): a fresh runtime per repetition; it has no GC hooks, so its pauses are the timed steps during which a",
+  if (states.some((st) => peerOf(st.row) === "quickjs")) {
+    notes.push("QuickJS (quickjs-emscripten): a fresh runtime per repetition; it has no GC hooks, so its pauses are the timed steps during which a",
       "  collection ran (an upper bound including the step's own work); no W3a row: quickjs-emscripten exposes no way to start a collection.");
   }
-  if (!gcAvailable) out.push("note: could not force V8 GCs between samples (V8 bytes/node left blank).");
-  process.stdout.write(out.join("\n") + "\n");
-
-  mkdirSync(path.dirname(opts.json), { recursive: true });
-  const result = {
-    version: 1,
-    env: { ...env, loadAverageAtEnd: os.loadavg(), elapsedSeconds: elapsedS },
-    options: { reps: opts.reps, quick: opts.quick, only: opts.only, workloads: opts.workloads, allocators: opts.allocators, collectors: opts.collectors, peers: opts.peers, scale: opts.scale, ...opts.bench },
+  if (!gcAvailable) notes.push("note: could not force V8 GCs between samples (V8 bytes/node left blank).");
+  const run: RunJson = {
+    version: 2,
+    profile: opts.profile,
+    env: {
+      node: process.version, v8: process.versions.v8, platform: `${process.platform} ${process.arch}`,
+      cpu: cpus[0]?.model ?? "unknown", cpuCount: cpus.length, totalMemory: os.totalmem(),
+      loadAverageAtStart, loadAverageAtEnd: os.loadavg(), date: started.toISOString(), forcedGcBetweenSamples: gcAvailable,
+      elapsedSeconds, command: ["npm run bench", ...(argv.length ? ["--", ...argv] : [])].join(" "),
+    },
+    options: {
+      reps: opts.reps, scale: opts.scale, ...opts.bench, workloads: opts.workloads, allocators: opts.allocators,
+      collectors: opts.collectors, peers: opts.peers, only: opts.only,
+    },
+    strategies: { allocators: [...ALLOCATORS], collectors: [...COLLECTORS], defaultAllocator: DEFAULT_ALLOCATOR, defaultCollector: DEFAULT_COLLECTOR },
+    peers: opts.peers,
     goals: GOALS,
-    workloads: WORKLOADS.filter((w) => states.some((s) => s.workload === w)).map((w) => ({ id: w.id, title: w.title, unit: w.unit, notes: w.notes(opts.bench) })),
-    rows: jsonRows,
+    workloads: ran.map((w) => ({ id: w.id, title: w.title(opts.bench), unit: w.unit, ...(w.display ? { display: w.display } : {}), notes: w.notes(opts.bench) })),
+    rows,
+    notes,
     problems,
-    table: out.join("\n"),
   };
-  writeFileSync(opts.json, JSON.stringify(result, null, 2) + "\n");
-  writeReport(result as unknown as RunJson, opts.report);
-  const shown = (f: string) => { const rel = path.relative(process.cwd(), f); return rel && !rel.startsWith("..") ? rel : f; };
-  process.stdout.write(`\nsaved ${shown(opts.json)} and ${shown(opts.report)}\n`);
+
+  const text = renderText(run);
+  process.stdout.write(text + "\n");
+
+  const json = JSON.stringify(run) + "\n";
+  const kept = keepRun(opts.out, `${runStamp(started)}${opts.profile === "full" ? "-full" : ""}`, {
+    "results.json": json, "report.html": renderReport(run), "table.txt": text + "\n",
+  });
+  if (opts.json) { mkdirSync(path.dirname(opts.json), { recursive: true }); writeFileSync(opts.json, json); }
+  if (opts.report) writeReport(run, opts.report);
+  process.stdout.write(`\nsaved ${shown(kept.dir)}/ (results.json ${(json.length / 1024).toFixed(0)} KiB, report.html, table.txt); ${shown(kept.latest)} points to it\n`);
+  for (const extra of [opts.json, opts.report]) if (extra) process.stdout.write(`saved ${shown(extra)}\n`);
 
   if (problems.length) {
     process.stderr.write(`\nERROR: ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join("\n")}\n`);
@@ -433,4 +381,6 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}

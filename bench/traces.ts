@@ -1,18 +1,21 @@
 // Trace replay (TR): allocation traces recorded from the workloads' shapes, replayed against every
 // allocator strategy. Throughput is the allocator's alone (batches of events, no host call per
 // event); memory over time and fragmentation come from the replay's samples (src/trace.ts).
-// Traces are recorded once per process, outside any timing, on a pools/generational heap, and
+// Traces are recorded once per process, outside any timing, on a heap of the default strategies, and
 // saved to bench/results/traces/*.rhtrace (the compact format, replayable with `npm run replay`).
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Heap, TraceRecorder, replayTrace, type AllocationTrace, type AllocatorName, type ReplayResult } from "../src/index.js";
+import { ALLOCATORS, Heap, TraceRecorder, replayTrace, type AllocationTrace, type ReplayResult } from "../src/index.js";
 import type { BenchOptions, Row, Sample, Workload } from "./common.js";
 import { rng } from "../tests/helpers.js";
 import { scale } from "./shapes.js";
+import { shown } from "./keep.js";
 
-const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "traces");
+let tracesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "traces");
+/** Where recorded traces are saved (the runner's --out DIR/traces). */
+export function saveTracesIn(dir: string): void { tracesDir = dir; }
 
 interface TraceSpec { id: string; title: string; record(heap: Heap, o: BenchOptions): void }
 
@@ -105,14 +108,14 @@ async function traceFor(spec: TraceSpec, o: BenchOptions): Promise<AllocationTra
   const key = `${spec.id}@${o.iterations}`;
   let t = recorded.get(key);
   if (!t) {
-    const heap = await Heap.create({ allocator: "pools", collector: "generational" });
+    const heap = await Heap.create(); // the default strategies: recording does not depend on them
     const rec = new TraceRecorder(heap, `${spec.id}: ${spec.title} (iterations ${o.iterations})`);
     spec.record(heap, o);
     t = rec.stop();
     heap.verify();
     heap.destroy();
-    mkdirSync(resultsDir, { recursive: true });
-    await t.save(path.join(resultsDir, `${spec.id}.rhtrace`));
+    mkdirSync(tracesDir, { recursive: true });
+    await t.save(path.join(tracesDir, `${spec.id}.rhtrace`));
     recorded.set(key, t);
   }
   return t;
@@ -125,8 +128,15 @@ function thin<T>(xs: T[], most: number): T[] {
   return Array.from({ length: most }, (_, i) => xs[Math.floor(i * step)]!).concat(xs[xs.length - 1]!);
 }
 
+/** A replay's memory over time, as columns (op, heap and live bytes, external fragmentation to 4 digits). */
+export interface ReplaySeries { op: number[]; heapBytes: number[]; liveBytes: number[]; externalFragmentation: number[] }
+
 export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
-  const series = thin(r.series, 100);
+  const points = thin(r.series, 100);
+  const series: ReplaySeries = {
+    op: points.map((p) => p.op), heapBytes: points.map((p) => p.heapBytes), liveBytes: points.map((p) => p.liveBytes),
+    externalFragmentation: points.map((p) => Number(p.externalFragmentation.toFixed(4))),
+  };
   return {
     nsPerUnit: (r.ms * 1e6) / r.events, durationMs: r.ms, units: r.events,
     checksum: r.final.liveBytes, expectedChecksum: 0, // everything the trace allocates it frees
@@ -135,19 +145,19 @@ export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
       trace: trace.note, events: r.events, peakHeapBytes: r.peakHeapBytes, peakLiveBytes: r.peakLiveBytes,
       fragmentationAtPeak: r.fragmentationAtPeak,
       maxExternalFragmentation: Math.max(...r.series.map((s) => s.externalFragmentation)),
+      endExternalFragmentation: r.final.externalFragmentation,
       series,
     },
   };
 }
 
-const ALLOCATORS: AllocatorName[] = ["pools", "tlsf", "firstfit", "bump"];
-
 export const traceReplay: Workload = {
   id: "TR",
-  title: "TR trace replay: allocation traces of the workloads' shapes replayed against every allocator. ns per event (allocation or free).",
+  title: (o) => `TR trace replay: allocation traces of the workloads' shapes (${o.iterations === 250 ? "full size" : `scale ${Number((o.iterations / 250).toFixed(3))}`}) replayed against every allocator. ns per event (allocation or free).`,
   unit: "ns/event",
   rows: (o) => TRACES.flatMap((spec) => ALLOCATORS.map((allocator): Row => ({
-    name: `refheap replay ${spec.id} (${allocator}/none)`,
+    name: `refheap replay ${spec.id} (${allocator})`,
+    allocator, driver: "replay", variant: spec.id,
     iterations: o.iterations,
     run: async () => {
       const trace = await traceFor(spec, o);
@@ -155,7 +165,7 @@ export const traceReplay: Workload = {
     },
   }))),
   notes: (o) => [
-    `TR traces (saved to bench/results/traces/): ${TRACES.map((t) => `${t.id} = ${t.title}`).join("; ")}. Sizes scale with --scale (iterations ${o.iterations}).`,
-    "Fragmentation (see README): frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes, its maximum over the run.",
+    `TR traces (saved to ${shown(tracesDir)}/, replayable with npm run replay): ${TRACES.map((t) => `${t.id} = ${t.title}`).join("; ")}. Sizes scale with --scale (iterations ${o.iterations}).`,
+    "Fragmentation: frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes, its maximum over the run.",
   ],
 };

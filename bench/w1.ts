@@ -6,6 +6,7 @@
 import { peerRows } from "./peers/rows.js";
 import { treeChecksum, treeNodes, w1Checksum } from "./shapes.js";
 import { Heap, type AllocatorName, type CollectorName, type Handle, type HeapStats } from "../src/index.js";
+import { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR } from "../src/heap.js";
 import { decodeStats } from "../src/stats.js";
 import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
 import { runV8W1 } from "./peers/v8/w1.js";
@@ -14,7 +15,6 @@ import { addI32, fullGc, now, type BenchOptions, type Row, type Sample, type Wor
 
 
 const PAGES_4GIB = 65536;
-const ALLOCATOR_CODE: Record<AllocatorName, number> = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 };
 
 // ── stats helpers ──
 
@@ -63,7 +63,7 @@ function coreStats(x: CoreExports, views: Views, allocator: AllocatorName): Heap
 
 async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: CollectorName = "none"): Promise<Sample> {
   const { exports: x, views } = await instantiate<W1Exports>("bench");
-  if (x.init(ALLOCATOR_CODE[allocator], PAGES_4GIB, { none: 0, generational: 1, recycler: 2 }[collector], 0) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
+  if (x.init(ALLOCATOR_CODES[allocator], PAGES_4GIB, COLLECTOR_CODES[collector], 0) !== 0) throw new Error(`bench.release.wasm: init(${allocator}) failed`);
   const problems: string[] = [];
 
   const longSum = x.w1Setup(o.longDepth);
@@ -196,8 +196,8 @@ function timeTrees<T>(heap: Heap, o: BenchOptions, build: (d: number) => T, chec
 }
 
 /** The Handles API: every node passes through a Handle (FinalizationRegistry-backed). */
-async function runHostHandles(allocator: AllocatorName, o: BenchOptions): Promise<Sample> {
-  const heap = await Heap.create({ allocator, collector: "none" });
+async function runHostHandles(allocator: AllocatorName, collector: CollectorName, o: BenchOptions): Promise<Sample> {
+  const heap = await Heap.create({ allocator, collector });
   const Node = heap.defineType({ ...NODE_SPEC, refs: [...NODE_SPEC.refs] });
 
   const build = (d: number): Handle => {
@@ -288,26 +288,24 @@ const HANDLES_DIVISOR = 10;
 
 export const w1: Workload = {
   id: "W1",
-  title: "W1 trees: keep a depth-16 tree; build and drop 250 trees of depth 14. ns per node.",
+  title: (o) => `W1 trees: keep a depth-${o.longDepth} tree; build and drop ${plural(o.iterations, "tree")} of depth ${o.depth}. ns per node.`,
   unit: "ns/node",
   rows(o: BenchOptions): Row[] {
     const handlesIterations = Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR));
     const rows: Row[] = [];
-    const allocators = ["pools", "tlsf", "firstfit", "bump"] as const;
-    for (const c of ["none", "generational", "recycler"] as const) {
-      for (const a of allocators) {
-        rows.push({ name: `refheap in-wasm (${a}/${c})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o, c) });
-      }
+    const strategies = COLLECTORS.flatMap((collector) => ALLOCATORS.map((allocator) => ({ allocator, collector })));
+    for (const { allocator: a, collector: c } of strategies) {
+      rows.push({ name: `refheap in-wasm (${a}/${c})`, allocator: a, collector: c, driver: "in-wasm", iterations: o.iterations, bytesKind: "heap stats", run: () => runInWasm(a, o, c) });
     }
-    for (const c of ["none", "generational", "recycler"] as const) {
-      for (const a of allocators) {
-        rows.push({ name: `refheap host raw allocInit (${a}/${c})`, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, "allocInit", o, c) });
-      }
+    for (const { allocator: a, collector: c } of strategies) {
+      rows.push({ name: `refheap host raw allocInit (${a}/${c})`, allocator: a, collector: c, driver: "host", iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, "allocInit", o, c) });
     }
-    rows.push({ name: "refheap host raw setRefMove (pools/none)", iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw("pools", "setRefMove", o) });
+    // the other host APIs on refcounting alone (the cost of the API, not of a collector)
+    const a = DEFAULT_ALLOCATOR, c: CollectorName = "none";
+    rows.push({ name: `refheap host raw setRefMove (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, "setRefMove", o, c) });
     rows.push({
-      name: "refheap host Handles (pools/none)", iterations: handlesIterations, bytesKind: "heap stats",
-      run: () => runHostHandles("pools", { ...o, iterations: handlesIterations }),
+      name: `refheap host Handles (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: handlesIterations, bytesKind: "heap stats",
+      run: () => runHostHandles(a, c, { ...o, iterations: handlesIterations }),
     });
     rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });
     rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => runV8Peer(o) });
@@ -317,7 +315,7 @@ export const w1: Workload = {
   notes(o: BenchOptions): string[] {
     return [
       `W1 parameters: long-lived depth ${o.longDepth} (${treeNodes(o.longDepth)} nodes), ${plural(o.iterations, "tree")} of depth ${o.depth} (${treeNodes(o.depth)} nodes each); timed: build + check + drop.`,
-      `Handles row: ${plural(Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR)), "tree")} per repetition (1/${HANDLES_DIVISOR}, it is slow); ns/node stays per node.`,
+      `Handles row (full runs): ${plural(Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR)), "tree")} per repetition (1/${HANDLES_DIVISOR}, it is slow); ns/node stays per node.`,
       "bytes/node: refheap = (object headers + payload + size-class rounding + block headers) / live objects, from heap stats with the long-lived tree alive;",
       "  V8 = process.memoryUsage().heapUsed growth across building the long-lived tree of an identical class, between forced full GCs;",
       `  AS runtime = "≤" upper bound: final linear memory / (long-lived + one short-lived tree's nodes).`,

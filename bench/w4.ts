@@ -6,6 +6,7 @@
 import { peerRows } from "./peers/rows.js";
 import { KEY_SPACE, RING, w4Checksum, w4Key, w4Lookups } from "./shapes.js";
 import { Heap, WeakValueMap, type Handle } from "../src/index.js";
+import { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, type AllocatorName, type CollectorName } from "../src/heap.js";
 import { instantiate, type CoreExports } from "../src/wasm.js";
 import { addI32, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 
@@ -17,9 +18,9 @@ function sample(ns: number, lookups: number, checksum: number, extra: Record<str
 
 interface W4Exports extends CoreExports { w4Run(lookups: number, ring: number, keySpace: number): number }
 
-async function runInWasm(allocator: "pools" | "tlsf" | "firstfit" | "bump", o: BenchOptions, collector = 0): Promise<Sample> {
+async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: CollectorName): Promise<Sample> {
   const { exports: x } = await instantiate<W4Exports>("bench");
-  x.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], 65536, collector, 0);
+  if (x.init(ALLOCATOR_CODES[allocator], 65536, COLLECTOR_CODES[collector], 0) !== 0) throw new Error("init failed");
   const lookups = w4Lookups(o);
   const t0 = now();
   const sum = x.w4Run(lookups, RING, KEY_SPACE);
@@ -53,7 +54,7 @@ const RAW_MUTATOR = `
     return sum;
   };`;
 
-async function runHostRaw(o: BenchOptions, allocator: "pools" | "tlsf" | "firstfit" | "bump" = "pools", collector: "none" | "generational" | "recycler" = "none"): Promise<Sample> {
+async function runHostRaw(o: BenchOptions, allocator: AllocatorName, collector: CollectorName): Promise<Sample> {
   const heap = await Heap.create({ allocator, collector });
   const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
   const List = heap.defineType({ name: "Ring", kind: "refarray" });
@@ -76,8 +77,8 @@ async function runHostRaw(o: BenchOptions, allocator: "pools" | "tlsf" | "firstf
   return s;
 }
 
-async function runHostApi(o: BenchOptions): Promise<Sample> {
-  const heap = await Heap.create({ collector: "none" });
+async function runHostApi(o: BenchOptions, allocator: AllocatorName, collector: CollectorName): Promise<Sample> {
+  const heap = await Heap.create({ allocator, collector });
   const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" }, weakrefable: true });
   const cache = new WeakValueMap(heap);
   const ring: (Handle | undefined)[] = new Array(RING);
@@ -143,16 +144,18 @@ async function runV8(o: BenchOptions): Promise<Sample> {
 
 export const w4: Workload = {
   id: "W4",
-  title: "W4 weak cache: weak-value map int -> node, strong ring of the 10,000 newest nodes, 1,000,000 lookups of key (i*7919) % 200,000.",
+  title: (o) => `W4 weak cache: weak-value map int -> node, strong ring of the ${RING.toLocaleString("en-US")} newest nodes, ${w4Lookups(o).toLocaleString("en-US")} lookups of key (i*7919) % ${KEY_SPACE.toLocaleString("en-US")}.`,
   unit: "ns/lookup",
-  formatMedian: (ns) => `${ns.toFixed(1)} ns (${(1e3 / ns).toFixed(2)} M/s)`,
+  display: "rate",
   rows(o: BenchOptions): Row[] {
+    const strategies = COLLECTORS.flatMap((collector) => ALLOCATORS.map((allocator) => ({ allocator, collector })));
+    const a = DEFAULT_ALLOCATOR, c: CollectorName = "none";
     return [
-      ...(["none", "generational", "recycler"] as const).flatMap((c, code) => (["pools", "tlsf", "firstfit", "bump"] as const).map((a) =>
-        ({ name: `refheap in-wasm (${a}/${c})`, iterations: o.iterations, run: () => runInWasm(a, o, code) }))),
-      ...(["none", "generational", "recycler"] as const).flatMap((c) => (["pools", "tlsf", "firstfit", "bump"] as const).map((a) =>
-        ({ name: `refheap host raw (${a}/${c})`, iterations: o.iterations, run: () => runHostRaw(o, a, c) }))),
-      { name: "refheap host WeakValueMap (pools/none)", iterations: o.iterations, run: () => runHostApi(o) },
+      ...strategies.map(({ allocator, collector }): Row =>
+        ({ name: `refheap in-wasm (${allocator}/${collector})`, allocator, collector, driver: "in-wasm", iterations: o.iterations, run: () => runInWasm(allocator, o, collector) })),
+      ...strategies.map(({ allocator, collector }): Row =>
+        ({ name: `refheap host raw (${allocator}/${collector})`, allocator, collector, driver: "host", iterations: o.iterations, run: () => runHostRaw(o, allocator, collector) })),
+      { name: `refheap host WeakValueMap (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: o.iterations, run: () => runHostApi(o, a, c) },
       { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => runV8(o) },
       ...peerRows("W4", o),
     ];
@@ -163,7 +166,7 @@ export const w4: Workload = {
       "A hit must find a node among the ring's newest; refheap drops an entry the moment its node leaves the ring.",
       "V8 clears WeakRefs only when it collects: an evicted node may still be found; the V8 row treats such a find as a miss",
       "  (a flag cleared on eviction), so every row does the same work and yields the same checksum.",
-      "Goals (issue 3): in-wasm ≥ 5 M lookups/s, host-driven ≥ 2 M/s (V8 ~1.2 M/s, CPython ~0.3 M/s measured on this kind of machine).",
+      "Goals: in-wasm ≥ 5 M lookups/s, host-driven ≥ 2 M/s (V8 ~1.2 M/s, CPython ~0.3 M/s measured on this kind of machine).",
     ];
   },
 };

@@ -1,10 +1,13 @@
 // npm run soak -- --minutes N [--strategy all|pools/generational|...] [--seed S] [--verify-every K] [--target OBJECTS] [--release]
+// npm run soak -- --fuzz --minutes N [--strategy ...] [--seed S] [--build both|debug|release] [--max-ops N]
+// npm run soak -- --fuzz --replay PROGRAM.json [--strategy ...] [--build ...]: replays one (shrunk) program
 // Runs the soak workload (soak/workload.ts) on each strategy in turn, sharing the time between
 // them, with heap.verify() every K operations, and reports operations, peak bytes and whether
 // memory returned to its baseline once the workload dropped everything. Exit code 1 if not.
 import { parseArgs } from "node:util";
 import { ALLOCATORS, COLLECTORS, Heap, type AllocatorName, type CollectorName } from "../src/index.js";
 import { runSoak } from "./workload.js";
+import { replayProgram, runFuzz } from "./fuzz.js";
 
 const { values } = parseArgs({
   options: {
@@ -14,6 +17,11 @@ const { values } = parseArgs({
     "verify-every": { type: "string", default: "2000" },
     target: { type: "string", default: "5000" },
     release: { type: "boolean", default: false },
+    // the re-entrancy fuzzer (soak/fuzz.ts) instead of the workload
+    fuzz: { type: "boolean", default: false },
+    build: { type: "string", default: "both" },
+    "max-ops": { type: "string", default: "40" },
+    replay: { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
@@ -24,6 +32,43 @@ if (!(minutes > 0)) {
 const strategies = values.strategy === "all"
   ? ALLOCATORS.flatMap((allocator) => COLLECTORS.map((collector) => ({ allocator, collector })))
   : [{ allocator: values.strategy!.split("/")[0] as AllocatorName, collector: (values.strategy!.split("/")[1] ?? "generational") as CollectorName }];
+for (const s of strategies) {
+  if (!(ALLOCATORS as readonly string[]).includes(s.allocator) || !(COLLECTORS as readonly string[]).includes(s.collector)) {
+    console.error(`soak: unknown strategy ${s.allocator}/${s.collector}; allocators: ${ALLOCATORS.join(", ")}; collectors: ${COLLECTORS.join(", ")}`);
+    process.exit(2);
+  }
+}
+const seed = Number(values.seed), maxOps = Number(values["max-ops"]);
+if (!Number.isInteger(seed) || !Number.isInteger(maxOps) || maxOps < 1 || maxOps > 10_000 || !["both", "debug", "release"].includes(values.build!)) {
+  console.error(`soak: --seed must be an integer, --max-ops an integer in 1..10000, --build both, debug or release`);
+  process.exit(2);
+}
+
+if (values.fuzz) {
+  const builds = values.build === "both" ? (["debug", "release"] as const) : [values.build as "debug" | "release"];
+  if (values.replay !== undefined) {
+    let ok = true;
+    for (const s of strategies) {
+      for (const build of builds) {
+        const err = await replayProgram(values.replay, s, build);
+        ok &&= !err;
+        console.log(`${`${s.allocator}/${s.collector}`.padEnd(22)} ${build.padEnd(7)} ${err ? `FAILED: ${err}` : "ok"}`);
+      }
+    }
+    process.exit(ok ? 0 : 1);
+  }
+  console.log(`soak --fuzz: ${minutes} min over ${strategies.length} strateg${strategies.length === 1 ? "y" : "ies"} x ${builds.join(" and ")} build${builds.length > 1 ? "s" : ""}, programs of up to ${maxOps} steps, seeds from ${seed}`);
+  const r = await runFuzz({
+    strategies, builds: [...builds], millis: minutes * 60_000, seed, maxOps, batch: 5, shrinkMillis: 120_000, log: (line) => console.log(line),
+  });
+  console.log(`soak --fuzz: ${r.programs} programs, ${r.operations} operations in ${r.seconds.toFixed(0)} s; ${r.failures.length ? `${r.failures.length} FAILURES` : "no failure"}`);
+  for (const f of r.failures) {
+    console.log(`\n${f.strategy} ${f.build} build, seed ${f.seed}${f.path ? `, path ${f.path}` : ""}: ${f.error}`);
+    console.log(`shrunk program: ${JSON.stringify(f.program)}`);
+  }
+  process.exit(r.failures.length ? 1 : 0);
+}
+
 const slice = (minutes * 60_000) / strategies.length;
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 const start = performance.now();

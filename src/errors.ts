@@ -47,5 +47,16 @@ export function describeValue(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/**
+ * A trace (.rhtrace file or AllocationTrace) that cannot be replayed as it is: bad gzip data, a bad
+ * header, an event stream longer than its declared counts, or an event that is not valid at its
+ * place (`event`: its index), such as a double free or a size no allocator serves.
+ */
+export class TraceFormatError extends HeapTypeError {
+  constructor(message: string, readonly event?: number) {
+    super(event === undefined ? message : `event ${event}: ${message}`);
+  }
+}
+
 /** The checked (debug) core refused a raw-API call, before changing anything; or hit an internal assertion. */
 export class HeapAbortError extends HeapError {}

@@ -53,7 +53,11 @@ export class GcController {
   /** @internal */
   constructor(private readonly heap: Heap) {}
 
+  /** Every call that reaches the core refuses a destroyed heap, as the rest of the API does (it ran finalizers with dead handles). */
+  #live(what: string): void { this.heap.assertNotDestroyed(`gc.${what}`); }
+
   #requireCollector(what: string): void {
+    this.#live(what);
     if (this.heap.collector === "none") throw new HeapConfigError(`gc.${what}: this heap was created with collector 'none' (refcounting only)`);
   }
 
@@ -80,7 +84,7 @@ export class GcController {
    * The generational collector cannot bound a full collection without incremental marking, so it refuses.
    */
   setPauseBudget(microseconds: number): void {
-    this.heap.assertNotMidOperation("gc.setPauseBudget");
+    this.#live("setPauseBudget"); this.heap.assertNotMidOperation("gc.setPauseBudget");
     if (this.heap.collector !== "recycler") throw new HeapConfigError(`gc.setPauseBudget: only the 'recycler' collector can bound its pauses (this heap: '${this.heap.collector}')`);
     if (typeof microseconds !== "number" || !(microseconds >= 0) || !Number.isFinite(microseconds)) throw new HeapTypeError(`gc.setPauseBudget: expected microseconds >= 0, got ${describeValue(microseconds)}`);
     this.#budgetUs = microseconds;
@@ -95,34 +99,38 @@ export class GcController {
   }
 
   /** Recycler: candidate roots waiting for the next collection (0 under the generational collector). */
-  getCandidateCount(): number { return this.heap.core.gcCandidates(); }
+  getCandidateCount(): number { this.#live("getCandidateCount"); return this.heap.core.gcCandidates(); }
 
-  enable(): void { this.heap.assertNotMidOperation("gc.enable"); this.heap.core.gcSetEnabled(1); }
-  disable(): void { this.heap.assertNotMidOperation("gc.disable"); this.heap.core.gcSetEnabled(0); }
-  isEnabled(): boolean { return this.heap.core.gcIsEnabled() !== 0; }
+  enable(): void { this.#live("enable"); this.heap.assertNotMidOperation("gc.enable"); this.heap.core.gcSetEnabled(1); }
+  disable(): void { this.#live("disable"); this.heap.assertNotMidOperation("gc.disable"); this.heap.core.gcSetEnabled(0); }
+  isEnabled(): boolean { this.#live("isEnabled"); return this.heap.core.gcIsEnabled() !== 0; }
 
   getCount(): [number, number, number] {
+    this.#live("getCount");
     const b = this.heap.core.gcCounts() >>> 2, u = this.heap.views.u32;
     return [u[b], u[b + 1], u[b + 2]];
   }
 
   getThreshold(): [number, number, number] {
+    this.#live("getThreshold");
     const b = this.heap.core.gcThresholds() >>> 2, u = this.heap.views.u32;
     return [u[b], u[b + 1], u[b + 2]];
   }
 
   /** threshold0 = 0 disables automatic collection. */
   setThreshold(t0: number, t1?: number, t2?: number): void {
-    this.heap.assertNotMidOperation("gc.setThreshold");
-    const set = (g: number, v: number | undefined) => {
-      if (v === undefined) return;
-      if (!Number.isInteger(v) || v < 0 || v > 0x7fff_ffff) throw new HeapTypeError(`gc.setThreshold: threshold${g} must be a non-negative integer, got ${describeValue(v)}`);
-      this.heap.core.gcSetThreshold(g, v);
-    };
-    set(0, t0); set(1, t1); set(2, t2);
+    this.#live("setThreshold"); this.heap.assertNotMidOperation("gc.setThreshold");
+    const values = [t0, t1, t2];
+    // every argument is checked before any is set (a bad threshold1 once left threshold0 changed)
+    values.forEach((v, g) => {
+      if (v === undefined && g > 0) return;
+      if (!Number.isInteger(v) || v! < 0 || v! > 0x7fff_ffff) throw new HeapTypeError(`gc.setThreshold: threshold${g} must be a non-negative integer, got ${describeValue(v)}`);
+    });
+    values.forEach((v, g) => { if (v !== undefined) this.heap.core.gcSetThreshold(g, v); });
   }
 
   getStats(): GenerationStats[] {
+    this.#live("getStats");
     const b = this.heap.core.gcStats() >>> 2, u = this.heap.views.u32;
     return [0, 1, 2].map((g) => ({
       collections: u[b + g * 3], collected: u[b + g * 3 + 1], uncollectable: u[b + g * 3 + 2],
@@ -138,17 +146,18 @@ export class GcController {
   }
 
   setDebug(flags: number): void {
-    this.heap.assertNotMidOperation("gc.setDebug");
-    if (!Number.isInteger(flags) || flags < 0) throw new HeapTypeError(`gc.setDebug: flags must be a non-negative integer`);
+    this.#live("setDebug"); this.heap.assertNotMidOperation("gc.setDebug");
+    // an int, as CPython's (2**40 was stored as 0: the core's u32 wrapped it)
+    if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fff_ffff) throw new HeapTypeError(`gc.setDebug: flags must be a non-negative integer below 2**31, got ${describeValue(flags)}`);
     this.heap.core.gcSetDebug(flags);
   }
-  getDebug(): number { return this.heap.core.gcGetDebug(); }
+  getDebug(): number { this.#live("getDebug"); return this.heap.core.gcGetDebug(); }
 
   /** Moves every tracked object to the permanent generation: future collections ignore them. */
-  freeze(): void { this.heap.assertNotMidOperation("gc.freeze"); this.heap.core.gcFreeze(); }
+  freeze(): void { this.#live("freeze"); this.heap.assertNotMidOperation("gc.freeze"); this.heap.core.gcFreeze(); }
   /** Moves the permanent generation back into the oldest generation. */
-  unfreeze(): void { this.heap.assertNotMidOperation("gc.unfreeze"); this.heap.core.gcUnfreeze(); }
-  getFreezeCount(): number { return this.heap.core.gcGenerationLength(3); }
+  unfreeze(): void { this.#live("unfreeze"); this.heap.assertNotMidOperation("gc.unfreeze"); this.heap.core.gcUnfreeze(); }
+  getFreezeCount(): number { this.#live("getFreezeCount"); return this.heap.core.gcGenerationLength(3); }
 
   #walk(g: number, fn: (p: number) => void): void {
     // collected first: the callback may allocate (and memory may grow)
@@ -157,7 +166,7 @@ export class GcController {
 
   /** New handles to the tracked objects (of one generation, or all three; never the permanent one). */
   getObjects(generation?: number): Handle[] {
-    this.heap.assertNotMidOperation("gc.getObjects");
+    this.#live("getObjects"); this.heap.assertNotMidOperation("gc.getObjects");
     if (generation !== undefined && (!Number.isInteger(generation) || generation < 0 || generation > 2)) {
       throw new HeapIndexError(`gc.getObjects: generation must be 0, 1 or 2, got ${describeValue(generation)}`);
     }
@@ -168,6 +177,7 @@ export class GcController {
 
   /** New handles to the tracked objects that hold a reference to obj (a debugging aid: scans the heap). */
   getReferrers(obj: Handle): Handle[] {
+    this.#live("getReferrers");
     const target = this.heap.objectPtr(obj, "gc.getReferrers");
     const out: Handle[] = [];
     for (const g of [0, 1, 2]) this.#walk(g, (p) => { if (this.heap.core.gcReferences(p, target)) out.push(this.heap.wrapBorrowed(p)!); });
@@ -176,6 +186,7 @@ export class GcController {
 
   /** New handles to the objects obj holds references to (what the collector traverses). */
   getReferents(obj: Handle): Handle[] {
+    this.#live("getReferents");
     const p = this.heap.objectPtr(obj, "gc.getReferents");
     const out: Handle[] = [];
     if (!this.isTracked(obj)) return out;
@@ -184,11 +195,13 @@ export class GcController {
   }
 
   isTracked(obj: Handle): boolean {
+    this.#live("isTracked");
     const p = this.heap.objectPtr(obj, "gc.isTracked");
     return (this.heap.views.u32[(p + 4) >>> 2] & (1 << 18)) !== 0;
   }
 
   isFinalized(obj: Handle): boolean {
+    this.#live("isFinalized");
     const p = this.heap.objectPtr(obj, "gc.isFinalized");
     return (this.heap.views.u32[(p + 4) >>> 2] & (1 << 22)) !== 0;
   }
@@ -203,7 +216,7 @@ export class GcController {
    * mid-collection: the listener must only read the snapshot, not use the heap. null turns it off.
    */
   observePhases(listener: ((snapshot: PhaseSnapshot) => void) | null): void {
-    this.heap.assertNotMidOperation("gc.observePhases");
+    this.#live("observePhases"); this.heap.assertNotMidOperation("gc.observePhases");
     if (listener !== null && typeof listener !== "function") throw new HeapTypeError(`gc.observePhases: expected a function or null, got ${typeof listener}`);
     this.#phaseListener = listener;
     this.heap.core.gcObservePhases(listener ? 1 : 0);
@@ -260,7 +273,8 @@ export class GcController {
         return;
       }
       if (why === GARBAGE_LEGACY && debug & DEBUG_UNCOLLECTABLE) console.error(`gc: uncollectable ${this.#describe(obj)}`);
-      if (why === GARBAGE_SAVEALL || why === GARBAGE_LEGACY) this.garbage.push(this.heap.wrapBorrowed(obj)!);
+      // gc.garbage's handles are the gc module's, not those of a scope open around the collection
+      if (why === GARBAGE_SAVEALL || why === GARBAGE_LEGACY) this.garbage.push(this.heap.outsideScopes(() => this.heap.wrapBorrowed(obj)!));
     } catch (err) {
       this.heap.queueUnraisable(err, "gc garbage hook");
     }

@@ -6,17 +6,23 @@
 import { HandleDisposedError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, describeValue } from "./errors.js";
 import type { HeapType } from "./types.js";
 import type { HeapInternals } from "./heap.js";
+import { hex, inspectSymbol, safely } from "./show.js";
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 
-export class Handle {
+/**
+ * `R` and `S` are the reference and scalar field names of its type (see HeapType): a handle from
+ * `heap.alloc(Node)` only accepts Node's field names. A handle whose type is not known statically
+ * (from get(), at(), deref()...) accepts any name and checks it at run time.
+ */
+export class Handle<R extends string = string, S extends string = string> {
   #ptr: number;
   /** @internal */
   readonly _heap: HeapInternals;
-  readonly type: HeapType;
+  readonly type: HeapType<R, S>;
 
   /** @internal Use heap.alloc / handle.get / dup. Takes over one reference to ptr. */
-  constructor(heap: HeapInternals, ptr: number, type: HeapType) {
+  constructor(heap: HeapInternals, ptr: number, type: HeapType<R, S>) {
     this._heap = heap;
     this.#ptr = ptr;
     this.type = type;
@@ -55,13 +61,13 @@ export class Handle {
   }
 
   /** A new handle to the object in reference field `field`, or null. */
-  get(field: string): Handle | null {
+  get(field: R): Handle | null {
     const p = this.ptr;
     return this._heap.wrapBorrowed(this._heap.core.getRef(p, this.#refIndex(field)));
   }
 
   /** Stores a reference to `value` (or null) in `field`; the old value loses one reference. */
-  set(field: string, value: Handle | null): void {
+  set(field: R, value: Handle | null): void {
     const p = this.ptr;
     const i = this.#refIndex(field);
     this._heap.core.setRef(p, i, this._heap.ptrOf(value));
@@ -78,14 +84,14 @@ export class Handle {
     return f;
   }
 
-  getScalar(field: string): number {
+  getScalar(field: S): number {
     const p = this.ptr;
     const f = this.#scalar(field);
     const v = this._heap.views;
     return f.kind === "i32" ? v.i32[(p + f.offset) >>> 2] : v.f64[(p + f.offset) >>> 3];
   }
 
-  setScalar(field: string, value: number): void {
+  setScalar(field: S, value: number): void {
     const p = this.ptr;
     const f = this.#scalar(field);
     if (typeof value !== "number") throw new HeapTypeError(`${this.type.name}.${field} is ${f.kind}: expected a number, got ${typeof value}`);
@@ -150,7 +156,9 @@ export class Handle {
   push(value: Handle | null): void {
     const p = this.#kind("refarray", "push");
     const c = this._heap.ptrOf(value);
-    if (!this._heap.allocating(() => this._heap.core.listAppend(p, c))) {
+    // a failed append collects and retries: the collection's finalizers may dispose the list's or
+    // the item's handle, so both are held meanwhile
+    if (!this._heap.allocating(() => this._heap.core.listAppend(p, c), [p, c])) {
       throw this._heap.outOfMemory(`push onto ${this.type.name} of length ${this._heap.core.listLength(p)}`);
     }
   }
@@ -190,5 +198,16 @@ export class Handle {
 
   toString(): string {
     return this.#ptr ? `<${this.type.name} object at 0x${this.#ptr.toString(16)}>` : `<disposed Handle to ${this.type.name}>`;
+  }
+
+  /** @internal console.log(handle): `<Handle Node@0x5c020 rc=2>` */
+  [inspectSymbol](): string { return this._describe("Handle"); }
+
+  /** @internal `<kind Type@0x.. rc=N>`; with `extra` (weakrefs), `<kind@0x.. rc=N extra>` */
+  _describe(kind: string, extra?: (p: number) => string): string {
+    const name = extra ? kind : `${kind} ${this.type.name}`, p = this.#ptr;
+    if (this._heap.destroyed) return `<${name} (heap destroyed)>`;
+    if (p === 0) return `<${name} (disposed)>`;
+    return safely(() => `<${name}@${hex(p)} rc=${this._heap.core.refcount(p)}${extra ? extra(p) : ""}>`, `<${name}@${hex(p)}>`);
   }
 }

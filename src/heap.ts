@@ -2,8 +2,8 @@
 
 import { instantiate, type CoreExports, type HostHooks, type Views } from "./wasm.js";
 import { Handle } from "./handle.js";
-import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, type TypeSpec } from "./types.js";
-import { Finalize, HeapWeakRef, makeProxy, type WeakProxy } from "./weak.js";
+import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, mintType, type ScalarKind, type TypeSpec } from "./types.js";
+import { Finalize, HeapWeakRef, isWeakProxy, makeProxy, type WeakProxy } from "./weak.js";
 import { GcController } from "./gc.js";
 import {
   HandleDisposedError, HeapConfigError, HeapCorruptedError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
@@ -11,11 +11,21 @@ import {
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
 import { Inspector } from "./inspect/index.js";
+import { Scope, forget } from "./scope.js";
+import { inspectSymbol, safely } from "./show.js";
+
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 
 export const ALLOCATORS = ["pools", "tlsf", "firstfit", "bump"] as const;
 export const COLLECTORS = ["generational", "recycler", "none"] as const;
 export type AllocatorName = (typeof ALLOCATORS)[number];
 export type CollectorName = (typeof COLLECTORS)[number];
+/** What Heap.create uses when no strategy is named. */
+export const DEFAULT_ALLOCATOR: AllocatorName = "pools";
+export const DEFAULT_COLLECTOR: CollectorName = "generational";
+/** Each strategy's number in the core's init(allocator, pages, collector, mode) (assembly/index.ts). */
+export const ALLOCATOR_CODES: Record<AllocatorName, number> = { pools: 0, bump: 1, tlsf: 2, firstfit: 3 };
+export const COLLECTOR_CODES: Record<CollectorName, number> = { none: 0, generational: 1, recycler: 2 };
 const PLANNED = { allocator: [] as string[], collector: [] as string[] };
 export type FinalizerMode = "pep442" | "legacy";
 
@@ -49,7 +59,7 @@ export interface HandleLeak { type: string; address: number; createdAt?: string 
 
 export interface VerifyReport { objects: number; externalRefs: number; handles: number; committedBytes: number }
 
-/** What handles need from their heap (not public API). */
+/** @internal What handles need from their heap (not public API). */
 export interface HeapInternals {
   readonly core: CoreExports;
   readonly views: Views;
@@ -61,7 +71,7 @@ export interface HeapInternals {
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
-  allocating(attempt: () => number): number;
+  allocating(attempt: () => number, hold?: readonly number[]): number;
   typeOfPtr(ptr: number): HeapType;
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
   weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef;
@@ -71,7 +81,7 @@ export interface HeapInternals {
   flushUnraisable(): void;
 }
 
-/** What the heap needs of a finalize object. */
+/** @internal What the heap needs of a finalize object. */
 export interface FinalizeEntry { readonly index: number; readonly atexit: boolean; readonly alive: boolean; call(): unknown }
 
 const TYPE_WEAKREF = 2;
@@ -82,6 +92,7 @@ const WR_PROXY = 1, WR_CALLBACK = 2, WR_ID_SHIFT = 8;
 const exitHeaps = new Set<WeakRef<Heap>>();
 let exitHookInstalled = false;
 function installExitHook(heap: Heap): void {
+  for (const ref of exitHeaps) if (!ref.deref()) exitHeaps.delete(ref); // collected heaps leave no trace
   exitHeaps.add(new WeakRef(heap));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -91,15 +102,12 @@ function installExitHook(heap: Heap): void {
   });
 }
 
-interface LeakRecord { heap: Heap; ptr: number; type: string; stack?: string }
+interface LeakRecord { ptr: number; type: string; stack?: string }
 
 let nextHeapId = 1;
 const PAGE = 65536;
 
-// One registry for all heaps: the held record names the heap and the pointer.
-const leakRegistry = new FinalizationRegistry<LeakRecord>((rec) => rec.heap._releaseLeaked(rec));
-
-export class Heap implements HeapInternals {
+export class Heap {
   readonly id = nextHeapId++;
   readonly allocator: AllocatorName;
   readonly collector: CollectorName;
@@ -108,7 +116,9 @@ export class Heap implements HeapInternals {
   readonly gc: GcController;
   readonly debug: boolean;
   readonly maxBytes: number;
+  /** @internal the core's exports (VMs use heap.raw) */
   readonly core: CoreExports;
+  /** @internal typed views over the memory (VMs use heap.raw.u32 & co.) */
   readonly views: Views;
   /** The unchecked pointer API (checked in debug builds). */
   readonly raw: RawApi;
@@ -124,8 +134,21 @@ export class Heap implements HeapInternals {
     console.error(`Exception ignored in: ${context}`, err);
   };
   readonly #leakWarnings: boolean;
-  readonly #callbacks = new Map<number, (wr: HeapWeakRef) => void>();
+  // One registry per heap, and its held records do not name the heap: a module-level registry's
+  // records are strongly held, so a record naming the heap kept every heap alive whose handle was
+  // captured by something the heap holds (a finalizer, a weakref callback, gc.callbacks): 200 such
+  // heaps kept ~900 MiB and ~2 TB of reserved address space. An unreachable registry is collected
+  // with its heap (its callbacks then never run, which is right: the memory goes too).
+  readonly #leakRegistry = new FinalizationRegistry<LeakRecord>((rec) => this._releaseLeaked(rec));
+  /**
+   * Weakref callbacks by id, each with the HeapWeakRef that heap.weakref()/proxy() returned, held
+   * weakly: the callback receives that very object while the user keeps it (CPython passes the
+   * same ref), without the heap keeping it alive.
+   */
+  readonly #callbacks = new Map<number, { fn: (wr: HeapWeakRef) => void; wrapper: WeakRef<HeapWeakRef> | null }>();
   #nextCallbackId = 1;
+  /** Ids whose weakref object was freed: reused, so the 2^24 limit is on weakrefs alive at once. */
+  readonly #freeCallbackIds: number[] = [];
   readonly #unraisable: { err: unknown; context: string }[] = [];
   #flushScheduled = false;
   readonly #finalizers = new Set<FinalizeEntry>();
@@ -146,15 +169,15 @@ export class Heap implements HeapInternals {
     this.core = inst.exports;
     this.views = inst.views;
     this.raw = new RawApi(this);
-    this.#weakrefType = new HeapType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
+    this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
     this.#types[TYPE_WEAKREF] = this.#weakrefType;
-    this.#types[TYPE_WEAKMAP] = new HeapType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
+    this.#types[TYPE_WEAKMAP] = mintType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
   }
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
     if (options === null || typeof options !== "object") throw new HeapConfigError("Heap.create expects an options object");
-    const allocator = options.allocator ?? "pools";
-    const collector = options.collector ?? "generational";
+    const allocator = options.allocator ?? DEFAULT_ALLOCATOR;
+    const collector = options.collector ?? DEFAULT_COLLECTOR;
     const finalizerMode = options.finalizerMode ?? "pep442";
     if (finalizerMode !== "pep442" && finalizerMode !== "legacy") throw new HeapConfigError(`finalizerMode must be 'pep442' or 'legacy', got '${String(finalizerMode)}'`);
     if (!ALLOCATORS.includes(allocator)) {
@@ -172,18 +195,20 @@ export class Heap implements HeapInternals {
     const debug = options.debug ?? false;
     const leakWarnings = options.leakWarnings ?? false;
     let heap: Heap | undefined;
+    // every call from the core runs inside it: onUnraisable waits until the core has returned
+    const inCore = (fn: () => void) => { if (heap) heap._insideCore(fn); };
     const hooks: HostHooks = {
-      finalize: (obj) => heap?._finalizeHook(obj),
-      weakrefCallback: (wr, id) => heap?._weakrefCallbackHook(wr, id),
+      finalize: (obj) => inCore(() => heap!._finalizeHook(obj)),
+      weakrefCallback: (wr, id) => inCore(() => heap!._weakrefCallbackHook(wr, id)),
       weakrefFreed: (id) => { heap?._weakrefFreedHook(id); },
-      gcPhase: (phase, g, c, u, n) => heap?.gc._phase(phase, g, c, u, n),
-      gcGarbage: (obj, why) => heap?.gc._garbage(obj, why),
-      allocationEvents: (buffer, count) => heap?._allocationEventsHook(buffer, count),
+      gcPhase: (phase, g, c, u, n) => inCore(() => heap!.gc._phase(phase, g, c, u, n)),
+      gcGarbage: (obj, why) => inCore(() => heap!.gc._garbage(obj, why)),
+      allocationEvents: (buffer, count) => inCore(() => heap!._allocationEventsHook(buffer, count)),
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
       corrupted: (err) => heap?._corrupted(err),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
-    const rc = inst.exports.init({ pools: 0, bump: 1, tlsf: 2, firstfit: 3 }[allocator], Math.floor(maxBytes / PAGE), { none: 0, generational: 1, recycler: 2 }[collector], finalizerMode === "legacy" ? 1 : 0);
+    const rc = inst.exports.init(ALLOCATOR_CODES[allocator], Math.floor(maxBytes / PAGE), COLLECTOR_CODES[collector], finalizerMode === "legacy" ? 1 : 0);
     if (rc !== 0) {
       throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
     }
@@ -239,7 +264,7 @@ export class Heap implements HeapInternals {
   }
 
   /** Defines a type of object. Field layout is decided by the core (see assembly/types.ts). */
-  defineType(spec: TypeSpec): HeapType {
+  defineType<const R extends readonly string[] = readonly [], const S extends Readonly<Record<string, ScalarKind>> = Record<never, ScalarKind>>(spec: TypeSpec<R, S>): HeapType<R[number], keyof S & string> {
     this.#alive();
     const s = checkSpec(spec);
     const nI32 = Object.values(s.scalars).filter((k) => k === "i32").length;
@@ -250,14 +275,16 @@ export class Heap implements HeapInternals {
     if (id < 0) throw new HeapTypeError(`type ${s.name}: too many or too large fields`);
     const rec = (this.core.typeTable() >>> 2) + id * 8;
     const u32 = this.views.u32;
-    const type = new HeapType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]);
-    this.#types[id] = type;
+    const type = mintType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]) as unknown as HeapType<R[number], keyof S & string>;
+    this.#types[id] = type as unknown as HeapType;
     return type;
   }
 
   #checkType(type: HeapType, what: string): void {
     if (!(type instanceof HeapType)) throw new HeapTypeError(`${what}: expected a HeapType from defineType, got ${describe(type)}`);
     if (type.heapId !== this.id) throw new HeapTypeError(`${what}: type ${type.name} belongs to another heap`);
+    if (type.kind !== "fixed" && type.kind !== "refarray" && type.kind !== "bytes") throw new HeapTypeError(`${what}: ${type.name} objects come from heap.${type.kind === "weakref" ? "weakref()" : "weak containers"}, not alloc`);
+    if (this.#types[type.id] !== type) throw new HeapTypeError(`${what}: ${describe(type)} is not a type defined by this heap's defineType`);
   }
 
   /**
@@ -266,7 +293,7 @@ export class Heap implements HeapInternals {
    *   refarray:    alloc(List, length = 0 | items: (Handle|null)[])
    *   bytes:       alloc(Bytes, length | Uint8Array | string (UTF-8))
    */
-  alloc(type: HeapType, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle {
+  alloc<R extends string, S extends string>(type: HeapType<R, S>, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle<R, S> {
     this.#alive();
     this.#checkType(type, "alloc");
     let p = 0;
@@ -278,14 +305,16 @@ export class Heap implements HeapInternals {
       if (Array.isArray(init)) {
         const items = init as readonly (Handle | null)[];
         const ptrs = items.map((h) => this.ptrOf(h)); // validate all before allocating
-        p = this.allocating(() => this.core.allocList(type.id, 0));
-        if (!p) throw this.outOfMemory(`alloc(${type.name})`);
-        for (const c of ptrs) {
-          if (!this.allocating(() => this.core.listAppend(p, c))) {
-            this.core.decref(p);
-            throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
-          }
-        }
+        checkLength(ptrs.length, `alloc(${type.name})`, 0x1fff_0000);
+        // The allocation may collect, and a finalizer may then dispose an item's handle: the items
+        // are held while it runs (as CPython's list display holds its evaluated items), or the list
+        // would store a freed pointer.
+        p = this.#holding(ptrs, () => {
+          const list = this.allocating(() => this.core.allocList(type.id, ptrs.length));
+          if (list) for (let i = 0; i < ptrs.length; i++) if (ptrs[i]) this.core.listSet(list, i, ptrs[i]);
+          return list;
+        });
+        if (!p) throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
       } else {
         const n = checkLength(init ?? 0, `alloc(${type.name})`, 0x1fff_0000);
         p = this.allocating(() => this.core.allocList(type.id, n));
@@ -364,6 +393,62 @@ export class Heap implements HeapInternals {
     if (this.#destroyed) return;
     this.runExitFinalizers();
     this.#destroyed = true;
+    this.scopes.length = 0; // their handles died with the heap
+  }
+
+  /** `using heap = await Heap.create()`: destroy() at the end of the block. */
+  [disposeSymbol](): void { this.destroy(); }
+
+  /** @internal console.log(heap): `<Heap #1 pools/generational: 12 objects, 3 handles, 131072 bytes>` */
+  [inspectSymbol](): string {
+    const what = `Heap #${this.id} ${this.allocator}/${this.collector}${this.debug ? " debug" : ""}`;
+    if (this.#destroyed) return `<${what} (destroyed)>`;
+    return safely(() => {
+      const s = this.stats();
+      return `<${what}: ${s.liveObjects} objects, ${this.#liveHandles} handles, ${s.committedBytes} bytes>`;
+    }, `<${what}>`);
+  }
+
+  // ── scopes (src/scope.ts) ──
+
+  /** @internal open scopes, innermost last; null hides the ones below (outsideScopes) */
+  readonly scopes: (Scope | null)[] = [];
+
+  /**
+   * A scope: every handle made while it is the innermost open scope is released when it ends,
+   * unless kept (`scope.keep(h)`) or escaped to the enclosing scope (`scope.escape(h)`).
+   *   `using scope = heap.scope();`       ends at the end of the block
+   *   `heap.scope((scope) => { ... })`    ends when fn returns or throws; returns what fn returns,
+   *                                       and a Handle it returns escapes to the enclosing scope
+   * fn must be synchronous (a scope is the heap's, not an async task's).
+   */
+  scope(): Scope;
+  scope<T>(fn: (scope: Scope) => T): T;
+  scope<T>(fn?: (scope: Scope) => T): Scope | T {
+    this.#alive();
+    if (fn !== undefined && typeof fn !== "function") throw new HeapTypeError(`scope: expected a function or nothing, got ${describe(fn)}`);
+    const scope = new Scope(this);
+    if (!fn) return scope;
+    let result: T;
+    try {
+      result = fn(scope);
+      if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
+        throw new HeapConfigError("scope(fn): fn returned a promise; a scope's handles are released when fn returns, so fn must be synchronous (dispose handles yourself across an await)");
+      }
+      if (result instanceof Handle || isWeakProxy(result)) scope.escape(result);
+    } finally {
+      scope.dispose();
+    }
+    return result;
+  }
+
+  /** @internal runs fn with no scope open: the handles it makes belong to their maker (weak containers, finalize objects) */
+  outsideScopes<T>(fn: () => T): T {
+    this.scopes.push(null);
+    try { return fn(); } finally {
+      const i = this.scopes.lastIndexOf(null);
+      if (i >= 0) this.scopes.splice(i, 1);
+    }
   }
 
   // ── weak references ──
@@ -390,16 +475,20 @@ export class Heap implements HeapInternals {
     if (callback !== undefined && callback !== null && typeof callback !== "function") throw new HeapTypeError(`${what}: callback must be a function`);
     let id = 0;
     if (callback) {
-      id = this.#nextCallbackId++;
+      id = this.#freeCallbackIds.pop() ?? this.#nextCallbackId;
+      if (id === this.#nextCallbackId && id < 1 << 24) this.#nextCallbackId++;
       if (id >= 1 << 24) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (16,777,215)`);
-      this.#callbacks.set(id, callback);
+      this.#callbacks.set(id, { fn: callback, wrapper: null });
     }
     const wr = this.core.weakrefNew(p, proxy ? 1 : 0, id);
     if (!wr) {
-      if (id) this.#callbacks.delete(id);
+      if (id) { this.#callbacks.delete(id); this.#freeCallbackIds.push(id); }
       throw this.outOfMemory(what);
     }
-    return new HeapWeakRef(this, wr, this.#weakrefType);
+    const handle = new HeapWeakRef(this, wr, this.#weakrefType);
+    const rec = id ? this.#callbacks.get(id) : undefined;
+    if (rec) rec.wrapper = new WeakRef(handle);
+    return handle;
   }
 
   /**
@@ -407,13 +496,13 @@ export class Heap implements HeapInternals {
    * obj is returned (a new handle to it); with one, a new weakref whose callback(wr) runs when obj
    * dies (after every weakref to obj is cleared, newest callback first).
    */
-  weakref(obj: Handle, callback?: (wr: HeapWeakRef) => void): HeapWeakRef {
-    return this.#newWeak(obj, false, callback, "weakref");
+  weakref<R extends string, S extends string>(obj: Handle<R, S>, callback?: (wr: HeapWeakRef<R, S>) => void): HeapWeakRef<R, S> {
+    return this.#newWeak(obj, false, callback as (wr: HeapWeakRef) => void, "weakref") as HeapWeakRef<R, S>;
   }
 
   /** weakref.proxy(obj, callback?): behaves like obj; HeapReferenceError once obj is dead. */
-  proxy(obj: Handle, callback?: (wr: HeapWeakRef) => void): WeakProxy {
-    return makeProxy(this.#newWeak(obj, true, callback, "proxy"));
+  proxy<R extends string, S extends string>(obj: Handle<R, S>, callback?: (wr: HeapWeakRef<R, S>) => void): WeakProxy<R, S> {
+    return makeProxy(this.#newWeak(obj, true, callback as (wr: HeapWeakRef) => void, "proxy")) as WeakProxy<R, S>;
   }
 
   /** weakref.finalize(obj, fn, ...args): fn(...args) runs once, when obj dies (or at exit, or when called). */
@@ -421,17 +510,20 @@ export class Heap implements HeapInternals {
     this.#alive();
     this.#weakrefable(obj, "finalize");
     if (typeof fn !== "function") throw new HeapTypeError("finalize: fn must be a function");
-    return new Finalize(this, obj, fn, args);
+    return this.outsideScopes(() => new Finalize(this, obj, fn, args)); // its weakref is its own
   }
 
   /** weakref.getweakrefcount(obj): weakrefs and proxies to obj. */
-  getweakrefcount(obj: Handle): number {
+  getWeakrefCount(obj: Handle): number {
     const p = this.objectPtr(obj, "getweakrefcount");
     return this.typeOfPtr(p).weakrefable ? this.core.weakrefCount(p) : 0;
   }
 
+  /** @deprecated the old spelling of getWeakrefCount */
+  getweakrefcount(obj: Handle): number { return this.getWeakrefCount(obj); }
+
   /** weakref.getweakrefs(obj): new handles to every weakref and proxy to obj, in list order. */
-  getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
+  getWeakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] {
     const p = this.objectPtr(obj, "getweakrefs");
     const out: (HeapWeakRef | WeakProxy)[] = [];
     if (!this.typeOfPtr(p).weakrefable) return out;
@@ -439,8 +531,17 @@ export class Heap implements HeapInternals {
     return out;
   }
 
-  /** Reports queued exceptions from finalizers and callbacks to onUnraisable. */
+  /** @deprecated the old spelling of getWeakrefs */
+  getweakrefs(obj: Handle): (HeapWeakRef | WeakProxy)[] { return this.getWeakrefs(obj); }
+
+  /**
+   * Reports queued exceptions from finalizers and callbacks to onUnraisable; inside host code the
+   * core called (a finalizer disposing a handle), nothing: the outermost call reports them once
+   * the core has returned. (A finalizer's own borrowed handle used to flush, so onUnraisable ran
+   * in the middle of a death or a collection.)
+   */
   flushUnraisable(): void {
+    if (this.#coreDepth) return;
     while (this.#unraisable.length) {
       const { err, context } = this.#unraisable.shift()!;
       try {
@@ -474,6 +575,13 @@ export class Heap implements HeapInternals {
     this.flushUnraisable();
   }
 
+  #coreDepth = 0;
+  /** @internal runs host code the core called (a hook), counting the depth */
+  _insideCore(fn: () => void): void {
+    this.#coreDepth++;
+    try { fn(); } finally { this.#coreDepth--; }
+  }
+
   /** @internal host hook: the core is about to let obj die and its type has a finalizer */
   _finalizeHook(obj: number): void {
     try {
@@ -494,16 +602,26 @@ export class Heap implements HeapInternals {
   /** @internal host hook: a weakref's referent died; call its callback with the weakref */
   _weakrefCallbackHook(wr: number, id: number): void {
     try {
-      const cb = this.#callbacks.get(id);
-      if (!cb) return;
-      const h = this.#hookHandle(wr) as HeapWeakRef | WeakProxy;
-      const weak = h instanceof HeapWeakRef ? h : h.weakref;
+      const rec = this.#callbacks.get(id);
+      if (!rec) return;
+      // called once; the weakref's callback is None from now on (CPython's clear_weakref drops it)
+      this.#callbacks.delete(id);
+      const cb = rec.fn;
+      // the user's own HeapWeakRef if they still hold it (the core holds a reference for the call)
+      const held = rec.wrapper?.deref();
+      const own = held?.alive && held.ptr === wr ? held : null;
+      let weak: HeapWeakRef;
+      if (own) weak = own;
+      else {
+        const h = this.#hookHandle(wr) as HeapWeakRef | WeakProxy;
+        weak = h instanceof HeapWeakRef ? h : h.weakref;
+      }
       try {
         cb(weak);
       } catch (err) {
         this.#queueUnraisable(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
       } finally {
-        weak.dispose();
+        if (weak !== own) weak.dispose();
       }
     } catch (err) {
       this.#queueUnraisable(err, `refheap weakref callback hook at 0x${wr.toString(16)}`);
@@ -544,7 +662,6 @@ export class Heap implements HeapInternals {
   }
 
   readonly #eventListeners = new Set<{ listener: (events: Uint32Array) => void }>();
-  #inEventListener = false;
   /** Set while flushAllocationEvents() (a safe point) delivers. */
   #safeFlush = false;
   /** Set while a delivery the core started mid-operation runs (see assertNotMidOperation). */
@@ -554,8 +671,7 @@ export class Heap implements HeapInternals {
   _allocationEventsHook(buffer: number, count: number): void {
     // copied first: a listener that allocates makes the core write new events into the same buffer
     const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * 3);
-    const outer = this.#inEventListener, outerMid = this.#midOperationDelivery;
-    this.#inEventListener = true;
+    const outerMid = this.#midOperationDelivery;
     this.#midOperationDelivery = !this.#safeFlush;
     // a safe flush's listener may allocate, whose own deliveries are mid-operation again
     const outerSafe = this.#safeFlush;
@@ -567,7 +683,6 @@ export class Heap implements HeapInternals {
         this.#queueUnraisable(err, `allocation events listener ${listener.name || "<anonymous>"}`);
       }
     }
-    this.#inEventListener = outer;
     this.#midOperationDelivery = outerMid;
     this.#safeFlush = outerSafe;
   }
@@ -586,7 +701,8 @@ export class Heap implements HeapInternals {
     this.#alive();
     if (this.#censusSink) throw new HeapConfigError("census: a census is already running (called from a census sink?)");
     // an event reaches the host in the middle of an allocation or a free: the heap is not walkable then
-    if (this.#inEventListener) throw new HeapConfigError("census: not from an allocation events listener (the core is mid-allocation)");
+    // (only mid-operation: a delivery from flushAllocationEvents() is a safe point, and so is what a listener there runs)
+    if (this.#midOperationDelivery) throw new HeapConfigError("census: not from an allocation events listener called mid-allocation or mid-free (the heap is not walkable then)");
     this.#censusSink = sink;
     try { this.core.census(); } finally { this.#censusSink = null; }
   }
@@ -598,12 +714,14 @@ export class Heap implements HeapInternals {
 
   /** @internal host hook: a weakref with a callback was freed */
   _weakrefFreedHook(id: number): void {
+    // (the id is free only now: until its weakref object is freed, the id is in its kind word)
     this.#callbacks.delete(id);
+    this.#freeCallbackIds.push(id);
   }
 
   /** @internal */
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null {
-    return kindWord & WR_CALLBACK ? this.#callbacks.get(kindWord >>> WR_ID_SHIFT) ?? null : null;
+    return kindWord & WR_CALLBACK ? this.#callbacks.get(kindWord >>> WR_ID_SHIFT)?.fn ?? null : null;
   }
 
   /** @internal */
@@ -652,14 +770,16 @@ export class Heap implements HeapInternals {
       this.#scopedHandles.add(h);
       return;
     }
-    const rec: LeakRecord = { heap: this, ptr, type: h.type.name };
+    if (this.scopes.length) this.scopes[this.scopes.length - 1]?._add(h);
+    const rec: LeakRecord = { ptr, type: h.type.name };
     if (this.#leakWarnings) rec.stack = new Error().stack?.split("\n").slice(3).join("\n");
-    leakRegistry.register(h, rec, h);
+    this.#leakRegistry.register(h, rec, h);
   }
 
   /** @internal */
   releaseHandle(h: Handle, ptr: number): void {
-    if (!this.#scopedHandles.delete(h)) leakRegistry.unregister(h);
+    if (!this.#scopedHandles.delete(h)) this.#leakRegistry.unregister(h);
+    if (this.scopes.length) forget(this, h);
     this.#liveHandles--;
     if (!this.#destroyed) {
       this.core.decref(ptr);
@@ -736,14 +856,36 @@ export class Heap implements HeapInternals {
    * @internal Runs an allocation; if it fails and this heap has a collector, collects everything
    * and tries once more before giving up (CPython's MemoryError comes after the same attempt).
    */
-  allocating(attempt: () => number): number {
+  allocating(attempt: () => number, hold?: readonly number[]): number {
     let p = attempt();
     if (!p && this.collector !== "none" && !this.core.gcIsCollecting()) {
-      this.core.gcCollect(2);
-      this.flushUnraisable();
-      p = attempt();
+      // the collection runs finalizers, which may dispose the handles whose pointers the attempt uses
+      p = this.#holding(hold ?? [], () => {
+        this.core.gcCollect(2);
+        this.flushUnraisable();
+        return attempt();
+      });
     }
     return p;
+  }
+
+  /**
+   * Runs `body` holding a reference to each of `ptrs` (0s skipped): host code that runs meanwhile (a
+   * collection's finalizers) may dispose their handles without freeing them under the caller.
+   */
+  #holding<T>(ptrs: readonly number[], body: () => T): T {
+    for (const c of ptrs) if (c) this.core.incref(c);
+    try {
+      return body();
+    } finally {
+      for (const c of ptrs) if (c) this.core.unhold(c); // no trace in the recycler's candidates
+      this.flushUnraisable();
+    }
+  }
+
+  /** @internal The typed error every call on a destroyed heap gets (HandleDisposedError). */
+  assertNotDestroyed(what: string): void {
+    if (this.#destroyed) throw new HandleDisposedError(`${what}: this heap was destroyed`);
   }
 
   /** @internal */

@@ -4,6 +4,7 @@ export type { HeapOptions, AllocatorName, CollectorName, FinalizerMode, HandleLe
 export { GcController, DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL, DEBUG_LEAK } from "./gc.js";
 export type { GcCallback, GcInfo, GenerationStats, Pause } from "./gc.js";
 export { Handle } from "./handle.js";
+export { Scope } from "./scope.js";
 export { HeapType } from "./types.js";
 export type { TypeSpec, TypeKind, ObjectKind, ScalarKind } from "./types.js";
 export { RawApi } from "./raw.js";
@@ -13,11 +14,12 @@ export type { WeakProxy } from "./weak.js";
 export { STAT_FIELDS, formatStats } from "./stats.js";
 export type { HeapStats, SizeClassStats } from "./stats.js";
 export * from "./errors.js";
-export { AllocationTrace, TraceRecorder, replayTrace } from "./trace.js";
+export { AllocationTrace, TraceRecorder, replayTrace, validateTraceOps, TRACE_MIN_SIZE, TRACE_MAX_SIZE, TRACE_MAX_EVENTS } from "./trace.js";
 export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.js";
 export { PHASE_NAMES } from "./phases.js";
 export type { PhaseSnapshot, PhaseObject, PhaseName } from "./phases.js";
-export { setWasmBaseUrl } from "./wasm.js";
+export { setWasmBaseUrl, instantiateLinked } from "./wasm.js";
+export type { LinkOptions, LinkedExports, HostHooks, WasmMemory } from "./wasm.js";
 export {
   Inspector, isHeldFromOutside, ObjectGraph, takeGraph, DominatorTree, dominos, toHeapSnapshot, heapSnapshotText, saveHeapSnapshot,
   loadHeapSnapshot, graphFromHeapSnapshot, validateHeapSnapshot, HeapSnapshotFormatError, toDot, chainToDot, renderSvg,

@@ -3,9 +3,11 @@
 
 import table from "./stats-table.json" with { type: "json" };
 
-export type StatName = (typeof table.fields)[number]["name"];
-export const STAT_FIELDS = table.fields as readonly { name: StatName; kind: "counter" | "gauge" | "part"; unit: string; doc: string }[];
-export const PART_NAMES = STAT_FIELDS.filter((f) => f.kind === "part").map((f) => f.name);
+/** A statistic's name (src/stats-table.json lists them; typed as a string so the package's declarations stand alone). */
+export type StatName = string;
+export interface StatField { name: StatName; kind: "counter" | "gauge" | "part"; unit: string; doc: string }
+export const STAT_FIELDS: readonly StatField[] = table.fields as readonly StatField[];
+export const PART_NAMES: string[] = STAT_FIELDS.filter((f) => f.kind === "part").map((f) => f.name);
 
 export interface SizeClassStats { sizeClass: number; size: number; pools: number; blocksInUse: number; blocksFree: number }
 

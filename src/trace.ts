@@ -9,19 +9,63 @@
 //     free:        (back << 1) | 1    back = allocations so far - 1 - index of the freed allocation
 // Frees name allocations by distance back, so short-lived objects cost one byte.
 
-import { gunzipSync, gzipSync } from "node:zlib";
+import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
 import { readFile, writeFile } from "node:fs/promises";
 import { Heap, type AllocatorName } from "./heap.js";
-import { HeapConfigError, HeapOutOfMemoryError, HeapTypeError } from "./errors.js";
+import { HeapConfigError, HeapOutOfMemoryError, TraceFormatError } from "./errors.js";
 
 const MAGIC = "RHTRACE\x01";
 const KIND_RAW = 7; // assembly/types.ts
 const OP_FREE_LOCAL = 0xffff_ffff; // replay.ts: free the block allocated by op b of this batch
 const REPLAY_CAPACITY = 1024; // assembly/replay.ts
 
+/** Sizes an allocation event may have: a block's header (size and type words) up to the largest object (assembly/replay.ts REPLAY_MIN_SIZE, REPLAY_MAX_SIZE). */
+export const TRACE_MIN_SIZE = 8;
+export const TRACE_MAX_SIZE = 8 + 0x7fff_0000;
+/** Most events a trace may hold (8 bytes each once decoded: 1 GiB). */
+export const TRACE_MAX_EVENTS = 2 ** 27;
+const MAX_TYPE_ID = 0xffff;
+const MAX_HEADER_BYTES = 1 << 20;
+// Longest encodings: an allocation is (size << 1) < 2^33 (5 bytes) and a type id (3 bytes); a
+// free is (back << 1) | 1 < 2^29 (5 bytes). What a file may inflate to follows from its counts.
+const MAX_ALLOCATION_BYTES = 8, MAX_FREE_BYTES = 5, MAX_VARINT_BYTES = 5;
+
+function checkOpsShape(ops: Uint32Array): void {
+  if (!(ops instanceof Uint32Array)) throw new TraceFormatError(`AllocationTrace: ops must be a Uint32Array, got ${ops === null ? "null" : typeof ops}`);
+  if (ops.length % 2) throw new TraceFormatError("AllocationTrace: ops must hold pairs");
+}
+
+/**
+ * Checks every event of `ops` (pairs, see AllocationTrace) in order: sizes within
+ * [TRACE_MIN_SIZE, TRACE_MAX_SIZE], type ids within 16 bits, and each free naming an allocation
+ * made before it and not yet freed. Throws TraceFormatError naming the first bad event. Returns
+ * the number of allocations.
+ */
+export function validateTraceOps(ops: Uint32Array): number {
+  checkOpsShape(ops);
+  if (ops.length / 2 > TRACE_MAX_EVENTS) throw new TraceFormatError(`AllocationTrace: ${ops.length / 2} events (at most ${TRACE_MAX_EVENTS})`);
+  let allocations = 0;
+  for (let i = 0; i < ops.length; i += 2) if (ops[i]) allocations++;
+  const freed = new Uint8Array(allocations);
+  for (let i = 0, made = 0; i < ops.length; i += 2) {
+    const a = ops[i], b = ops[i + 1], k = i / 2;
+    if (a) {
+      if (a < TRACE_MIN_SIZE || a > TRACE_MAX_SIZE) throw new TraceFormatError(`allocation of ${a} bytes (sizes are ${TRACE_MIN_SIZE}..${TRACE_MAX_SIZE})`, k);
+      if (b > MAX_TYPE_ID) throw new TraceFormatError(`allocation with type id ${b} (at most ${MAX_TYPE_ID})`, k);
+      made++;
+    } else {
+      if (b >= made) throw new TraceFormatError(`frees allocation ${b} before it is made (${made} so far)`, k);
+      if (freed[b]) throw new TraceFormatError(`frees allocation ${b} a second time`, k);
+      freed[b] = 1;
+    }
+  }
+  return allocations;
+}
+
 /**
  * A recorded trace. `ops` holds pairs: [size > 0, typeId] for an allocation, [0, allocation index]
- * for a free (allocations are numbered from 0 in order).
+ * for a free (allocations are numbered from 0 in order). Its events are checked (validateTraceOps)
+ * when it is decoded from a file and when it is replayed: a bad one is a TraceFormatError naming it.
  */
 export class AllocationTrace {
   constructor(
@@ -30,7 +74,9 @@ export class AllocationTrace {
     readonly types: Record<number, string>,
     readonly note = "",
   ) {
-    if (ops.length % 2) throw new HeapTypeError("AllocationTrace: ops must hold pairs");
+    checkOpsShape(ops);
+    checkTypes(types);
+    if (typeof note !== "string") throw new TraceFormatError(`AllocationTrace: note must be a string, got ${typeof note}`);
   }
 
   get length(): number { return this.ops.length / 2; }
@@ -55,24 +101,54 @@ export class AllocationTrace {
     return gzipSync(file);
   }
 
+  /**
+   * Reads a .rhtrace file's contents. Files are input from strangers: the header is checked, the
+   * data is inflated no further than its declared counts allow (a small file that inflates to
+   * gigabytes is refused after that many bytes), and every event is validated. Any defect is a
+   * TraceFormatError.
+   */
   static decode(data: Uint8Array): AllocationTrace {
+    if (!(data instanceof Uint8Array)) throw new TraceFormatError("not a refheap trace (expected the file's bytes)");
+    const head = inflateHead(data);
+    if (new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC) throw new TraceFormatError("not a refheap trace (bad magic)");
+    const hlen = new DataView(head.buffer, head.byteOffset).getUint32(8, true);
+    if (hlen > MAX_HEADER_BYTES) throw new TraceFormatError(`corrupt trace: a header of ${hlen} bytes (at most ${MAX_HEADER_BYTES})`);
+    if (head.length < 12 + hlen) throw new TraceFormatError(`corrupt trace: truncated header (${head.length - 12} of ${hlen} bytes)`);
+    const header = parseHeader(head.subarray(12, 12 + hlen));
+    const budget = 12 + hlen + header.allocations * MAX_ALLOCATION_BYTES + (header.events - header.allocations) * MAX_FREE_BYTES;
     let file: Uint8Array;
-    try { file = new Uint8Array(gunzipSync(data)); } catch { throw new HeapTypeError("not a refheap trace (not gzip data)"); }
-    if (new TextDecoder().decode(file.subarray(0, 8)) !== MAGIC) throw new HeapTypeError("not a refheap trace (bad magic)");
-    const hlen = new DataView(file.buffer, file.byteOffset).getUint32(8, true);
-    const header = JSON.parse(new TextDecoder().decode(file.subarray(12, 12 + hlen))) as { events: number; types: Record<number, string>; note: string };
+    try {
+      file = new Uint8Array(gunzipSync(data, { maxOutputLength: Math.max(budget, 1) }));
+    } catch (err) {
+      if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        throw new TraceFormatError(`corrupt trace: the data inflates past the ${budget} bytes that ${header.events} events (${header.allocations} allocations) can take`);
+      }
+      throw new TraceFormatError(`not a refheap trace (bad gzip data: ${(err as Error).message})`);
+    }
+    // each event takes at least a byte (an allocation two): checked before the events are allocated for
+    const body = file.subarray(12 + hlen);
+    if (header.events + header.allocations > body.length) throw new TraceFormatError(`corrupt trace: truncated: the header declares ${header.events} events, the ${body.length} bytes after it cannot hold them`);
     const ops = new Uint32Array(header.events * 2);
-    const r = new VarintReader(file.subarray(12 + hlen));
+    const r = new VarintReader(body);
     let allocs = 0;
     for (let i = 0; i < ops.length; i += 2) {
-      const v = r.read();
-      if (v % 2 === 0) { ops[i] = v / 2; ops[i + 1] = r.read(); allocs++; } else {
+      const k = i / 2;
+      const v = r.read(k);
+      if (v % 2 === 0) {
+        const size = v / 2, type = r.read(k);
+        // checked here, before they are narrowed to 32 bits (validateTraceOps sees the rest)
+        if (size > TRACE_MAX_SIZE || size < TRACE_MIN_SIZE) throw new TraceFormatError(`allocation of ${size} bytes (sizes are ${TRACE_MIN_SIZE}..${TRACE_MAX_SIZE})`, k);
+        if (type > MAX_TYPE_ID) throw new TraceFormatError(`allocation with type id ${type} (at most ${MAX_TYPE_ID})`, k);
+        ops[i] = size; ops[i + 1] = type; allocs++;
+      } else {
         const index = allocs - 1 - (v - 1) / 2;
-        if (index < 0) throw new HeapTypeError(`corrupt trace: event ${i / 2} frees an allocation before the first`);
+        if (index < 0) throw new TraceFormatError("frees an allocation before the first", k);
         ops[i + 1] = index;
       }
     }
-    if (!r.done) throw new HeapTypeError("corrupt trace: bytes after the last event");
+    if (!r.done) throw new TraceFormatError("corrupt trace: bytes after the last event");
+    if (allocs !== header.allocations) throw new TraceFormatError(`corrupt trace: the header declares ${header.allocations} allocations, the events hold ${allocs}`);
+    validateTraceOps(ops);
     return new AllocationTrace(ops, header.types, header.note);
   }
 
@@ -80,6 +156,53 @@ export class AllocationTrace {
   static async load(path: string): Promise<AllocationTrace> { return AllocationTrace.decode(await readFile(path)); }
 }
 
+function checkTypes(types: unknown): asserts types is Record<number, string> {
+  if (types === null || typeof types !== "object" || Array.isArray(types)) throw new TraceFormatError(`corrupt trace: types must be an object of type id to name, got ${types === null ? "null" : typeof types}`);
+  for (const [id, name] of Object.entries(types)) {
+    if (!/^\d+$/.test(id) || Number(id) > MAX_TYPE_ID || typeof name !== "string") throw new TraceFormatError(`corrupt trace: types holds ${JSON.stringify(id)}: ${typeof name} (expected a type id and its name)`);
+  }
+}
+
+interface TraceHeader { events: number; allocations: number; types: Record<number, string>; note: string }
+
+function parseHeader(bytes: Uint8Array): TraceHeader {
+  let h: unknown;
+  try { h = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)); } catch (err) {
+    throw new TraceFormatError(`corrupt trace: the header is not JSON (${(err as Error).message})`);
+  }
+  if (h === null || typeof h !== "object" || Array.isArray(h)) throw new TraceFormatError(`corrupt trace: the header is ${h === null ? "null" : Array.isArray(h) ? "an array" : typeof h}, not an object`);
+  const { version, events, allocations, types, note } = h as Record<string, unknown>;
+  if (version !== 1) throw new TraceFormatError(`unsupported trace version ${JSON.stringify(version)} (this reader knows 1)`);
+  const count = (v: unknown, what: string, max: number): number => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) throw new TraceFormatError(`corrupt trace: the header's ${what} is ${JSON.stringify(v) ?? String(v)} (an integer in 0..${max})`);
+    return v;
+  };
+  const n = count(events, "events", TRACE_MAX_EVENTS);
+  const a = count(allocations, "allocations", n);
+  checkTypes(types);
+  if (note !== undefined && typeof note !== "string") throw new TraceFormatError(`corrupt trace: the header's note is ${typeof note}, not a string`);
+  return { events: n, allocations: a, types, note: note ?? "" };
+}
+
+/**
+ * The first bytes of the inflated file, at least the magic, the header length and the header
+ * (or all of it, if shorter): compressed prefixes of growing length are inflated with a sync
+ * flush, 16 KiB more input each time, so the output of a step is bounded (deflate's best ratio is
+ * 1032:1) whatever follows the header, and the header's declared counts can bound the rest.
+ */
+function inflateHead(data: Uint8Array): Uint8Array {
+  const STEP = 16 << 10, LIMIT = 12 + MAX_HEADER_BYTES + 1100 * STEP;
+  for (let p = STEP; ; p += STEP) {
+    let out: Uint8Array;
+    try {
+      out = gunzipSync(data.subarray(0, p), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: LIMIT });
+    } catch (err) {
+      throw new TraceFormatError(`not a refheap trace (not gzip data${(err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" ? ": it inflates without bound" : ""})`);
+    }
+    const need = out.length >= 12 ? 12 + new DataView(out.buffer, out.byteOffset).getUint32(8, true) : 12;
+    if (out.length >= need || p >= data.length || need > 12 + MAX_HEADER_BYTES) return out;
+  }
+}
 /** Records a heap's allocations and frees from now until stop(). Frees of objects allocated before the start are not in the trace (counted in `unmatchedFrees`). */
 export class TraceRecorder {
   #ops: number[] = [];
@@ -163,6 +286,8 @@ export interface ReplayOptions {
 
 /** Replays a trace against one allocator strategy in a fresh heap (no collector: the trace already has the frees). */
 export async function replayTrace(trace: AllocationTrace, options: ReplayOptions = {}): Promise<ReplayResult> {
+  if (!(trace instanceof AllocationTrace)) throw new TraceFormatError(`replayTrace: expected an AllocationTrace, got ${trace === null ? "null" : typeof trace}`);
+  const allocations = validateTraceOps(trace.ops); // again: ops is a typed array, and may have changed since the trace was made
   const allocator = options.allocator ?? "pools";
   const samples = Math.max(1, Math.floor(options.samples ?? 100));
   const heap = await Heap.create({ allocator, collector: "none", debug: options.debug ?? false, maxBytes: options.maxBytes });
@@ -173,12 +298,12 @@ export async function replayTrace(trace: AllocationTrace, options: ReplayOptions
     const opsBase = core.replayOps() >>> 2;
     const ops = trace.ops;
     const n = trace.length;
-    const addressOf = new Uint32Array(trace.allocations);
+    const addressOf = new Uint32Array(allocations);
     const localOp = new Uint32Array(REPLAY_CAPACITY); // op index in the batch of each allocation made in it
     const every = Math.max(1, Math.ceil(n / samples));
     const series: FragmentationSample[] = [];
     let ms = 0, allocIndex = 0, peakCommitted = 0, peakHeap = 0, peakLive = 0, liveBytes = 0;
-    const sizeOfAlloc = new Uint32Array(trace.allocations);
+    const sizeOfAlloc = new Uint32Array(allocations);
     const sample = (op: number) => {
       const s = heap.stats();
       if (options.debug) heap.verify();
@@ -201,7 +326,6 @@ export async function replayTrace(trace: AllocationTrace, options: ReplayOptions
       for (let k = i, o = opsBase; k < end; k++, o += 2) {
         const a = ops[2 * k], b = ops[2 * k + 1];
         if (a) { u32[o] = a; u32[o + 1] = 0; localOp[allocIndex - batchStartAlloc] = k - i; sizeOfAlloc[allocIndex++] = a; liveBytes += a; } else {
-          if (b >= allocIndex) throw new HeapTypeError(`trace event ${k} frees allocation ${b} before it is made`);
           liveBytes -= sizeOfAlloc[b];
           if (b >= batchStartAlloc) { u32[o] = OP_FREE_LOCAL; u32[o + 1] = localOp[b - batchStartAlloc]; } else { u32[o] = 0; u32[o + 1] = addressOf[b]; }
         }
@@ -242,14 +366,16 @@ class VarintReader {
   #pos = 0;
   constructor(private readonly buf: Uint8Array) {}
   get done(): boolean { return this.#pos === this.buf.length; }
-  read(): number {
+  /** The next varint of event `event`. */
+  read(event: number): number {
     let v = 0, scale = 1;
-    for (;;) {
-      if (this.#pos >= this.buf.length) throw new HeapTypeError("corrupt trace: truncated event stream");
+    for (let n = 0; n < MAX_VARINT_BYTES; n++) {
+      if (this.#pos >= this.buf.length) throw new TraceFormatError("corrupt trace: truncated event stream", event);
       const b = this.buf[this.#pos++];
       v += (b & 0x7f) * scale;
       if (b < 0x80) return v;
       scale *= 0x80;
     }
+    throw new TraceFormatError(`corrupt trace: a number longer than ${MAX_VARINT_BYTES} bytes`, event);
   }
 }

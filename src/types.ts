@@ -1,21 +1,22 @@
 // Heap types as the host sees them: names for the core's type records (assembly/types.ts).
 
-import { HeapTypeError } from "./errors.js";
+import { HeapTypeError, describeValue } from "./errors.js";
 import type { Handle } from "./handle.js";
+import { inspectSymbol } from "./show.js";
 
 export type TypeKind = "fixed" | "refarray" | "bytes";
 /** Kinds of objects: the user kinds and the built-in weak reference. */
 export type ObjectKind = TypeKind | "weakref" | "weakmap";
 export type ScalarKind = "i32" | "f64";
 
-export interface TypeSpec {
+export interface TypeSpec<R extends readonly string[] = readonly string[], S extends Readonly<Record<string, ScalarKind>> = Readonly<Record<string, ScalarKind>>> {
   name: string;
   /** Default 'fixed'. */
   kind?: TypeKind;
   /** Reference fields (fixed types). */
-  refs?: readonly string[];
+  refs?: R;
   /** Scalar fields (fixed types), in layout order within each kind. */
-  scalars?: Readonly<Record<string, ScalarKind>>;
+  scalars?: S;
   /** Adds a weak-list slot, as `__weakref__` in `__slots__`. */
   weakrefable?: boolean;
   /**
@@ -32,17 +33,36 @@ export const TF_FINALIZER = 4;
 
 export interface ScalarField { kind: ScalarKind; offset: number }
 
-/** A defined type. Field offsets come from the core's type record, so layout lives in one place. */
-export class HeapType {
+// Set only while mintType runs: a HeapType made any other way (`new HeapType(...)` with a made-up
+// id, a subclass) is refused, since alloc would trust its id and sizes (an out-of-bounds trap, a
+// heap that fails verify).
+let minting = false;
+
+/** @internal The one way to make a HeapType: heap.defineType and the heap's built-in types. */
+export function mintType(...args: ConstructorParameters<typeof HeapType>): HeapType {
+  minting = true;
+  try { return new HeapType(...args); } finally { minting = false; }
+}
+
+/**
+ * A defined type (from heap.defineType only). Field offsets come from the core's type record, so layout lives in one place.
+ * `R` and `S` are its reference and scalar field names, inferred by defineType from the spec, so
+ * that `handle.set("c", ...)` on a type without a reference field c fails at compile time.
+ */
+export class HeapType<R extends string = string, S extends string = string> {
+  /** @internal */
   readonly refIndex = new Map<string, number>();
+  /** @internal */
   readonly scalarFields = new Map<string, ScalarField>();
+  /** @internal Types come from heap.defineType; constructing one directly throws HeapTypeError. */
   constructor(
+    /** @internal */
     readonly heapId: number,
     readonly id: number,
     readonly name: string,
     readonly kind: ObjectKind,
-    readonly refs: readonly string[],
-    readonly scalars: Readonly<Record<string, ScalarKind>>,
+    readonly refs: readonly R[],
+    readonly scalars: Readonly<Record<S, ScalarKind>>,
     readonly weakrefable: boolean,
     readonly finalizer: ((obj: Handle) => void) | undefined,
     /** Object size in bytes (fixed part for lists and bytes), header included. */
@@ -52,14 +72,27 @@ export class HeapType {
     i32Offset: number,
     f64Offset: number,
   ) {
+    if (!minting) throw new HeapTypeError("HeapType: types come from heap.defineType(spec), not from the constructor");
+    minting = false; // a subclass's or a nested construction is not the minted one
     refs.forEach((r, i) => this.refIndex.set(r, i));
     let i32 = i32Offset, f64 = f64Offset;
-    for (const [name, kind] of Object.entries(scalars)) {
+    for (const [name, kind] of Object.entries<ScalarKind>(scalars)) {
       if (kind === "i32") { this.scalarFields.set(name, { kind, offset: i32 }); i32 += 4; }
       else { this.scalarFields.set(name, { kind, offset: f64 }); f64 += 8; }
     }
   }
   toString(): string { return `HeapType(${this.name})`; }
+
+  /** @internal console.log(type): `<HeapType Node fixed refs=[a, b] scalars={v: i32} weakrefable>` */
+  [inspectSymbol](): string {
+    const parts = [`<HeapType ${this.name} ${this.kind}`];
+    if (this.refs.length) parts.push(`refs=[${this.refs.join(", ")}]`);
+    const sc = Object.entries<ScalarKind>(this.scalars);
+    if (sc.length) parts.push(`scalars={${sc.map(([k, v]) => `${k}: ${v}`).join(", ")}}`);
+    if (this.weakrefable) parts.push("weakrefable");
+    if (this.finalizer) parts.push("finalizer");
+    return `${parts.join(" ")}>`;
+  }
 }
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
@@ -70,10 +103,14 @@ export function checkSpec(spec: TypeSpec): { name: string; kind: TypeKind; refs:
   const { name } = spec;
   if (typeof name !== "string" || name.length === 0) throw new HeapTypeError("a type needs a non-empty string name");
   const kind = spec.kind ?? "fixed";
-  if (!(kind in KIND_CODES)) throw new HeapTypeError(`type ${name}: unknown kind '${String(kind)}' (fixed, refarray or bytes)`);
+  // own properties only: `kind: 'toString'` must not find Object.prototype.toString
+  if (typeof kind !== "string" || !Object.hasOwn(KIND_CODES, kind)) throw new HeapTypeError(`type ${name}: unknown kind ${describeValue(kind)} (fixed, refarray or bytes)`);
+  if (spec.refs != null && !Array.isArray(spec.refs)) throw new HeapTypeError(`type ${name}: refs must be an array of field names, got ${describeValue(spec.refs)}`);
+  if (spec.scalars != null && (typeof spec.scalars !== "object" || Array.isArray(spec.scalars))) {
+    throw new HeapTypeError(`type ${name}: scalars must be an object of field name to 'i32' or 'f64', got ${describeValue(spec.scalars)}`);
+  }
   const refs = [...(spec.refs ?? [])];
   const scalars = { ...(spec.scalars ?? {}) };
-  if (!Array.isArray(spec.refs ?? [])) throw new HeapTypeError(`type ${name}: refs must be an array of field names`);
   if (kind !== "fixed" && (refs.length || Object.keys(scalars).length)) {
     throw new HeapTypeError(`type ${name}: a ${kind} type has no named fields`);
   }

@@ -3,11 +3,14 @@
 // so the core calls host.onGrow after every grow and the views are rebuilt there: free on the
 // fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
 
-import { HeapAbortError, HeapCorruptedError } from "./errors.js";
+import { HeapAbortError, HeapConfigError, HeapCorruptedError } from "./errors.js";
+
+/** What the host uses of a WebAssembly.Memory (declared here so the package's types need no DOM lib). */
+export interface WasmMemory { readonly buffer: ArrayBuffer; grow(delta: number): number }
 
 /** The core's exports (see assembly/index.ts for ownership rules of each). */
 export interface CoreExports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   _start(): void;
   init(allocator: number, maxPages: number, collector: number, legacyFinalizers: number): number;
   gcCollect(g: number): number;
@@ -37,6 +40,7 @@ export interface CoreExports {
   incref(p: number): void;
   decref(p: number): void;
   refcount(p: number): number;
+  unhold(p: number): void;
   typeOf(p: number): number;
   getRef(p: number, i: number): number;
   setRef(p: number, i: number, c: number): void;
@@ -62,6 +66,7 @@ export interface CoreExports {
   weakMapKeyAt(m: number, i: number): number;
   weakMapValueAt(m: number, i: number): number;
   weakMapWeakrefAt(m: number, i: number): number;
+  weakMapSlotOf(m: number, wr: number): number;
   wvmSetInt(m: number, key: number, obj: number): number;
   wvmGetInt(m: number, key: number): number;
   wvmDeleteInt(m: number, key: number): number;
@@ -99,10 +104,10 @@ const FILES: Record<Build, string> = {
   bench: "bench.release.wasm",
 };
 const modules = new Map<Build, Promise<WebAssembly.Module>>();
-let wasmBaseUrl: string | URL = new URL("../build/", import.meta.url);
+let wasmBaseUrl: string | { readonly href: string } = new URL("../build/", import.meta.url);
 
-/** Where the .wasm builds are (a directory URL): in a browser, wherever the page serves them. */
-export function setWasmBaseUrl(url: string | URL): void {
+/** Where the .wasm builds are (a directory URL, a string or a URL): in a browser, wherever the page serves them. */
+export function setWasmBaseUrl(url: string | { readonly href: string }): void {
   wasmBaseUrl = url;
   modules.clear();
 }
@@ -119,11 +124,11 @@ async function readBytes(url: URL): Promise<ArrayBuffer> {
   return res.arrayBuffer();
 }
 
-/** Compiles a build once per process (instances are per heap). */
+/** @internal Compiles a build once per process (instances are per heap). */
 export function loadModule(build: Build): Promise<WebAssembly.Module> {
   let m = modules.get(build);
   if (!m) {
-    const url = new URL(FILES[build], wasmBaseUrl);
+    const url = new URL(FILES[build], typeof wasmBaseUrl === "string" ? wasmBaseUrl : wasmBaseUrl.href);
     m = readBytes(url).then((bytes) => WebAssembly.compile(bytes), (err) => {
       modules.delete(build);
       throw new Error(`refheap: cannot read ${url.pathname} (run \`npm run build:wasm\`): ${err.message}`);
@@ -139,7 +144,7 @@ export class Views {
   i32!: Int32Array;
   u32!: Uint32Array;
   f64!: Float64Array;
-  constructor(private memory: WebAssembly.Memory) { this.refresh(); }
+  constructor(private memory: WasmMemory) { this.refresh(); }
   refresh(): void {
     const b = this.memory.buffer;
     this.u8 = new Uint8Array(b);
@@ -196,56 +201,98 @@ function describeError(e: unknown): string {
   }
 }
 
-/** Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
+/** @internal Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
 export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void, hooks: HostHooks = NO_HOOKS): Promise<Instance<E>> {
-  const module = await loadModule(build);
-  let views: Views | undefined;
-  let exports: E | undefined;
-  // The core's HOOK_DEPTH word (assembly/entry.ts): +1 while each hook runs. An exception that
-  // unwinds through the core leaves it out of step with the core's count of calls in progress,
-  // and the core refuses every later call. -1 in a module without it (the benchmark module).
-  let depth = -1;
-  let seen: { hook: string; error: unknown } | null = null;
+  return instantiateModule<E>(await loadModule(build), onGrow, hooks);
+}
+
+/**
+ * The unwinding detector's host side (assembly/entry.ts): the core's HOOK_DEPTH word is +1 while
+ * each hook runs. An exception that unwinds through the core leaves it out of step with the core's
+ * count of calls in progress, and the core refuses every later call. depth -1: a module without it.
+ */
+interface UnwindState { depth: number; seen: { hook: string; error: unknown } | null; exports: { corruption?(): number } | undefined }
+
+/** The imports every module containing the core needs: the `host` hooks and `env.abort`. */
+function coreImports(views: () => Views | undefined, onGrow: (() => void) | undefined, hooks: Partial<HostHooks>, st: UnwindState) {
   const hook = <A extends unknown[]>(name: string, fn: (...a: A) => void) => (...a: A): void => {
-    if (depth < 0) { fn(...a); return; }
-    views!.u32[depth]++;
+    if (st.depth < 0) { fn(...a); return; }
+    views()!.u32[st.depth]++;
     try {
       fn(...a);
     } catch (error) {
-      seen ??= { hook: name, error }; // the first unwind is the cause
+      st.seen ??= { hook: name, error }; // the first unwind is the cause
       throw error;
     } finally {
-      views!.u32[depth]--;
+      views()!.u32[st.depth]--;
     }
   };
-  const imports = {
+  return {
     host: {
-      onGrow: () => { views?.refresh(); onGrow?.(); },
-      finalize: hook(HOOK_NAMES[1], (obj: number) => hooks.finalize(obj)),
-      weakrefCallback: hook(HOOK_NAMES[2], (wr: number, id: number) => hooks.weakrefCallback(wr, id)),
-      weakrefFreed: hook(HOOK_NAMES[7], (id: number) => hooks.weakrefFreed(id)),
-      gcPhase: hook(HOOK_NAMES[3], (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase(phase, g, c, u, n)),
-      gcGarbage: hook(HOOK_NAMES[4], (obj: number, why: number) => hooks.gcGarbage(obj, why)),
-      allocationEvents: hook(HOOK_NAMES[5], (buffer: number, count: number) => hooks.allocationEvents(buffer, count)),
+      onGrow: () => { views()?.refresh(); onGrow?.(); },
+      finalize: hook(HOOK_NAMES[1], (obj: number) => hooks.finalize?.(obj)),
+      weakrefCallback: hook(HOOK_NAMES[2], (wr: number, id: number) => hooks.weakrefCallback?.(wr, id)),
+      weakrefFreed: hook(HOOK_NAMES[7], (id: number) => hooks.weakrefFreed?.(id)),
+      gcPhase: hook(HOOK_NAMES[3], (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase?.(phase, g, c, u, n)),
+      gcGarbage: hook(HOOK_NAMES[4], (obj: number, why: number) => hooks.gcGarbage?.(obj, why)),
+      allocationEvents: hook(HOOK_NAMES[5], (buffer: number, count: number) => hooks.allocationEvents?.(buffer, count)),
       censusBatch: hook(HOOK_NAMES[6], (buffer: number, words: number) => hooks.censusBatch?.(buffer, words)),
     },
     env: {
       abort(msg: number, file: number, line: number, col: number) {
-        const text = views ? views.string(msg) : "abort";
-        if (text === "heap corrupted" && exports) {
-          const err = new HeapCorruptedError(corruptionMessage(exports.corruption(), seen), seen?.error);
+        const v = views();
+        const text = v ? v.string(msg) : "abort";
+        if (text === "heap corrupted" && st.exports?.corruption) {
+          const err = new HeapCorruptedError(corruptionMessage(st.exports.corruption(), st.seen), st.seen?.error);
           hooks.corrupted?.(err);
           throw err;
         }
-        const where = views ? `${views.string(file)}:${line}:${col}` : "";
+        const where = v ? `${v.string(file)}:${line}:${col}` : "";
         throw new HeapAbortError(`refheap core: ${text}${where ? ` (${where})` : ""}`);
       },
     },
   };
-  const instance = await WebAssembly.instantiate(module, imports);
-  exports = instance.exports as unknown as E;
+}
+
+async function instantiateModule<E extends { memory: WasmMemory; _start(): void }>(module: WebAssembly.Module, onGrow: (() => void) | undefined, hooks: Partial<HostHooks>, extra: Record<string, Record<string, unknown>> = {}): Promise<Instance<E>> {
+  let views: Views | undefined;
+  const imports: Record<string, Record<string, unknown>> = { ...extra };
+  const st: UnwindState = { depth: -1, seen: null, exports: undefined };
+  for (const [name, fns] of Object.entries(coreImports(() => views, onGrow, hooks, st))) imports[name] = { ...fns, ...extra[name] };
+  const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
+  const exports = instance.exports as unknown as E;
+  st.exports = exports as { corruption?(): number };
   views = new Views(exports.memory);
   exports._start();
-  if (typeof exports.hookDepth === "function") depth = exports.hookDepth() >>> 2;
+  const hd = (exports as { hookDepth?(): number }).hookDepth;
+  if (typeof hd === "function") st.depth = hd.call(exports) >>> 2;
   return { exports, views };
+}
+
+/** What instantiateLinked needs a module to export: the core's memory and its start function (`--exportStart _start`). */
+export interface LinkedExports { memory: WasmMemory; _start(): void }
+
+export interface LinkOptions {
+  /** The core's calls into the host (finalizers, weakref callbacks, collector phases...); each defaults to doing nothing. */
+  hooks?: Partial<HostHooks>;
+  /** Runs after each memory.grow (typed arrays over `exports.memory.buffer` made before it are stale). */
+  onGrow?: () => void;
+  /** More import modules (or functions for `env` and `host`) that your own code declares with @external. */
+  imports?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Instantiates a wasm module that links the AssemblyScript core (an AssemblyScript program
+ * importing `refheap/assembly/...`, see docs/embedding.md) with the core's host imports: the
+ * `host` hooks and an `env.abort` that throws HeapAbortError with the core's message. Runs the
+ * start function; call the core's `init(...)` next. `source`: the module's bytes or a compiled
+ * WebAssembly.Module.
+ */
+export async function instantiateLinked<E extends LinkedExports = LinkedExports>(source: ArrayBuffer | Uint8Array | object, options: LinkOptions = {}): Promise<E> {
+  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
+  const exports = WebAssembly.Module.exports(module).map((e) => e.name);
+  for (const name of ["memory", "_start"]) {
+    if (!exports.includes(name)) throw new HeapConfigError(`instantiateLinked: the module exports no '${name}' (compile with --exportStart _start and export the core, see docs/embedding.md)`);
+  }
+  return (await instantiateModule<E>(module, options.onGrow, options.hooks ?? {}, options.imports)).exports;
 }

@@ -5,6 +5,7 @@ import { Handle } from "./handle.js";
 import { HeapReferenceError, HeapTypeError } from "./errors.js";
 import type { HeapInternals } from "./heap.js";
 import type { HeapType } from "./types.js";
+import { hex, inspectSymbol } from "./show.js";
 
 const WR_PROXY = 1;
 
@@ -12,15 +13,15 @@ const WR_PROXY = 1;
  * A handle to a weakref object in the heap (it owns one strong reference to the weakref, none to
  * its referent). deref() gives a new handle to the referent, or null once it has died.
  */
-export class HeapWeakRef extends Handle {
+export class HeapWeakRef<R extends string = string, S extends string = string> extends Handle {
   /** @internal */
   constructor(heap: HeapInternals, ptr: number, type: HeapType) {
     super(heap, ptr, type);
   }
 
   /** A new handle to the referent, or null if it has died (CPython: wr()). */
-  deref(): Handle | null {
-    return this._heap.wrapBorrowed(this._heap.core.weakrefGet(this.ptr));
+  deref(): Handle<R, S> | null {
+    return this._heap.wrapBorrowed(this._heap.core.weakrefGet(this.ptr)) as Handle<R, S> | null;
   }
 
   /** True once the referent has died. */
@@ -29,8 +30,12 @@ export class HeapWeakRef extends Handle {
   /** Is this a weak proxy's weakref? */
   get isProxy(): boolean { return (this._heap.core.weakrefKind(this.ptr) & WR_PROXY) !== 0; }
 
-  /** The callback given at creation (CPython: __callback__), or null. */
+  /**
+   * The callback given at creation (CPython: __callback__), or null: null too once the referent
+   * has died, as CPython drops the callback when it clears the weakref (before calling it).
+   */
   get callback(): ((wr: HeapWeakRef) => void) | null {
+    if (this._heap.core.weakrefGet(this.ptr) === 0) return null;
     return this._heap.weakrefCallbackOf(this._heap.core.weakrefKind(this.ptr));
   }
 
@@ -65,19 +70,39 @@ export class HeapWeakRef extends Handle {
     const what = obj ? `to '${this._heap.typeOfPtr(obj).name}' at 0x${obj.toString(16)}` : "dead";
     return `<${this.isProxy ? "weakproxy" : "weakref"} at 0x${this.ptr.toString(16)}; ${what}>`;
   }
+
+  /** @internal console.log(wr): `<HeapWeakRef@0x5c040 rc=1 to Node@0x5c020>` or `... dead>` */
+  override [inspectSymbol](): string { return this.#show(this.isProxy ? "WeakProxy" : "HeapWeakRef"); }
+
+  /** @internal */
+  _show(): string { return this.#show("WeakProxy"); }
+
+  #show(kind: string): string {
+    return this._describe(kind, (p) => {
+      const obj = this._heap.core.weakrefGet(p);
+      return obj ? ` to ${this._heap.typeOfPtr(obj).name}@${hex(obj)}` : " dead";
+    });
+  }
 }
 
 /** Members a weak proxy answers itself. */
-const PROXY_OWN = new Set<PropertyKey>(["dispose", Symbol.dispose, "toString", "weakref", "isProxy", "then"]);
+const PROXY_OWN = new Set<PropertyKey>(["dispose", Symbol.dispose, "toString", "weakref", "isProxy", "then", inspectSymbol]);
 /** Members forwarded to the referent: the Handle API. */
-const FORWARDED = new Set<PropertyKey>([...Object.getOwnPropertyNames(Handle.prototype), "type"].filter((k) => k !== "constructor"));
+const FORWARDED = new Set<PropertyKey>([...Object.getOwnPropertyNames(Handle.prototype), "type"].filter((k) => k !== "constructor" && !k.startsWith("_")));
 
 /**
  * A weak proxy: behaves like its referent (every Handle member is forwarded) and throws
  * HeapReferenceError once the referent has died (CPython: "weakly-referenced object no longer
  * exists"). Its own members: dispose(), weakref (the underlying HeapWeakRef), toString().
  */
-export type WeakProxy = Handle & { readonly weakref: HeapWeakRef; readonly isProxy: true };
+export type WeakProxy<R extends string = string, S extends string = string> = Handle<R, S> & { readonly weakref: HeapWeakRef<R, S>; readonly isProxy: true };
+
+const proxies = new WeakSet<object>();
+
+/** Is x a weak proxy made by makeProxy? (asks no property of x: x may be any proxy) */
+export function isWeakProxy(x: unknown): x is WeakProxy {
+  return typeof x === "object" && x !== null && proxies.has(x);
+}
 
 export function makeProxy(wr: HeapWeakRef): WeakProxy {
   const heap = wr._heap;
@@ -93,8 +118,10 @@ export function makeProxy(wr: HeapWeakRef): WeakProxy {
     weakref: wr,
     isProxy: true,
     then: undefined, // not a thenable: `await proxy` must not forward
+    // console.log(proxy) inspects this target (Node does not run the traps): never the referent
+    [inspectSymbol]: () => wr._show(),
   };
-  return new Proxy(target, {
+  const proxy = new Proxy(target, {
     get(t, prop) {
       if (PROXY_OWN.has(prop)) return (t as Record<PropertyKey, unknown>)[prop];
       // only the Handle API is forwarded: probes such as Symbol.toPrimitive or an inspector's
@@ -122,6 +149,8 @@ export function makeProxy(wr: HeapWeakRef): WeakProxy {
     set() { throw new HeapTypeError("set fields through proxy.set(field, value) or proxy.setScalar(field, value)"); },
     has(t, prop) { return PROXY_OWN.has(prop) || FORWARDED.has(prop); },
   }) as unknown as WeakProxy;
+  proxies.add(proxy);
+  return proxy;
 }
 
 let finalizeCounter = 0;
@@ -151,6 +180,11 @@ export class Finalize<A extends unknown[] = unknown[], R = unknown> {
 
   /** True until called or detached. */
   get alive(): boolean { return this.#fn !== null; }
+
+  /** @internal console.log(f) */
+  [inspectSymbol](): string {
+    return this.#fn ? `<Finalize ${this.#fn.name || "<anonymous>"} alive${this.atexit ? ", atexit" : ""}>` : "<Finalize dead>";
+  }
 
   /** Calls fn(...args) if still alive (then never again); returns its result, else undefined. */
   call(): R | undefined {

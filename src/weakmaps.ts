@@ -1,12 +1,14 @@
 // Weak containers living in the heap (assembly/weakmap.ts), with Lib/weakref.py's semantics:
 // an entry vanishes the moment its weakly held object dies, with no collector involved.
 // Iteration takes a snapshot of the entries' internal weakrefs (holding the weakrefs, not the
-// objects), as Python 3.14 iterates over a copy: entries that die meanwhile are skipped, and
-// entries added meanwhile are not visited.
+// objects), as Python 3.14 iterates over a copy: entries that die or are deleted meanwhile are
+// skipped, entries added meanwhile are not visited, and every other entry is visited exactly once,
+// even when insertions rehash the table under the iteration. Memory: one number per entry.
 
 import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
 import { HeapTypeError } from "./errors.js";
+import { inspectSymbol, safely } from "./show.js";
 
 const WVM_INT = 1, WVM_BYTES = 2, WKM = 3, WSET = 4;
 const utf8 = new TextEncoder();
@@ -19,43 +21,73 @@ class HeapMap {
     const core = heap.core;
     const p = core.weakMapNew(flavour);
     if (!p) throw heap.outOfMemory(`new ${TypeName}`);
-    this.handle = heap.wrapOwned(p)!;
+    this.handle = heap.outsideScopes(() => heap.wrapOwned(p)!); // the container's, not a scope's
   }
   get ptr(): number { return this.handle.ptr; }
   get size(): number { return this.heap.core.weakMapCount(this.ptr); }
+  /** `<WeakKeyMap size=3>` */
+  show(size = () => this.size): string {
+    if (this.heap.destroyed) return `<${this.TypeName} (heap destroyed)>`;
+    if (!this.handle.alive) return `<${this.TypeName} (disposed)>`;
+    return safely(() => `<${this.TypeName} size=${size()}>`, `<${this.TypeName}>`);
+  }
 
-  /** Snapshot of the live slots' internal weakrefs, each held (incref) until released. */
-  snapshot(): { wr: number; slot: number }[] {
-    const core = this.heap.core, m = this.ptr, out: { wr: number; slot: number }[] = [];
+  /** Snapshot of the live entries' internal weakrefs, each held (incref) until released. */
+  snapshot(): number[] {
+    // not mid-allocation (an allocation events listener): the table may be the block being grown
+    this.heap.assertNotMidOperation(`iterating a ${this.TypeName}`);
+    const core = this.heap.core, m = this.ptr, out: number[] = [];
     for (let i = core.weakMapNext(m, 0); i >= 0; i = core.weakMapNext(m, i + 1)) {
       const wr = core.weakMapWeakrefAt(m, i);
       core.incref(wr);
-      out.push({ wr, slot: i });
+      out.push(wr);
     }
     return out;
   }
 
-  /** Walks a snapshot, yielding the slots whose entry is still there, releasing each held weakref. */
-  *walk(): Generator<number> {
+  /**
+   * Walks a snapshot, yielding the slot where each entry still in the map is now, releasing each
+   * held weakref. The slot is looked up when its turn comes: an insertion during the walk may
+   * rehash the table (entries change slots, keep their weakrefs), and a slot captured at the
+   * start then named another entry or none (6 live entries, 1 visited: issue 14, item 4).
+   */
+  *walk(snap: number[] = this.snapshot()): Generator<number> {
     const core = this.heap.core;
-    const snap = this.snapshot();
     try {
       for (let k = 0; k < snap.length; k++) {
-        const { wr, slot } = snap[k];
-        // still the same entry? (its weakref is live and still in its slot)
-        if (core.weakrefGet(wr) && core.weakMapWeakrefAt(this.ptr, slot) === wr) yield slot;
+        const wr = snap[k]!;
+        const slot = core.weakMapSlotOf(this.ptr, wr);
+        if (slot >= 0) yield slot;
+        snap[k] = 0;
         core.decref(wr);
-        snap[k].wr = 0;
       }
     } finally {
-      for (const e of snap) if (e.wr) core.decref(e.wr);
+      this.release(snap);
       this.heap.flushUnraisable();
+    }
+  }
+
+  /** Releases what a snapshot still holds (an iteration left early, or never started). */
+  release(snap: number[]): void {
+    for (let k = 0; k < snap.length; k++) {
+      const wr = snap[k]!;
+      if (wr) { snap[k] = 0; this.heap.core.decref(wr); }
     }
   }
 }
 
+/**
+ * A key that weakrefs may point at, or HeapTypeError: set, get and delete refuse any other key, as
+ * CPython's ref(key) does (has() answers false instead, as __contains__ does).
+ */
 function checkWeakrefable(heap: Heap, obj: Handle, what: string): number {
   return heap.weakTarget(obj, what);
+}
+
+/** Is obj a key of a weak-keyed map? False for null and for objects that weakrefs cannot point at. */
+function weakMember(heap: Heap, map: HeapMap, obj: Handle | null, what: string): boolean {
+  const p = heap.ptrOf(obj, what);
+  return p !== 0 && heap.typeOfPtr(p).weakrefable && heap.core.wkmFind(map.ptr, p) >= 0;
 }
 
 /** weakref.WeakValueDictionary: int or string keys → objects held weakly. */
@@ -72,7 +104,9 @@ export class WeakValueMap {
     }
   }
 
+  /** Every lookup, insertion and deletion checks its key here first (and refuses a listener called mid-allocation: delete() frees, a string key is staged in heap memory). */
   #intKey(key: number | string): number | null {
+    this.heap.assertNotMidOperation("WeakValueMap");
     if (typeof key === "number") {
       if (!Number.isInteger(key) || key < -0x8000_0000 || key > 0x7fff_ffff) throw new HeapTypeError(`WeakValueMap: number keys must be i32 integers, got ${key}`);
       return key;
@@ -139,15 +173,23 @@ export class WeakValueMap {
     return fromUtf8.decode(this.heap.raw.u8.subarray(core.bytesData(key), core.bytesData(key) + core.bytesLength(key)));
   }
 
+  /** Both tables' entries, snapshotted together: an insertion into either during the walk is not visited. */
+  *#slots(): Generator<[HeapMap, number]> {
+    const maps = [this.#ints, this.#strings], snaps = maps.map((m) => m.snapshot());
+    try {
+      for (let i = 0; i < maps.length; i++) for (const slot of maps[i].walk(snaps[i])) yield [maps[i], slot];
+    } finally {
+      maps.forEach((m, i) => m.release(snaps[i]));
+    }
+  }
+
   *keys(): Generator<number | string> {
-    for (const map of [this.#ints, this.#strings]) for (const slot of map.walk()) yield this.#keyAt(map, slot);
+    for (const [map, slot] of this.#slots()) yield this.#keyAt(map, slot);
   }
 
   /** [key, new handle to the value] pairs; dispose the handles you keep. */
   *entries(): Generator<[number | string, Handle]> {
-    for (const map of [this.#ints, this.#strings]) {
-      for (const slot of map.walk()) yield [this.#keyAt(map, slot), this.heap.wrapBorrowed(this.heap.core.weakMapValueAt(map.ptr, slot))!];
-    }
+    for (const [map, slot] of this.#slots()) yield [this.#keyAt(map, slot), this.heap.wrapBorrowed(this.heap.core.weakMapValueAt(map.ptr, slot))!];
   }
 
   *values(): Generator<Handle> { for (const [, v] of this.entries()) yield v; }
@@ -156,6 +198,8 @@ export class WeakValueMap {
   /** Releases the map (its entries go; the values live on if referenced elsewhere). */
   dispose(): void { this.#ints.handle.dispose(); this.#strings.handle.dispose(); }
   [Symbol.dispose](): void { this.dispose(); }
+  /** @internal console.log(map) */
+  [inspectSymbol](): string { return this.#ints.show(() => this.#ints.size + this.#strings.size); }
 }
 
 /** weakref.WeakKeyDictionary: objects held weakly → values held strongly (or null). */
@@ -173,15 +217,15 @@ export class WeakKeyMap {
 
   /** A new handle to the value (null if the value is null), or undefined if key is absent. */
   get(key: Handle): Handle | null | undefined {
-    const slot = this.heap.core.wkmFind(this.#map.ptr, this.heap.ptrOf(key, "WeakKeyMap.get"));
+    const slot = this.heap.core.wkmFind(this.#map.ptr, checkWeakrefable(this.heap, key, "WeakKeyMap.get"));
     if (slot < 0) return undefined;
     return this.heap.wrapBorrowed(this.heap.core.weakMapValueAt(this.#map.ptr, slot));
   }
 
-  has(key: Handle): boolean { return this.heap.core.wkmFind(this.#map.ptr, this.heap.ptrOf(key, "WeakKeyMap.has")) >= 0; }
+  has(key: Handle): boolean { return weakMember(this.heap, this.#map, key, "WeakKeyMap.has"); }
 
   delete(key: Handle): boolean {
-    const done = this.heap.core.wkmDelete(this.#map.ptr, this.heap.ptrOf(key, "WeakKeyMap.delete")) !== 0;
+    const done = this.heap.core.wkmDelete(this.#map.ptr, checkWeakrefable(this.heap, key, "WeakKeyMap.delete")) !== 0;
     this.heap.flushUnraisable();
     return done;
   }
@@ -200,6 +244,8 @@ export class WeakKeyMap {
 
   dispose(): void { this.#map.handle.dispose(); }
   [Symbol.dispose](): void { this.dispose(); }
+  /** @internal console.log(map) */
+  [inspectSymbol](): string { return this.#map.show(); }
 }
 
 /** weakref.WeakSet: objects held weakly. */
@@ -212,8 +258,12 @@ export class HeapWeakSet {
     if (!this.heap.core.wkmSet(this.#map.ptr, k, 0)) throw this.heap.outOfMemory("WeakSet.add");
     return this;
   }
-  has(obj: Handle): boolean { return this.heap.core.wkmFind(this.#map.ptr, this.heap.ptrOf(obj, "WeakSet.has")) >= 0; }
-  delete(obj: Handle): boolean { return this.heap.core.wkmDelete(this.#map.ptr, this.heap.ptrOf(obj, "WeakSet.delete")) !== 0; }
+  has(obj: Handle): boolean { return weakMember(this.heap, this.#map, obj, "WeakSet.has"); }
+  delete(obj: Handle): boolean {
+    const done = this.heap.core.wkmDelete(this.#map.ptr, checkWeakrefable(this.heap, obj, "WeakSet.delete")) !== 0;
+    this.heap.flushUnraisable();
+    return done;
+  }
   get size(): number { return this.#map.size; }
   /** New handles to the members; dispose the ones you keep. */
   *values(): Generator<Handle> {
@@ -222,4 +272,6 @@ export class HeapWeakSet {
   [Symbol.iterator](): Generator<Handle> { return this.values(); }
   dispose(): void { this.#map.handle.dispose(); }
   [Symbol.dispose](): void { this.dispose(); }
+  /** @internal console.log(map) */
+  [inspectSymbol](): string { return this.#map.show(); }
 }

@@ -520,3 +520,58 @@ test("weakref callbacks of a collection get their weakref; exceptions are unrais
   wr.dispose();
   heap.verify();
 });
+
+// Issue 14, item 17: what docs/gc.md says the gc API reports, pinned on every strategy and both builds.
+heapSuite("what gc.getCount() and gc.getObjects() report", ({ make, strategy }) => {
+  for (const debug of [true, false]) {
+    test(`${debug ? "debug" : "release"}: as docs/gc.md says for '${strategy.collector}'`, async () => {
+      const heap = await make({ debug });
+      const Node = heap.defineType({ name: "Node", refs: ["a"] });
+      const lengths = () => [0, 1, 2].map((g) => {
+        const objs = heap.gc.getObjects(g);
+        for (const o of objs) o.dispose();
+        return objs.length;
+      });
+      const a = heap.alloc(Node), b = heap.alloc(Node), c = heap.alloc(Node);
+      expect(heap.gc.getCount()).toEqual([3, 0, 0]);
+      a.set("a", b); b.set("a", a);
+      b.dispose();
+      if (strategy.collector === "recycler") {
+        expect(heap.gc.getCandidateCount()).toBe(1);
+        expect(lengths()).toEqual([1, 2, 0]);        // the candidate buffer; every other container; nothing
+        expect(heap.gc.getCandidateCount()).toBe(3); // disposing getObjects' handles made candidates
+        expect(lengths()).toEqual([3, 0, 0]);
+        a.dispose();
+        expect(heap.gc.collect(1)).toBe(2);          // collect(0) and collect(1): the same step
+        expect(heap.gc.getCount()).toEqual([0, 0, 0]);
+        expect([heap.gc.getCandidateCount(), ...lengths()]).toEqual([0, 0, 1, 0]);
+        const d = heap.alloc(Node);
+        expect(heap.gc.getCount()).toEqual([1, 0, 0]); // count0 counts, but never triggers the recycler
+        d.dispose();
+        heap.gc.collect(2);
+        expect(heap.gc.getCount()).toEqual([0, 0, 0]);
+        heap.gc.freeze();
+        expect([heap.gc.getCandidateCount(), ...lengths(), heap.gc.getFreezeCount()]).toEqual([0, 0, 0, 0, 1]);
+        heap.gc.unfreeze();
+        expect(lengths()).toEqual([0, 1, 0]);
+      } else if (strategy.collector === "generational") {
+        expect(lengths()).toEqual([3, 0, 0]);          // new containers in generation 0
+        a.dispose();
+        expect(heap.gc.collect(0)).toBe(2);
+        expect(heap.gc.getCount()).toEqual([0, 1, 0]);
+        expect(lengths()).toEqual([0, 1, 0]);          // the survivor moved up
+        heap.gc.collect(1);
+        expect(heap.gc.getCount()).toEqual([0, 0, 1]);
+        expect(lengths()).toEqual([0, 0, 1]);
+      } else {
+        expect(lengths()).toEqual([3, 0, 0]);          // 'none': tracked in generation 0 for good
+        a.set("a", null);                              // b dies with its last reference (no collector)
+        expect(heap.gc.getCount()).toEqual([2, 0, 0]); // allocations minus deallocations, never reset
+        a.dispose();
+        expect([heap.gc.getCount(), lengths()]).toEqual([[1, 0, 0], [1, 0, 0]]);
+      }
+      c.dispose();
+      expect(heap.stats().liveObjects).toBe(0);
+    });
+  }
+});

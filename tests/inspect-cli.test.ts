@@ -60,3 +60,12 @@ test("refheap-inspect: bad arguments get a usage error and exit code 2", async (
   await expect(inProcess(["snapshot", "x", "--bogus"])).rejects.toThrow(/Unknown option '--bogus'/);
   expect(await inProcess(["--help"])).toMatch(/^usage: refheap-inspect run/);
 });
+
+test("refheap-inspect: a workload that throws a string (not an Error) is reported by its value, exit code 1", async () => {
+  const fail = await run(process.execPath, ["--import", "tsx", "src/inspect/cli.ts", "run", "tests/fixtures/throwing-workload.ts"], { cwd: root }).catch((e) => e);
+  expect(fail.code).toBe(1);
+  expect(fail.stderr).toBe("refheap-inspect: the workload gave up\n");
+  const { errorText } = await import("../src/inspect/cli.js");
+  expect([errorText(new TypeError("m")), errorText(undefined), errorText(5), errorText({ a: 1 }), errorText(Symbol("s")), errorText(1n)])
+    .toEqual(["m", "thrown value undefined", "thrown value 5", 'thrown object {"a":1}', "thrown value Symbol(s)", "thrown bigint"]);
+});

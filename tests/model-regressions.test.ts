@@ -16,10 +16,26 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
       ops: [{ op: "alloc", kind: "node" }, { op: "proxy", h: 0, cb: "none" }, { op: "weakref", h: 1, cb: "none" }, { op: "finalize", h: 1 }, { op: "proxy", h: 1, cb: "plain" }],
     },
   },
+  // A finalizer run by the collector stored its object in a weak container; the late clearing of
+  // the weakrefs finalizers made (gh-91636) cleared the entry's weakref without dropping the entry:
+  // the object was freed, the entry stayed (issue 14, item 3). One program per container.
+  ...(["wvm", "wkm", "ws"] as const).map((into) => ({
+    name: `a finalizer run by the collector that stores its object in ${into} leaves no entry behind`,
+    prog: {
+      threshold: 1, gcCallbackThrows: false, legacy: false,
+      ops: [
+        { op: "alloc", kind: "node" }, { op: "store", h: 0, into, k: 0 }, { op: "set", h: 0, field: 0, v: 0 }, { op: "drop", h: 0 },
+        { op: "collect", g: 0 }, { op: "alloc", kind: "node" }, { op: "wkmGet", h: 0 }, { op: "wvmGet", k: 0 },
+      ],
+    } satisfies Program,
+  })),
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {
-  for (const { name, prog } of REGRESSIONS) test(name, () => runProgram(strategy, prog));
+  for (const { name, prog } of REGRESSIONS) {
+    test(name, () => runProgram(strategy, prog));
+    test(`${name} (release build)`, () => runProgram(strategy, prog, false));
+  }
 
   test("weak containers refuse a weak proxy as a key or value, before changing anything", async () => {
     const heap = await make();

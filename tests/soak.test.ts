@@ -20,3 +20,19 @@ heapSuite("soak (short)", ({ make, strategy }) => {
     expect(runSoak(heap, { operations: 2000, verifyEvery: 1000, seed: 8 }).returnedToBaseline).toBe(true);
   });
 });
+
+// npm run soak -- --fuzz: the re-entrancy fuzzer's long run (soak/fuzz.ts), briefly.
+test("soak --fuzz runs programs per strategy and build, and replays a program file", async () => {
+  const { runFuzz, replayProgram } = await import("../soak/fuzz.js");
+  const r = await runFuzz({ strategies: [{ allocator: "pools", collector: "recycler" }], builds: ["debug", "release"], millis: 3000, seed: 11, maxOps: 20, batch: 2, shrinkMillis: 5000 });
+  expect(r.rows.map((row) => `${row.strategy} ${row.build}`)).toEqual(["pools/recycler debug", "pools/recycler release"]);
+  for (const row of r.rows) expect(row.programs + row.failures).toBeGreaterThan(0);
+  expect(r.operations).toBeGreaterThan(0);
+  for (const f of r.failures) expect(f.program?.ops.length).toBeGreaterThan(0); // a failure comes with its shrunk program
+  const { writeFile, mkdtemp } = await import("node:fs/promises");
+  const dir = await mkdtemp(`${(await import("node:os")).tmpdir()}/refheap-fuzz-`);
+  await writeFile(`${dir}/ok.json`, JSON.stringify({ threshold: 2, gcCallbackThrows: false, ops: [{ op: "alloc", kind: "node" }, { op: "collect", g: 2 }], reentry: { hosts: { fin: [], cb: [], final: [], gc: [[{ a: "alloc", kind: "node", keep: true, self: false }]], report: [], events: [], phase: [] }, batch: 1024 } }));
+  expect(await replayProgram(`${dir}/ok.json`, { allocator: "pools", collector: "generational" }, "debug")).toBeNull();
+  await writeFile(`${dir}/bad.json`, JSON.stringify({ threshold: 2 }));
+  await expect(replayProgram(`${dir}/bad.json`, { allocator: "pools", collector: "generational" }, "debug")).rejects.toThrow(/not a program/);
+});

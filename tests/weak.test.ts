@@ -84,7 +84,7 @@ heapSuite("weak references", ({ make }) => {
     o.dispose();
     expect(order).toEqual(["third", "second", "first"]);
     expect(received.length).toBe(1);
-    expect(received[0].alive).toBe(false); // the callback's argument is borrowed: dup() to keep it
+    expect(received[0] === w4).toBe(true); // the very weakref the user holds (issue 14)
     expect(w4.dead).toBe(true);
   });
 
@@ -419,4 +419,108 @@ heapSuite("finalize objects (weakref.finalize)", ({ make }) => {
     expect(log).toEqual(["a", "c3", "c1"]);
     expect(seen.map((s) => (s.err as Error).message)).toEqual(["exit boom"]);
   });
+});
+
+// Issue 14: CPython's exact weakref semantics, on the checked and the release build.
+heapSuite("weakref callbacks as CPython's", ({ make, strategy }) => {
+  for (const debug of [true, false]) {
+    const build = debug ? "debug" : "release";
+
+    test(`${build}: callback is null once the referent has died (CPython's __callback__ becomes None), already inside the callback`, async () => {
+      const heap = await make({ debug });
+      const { Obj } = types(heap);
+      const o = heap.alloc(Obj);
+      const cb = (w: HeapWeakRef) => { inside.push(w.callback); };
+      const inside: unknown[] = [];
+      const wr = heap.weakref(o, cb);
+      const basic = heap.weakref(o);
+      const px = heap.proxy(o, cb);
+      expect(wr.callback === cb && px.weakref.callback === cb).toBe(true);
+      expect(basic.callback).toBeNull();
+      o.dispose();
+      expect(inside).toEqual([null, null]);
+      expect([wr.callback, px.weakref.callback, basic.callback]).toEqual([null, null, null]);
+      // and when a collection clears it
+      if (strategy.collector !== "none") {
+        const a = heap.alloc(Obj);
+        const w2 = heap.weakref(a, (w) => inside.push(w.callback));
+        a.set("a", a);
+        a.dispose();
+        heap.gc.collect();
+        expect([w2.dead, w2.callback, inside.length]).toEqual([true, null, 3]);
+        expect(inside[2]).toBeNull();
+        w2.dispose();
+      }
+      wr.dispose(); basic.dispose(); px.dispose();
+    });
+
+    test(`${build}: a callback receives the very HeapWeakRef that weakref()/proxy() returned while the user holds it`, async () => {
+      const heap = await make({ debug });
+      const { Obj } = types(heap);
+      const mine = new Set<HeapWeakRef>();
+      const got: HeapWeakRef[] = [];
+      const onDeath = (w: HeapWeakRef) => { got.push(w); mine.delete(w); }; // users drop their refs from their own sets
+      const o = heap.alloc(Obj);
+      const a = heap.weakref(o, onDeath), b = heap.weakref(o, onDeath);
+      const px = heap.proxy(o, onDeath);
+      mine.add(a).add(b).add(px.weakref);
+      o.dispose();
+      // (identities compared as booleans: a failing toBe on handles would print the whole heap)
+      expect(got.map((w, i) => w === [px.weakref, b, a][i])).toEqual([true, true, true]); // newest first
+      expect(mine.size).toBe(0);
+      expect([a.alive, b.alive, px.weakref.alive]).toEqual([true, true, true]); // still the user's to dispose
+      a.dispose(); b.dispose(); px.dispose();
+
+      // the user disposed it: the callback gets a new handle, disposed after the call; nothing leaks
+      const o2 = heap.alloc(Obj);
+      const gone = heap.weakref(o2, onDeath);
+      const kept = gone.dup(); // the weakref lives on, but not as the handle weakref() returned
+      gone.dispose();
+      got.length = 0;
+      o2.dispose();
+      expect(got.length).toBe(1);
+      expect(got[0] === gone).toBe(false);
+      expect(got[0].alive).toBe(false); // disposed after the call
+      kept.dispose();
+      expect(heap.liveHandles).toBe(0);
+
+      // inside a collection too (the weakref is not garbage: it is called back with the same object)
+      if (strategy.collector !== "none") {
+        const c = heap.alloc(Obj);
+        c.set("a", c);
+        const w = heap.weakref(c, onDeath);
+        c.dispose();
+        got.length = 0;
+        expect(heap.gc.collect()).toBe(1);
+        expect(got.length === 1 && got[0] === w).toBe(true);
+        w.dispose();
+      }
+    });
+
+    test(`${build}: callback ids are reused once their weakref is freed: the 2^24 limit is on weakrefs alive at once`, async () => {
+      const heap = await make({ debug });
+      const { Obj } = types(heap);
+      const o = heap.alloc(Obj);
+      const idOf = (w: HeapWeakRef) => heap.core.weakrefKind(w.ptr) >>> 8;
+      const ids = new Set<number>();
+      for (let i = 0; i < 1000; i++) {
+        const w = heap.weakref(o, () => {});
+        ids.add(idOf(w));
+        w.dispose(); // the weakref object is freed, and its id with it
+      }
+      expect(ids.size).toBe(1);
+      // an id whose callback ran stays taken while its weakref lives: a new weakref never shares it
+      const calls: string[] = [];
+      const first = heap.weakref(o, () => calls.push("first"));
+      o.dispose();
+      const o2 = heap.alloc(Obj);
+      const second = heap.weakref(o2, () => calls.push("second"));
+      expect(idOf(second) === idOf(first)).toBe(false);
+      first.dispose(); // frees the first id: must not drop the second's callback
+      expect(second.callback).not.toBeNull();
+      o2.dispose();
+      expect(calls).toEqual(["first", "second"]);
+      second.dispose();
+    });
+  }
 });

@@ -1,7 +1,7 @@
 // Weak containers living in the heap: entries vanish the moment their object dies.
 import { expect, test } from "vitest";
 import { heapSuite } from "./helpers.js";
-import { HeapTypeError, WeakKeyMap, WeakSet, WeakValueMap, type Handle, type Heap } from "../src/index.js";
+import { HeapTypeError, HeapWeakRef, WeakKeyMap, WeakSet, WeakValueMap, type Handle, type Heap } from "../src/index.js";
 
 function types(heap: Heap) {
   return {
@@ -230,4 +230,169 @@ test("weak containers are usable from AssemblyScript: the core exports the same 
   x.decref(m);
   heap.verify();
   expect(heap.stats().liveObjects).toBe(0);
+});
+
+// Issue 14: CPython's exact semantics, on the checked and the release build.
+heapSuite("weak containers: entries, iteration and keys as CPython's", ({ make, strategy, reuses }) => {
+  for (const debug of [true, false]) {
+    const build = debug ? "debug" : "release";
+
+    test(`${build}: a finalizer that stores its object in a weak container without keeping it leaves no entry behind`, async () => {
+      const heap = await make({ debug });
+      const wvm = new WeakValueMap(heap), wkm = new WeakKeyMap(heap), ws = new WeakSet(heap);
+      const made: HeapWeakRef[] = [];
+      const calls: string[] = [];
+      const Obj = heap.defineType({
+        name: "Obj", refs: ["a"], weakrefable: true,
+        finalizer: (o) => {
+          wvm.set(1, o).set("k", o);
+          wkm.set(o, null);
+          ws.add(o);
+          made.push(heap.weakref(o, () => calls.push("callback of a weakref made by the finalizer")), heap.weakref(o));
+        },
+      });
+      // by refcount: the finalizer runs, then the entries it made go with the object
+      const lone = heap.alloc(Obj);
+      lone.dispose();
+      expect([wvm.size, wkm.size, ws.size]).toEqual([0, 0, 0]);
+      if (strategy.collector !== "none") {
+        // by the collector (a cycle): finalized in the collection, freed by it
+        const a = heap.alloc(Obj), b = heap.alloc(Obj);
+        a.set("a", b); b.set("a", a);
+        const freedAt = [a.ptr, b.ptr];
+        a.dispose(); b.dispose();
+        expect(heap.gc.collect()).toBe(2);
+        expect([wvm.size, wkm.size, ws.size]).toEqual([0, 0, 0]);
+        expect(wvm.get(1)).toBeUndefined();
+        expect([...wvm.keys(), ...wkm.keys(), ...ws]).toEqual([]);
+        // a new object at a freed address is not a member
+        const fresh = [heap.alloc(Obj), heap.alloc(Obj), heap.alloc(Obj)];
+        if (reuses) expect(fresh.some((f) => freedAt.includes(f.ptr))).toBe(true);
+        for (const f of fresh) expect([ws.has(f), wkm.has(f), wkm.get(f)]).toEqual([false, false, undefined]);
+        for (const f of fresh) f.dispose();
+      }
+      // the weakrefs those finalizers made are dead, their callbacks never ran (gh-91636), and dropped
+      expect(made.every((w) => w.dead && w.callback === null)).toBe(true);
+      expect(calls).toEqual([]);
+      for (const w of made) w.dispose();
+      wvm.dispose(); wkm.dispose(); ws.dispose();
+      expect(heap.stats().liveObjects).toBe(0);
+    });
+
+    test(`${build}: a finalizer run by the collector that stores its object with a strong value resurrects the cycle, entry intact`, async () => {
+      if (strategy.collector === "none") return;
+      const heap = await make({ debug });
+      const wkm = new WeakKeyMap(heap);
+      const Obj = heap.defineType({
+        name: "Obj", refs: ["a"], weakrefable: true,
+        finalizer: (o) => {
+          if (wkm.size) return;
+          const partner = o.get("a");
+          wkm.set(o, partner); // the partner, strongly: it and the key it references live on
+          partner?.dispose();
+        },
+      });
+      const a = heap.alloc(Obj), b = heap.alloc(Obj);
+      a.set("a", b); b.set("a", a);
+      a.dispose(); b.dispose();
+      expect(heap.gc.collect()).toBe(0);
+      expect(wkm.size).toBe(1);
+      const [[k, v]] = [...wkm.entries()];
+      const back = v!.get("a")!;
+      expect(back.is(k)).toBe(true);
+      back.dispose(); k.dispose(); v!.dispose();
+      heap.verify();
+      wkm.dispose(); // the value goes, and with it the cycle's external reference
+      expect(heap.gc.collect()).toBe(2);
+      expect(heap.stats().liveObjects).toBe(0);
+    });
+
+    test(`${build}: iteration visits every entry live at the start and still live exactly once, however the table grows meanwhile`, async () => {
+      const heap = await make({ debug });
+      const Obj = heap.defineType({ name: "Obj", refs: ["a"], scalars: { v: "i32" }, weakrefable: true });
+      const objs = Array.from({ length: 6 }, (_, i) => { const o = heap.alloc(Obj); o.setScalar("v", i); return o; });
+      const extra: Handle[] = [];
+      const grow = (add: (o: Handle) => void) => {
+        // enough insertions to rehash the table several times
+        for (let i = 0; i < 200; i++) { const o = heap.alloc(Obj); o.setScalar("v", 100 + i); add(o); extra.push(o); }
+      };
+      const wvm = new WeakValueMap(heap), wkm = new WeakKeyMap(heap), ws = new WeakSet(heap);
+      objs.forEach((o, i) => { wvm.set(i, o); wkm.set(o, null); ws.add(o); });
+
+      wvm.set("s", objs[0]);
+      const seenWvm: (number | string)[] = [];
+      for (const k of wvm.keys()) {
+        // both tables grow (and rehash); neither table's new keys are visited
+        if (!seenWvm.length) grow((o) => wvm.set(o.getScalar("v"), o).set(`s${o.getScalar("v")}`, o));
+        seenWvm.push(k);
+      }
+      expect(seenWvm.sort()).toEqual([0, 1, 2, 3, 4, 5, "s"]);
+      // an iteration left early (before the string table) releases what it held for both
+      const early = wvm.keys();
+      early.next();
+      early.return(undefined);
+
+      const seenWkm: number[] = [];
+      for (const [k, v] of wkm) {
+        if (!seenWkm.length) grow((o) => wkm.set(o, null));
+        seenWkm.push(k.getScalar("v"));
+        k.dispose(); v?.dispose();
+      }
+      expect(seenWkm.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+
+      // growth, a deletion and a death during one iteration: the other four once each
+      const seenWs: number[] = [];
+      for (const m of ws) {
+        if (!seenWs.length) {
+          grow((o) => ws.add(o));
+          const first = m.getScalar("v");
+          const del = objs[(first + 1) % 6], dies = objs[(first + 2) % 6];
+          ws.delete(del);
+          dies.dispose();
+        }
+        seenWs.push(m.getScalar("v"));
+        m.dispose();
+      }
+      expect(seenWs.length).toBe(4);
+      expect(new Set(seenWs).size).toBe(4);
+      expect(seenWs.every((v) => v < 6)).toBe(true);
+      heap.verify();
+      for (const o of [...objs, ...extra]) o.dispose();
+      expect([wvm.size, wkm.size, ws.size]).toEqual([0, 0, 0]);
+      // an iteration left early releases what it held
+      const gone = heap.alloc(Obj);
+      ws.add(gone);
+      gone.dispose(); // (its entry goes at once)
+      const keep = [heap.alloc(Obj), heap.alloc(Obj)];
+      for (const k of keep) ws.add(k);
+      for (const m of ws) { m.dispose(); break; }
+      for (const k of keep) k.dispose();
+      expect(ws.size).toBe(0);
+      wvm.dispose(); wkm.dispose(); ws.dispose();
+      expect(heap.stats().liveObjects).toBe(0);
+    });
+
+    test(`${build}: a key weakrefs cannot point at is a HeapTypeError for set, get and delete; has() answers false`, async () => {
+      const heap = await make({ debug });
+      const { Obj, Plain } = types(heap);
+      const wkm = new WeakKeyMap(heap), ws = new WeakSet(heap);
+      const o = heap.alloc(Obj), p = heap.alloc(Plain);
+      wkm.set(o, p); ws.add(o);
+      const proxy = heap.proxy(o);
+      for (const bad of [p, proxy as Handle]) {
+        expect(() => wkm.get(bad)).toThrow(HeapTypeError);
+        expect(() => wkm.delete(bad)).toThrow(/cannot create weak reference/);
+        expect(() => wkm.set(bad, null)).toThrow(HeapTypeError);
+        expect(() => ws.delete(bad)).toThrow(/WeakSet.delete: cannot create weak reference/);
+        expect(() => ws.add(bad)).toThrow(HeapTypeError);
+        expect([wkm.has(bad), ws.has(bad)]).toEqual([false, false]);
+      }
+      expect(() => wkm.get(null as never)).toThrow(HeapTypeError);
+      expect([wkm.has(null as never), ws.has(null as never)]).toEqual([false, false]);
+      expect([wkm.size, ws.size, heap.refcount(p)]).toEqual([1, 1, 2]); // nothing changed
+      proxy.dispose(); o.dispose(); p.dispose();
+      expect([wkm.size, ws.size]).toEqual([0, 0]);
+      wkm.dispose(); ws.dispose();
+    });
+  }
 });

@@ -3,7 +3,7 @@
 // word, so a walk can step over it). Every comparison of allocators needs this floor: what the
 // mutator costs when reuse costs nothing and memory is never recycled.
 
-import { growTo, memoryEnd, PAGE_SIZE } from "../memory";
+import { growTo, memoryEnd, MEMORY_LIMIT, PAGE_SIZE, withinLimit } from "../memory";
 import { alignUp, MARK_FREE } from "../layout";
 
 export let bumpStart: usize = 0;
@@ -19,8 +19,11 @@ export function bumpInit(start: usize): void {
 // @ts-ignore: decorator
 @inline export function bumpAlloc(size: usize): usize {
   let p = bumpTop;
+  // p + size wrapped past 2^32: a 2 GiB request "succeeded" at a low address and zeroed live data
+  if (size > MEMORY_LIMIT - p) return 0;
   let top = p + alignUp(size);
   if (top > memoryEnd()) {
+    if (!withinLimit(top)) return 0; // before growing: a refused request changes nothing
     // grow by at least 1 MiB at a time, exactly if the limit refuses more
     if (!growTo(max(top, memoryEnd() + 16 * PAGE_SIZE)) && !growTo(top)) return 0;
   }

@@ -8,8 +8,8 @@
 // The strategy is chosen once, at init; the branch on it is perfectly predicted.
 
 import { poolAlloc, poolFree, poolsInit, releaseKeptArena, SMALL_MAX } from "./pools";
-import { largeAlloc, largeFree, largeInit } from "./large";
-import { bumpAlloc, bumpFree, bumpInit } from "./bump";
+import { largeAlloc, largeFree, largeInit, tailBlock } from "./large";
+import { bumpAlloc, bumpFree, bumpInit, bumpTop } from "./bump";
 import { largeAllocations } from "../counters";
 
 // @ts-ignore: decorator
@@ -32,6 +32,12 @@ export function allocatorInit(which: i32, start: usize): void {
     poolsInit(); // empty unless POOLS: the walk and verify still read its lists
   }
 }
+
+/**
+ * The end of the memory blocks may occupy: an object ends at or below it. Past it lie the large
+ * allocator's tail sentinel (memoryEnd - 4), or bump's never-allocated space.
+ */
+export function blocksEnd(): usize { return strategy == ALLOC_BUMP ? bumpTop : tailBlock; }
 
 // ── fault injection (debug builds only): the tests make the k-th allocation fail ──
 

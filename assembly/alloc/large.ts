@@ -29,7 +29,7 @@
 // payload size is 4 (mod 8): header + payload then spans a multiple of 8 and the next block lines
 // up again (AssemblyScript's tlsf.ts does the same with 16).
 
-import { growTo, memoryEnd, PAGE_SIZE } from "../memory";
+import { growTo, memoryEnd, MEMORY_LIMIT, PAGE_SIZE, withinLimit } from "../memory";
 import { ALIGN_MASK } from "../layout";
 
 // @ts-ignore: decorator
@@ -225,7 +225,12 @@ export function largeInit(start: usize, useFirstFit: bool = false): void {
 function growFor(size: usize): bool {
   let oldTail = tailBlock;
   // the search rounds the request up to its list's start, so the new block must be that large
-  let want = oldTail + BLOCK_OVERHEAD + roundForSearch(size) + BLOCK_OVERHEAD + BLOCK_MIN_SIZE;
+  let span = BLOCK_OVERHEAD + roundForSearch(size) + BLOCK_OVERHEAD + BLOCK_MIN_SIZE;
+  // oldTail + span wrapped past 2^32 for a 2 GiB request high in memory: growTo(a small end) then
+  // "succeeded" without growing and the tail was rewritten with a negative span
+  if (span > MEMORY_LIMIT - oldTail) return false;
+  let want = oldTail + span;
+  if (!withinLimit(want)) return false; // before growing: a refused request changes nothing
   let end = memoryEnd();
   // grow generously first (fewer grows), then exactly if the limit refuses
   if (!growTo(max(want, end + GROW_MIN)) && !growTo(want)) return false;

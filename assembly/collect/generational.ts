@@ -30,7 +30,7 @@ import {
   COUNT, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLD, listIsEmpty, listLength, listMerge, listMove,
 } from "./generations";
 import { visitChildren } from "./visit";
-import { OWED_IN_COLLECTION, OWED_NONE, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs, runWeakrefCallbacks } from "../weak";
+import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs, runWeakrefCallbacks } from "../weak";
 import { weakMapRelease } from "../weakmap";
 import { listSetLength } from "../list";
 import { auditRef } from "../verify";
@@ -330,6 +330,20 @@ function moveLegacyFinalizers(unreachable: usize): void {
   for (let q = GC_NEXT(LEGACY); q != LEGACY; q = GC_NEXT(q)) visitChildren(q, VISIT_MOVE_LEGACY, 0);
 }
 
+/** Clears the weakrefs of every object of a list; returns one chain of those owed a callback under `rule`. */
+function detachListWeakrefs(list: usize, rule: i32): usize {
+  let chain: usize = 0, last: usize = 0;
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) {
+    if (!(INFO(p) & FLAG_HAS_WEAKREFS)) continue;
+    let owed = detachWeakrefs(p, rule);
+    if (!owed) continue;
+    if (last) store<usize>(last, owed, WR_NEXT); else chain = owed;
+    last = owed;
+    while (load<usize>(last, WR_NEXT)) last = load<usize>(last, WR_NEXT);
+  }
+  return chain;
+}
+
 /**
  * Clears every weakref to an unreachable object. Callbacks run afterwards, and only for weakrefs
  * that are not garbage themselves ("legitimate to pretend the weakref is going away first"): a
@@ -340,15 +354,7 @@ function moveLegacyFinalizers(unreachable: usize): void {
 function handleWeakrefs(unreachable: usize): void {
   let p: usize;
   for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) visitChildren(p, VISIT_WEAKREF_RC, <usize>-1);
-  let chain: usize = 0, last: usize = 0;
-  for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) {
-    if (!(INFO(p) & FLAG_HAS_WEAKREFS)) continue;
-    let owed = detachWeakrefs(p, OWED_IN_COLLECTION);
-    if (!owed) continue;
-    if (last) store<usize>(last, owed, WR_NEXT); else chain = owed;
-    last = owed;
-    while (load<usize>(last, WR_NEXT)) last = load<usize>(last, WR_NEXT);
-  }
+  let chain = detachListWeakrefs(unreachable, OWED_IN_COLLECTION);
   for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) visitChildren(p, VISIT_WEAKREF_RC, 1);
   // every weakref to the garbage is dead: now the callbacks (they may do anything)
   runWeakrefCallbacks(chain);
@@ -371,11 +377,12 @@ function finalizeGarbage(unreachable: usize): void {
   listMerge(SEEN, unreachable);
 }
 
-/** Weakrefs made by finalizers to what is still garbage: cleared, without callbacks (gh-91636). */
+/**
+ * Weakrefs made by finalizers to what is still garbage: cleared, without callbacks (gh-91636). The
+ * weak-container entries a finalizer made are dropped as at any death, once every weakref is clear.
+ */
 function clearLateWeakrefs(list: usize): void {
-  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) {
-    if (INFO(p) & FLAG_HAS_WEAKREFS) detachWeakrefs(p, OWED_NONE);
-  }
+  runWeakrefCallbacks(detachListWeakrefs(list, OWED_ENTRIES));
 }
 
 /** tp_clear: drops every reference the object holds (refcounting then frees the cycle). */

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateStatsIds } from "../../scripts/build-wasm.mjs";
+import { instantiateLinked } from "../../src/wasm.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -35,13 +36,8 @@ export async function build(): Promise<Uint8Array> {
 
 /** A fresh machine: pools allocator, the given collector (0 none, 1 generational, 2 recycler). */
 export async function instantiate(bytes: Uint8Array, collector = 1): Promise<StackVM> {
-  const noop = () => {};
-  const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, {
-    host: { onGrow: noop, finalize: noop, weakrefCallback: noop, weakrefFreed: noop, gcPhase: noop, gcGarbage: noop, allocationEvents: noop, censusBatch: noop },
-    env: { abort: () => { throw new Error("stackvm: abort"); } },
-  });
-  const x = instance.exports as unknown as StackVM;
-  x._start();
+  // the core's host imports (hooks doing nothing: this machine has no finalizers or callbacks)
+  const x = await instantiateLinked<StackVM>(bytes);
   if (x.init(0, 65536, collector, 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("stackvm: setup failed");
   return x;
 }

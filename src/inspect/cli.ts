@@ -41,6 +41,13 @@ const USAGE = `usage: refheap-inspect run <workload module> [options]
 
 export class UsageError extends Error {}
 
+/** What to print for anything a workload throws: an Error's message, or the value itself (a workload may throw a string). */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === "string") return err;
+  try { return `${typeof err === "object" && err !== null ? "thrown object" : "thrown value"} ${typeof err === "symbol" ? err.toString() : JSON.stringify(err) ?? String(err)}`; } catch { return `thrown ${typeof err}`; }
+}
+
 function report(g: ObjectGraph, top: number, by: GroupBy, dominators: boolean): string {
   const out = [`${g.count} objects, ${[...g.size].reduce((a, b) => a + b, 0)} bytes`, "", "Most common types:", formatTypeCounts(mostCommonTypes(g, top)), "", formatPartition(partition(g, by), top)];
   if (dominators) {
@@ -137,9 +144,10 @@ export async function main(argv: string[]): Promise<number> {
 // run as a program (also through the bin symlink), not when imported
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(resolve(process.argv[1]))).href;
 if (isMain) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: Error) => {
-    console.error(`refheap-inspect: ${err.message}`);
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) console.error(USAGE);
-    process.exitCode = 2;
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+    const usage = err instanceof UsageError || (err as { code?: unknown } | null)?.code?.toString().startsWith("ERR_PARSE_ARGS");
+    console.error(`refheap-inspect: ${errorText(err)}`);
+    if (usage) console.error(USAGE);
+    process.exitCode = usage ? 2 : 1;
   });
 }

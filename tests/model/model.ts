@@ -35,10 +35,13 @@ export interface MObj {
   candidate: boolean;
   collecting: boolean;
   finalized: boolean;
-  /** The finalizer keeps a new handle to the object (resurrects it). */
+  /** The finalizer keeps a new handle to the object (resurrects it), once: the flag is then cleared. */
   resurrect: boolean;
   /** The finalizer throws (after resurrecting, if it does). */
   throwing: boolean;
+  /** The finalizer stores the object in a weak container (without keeping it): which, and the int key for 'wvm'. */
+  store: "wvm" | "wkm" | "ws" | null;
+  storeKey: number;
   /** Weakrefs to this object, in list order: basic ref, basic proxy, then the others newest first. */
   weakrefs: number[];
   // weakref objects
@@ -79,6 +82,18 @@ export class Model {
   /** Objects resurrected in the current step (their new handles are appended in id order). */
   resurrected: number[] = [];
   gcCallbackThrows = false;
+  /**
+   * Host code re-entering (tests/model/reentry.ts): called when the model runs a finalizer
+   * (`fin:X`, inside its borrowed handle), a weakref callback (`cb:W`), a finalize object
+   * (`final:F`) or a gc callback (`gc-start`, `gc-stop`), to play what the heap's host code did
+   * there. Returns true when that host code threw (so the hook's own exception was not reached).
+   */
+  onHost: ((event: string) => boolean) | null = null;
+  /** Where the heap ran an event in the current step (its position in the heap's log), to play a collection's host code in the heap's order. */
+  heapOrder: ((event: string) => number) | null = null;
+  /** The weak containers finalizers store into (set by the runner), and whether they can this step. */
+  storeMaps: { wvm: number; wkm: number; ws: number } | null = null;
+  finalizerStores = true;
   #nextId = 1;
   #pending: number[] = [];
   #draining = false;
@@ -125,7 +140,7 @@ export class Model {
     const o: MObj = {
       id: this.#nextId++, kind, ptr: 0, rc: 1, cap: 0, fields: kind === "node" || kind === "cell" ? [null, null] : [],
       tracked: CONTAINER[kind], gen: this.collector === "recycler" ? 1 : 0, candidate: false, collecting: false,
-      finalized: false, resurrect: false, throwing: false, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
+      finalized: false, resurrect: false, throwing: false, store: null, storeKey: 0, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
       mapId: 0, mapKey: 0, flavour: null, entries: new Map(), table: false,
     };
     this.objects.set(o.id, o);
@@ -381,8 +396,15 @@ export class Model {
     if (!this.legacy) o.finalized = true; // legacy finalizers (tp_del) run at every death
     this.log.push(`fin:${o.id}`);
     o.rc++; // the borrowed handle the hook gives the finalizer
-    if (o.resurrect) { o.rc++; this.resurrected.push(o.id); }
-    if (o.throwing) this.unraisable.push(`fin:${o.id}`);
+    // (once: a legacy finalizer runs at every death, and a program resurrecting forever would never end)
+    if (o.resurrect) { o.resurrect = false; o.rc++; this.resurrected.push(o.id); }
+    if (o.store && this.storeMaps && this.finalizerStores) {
+      // a new entry whose weakref the object's death (or the collection's late clearing) must drop
+      const m = this.storeMaps[o.store];
+      this.mapSet(m, o.store === "wvm" ? o.storeKey : o.id, o.id, null);
+    }
+    const threw = this.onHost?.(`fin:${o.id}`) ?? false;
+    if (o.throwing && !threw) this.unraisable.push(`fin:${o.id}`);
     this.decref(o.id); // the borrowed handle disposed
   }
 
@@ -411,7 +433,8 @@ export class Model {
 
   #clearWeakrefsAtDeath(c: MObj): void {
     if (!c.weakrefs.length) return;
-    this.#untrack(c);
+    // untracked first (subtype_dealloc): a callback may run a collection, which must not find it
+    if (this.isContainer(c)) this.#untrack(c);
     c.rc = 0;
     const owed = this.#detach(c, (w) => w.callback !== "none" && w.rc > 0);
     this.#runCallbacks(owed);
@@ -444,12 +467,15 @@ export class Model {
         const m = this.objects.get(w.mapId);
         if (m && m.rc > 0 && m.entries.get(w.mapKey)?.wr === w.id) this.#removeEntry(m, w.mapKey);
       } else if (w.callback === "finalize") {
+        // (Finalize.call: the finalize object is cleared, its weakref dropped, then fn runs)
         const f = this.finalizes.get(w.finalizeId)!;
-        this.log.push(`final:${f.id}`);
         this.#finalizeDone(f);
+        this.log.push(`final:${f.id}`);
+        this.onHost?.(`final:${f.id}`);
       } else {
         this.log.push(`cb:${w.id}`);
-        if (w.callback === "throw") this.unraisable.push(`cb:${w.id}`);
+        const threw = this.onHost?.(`cb:${w.id}`) ?? false;
+        if (w.callback === "throw" && !threw) this.unraisable.push(`cb:${w.id}`);
       }
       this.decref(w.id); // the reference held for the callback
     }
@@ -465,8 +491,9 @@ export class Model {
   finalizeCall(fid: number): void {
     const f = this.finalizes.get(fid)!;
     if (!f.alive) return;
-    this.log.push(`final:${f.id}`);
     this.#finalizeDone(f);
+    this.log.push(`final:${f.id}`);
+    this.onHost?.(`final:${f.id}`);
   }
 
   /** heap.finalize(obj, fn): a callback weakref owned by the finalize object. */
@@ -510,6 +537,7 @@ export class Model {
     const reported = this.collector === "recycler" && g !== 2 ? 0 : g;
     this.log.push(`gc-start:${reported}`);
     if (this.gcCallbackThrows) this.unraisable.push("gc");
+    this.onHost?.(`gc-start#${this.log.filter((e) => e.startsWith("gc-start")).length}`);
     let set: Set<number>;
     let old: number;
     if (this.collector === "generational") {
@@ -540,6 +568,7 @@ export class Model {
     const [found, uncollectable] = this.#finish(unreachable, old);
     this.log.push(`gc-stop:${reported}:${found}`);
     if (this.gcCallbackThrows) this.unraisable.push("gc");
+    this.onHost?.(`gc-stop#${this.log.filter((e) => e.startsWith("gc-stop")).length}`);
     this.#collecting = false;
     return found + uncollectable;
   }
@@ -566,13 +595,18 @@ export class Model {
       // an entry is dropped unless its map is garbage too
       const owedIf = (w: MObj) => w.callback === "internal" ? !this.get(w.mapId).collecting : w.callback !== "none" && trial.get(w.id)! > 0;
       for (const o of objs) owed.push(...this.#detach(o, owedIf));
-      this.#runCallbacks(owed);
+      this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
       // finalizers, once each
-      for (const o of objs) if (this.objects.has(o.id) && o.kind === "node" && !o.finalized) this.#runFinalizer(o);
+      for (const o of this.#inHeapOrder(objs, (o) => `fin:${o.id}`)) if (this.objects.has(o.id) && o.kind === "node" && !o.finalized) this.#runFinalizer(o);
       // resurrection: deduce again with the real counts
       const live = new Set([...u].filter((id) => this.objects.has(id)));
       garbage = this.#unreachable(live);
       for (const id of live) if (!garbage.has(id)) { const o = this.get(id); o.collecting = false; o.gen = old; }
+      // weakrefs the finalizers made to what is still garbage: cleared without callbacks
+      // (gh-91636), but the weak-container entries among them are dropped (issue 14, item 3)
+      const late: MObj[] = [];
+      for (const id of garbage) late.push(...this.#detach(this.get(id), (w) => w.callback === "internal" && !this.get(w.mapId).collecting));
+      this.#runCallbacks(late);
     }
     const found = garbage.size;
     // weakref callbacks that depend on the order in which the garbage drops its references
@@ -584,7 +618,8 @@ export class Model {
     }
     for (const id of garbage) {
       const o = this.objects.get(id);
-      if (!o) continue;
+      // (one already dying waits on the worklist of a death this collection runs inside: untracked)
+      if (!o || !o.tracked) continue;
       if (this.saveAll) { o.rc++; this.garbage.push(id); continue; } // kept alive by gc.garbage
       o.rc++;
       if (o.kind === "map") {
@@ -615,6 +650,21 @@ export class Model {
       o.gen = old;
     }
     return [found, uncollectable];
+  }
+
+  /**
+   * The order of a collection's host calls is the heap's list order, which the model leaves open;
+   * when host code re-enters, its effects depend on that order, so the model takes the heap's:
+   * the items with an event are put in the order the heap ran them (the others keep their places).
+   */
+  #inHeapOrder<T>(items: T[], event: (t: T) => string | null): T[] {
+    const at = this.heapOrder;
+    if (!at) return items;
+    const slots = items.map((t, i) => (event(t) === null ? -1 : i)).filter((i) => i >= 0);
+    const keyed = slots.map((i) => items[i]).sort((a, b) => at(event(a)!) - at(event(b)!));
+    const out = [...items];
+    slots.forEach((i, k) => { out[i] = keyed[k]; });
+    return out;
   }
 
   freeze(): void {

@@ -8,6 +8,7 @@ import {
   WeakKeyMap, WeakSet, WeakValueMap, type Finalize, type Handle, type HeapType, type WeakProxy,
 } from "../../src/index.js";
 import { Model, WEAKREFABLE, type CallbackKind, type CollectorName, type MObj, type ObjKind } from "./model.js";
+import { ReentryPlayer, handlePtr, reentryArb, reentryFigures, trace, type Ref, type Reentry } from "./reentry.js";
 
 export type AllocKind = "node" | "cell" | "list" | "blob";
 export type Op =
@@ -27,6 +28,8 @@ export type Op =
   | { op: "finalizeCall"; f: number }
   | { op: "resurrect"; h: number }
   | { op: "throwing"; h: number }
+  /** The node's finalizer will store it in a weak container without keeping it (issue 14, item 3). */
+  | { op: "store"; h: number; into: "wvm" | "wkm" | "ws"; k: number }
   | { op: "collect"; g: number }
   | { op: "freeze" }
   | { op: "unfreeze" }
@@ -53,6 +56,8 @@ export interface Program {
   /** Finalizer mode 'legacy': cycles holding a finalizer are uncollectable (gc.garbage). */
   legacy?: boolean;
   ops: Op[];
+  /** Host code that re-enters the heap (tests/model/reentry.ts). */
+  reentry?: Reentry;
 }
 
 const h = fc.nat(63);
@@ -75,6 +80,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("finalizeCall" as const), f: fc.nat(15) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("resurrect" as const), h }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("throwing" as const), h }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("store" as const), h, into: fc.constantFrom<"wvm" | "wkm" | "ws">("wvm", "wkm", "ws"), k: fc.nat(5) }), weight: 4 },
   { arbitrary: fc.record({ op: fc.constant("collect" as const), g: fc.nat(2) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("freeze" as const) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("unfreeze" as const) }), weight: 1 },
@@ -96,6 +102,18 @@ export const programArb = (maxOps: number): fc.Arbitrary<Program> => fc.record({
   gcCallbackThrows: fc.boolean(),
   legacy: fc.boolean(),
   ops: fc.array(opArb, { minLength: 1, maxLength: maxOps, size: "max" }),
+});
+
+/**
+ * Programs whose host code re-enters the heap (tests/model/reentry.ts). No injected allocation
+ * failures: host code's allocations would fail too, which is the fault tests' subject, not this.
+ */
+export const reentryProgramArb = (maxOps: number): fc.Arbitrary<Program> => fc.record({
+  threshold: fc.integer({ min: 1, max: 12 }),
+  gcCallbackThrows: fc.boolean(),
+  legacy: fc.boolean(),
+  ops: fc.array(opArb.filter((op) => op.op !== "fail" && op.op !== "allocFail"), { minLength: 1, maxLength: maxOps, size: "max" }),
+  reentry: reentryArb(),
 });
 
 const FIELDS = ["a", "b"];
@@ -131,9 +149,17 @@ export class Runner {
   readonly ws: WeakSet;
   /** The model ids of the maps: WeakValueMap's int and string tables, the WeakKeyMap's, the WeakSet's. */
   readonly maps: { wvm: number; wkm: number; ws: number };
-  #log: string[] = [];
+  #log: (string | (() => string))[] = [];
   #reported: string[] = [];
   #idOf = new Map<number, number>();
+  /** Collections the step's own call started (those host code started belong to its actions). */
+  #starts: number[] = [];
+  /** Re-entrant host code, if the program has some. */
+  readonly re: ReentryPlayer | null = null;
+  /** Handle indexes the step's own call uses. */
+  readonly #busy = new Set<number>();
+  #mapsDisposed = false;
+  #callingFinalize = false;
   #resurrected = new Map<number, Handle>();
   /** Fault injection armed by a "fail" step for the next one. */
   #armed: { after: number; count: number } | null = null;
@@ -145,19 +171,34 @@ export class Runner {
     this.Node = heap.defineType({
       name: "Node", refs: FIELDS, weakrefable: true,
       finalizer: (obj) => {
-        const id = this.#idOf.get(obj.ptr)!;
-        this.#log.push(`fin:${id}`);
-        const o = this.model.get(id);
-        if (o.resurrect) this.#resurrected.set(id, obj.dup());
-        if (o.throwing) throw new Error(`fin:${id}`);
+        const ref = this.idAt(obj.ptr);
+        const key = typeof ref === "object" ? () => `fin:${ref.id}` : () => `fin:${ref ?? `unknown object 0x${obj.ptr.toString(16)}`}`;
+        this.#log.push(typeof ref === "object" ? key : key());
+        // (an object the host code made in this step has no model id yet, nor flags)
+        const o = typeof ref === "number" ? this.model.objects.get(ref) : undefined;
+        if (o?.resurrect) this.#resurrected.set(o.id, obj.dup());
+        if (o?.store && this.model.finalizerStores) {
+          if (o.store === "wvm") this.wvm.set(o.storeKey, obj);
+          else if (o.store === "wkm") this.wkm.set(obj, null);
+          else this.ws.add(obj);
+        }
+        this.re?.hostCall("fin", key, obj);
+        if (o?.throwing) throw new Error(`fin:${o.id}`);
       },
     });
     this.Cell = heap.defineType({ name: "Cell", refs: FIELDS, weakrefable: true });
     this.List = heap.defineType({ name: "List", kind: "refarray", weakrefable: true });
     this.Blob = heap.defineType({ name: "Blob", kind: "bytes" });
-    heap.onUnraisable = (err) => this.#reported.push(err instanceof Error ? err.message : String(err));
+    heap.onUnraisable = (err) => {
+      this.#reported.push(err instanceof Error ? err.message : String(err));
+      this.re?.hostCall("report", null);
+    };
     heap.gc.callbacks.push((phase, info) => {
       this.#log.push(phase === "start" ? `gc-start:${info.generation}` : `gc-stop:${info.generation}:${info.collected}`);
+      if (phase === "start") (this.re?.frame?.starts ?? this.#starts).push(info.generation);
+      // keyed by the collection's ordinal in the step (collections never nest)
+      const nth = this.#log.filter((e) => typeof e === "string" && e.startsWith(`gc-${phase}`)).length;
+      this.re?.hostCall("gc", () => `gc-${phase}#${nth}`);
     });
     if (prog.gcCallbackThrows) {
       this.model.gcCallbackThrows = true;
@@ -175,23 +216,58 @@ export class Runner {
     if (collector !== "none") heap.gc.setThreshold(prog.threshold, 2, 2);
     const [wvm, , wkm, ws] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
     this.maps = { wvm, wkm, ws };
+    if (prog.reentry) {
+      const runner = this; // eslint-disable-line @typescript-eslint/no-this-alias
+      this.re = new ReentryPlayer({
+        heap, model: this.model, hs: this.hs, types: { node: this.Node, cell: this.Cell, list: this.List }, maps: this.maps,
+        wvm: this.wvm, wkm: this.wkm, ws: this.ws, idAt: (p) => this.idAt(p), busy: this.#busy,
+        get mapsDisposed() { return runner.#mapsDisposed; },
+      }, prog.reentry);
+      // a collection's host calls are played on the model in the heap's order (see Model.heapOrder)
+      this.model.heapOrder = (event) => { const i = this.#resolvedLog().indexOf(event); return i < 0 ? 1e9 : i; };
+    }
+    this.model.storeMaps = this.maps;
   }
+
+  /** The model id of the object at ptr in this step (or the token of one host code made in it). */
+  idAt(ptr: number): Ref | undefined {
+    const r = this.re?.tokAt(ptr) ?? this.#idOf.get(ptr);
+    if (r !== undefined) return r;
+    // made by the step's own call after the step began (the model has it by now)
+    for (const o of this.model.objects.values()) if (o.ptr === ptr) return o.id;
+    return undefined;
+  }
+
+  /** The model object o now stands at its address (for the host code that runs later in this step). */
+  #bind(o: MObj): void {
+    this.#idOf.set(o.ptr, o.id);
+    this.re?.forget(o.ptr);
+  }
+
+  #resolvedLog(): string[] { return this.#log.map((e) => (typeof e === "string" ? e : e())); }
 
   #type(kind: AllocKind): HeapType { return { node: this.Node, cell: this.Cell, list: this.List, blob: this.Blob }[kind]; }
 
   /** Plays one operation on the heap, then on the model, and compares them. */
   step(op: Op): void {
     const { model, heap, hs } = this;
+    trace?.(`step ${JSON.stringify(op)} (handles: ${JSON.stringify(model.handles)})`);
     model.beginStep();
     this.#log = [];
     this.#reported = [];
     this.#resurrected.clear();
     this.#applied = 0;
+    this.#starts = [];
+    this.re?.beginStep();
     const armed = op.op === "fail" ? null : this.#armed;
     if (op.op !== "fail") this.#armed = null;
+    // finalizers store into the weak containers unless an allocation may be made to fail, or the maps are gone
+    model.finalizerStores = !armed && op.op !== "allocFail" && !this.#mapsDisposed;
     this.#idOf = new Map([...model.objects.values()].map((o) => [o.ptr, o.id]));
     const idx = (i: number) => i % hs.length;
     const none = !hs.length && "h" in op; // an operation on a handle, and there is none
+    this.#busy.clear();
+    if (hs.length && op.op !== "drop") for (const k of ["h", "v"]) { const v = (op as unknown as Record<string, unknown>)[k]; if (typeof v === "number") this.#busy.add(idx(v)); }
     const newHandles: { id: number; h: Handle }[] = [];
     const expectError = (cls: new (...a: never[]) => Error, fn: () => unknown) => {
       let err: unknown;
@@ -204,7 +280,8 @@ export class Runner {
      * retried. Called between the heap's call and the model's effect.
      */
     const syncCollections = () => {
-      const starts = this.#log.filter((e) => e.startsWith("gc-start:")).map((e) => Number(e.slice(9)));
+      this.re?.settle();
+      const starts = this.#starts;
       for (; this.#applied < starts.length; this.#applied++) model.collect(starts[this.#applied]);
     };
     /** The referent of a proxy handle's object, or null when it is dead. */
@@ -253,6 +330,7 @@ export class Runner {
         syncCollections();
         const o = model.alloc(op.kind);
         o.ptr = H.ptr;
+        this.#bind(o);
         hs.push(H);
         break;
       }
@@ -310,20 +388,28 @@ export class Runner {
         }
         if (op.op === "finalize") {
           const id = this.fins.length + 1;
-          this.fins.push(heap.finalize(hs[i], () => { this.#log.push(`final:${id}`); }));
+          // (called directly, Finalize.call() hands fn's exception to its caller: the host code then does not throw)
+          this.fins.push(heap.finalize(hs[i], () => { this.#log.push(`final:${id}`); this.re?.hostCall("final", () => `final:${id}`, null, true, false, !this.#callingFinalize); }));
           const f = model.finalize(o.id);
           model.get(f.wr).ptr = heap.core.weakrefAt(o.ptr, o.weakrefs.indexOf(f.wr));
+          this.#bind(model.get(f.wr));
           break;
         }
-        const box = { id: 0 };
-        const fn = op.cb === "none" ? undefined : (_: HeapWeakRef) => {
+        const box: { id: number; W?: HeapWeakRef | WeakProxy } = { id: 0 };
+        const fn = op.cb === "none" ? undefined : (W: HeapWeakRef) => {
           this.#log.push(`cb:${box.id}`);
+          // CPython passes the callback the weakref object itself: the one heap.weakref() returned, while the program holds it
+          if (box.W instanceof HeapWeakRef && box.W.alive && W !== box.W) this.re?.violation(`the callback of weakref ${box.id} received another object than the HeapWeakRef heap.weakref() returned`);
+          // (only the callbacks of weakrefs the program holds are certain to run: see Model.optional)
+          this.re?.hostCall("cb", () => `cb:${box.id}`, null, this.hs.some((H, k) => this.re!.live(k) && handlePtr(H) === W.ptr));
           if (op.cb === "throw") throw new Error(`cb:${box.id}`);
         };
         const W = op.op === "weakref" ? heap.weakref(hs[i], fn) : heap.proxy(hs[i], fn);
         const w = model.weakref(o.id, op.op === "proxy", op.cb);
         box.id = w.id;
+        box.W = W;
         w.ptr = W instanceof HeapWeakRef ? W.ptr : (W as WeakProxy).weakref.ptr;
+        this.#bind(w);
         model.handles.push(w.id);
         hs.push(W);
         break;
@@ -341,13 +427,19 @@ export class Runner {
       case "finalizeCall": {
         if (!this.fins.length) break;
         const f = op.f % this.fins.length;
-        this.fins[f].call();
+        this.#callingFinalize = true;
+        try { this.fins[f].call(); } finally { this.#callingFinalize = false; }
         model.finalizeCall(f + 1);
         break;
       }
       case "resurrect": case "throwing": {
         const o = model.get(model.handles[idx(op.h)]);
         if (o.kind === "node") o[op.op === "resurrect" ? "resurrect" : "throwing"] = true;
+        break;
+      }
+      case "store": {
+        const o = model.get(model.handles[idx(op.h)]);
+        if (o.kind === "node") { o.store = op.into; o.storeKey = op.k; }
         break;
       }
       case "collect": {
@@ -375,6 +467,7 @@ export class Runner {
           syncCollections();
           const b = model.newObject("blob");
           b.ptr = B.ptr;
+          this.#bind(b);
           try {
             this.wkm.set(hs[i], B);
           } catch (err) {
@@ -389,10 +482,14 @@ export class Runner {
           if (op.op === "wkmSet") this.wkm.set(hs[i], null); else this.ws.add(hs[i]);
           w = model.mapSet(mapId, o.id, o.id, null);
         }
-        if (w) w.ptr = heap.core.weakrefAt(model.get(w.referent!).ptr, model.get(w.referent!).weakrefs.indexOf(w.id));
+        if (w) { w.ptr = heap.core.weakrefAt(model.get(w.referent!).ptr, model.get(w.referent!).weakrefs.indexOf(w.id)); this.#bind(w); }
         break;
       }
       case "wvmGet": case "wkmGet": {
+        if (op.op === "wkmGet" && !WEAKREFABLE[model.get(model.handles[idx(op.h)]).kind]) {
+          expectError(HeapTypeError, () => this.wkm.get(hs[idx(op.h)])); // as CPython's ref(key) (issue 14, item 15)
+          break;
+        }
         const key = op.op === "wvmGet" ? op.k : model.handles[idx(op.h)];
         const H = op.op === "wvmGet" ? this.wvm.get(op.k) : this.wkm.get(hs[idx(op.h)]);
         const v = model.mapGet(op.op === "wvmGet" ? this.maps.wvm : this.maps.wkm, key);
@@ -404,11 +501,16 @@ export class Runner {
       case "wvmDelete": this.wvm.delete(op.k); model.mapDelete(this.maps.wvm, op.k); break;
       case "wkmDelete": case "wsDelete": {
         const i = idx(op.h);
+        if (!WEAKREFABLE[model.get(model.handles[i]).kind]) {
+          expectError(HeapTypeError, () => op.op === "wkmDelete" ? this.wkm.delete(hs[i]) : this.ws.delete(hs[i]));
+          break;
+        }
         if (op.op === "wkmDelete") this.wkm.delete(hs[i]); else this.ws.delete(hs[i]);
         model.mapDelete(op.op === "wkmDelete" ? this.maps.wkm : this.maps.ws, model.handles[i]);
         break;
       }
       case "disposeMaps": {
+        this.#mapsDisposed = true;
         this.wvm.dispose(); this.wkm.dispose(); this.ws.dispose();
         for (const id of [...model.hidden]) model.disposeMap(id);
         break;
@@ -421,10 +523,10 @@ export class Runner {
             syncCollections();
             const o = model.newObject(op.kind); // its reference is the temporary handle's
             o.ptr = H.ptr;
-            this.#idOf.set(o.ptr, o.id); // it may die (and be finalized) within this step
+            this.#bind(o); // it may die (and be finalized) within this step
             Hs.push(H); ids.push(o.id);
           }
-          for (let k = 0; k < op.n; k++) { Hs[k].set("a", Hs[(k + 1) % op.n]); model.setField(ids[k], 0, ids[(k + 1) % op.n]); }
+          for (let k = 0; k < op.n; k++) { Hs[k].set("a", Hs[(k + 1) % op.n]); this.re?.settle(); model.setField(ids[k], 0, ids[(k + 1) % op.n]); }
         } finally {
           syncCollections(); // a failed allocation's collection came before these disposals
           for (let k = 0; k < Hs.length; k++) { Hs[k].dispose(); model.decref(ids[k]); }
@@ -450,10 +552,13 @@ export class Runner {
       for (const m of model.objects.values()) if (m.kind === "map") m.table = heap.views.u32[(m.ptr + 32) >>> 2] !== 0;
     }
     heap.flushUnraisable();
+    // host code's effects not played yet; the handles it disposed go (its new ones join last)
+    const re = this.re?.endStep();
+    for (const i of re?.disposed ?? []) { hs.splice(i, 1); model.handles.splice(i, 1); }
     // the step's new handles, then the resurrected objects' handles (in id order, as the model)
     for (const { id, h: H } of newHandles) { model.handles.push(id); hs.push(H); }
     // gc.garbage is emptied into the handle list, as a program that inspects it would
-    const garbage = new Map(heap.gc.garbage.splice(0).map((g) => [this.#idOf.get(g.ptr)!, g]));
+    const garbage = new Map(heap.gc.garbage.splice(0).map((g) => { const r = this.idAt(g.ptr); return [typeof r === "object" ? r.id : r!, g]; }));
     const res = model.endStep();
     const got = [...[...this.#resurrected.keys()].sort((a, b) => a - b), ...[...garbage.keys()].sort((a, b) => a - b)];
     if (JSON.stringify(got) !== JSON.stringify(res)) throw new Error(`resurrected and gc.garbage ${JSON.stringify(got)}, the model ${JSON.stringify(res)}`);
@@ -461,6 +566,7 @@ export class Runner {
     for (const id of [...this.#resurrected.keys()].sort((a, b) => a - b)) hs.push(this.#resurrected.get(id)!);
     for (const id of [...garbage.keys()].sort((a, b) => a - b)) hs.push(garbage.get(id)!);
     figures.garbage += garbage.size;
+    if (re) { hs.push(...re.kept); model.handles.push(...re.keptIds); }
     this.#compare(op);
     figures.operations++;
   }
@@ -468,13 +574,29 @@ export class Runner {
   #compare(op: Op): void {
     const { model, heap } = this;
     const where = `after ${JSON.stringify(op)}`;
+    // entry weakrefs that finalizers made in the heap: the model learns their addresses here
+    for (const o of model.objects.values()) {
+      if (o.kind === "weakref" && !o.ptr && o.referent !== null) {
+        const r = model.get(o.referent);
+        o.ptr = heap.core.weakrefAt(r.ptr, r.weakrefs.indexOf(o.id));
+      }
+    }
     const eq = (what: string, a: unknown, b: unknown) => {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${where}: ${what}: heap ${JSON.stringify(a)}, model ${JSON.stringify(b)}`);
     };
-    eq("events", canonical(this.#log, model.optional), canonical(model.log, model.optional));
+    if (this.re) {
+      // a dead weakref's callback is gone (CPython: __callback__ is None)
+      for (let i = 0; i < this.hs.length; i++) {
+        const o = model.get(model.handles[i]), H = this.hs[i];
+        if (o.kind === "weakref" && o.referent === null && H instanceof HeapWeakRef && H.callback !== null) this.re.violation(`weakref ${o.id}: its callback is still set after its referent died`);
+      }
+    }
+    this.re?.check();
+    const log = this.#resolvedLog();
+    eq("events", canonical(log, model.optional), canonical(model.log, model.optional));
     const optionalErr = (m: string) => m.startsWith("cb:") && model.optional.has(Number(m.slice(3)));
     eq("unraisable", this.#reported.filter((m) => !optionalErr(m)).sort(), model.unraisable.filter((m) => !optionalErr(m)).sort());
-    for (const e of this.#log) {
+    for (const e of log) {
       if (e.startsWith("gc-start")) figures.collections++;
       else if (e.startsWith("fin:")) figures.finalizers++;
       else if (e.startsWith("cb:") || e.startsWith("final:")) figures.callbacks++;
@@ -519,6 +641,7 @@ export class Runner {
   /** Ends a program: every handle and finalize object dropped, a full collection; the heap must be empty but for uncollected cycles (collector 'none'). */
   finish(): void {
     // a finalizer may resurrect its object once (a new handle): drop and collect until none is left
+    this.re?.finishing(); // host code no longer freezes what the end must collect
     this.step({ op: "unfreeze" });
     this.step({ op: "saveall", on: false });
     this.step({ op: "disposeMaps" });
@@ -546,12 +669,16 @@ function eq0(n: number): void { if (n !== 0) throw new Error(`${n} objects left 
 /** Runs one program on a fresh heap of the strategy (the checked build unless debug is false). */
 export async function runProgram(strategy: { allocator: string; collector: string }, prog: Program, debug = true): Promise<void> {
   const heap = await Heap.create({ debug, ...(strategy as object), finalizerMode: prog.legacy ? "legacy" : "pep442" });
+  // an onUnraisable that throws is reported on console.error by the heap: counted, not printed
+  const error = console.error;
+  if (prog.reentry) console.error = (...args: unknown[]) => { if (String(args[0]).startsWith("refheap: onUnraisable threw")) reentryFigures.unraisableThrew++; else error(...args); };
   try {
     const r = new Runner(heap, strategy.collector as CollectorName, prog);
     for (const op of prog.ops) r.step(op);
     r.finish();
     figures.programs++;
   } finally {
+    console.error = error;
     heap.destroy();
   }
 }

@@ -1,0 +1,211 @@
+// The benchmark runner's choices and its output, without timing anything (performance goals live in
+// bench/, not in tests): which rows the headline runs (from the registry, so a new strategy joins
+// its axes), the pause percentiles kept instead of raw pauses, and a small real run's files: one
+// directory per run, a `latest` link, a compact JSON, no issue numbers, titles with the run's sizes;
+// and its HTML report, loaded in headless Chromium: no console errors, one colour per strategy.
+import { describe, expect, it, beforeAll } from "vitest";
+import { execFile } from "node:child_process";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, realpathSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { launchChromium } from "./chromium.js";
+import { ALLOCATORS, COLLECTORS } from "../src/index.js";
+import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../src/heap.js";
+import { pausePercentiles } from "../bench/common.js";
+import { parseOptions, selectRows, WORKLOADS } from "../bench/run.js";
+import { axes, headlineTable, readRun, type RunJson } from "../bench/present.js";
+import { renderDoc } from "../bench/doc.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const run = promisify(execFile);
+
+describe("the headline's rows", () => {
+  const rows = selectRows(parseOptions([]));
+  const full = selectRows(parseOptions(["--full"]));
+
+  it("runs every workload, with every allocator of the registry on the default collector and every collector on the default allocator", () => {
+    expect(new Set(rows.map((r) => r.workload.id))).toEqual(new Set(WORKLOADS.map((w) => w.id)));
+    for (const w of ["W1", "W2", "W3c", "W4", "W5"]) {
+      const inWasm = rows.filter((r) => r.workload.id === w && r.row.driver === "in-wasm").map((r) => r.row);
+      for (const variant of new Set(inWasm.map((r) => r.variant))) {
+        const v = inWasm.filter((r) => r.variant === variant);
+        expect(v.filter((r) => r.collector === DEFAULT_COLLECTOR && !r.setting).map((r) => r.allocator).sort(), `${w} ${variant}`).toEqual([...ALLOCATORS].sort());
+        expect([...new Set(v.filter((r) => r.allocator === DEFAULT_ALLOCATOR).map((r) => r.collector))].sort(), `${w} ${variant}`).toEqual([...COLLECTORS].sort());
+        // nothing off the two axes through the default configuration
+        expect(v.every((r) => r.allocator === DEFAULT_ALLOCATOR || (r.collector === DEFAULT_COLLECTOR && !r.setting))).toBe(true);
+      }
+    }
+    const tr = rows.filter((r) => r.workload.id === "TR").map((r) => r.row.allocator);
+    for (const a of ALLOCATORS) expect(tr).toContain(a);
+  });
+
+  it("drives the heap from the host in the default configuration only, and runs the default peers", () => {
+    const host = rows.filter((r) => r.row.driver === "host").map((r) => r.row);
+    expect(host.length).toBeGreaterThan(0);
+    expect(host.every((r) => r.allocator === DEFAULT_ALLOCATOR && r.collector === DEFAULT_COLLECTOR && !r.setting && !r.alternative)).toBe(true);
+    const peers = new Set(rows.map((r) => r.row.peer ?? r.row.baseline).filter(Boolean));
+    expect(peers).toEqual(new Set(["v8", "as-rt"]));
+  });
+
+  it("is a fraction of the full matrix, which crosses every allocator with every collector", () => {
+    expect(rows.length).toBeLessThan(full.length / 2);
+    const w1 = full.filter((r) => r.workload.id === "W1" && r.row.driver === "in-wasm").map((r) => `${r.row.allocator}/${r.row.collector}`);
+    expect(new Set(w1).size).toBe(ALLOCATORS.length * COLLECTORS.length);
+  });
+
+  it("keeps the existing options: filters apply on top of the profile, and bad values are refused", () => {
+    const some = selectRows(parseOptions(["--workloads", "W2", "--allocators", "tlsf", "--peers", "none"]));
+    expect(some.length).toBeGreaterThan(0);
+    expect(some.every((r) => r.workload.id === "W2" && r.row.allocator === "tlsf")).toBe(true);
+    expect(parseOptions(["--quick"]).reps).toBe(3);
+    expect(parseOptions(["--full"]).bench.iterations).toBe(250);
+    expect(parseOptions([]).bench.iterations).toBe(50);
+    expect(() => parseOptions(["--allocators", "nosuch"])).toThrow(/unknown 'nosuch'/);
+    expect(() => parseOptions(["--scale", "0"])).toThrow(/--scale/);
+  });
+});
+
+describe("pause percentiles", () => {
+  it("keeps HdrHistogram's percentiles of the pauses, towards the tail up to what the count resolves, and the max", () => {
+    const ms = Array.from({ length: 10_000 }, (_, i) => (i + 1) / 1000); // 0.001 .. 10 ms, uniform
+    const p = pausePercentiles(ms)!;
+    expect(p.count).toBe(10_000);
+    expect(p.max).toBeCloseTo(10, 1);
+    expect(p.p50).toBeCloseTo(5, 1);
+    expect(p.p99).toBeCloseTo(9.9, 1);
+    expect(p.p999).toBeCloseTo(9.99, 1);
+    const ps = p.curve.map(([q]) => q), vs = p.curve.map(([, v]) => v);
+    expect(ps[0]).toBe(0);
+    expect(ps.at(-1)).toBeCloseTo(99.99, 6); // 1 - 10^-4: the last percentile 10,000 pauses resolve
+    for (let i = 1; i < ps.length; i++) { expect(ps[i]).toBeGreaterThan(ps[i - 1]!); expect(vs[i]).toBeGreaterThanOrEqual(vs[i - 1]!); }
+    expect(pausePercentiles([0.5])!.curve).toEqual([[0, 0.5]]);
+    expect(pausePercentiles([])).toBeUndefined();
+  });
+});
+
+describe("a small real run", () => {
+  let out: string, result: RunJson, stdout: string;
+
+  beforeAll(async () => {
+    out = mkdtempSync(path.join(os.tmpdir(), "refheap-bench-"));
+    // host-driven rows, V8 and the replays need only the release core, which the suite builds
+    const r = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--workloads", "W2,W5,TR", "--only", "host raw,v8,replay",
+      "--peers", "v8", "--scale", "0.01", "--reps", "1", "--out", out, "--json", path.join(out, "also.json")], { cwd: root, timeout: 240_000 });
+    stdout = r.stdout;
+    result = readRun(path.join(out, "latest", "results.json"));
+  }, 300_000);
+
+  it("keeps the run in its own directory, with `latest` pointing to it", () => {
+    const runs = readdirSync(path.join(out, "runs"));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+    const dir = path.join(out, "runs", runs[0]!);
+    for (const f of ["results.json", "report.html", "table.txt"]) expect(existsSync(path.join(dir, f)), f).toBe(true);
+    if (lstatSync(path.join(out, "latest")).isSymbolicLink()) expect(realpathSync(path.join(out, "latest"))).toBe(realpathSync(dir));
+    expect(stdout).toContain(`saved ${dir}/`);
+    expect(readFileSync(path.join(out, "also.json"), "utf8")).toBe(readFileSync(path.join(dir, "results.json"), "utf8")); // --json still works
+    expect(readdirSync(path.join(out, "traces")).sort()).toEqual(["rings.rhtrace", "strings.rhtrace", "tasks.rhtrace", "trees.rhtrace"]);
+  });
+
+  it("writes a compact JSON: percentiles instead of raw pauses, the replay series once per row", () => {
+    const text = readFileSync(path.join(out, "latest", "results.json"), "utf8");
+    expect(text.length).toBeLessThan(200_000);
+    expect(text).not.toContain("pausesMs");
+    const w2 = result.rows.find((r) => r.workload === "W2" && r.driver === "host")!;
+    expect(w2.pauses!.count).toBeGreaterThan(0);
+    expect(w2.pauses!.curve.length).toBeGreaterThan(1);
+    expect(w2.samples[0]!.pauseCount).toBe(w2.pauses!.count);
+    const replays = result.rows.filter((r) => r.driver === "replay");
+    expect(replays.map((r) => r.allocator)).toEqual(expect.arrayContaining([...ALLOCATORS]));
+    for (const r of replays) expect(r.samples[0]!.extra!.series).toBeDefined();
+    expect(result.problems).toEqual([]);
+  });
+
+  it("says nothing of issues, and titles the workloads with this run's sizes", () => {
+    for (const f of ["results.json", "report.html", "table.txt"]) expect(readFileSync(path.join(out, "latest", f), "utf8"), f).not.toMatch(/\bissues? \d/i);
+    expect(stdout).not.toMatch(/\bissues? \d/i);
+    const w2 = result.workloads.find((w) => w.id === "W2")!;
+    expect(w2.title).toContain("6,000 rings"); // 500,000 × 3/250: the run's, not the design's
+    expect(stdout).toContain(w2.title);
+  });
+
+  it("names the default and the best of each axis in the headline", () => {
+    const a = axes(result, "TR", "strings");
+    expect(a.allocators.map((r) => r.allocator)).toEqual([...ALLOCATORS]);
+    expect(a.bestAllocator!.median).toBe(Math.min(...a.allocators.map((r) => r.median!)));
+    const line = headlineTable(result).rows.find((r) => r[0] === "TR strings")!;
+    expect(line[3]).toContain(`${a.bestAllocator!.allocator}: `);
+  });
+
+  it("renders its report in Chromium without errors: HTML tables, a fixed colour per strategy, percentile plots", async () => {
+    const browser = await launchChromium(); // found as every browser test finds it (tests/chromium.ts)
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`); });
+      await page.goto(pathToFileURL(path.join(out, "latest", "report.html")).href);
+      await page.waitForSelector("body[data-ready='1']", { timeout: 30_000 });
+      expect(errors).toEqual([]);
+      expect(await page.locator("pre").count()).toBe(0);
+      expect(await page.locator("table.headline tbody tr").count()).toBeGreaterThan(0);
+      expect(await page.locator("table.results tbody tr").count()).toBe(result.rows.length);
+      expect(await page.locator("h3", { hasText: result.workloads.find((w) => w.id === "W2")!.title }).count()).toBe(1);
+      // every chart's colour for a strategy is that strategy's, wherever it appears
+      const charts = await page.evaluate(() => Object.values((globalThis as unknown as { Chart: { instances: Record<string, { config: { type: string }; data: { labels?: string[]; datasets: { label: string; backgroundColor: string | string[]; borderColor: string | string[] }[] }; options: { scales: { x: { type: string } } } }> } }).Chart.instances)
+        .map((c) => ({ type: c.config.type, xType: c.options.scales.x.type, labels: c.data.labels ?? [], datasets: c.data.datasets.map((d) => ({ label: d.label, border: d.borderColor })) })));
+      const seen = new Map<string, Set<string>>();
+      const note = (name: string, colour: string) => seen.set(name, (seen.get(name) ?? new Set()).add(colour.slice(0, 7)));
+      for (const c of charts) {
+        if (c.type === "bar") c.labels.forEach((l, i) => { const b = c.datasets[0]!.border; note(l, Array.isArray(b) ? b[i]! : b); });
+        else for (const d of c.datasets) note(d.label.split(" (")[0]!, d.border as string);
+      }
+      for (const a of ALLOCATORS) expect(seen.get(a)?.size, a).toBe(1); // the replays draw every allocator in bars and lines
+      expect(new Set(ALLOCATORS.map((a) => [...seen.get(a)!][0])).size).toBe(ALLOCATORS.length);
+      // W2's pauses as a latency-percentile plot: a log axis of percentiles
+      const percentile = charts.filter((c) => c.type === "line" && c.xType === "logarithmic");
+      expect(percentile.length).toBeGreaterThan(0);
+      expect(percentile[0]!.datasets.map((d) => d.label).join()).toMatch(/generational.*max .* ms, \d+ pauses?/);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe("docs/benchmarks.md", () => {
+  it("is generated from the results it was made from (npm run bench:doc), not edited by hand, and the README links to it", () => {
+    const run = readRun(path.join(root, "docs/benchmarks.json"));
+    const page = readFileSync(path.join(root, "docs/benchmarks.md"), "utf8");
+    expect(page).toBe(renderDoc(run));
+    expect(page).not.toMatch(/\bissues? \d/i);
+    for (const w of run.workloads) expect(page).toContain(w.title);
+    expect(readFileSync(path.join(root, "README.md"), "utf8")).toContain("(docs/benchmarks.md)");
+  });
+});
+
+describe("npm run bench:ops", () => {
+  it("times operations with benchmark.js and keeps its statistics: mean, relative margin of error, samples, per allocator", async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), "refheap-ops-"));
+    const r = await run(process.execPath, ["--import", "tsx", "bench/ops.ts", "--max-time", "0.02", "--only", "bytes[8],bytes[4000],incref,getScalar", "--out", out], { cwd: root, timeout: 240_000 });
+    const ops = JSON.parse(readFileSync(path.join(out, "latest", "ops.json"), "utf8")) as {
+      allocators: string[]; skipped: Record<string, string>; results: { op: string; allocator: string; meanNs: number; rmePercent: number; samples: number; opsPerSecond: number }[];
+    };
+    expect(ops.allocators).toEqual([...ALLOCATORS]);
+    for (const a of ALLOCATORS) {
+      const mine = ops.results.filter((x) => x.allocator === a && x.op.startsWith("alloc+free"));
+      if (ops.skipped[a]) expect(mine).toEqual([]);
+      else expect(mine.map((x) => x.op.replace(/ \(.*\)$/, "")).sort(), a).toEqual(["alloc+free bytes[4000]", "alloc+free bytes[8]"]);
+    }
+    expect(Object.keys(ops.skipped).length).toBeLessThan(ALLOCATORS.length);
+    expect(ops.results.map((x) => x.op)).toEqual(expect.arrayContaining(["incref+decref", "handle.getScalar(field)"]));
+    for (const x of ops.results) {
+      expect(x.meanNs).toBeGreaterThan(0);
+      expect(Number.isFinite(x.rmePercent)).toBe(true);
+      expect(x.samples).toBeGreaterThanOrEqual(10);
+      expect(x.opsPerSecond).toBeCloseTo(1e9 / x.meanNs, -1);
+    }
+    expect(r.stdout).toMatch(/incref\+decref\s+[\d.]+ ns ±[\d.]+% \(\d+\)/);
+  }, 300_000);
+});
