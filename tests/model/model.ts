@@ -417,6 +417,9 @@ export class Model {
         if (c.kind === "node") {
           this.#runFinalizer(c);
           if (c.rc > 1) { c.rc--; return false; }
+          // weakrefs the finalizer made are cleared without callbacks (Python 2's subtype_dealloc
+          // after tp_del); a weak container's entry still goes with its object (assembly/rc.ts)
+          this.#clearWeakrefsAtDeath(c, (w) => w.callback === "internal" && w.rc > 0);
         }
         return true;
       }
@@ -431,12 +434,12 @@ export class Model {
     }
   }
 
-  #clearWeakrefsAtDeath(c: MObj): void {
+  #clearWeakrefsAtDeath(c: MObj, owedIf = (w: MObj) => w.callback !== "none" && w.rc > 0): void {
     if (!c.weakrefs.length) return;
     // untracked first (subtype_dealloc): a callback may run a collection, which must not find it
     if (this.isContainer(c)) this.#untrack(c);
     c.rc = 0;
-    const owed = this.#detach(c, (w) => w.callback !== "none" && w.rc > 0);
+    const owed = this.#detach(c, owedIf);
     this.#runCallbacks(owed);
     c.rc = 1;
   }
