@@ -15,7 +15,9 @@
 //   │ 0 (end of record: no object lives at 0)       │
 //   └──────────────────────────────────────────────┘
 
-import { FLAG_CONTAINER, INFO, RC } from "./layout";
+import { FLAG_CONTAINER, FLAG_DYING, INFO, RC } from "./layout";
+import { dyingNow } from "./rc";
+import { HOOK_CENSUS, fromHost, toHost } from "./entry";
 import { objectSize } from "./object";
 import { visitChildren } from "./collect/visit";
 import { VISIT_CENSUS } from "./collect/generational";
@@ -23,7 +25,7 @@ import { VISIT_CENSUS as WALK_CENSUS, walkHeap } from "./walk";
 
 // @ts-ignore: decorator
 @external("host", "censusBatch")
-declare function hostCensusBatch(buffer: usize, words: u32): void;
+declare function censusBatchImport(buffer: usize, words: u32): void;
 
 // @ts-ignore: decorator
 @inline const CENSUS_WORDS: u32 = 8192;
@@ -31,7 +33,7 @@ const CENSUS_BUFFER: usize = memory.data(<i32>(CENSUS_WORDS << 2), 8);
 let used: u32 = 0;
 
 function flush(): void {
-  if (used) hostCensusBatch(CENSUS_BUFFER, used);
+  if (used) { toHost(HOOK_CENSUS); censusBatchImport(CENSUS_BUFFER, used); fromHost(); }
   used = 0;
 }
 
@@ -45,6 +47,9 @@ function flush(): void {
 /** The walk's step at one live block (walk.ts calls it for VISIT_CENSUS). */
 export function censusObject(p: usize): void {
   let info = INFO(p);
+  // Dead, not yet freed (on rc.ts's death worklists, or mid-death): not live, never handed out. A
+  // handle to one, disposed later, dropped an unrelated object's count once its block was reused.
+  if ((info & FLAG_DYING) || RC(p) == 0 || p == dyingNow) return;
   put(info);
   put(<u32>p);
   put(<u32>objectSize(p));

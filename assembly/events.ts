@@ -14,9 +14,11 @@
 //   └─────────────────────────────────────────────────┘
 // List and weak-map storage blocks are events too (typeId 1, TYPE_STORAGE): they are allocations.
 
+import { HOOK_ALLOCATION_EVENTS, fromHost, toHost } from "./entry";
+
 // @ts-ignore: decorator
 @external("host", "allocationEvents")
-declare function hostAllocationEvents(buffer: usize, count: u32): void;
+declare function allocationEventsImport(buffer: usize, count: u32): void;
 
 // @ts-ignore: decorator
 @inline export const EVENT_SIZE: usize = 12;
@@ -40,7 +42,9 @@ export function flushEvents(): void {
   if (!n) return;
   // emptied first: the host's handler may allocate, which records new events after these
   eventCount = 0;
-  hostAllocationEvents(EVENT_BUFFER, n);
+  toHost(HOOK_ALLOCATION_EVENTS); // counted: deaths a listener causes join rc.ts's worklist
+  allocationEventsImport(EVENT_BUFFER, n);
+  fromHost();
 }
 
 export function setEventsOn(on: bool): void {

@@ -7,7 +7,7 @@
 // caller's reference to the argument. Release builds check nothing (the unchecked raw API);
 // debug builds (ASC_HEAP_DEBUG) check every pointer and index and abort before changing anything.
 
-import { ALIGN_MASK, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
+import { ALIGN_MASK, FLAG_DYING, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
   TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF, KIND_WEAKMAP,
@@ -27,24 +27,33 @@ import { failureMessage, failurePointer } from "./failure";
 import { allocatorCapabilities, allocatorClassCount, allocatorClassRows, allocatorSmallMax } from "./generated/registry";
 import { externalRefs, verify as verifyHeap } from "./verify";
 
-export { defineType } from "./types";
+import { defineType as defineTypeRecord } from "./types";
+export function defineType(kind: u32, nRefs: u32, nI32: u32, nF64: u32, flags: u32): i32 { check(); return defineTypeRecord(kind, nRefs, nI32, nF64, flags); }
 import { flushEvents, setBatchSize, setEventsOn } from "./events";
 
 /** Allocation events per batch, 1..1024 (1: each event reaches the host during the call that caused it). */
-export function eventsSetBatchSize(n: u32): void { setBatchSize(n); }
+export function eventsSetBatchSize(n: u32): void { enter(); setBatchSize(n); leave(); }
 
 /** Allocation events on or off (off flushes what is buffered); see events.ts. */
-export function eventsSetOn(on: i32): void { setEventsOn(on != 0); }
-export { replayBatch } from "./replay";
-export { poolRecord } from "./poolmap";
+export function eventsSetOn(on: i32): void { enter(); setEventsOn(on != 0); leave(); }
+import { replayBatch as replayRun } from "./replay";
+/** Replays n ops from replayOps() (replay.ts). */
+export function replayBatch(rawTypeId: u32, n: u32): u32 { enter(); let r = replayRun(rawTypeId, n); leave(); return r; }
+import { poolRecord as poolRecordOf } from "./poolmap";
+export function poolRecord(k: u32): usize { check(); return poolRecordOf(k); }
 import { setObservePhases } from "./collect/generational";
 /** Collector phase reports on or off (generational.ts, "phase observation"). */
-export function gcObservePhases(on: i32): void { setObservePhases(on != 0); }
+export function gcObservePhases(on: i32): void { check(); setObservePhases(on != 0); }
 import { REPLAY_OPS } from "./replay";
 /** The op buffer replayBatch reads (replay.ts). */
-export function replayOps(): usize { return REPLAY_OPS; }
+export function replayOps(): usize { check(); return REPLAY_OPS; }
 /** Hands the buffered allocation events to the host now. */
-export function eventsFlush(): void { flushEvents(); }
+export function eventsFlush(): void { enter(); flushEvents(); leave(); }
+import { HOOK_DEPTH, check, enter, leave } from "./entry";
+/** Where the host counts its hook calls in progress (entry.ts). */
+export function hookDepth(): usize { return HOOK_DEPTH; }
+/** 0, or why the heap refuses every call (entry.ts): bit 0, the hook the unwind went through in bits 8..15. */
+export { corruption } from "./entry";
 import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefReferent } from "./weak";
 
 let initialized = false;
@@ -76,7 +85,7 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
     if (p == 0 || (p & ALIGN_MASK) != 0 || p < __heap_base || p > blocksEnd() - 8) throw new Error("not an object pointer");
     let id = INFO(p) & TYPE_ID_MASK;
     if (id < 2 || id >= typeCount) throw new Error("not an object pointer (free block or bad type id)");
-    if (RC(p) == 0) throw new Error("object pointer to a dead object (refcount 0)");
+    if (RC(p) == 0 || (INFO(p) & FLAG_DYING)) throw new Error("object pointer to a dead object (refcount 0)");
   }
 }
 // @ts-ignore: decorator
@@ -98,7 +107,7 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
 
 // ── allocation (each returns a new reference, or 0 when out of memory) ──
 
-export function alloc(typeId: u32): usize { checkType(typeId, KIND_FIXED); return newFixed(typeId); }
+export function alloc(typeId: u32): usize { checkType(typeId, KIND_FIXED); enter(); let p = newFixed(typeId); leave(); return p; }
 /**
  * New reference to an object whose fields are copied from the staging area (address: staging()),
  * written beforehand at the type's field offsets. Reference fields are stolen from the caller;
@@ -113,17 +122,20 @@ export function allocInit(typeId: u32): usize {
     let slot = STAGING + T_REFS(t);
     for (let i: u32 = 0, n = T_NREFS(t); i < n; i++, slot += 4) checkNullable(load<usize>(slot));
   }
-  return newFixedFrom(typeId);
+  enter();
+  let p = newFixedFrom(typeId);
+  leave();
+  return p;
 }
-export function staging(): usize { return STAGING; }
-export function allocList(typeId: u32, length: u32): usize { checkType(typeId, KIND_REFARRAY); return newList(typeId, length); }
-export function allocBytes(typeId: u32, length: u32): usize { checkType(typeId, KIND_BYTES); return newBytes(typeId, length); }
+export function staging(): usize { check(); return STAGING; }
+export function allocList(typeId: u32, length: u32): usize { checkType(typeId, KIND_REFARRAY); enter(); let p = newList(typeId, length); leave(); return p; }
+export function allocBytes(typeId: u32, length: u32): usize { checkType(typeId, KIND_BYTES); enter(); let p = newBytes(typeId, length); leave(); return p; }
 
 // ── reference counts ──
 
-export function incref(p: usize): void { checkPtr(p); rcIncref(p); }
-export function decref(p: usize): void { checkPtr(p); rcDecref(p); }
-export function refcount(p: usize): u32 { checkPtr(p); return RC(p); }
+export function incref(p: usize): void { checkPtr(p); check(); rcIncref(p); }
+export function decref(p: usize): void { checkPtr(p); enter(); rcDecref(p); leave(); }
+export function refcount(p: usize): u32 { checkPtr(p); check(); return RC(p); }
 /**
  * Drops a reference the host took with incref to hold an object across a call that may run host
  * code (heap.alloc(List, items) while a collection runs finalizers). As decref, except that a count
@@ -132,11 +144,13 @@ export function refcount(p: usize): u32 { checkPtr(p); return RC(p); }
  */
 export function unhold(p: usize): void {
   checkPtr(p);
+  enter();
   let rc = RC(p);
   if (rc > 1) SET_RC(p, rc - 1);
   else rcDecref(p);
+  leave();
 }
-export function typeOf(p: usize): u32 { checkPtr(p); return INFO(p) & TYPE_ID_MASK; }
+export function typeOf(p: usize): u32 { checkPtr(p); check(); return INFO(p) & TYPE_ID_MASK; }
 
 // ── reference fields of FIXED objects ──
 
@@ -148,25 +162,29 @@ export function typeOf(p: usize): u32 { checkPtr(p); return INFO(p) & TYPE_ID_MA
 }
 
 /** Borrowed reference in field i (0 = null). */
-export function getRef(p: usize, i: u32): usize { checkPtr(p); return load<usize>(refSlot(p, i)); }
+export function getRef(p: usize, i: u32): usize { checkPtr(p); check(); return load<usize>(refSlot(p, i)); }
 
 /** Stores c (0 = null) in field i with a new reference, then releases the old value. */
 export function setRef(p: usize, i: u32, c: usize): void {
   checkPtr(p); checkNullable(c);
   let slot = refSlot(p, i);
+  enter();
   let old = load<usize>(slot);
   if (c) rcIncref(c);
   store<usize>(slot, c); // before the release: see listSet
   if (old) rcDecref(old);
+  leave();
 }
 
 /** Like setRef, but steals the caller's reference to c (CPython's PyTuple_SET_ITEM style). */
 export function setRefMove(p: usize, i: u32, c: usize): void {
   checkPtr(p); checkNullable(c);
   let slot = refSlot(p, i);
+  enter();
   let old = load<usize>(slot);
   store<usize>(slot, c);
   if (old) rcDecref(old);
+  leave();
 }
 
 // ── lists (REFARRAY) ──
@@ -175,25 +193,28 @@ export function setRefMove(p: usize, i: u32, c: usize): void {
 @inline function checkIndex(p: usize, i: u32): void {
   if (isDefined(ASC_HEAP_DEBUG)) if (<usize>i >= load<usize>(p, LIST_LENGTH)) throw new Error("list index out of range");
 }
-export function listLength(p: usize): u32 { checkKind(p, KIND_REFARRAY); return load<u32>(p, LIST_LENGTH); }
+export function listLength(p: usize): u32 { checkKind(p, KIND_REFARRAY); check(); return load<u32>(p, LIST_LENGTH); }
 /** Borrowed reference to item i. */
-export function listGet(p: usize, i: u32): usize { checkKind(p, KIND_REFARRAY); checkIndex(p, i); return load<usize>(SLOT(p, i)); }
-export function listSet(p: usize, i: u32, c: usize): void { checkKind(p, KIND_REFARRAY); checkIndex(p, i); checkNullable(c); lSet(p, i, c); }
+export function listGet(p: usize, i: u32): usize { checkKind(p, KIND_REFARRAY); checkIndex(p, i); check(); return load<usize>(SLOT(p, i)); }
+export function listSet(p: usize, i: u32, c: usize): void { checkKind(p, KIND_REFARRAY); checkIndex(p, i); checkNullable(c); enter(); lSet(p, i, c); leave(); }
 /** Appends c with a new reference. False when out of memory (nothing changed). */
-export function listAppend(p: usize, c: usize): bool { checkKind(p, KIND_REFARRAY); checkNullable(c); return lAppend(p, c); }
+export function listAppend(p: usize, c: usize): bool { checkKind(p, KIND_REFARRAY); checkNullable(c); enter(); let ok = lAppend(p, c); leave(); return ok; }
 /** Removes the last item; returns a new reference to it (0 if it was null). */
 export function listPop(p: usize): usize {
   checkKind(p, KIND_REFARRAY);
   if (isDefined(ASC_HEAP_DEBUG)) if (load<usize>(p, LIST_LENGTH) == 0) throw new Error("pop from an empty list");
-  return lPop(p);
+  enter();
+  let item = lPop(p);
+  leave();
+  return item;
 }
-export function listSetLength(p: usize, n: u32): bool { checkKind(p, KIND_REFARRAY); return lSetLength(p, n); }
+export function listSetLength(p: usize, n: u32): bool { checkKind(p, KIND_REFARRAY); enter(); let ok = lSetLength(p, n); leave(); return ok; }
 
 // ── bytes ──
 
-export function bytesLength(p: usize): u32 { checkKind(p, KIND_BYTES); return load<u32>(p, BYTES_LENGTH); }
+export function bytesLength(p: usize): u32 { checkKind(p, KIND_BYTES); check(); return load<u32>(p, BYTES_LENGTH); }
 /** Address of the first data byte (valid until the object dies). */
-export function bytesData(p: usize): usize { checkKind(p, KIND_BYTES); return p + BYTES_DATA; }
+export function bytesData(p: usize): usize { checkKind(p, KIND_BYTES); check(); return p + BYTES_DATA; }
 
 // ── weak references ──
 
@@ -201,18 +222,22 @@ export function bytesData(p: usize): usize { checkKind(p, KIND_BYTES); return p 
 export function weakrefNew(obj: usize, proxy: i32, callbackId: u32): usize {
   checkPtr(obj);
   if (isDefined(ASC_HEAP_DEBUG)) if (!weakSlot(obj)) throw new Error("cannot create weak reference to an object that is not weakrefable");
-  return wrNew(obj, proxy != 0, callbackId);
+  enter();
+  let wr = wrNew(obj, proxy != 0, callbackId);
+  leave();
+  return wr;
 }
-/** Borrowed referent of a weakref, or 0 once it has died. */
-export function weakrefGet(wr: usize): usize { checkKindWeak(wr); return weakrefReferent(wr); }
+/** Borrowed referent of a weakref, or 0 once it has died (or while its death waits: rc.ts). */
+export function weakrefGet(wr: usize): usize { checkKindWeak(wr); check(); return weakrefReferent(wr); }
 /** The weakref's kind word: bit 0 proxy, bit 1 has callback, bits 8.. callback id. */
-export function weakrefKind(wr: usize): u32 { checkKindWeak(wr); return load<u32>(wr, WR_KIND); }
+export function weakrefKind(wr: usize): u32 { checkKindWeak(wr); check(); return load<u32>(wr, WR_KIND); }
 /** Cached hash + 1 of the referent (0 = not computed); the host computes and stores it once. */
-export function weakrefHash(wr: usize): u32 { checkKindWeak(wr); return load<u32>(wr, WR_HASH); }
-export function weakrefSetHash(wr: usize, h: u32): void { checkKindWeak(wr); store<u32>(wr, h, WR_HASH); }
+export function weakrefHash(wr: usize): u32 { checkKindWeak(wr); check(); return load<u32>(wr, WR_HASH); }
+export function weakrefSetHash(wr: usize, h: u32): void { checkKindWeak(wr); check(); store<u32>(wr, h, WR_HASH); }
 /** Number of weakrefs and proxies to obj (weakref.getweakrefcount). */
 export function weakrefCount(obj: usize): u32 {
   checkPtr(obj);
+  check();
   let slot = weakSlot(obj);
   let n: u32 = 0;
   if (slot) for (let wr = load<usize>(slot); wr; wr = load<usize>(wr, WR_NEXT)) n++;
@@ -221,6 +246,7 @@ export function weakrefCount(obj: usize): u32 {
 /** The i-th weakref to obj, in list order (borrowed; 0 past the end). */
 export function weakrefAt(obj: usize, i: u32): usize {
   checkPtr(obj);
+  check();
   let slot = weakSlot(obj);
   let wr: usize = slot ? load<usize>(slot) : 0;
   while (wr && i--) wr = load<usize>(wr, WR_NEXT);
@@ -236,16 +262,28 @@ export function weakrefAt(obj: usize, i: u32): usize {
 
 // ── weak containers (see assembly/weakmap.ts; booleans: false = out of memory) ──
 
-export {
-  weakMapCount, weakMapNext, weakMapSlotOf, weakMapKeyAt, weakMapValueAt, weakMapWeakrefAt, wvmGetInt, wvmDeleteInt, wvmGetBytes, wvmDeleteBytes,
-  wkmFind, wkmDelete,
-} from "./weakmap";
-import { weakMapNew as wmNew, wvmSetInt as wmSetInt, wvmSetBytes as wmSetBytes, wkmSet as wmKeySet } from "./weakmap";
+import * as WM from "./weakmap";
+// reads (no host call: checked only) and deletions (a removed entry's release can run host code)
+export function weakMapCount(m: usize): u32 { check(); return WM.weakMapCount(m); }
+export function weakMapNext(m: usize, i: u32): i32 { check(); return WM.weakMapNext(m, i); }
+export function weakMapSlotOf(m: usize, wr: usize): i32 { check(); return WM.weakMapSlotOf(m, wr); }
+export function weakMapKeyAt(m: usize, i: u32): usize { check(); return WM.weakMapKeyAt(m, i); }
+export function weakMapValueAt(m: usize, i: u32): usize { check(); return WM.weakMapValueAt(m, i); }
+export function weakMapWeakrefAt(m: usize, i: u32): usize { check(); return WM.weakMapWeakrefAt(m, i); }
+export function wvmGetInt(m: usize, key: i32): usize { check(); return WM.wvmGetInt(m, key); }
+export function wvmGetBytes(m: usize, p: usize, n: usize): usize { check(); return WM.wvmGetBytes(m, p, n); }
+export function wkmFind(m: usize, keyObj: usize): isize { check(); return WM.wkmFind(m, keyObj); }
+export function wvmDeleteInt(m: usize, key: i32): bool { enter(); let ok = WM.wvmDeleteInt(m, key); leave(); return ok; }
+export function wvmDeleteBytes(m: usize, p: usize, n: usize): bool { enter(); let ok = WM.wvmDeleteBytes(m, p, n); leave(); return ok; }
+export function wkmDelete(m: usize, keyObj: usize): bool { enter(); let ok = WM.wkmDelete(m, keyObj); leave(); return ok; }
 
 /** A new weak container: 1 int→weak value, 2 bytes→weak value, 3 weak key→value, 4 weak set. New reference or 0. */
 export function weakMapNew(flavour: u32): usize {
   if (isDefined(ASC_HEAP_DEBUG)) if (flavour < 1 || flavour > 4) throw new Error("unknown weak map flavour");
-  return wmNew(flavour);
+  enter();
+  let m = WM.weakMapNew(flavour);
+  leave();
+  return m;
 }
 // @ts-ignore: decorator
 @inline function checkWeakTarget(obj: usize): void {
@@ -254,9 +292,9 @@ export function weakMapNew(flavour: u32): usize {
     if (!weakSlot(obj)) throw new Error("cannot create weak reference to an object that is not weakrefable");
   }
 }
-export function wvmSetInt(m: usize, key: i32, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(obj); return wmSetInt(m, key, obj); }
-export function wvmSetBytes(m: usize, key: usize, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkKind(key, KIND_BYTES); checkWeakTarget(obj); return wmSetBytes(m, key, obj); }
-export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(key); checkNullable(value); return wmKeySet(m, key, value); }
+export function wvmSetInt(m: usize, key: i32, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(obj); enter(); let ok = WM.wvmSetInt(m, key, obj); leave(); return ok; }
+export function wvmSetBytes(m: usize, key: usize, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkKind(key, KIND_BYTES); checkWeakTarget(obj); enter(); let ok = WM.wvmSetBytes(m, key, obj); leave(); return ok; }
+export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(key); checkNullable(value); enter(); let ok = WM.wkmSet(m, key, value); leave(); return ok; }
 
 // ── the cycle collector (gc module) ──
 
@@ -265,39 +303,40 @@ export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, 
 @inline function checkGeneration(g: u32, max: u32): void {
   if (isDefined(ASC_HEAP_DEBUG)) if (g > max) throw new Error("generation out of range");
 }
-export function gcCollect(g: u32): i32 { checkGeneration(g, 2); return collect(g); }
-export function gcSetEnabled(on: i32): void { setGcEnabled(on != 0); }
-export function gcIsEnabled(): i32 { return gcEnabled ? 1 : 0; }
-export function gcIsCollecting(): i32 { return collecting ? 1 : 0; }
+export function gcCollect(g: u32): i32 { checkGeneration(g, 2); enter(); let n = collect(g); leave(); return n; }
+export function gcSetEnabled(on: i32): void { check(); setGcEnabled(on != 0); }
+export function gcIsEnabled(): i32 { check(); return gcEnabled ? 1 : 0; }
+export function gcIsCollecting(): i32 { check(); return collecting ? 1 : 0; }
 /** Recycler: most objects an automatic step gathers (0 = no limit); the host derives it from the pause budget. */
-export function gcSetStepWorkLimit(n: u32): void { setStepWorkLimit(n); }
+export function gcSetStepWorkLimit(n: u32): void { check(); setStepWorkLimit(n); }
 /** Recycler: candidate roots waiting for the next collection. */
-export function gcCandidates(): u32 { return candidateCount; }
-export function gcCounts(): usize { return COUNTS; }
-export function gcThresholds(): usize { return THRESHOLDS; }
-export function gcSetThreshold(g: u32, v: u32): void { checkGeneration(g, 2); setThreshold(g, v); }
+export function gcCandidates(): u32 { check(); return candidateCount; }
+export function gcCounts(): usize { check(); return COUNTS; }
+export function gcThresholds(): usize { check(); return THRESHOLDS; }
+export function gcSetThreshold(g: u32, v: u32): void { checkGeneration(g, 2); check(); setThreshold(g, v); }
 /** Per generation: collections, collected, uncollectable (u32 each). */
-export function gcStats(): usize { return GEN_STATS; }
-export function gcSetDebug(flags: u32): void { setDebugFlags(flags); }
-export function gcGetDebug(): u32 { return debugFlags; }
-export function gcFreeze(): void { freeze(); }
-export function gcUnfreeze(): void { unfreeze(); }
+export function gcStats(): usize { check(); return GEN_STATS; }
+export function gcSetDebug(flags: u32): void { check(); setDebugFlags(flags); }
+export function gcGetDebug(): u32 { check(); return debugFlags; }
+export function gcFreeze(): void { check(); freeze(); }
+export function gcUnfreeze(): void { check(); unfreeze(); }
 /** Objects in generation g (3 = permanent). */
-export function gcGenerationLength(g: u32): u32 { checkGeneration(g, 3); return generationLength(g); }
+export function gcGenerationLength(g: u32): u32 { checkGeneration(g, 3); check(); return generationLength(g); }
 /** The list head of generation g: walk it through gcNext (+8) back to the head. */
-export function gcGenerationHead(g: u32): usize { checkGeneration(g, 3); return GEN_HEAD(g); }
+export function gcGenerationHead(g: u32): usize { checkGeneration(g, 3); check(); return GEN_HEAD(g); }
 /** Does container p hold a strong reference to obj? (get_referrers) */
-export function gcReferences(p: usize, obj: usize): i32 { return references(p, obj) ? 1 : 0; }
+export function gcReferences(p: usize, obj: usize): i32 { check(); return references(p, obj) ? 1 : 0; }
 /** The i-th strong reference of container p, or 0 past the end (get_referents). */
-export function gcReferentAt(p: usize, i: u32): usize { checkPtr(p); return referentAt(p, i); }
+export function gcReferentAt(p: usize, i: u32): usize { checkPtr(p); check(); return referentAt(p, i); }
 
 // ── inspection ──
 
 /** Streams every live block and its strong references to the host's censusBatch (census.ts). */
-export { census } from "./census";
+import { census as censusWalk } from "./census";
+export function census(): void { enter(); censusWalk(); leave(); }
 
-export function typeTable(): usize { return TYPES; }
-export function stats(): usize { return computeStats(); }
+export function typeTable(): usize { check(); return TYPES; }
+export function stats(): usize { check(); return computeStats(); }
 /** Most size-class rows an allocator may report. */
 // @ts-ignore: decorator
 @inline const MAX_CLASS_ROWS: usize = 128;
@@ -308,21 +347,23 @@ const CLASS_ROWS: usize = memory.data(<i32>(12 + MAX_CLASS_ROWS * 20), 8);
  * All 0 for allocators without size classes.
  */
 export function classStats(): usize {
+  check();
   store<u32>(CLASS_ROWS, allocatorClassRows(CLASS_ROWS + 12));
   store<u32>(CLASS_ROWS, <u32>allocatorSmallMax(), 4);
   store<u32>(CLASS_ROWS, allocatorClassCount(), 8);
   return CLASS_ROWS;
 }
 /** The heap's allocator's capability bits (assembly/generated/capabilities.ts). */
-export function allocatorCaps(): u32 { return allocatorCapabilities(); }
-export function verify(): i32 { return verifyHeap(); }
+export function allocatorCaps(): u32 { check(); return allocatorCapabilities(); }
+/** 0 = consistent. Refuses (HeapCorruptedError) once a call has unwound: never passes over one. */
+export function verify(): i32 { check(); return verifyHeap(); }
 export function verifyMessage(): usize { return failureMessage(); }
 export function verifyPointer(): usize { return failurePointer(); }
 /**
  * Debug builds: fault injection. Lets `after` block allocations succeed, then fails the next
  * `count` (-1: all) as if memory were exhausted; after = -1 stops. Release builds ignore it.
  */
-export function debugSetFailAfter(after: i32, count: i32): void { allocSetFailAfter(after, count); }
+export function debugSetFailAfter(after: i32, count: i32): void { check(); allocSetFailAfter(after, count); }
 /** Debug builds: block allocations attempted so far (0 in release builds). */
 export function debugAllocationAttempts(): u32 { return allocationAttempts; }
 /** Σ over live objects of (refcount − references from live containers), from the last verify(). */

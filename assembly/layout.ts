@@ -24,8 +24,11 @@
 //   T: TRACKED (bit 18): linked into a collector list through gcNext/gcPrev
 //   C: CONTAINER (bit 19): the type holds references (copied from the type at allocation, so
 //      releasing a reference needs no type-table lookup to know whether to visit children)
+//   W: HAS_WEAKREFS (bit 20), F: FINALIZER (bit 21), D: FINALIZED (bit 22): weak.ts, rc.ts
 //   type id 0 marks a free block (stored by the allocators on free, so walks can tell live from free)
-//   Remaining flag bits are claimed by later mechanisms (finalized, collecting, weakrefs).
+//   In (rsv): COLLECTING (23), CANDIDATE (24), FROZEN (25): collect/generational.ts; DYING (26):
+//   set by rc.ts when it deposits a death on its worklist (the refcount word is then the list's
+//   link), cleared when the drain loop takes the object off it.
 
 // @ts-ignore: decorator
 @inline export const RC_OFFSET: usize = 0;
@@ -55,9 +58,9 @@
 @inline export const FLAG_FINALIZER: u32 = 1 << 21;
 // @ts-ignore: decorator
 @inline export const FLAG_FINALIZED: u32 = 1 << 22;
-/** Flags that send a dying object down the slow path (finalizer, weakref clearing). */
+/** On rc.ts's death worklist: refcount 0, its refcount word links the list, weakrefs read it as dead. */
 // @ts-ignore: decorator
-@inline export const FLAGS_DEATH_SLOW: u32 = FLAG_HAS_WEAKREFS | FLAG_FINALIZER;
+@inline export const FLAG_DYING: u32 = 1 << 26;
 
 /** Every object and block is aligned to this many bytes. */
 // @ts-ignore: decorator

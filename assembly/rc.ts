@@ -3,18 +3,21 @@
 // counts to zero, so a long chain would recurse as deep as it is long (CPython bounds this with
 // the trashcan). Here every dying container goes on a worklist (linked through its gcNext word,
 // free once it is untracked) and one loop drains it: a 10,000,000-long chain frees in constant stack.
+// Deaths that run host code (finalizers, weakref callbacks) get a second worklist, below, so that
+// host code dropping the next link of a chain does not nest either.
 //
 // Invariant (checked by verify): for every live object o,
 //   refcount(o) = references to o from live containers + references held outside the heap (host
 //   handles, VM roots, raw-API owners)   and so   refcount(o) >= 1.
 
 import {
-  FLAG_CONTAINER, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_TRACKED, FLAGS_DEATH_SLOW, GC_NEXT, INFO,
+  FLAG_CONTAINER, FLAG_DYING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, INFO,
   RC, SET_GC_NEXT, SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import { callbackSerialLimit, clearWeakrefs, nextSerial, setCallbackSerialLimit } from "./weak";
 import { weakMapRelease } from "./weakmap";
-import { COLLECTOR_RECYCLER, collectorKind, possibleRoot } from "./collect/generational";
+import { COLLECTOR_RECYCLER, FLAG_FROZEN, collectorKind, legacyFinalizers, possibleRoot } from "./collect/generational";
+import { HOOK_FINALIZE, fromHost, hostDepth, toHost } from "./entry";
 
 // @ts-ignore: decorator
 @external("host", "finalize")
@@ -22,11 +25,38 @@ declare function hostFinalize(obj: usize): void;
 import {
   KIND_REFARRAY, KIND_WEAKMAP, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE,
 } from "./types";
-import { freeObject, freeObjectOfType, freeStorage, untrack } from "./object";
+import { freeObject, freeObjectOfType, freeStorage, track, untrack } from "./object";
 
-/** Head of the worklist of dead containers whose references are still to be released. */
+/** Head of the worklist of dead containers whose references are still to be released (rc 0, via gcNext). */
 let pending: usize = 0;
 let draining = false;
+
+// ── the death worklist: deaths caused by host code wait instead of nesting ──
+// A slow death runs host code (a finalizer, weakref callbacks) and removes weak-container entries,
+// and that code can drop the last reference to the next object, whose death runs host code in turn:
+// a chain of N such objects nested N host frames deep, and a RangeError mid-chain unwound through
+// the core (issue 14). CPython bounds the same recursion with the trashcan (Include/cpython/object.h,
+// "Trashcan mechanism"): past a nesting depth a dying object is deposited on delete_later and the
+// outermost dealloc destroys it. Here the depth is 1: a slow death that begins while host code runs
+// or while another slow death is in progress is deposited on this FIFO list, and the drain loop
+// runs it once the current one has returned. Host frames stay at most two deep whatever the chain.
+// While deposited, an object is untracked, its refcount word links the list and DYING is set:
+// weakrefs to it read as dead (CPython 3.13's _PyWeakref_GET_REF refuses a referent whose count is
+// 0 for this very reason, gh-60806), and the census and verify know it is not a live object.
+let dyingHead: usize = 0;
+let dyingTail: usize = 0;
+/** Slow deaths in progress (at most one: those that begin meanwhile are deposited). */
+let deathDepth: u32 = 0;
+/** The object whose slow death is in progress, or 0 (verify and the census know it is not live). */
+export let dyingNow: usize = 0;
+
+/** Does a death with this info word run host code or clear weakrefs? */
+// @ts-ignore: decorator
+@inline function deathIsSlow(info: u32): bool {
+  if (info & FLAG_HAS_WEAKREFS) return true;
+  // PEP 442: the finalizer runs once per object; legacy (tp_del, Python 2): at every death
+  return (info & FLAG_FINALIZER) != 0 && (legacyFinalizers || (info & FLAG_FINALIZED) == 0);
+}
 
 // @ts-ignore: decorator
 @inline export function incref(p: usize): void {
@@ -44,7 +74,7 @@ let draining = false;
   }
 }
 
-/** Drops one reference from a released slot; a container reaching zero joins the worklist. */
+/** Drops one reference from a released slot; an object reaching zero dies, or joins a worklist. */
 // @ts-ignore: decorator
 @inline function releaseRef(c: usize): void {
   let rc = RC(c);
@@ -54,11 +84,17 @@ let draining = false;
     return;
   }
   if (isDefined(ASC_HEAP_DEBUG)) assert(rc == 1, "released a reference to an object whose refcount is 0");
-  let info = INFO(c);
-  if (info & FLAGS_DEATH_SLOW) {
-    if (!dyingSlowPath(c)) return; // resurrected by its finalizer
-    info = INFO(c);
+  if (deathIsSlow(INFO(c))) {
+    if (hostDepth | deathDepth) { deposit(c); return; }
+    if (!slowDeath(c)) return; // resurrected by its finalizer
   }
+  finishDeath(c);
+}
+
+/** The last step of a death: the count is 0; a container's references wait on `pending`. */
+// @ts-ignore: decorator
+@inline function finishDeath(c: usize): void {
+  let info = INFO(c);
   SET_RC(c, 0);
   if (info & FLAG_CONTAINER) {
     if (info & FLAG_TRACKED) untrack(c);
@@ -69,55 +105,139 @@ let draining = false;
   }
 }
 
-/**
- * The last reference to `c` is going (its count is still 1). Runs the PEP 442 finalizer once, then
- * clears the weakrefs (callbacks included). Returns false if the finalizer resurrected the object.
- * Order as CPython's subtype_dealloc: finalizer (object still whole, still tracked), then weakrefs,
- * then the references it holds (by the caller).
- */
-function dyingSlowPath(c: usize): bool {
-  let info = INFO(c);
-  let limit: u32 = 0xffffffff;
-  if ((info & FLAG_FINALIZER) && !(info & FLAG_FINALIZED)) {
-    // FINALIZED first: a finalizer that drops a resurrecting reference must not run again
-    SET_INFO(c, info | FLAG_FINALIZED);
-    limit = nextSerial();
-    hostFinalize(c); // the host catches and queues every exception: nothing unwinds through here
-    let rc = RC(c);
-    if (rc > 1) { SET_RC(c, rc - 1); return false; }
-  }
-  if (INFO(c) & FLAG_HAS_WEAKREFS) {
-    // Untracked first, as CPython's subtype_dealloc: a callback may run a collection, which must
-    // not find a tracked object whose count is 0 (it would collect it a second time: a double free
-    // in release builds, an abort mid-collection that wedged the collector in debug builds).
-    if (INFO(c) & FLAG_TRACKED) untrack(c);
-    SET_RC(c, 0); // dying while the callbacks run
-    // weakrefs created by the finalizer are cleared without callbacks: they may rely on a
-    // state the finalizer has already torn down (subtype_dealloc's comment)
-    let saved = callbackSerialLimit;
-    setCallbackSerialLimit(limit);
-    clearWeakrefs(c);
-    setCallbackSerialLimit(saved);
-    SET_RC(c, 1);
-  }
-  return true;
+/** Deposits a slow death (count 1, the last reference) on the death worklist. */
+function deposit(c: usize): void {
+  // untracked: a collection run by host code meanwhile must not find it (its count word is a link)
+  if (INFO(c) & FLAG_TRACKED) untrack(c);
+  SET_INFO(c, INFO(c) | FLAG_DYING);
+  SET_RC(c, 0);
+  if (dyingTail) SET_RC(dyingTail, <u32>c); else dyingHead = c;
+  dyingTail = c;
 }
 
-/** Frees an object whose last reference is gone, and everything that only it kept alive. */
-export function dealloc(p: usize): void {
-  SET_RC(p, 1); // releaseRef expects the last reference still counted
-  releaseRef(p);
-  // A nested call (later: from a finalizer) only queues; the outermost call drains.
-  if (draining) return;
-  draining = true;
-  while (pending) {
+/**
+ * Runs a finalizer on `c`, whose last reference is going (count 1: "temporarily resurrected").
+ * False if the finalizer resurrected it (the count is then left as the finalizer made it, minus 1).
+ */
+function finalize(c: usize): bool {
+  let info = INFO(c);
+  // tracked while the finalizer runs (CPython's subtype_dealloc re-tracks): it may resurrect the
+  // object into a cycle, which a collection must then see
+  if ((info & (FLAG_CONTAINER | FLAG_TRACKED)) == FLAG_CONTAINER) {
+    track(c);
+    info = (info | FLAG_TRACKED) & ~FLAG_FROZEN;
+  }
+  // FINALIZED first: a finalizer that drops a resurrecting reference must not run again (PEP 442;
+  // legacy finalizers, like tp_del, are not marked and run at every death)
+  if (!legacyFinalizers) info |= FLAG_FINALIZED;
+  SET_INFO(c, info);
+  let mark = pending;
+  toHost(HOOK_FINALIZE);
+  hostFinalize(c); // the host catches and queues every exception (an unwind is detected: entry.ts)
+  fromHost();
+  // Containers that died inside the finalizer (its frames, its temporaries) release their
+  // references now, before the resurrection check: CPython frees them nested, so a frame holding
+  // the object is gone when tp_del returns. Left on `pending`, such a frame made the object look
+  // resurrected, and a legacy finalizer (run at every death) looped forever (a VM __del__).
+  // They are the top of the stack, above `mark`; nothing below it moves while a finalizer runs.
+  while (pending != mark) {
     let q = pending;
     pending = GC_NEXT(q);
     let t = TYPE(INFO(q) & TYPE_ID_MASK);
     releaseChildren(q, t);
     freeObjectOfType(q, t);
   }
+  let rc = RC(c);
+  if (rc > 1) { SET_RC(c, rc - 1); return false; }
+  return true;
+}
+
+/** Clears every weakref to `c` (count 1), calling back those made before serial `limit`. */
+function clearWeakrefsAtDeath(c: usize, limit: u32): void {
+  // Untracked first, as CPython's subtype_dealloc: a callback may run a collection, which must
+  // not find a tracked object whose count is 0 (it would collect it a second time: a double free
+  // in release builds, an abort mid-collection that wedged the collector in debug builds).
+  if (INFO(c) & FLAG_TRACKED) untrack(c);
+  SET_RC(c, 0); // dying while the callbacks run
+  let saved = callbackSerialLimit;
+  setCallbackSerialLimit(limit);
+  clearWeakrefs(c);
+  setCallbackSerialLimit(saved);
+  SET_RC(c, 1);
+}
+
+/**
+ * The last reference to `c` is going (its count is still 1). Returns false if a finalizer
+ * resurrected it. Order as CPython's subtype_dealloc (Objects/typeobject.c):
+ *   PEP 442   finalizer (object whole, tracked), then weakrefs cleared and their callbacks run,
+ *             weakrefs the finalizer made cleared without callbacks; the references it holds are
+ *             released by the caller
+ *   legacy    weakrefs cleared and called back first, then the finalizer (tp_del), at every death;
+ *             weakrefs it made are cleared without callbacks
+ */
+function slowDeath(c: usize): bool {
+  deathDepth++;
+  let outer = dyingNow;
+  dyingNow = c;
+  let info = INFO(c);
+  let runFinalizer = (info & FLAG_FINALIZER) != 0 && (legacyFinalizers || (info & FLAG_FINALIZED) == 0);
+  let survived = false;
+  if (legacyFinalizers) {
+    if (info & FLAG_HAS_WEAKREFS) clearWeakrefsAtDeath(c, 0xffffffff);
+    if (runFinalizer) {
+      let limit = nextSerial();
+      if (!finalize(c)) survived = true;
+      else if (INFO(c) & FLAG_HAS_WEAKREFS) clearWeakrefsAtDeath(c, limit);
+    }
+  } else {
+    let limit: u32 = 0xffffffff;
+    if (runFinalizer) {
+      limit = nextSerial();
+      survived = !finalize(c);
+    }
+    // weakrefs created by the finalizer are cleared without callbacks: they may rely on a
+    // state the finalizer has already torn down (subtype_dealloc's comment)
+    if (!survived && (INFO(c) & FLAG_HAS_WEAKREFS)) clearWeakrefsAtDeath(c, limit);
+  }
+  dyingNow = outer;
+  deathDepth--;
+  return !survived;
+}
+
+/** Frees an object whose last reference is gone, and everything that only it kept alive. */
+export function dealloc(p: usize): void {
+  SET_RC(p, 1); // releaseRef expects the last reference still counted
+  // A nested call (from host code, or while releasing a container's references) only queues; the
+  // outermost call drains, one death at a time: constant stack, whatever the structure.
+  if (draining) { releaseRef(p); return; }
+  draining = true;
+  releaseRef(p);
+  while (true) {
+    if (dyingHead) {
+      // deposited slow deaths first (FIFO: in the order their counts reached 0)
+      let c = dyingHead;
+      dyingHead = <usize>RC(c);
+      if (!dyingHead) dyingTail = 0;
+      SET_INFO(c, INFO(c) & ~FLAG_DYING);
+      SET_RC(c, 1);
+      if (slowDeath(c)) finishDeath(c);
+    } else if (pending) {
+      let q = pending;
+      pending = GC_NEXT(q);
+      let t = TYPE(INFO(q) & TYPE_ID_MASK);
+      releaseChildren(q, t);
+      freeObjectOfType(q, t);
+    } else break;
+  }
   draining = false;
+}
+
+/** For verify: objects on the death worklist, and dead containers whose references wait (-1: a loop). */
+export function dyingCount(): i32 {
+  let n: i32 = 0;
+  for (let c = dyingHead; c; c = <usize>RC(c)) if (++n > 1 << 28) return -1;
+  for (let q = pending; q; q = GC_NEXT(q)) if (++n > 1 << 28) return -1;
+  return n + (dyingNow ? 1 : 0);
 }
 
 /** Releases every reference a dead container holds (one generic visitor over the type table). */

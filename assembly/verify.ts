@@ -8,10 +8,12 @@
 //  objects     type id valid; container ⇔ tracked; size fits its block; storage owned by its list
 //  counters    live objects, containers and bytes found = the counters kept on the fast path
 //  tracked     the list is circular and doubly linked, and holds exactly the live containers
+//  dying       objects at refcount 0 (or DYING) = those on rc.ts's death worklists
 //  refcounts   rc(o) − (references to o from live containers) ≥ 0 for every o, and
 //              Σ of those = references held outside the heap (returned in externalRefs)
 
-import { FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
+import { dyingCount, dyingNow } from "./rc";
+import { FLAG_CONTAINER, FLAG_DYING, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
   KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
   T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE,
@@ -31,6 +33,8 @@ import { MAP_CAPACITY, MAP_COUNT, MAP_FLAVOUR, MAP_TABLE, MAP_USED, SLOT_AT, TOM
 let checkedObjects: u32 = 0;
 let checkedContainers: u32 = 0;
 let checkedBytes: u64 = 0;
+let deadFound: u32 = 0;
+let untrackedDead: u32 = 0;
 export let externalRefs: u64 = 0;
 
 /** Checks one live object found by the heap walk. */
@@ -49,10 +53,18 @@ export function checkObject(p: usize): void {
     if (!owned) fail("storage block is not the items block of its list or the table of its map", p);
     return;
   }
-  if (RC(p) == 0) fail("live object with refcount 0", p);
+  // Dead but not yet freed: deposited on rc.ts's death worklist (DYING, untracked), a container
+  // whose references wait on its pending list (refcount 0, untracked), or the one object whose
+  // death is in progress. Counted here, and their number checked against the worklists (verify()).
+  let dead = (info & FLAG_DYING) != 0 || RC(p) == 0;
+  if (dead || p == dyingNow) {
+    if (dead && p != dyingNow) deadFound++;
+    if ((info & (FLAG_CONTAINER | FLAG_TRACKED)) == FLAG_CONTAINER) untrackedDead++;
+  }
   if (kind == KIND_WEAKREF) {
     let obj = load<usize>(p, WR_REFERENT);
-    if (obj && (!plausibleObject(obj) || RC(obj) == 0 || !(INFO(obj) & FLAG_HAS_WEAKREFS))) fail("weakref to a dead or invalid referent", p);
+    // a referent whose death waits on rc.ts's worklist (DYING) keeps its weakrefs until its turn
+    if (obj && (!plausibleObject(obj) || (RC(obj) == 0 && !(INFO(obj) & FLAG_DYING) && obj != dyingNow) || !(INFO(obj) & FLAG_HAS_WEAKREFS))) fail("weakref to a dead or invalid referent", p);
     if (!obj && (load<usize>(p, WR_PREV) | load<usize>(p, WR_NEXT))) fail("cleared weakref still linked", p);
   }
   if (kind == KIND_WEAKMAP) checkWeakMap(p);
@@ -61,7 +73,7 @@ export function checkObject(p: usize): void {
   else if (info & FLAG_HAS_WEAKREFS) fail("HAS_WEAKREFS on an object that is not weakrefable", p);
   let container = (T_FLAGS(t) & TF_CONTAINER) != 0;
   if (container) checkedContainers++;
-  if (container != ((info & FLAG_TRACKED) != 0)) fail("container not tracked, or non-container tracked", p);
+  if (container != ((info & FLAG_TRACKED) != 0) && !((dead || p == dyingNow) && container)) fail("container not tracked, or non-container tracked", p);
   if (container != ((info & FLAG_CONTAINER) != 0)) fail("CONTAINER flag disagrees with the type", p);
   if (kind == KIND_REFARRAY) {
     let n = load<usize>(p, LIST_LENGTH), cap = load<usize>(p, LIST_CAPACITY), items = load<usize>(p, LIST_ITEMS);
@@ -165,18 +177,19 @@ function checkTrackedLists(): void {
     }
     if (GC_PREV(head) != prev) fail("generation list: head's gcPrev is not the last object", head);
   }
-  if (n != C.liveContainers) fail("generation lists shorter than the live containers", 0);
+  if (n + untrackedDead != C.liveContainers) fail("generation lists shorter than the live containers", 0);
   if (candidates != candidateCount) fail("candidate count != objects on the candidate list", 0);
 }
 
 /** Runs every check. 0 = consistent; 1 = see failureMessage()/failurePointer(). */
 export function verify(): i32 {
   resetFailure();
-  checkedObjects = 0; checkedContainers = 0; checkedBytes = 0;
+  checkedObjects = 0; checkedContainers = 0; checkedBytes = 0; deadFound = 0; untrackedDead = 0;
   allocatorCheck(); // first: the cursor below trusts the allocator's structure
   if (failureMessage()) return 1;
   walkHeap(VISIT_CHECK);
   if (failureMessage()) return 1;
+  if (<i32>deadFound != dyingCount()) fail("objects at refcount 0 != the deaths waiting on rc.ts's worklists", 0);
   if (checkedObjects != C.liveObjects()) fail("objects found != allocations - deallocations", 0);
   if (checkedContainers != C.liveContainers) fail("containers found != liveContainers counter", 0);
   if (checkedBytes != <u64>C.liveObjectBytes) fail("object bytes found != liveObjectBytes counter", 0);

@@ -4,7 +4,7 @@
 // chosen by a visitor cookie, as in AssemblyScript's __visit(ptr, cookie): there are no closures
 // in AssemblyScript. Byte accounting is each allocator's stats(), structure its check().
 
-import { ALIGN_MASK, INFO, RC, TYPE_ID_MASK } from "./layout";
+import { ALIGN_MASK, FLAG_DYING, INFO, RC, TYPE_ID_MASK } from "./layout";
 import { allocatorCursorBlockSize, allocatorCursorNext, allocatorCursorStart } from "./generated/registry";
 import { objectSize } from "./size";
 import { checkObject } from "./verify";
@@ -40,6 +40,7 @@ function visitObject(p: usize, cookie: i32): void {
   if (cookie == VISIT_EXTERNAL) {
     if ((INFO(p) & TYPE_ID_MASK) == TYPE_STORAGE) return; // its first word is the owner, not a count
     if (T_KIND(TYPE(INFO(p) & TYPE_ID_MASK)) == KIND_RAW) return; // its first word is its size
+    if (INFO(p) & FLAG_DYING) return; // deposited on rc.ts's death worklist: its first word is a link
     if (<i32>RC(p) < 0) fail("refcount is smaller than the references held by live containers", p);
     else walkExternalRefs += RC(p);
   } else if (cookie == VISIT_CHECK) {

@@ -23,7 +23,8 @@
 // a weakref whose own count is 0 (itself dying) gets no callback; each callback receives its
 // weakref; a callback's exception is caught by the host and reported (never unwinds the core).
 
-import { FLAG_HAS_WEAKREFS, INFO, RC, SET_INFO, SET_RC, TYPE_ID_MASK } from "./layout";
+import { FLAG_DYING, FLAG_HAS_WEAKREFS, INFO, RC, SET_INFO, SET_RC, TYPE_ID_MASK } from "./layout";
+import { HOOK_WEAKREF_CALLBACK, HOOK_WEAKREF_FREED, fromHost, toHost } from "./entry";
 import { T_WEAK, TYPE, TYPE_WEAKREF } from "./types";
 import { newFixed } from "./object";
 
@@ -145,7 +146,11 @@ function unlink(wr: usize): void {
 export function weakrefFreed(wr: usize): void {
   unlink(wr);
   let kind = KIND(wr);
-  if ((kind & (WR_CALLBACK | WR_INTERNAL)) == WR_CALLBACK) hostWeakrefFreed(kind >> WR_ID_SHIFT);
+  if ((kind & (WR_CALLBACK | WR_INTERNAL)) == WR_CALLBACK) {
+    toHost(HOOK_WEAKREF_FREED);
+    hostWeakrefFreed(kind >> WR_ID_SHIFT);
+    fromHost();
+  }
 }
 
 // Which detached weakrefs are owed a callback (or, for a weak-container entry, its removal):
@@ -206,7 +211,11 @@ export function runWeakrefCallbacks(chain: usize): void {
     store<usize>(chain, 0, WR_NEXT);
     let kind = KIND(chain);
     if (kind & WR_INTERNAL) mapEntryDied(chain);
-    else hostWeakrefCallback(chain, kind >> WR_ID_SHIFT);
+    else {
+      toHost(HOOK_WEAKREF_CALLBACK);
+      hostWeakrefCallback(chain, kind >> WR_ID_SHIFT);
+      fromHost();
+    }
     releaseHeld(chain);
     chain = next;
   }
@@ -226,9 +235,16 @@ import { decref as releaseHeld } from "./rc";
 import { mapEntryDied } from "./weakmap";
 import { FLAG_COLLECTING } from "./collect/generational";
 
-/** The referent of a weakref (borrowed), or 0 once it has died. */
+/**
+ * The referent of a weakref (borrowed), or 0 once it has died, or while its death waits on rc.ts's
+ * worklist (its count is 0: handing it out would resurrect a dying object; CPython 3.13's
+ * _PyWeakref_GET_REF, gh-60806).
+ */
 // @ts-ignore: decorator
-@inline export function weakrefReferent(wr: usize): usize { return load<usize>(wr, WR_REFERENT); }
+@inline export function weakrefReferent(wr: usize): usize {
+  let obj = load<usize>(wr, WR_REFERENT);
+  return obj && (INFO(obj) & FLAG_DYING) ? 0 : obj;
+}
 
 /** Serial the next weakref will get (to bracket a finalizer). */
 export function nextSerial(): u32 { return serial; }

@@ -26,7 +26,7 @@ import { RC } from "./layout";
 import { BYTES_DATA, BYTES_LENGTH, STORAGE_SLOTS, TYPE_WEAKMAP } from "./types";
 import { freeStorage, newFixed, newStorage } from "./object";
 import { decref, incref } from "./rc";
-import { WR_HASH, WR_REFERENT, WR_SERIAL, weakrefNewInternal } from "./weak";
+import { WR_HASH, WR_REFERENT, WR_SERIAL, weakrefNewInternal, weakrefReferent } from "./weak";
 
 // @ts-ignore: decorator
 @inline export const MAP_FLAVOUR: usize = 16;
@@ -253,7 +253,7 @@ export function wvmSetInt(m: usize, key: i32, obj: usize): bool { return put(m, 
 /** Borrowed value for key, or 0. */
 export function wvmGetInt(m: usize, key: i32): usize {
   let at = find(m, <usize>key, 0);
-  return at >= 0 ? load<usize>(load<usize>(SLOT_AT(m, <usize>at), 4), WR_REFERENT) : 0;
+  return at >= 0 ? weakrefReferent(load<usize>(SLOT_AT(m, <usize>at), 4)) : 0;
 }
 export function wvmDeleteInt(m: usize, key: i32): bool {
   let at = find(m, <usize>key, 0);
@@ -268,7 +268,7 @@ export function wvmSetBytes(m: usize, keyBytes: usize, obj: usize): bool {
 /** Borrowed value for the key given as n bytes at p, or 0. */
 export function wvmGetBytes(m: usize, p: usize, n: usize): usize {
   let at = find(m, p, n);
-  return at >= 0 ? load<usize>(load<usize>(SLOT_AT(m, <usize>at), 4), WR_REFERENT) : 0;
+  return at >= 0 ? weakrefReferent(load<usize>(SLOT_AT(m, <usize>at), 4)) : 0;
 }
 export function wvmDeleteBytes(m: usize, p: usize, n: usize): bool {
   let at = find(m, p, n);
@@ -292,7 +292,11 @@ export function weakMapCount(m: usize): u32 { return load<u32>(m, MAP_COUNT); }
 /** Index of the first live slot at or after i, or -1 (iterate with i = next + 1). */
 export function weakMapNext(m: usize, i: u32): i32 {
   let cap = <u32>CAP(m);
-  for (; i < cap; i++) if (load<usize>(SLOT_AT(m, i), 4) > TOMBSTONE) return <i32>i;
+  for (; i < cap; i++) {
+    let wr = load<usize>(SLOT_AT(m, i), 4);
+    // an entry whose referent's death waits on rc.ts's worklist is skipped: it is going
+    if (wr > TOMBSTONE && weakrefReferent(wr)) return <i32>i;
+  }
   return -1;
 }
 /**
@@ -301,7 +305,7 @@ export function weakMapNext(m: usize, i: u32): i32 {
  * so an iteration that holds the weakrefs finds every entry again, however the table grew.
  */
 export function weakMapSlotOf(m: usize, wr: usize): i32 {
-  if (!load<usize>(wr, WR_REFERENT) || load<usize>(wr, WR_SERIAL) != m) return -1;
+  if (!weakrefReferent(wr) || load<usize>(wr, WR_SERIAL) != m) return -1; // gone, or its death waits (rc.ts)
   let i = load<usize>(wr, WR_HASH);
   return i < CAP(m) && load<usize>(SLOT_AT(m, i), 4) == wr ? <i32>i : -1;
 }
@@ -312,5 +316,5 @@ export function weakMapKeyAt(m: usize, i: u32): usize { return load<usize>(SLOT_
 /** Slot i's value: the weakly held value (value maps) or the strong value (weak-key maps); borrowed. */
 export function weakMapValueAt(m: usize, i: u32): usize {
   let s = SLOT_AT(m, i);
-  return weakKeyed(m) ? load<usize>(s, 8) : load<usize>(load<usize>(s, 4), WR_REFERENT);
+  return weakKeyed(m) ? load<usize>(s, 8) : weakrefReferent(load<usize>(s, 4));
 }

@@ -25,6 +25,19 @@ export class HeapVerifyError extends HeapError {
     super(pointer ? `${message} (at 0x${pointer.toString(16)})` : message);
   }
 }
+/**
+ * The heap refuses every call: an exception unwound through the core mid-operation (a hook that
+ * threw past the host's catch, the JS stack exhausted on entry to a finalizer...) and left a state
+ * that cannot be restored. Thrown by every later call, naming the cause; the only exception to
+ * "thrown before anything changes": the change was the unwind. `cause` is the exception that
+ * unwound, when the host saw it.
+ */
+export class HeapCorruptedError extends HeapError {
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
 /** A value named safely in a message (a template literal throws on a Symbol). */
 export function describeValue(v: unknown): string {
   if (v === null) return "null";

@@ -85,7 +85,7 @@ export class GcController {
    * The generational collector cannot bound a full collection without incremental marking, so it refuses.
    */
   setPauseBudget(microseconds: number): void {
-    this.#live("setPauseBudget");
+    this.#live("setPauseBudget"); this.heap.assertNotMidOperation("gc.setPauseBudget");
     if (!this.heap.capabilities.collector.boundedPauses) {
       throw new HeapConfigError(`gc.setPauseBudget: only the ${collectorsWith("boundedPauses").map((c) => `'${c}'`).join(", ")} collector can bound its pauses (this heap: '${this.heap.collector}')`);
     }
@@ -104,8 +104,8 @@ export class GcController {
   /** Recycler: candidate roots waiting for the next collection (0 under the generational collector). */
   getCandidateCount(): number { this.#live("getCandidateCount"); return this.heap.core.gcCandidates(); }
 
-  enable(): void { this.#live("enable"); this.heap.core.gcSetEnabled(1); }
-  disable(): void { this.#live("disable"); this.heap.core.gcSetEnabled(0); }
+  enable(): void { this.#live("enable"); this.heap.assertNotMidOperation("gc.enable"); this.heap.core.gcSetEnabled(1); }
+  disable(): void { this.#live("disable"); this.heap.assertNotMidOperation("gc.disable"); this.heap.core.gcSetEnabled(0); }
   isEnabled(): boolean { this.#live("isEnabled"); return this.heap.core.gcIsEnabled() !== 0; }
 
   getCount(): [number, number, number] {
@@ -122,7 +122,7 @@ export class GcController {
 
   /** threshold0 = 0 disables automatic collection. */
   setThreshold(t0: number, t1?: number, t2?: number): void {
-    this.#live("setThreshold");
+    this.#live("setThreshold"); this.heap.assertNotMidOperation("gc.setThreshold");
     const values = [t0, t1, t2];
     // every argument is checked before any is set (a bad threshold1 once left threshold0 changed)
     values.forEach((v, g) => {
@@ -149,7 +149,7 @@ export class GcController {
   }
 
   setDebug(flags: number): void {
-    this.#live("setDebug");
+    this.#live("setDebug"); this.heap.assertNotMidOperation("gc.setDebug");
     // an int, as CPython's (2**40 was stored as 0: the core's u32 wrapped it)
     if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fff_ffff) throw new HeapTypeError(`gc.setDebug: flags must be a non-negative integer below 2**31, got ${describeValue(flags)}`);
     this.heap.core.gcSetDebug(flags);
@@ -157,9 +157,9 @@ export class GcController {
   getDebug(): number { this.#live("getDebug"); return this.heap.core.gcGetDebug(); }
 
   /** Moves every tracked object to the permanent generation: future collections ignore them. */
-  freeze(): void { this.#live("freeze"); this.heap.core.gcFreeze(); }
+  freeze(): void { this.#live("freeze"); this.heap.assertNotMidOperation("gc.freeze"); this.heap.core.gcFreeze(); }
   /** Moves the permanent generation back into the oldest generation. */
-  unfreeze(): void { this.#live("unfreeze"); this.heap.core.gcUnfreeze(); }
+  unfreeze(): void { this.#live("unfreeze"); this.heap.assertNotMidOperation("gc.unfreeze"); this.heap.core.gcUnfreeze(); }
   getFreezeCount(): number { this.#live("getFreezeCount"); return this.heap.core.gcGenerationLength(3); }
 
   #walk(g: number, fn: (p: number) => void): void {
@@ -169,7 +169,7 @@ export class GcController {
 
   /** New handles to the tracked objects (of one generation, or all three; never the permanent one). */
   getObjects(generation?: number): Handle[] {
-    this.#live("getObjects");
+    this.#live("getObjects"); this.heap.assertNotMidOperation("gc.getObjects");
     if (generation !== undefined && (!Number.isInteger(generation) || generation < 0 || generation > 2)) {
       throw new HeapIndexError(`gc.getObjects: generation must be 0, 1 or 2, got ${describeValue(generation)}`);
     }
@@ -219,7 +219,7 @@ export class GcController {
    * mid-collection: the listener must only read the snapshot, not use the heap. null turns it off.
    */
   observePhases(listener: ((snapshot: PhaseSnapshot) => void) | null): void {
-    this.#live("observePhases");
+    this.#live("observePhases"); this.heap.assertNotMidOperation("gc.observePhases");
     if (listener !== null && typeof listener !== "function") throw new HeapTypeError(`gc.observePhases: expected a function or null, got ${typeof listener}`);
     this.#phaseListener = listener;
     this.heap.core.gcObservePhases(listener ? 1 : 0);
@@ -230,7 +230,8 @@ export class GcController {
     if (phase >= 2) {
       // a step report (arguments: the lists it names): not a start or a stop
       try {
-        this.#phaseListener?.(snapshotPhase(this.heap, phase, generation, collected, uncollectable));
+        const listener = this.#phaseListener;
+        if (listener) this.heap.duringCollectionStep(() => listener(snapshotPhase(this.heap, phase, generation, collected, uncollectable)));
       } catch (err) {
         this.heap.queueUnraisable(err, "gc phase listener");
       }

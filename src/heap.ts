@@ -6,7 +6,7 @@ import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, mintType
 import { Finalize, HeapWeakRef, isWeakProxy, makeProxy, type WeakProxy } from "./weak.js";
 import { GcController } from "./gc.js";
 import {
-  HandleDisposedError, HeapConfigError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
+  HandleDisposedError, HeapConfigError, HeapCorruptedError, HeapIndexError, HeapOutOfMemoryError, HeapTypeError, HeapVerifyError,
 } from "./errors.js";
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
@@ -37,7 +37,11 @@ export interface HeapOptions {
    * dropped, not the heap), or 'none' (refcounting only: the floor).
    */
   collector?: CollectorName;
-  /** 'pep442' (default) or 'legacy': a cycle holding a finalizer is uncollectable and lands in gc.garbage (Python 2). */
+  /**
+   * 'pep442' (default) or 'legacy' (Python 2): a cycle holding a finalizer is uncollectable and lands in
+   * gc.garbage; at refcount death weakrefs are cleared (and called back) before the finalizer, which runs
+   * at every death, resurrected or not (tp_del).
+   */
   finalizerMode?: FinalizerMode;
   /** Most bytes of linear memory the heap may commit (rounded down to 64 KiB pages). Default 4 GiB. */
   maxBytes?: number;
@@ -191,6 +195,7 @@ export class Heap {
       gcGarbage: (obj, why) => inCore(() => heap!.gc._garbage(obj, why)),
       allocationEvents: (buffer, count) => inCore(() => heap!._allocationEventsHook(buffer, count)),
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
+      corrupted: (err) => heap?._corrupted(err),
     };
     const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
     const rc = inst.exports.init(ALLOCATOR_CODES[allocator], Math.floor(maxBytes / PAGE), COLLECTOR_CODES[collector], finalizerMode === "legacy" ? 1 : 0);
@@ -214,16 +219,39 @@ export class Heap {
 
   #alive(): void {
     if (this.#destroyed) throw new HandleDisposedError("this heap was destroyed");
-    if (this.#midOperationDelivery) this.assertNotMidOperation("this call");
+    if (this.#corrupted) throw new HeapCorruptedError(this.#corrupted.message, this.#corrupted.cause);
+    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation("this call");
+  }
+
+  #corrupted: HeapCorruptedError | null = null;
+  /** @internal the core refused a call: an earlier one unwound through it (assembly/entry.ts) */
+  _corrupted(err: HeapCorruptedError): void { this.#corrupted ??= err; }
+
+  /** Set while a gc.observePhases listener runs: the collection is mid-way (see assertNotMidOperation). */
+  #midCollection = false;
+
+  /**
+   * @internal Runs a gc.observePhases listener: the collection is mid-way (lists singly linked,
+   * gc_refs in the link words, garbage half-handled), so, as for an allocation listener called
+   * mid-operation, every heap call from it is refused before anything changes.
+   */
+  duringCollectionStep(fn: () => void): void {
+    const outer = this.#midCollection;
+    this.#midCollection = true;
+    try { fn(); } finally { this.#midCollection = outer; }
   }
 
   /**
    * @internal An allocation events listener called because the core's buffer filled runs in the
    * middle of an allocation or a free: the heap is not in a state to be used (a half-made object,
    * a dying one still linked). Such a listener may only record; flushAllocationEvents() delivers
-   * at a safe point, where listeners may use the heap.
+   * at a safe point, where listeners may use the heap. The same holds for a gc.observePhases
+   * listener, which runs in the middle of a collection.
    */
   assertNotMidOperation(what: string): void {
+    if (this.#midCollection) {
+      throw new HeapConfigError(`${what}: not from a gc.observePhases listener: the heap is in the middle of a collection; read the snapshot, and act after the collection returns`);
+    }
     if (this.#midOperationDelivery) {
       throw new HeapConfigError(`${what}: not from an allocation events listener while the core is in the middle of an allocation or a free; record what you need and act after the call returns, or deliver with flushAllocationEvents()`);
     }
@@ -552,7 +580,7 @@ export class Heap {
   _finalizeHook(obj: number): void {
     try {
       const type = this.typeOfPtr(obj);
-      const h = this.wrapBorrowed(obj)!;
+      const h = this.#hookHandle(obj);
       try {
         type.finalizer?.(h);
       } catch (err) {
@@ -579,7 +607,7 @@ export class Heap {
       let weak: HeapWeakRef;
       if (own) weak = own;
       else {
-        const h = this.wrapBorrowed(wr) as HeapWeakRef | WeakProxy;
+        const h = this.#hookHandle(wr) as HeapWeakRef | WeakProxy;
         weak = h instanceof HeapWeakRef ? h : h.weakref;
       }
       try {
@@ -729,6 +757,13 @@ export class Heap {
   /** @internal */
   registerHandle(h: Handle, ptr: number): void {
     this.#liveHandles++;
+    if (this.#nextHandleScoped) {
+      // a hook's own handle, disposed when the hook returns: never leaked, so never registered
+      // (the registry's bookkeeping was most of the cost of a finalizer call)
+      this.#nextHandleScoped = false;
+      this.#scopedHandles.add(h);
+      return;
+    }
     if (this.scopes.length) this.scopes[this.scopes.length - 1]?._add(h);
     const rec: LeakRecord = { ptr, type: h.type.name };
     if (this.#leakWarnings) rec.stack = new Error().stack?.split("\n").slice(3).join("\n");
@@ -737,7 +772,7 @@ export class Heap {
 
   /** @internal */
   releaseHandle(h: Handle, ptr: number): void {
-    this.#leakRegistry.unregister(h);
+    if (!this.#scopedHandles.delete(h)) this.#leakRegistry.unregister(h);
     if (this.scopes.length) forget(this, h);
     this.#liveHandles--;
     if (!this.#destroyed) {
@@ -746,12 +781,27 @@ export class Heap {
     }
   }
 
+  #nextHandleScoped = false;
+  readonly #scopedHandles = new Set<Handle>();
+
+  /** A handle for a hook's argument, disposed by the hook itself when it returns (see registerHandle). */
+  #hookHandle(ptr: number): Handle {
+    this.#nextHandleScoped = true;
+    try { return this.wrapBorrowed(ptr)!; } finally { this.#nextHandleScoped = false; }
+  }
+
   /** @internal FinalizationRegistry callback: a handle was collected without dispose(). */
   _releaseLeaked(rec: LeakRecord): void {
-    if (this.#destroyed) return;
+    // a refusing heap frees nothing more (and this runs from the JS collector: it must not throw)
+    if (this.#destroyed || this.#corrupted) return;
     this.#liveHandles--;
     this.#leakedReleased++;
-    this.core.decref(rec.ptr);
+    try {
+      this.core.decref(rec.ptr);
+    } catch (err) {
+      if (!(err instanceof HeapCorruptedError)) throw err;
+      return;
+    }
     if (this.#leakWarnings) {
       try {
         this.onHandleLeak({ type: rec.type, address: rec.ptr, createdAt: rec.stack });
@@ -761,7 +811,7 @@ export class Heap {
 
   /** @internal A new handle for a borrowed pointer (increfs). */
   wrapBorrowed(ptr: number): Handle | null {
-    if (this.#midOperationDelivery) this.assertNotMidOperation("making a handle");
+    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation("making a handle");
     if (!ptr) return null;
     this.core.incref(ptr);
     return this.wrapOwned(ptr);
@@ -780,7 +830,7 @@ export class Heap {
 
   /** @internal The pointer of a handle argument, checked: live, from this heap. null → 0. */
   ptrOf(value: Handle | null, what = "value"): number {
-    if (this.#midOperationDelivery) this.assertNotMidOperation(what);
+    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation(what);
     if (value === null) return 0;
     // a weak proxy stands for itself when stored (its weakref object), as in CPython
     const proxy = value as unknown as Partial<WeakProxy>;

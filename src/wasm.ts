@@ -3,7 +3,7 @@
 // so the core calls host.onGrow after every grow and the views are rebuilt there: free on the
 // fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
 
-import { HeapAbortError, HeapConfigError } from "./errors.js";
+import { HeapAbortError, HeapConfigError, HeapCorruptedError } from "./errors.js";
 
 /** What the host uses of a WebAssembly.Memory (declared here so the package's types need no DOM lib). */
 export interface WasmMemory { readonly buffer: ArrayBuffer; grow(delta: number): number }
@@ -91,6 +91,8 @@ export interface CoreExports {
   gcObservePhases(on: number): void;
   poolRecord(k: number): number;
   replayBatch(rawTypeId: number, n: number): number;
+  hookDepth(): number;
+  corruption(): number;
   debugSetFailAfter(after: number, count: number): void;
   debugAllocationAttempts(): number;
 }
@@ -174,31 +176,77 @@ export interface HostHooks {
   allocationEvents(buffer: number, count: number): void;
   /** `words` u32 words of a census stream (assembly/census.ts) at `buffer`; copy them before anything else. */
   censusBatch?(buffer: number, words: number): void;
+  /** The core refused a call because an earlier one unwound through it (assembly/entry.ts). */
+  corrupted?(err: HeapCorruptedError): void;
 }
 const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {}, allocationEvents() {} };
+
+/** The core's hook ids (assembly/entry.ts), for the cause of a HeapCorruptedError. */
+const HOOK_NAMES = ["", "a finalizer", "a weakref callback", "a gc callback or phase listener", "the gc.garbage hook", "an allocation events listener", "a census sink", "a weakref's release"];
+
+function corruptionMessage(code: number, seen: { hook: string; error: unknown } | null): string {
+  const hook = HOOK_NAMES[(code >>> 8) & 0xff];
+  const err = seen ? `: ${describeError(seen.error)}` : "";
+  const where = seen ? `while it ran ${seen.hook}` : hook ? `while it called ${hook}` : "(a trap, or the JS stack running out, inside the core)";
+  return `refheap: the heap refuses every call: an exception unwound through the core ${where}${err}. ` +
+    "The core was left mid-operation (a drain, a collection or an allocation in progress) and cannot be restored; " +
+    "no later call is safe. Finalizers, callbacks and listeners must not let exceptions escape, and must not run the JS stack out.";
+}
+
+function describeError(e: unknown): string {
+  try {
+    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  } catch {
+    return "an exception";
+  }
+}
 
 /** @internal Instantiates a build with fresh memory. `onGrow` runs after each growth (views already refreshed). */
 export async function instantiate<E extends CoreExports = CoreExports>(build: Build, onGrow?: () => void, hooks: HostHooks = NO_HOOKS): Promise<Instance<E>> {
   return instantiateModule<E>(await loadModule(build), onGrow, hooks);
 }
 
+/**
+ * The unwinding detector's host side (assembly/entry.ts): the core's HOOK_DEPTH word is +1 while
+ * each hook runs. An exception that unwinds through the core leaves it out of step with the core's
+ * count of calls in progress, and the core refuses every later call. depth -1: a module without it.
+ */
+interface UnwindState { depth: number; seen: { hook: string; error: unknown } | null; exports: { corruption?(): number } | undefined }
+
 /** The imports every module containing the core needs: the `host` hooks and `env.abort`. */
-function coreImports(views: () => Views | undefined, onGrow: (() => void) | undefined, hooks: Partial<HostHooks>) {
+function coreImports(views: () => Views | undefined, onGrow: (() => void) | undefined, hooks: Partial<HostHooks>, st: UnwindState) {
+  const hook = <A extends unknown[]>(name: string, fn: (...a: A) => void) => (...a: A): void => {
+    if (st.depth < 0) { fn(...a); return; }
+    views()!.u32[st.depth]++;
+    try {
+      fn(...a);
+    } catch (error) {
+      st.seen ??= { hook: name, error }; // the first unwind is the cause
+      throw error;
+    } finally {
+      views()!.u32[st.depth]--;
+    }
+  };
   return {
     host: {
       onGrow: () => { views()?.refresh(); onGrow?.(); },
-      finalize: (obj: number) => hooks.finalize?.(obj),
-      weakrefCallback: (wr: number, id: number) => hooks.weakrefCallback?.(wr, id),
-      weakrefFreed: (id: number) => hooks.weakrefFreed?.(id),
-      gcPhase: (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase?.(phase, g, c, u, n),
-      gcGarbage: (obj: number, why: number) => hooks.gcGarbage?.(obj, why),
-      allocationEvents: (buffer: number, count: number) => hooks.allocationEvents?.(buffer, count),
-      censusBatch: (buffer: number, words: number) => hooks.censusBatch?.(buffer, words),
+      finalize: hook(HOOK_NAMES[1], (obj: number) => hooks.finalize?.(obj)),
+      weakrefCallback: hook(HOOK_NAMES[2], (wr: number, id: number) => hooks.weakrefCallback?.(wr, id)),
+      weakrefFreed: hook(HOOK_NAMES[7], (id: number) => hooks.weakrefFreed?.(id)),
+      gcPhase: hook(HOOK_NAMES[3], (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase?.(phase, g, c, u, n)),
+      gcGarbage: hook(HOOK_NAMES[4], (obj: number, why: number) => hooks.gcGarbage?.(obj, why)),
+      allocationEvents: hook(HOOK_NAMES[5], (buffer: number, count: number) => hooks.allocationEvents?.(buffer, count)),
+      censusBatch: hook(HOOK_NAMES[6], (buffer: number, words: number) => hooks.censusBatch?.(buffer, words)),
     },
     env: {
       abort(msg: number, file: number, line: number, col: number) {
         const v = views();
         const text = v ? v.string(msg) : "abort";
+        if (text === "heap corrupted" && st.exports?.corruption) {
+          const err = new HeapCorruptedError(corruptionMessage(st.exports.corruption(), st.seen), st.seen?.error);
+          hooks.corrupted?.(err);
+          throw err;
+        }
         const where = v ? `${v.string(file)}:${line}:${col}` : "";
         throw new HeapAbortError(`refheap core: ${text}${where ? ` (${where})` : ""}`);
       },
@@ -209,11 +257,15 @@ function coreImports(views: () => Views | undefined, onGrow: (() => void) | unde
 async function instantiateModule<E extends { memory: WasmMemory; _start(): void }>(module: WebAssembly.Module, onGrow: (() => void) | undefined, hooks: Partial<HostHooks>, extra: Record<string, Record<string, unknown>> = {}): Promise<Instance<E>> {
   let views: Views | undefined;
   const imports: Record<string, Record<string, unknown>> = { ...extra };
-  for (const [name, fns] of Object.entries(coreImports(() => views, onGrow, hooks))) imports[name] = { ...fns, ...extra[name] };
+  const st: UnwindState = { depth: -1, seen: null, exports: undefined };
+  for (const [name, fns] of Object.entries(coreImports(() => views, onGrow, hooks, st))) imports[name] = { ...fns, ...extra[name] };
   const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
   const exports = instance.exports as unknown as E;
+  st.exports = exports as { corruption?(): number };
   views = new Views(exports.memory);
   exports._start();
+  const hd = (exports as { hookDepth?(): number }).hookDepth;
+  if (typeof hd === "function") st.depth = hd.call(exports) >>> 2;
   return { exports, views };
 }
 

@@ -34,16 +34,26 @@ import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR
 import { weakMapRelease } from "../weakmap";
 import { listSetLength } from "../list";
 import { auditRef } from "../verify";
+import { HOOK_FINALIZE, HOOK_GC_GARBAGE, HOOK_GC_PHASE, fromHost, toHost } from "../entry";
 
 // @ts-ignore: decorator
 @external("host", "gcPhase")
-declare function hostGcPhase(phase: i32, generation: i32, collected: i32, uncollectable: i32, candidates: i32): void;
+declare function gcPhaseImport(phase: i32, generation: i32, collected: i32, uncollectable: i32, candidates: i32): void;
 // @ts-ignore: decorator
 @external("host", "gcGarbage")
-declare function hostGcGarbage(obj: usize, why: i32): void;
+declare function gcGarbageImport(obj: usize, why: i32): void;
 // @ts-ignore: decorator
 @external("host", "finalize")
-declare function hostFinalize(obj: usize): void;
+declare function finalizeImport(obj: usize): void;
+// Host calls are counted (entry.ts): deaths the host causes meanwhile join rc.ts's worklist.
+// @ts-ignore: decorator
+@inline function hostGcPhase(phase: i32, generation: i32, collected: i32, uncollectable: i32, candidates: i32): void {
+  toHost(HOOK_GC_PHASE); gcPhaseImport(phase, generation, collected, uncollectable, candidates); fromHost();
+}
+// @ts-ignore: decorator
+@inline function hostGcGarbage(obj: usize, why: i32): void { toHost(HOOK_GC_GARBAGE); gcGarbageImport(obj, why); fromHost(); }
+// @ts-ignore: decorator
+@inline function hostFinalize(obj: usize): void { toHost(HOOK_FINALIZE); finalizeImport(obj); fromHost(); }
 
 /** Header bit: the object is in the set being collected. */
 // @ts-ignore: decorator

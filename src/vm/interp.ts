@@ -855,7 +855,8 @@ export function toVMError(e: unknown, line: number): VMError {
   if (e instanceof RangeError && /call stack/.test(e.message)) { const v = new VMError("RecursionError", "maximum recursion depth exceeded (the host stack ran out)"); v.line = line; return v; }
   if (e instanceof HeapTypeError) { const v = new VMError("TypeError", e.message); v.line = line; return v; }
   // the heap refused an operation (e.g. a gc call under collector 'none'): the program's error
-  if (e instanceof Error && /^Heap\w*Error$/.test(e.name) && e.name !== "HeapAbortError" && e.name !== "HeapVerifyError") {
+  // HeapCorruptedError is not the program's: the heap refuses everything from then on (assembly/entry.ts)
+  if (e instanceof Error && /^Heap\w*Error$/.test(e.name) && e.name !== "HeapAbortError" && e.name !== "HeapVerifyError" && e.name !== "HeapCorruptedError") {
     const v = new VMError("RuntimeError", e.message); v.line = line; return v;
   }
   throw e;

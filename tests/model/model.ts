@@ -99,6 +99,9 @@ export class Model {
   #nextId = 1;
   #pending: number[] = [];
   #draining = false;
+  /** Slow deaths deposited while another was in progress (assembly/rc.ts's death worklist), FIFO. */
+  #dying: number[] = [];
+  #deathDepth = 0;
   #collecting = false;
 
   /** Objects handed to gc.garbage in the current step (uncollectable, or saved by DEBUG_SAVEALL). */
@@ -335,10 +338,19 @@ export class Model {
 
   dealloc(o: MObj): void {
     o.rc = 1;
-    this.#releaseRef(o);
-    if (this.#draining) return;
+    if (this.#draining) { this.#releaseRef(o); return; }
     this.#draining = true;
-    while (this.#pending.length) {
+    this.#releaseRef(o);
+    for (;;) {
+      // deposited slow deaths first, in order (assembly/rc.ts, the death worklist)
+      const d = this.#dying.shift();
+      if (d !== undefined) {
+        const c = this.get(d);
+        c.rc = 1;
+        if (this.#slowDeath(c)) this.#finishDeath(c);
+        continue;
+      }
+      if (!this.#pending.length) break;
       const q = this.get(this.#pending.pop()!);
       if (q.kind === "map") { this.#releaseMap(q); this.#free(q); continue; }
       // a list releases its last item first (CPython's list_dealloc)
@@ -351,9 +363,15 @@ export class Model {
 
   #releaseRef(c: MObj): void {
     if (c.rc > 1) { c.rc--; this.possibleRoot(c); return; }
-    if ((c.kind === "node" && !c.finalized) || c.weakrefs.length) {
-      if (!this.#dyingSlowPath(c)) return;
+    if ((c.kind === "node" && (this.legacy || !c.finalized)) || c.weakrefs.length) {
+      // a slow death that begins during another one waits its turn (no nesting)
+      if (this.#deathDepth) { this.#untrack(c); c.rc = 0; this.#dying.push(c.id); return; }
+      if (!this.#slowDeath(c)) return;
     }
+    this.#finishDeath(c);
+  }
+
+  #finishDeath(c: MObj): void {
     c.rc = 0;
     if (this.isContainer(c)) {
       this.#untrack(c);
@@ -372,7 +390,12 @@ export class Model {
 
   /** The host finalizer: a borrowed handle around the call, maybe a resurrecting dup, maybe a throw. */
   #runFinalizer(o: MObj): void {
-    o.finalized = true;
+    if (this.isContainer(o) && !o.tracked) {
+      // re-tracked for the finalizer, as a new object (subtype_dealloc; assembly/rc.ts finalize)
+      o.tracked = true;
+      o.gen = this.collector === "recycler" ? 1 : 0;
+    }
+    if (!this.legacy) o.finalized = true; // legacy finalizers (tp_del) run at every death
     this.log.push(`fin:${o.id}`);
     o.rc++; // the borrowed handle the hook gives the finalizer
     // (once: a legacy finalizer runs at every death, and a program resurrecting forever would never end)
@@ -387,20 +410,40 @@ export class Model {
     this.decref(o.id); // the borrowed handle disposed
   }
 
-  #dyingSlowPath(c: MObj): boolean {
-    if (c.kind === "node" && !c.finalized) {
-      this.#runFinalizer(c);
-      if (c.rc > 1) { c.rc--; return false; }
+  /** PEP 442: finalizer, then weakrefs and callbacks. Legacy (tp_del): weakrefs and callbacks first, then the finalizer at every death. */
+  #slowDeath(c: MObj): boolean {
+    this.#deathDepth++;
+    try {
+      if (this.legacy) {
+        this.#clearWeakrefsAtDeath(c);
+        if (c.kind === "node") {
+          this.#runFinalizer(c);
+          if (c.rc > 1) { c.rc--; return false; }
+          // weakrefs the finalizer made are cleared without callbacks (Python 2's subtype_dealloc
+          // after tp_del); a weak container's entry still goes with its object (assembly/rc.ts)
+          this.#clearWeakrefsAtDeath(c, (w) => w.callback === "internal" && w.rc > 0);
+        }
+        return true;
+      }
+      if (c.kind === "node" && !c.finalized) {
+        this.#runFinalizer(c);
+        if (c.rc > 1) { c.rc--; return false; }
+      }
+      this.#clearWeakrefsAtDeath(c);
+      return true;
+    } finally {
+      this.#deathDepth--;
     }
-    if (c.weakrefs.length) {
-      // untracked first (subtype_dealloc): a callback may run a collection, which must not find it
-      if (this.isContainer(c)) this.#untrack(c);
-      c.rc = 0;
-      const owed = this.#detach(c, (w) => w.callback !== "none" && w.rc > 0);
-      this.#runCallbacks(owed);
-      c.rc = 1;
-    }
-    return true;
+  }
+
+  #clearWeakrefsAtDeath(c: MObj, owedIf = (w: MObj) => w.callback !== "none" && w.rc > 0): void {
+    if (!c.weakrefs.length) return;
+    // untracked first (subtype_dealloc): a callback may run a collection, which must not find it
+    if (this.isContainer(c)) this.#untrack(c);
+    c.rc = 0;
+    const owed = this.#detach(c, owedIf);
+    this.#runCallbacks(owed);
+    c.rc = 1;
   }
 
   #unlink(w: MObj): void {

@@ -1,0 +1,422 @@
+// Issue 14, items 1, 2, 5, 10, 16: host code re-entering the heap from inside a death or a
+// collection. Deaths caused by host code join the core's worklist instead of nesting (CPython's
+// trashcan), an exception that unwinds through the core makes the heap refuse every later call
+// (HeapCorruptedError) instead of wedging, the census never hands out a dying object, phase
+// listeners cannot change a heap mid-collection, and legacy finalizers behave like tp_del.
+// Every test runs on every allocator x collector, on the checked and the release build.
+import { describe, expect, test } from "vitest";
+import { heapSuite } from "./helpers.js";
+import { makeVM } from "./vm-helpers.js";
+import { HeapConfigError, HeapCorruptedError, type Handle, type Heap, type HeapWeakRef } from "../src/index.js";
+
+const BUILDS = [{ build: "debug", debug: true }, { build: "release", debug: false }] as const;
+const MILLION = 1_000_000;
+
+/** Counts how deep calls of a hook nest (1 = never inside another). */
+function depthProbe() {
+  let depth = 0;
+  const probe = {
+    max: 0,
+    calls: 0,
+    run<T>(fn: () => T): T {
+      depth++; probe.calls++;
+      if (depth > probe.max) probe.max = depth;
+      try { return fn(); } finally { depth--; }
+    },
+  };
+  return probe;
+}
+
+heapSuite("deaths caused by host code join the worklist", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      test("a 1,000,000-link chain whose finalizer drops the next link: every link dies, finalizers never nest", async () => {
+        const heap = await make({ debug });
+        const raw = heap.raw;
+        const probe = depthProbe();
+        const Link = heap.defineType({
+          name: "Link", scalars: { next: "i32" },
+          finalizer: (h) => probe.run(() => { const next = h.getScalar("next"); if (next) raw.decref(next); }),
+        });
+        const off = raw.scalarOffset(Link, "next");
+        const before = heap.stats().liveObjects;
+        let head = 0;
+        for (let i = 0; i < MILLION; i++) {
+          const p = raw.alloc(Link.id);
+          raw.i32[(p + off) >>> 2] = head; // the link owns the next one, through a host-managed pointer
+          head = p;
+        }
+        raw.decref(head);
+        expect(probe.calls).toBe(MILLION);
+        expect(probe.max).toBe(1);
+        expect(heap.stats().liveObjects).toBe(before);
+        heap.verify();
+      }, 120_000);
+
+      test("a long chain whose weakref callbacks drop the next link: every callback runs, none nests", async () => {
+        const heap = await make({ debug });
+        const raw = heap.raw;
+        const probe = depthProbe();
+        const Obj = heap.defineType({ name: "Obj", weakrefable: true });
+        const Keep = heap.defineType({ name: "Keep", kind: "refarray" });
+        const keep = heap.alloc(Keep); // holds the weakrefs alive (a dying weakref gets no callback)
+        const N = 200_000;
+        const next = new Int32Array(N + 1);
+        const ptrs: number[] = [];
+        for (let i = 0; i < N; i++) ptrs.push(raw.alloc(Obj.id));
+        for (let i = 0; i < N; i++) {
+          const h = heap.wrapBorrowed(ptrs[i])!;
+          next[i] = i + 1 < N ? ptrs[i + 1] : 0;
+          const wr = heap.weakref(h, () => probe.run(() => { if (next[i]) raw.decref(next[i]); }));
+          keep.push(wr);
+          wr.dispose();
+          h.dispose();
+        }
+        const before = heap.stats().liveObjects;
+        raw.decref(ptrs[0]);
+        expect(probe.calls).toBe(N);
+        expect(probe.max).toBe(1);
+        expect(heap.stats().liveObjects).toBe(before - N);
+        keep.dispose();
+        heap.verify();
+      }, 120_000);
+
+      test("a 1,000,000-link chain through WeakKeyMap values (item 2): disposing the first frees them all", async () => {
+        const heap = await make({ debug });
+        const raw = heap.raw;
+        const Key = heap.defineType({ name: "Key", weakrefable: true });
+        const before = heap.stats().liveObjects;
+        const m = heap.core.weakMapNew(3); // a WeakKeyMap's table, driven raw: a million handles would dominate the test
+        // m[k0] = k1, m[k1] = k2, ...: each key's death removes its entry, which drops the next key
+        const first = raw.alloc(Key.id);
+        let prev = first;
+        for (let i = 1; i < MILLION; i++) {
+          const k = raw.alloc(Key.id);
+          if (!heap.core.wkmSet(m, prev, k)) throw new Error("wkmSet: out of memory");
+          if (prev !== first) raw.decref(prev); // held by the map's entry for the key before it
+          prev = k;
+        }
+        raw.decref(prev);
+        expect(heap.core.weakMapCount(m)).toBe(MILLION - 1);
+        raw.decref(first);
+        expect(heap.core.weakMapCount(m)).toBe(0);
+        raw.decref(m);
+        expect(heap.stats().liveObjects).toBe(before);
+        heap.verify();
+      }, 300_000);
+
+      test("a VM chain whose __del__ drops the next link frees every link, __del__ never nesting", async () => {
+        const heap = await make({ debug });
+        const { vm, text } = makeVM(heap);
+        const N = 20_000; // nested, this overflowed the JS stack well below 20,000 links
+        vm.run(`
+          (define deaths 0)
+          (define depth 0)
+          (define deepest 0)
+          (class L (next)
+            (define (__del__ self)
+              (set! depth (+ depth 1))
+              (when (> depth deepest) (set! deepest depth))
+              (set! deaths (+ deaths 1))
+              (set! self.next None)
+              (set! depth (- depth 1))))
+          (define head None)
+          (define i 0)
+          (while (< i ${N}) (define n (L)) (set! n.next head) (set! head n) (set! i (+ i 1)))
+          (set! n None)
+          (set! head None)
+          (print deaths deepest)`);
+        expect(text()).toBe(`${N} 1\n`);
+        vm.dispose();
+        heap.verify();
+      }, 120_000);
+
+      test("weakrefs to an object whose death waits on the worklist read as dead (CPython 3.13, gh-60806)", async () => {
+        const heap = await make({ debug });
+        const Obj = heap.defineType({ name: "Obj", refs: ["next"], weakrefable: true, finalizer: () => {} });
+        const a = heap.alloc(Obj), b = heap.alloc(Obj);
+        const wb = heap.weakref(b);
+        const seen: (string | null)[] = [];
+        const A = heap.defineType({
+          name: "A", weakrefable: true,
+          finalizer: () => {
+            bHandle!.dispose(); // b's death begins inside host code: it waits its turn
+            const r = wb.deref();
+            seen.push(r ? "alive" : null);
+            r?.dispose();
+            seen.push(String(heap.getweakrefcount(a)));
+          },
+        });
+        let bHandle: Handle | null = b;
+        const x = heap.alloc(A);
+        x.dispose();
+        expect(seen).toEqual([null, "0"]);
+        expect(wb.deref()).toBeNull();
+        wb.dispose(); a.dispose();
+        heap.verify();
+      });
+    });
+  }
+});
+
+heapSuite("an exception that unwinds through the core makes the heap refuse, never wedge", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      async function corruptedByFinalizerHook(): Promise<Heap> {
+        const heap = await make({ debug });
+        const T = heap.defineType({ name: "T", refs: ["next"], finalizer: () => {} });
+        // the host's hook itself throws: the exception passes through the core's drain loop
+        (heap as unknown as { _finalizeHook(p: number): void })._finalizeHook = () => { throw new Error("hook broke"); };
+        const h = heap.alloc(T);
+        h.set("next", heap.alloc(T));
+        expect(() => h.dispose()).toThrow("hook broke");
+        return heap;
+      }
+
+      test("a finalizer hook that throws past the host's catch: every later call throws HeapCorruptedError naming it", async () => {
+        const heap = await corruptedByFinalizerHook();
+        const U = heap.types.find((t) => t?.name === "T")!;
+        expect(() => heap.verify()).toThrow(HeapCorruptedError);
+        expect(() => heap.verify()).toThrow(/finalizer: Error: hook broke/);
+        expect(() => heap.alloc(U)).toThrow(HeapCorruptedError);
+        expect(() => heap.stats()).toThrow(HeapCorruptedError);
+        if (heap.collector !== "none") expect(() => heap.gc.collect()).toThrow(HeapCorruptedError);
+        let err: unknown;
+        try { heap.verify(); } catch (e) { err = e; }
+        expect((err as HeapCorruptedError).cause).toBeInstanceOf(Error);
+        heap.destroy(); // the suite's verify() would only refuse again
+      });
+
+      test("the JS stack exhausted on entry to a finalizer: the object dies or the heap refuses, never a silent wedge", async () => {
+        const heap = await make({ debug });
+        const T = heap.defineType({ name: "T", refs: ["next"], finalizer: () => {} });
+        const raw = heap.raw;
+        // Dispose at every depth near the stack's end: some attempts fail before entering the
+        // core (nothing changed), some enter it and cannot call the hook (the core unwinds).
+        let refused = 0, freed = 0, attempts = 0;
+        for (let round = 0; round < 20 && !refused; round++) {
+          const p = raw.alloc(T.id);
+          const live = heap.stats().liveObjects;
+          let done = false;
+          const dive = (n: number): void => {
+            try { dive(n + 1); } catch (e) {
+              if (done) throw e;
+              attempts++;
+              try { raw.decref(p); done = true; } catch { throw e; } // too deep: try one frame up
+            }
+          };
+          try { dive(0); } catch { /* unwound to the top */ }
+          try {
+            heap.verify();
+            if (heap.stats().liveObjects !== live - 1) raw.decref(p); // the decref never happened: drop it now
+            // not wedged: a death still frees its object (a drain left "in progress" freed nothing)
+            const q = raw.alloc(T.id);
+            raw.decref(q);
+            expect(heap.stats().liveObjects).toBe(live - 1);
+            heap.verify();
+            freed++;
+          } catch (e) {
+            expect(e).toBeInstanceOf(HeapCorruptedError);
+            expect(() => heap.stats()).toThrow(HeapCorruptedError);
+            refused++;
+          }
+        }
+        expect(attempts).toBeGreaterThan(0);
+        expect(refused + freed).toBeGreaterThan(0);
+        if (refused) heap.destroy();
+      });
+
+      test("a gc callback hook that throws mid-collection: collect() refuses instead of returning 0 forever", async () => {
+        const heap = await make({ debug });
+        if (heap.collector === "none") return;
+        const Node = heap.defineType({ name: "Node", refs: ["a"] });
+        const a = heap.alloc(Node);
+        a.set("a", a);
+        a.dispose();
+        const gc = heap.gc as unknown as { _phase(...args: number[]): void };
+        const real = gc._phase.bind(gc);
+        gc._phase = (phase: number, ...rest: number[]) => { if (phase === 1) throw new RangeError("stop hook broke"); real(phase, ...rest); };
+        expect(() => heap.gc.collect()).toThrow("stop hook broke");
+        gc._phase = real;
+        expect(() => heap.gc.collect()).toThrow(HeapCorruptedError);
+        expect(() => heap.verify()).toThrow(/gc callback or phase listener: RangeError: stop hook broke/);
+        heap.destroy();
+      });
+    });
+  }
+});
+
+heapSuite("the census never hands out a dying object (item 5)", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      test("inspect from a finalizer skips containers whose references are being released; a later dispose harms nothing", async () => {
+        const heap = await make({ debug });
+        const Node = heap.defineType({ name: "Node", refs: ["a"] });
+        const found: Handle[] = [];
+        let victim: Handle | null = heap.alloc(Node);
+        const child = heap.alloc(Node);
+        victim.set("a", child);
+        const childPtr = child.ptr, victimPtr = victim.ptr;
+        child.dispose();
+        const F = heap.defineType({
+          name: "F",
+          finalizer: () => {
+            victim!.dispose(); // victim dies while a drain is in progress: it waits on a worklist
+            victim = null;
+            found.push(...heap.inspect.byType("Node"));
+          },
+        });
+        const f = heap.alloc(F);
+        f.dispose();
+        // the victim is dead (refcount 0, its references waiting to be released), never handed out;
+        // its child was still alive then (the victim's reference to it not yet released)
+        expect(found.map((h) => h.ptr)).toEqual([childPtr]);
+        expect(found.map((h) => h.ptr)).not.toContain(victimPtr);
+        // reuse the freed blocks: a handle to the dead victim would now decref one of these
+        const fresh = [heap.alloc(Node), heap.alloc(Node), heap.alloc(Node)];
+        for (const h of found) h.dispose();
+        for (const h of fresh) expect(heap.refcount(h)).toBe(1);
+        for (const h of fresh) h.dispose();
+        heap.verify();
+      });
+
+      test("inspect from a weakref callback skips the object whose weakrefs are being cleared", async () => {
+        const heap = await make({ debug });
+        const Obj = heap.defineType({ name: "Obj", refs: ["a"], weakrefable: true });
+        const o = heap.alloc(Obj);
+        const found: number[] = [];
+        const wr = heap.weakref(o, () => { for (const h of heap.inspect.byType("Obj")) { found.push(h.ptr); h.dispose(); } });
+        const other = heap.alloc(Obj);
+        o.dispose();
+        expect(found).toEqual([other.ptr]);
+        wr.dispose(); other.dispose();
+        heap.verify();
+      });
+    });
+  }
+});
+
+heapSuite("listeners that run mid-operation cannot change the heap (item 10)", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      test("a gc.observePhases listener's heap calls are refused before anything changes; the collection completes", async () => {
+        const heap = await make({ debug });
+        if (heap.collector === "none") return;
+        const Node = heap.defineType({ name: "Node", refs: ["a"] });
+        const keep = heap.alloc(Node);
+        const c = heap.alloc(Node);
+        c.set("a", c);
+        c.dispose();
+        const errors: unknown[] = [];
+        const attempts: (() => unknown)[] = [
+          () => heap.alloc(Node), () => keep.dispose(), () => keep.set("a", keep), () => keep.get("a"), () => heap.gc.collect(),
+          () => heap.gc.freeze(), () => heap.gc.unfreeze(), () => heap.gc.setThreshold(1), () => heap.gc.disable(),
+          () => heap.gc.enable(), () => heap.gc.getObjects(), () => heap.stats(), () => heap.verify(), () => heap.weakref(keep),
+        ];
+        heap.gc.observePhases(() => {
+          for (const a of attempts) { try { a(); errors.push(null); } catch (e) { errors.push(e); } }
+        });
+        const n = heap.gc.collect();
+        heap.gc.observePhases(null);
+        expect(n).toBe(1);
+        expect(errors.length).toBeGreaterThan(0);
+        for (const e of errors) expect(e).toBeInstanceOf(HeapConfigError);
+        expect(heap.gc.isEnabled()).toBe(true);
+        expect(heap.gc.getFreezeCount()).toBe(0);
+        expect(heap.refcount(keep)).toBe(1);
+        keep.dispose();
+        heap.verify();
+      });
+
+      test("an allocation events listener called mid-operation cannot freeze, unfreeze, set thresholds, disable or enable", async () => {
+        const heap = await make({ debug });
+        const Node = heap.defineType({ name: "Node", refs: ["a"] });
+        const errors: unknown[] = [];
+        const threshold = heap.gc.getThreshold();
+        const off = heap.onAllocationEvents(() => {
+          for (const a of [() => heap.gc.freeze(), () => heap.gc.unfreeze(), () => heap.gc.setThreshold(3), () => heap.gc.disable(), () => heap.gc.enable(), () => heap.gc.setDebug(0)]) {
+            try { a(); errors.push(null); } catch (e) { errors.push(e); }
+          }
+        });
+        heap.core.eventsSetBatchSize(1); // every event reaches the listener inside the call that caused it
+        const h = heap.alloc(Node);
+        heap.core.eventsSetBatchSize(1024);
+        off();
+        expect(errors.length).toBeGreaterThanOrEqual(6);
+        for (const e of errors) expect(e).toBeInstanceOf(HeapConfigError);
+        expect(heap.gc.getThreshold()).toEqual(threshold);
+        expect(heap.gc.getFreezeCount()).toBe(0);
+        h.dispose();
+        heap.verify();
+      });
+    });
+  }
+});
+
+heapSuite("legacy finalizers at refcount death behave like tp_del (item 16)", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      test("weakrefs are cleared and called back before the finalizer runs; the finalizer runs at every death", async () => {
+        const heap = await make({ debug, finalizerMode: "legacy" });
+        const log: string[] = [];
+        let wr: HeapWeakRef | null = null;
+        let keep: Handle | null = null;
+        let resurrect = true;
+        const T = heap.defineType({
+          name: "T", refs: ["a"], weakrefable: true,
+          finalizer: (h) => {
+            log.push(`fin:${wr!.deref() === null ? "weakref cleared" : "weakref alive"}`);
+            if (resurrect) { resurrect = false; keep = h.dup(); }
+          },
+        });
+        const o = heap.alloc(T);
+        wr = heap.weakref(o, () => log.push("callback"));
+        o.dispose();
+        expect(log).toEqual(["callback", "fin:weakref cleared"]);
+        expect(keep).not.toBeNull();
+        expect(heap.gc.isFinalized(keep!)).toBe(false); // tp_del marks nothing
+        keep!.dispose(); // dies again: the legacy finalizer runs again
+        expect(log).toEqual(["callback", "fin:weakref cleared", "fin:weakref cleared"]);
+        wr.dispose();
+        heap.verify();
+      });
+
+      test("PEP 442 for comparison: the finalizer sees its weakrefs alive, runs once, even after resurrection", async () => {
+        const heap = await make({ debug });
+        const log: string[] = [];
+        let wr: HeapWeakRef | null = null;
+        let keep: Handle | null = null;
+        const T = heap.defineType({
+          name: "T", refs: ["a"], weakrefable: true,
+          finalizer: (h) => {
+            const r = wr!.deref();
+            log.push(`fin:${r === null ? "weakref cleared" : "weakref alive"}`);
+            r?.dispose();
+            if (!keep) keep = h.dup();
+          },
+        });
+        const o = heap.alloc(T);
+        wr = heap.weakref(o, () => log.push("callback"));
+        o.dispose();
+        expect(log).toEqual(["fin:weakref alive"]);
+        keep!.dispose();
+        expect(log).toEqual(["fin:weakref alive", "callback"]);
+        wr.dispose();
+        heap.verify();
+      });
+
+      test("weakrefs made by a legacy finalizer are cleared without callbacks", async () => {
+        const heap = await make({ debug, finalizerMode: "legacy" });
+        const log: string[] = [];
+        const made: HeapWeakRef[] = [];
+        const T = heap.defineType({ name: "T", weakrefable: true, finalizer: (h) => { made.push(heap.weakref(h, () => log.push("late callback"))); } });
+        heap.alloc(T).dispose();
+        expect(made.length).toBe(1);
+        expect(made[0].deref()).toBeNull();
+        expect(log).toEqual([]);
+        made[0].dispose();
+        heap.verify();
+      });
+    });
+  }
+});
