@@ -35,9 +35,13 @@ export function eventsSetBatchSize(n: u32): void { enter(); setBatchSize(n); lea
 
 /** Allocation events on or off (off flushes what is buffered); see events.ts. */
 export function eventsSetOn(on: i32): void { enter(); setEventsOn(on != 0); leave(); }
-import { replayBatch as replayRun } from "./replay";
+import { REPLAY_CAPACITY, checkBatch as replayCheck, replayBatch as replayRun } from "./replay";
 /** Replays n ops from replayOps() (replay.ts). */
-export function replayBatch(rawTypeId: u32, n: u32): u32 { enter(); let r = replayRun(rawTypeId, n); leave(); return r; }
+export function replayBatch(rawTypeId: u32, n: u32): u32 {
+  // the batch's checks are argument checks: they abort before enter(), so a refused batch leaves the heap usable
+  if (isDefined(ASC_HEAP_DEBUG)) replayCheck(rawTypeId, min(n, REPLAY_CAPACITY));
+  enter(); let r = replayRun(rawTypeId, n); leave(); return r;
+}
 import { poolRecord as poolRecordOf } from "./poolmap";
 export function poolRecord(k: u32): usize { check(); return poolRecordOf(k); }
 import { setObservePhases } from "./collect/generational";
