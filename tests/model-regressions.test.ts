@@ -29,6 +29,19 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
       ],
     } satisfies Program,
   })),
+  // The fuzzer's model took onUnraisable run by flushAllocationEvents (its flushUnraisable, after
+  // the safe delivery) for the safe point: a listener called mid-allocation from there was
+  // expected to be allowed, and the heap rightly refused it (soak --fuzz, pools/generational seed 22).
+  {
+    name: "host code after a safe flush of allocation events is mid-operation again",
+    prog: {"threshold": 8, "gcCallbackThrows": false, "legacy": true, "ops": [{"op": "ring", "n": 1, "kind": "node"}, {"op": "ring", "n": 4, "kind": "node"}, {"op": "alloc", "kind": "node"}, {"op": "drop", "h": 0}], "reentry": {"hosts": {"fin": [[{"a": "store", "into": "wvm", "self": true, "h": 0, "k": 0}, {"a": "iterate", "of": "wvm", "mid": null}]], "cb": [], "final": [], "gc": [], "report": [[{"a": "flushEvents"}], [{"a": "alloc", "kind": "node", "keep": false, "self": false}]], "events": [null, null, [{"a": "iterate", "of": "wvm", "mid": null}]], "phase": [[{"a": "store", "into": "wvm", "self": false, "h": 0, "k": 0}, {"a": "throw", "v": "string"}], [{"a": "collect", "g": 0}, {"a": "throw", "v": "string"}]]}, "batch": 5}} as Program,
+  },
+  // disposeMaps: a finalizer run by host code later in that same step was still expected to store
+  // into the disposed maps (the model's 'object 1 is not alive'; soak --fuzz, pools/recycler seed 357).
+  {
+    name: "finalizers run after disposeMaps in the same step store into no map",
+    prog: {"threshold": 1, "gcCallbackThrows": false, "legacy": false, "ops": [{"op": "alloc", "kind": "node"}, {"op": "store", "h": 0, "into": "wvm", "k": 0}, {"op": "set", "h": 0, "field": 0, "v": null}], "reentry": {"hosts": {"fin": [], "cb": [], "final": [], "gc": [], "report": [[{"a": "dispose", "h": 0}, {"a": "inspect"}]], "events": [null, [{"a": "store", "into": "wvm", "self": false, "h": 0, "k": 0}, {"a": "throw", "v": "string"}]], "phase": []}, "batch": 1}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {

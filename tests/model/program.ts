@@ -512,6 +512,8 @@ export class Runner {
       }
       case "disposeMaps": {
         this.#mapsDisposed = true;
+        // finalizers run from here on (host code of this very step) store nowhere: the maps are gone
+        model.finalizerStores = false;
         this.wvm.dispose(); this.wkm.dispose(); this.ws.dispose();
         for (const id of [...model.hidden]) model.disposeMap(id);
         break;

@@ -205,6 +205,10 @@ export class ReentryPlayer {
     let message = "";
     const call: Frame = { starts: [], after: [] };
     this.#frames.push(call);
+    // only the listener the flush itself calls is at the safe point: host code run after it
+    // (onUnraisable from flushAllocationEvents' flushUnraisable) allocates mid-operation again
+    const safe = this.#inSafeFlush;
+    if (kind !== "events") this.#inSafeFlush = false;
     try {
       for (const act of acts) {
         if (act.a === "throw") {
@@ -223,6 +227,7 @@ export class ReentryPlayer {
       throw err;
     } finally {
       this.#frames.pop();
+      this.#inSafeFlush = safe;
     }
     const play = () => {
       for (const p of plays) p();
