@@ -27,28 +27,9 @@ import { BYTES_DATA, BYTES_LENGTH, STORAGE_SLOTS, TYPE_WEAKMAP } from "./types";
 import { freeStorage, newFixed, newStorage } from "./object";
 import { decref, incref } from "./rc";
 import { WR_HASH, WR_REFERENT, WR_SERIAL, weakrefNewInternal, weakrefReferent } from "./weak";
-
-// @ts-ignore: decorator
-@inline export const MAP_FLAVOUR: usize = 16;
-// @ts-ignore: decorator
-@inline export const MAP_COUNT: usize = 20;
-// @ts-ignore: decorator
-@inline export const MAP_USED: usize = 24;
-// @ts-ignore: decorator
-@inline export const MAP_CAPACITY: usize = 28;
-// @ts-ignore: decorator
-@inline export const MAP_TABLE: usize = 32;
-// @ts-ignore: decorator
-@inline export const MAP_SIZE: usize = 36;
-
-// @ts-ignore: decorator
-@inline export const WVM_INT: u32 = 1;
-// @ts-ignore: decorator
-@inline export const WVM_BYTES: u32 = 2;
-// @ts-ignore: decorator
-@inline export const WKM: u32 = 3;
-// @ts-ignore: decorator
-@inline export const WSET: u32 = 4;
+// the flavours weakMapNew takes, and the object layout: boundary.json
+export { WVM_INT, WVM_BYTES, WKM, WSET, MAP_FLAVOUR, MAP_COUNT, MAP_USED, MAP_CAPACITY, MAP_TABLE, MAP_SIZE } from "./generated/boundary";
+import { WVM_INT, WVM_BYTES, WKM, WSET, MAP_FLAVOUR, MAP_COUNT, MAP_USED, MAP_CAPACITY, MAP_TABLE, MAP_SIZE } from "./generated/boundary";
 
 // @ts-ignore: decorator
 @inline export const SLOT_SIZE: usize = 12;
