@@ -8,7 +8,7 @@ import { HeapConfigError, HeapIndexError, HeapTypeError, describeValue } from ".
 
 import {
   DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE, FLAG_FINALIZED, FLAG_TRACKED, GARBAGE_COLLECTABLE, GARBAGE_LEGACY,
-  GARBAGE_SAVEALL, INFO_OFFSET, PHASE_START, PHASE_STOP,
+  GARBAGE_SAVEALL, GEN_STATS_WORDS, INFO_OFFSET, NUM_GENERATIONS, PHASE_START, PHASE_STOP,
 } from "./generated/boundary.js";
 
 export { DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE };
@@ -110,13 +110,13 @@ export class GcController {
   getCount(): [number, number, number] {
     this.#live("getCount");
     const b = this.heap.core.gcCounts() >>> 2, u = this.heap.views.u32;
-    return [u[b], u[b + 1], u[b + 2]];
+    return Array.from({ length: NUM_GENERATIONS }, (_, g) => u[b + g]) as [number, number, number];
   }
 
   getThreshold(): [number, number, number] {
     this.#live("getThreshold");
     const b = this.heap.core.gcThresholds() >>> 2, u = this.heap.views.u32;
-    return [u[b], u[b + 1], u[b + 2]];
+    return Array.from({ length: NUM_GENERATIONS }, (_, g) => u[b + g]) as [number, number, number];
   }
 
   /** threshold0 = 0 disables automatic collection. */
@@ -134,8 +134,8 @@ export class GcController {
   getStats(): GenerationStats[] {
     this.#live("getStats");
     const b = this.heap.core.gcStats() >>> 2, u = this.heap.views.u32;
-    return [0, 1, 2].map((g) => ({
-      collections: u[b + g * 3], collected: u[b + g * 3 + 1], uncollectable: u[b + g * 3 + 2],
+    return Array.from({ length: NUM_GENERATIONS }, (_, g) => ({
+      collections: u[b + g * GEN_STATS_WORDS], collected: u[b + g * GEN_STATS_WORDS + 1], uncollectable: u[b + g * GEN_STATS_WORDS + 2],
       duration: this.#durations[g], maxPause: this.#maxPause[g],
     }));
   }

@@ -2,11 +2,12 @@
 // only sources of what the core and the host both know; CoreExports comes from the compiler's
 // declarations; no strategy name is compared outside the registry.
 import { describe, expect, test } from "vitest";
+import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
-import { checkBoundary, parseCoreDeclarations, readBoundary } from "../scripts/build-wasm.mjs";
+import { checkBoundary, generateSources, parseCoreDeclarations, readBoundary, rememberedAllocators } from "../scripts/build-wasm.mjs";
 import { checkStrategyNames, findComparisons, strategyNames } from "../scripts/check-strategy-names.mjs";
 import * as B from "../src/generated/boundary.js";
 import { CORE_EXPORT_SIGNATURES, CORE_START } from "../src/generated/core-exports.js";
@@ -36,9 +37,20 @@ describe("boundary.json", async () => {
     expect(KIND_CODES).toEqual({ fixed: B.KIND_FIXED, refarray: B.KIND_REFARRAY, bytes: B.KIND_BYTES });
   });
 
-  test("the core's are generated from it: no AssemblyScript module defines one by hand", () => {
+  test("the generated files are the manifest's as it is now (every build writes them; none is committed)", async () => {
+    const files = ["assembly/generated/boundary.ts", "src/generated/boundary.ts", "assembly/generated/registry.ts", "src/generated/strategies.ts"];
+    const before = files.map(read);
+    await generateSources(await rememberedAllocators());
+    expect(files.map(read)).toEqual(before);
+    const tracked = (f: string) => { try { execFileSync("git", ["ls-files", "--error-unmatch", f], { cwd: root, stdio: "ignore" }); return true; } catch { return false; } };
+    expect([...files, "src/generated/core-exports.ts"].filter(tracked)).toEqual([]);
+  });
+
+  test("the core's are generated from it: no AssemblyScript module defines one (or a strategy code) by hand", () => {
     const generated = read("assembly/generated/boundary.ts");
     const names = new Set(constants.map((c) => c.name));
+    for (const m of read("assembly/generated/registry.ts").matchAll(/export const ([A-Z][A-Z0-9_]*)/g)) names.add(m[1]);
+    expect(names).toContain("COLLECTOR_RECYCLER");
     const hand: string[] = [];
     for (const f of walk("assembly", /\.ts$/)) {
       for (const m of read(f).matchAll(/export\s+const\s+([A-Z][A-Z0-9_]*)\s*:/g)) if (names.has(m[1])) hand.push(`${f}: ${m[1]}`);
