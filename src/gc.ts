@@ -8,7 +8,7 @@ import { HeapConfigError, HeapIndexError, HeapTypeError, describeValue } from ".
 
 import {
   DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE, FLAG_FINALIZED, FLAG_TRACKED, GARBAGE_COLLECTABLE, GARBAGE_LEGACY,
-  GARBAGE_SAVEALL, GEN_STATS_WORDS, INFO_OFFSET, NUM_GENERATIONS, PHASE_START, PHASE_STOP,
+  GARBAGE_SAVEALL, GEN_STATS_WORDS, INFO_OFFSET, NUM_GENERATIONS, PERMANENT, PHASE_START, PHASE_STOP,
 } from "./generated/boundary.js";
 
 export { DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE };
@@ -159,7 +159,7 @@ export class GcController {
   freeze(): void { this.#live("freeze"); this.heap.assertNotMidOperation("gc.freeze"); this.heap.core.gcFreeze(); }
   /** Moves the permanent generation back into the oldest generation. */
   unfreeze(): void { this.#live("unfreeze"); this.heap.assertNotMidOperation("gc.unfreeze"); this.heap.core.gcUnfreeze(); }
-  getFreezeCount(): number { this.#live("getFreezeCount"); return this.heap.core.gcGenerationLength(3); }
+  getFreezeCount(): number { this.#live("getFreezeCount"); return this.heap.core.gcGenerationLength(PERMANENT); }
 
   #walk(g: number, fn: (p: number) => void): void {
     // collected first: the callback may allocate (and memory may grow)

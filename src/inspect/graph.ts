@@ -8,7 +8,7 @@ import { collectorList } from "../phases.js";
 
 import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_RAW, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS,
-  TR_KIND, TYPE_ID_MASK, TYPE_RECORD_SIZE, WR_REFERENT,
+  PERMANENT, TR_KIND, TYPE_ID_MASK, TYPE_RECORD_SIZE, TYPE_STORAGE, WR_REFERENT,
 } from "../generated/boundary.js";
 /** Core kinds (boundary.json). */
 export { KIND_BYTES, KIND_FIXED, KIND_RAW, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF };
@@ -134,7 +134,7 @@ export function takeGraph(heap: Heap): ObjectGraph {
       if (field < 4) {
         cur[field++] = w;
         if (field === 4) {
-          isStorage = (cur[0] & TYPE_ID_MASK) === 1;
+          isStorage = (cur[0] & TYPE_ID_MASK) === TYPE_STORAGE;
           if (isStorage) { storageOwner.push(cur[3]); storageSize.push(cur[2]); }
           else { info.push(cur[0]); address.push(cur[1]); size.push(cur[2]); rc.push(cur[3]); starts.push(children.length); }
         }
@@ -186,7 +186,7 @@ export function takeGraph(heap: Heap): ObjectGraph {
   // generations: the collector's lists say which (promotion splices lists, so no header bit is kept up to date)
   {
     const u32 = heap.views.u32;
-    for (let gen = 0; gen <= 3; gen++) {
+    for (let gen = 0; gen <= PERMANENT; gen++) {
       for (const p of collectorList(u32, heap.core.gcGenerationHead(gen), n + 1)) {
         const i = graphIndex(p);
         if (i >= 0) G[i] = gen;
