@@ -1,11 +1,12 @@
 export function generateStatsIds(): Promise<void>;
-export function generateRegistry(extraAllocators?: string[]): Promise<void>;
+export function generateRegistry(extraAllocators?: string[], extraCollectors?: string[]): Promise<void>;
 export function rememberedAllocators(): Promise<string[]>;
-export function buildWasm(names?: ("debug" | "release" | "bench")[], options?: { allocators?: string[]; builtinOnly?: boolean }): Promise<void>;
+export function rememberedCollectors(): Promise<string[]>;
+export function buildWasm(names?: ("debug" | "release" | "bench")[], options?: { allocators?: string[]; collectors?: string[]; builtinOnly?: boolean }): Promise<void>;
 export function generateBoundary(): Promise<void>;
 /** Every generated source: statistics slots, boundary constants, the strategy registry. */
-export function generateSources(extraAllocators?: string[]): Promise<void>;
-export interface BoundaryConstant { name: string; value?: number | string; bit?: number; doc: string; host?: string; letter?: string; setBy?: string; clearedBy?: string; parsed: { n: number; text: string } }
+export function generateSources(extraAllocators?: string[], extraCollectors?: string[]): Promise<void>;
+export interface BoundaryConstant { name: string; value?: number | string; bit?: number; doc: string; host?: string; parsed: { n: number; text: string } }
 export interface BoundaryGroup { name: string; type: "u32" | "usize" | "i32"; doc: string; names?: string; codes?: string; constants: BoundaryConstant[] }
 /** boundary.json, checked (throws on a duplicate name, a value that does not fit, overlapping flag bits). */
 export function readBoundary(): Promise<{ version: number; note: string; groups: BoundaryGroup[] }>;

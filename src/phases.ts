@@ -1,5 +1,5 @@
 // Collector phases, observed: with gc.observePhases(listener) on, the core reports each step of a
-// collection (assembly/collect/generational.ts, "phase observation") and this file turns the
+// collection (assembly/collect/phases.ts) and this file turns the
 // lists it names into plain snapshots: every object of the set with its refcount and gc_refs.
 // The explorer steps through these; tests check what holds after each step against CPython's.
 
