@@ -1,5 +1,5 @@
 export interface NameComparison { line: number; text: string; why: string }
-/** The registry's strategy names (strategies.json and the remembered --allocator files). */
+/** The registry's strategy names (strategies.json and the remembered --allocator and --collector files). */
 export function strategyNames(): Promise<string[]>;
 /** The comparisons of a strategy name in one file's text. */
 export function findComparisons(text: string, names: string[]): NameComparison[];

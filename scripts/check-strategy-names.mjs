@@ -24,12 +24,14 @@ const NOT_STRATEGIES = new Set(["gcRefs", "cb", "callback", "peersArg"]);
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** The registry's names: strategies.json's, plus the allocator files a build was given. */
+/** The registry's names: strategies.json's, plus the allocator and collector files a build was given. */
 export async function strategyNames() {
   const m = JSON.parse(await readFile(join(root, "strategies.json"), "utf8"));
   const names = [...m.allocators, ...m.collectors].map((s) => s.name);
-  const extra = JSON.parse(await readFile(join(root, "build/extra-allocators.json"), "utf8").catch(() => "[]"));
-  for (const f of extra) names.push(f.replace(/^.*[\\/]/, "").replace(/\.ts$/, ""));
+  for (const kind of ["allocators", "collectors"]) {
+    const extra = JSON.parse(await readFile(join(root, `build/extra-${kind}.json`), "utf8").catch(() => "[]"));
+    for (const f of extra) names.push(f.replace(/^.*[\\/]/, "").replace(/\.ts$/, ""));
+  }
   return [...new Set(names)];
 }
 

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
-import { checkBoundary, generateSources, parseCoreDeclarations, readBoundary, rememberedAllocators } from "../scripts/build-wasm.mjs";
+import { checkBoundary, generateSources, parseCoreDeclarations, readBoundary, rememberedAllocators, rememberedCollectors } from "../scripts/build-wasm.mjs";
 import { checkStrategyNames, findComparisons, strategyNames } from "../scripts/check-strategy-names.mjs";
 import * as B from "../src/generated/boundary.js";
 import { CORE_EXPORT_SIGNATURES, CORE_START } from "../src/generated/core-exports.js";
@@ -38,9 +38,9 @@ describe("boundary.json", async () => {
   });
 
   test("the generated files are the manifest's as it is now (every build writes them; none is committed)", async () => {
-    const files = ["assembly/generated/boundary.ts", "src/generated/boundary.ts", "assembly/generated/registry.ts", "src/generated/strategies.ts"];
+    const files = ["assembly/generated/boundary.ts", "src/generated/boundary.ts", "assembly/generated/registry.ts", "assembly/generated/collectors.ts", "src/generated/strategies.ts"];
     const before = files.map(read);
-    await generateSources(await rememberedAllocators());
+    await generateSources(await rememberedAllocators(), await rememberedCollectors());
     expect(files.map(read)).toEqual(before);
     const tracked = (f: string) => { try { execFileSync("git", ["ls-files", "--error-unmatch", f], { cwd: root, stdio: "ignore" }); return true; } catch { return false; } };
     expect([...files, "src/generated/core-exports.ts"].filter(tracked)).toEqual([]);
@@ -49,7 +49,7 @@ describe("boundary.json", async () => {
   test("the core's are generated from it: no AssemblyScript module defines one (or a strategy code) by hand", () => {
     const generated = read("assembly/generated/boundary.ts");
     const names = new Set(constants.map((c) => c.name));
-    for (const m of read("assembly/generated/registry.ts").matchAll(/export const ([A-Z][A-Z0-9_]*)/g)) names.add(m[1]);
+    for (const f of ["assembly/generated/registry.ts", "assembly/generated/collectors.ts"]) for (const m of read(f).matchAll(/export const ([A-Z][A-Z0-9_]*)/g)) names.add(m[1]);
     expect(names).toContain("COLLECTOR_RECYCLER");
     const hand: string[] = [];
     for (const f of walk("assembly", /\.ts$/)) {
