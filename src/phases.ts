@@ -9,7 +9,7 @@ import {
   PHASE_REFS_COPIED, PHASE_UNREACHABLE_MOVED, RC_OFFSET, TYPE_ID_MASK,
 } from "./generated/boundary.js";
 
-/** Each step's name, by the code the core reports (boundary.json's phases). */
+/** Each step's name, by the code the core reports (the phases group of boundary.json). */
 export type PhaseName = (typeof NAMES)[keyof typeof NAMES];
 export const PHASE_NAMES: Readonly<Record<number, PhaseName>> = NAMES;
 
