@@ -16,20 +16,8 @@
 // repaired in general (a collection's lists are singly linked mid-scan, an object is half-dead),
 // and a heap that silently kept going would free nothing, or collect nothing, forever.
 
-// @ts-ignore: decorator
-@inline export const HOOK_FINALIZE: u32 = 1;
-// @ts-ignore: decorator
-@inline export const HOOK_WEAKREF_CALLBACK: u32 = 2;
-// @ts-ignore: decorator
-@inline export const HOOK_GC_PHASE: u32 = 3;
-// @ts-ignore: decorator
-@inline export const HOOK_GC_GARBAGE: u32 = 4;
-// @ts-ignore: decorator
-@inline export const HOOK_ALLOCATION_EVENTS: u32 = 5;
-// @ts-ignore: decorator
-@inline export const HOOK_CENSUS: u32 = 6;
-// @ts-ignore: decorator
-@inline export const HOOK_WEAKREF_FREED: u32 = 7;
+// the hook ids (the host names them in its HeapCorruptedError): boundary.json
+export { HOOK_FINALIZE, HOOK_WEAKREF_CALLBACK, HOOK_GC_PHASE, HOOK_GC_GARBAGE, HOOK_ALLOCATION_EVENTS, HOOK_CENSUS, HOOK_WEAKREF_FREED } from "./generated/boundary";
 
 /** The host's count of hook calls in progress (written by the host only). */
 export const HOOK_DEPTH: usize = memory.data(4, 4);

@@ -20,10 +20,11 @@ import { HOOK_ALLOCATION_EVENTS, fromHost, toHost } from "./entry";
 @external("host", "allocationEvents")
 declare function allocationEventsImport(buffer: usize, count: u32): void;
 
+// the stream's format: boundary.json
+import { EVENT_CAPACITY, EVENT_FREED, EVENT_TYPE_SHIFT, EVENT_WORDS } from "./generated/boundary";
+export { EVENT_CAPACITY };
 // @ts-ignore: decorator
-@inline export const EVENT_SIZE: usize = 12;
-// @ts-ignore: decorator
-@inline export const EVENT_CAPACITY: u32 = 1024;
+@inline export const EVENT_SIZE: usize = EVENT_WORDS << 2;
 export const EVENT_BUFFER: usize = memory.data(<i32>(EVENT_SIZE * EVENT_CAPACITY), 8);
 
 export let eventsOn: bool = false;
@@ -62,10 +63,10 @@ function record(word0: u32, p: usize, size: usize): void {
 
 // @ts-ignore: decorator
 @inline export function noteAlloc(p: usize, size: usize, typeId: u32): void {
-  if (eventsOn) record(typeId << 1, p, size);
+  if (eventsOn) record(typeId << EVENT_TYPE_SHIFT, p, size);
 }
 
 // @ts-ignore: decorator
 @inline export function noteFree(p: usize, size: usize, typeId: u32): void {
-  if (eventsOn) record((typeId << 1) | 1, p, size);
+  if (eventsOn) record((typeId << EVENT_TYPE_SHIFT) | EVENT_FREED, p, size);
 }

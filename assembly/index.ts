@@ -345,10 +345,8 @@ export function census(): void { enter(); censusWalk(); leave(); }
 
 export function typeTable(): usize { check(); return TYPES; }
 export function stats(): usize { check(); return computeStats(); }
-/** Most size-class rows an allocator may report. */
-// @ts-ignore: decorator
-@inline const MAX_CLASS_ROWS: usize = 128;
-const CLASS_ROWS: usize = memory.data(<i32>(12 + MAX_CLASS_ROWS * 20), 8);
+import { CLASS_ROW_WORDS, CLASS_STATS_HEADER_WORDS, MAX_CLASS_ROWS } from "./generated/boundary";
+const CLASS_ROWS: usize = memory.data(<i32>((CLASS_STATS_HEADER_WORDS + MAX_CLASS_ROWS * CLASS_ROW_WORDS) << 2), 8);
 /**
  * Size classes from the last stats(): u32 row count, largest request served from classes, class
  * count; then {class, block size, pools, blocks in use, blocks free} (u32 each) per class in use.
@@ -356,7 +354,7 @@ const CLASS_ROWS: usize = memory.data(<i32>(12 + MAX_CLASS_ROWS * 20), 8);
  */
 export function classStats(): usize {
   check();
-  store<u32>(CLASS_ROWS, allocatorClassRows(CLASS_ROWS + 12));
+  store<u32>(CLASS_ROWS, allocatorClassRows(CLASS_ROWS + (CLASS_STATS_HEADER_WORDS << 2)));
   store<u32>(CLASS_ROWS, <u32>allocatorSmallMax(), 4);
   store<u32>(CLASS_ROWS, allocatorClassCount(), 8);
   return CLASS_ROWS;

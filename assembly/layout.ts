@@ -50,46 +50,16 @@
 //                                when the drain loop takes it off the list
 //   (rsv) bits 27..31            always 0
 
-// @ts-ignore: decorator
-@inline export const RC_OFFSET: usize = 0;
-// @ts-ignore: decorator
-@inline export const INFO_OFFSET: usize = 4;
-// @ts-ignore: decorator
-@inline export const GC_NEXT_OFFSET: usize = 8;
-// @ts-ignore: decorator
-@inline export const GC_PREV_OFFSET: usize = 12;
-
-/** Header bytes of an object that is never tracked (bytes, types without references). */
-// @ts-ignore: decorator
-@inline export const HEADER_SIZE: usize = 8;
-/** Header bytes of a container (refcount, info, gcNext, gcPrev). */
-// @ts-ignore: decorator
-@inline export const CONTAINER_HEADER_SIZE: usize = 16;
-
-// @ts-ignore: decorator
-@inline export const TYPE_ID_MASK: u32 = 0xffff;
-// @ts-ignore: decorator
-@inline export const FLAG_TRACKED: u32 = 1 << 18;
-// @ts-ignore: decorator
-@inline export const FLAG_CONTAINER: u32 = 1 << 19;
-// @ts-ignore: decorator
-@inline export const FLAG_HAS_WEAKREFS: u32 = 1 << 20;
-// @ts-ignore: decorator
-@inline export const FLAG_FINALIZER: u32 = 1 << 21;
-// @ts-ignore: decorator
-@inline export const FLAG_FINALIZED: u32 = 1 << 22;
-/** In the set being collected (collect/trial.ts). */
-// @ts-ignore: decorator
-@inline export const FLAG_COLLECTING: u32 = 1 << 23;
-/** On the candidate list: a possible cycle root (collect/candidates.ts). */
-// @ts-ignore: decorator
-@inline export const FLAG_CANDIDATE: u32 = 1 << 24;
-/** In the permanent generation (gc.freeze): never gathered or collected. */
-// @ts-ignore: decorator
-@inline export const FLAG_FROZEN: u32 = 1 << 25;
-/** On rc.ts's death worklist: refcount 0, its refcount word links the list, weakrefs read it as dead. */
-// @ts-ignore: decorator
-@inline export const FLAG_DYING: u32 = 1 << 26;
+// The offsets, sizes and bits above cross the boundary (the host reads headers too): boundary.json
+// defines them, assembly/generated/boundary.ts holds the constants, this file draws them.
+import {
+  RC_OFFSET, INFO_OFFSET, GC_NEXT_OFFSET, GC_PREV_OFFSET, HEADER_SIZE, CONTAINER_HEADER_SIZE, TYPE_ID_MASK,
+  FLAG_TRACKED, FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_FINALIZER, FLAG_FINALIZED, FLAG_COLLECTING, FLAG_CANDIDATE, FLAG_FROZEN, FLAG_DYING,
+} from "./generated/boundary";
+export {
+  RC_OFFSET, INFO_OFFSET, GC_NEXT_OFFSET, GC_PREV_OFFSET, HEADER_SIZE, CONTAINER_HEADER_SIZE, TYPE_ID_MASK,
+  FLAG_TRACKED, FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_FINALIZER, FLAG_FINALIZED, FLAG_COLLECTING, FLAG_CANDIDATE, FLAG_FROZEN, FLAG_DYING,
+};
 
 /** Every object and block is aligned to this many bytes. */
 // @ts-ignore: decorator

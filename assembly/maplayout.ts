@@ -20,28 +20,9 @@
 // An internal weakref keeps its map in WR_SERIAL and its slot index in WR_HASH.
 
 import { STORAGE_SLOTS } from "./types";
-
-// @ts-ignore: decorator
-@inline export const MAP_FLAVOUR: usize = 16;
-// @ts-ignore: decorator
-@inline export const MAP_COUNT: usize = 20;
-// @ts-ignore: decorator
-@inline export const MAP_USED: usize = 24;
-// @ts-ignore: decorator
-@inline export const MAP_CAPACITY: usize = 28;
-// @ts-ignore: decorator
-@inline export const MAP_TABLE: usize = 32;
-// @ts-ignore: decorator
-@inline export const MAP_SIZE: usize = 36;
-
-// @ts-ignore: decorator
-@inline export const WVM_INT: u32 = 1;
-// @ts-ignore: decorator
-@inline export const WVM_BYTES: u32 = 2;
-// @ts-ignore: decorator
-@inline export const WKM: u32 = 3;
-// @ts-ignore: decorator
-@inline export const WSET: u32 = 4;
+// the object's fields and the flavours cross the boundary: boundary.json
+import { MAP_TABLE } from "./generated/boundary";
+export { MAP_FLAVOUR, MAP_COUNT, MAP_USED, MAP_CAPACITY, MAP_TABLE, MAP_SIZE, WVM_INT, WVM_BYTES, WKM, WSET } from "./generated/boundary";
 
 // @ts-ignore: decorator
 @inline export const SLOT_SIZE: usize = 12;

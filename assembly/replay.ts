@@ -22,9 +22,9 @@ import { MAX_BYTES_LENGTH } from "./types";
 // @ts-ignore: decorator
 @inline export const REPLAY_MAX_SIZE: usize = HEADER_SIZE + MAX_BYTES_LENGTH;
 import { allocationFailures, countAlloc, countFree } from "./counters";
+import { OP_FREE_LOCAL, REPLAY_CAPACITY } from "./generated/boundary";
+export { REPLAY_CAPACITY };
 
-// @ts-ignore: decorator
-@inline export const REPLAY_CAPACITY: u32 = 1024;
 export const REPLAY_OPS: usize = memory.data(<i32>(REPLAY_CAPACITY * 8), 8);
 
 /**
@@ -37,13 +37,13 @@ export function checkBatch(typeId: u32, n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
     let op = REPLAY_OPS + (<usize>i << 3);
     let size = load<usize>(op), arg = load<usize>(op, 4);
-    if (size && size != 0xFFFF_FFFF) {
+    if (size && size != OP_FREE_LOCAL) {
       if (size < REPLAY_MIN_SIZE || size > REPLAY_MAX_SIZE) throw new Error("replay: block size out of range");
       continue;
     }
-    if (size == 0xFFFF_FFFF) {
+    if (size == OP_FREE_LOCAL) {
       let made: usize = arg < i ? load<usize>(REPLAY_OPS + (arg << 3)) : 0;
-      if (made == 0 || made == 0xFFFF_FFFF) throw new Error("replay: a local free names an op that allocated nothing");
+      if (made == 0 || made == OP_FREE_LOCAL) throw new Error("replay: a local free names an op that allocated nothing");
     } else if (arg == 0 || (arg & ALIGN_MASK) != 0 || arg < __heap_base || arg > blocksEnd() - 8
       || (INFO(arg) & TYPE_ID_MASK) != typeId || load<usize>(arg) < REPLAY_MIN_SIZE) {
       throw new Error("replay: free of a block that is not live (a double free?)");
@@ -62,7 +62,7 @@ export function replayBatch(typeId: u32, n: u32): u32 {
   for (let i: u32 = 0; i < n; i++) {
     let op = REPLAY_OPS + (<usize>i << 3);
     let size = load<usize>(op);
-    if (size && size != 0xFFFF_FFFF) {
+    if (size && size != OP_FREE_LOCAL) {
       let p = allocBlock(size);
       if (!p) { allocationFailures++; return i; }
       SET_RC(p, <u32>size);
@@ -71,7 +71,7 @@ export function replayBatch(typeId: u32, n: u32): u32 {
       store<usize>(op, p, 4);
     } else {
       let p = load<usize>(op, 4);
-      if (size == 0xFFFF_FFFF) p = load<usize>(REPLAY_OPS + (p << 3), 4);
+      if (size == OP_FREE_LOCAL) p = load<usize>(REPLAY_OPS + (p << 3), 4);
       let bytes = load<usize>(p); // the size, in the refcount word
       countFree(bytes, false);
       freeBlock(p, bytes);

@@ -29,71 +29,26 @@
 //   WEAKREF   header(8) referent(+8) prev(+12) next(+16) kind/callback(+20) serial(+24) hash(+28)
 
 import { CONTAINER_HEADER_SIZE, HEADER_SIZE } from "./layout";
+// Kinds, type flags, built-in ids, field offsets and limits cross the boundary: boundary.json defines them.
+import {
+  KIND_FIXED, KIND_REFARRAY, KIND_BYTES, KIND_STORAGE, KIND_WEAKREF, KIND_WEAKMAP, KIND_RAW, TF_CONTAINER, TF_WEAKREFABLE, TF_FINALIZER,
+  MAX_TYPES, TYPE_STORAGE, TYPE_WEAKREF, TYPE_WEAKMAP, FIRST_USER_TYPE, LIST_LENGTH, LIST_CAPACITY, LIST_ITEMS, BYTES_LENGTH, BYTES_DATA,
+  STORAGE_OWNER, STORAGE_SLOTS, MAX_LIST_LENGTH, MAX_BYTES_LENGTH, MAX_FIXED_SIZE, WR_SIZE, MAP_SIZE,
+  TYPE_RECORD_SIZE, TR_KIND, TR_FLAGS, TR_NREFS, TR_SIZE, TR_REFS, TR_WEAK, TR_I32, TR_F64,
+} from "./generated/boundary";
+export {
+  KIND_FIXED, KIND_REFARRAY, KIND_BYTES, KIND_STORAGE, KIND_WEAKREF, KIND_WEAKMAP, KIND_RAW, TF_CONTAINER, TF_WEAKREFABLE, TF_FINALIZER,
+  MAX_TYPES, TYPE_STORAGE, TYPE_WEAKREF, TYPE_WEAKMAP, FIRST_USER_TYPE, LIST_LENGTH, LIST_CAPACITY, LIST_ITEMS, BYTES_LENGTH, BYTES_DATA,
+  STORAGE_OWNER, STORAGE_SLOTS, MAX_LIST_LENGTH, MAX_BYTES_LENGTH, MAX_FIXED_SIZE, TYPE_RECORD_SIZE,
+};
 
-// @ts-ignore: decorator
-@inline export const KIND_FIXED: u32 = 1;
-// @ts-ignore: decorator
-@inline export const KIND_REFARRAY: u32 = 2;
-// @ts-ignore: decorator
-@inline export const KIND_BYTES: u32 = 3;
-// @ts-ignore: decorator
-@inline export const KIND_STORAGE: u32 = 4;
-// @ts-ignore: decorator
-@inline export const KIND_WEAKREF: u32 = 5;
-// @ts-ignore: decorator
-@inline export const KIND_WEAKMAP: u32 = 6;
-// @ts-ignore: decorator
-@inline export const KIND_RAW: u32 = 7;
 
-// @ts-ignore: decorator
-@inline export const TF_CONTAINER: u32 = 1;
-// @ts-ignore: decorator
-@inline export const TF_WEAKREFABLE: u32 = 2;
-// @ts-ignore: decorator
-@inline export const TF_FINALIZER: u32 = 4;
 
-// @ts-ignore: decorator
-@inline export const MAX_TYPES: u32 = 4096;
-// @ts-ignore: decorator
-@inline export const TYPE_RECORD_SIZE: usize = 32;
-/** Type id of list storage blocks. Id 0 marks free blocks. */
-// @ts-ignore: decorator
-@inline export const TYPE_STORAGE: u32 = 1;
-/** Type id of weak references and weak proxies. */
-// @ts-ignore: decorator
-@inline export const TYPE_WEAKREF: u32 = 2;
-/** Type id of weak containers. User types start after it. */
-// @ts-ignore: decorator
-@inline export const TYPE_WEAKMAP: u32 = 3;
-// @ts-ignore: decorator
-@inline export const FIRST_USER_TYPE: u32 = 4;
 
 // refarray fields
-// @ts-ignore: decorator
-@inline export const LIST_LENGTH: usize = 16;
-// @ts-ignore: decorator
-@inline export const LIST_CAPACITY: usize = 20;
-// @ts-ignore: decorator
-@inline export const LIST_ITEMS: usize = 24;
 // bytes fields
-// @ts-ignore: decorator
-@inline export const BYTES_LENGTH: usize = 8;
-// @ts-ignore: decorator
-@inline export const BYTES_DATA: usize = 12;
 // storage fields
-// @ts-ignore: decorator
-@inline export const STORAGE_OWNER: usize = 0;
-// @ts-ignore: decorator
-@inline export const STORAGE_SLOTS: usize = 8;
-/** Most items a list (or storage block) holds, and most bytes a bytes object holds: the size arithmetic stays below 2^31. */
-// @ts-ignore: decorator
-@inline export const MAX_LIST_LENGTH: usize = 0x1FFF_0000;
-// @ts-ignore: decorator
-@inline export const MAX_BYTES_LENGTH: usize = 0x7FFF_0000;
 
-/** Largest FIXED object, and largest fixed-field count (keeps offsets far from overflow). */
-// @ts-ignore: decorator
-@inline export const MAX_FIXED_SIZE: usize = 1 << 20;
 
 export const TYPES: usize = memory.data(<i32>(<usize>MAX_TYPES * TYPE_RECORD_SIZE), 8);
 export let typeCount: u32 = FIRST_USER_TYPE; // 0: free marker, 1: storage, 2: weakref, 3: weak map
@@ -101,29 +56,29 @@ export let typeCount: u32 = FIRST_USER_TYPE; // 0: free marker, 1: storage, 2: w
 // @ts-ignore: decorator
 @inline export function TYPE(id: u32): usize { return TYPES + <usize>id * TYPE_RECORD_SIZE; }
 // @ts-ignore: decorator
-@inline export function T_KIND(t: usize): u32 { return load<u32>(t, 0); }
+@inline export function T_KIND(t: usize): u32 { return load<u32>(t, TR_KIND); }
 // @ts-ignore: decorator
-@inline export function T_FLAGS(t: usize): u32 { return load<u32>(t, 4); }
+@inline export function T_FLAGS(t: usize): u32 { return load<u32>(t, TR_FLAGS); }
 // @ts-ignore: decorator
-@inline export function T_NREFS(t: usize): u32 { return load<u32>(t, 8); }
+@inline export function T_NREFS(t: usize): u32 { return load<u32>(t, TR_NREFS); }
 // @ts-ignore: decorator
-@inline export function T_SIZE(t: usize): usize { return load<usize>(t, 12); }
+@inline export function T_SIZE(t: usize): usize { return load<usize>(t, TR_SIZE); }
 // @ts-ignore: decorator
-@inline export function T_REFS(t: usize): usize { return load<usize>(t, 16); }
+@inline export function T_REFS(t: usize): usize { return load<usize>(t, TR_REFS); }
 // @ts-ignore: decorator
-@inline export function T_WEAK(t: usize): usize { return load<usize>(t, 20); }
+@inline export function T_WEAK(t: usize): usize { return load<usize>(t, TR_WEAK); }
 
 export function typesInit(): void {
   let t = TYPE(TYPE_STORAGE);
-  store<u32>(t, KIND_STORAGE, 0);
-  store<usize>(t, STORAGE_SLOTS, 12);
+  store<u32>(t, KIND_STORAGE, TR_KIND);
+  store<usize>(t, STORAGE_SLOTS, TR_SIZE);
   t = TYPE(TYPE_WEAKREF);
-  store<u32>(t, KIND_WEAKREF, 0);
-  store<usize>(t, 32, 12);
+  store<u32>(t, KIND_WEAKREF, TR_KIND);
+  store<usize>(t, WR_SIZE, TR_SIZE);
   t = TYPE(TYPE_WEAKMAP);
-  store<u32>(t, KIND_WEAKMAP, 0);
-  store<u32>(t, TF_CONTAINER, 4);
-  store<usize>(t, 36, 12);
+  store<u32>(t, KIND_WEAKMAP, TR_KIND);
+  store<u32>(t, TF_CONTAINER, TR_FLAGS);
+  store<usize>(t, MAP_SIZE, TR_SIZE);
 }
 
 /** Defines a type. Returns its id, or -1 when the table is full, -2 for bad arguments, -3 if too large. */
@@ -161,13 +116,13 @@ export function defineType(kind: u32, nRefs: u32, nI32: u32, nF64: u32, flags: u
   }
   let id = typeCount++;
   let t = TYPE(id);
-  store<u32>(t, kind, 0);
-  store<u32>(t, flags, 4);
-  store<u32>(t, nRefs, 8);
-  store<usize>(t, size, 12);
-  store<usize>(t, refs, 16);
-  store<usize>(t, weak, 20);
-  store<usize>(t, i32s, 24);
-  store<usize>(t, f64s, 28);
+  store<u32>(t, kind, TR_KIND);
+  store<u32>(t, flags, TR_FLAGS);
+  store<u32>(t, nRefs, TR_NREFS);
+  store<usize>(t, size, TR_SIZE);
+  store<usize>(t, refs, TR_REFS);
+  store<usize>(t, weak, TR_WEAK);
+  store<usize>(t, i32s, TR_I32);
+  store<usize>(t, f64s, TR_F64);
   return <i32>id;
 }

@@ -27,6 +27,9 @@ import { FLAG_COLLECTING, FLAG_DYING, FLAG_HAS_WEAKREFS, INFO, RC, SET_INFO, SET
 import { HOOK_WEAKREF_CALLBACK, HOOK_WEAKREF_FREED, fromHost, toHost } from "./entry";
 import { T_WEAK, TYPE, TYPE_WEAKREF } from "./types";
 import { newFixed } from "./object";
+// the weakref layout and kind bits: boundary.json
+export { WR_REFERENT, WR_PREV, WR_NEXT, WR_KIND, WR_SERIAL, WR_HASH, WR_PROXY, WR_CALLBACK, WR_INTERNAL, WR_ID_SHIFT } from "./generated/boundary";
+import { WR_REFERENT, WR_PREV, WR_NEXT, WR_KIND, WR_SERIAL, WR_HASH, WR_PROXY, WR_CALLBACK, WR_INTERNAL, WR_ID_SHIFT } from "./generated/boundary";
 
 // @ts-ignore: decorator
 @external("host", "weakrefCallback")
@@ -35,27 +38,6 @@ declare function hostWeakrefCallback(wr: usize, callbackId: u32): void;
 @external("host", "weakrefFreed")
 declare function hostWeakrefFreed(callbackId: u32): void;
 
-// @ts-ignore: decorator
-@inline export const WR_REFERENT: usize = 8;
-// @ts-ignore: decorator
-@inline export const WR_PREV: usize = 12;
-// @ts-ignore: decorator
-@inline export const WR_NEXT: usize = 16;
-// @ts-ignore: decorator
-@inline export const WR_KIND: usize = 20;
-// @ts-ignore: decorator
-@inline export const WR_SERIAL: usize = 24;
-// @ts-ignore: decorator
-@inline export const WR_HASH: usize = 28;
-// @ts-ignore: decorator
-@inline export const WR_PROXY: u32 = 1;
-// @ts-ignore: decorator
-@inline export const WR_CALLBACK: u32 = 2;
-/** An entry of a weak container: on the referent's death the core drops the entry itself. */
-// @ts-ignore: decorator
-@inline export const WR_INTERNAL: u32 = 4;
-// @ts-ignore: decorator
-@inline export const WR_ID_SHIFT: u32 = 8;
 
 let serial: u32 = 0;
 /** Weakrefs with a serial at or above this get no callback in the current clearing (made by a finalizer). */

@@ -27,7 +27,7 @@ function files(paths) {
 }
 
 const asVersion = () => JSON.parse(readFileSync(join(root, "node_modules/assemblyscript/package.json"), "utf8")).version;
-const CORE = ["assembly", "asconfig.json", "scripts/build-wasm.mjs", "src/stats-table.json"];
+const CORE = ["assembly", "asconfig.json", "scripts/build-wasm.mjs", "src/stats-table.json", "strategies.json", "boundary.json"];
 
 const TARGETS = {
   release: { inputs: CORE, outputs: ["build/core.release.wasm"], cmd: ["scripts/build-wasm.mjs", "release"] },

@@ -3,3 +3,14 @@ export function generateRegistry(extraAllocators?: string[], extraCollectors?: s
 export function rememberedAllocators(): Promise<string[]>;
 export function rememberedCollectors(): Promise<string[]>;
 export function buildWasm(names?: ("debug" | "release" | "bench")[], options?: { allocators?: string[]; collectors?: string[]; builtinOnly?: boolean }): Promise<void>;
+export function generateBoundary(): Promise<void>;
+/** Every generated source: statistics slots, boundary constants, the strategy registry. */
+export function generateSources(extraAllocators?: string[], extraCollectors?: string[]): Promise<void>;
+export interface BoundaryConstant { name: string; value?: number | string; bit?: number; doc: string; host?: string; parsed: { n: number; text: string } }
+export interface BoundaryGroup { name: string; type: "u32" | "usize" | "i32"; doc: string; names?: string; codes?: string; constants: BoundaryConstant[] }
+/** boundary.json, checked (throws on a duplicate name, a value that does not fit, overlapping flag bits). */
+export function readBoundary(): Promise<{ version: number; note: string; groups: BoundaryGroup[] }>;
+export interface CoreSignature { source: string; params: [string, string][]; result: string }
+/** The compiler's declarations (asc --bindings raw) of a core build, each export's AssemblyScript signature. */
+export function parseCoreDeclarations(dts: string, target?: string): Record<string, CoreSignature | { memory: true }>;
+export function checkBoundary(manifest: unknown, where?: string): { version: number; note: string; groups: BoundaryGroup[] };

@@ -6,11 +6,12 @@ import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
 import { HeapConfigError, HeapIndexError, HeapTypeError, describeValue } from "./errors.js";
 
-export const DEBUG_STATS = 1;
-export const DEBUG_COLLECTABLE = 2;
-export const DEBUG_UNCOLLECTABLE = 4;
-export const DEBUG_SAVEALL = 32;
-export const DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
+import {
+  DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE, FLAG_FINALIZED, FLAG_TRACKED, GARBAGE_COLLECTABLE, GARBAGE_LEGACY,
+  GARBAGE_SAVEALL, GEN_STATS_WORDS, INFO_OFFSET, NUM_GENERATIONS, PERMANENT, PHASE_START, PHASE_STOP,
+} from "./generated/boundary.js";
+
+export { DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE };
 
 export interface GcInfo {
   generation: number;
@@ -32,8 +33,6 @@ export interface GenerationStats {
   duration: number;
   maxPause: number;
 }
-
-const GARBAGE_SAVEALL = 1, GARBAGE_LEGACY = 2, GARBAGE_COLLECTABLE = 3;
 
 export class GcController {
   readonly DEBUG_STATS = DEBUG_STATS;
@@ -111,13 +110,13 @@ export class GcController {
   getCount(): [number, number, number] {
     this.#live("getCount");
     const b = this.heap.core.gcCounts() >>> 2, u = this.heap.views.u32;
-    return [u[b], u[b + 1], u[b + 2]];
+    return Array.from({ length: NUM_GENERATIONS }, (_, g) => u[b + g]) as [number, number, number];
   }
 
   getThreshold(): [number, number, number] {
     this.#live("getThreshold");
     const b = this.heap.core.gcThresholds() >>> 2, u = this.heap.views.u32;
-    return [u[b], u[b + 1], u[b + 2]];
+    return Array.from({ length: NUM_GENERATIONS }, (_, g) => u[b + g]) as [number, number, number];
   }
 
   /** threshold0 = 0 disables automatic collection. */
@@ -135,8 +134,8 @@ export class GcController {
   getStats(): GenerationStats[] {
     this.#live("getStats");
     const b = this.heap.core.gcStats() >>> 2, u = this.heap.views.u32;
-    return [0, 1, 2].map((g) => ({
-      collections: u[b + g * 3], collected: u[b + g * 3 + 1], uncollectable: u[b + g * 3 + 2],
+    return Array.from({ length: NUM_GENERATIONS }, (_, g) => ({
+      collections: u[b + g * GEN_STATS_WORDS], collected: u[b + g * GEN_STATS_WORDS + 1], uncollectable: u[b + g * GEN_STATS_WORDS + 2],
       duration: this.#durations[g], maxPause: this.#maxPause[g],
     }));
   }
@@ -160,7 +159,7 @@ export class GcController {
   freeze(): void { this.#live("freeze"); this.heap.assertNotMidOperation("gc.freeze"); this.heap.core.gcFreeze(); }
   /** Moves the permanent generation back into the oldest generation. */
   unfreeze(): void { this.#live("unfreeze"); this.heap.assertNotMidOperation("gc.unfreeze"); this.heap.core.gcUnfreeze(); }
-  getFreezeCount(): number { this.#live("getFreezeCount"); return this.heap.core.gcGenerationLength(3); }
+  getFreezeCount(): number { this.#live("getFreezeCount"); return this.heap.core.gcGenerationLength(PERMANENT); }
 
   #walk(g: number, fn: (p: number) => void): void {
     // collected first: the callback may allocate (and memory may grow)
@@ -200,18 +199,17 @@ export class GcController {
   isTracked(obj: Handle): boolean {
     this.#live("isTracked");
     const p = this.heap.objectPtr(obj, "gc.isTracked");
-    return (this.heap.views.u32[(p + 4) >>> 2] & (1 << 18)) !== 0;
+    return (this.heap.views.u32[(p + INFO_OFFSET) >>> 2] & FLAG_TRACKED) !== 0;
   }
 
   isFinalized(obj: Handle): boolean {
     this.#live("isFinalized");
     const p = this.heap.objectPtr(obj, "gc.isFinalized");
-    return (this.heap.views.u32[(p + 4) >>> 2] & (1 << 22)) !== 0;
+    return (this.heap.views.u32[(p + INFO_OFFSET) >>> 2] & FLAG_FINALIZED) !== 0;
   }
 
   #describe(p: number): string { return `<${this.heap.typeOfPtr(p).name} 0x${p.toString(16)}>`; }
 
-  /** @internal hook: a collection starts (phase 0) or stops (phase 1) */
   /**
    * Calls `listener` at each step of every collection (merge, copy refcounts, subtract internal
    * references, move unreachable, weakrefs, finalizers, resurrection check, clear, promote; the
@@ -226,8 +224,9 @@ export class GcController {
   }
   #phaseListener: ((snapshot: PhaseSnapshot) => void) | null = null;
 
+  /** @internal hook: a collection starts (PHASE_START) or stops (PHASE_STOP), or, observed, a step */
   _phase(phase: number, generation: number, collected: number, uncollectable: number, candidates: number): void {
-    if (phase >= 2) {
+    if (phase !== PHASE_START && phase !== PHASE_STOP) {
       // a step report (arguments: the lists it names): not a start or a stop
       try {
         const listener = this.#phaseListener;
@@ -239,7 +238,7 @@ export class GcController {
     }
     const now = performance.now();
     let duration = 0;
-    if (phase === 0) {
+    if (phase === PHASE_START) {
       if (this.getDebug() & DEBUG_STATS) console.error(`gc: collecting generation ${generation}...`);
     } else {
       duration = now - this.#started;
@@ -258,13 +257,13 @@ export class GcController {
     const info: GcInfo = { generation, collected, uncollectable, candidates, duration };
     for (const cb of [...this.callbacks]) {
       try {
-        cb(phase === 0 ? "start" : "stop", info);
+        cb(phase === PHASE_START ? "start" : "stop", info);
       } catch (err) {
         this.heap.queueUnraisable(err, `gc callback ${cb.name || "<anonymous>"}`);
       }
     }
     // the pause starts after the start callbacks: their work is the host's, not the collector's
-    if (phase === 0) this.#started = performance.now();
+    if (phase === PHASE_START) this.#started = performance.now();
   }
 
   /** @internal hook: an object for gc.garbage, or to print under DEBUG_COLLECTABLE */

@@ -10,6 +10,11 @@ import {
 } from "./errors.js";
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
+import {
+  EVENT_WORDS, FIRST_USER_TYPE, MAP_SIZE, MAX_TYPES, TR_F64, TR_I32, TR_REFS, TR_SIZE, TYPE_RECORD_SIZE, TYPE_WEAKMAP, TYPE_WEAKREF, WR_CALLBACK, WR_ID_SHIFT, WR_PROXY, WR_SIZE,
+} from "./generated/boundary.js";
+/** Weakref callback ids fit the kind word's bits above WR_ID_SHIFT. */
+const CALLBACK_IDS = 2 ** (32 - WR_ID_SHIFT);
 import { Inspector } from "./inspect/index.js";
 import { Scope, forget } from "./scope.js";
 import { inspectSymbol, safely } from "./show.js";
@@ -80,9 +85,6 @@ export interface HeapInternals {
 /** @internal What the heap needs of a finalize object. */
 export interface FinalizeEntry { readonly index: number; readonly atexit: boolean; readonly alive: boolean; call(): unknown }
 
-const TYPE_WEAKREF = 2;
-const TYPE_WEAKMAP = 3;
-const WR_PROXY = 1, WR_CALLBACK = 2, WR_ID_SHIFT = 8;
 
 // Heaps with exit-time finalizers still pending, run when the process exits (weakly held).
 const exitHeaps = new Set<WeakRef<Heap>>();
@@ -165,9 +167,9 @@ export class Heap {
     this.core = inst.exports;
     this.views = inst.views;
     this.raw = new RawApi(this);
-    this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
+    this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, WR_SIZE, 0, 0, 0);
     this.#types[TYPE_WEAKREF] = this.#weakrefType;
-    this.#types[TYPE_WEAKMAP] = mintType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
+    this.#types[TYPE_WEAKMAP] = mintType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, MAP_SIZE, 0, 0, 0);
   }
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
@@ -265,11 +267,11 @@ export class Heap {
     const nF64 = Object.values(s.scalars).length - nI32;
     const flags = (s.weakrefable ? TF_WEAKREFABLE : 0) | (s.finalizer ? TF_FINALIZER : 0);
     const id = this.core.defineType(KIND_CODES[s.kind], s.refs.length, nI32, nF64, flags);
-    if (id === -1) throw new HeapConfigError(`type ${s.name}: the type table is full (4094 types)`);
+    if (id === -1) throw new HeapConfigError(`type ${s.name}: the type table is full (${MAX_TYPES - FIRST_USER_TYPE} user types)`);
     if (id < 0) throw new HeapTypeError(`type ${s.name}: too many or too large fields`);
-    const rec = (this.core.typeTable() >>> 2) + id * 8;
-    const u32 = this.views.u32;
-    const type = mintType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, u32[rec + 3], u32[rec + 4], u32[rec + 6], u32[rec + 7]) as unknown as HeapType<R[number], keyof S & string>;
+    const rec = this.core.typeTable() + id * TYPE_RECORD_SIZE;
+    const u32 = this.views.u32, word = (field: number) => u32[(rec + field) >>> 2];
+    const type = mintType(this.id, id, s.name, s.kind, s.refs, s.scalars, s.weakrefable, s.finalizer, word(TR_SIZE), word(TR_REFS), word(TR_I32), word(TR_F64)) as unknown as HeapType<R[number], keyof S & string>;
     this.#types[id] = type as unknown as HeapType;
     return type;
   }
@@ -470,8 +472,8 @@ export class Heap {
     let id = 0;
     if (callback) {
       id = this.#freeCallbackIds.pop() ?? this.#nextCallbackId;
-      if (id === this.#nextCallbackId && id < 1 << 24) this.#nextCallbackId++;
-      if (id >= 1 << 24) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (16,777,215)`);
+      if (id === this.#nextCallbackId && id < CALLBACK_IDS) this.#nextCallbackId++;
+      if (id >= CALLBACK_IDS) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (${(CALLBACK_IDS - 1).toLocaleString("en-US")})`);
       this.#callbacks.set(id, { fn: callback, wrapper: null });
     }
     const wr = this.core.weakrefNew(p, proxy ? 1 : 0, id);
@@ -664,7 +666,7 @@ export class Heap {
   /** @internal host hook: `count` allocation events at `buffer` */
   _allocationEventsHook(buffer: number, count: number): void {
     // copied first: a listener that allocates makes the core write new events into the same buffer
-    const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * 3);
+    const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * EVENT_WORDS);
     const outerMid = this.#midOperationDelivery;
     this.#midOperationDelivery = !this.#safeFlush;
     // a safe flush's listener may allocate, whose own deliveries are mid-operation again

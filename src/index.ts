@@ -1,6 +1,8 @@
 // refheap: a managed heap in WebAssembly linear memory. See README.md.
 export { Heap, ALLOCATORS, COLLECTORS } from "./heap.js";
-export { ALLOCATOR_INFO, COLLECTOR_INFO, STRATEGY_INFO, CAPABILITY_DOCS, allocatorsWith, collectorsWith } from "./strategies.js";
+export {
+  ALLOCATOR_INFO, COLLECTOR_INFO, STRATEGY_INFO, CAPABILITY_DOCS, allocatorsWith, collectorsWith, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR,
+} from "./strategies.js";
 export type { AllocatorInfo, CollectorInfo, AllocatorCapability, CollectorCapability } from "./strategies.js";
 export type { HeapOptions, AllocatorName, CollectorName, FinalizerMode, HandleLeak, VerifyReport } from "./heap.js";
 export { GcController, DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL, DEBUG_LEAK } from "./gc.js";

@@ -4,22 +4,14 @@
 // The explorer steps through these; tests check what holds after each step against CPython's.
 
 import type { Heap } from "./heap.js";
+import {
+  FLAG_COLLECTING, FLAG_FINALIZED, FLAG_HAS_WEAKREFS, GC_NEXT_OFFSET, GC_PREV_OFFSET, INFO_OFFSET, PHASE_INTERNAL_SUBTRACTED, PHASE_NAMES as NAMES,
+  PHASE_REFS_COPIED, PHASE_UNREACHABLE_MOVED, RC_OFFSET, TYPE_ID_MASK,
+} from "./generated/boundary.js";
 
-export const PHASE_NAMES: Record<number, PhaseName> = {
-  2: "merge generations",
-  3: "gather candidates' subgraph",
-  4: "copy refcounts",
-  5: "subtract internal references",
-  6: "move unreachable",
-  7: "handle weakrefs",
-  8: "run finalizers",
-  9: "check resurrection",
-  10: "clear garbage",
-  11: "promote survivors",
-};
-export type PhaseName =
-  | "merge generations" | "gather candidates' subgraph" | "copy refcounts" | "subtract internal references"
-  | "move unreachable" | "handle weakrefs" | "run finalizers" | "check resurrection" | "clear garbage" | "promote survivors";
+/** Each step's name, by the code the core reports (the phases group of boundary.json). */
+export type PhaseName = (typeof NAMES)[keyof typeof NAMES];
+export const PHASE_NAMES: Readonly<Record<number, PhaseName>> = NAMES;
 
 export interface PhaseObject {
   address: number;
@@ -45,8 +37,6 @@ export interface PhaseSnapshot {
   listB: PhaseObject[];
 }
 
-const FLAG_HAS_WEAKREFS = 1 << 20, FLAG_FINALIZED = 1 << 22, FLAG_COLLECTING = 1 << 23; // assembly/layout.ts
-
 /**
  * The addresses on one of the collector's lists (a generation, or a list a phase report names), in
  * order, read through gcNext. Bit 0 of gcNext marks the tentatively unreachable during a scan, so it
@@ -54,7 +44,7 @@ const FLAG_HAS_WEAKREFS = 1 << 20, FLAG_FINALIZED = 1 << 22, FLAG_COLLECTING = 1
  */
 export function collectorList(u32: Uint32Array, head: number, limit = 10_000_000): number[] {
   const out: number[] = [];
-  for (let p = u32[(head + 8) >>> 2]! & ~1; p !== head && out.length < limit; p = u32[(p + 8) >>> 2]! & ~1) out.push(p);
+  for (let p = u32[(head + GC_NEXT_OFFSET) >>> 2]! & ~1; p !== head && out.length < limit; p = u32[(p + GC_NEXT_OFFSET) >>> 2]! & ~1) out.push(p);
   return out;
 }
 
@@ -62,12 +52,12 @@ function readList(heap: Heap, head: number, gcRefs: "read" | "zero" | "none"): P
   if (!head) return [];
   const u32 = heap.views.u32;
   return collectorList(u32, head).map((p) => {
-    const info = u32[(p + 4) >>> 2]!;
+    const info = u32[(p + INFO_OFFSET) >>> 2]!;
     return {
       address: p,
-      type: heap.types[info & 0xffff]?.name ?? `type ${info & 0xffff}`,
-      refcount: u32[p >>> 2]!,
-      gcRefs: !(info & FLAG_COLLECTING) || gcRefs === "none" ? null : gcRefs === "zero" ? 0 : u32[(p + 12) >>> 2]!,
+      type: heap.types[info & TYPE_ID_MASK]?.name ?? `type ${info & TYPE_ID_MASK}`,
+      refcount: u32[(p + RC_OFFSET) >>> 2]!,
+      gcRefs: !(info & FLAG_COLLECTING) || gcRefs === "none" ? null : gcRefs === "zero" ? 0 : u32[(p + GC_PREV_OFFSET) >>> 2]!,
       finalized: (info & FLAG_FINALIZED) !== 0,
       hasWeakrefs: (info & FLAG_HAS_WEAKREFS) !== 0,
     };
@@ -76,10 +66,10 @@ function readList(heap: Heap, head: number, gcRefs: "read" | "zero" | "none"): P
 
 /** @internal reads the lists a phase report names (called from inside the collection: read only). */
 export function snapshotPhase(heap: Heap, code: number, generation: number, listA: number, listB: number): PhaseSnapshot {
-  const readsRefs = code === 4 || code === 5;
+  const readsRefs = code === PHASE_REFS_COPIED || code === PHASE_INTERNAL_SUBTRACTED;
   return {
     phase: PHASE_NAMES[code] ?? ("unknown" as PhaseName), generation,
     listA: readList(heap, listA >>> 0, readsRefs ? "read" : "none"),
-    listB: readList(heap, listB >>> 0, code === 6 ? "zero" : "none"),
+    listB: readList(heap, listB >>> 0, code === PHASE_UNREACHABLE_MOVED ? "zero" : "none"),
   };
 }

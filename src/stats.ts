@@ -3,6 +3,7 @@
 
 import table from "./stats-table.json" with { type: "json" };
 import { ALLOCATOR_INFO, type AllocatorName } from "./strategies.js";
+import { CLASS_ROW_WORDS, CLASS_STATS_HEADER_WORDS, MAX_CLASS_ROWS } from "./generated/boundary.js";
 
 /** A statistic's name (src/stats-table.json lists them; typed as a string so the package's declarations stand alone). */
 export type StatName = string;
@@ -35,8 +36,8 @@ export function decodeStats(f64: Float64Array, statsPtr: number, u32: Uint32Arra
   });
   const sizeClasses: SizeClassStats[] = [];
   // the core's classStats(): row count, largest request from classes, class count; five words per row
-  const rows = Math.min(u32[classPtr >>> 2], 128);
-  for (let r = 0, base = (classPtr >>> 2) + 3; r < rows; r++, base += 5) {
+  const rows = Math.min(u32[classPtr >>> 2], MAX_CLASS_ROWS);
+  for (let r = 0, base = (classPtr >>> 2) + CLASS_STATS_HEADER_WORDS; r < rows; r++, base += CLASS_ROW_WORDS) {
     sizeClasses.push({ sizeClass: u32[base], size: u32[base + 1], pools: u32[base + 2], blocksInUse: u32[base + 3], blocksFree: u32[base + 4] });
   }
   out.parts = parts;

@@ -12,20 +12,18 @@
 import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
 import { readFile, writeFile } from "node:fs/promises";
 import { Heap, type AllocatorName } from "./heap.js";
-import { DEFAULT_ALLOCATOR } from "./strategies.js";
+import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, collectorsWith } from "./strategies.js";
 import { HeapConfigError, HeapOutOfMemoryError, HeapTypeError, TraceFormatError } from "./errors.js";
 
 const MAGIC = "RHTRACE\x01";
-const KIND_RAW = 7; // assembly/types.ts
-const OP_FREE_LOCAL = 0xffff_ffff; // replay.ts: free the block allocated by op b of this batch
-const REPLAY_CAPACITY = 1024; // assembly/replay.ts
+import { EVENT_FREED, EVENT_TYPE_SHIFT, EVENT_WORDS, HEADER_SIZE, KIND_RAW, MAX_BYTES_LENGTH, OP_FREE_LOCAL, REPLAY_CAPACITY, TYPE_ID_MASK } from "./generated/boundary.js";
 
 /** Sizes an allocation event may have: a block's header (size and type words) up to the largest object (assembly/replay.ts REPLAY_MIN_SIZE, REPLAY_MAX_SIZE). */
-export const TRACE_MIN_SIZE = 8;
-export const TRACE_MAX_SIZE = 8 + 0x7fff_0000;
+export const TRACE_MIN_SIZE = HEADER_SIZE;
+export const TRACE_MAX_SIZE = HEADER_SIZE + MAX_BYTES_LENGTH;
 /** Most events a trace may hold (8 bytes each once decoded: 1 GiB). */
 export const TRACE_MAX_EVENTS = 2 ** 27;
-const MAX_TYPE_ID = 0xffff;
+const MAX_TYPE_ID = TYPE_ID_MASK;
 const MAX_HEADER_BYTES = 1 << 20;
 // Longest encodings: an allocation is (size << 1) < 2^33 (5 bytes) and a type id (3 bytes); a
 // free is (back << 1) | 1 < 2^29 (5 bytes). What a file may inflate to follows from its counts.
@@ -218,10 +216,10 @@ export class TraceRecorder {
   }
 
   #take(ev: Uint32Array): void {
-    for (let i = 0; i < ev.length; i += 3) {
+    for (let i = 0; i < ev.length; i += EVENT_WORDS) {
       const word = ev[i], address = ev[i + 1], size = ev[i + 2];
-      const typeId = word >>> 1;
-      if (word & 1) {
+      const typeId = word >>> EVENT_TYPE_SHIFT;
+      if (word & EVENT_FREED) {
         const index = this.#indexOf.get(address);
         if (index === undefined) { this.unmatchedFrees++; continue; }
         this.#indexOf.delete(address);
@@ -291,7 +289,10 @@ export async function replayTrace(trace: AllocationTrace, options: ReplayOptions
   const allocations = validateTraceOps(trace.ops); // again: ops is a typed array, and may have changed since the trace was made
   const allocator = options.allocator ?? DEFAULT_ALLOCATOR;
   const samples = Math.max(1, Math.floor(options.samples ?? 100));
-  const heap = await Heap.create({ allocator, collector: "none", debug: options.debug ?? false, maxBytes: options.maxBytes });
+  // the allocator alone: a collector that collects nothing, if the registry has one (a replayed
+  // block is never tracked, so any collector would do; this one has no automatic collections)
+  const collector = collectorsWith("collectsCycles", false)[0] ?? DEFAULT_COLLECTOR;
+  const heap = await Heap.create({ allocator, collector, debug: options.debug ?? false, maxBytes: options.maxBytes });
   try {
     const core = heap.core;
     const rawType = core.defineType(KIND_RAW, 0, 0, 0, 0);

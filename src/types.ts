@@ -1,6 +1,7 @@
 // Heap types as the host sees them: names for the core's type records (assembly/types.ts).
 
 import { HeapTypeError, describeValue } from "./errors.js";
+import { TF_FINALIZER, TF_WEAKREFABLE, USER_KIND_CODES } from "./generated/boundary.js";
 import type { Handle } from "./handle.js";
 import { inspectSymbol } from "./show.js";
 
@@ -27,9 +28,9 @@ export interface TypeSpec<R extends readonly string[] = readonly string[], S ext
   finalizer?: (obj: Handle) => void;
 }
 
-export const KIND_CODES: Record<TypeKind, number> = { fixed: 1, refarray: 2, bytes: 3 };
-export const TF_WEAKREFABLE = 2;
-export const TF_FINALIZER = 4;
+/** The kinds a user defines, and their codes in the core (boundary.json). */
+export const KIND_CODES: Readonly<Record<TypeKind, number>> = USER_KIND_CODES;
+export { TF_FINALIZER, TF_WEAKREFABLE };
 
 export interface ScalarField { kind: ScalarKind; offset: number }
 

@@ -4,98 +4,16 @@
 // fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
 
 import { HeapAbortError, HeapConfigError, HeapCorruptedError } from "./errors.js";
+import {
+  HOOK_ALLOCATION_EVENTS, HOOK_CENSUS, HOOK_FINALIZE, HOOK_GC_GARBAGE, HOOK_GC_PHASE, HOOK_NAMES, HOOK_WEAKREF_CALLBACK, HOOK_WEAKREF_FREED,
+} from "./generated/boundary.js";
 
 /** What the host uses of a WebAssembly.Memory (declared here so the package's types need no DOM lib). */
 export interface WasmMemory { readonly buffer: ArrayBuffer; grow(delta: number): number }
 
-/** The core's exports (see assembly/index.ts for ownership rules of each). */
-export interface CoreExports {
-  memory: WasmMemory;
-  _start(): void;
-  init(allocator: number, maxPages: number, collector: number, legacyFinalizers: number): number;
-  gcCollect(g: number): number;
-  gcSetEnabled(on: number): void;
-  gcIsEnabled(): number;
-  gcIsCollecting(): number;
-  gcCandidates(): number;
-  gcSetStepWorkLimit(n: number): void;
-  gcCounts(): number;
-  gcThresholds(): number;
-  gcSetThreshold(g: number, v: number): void;
-  gcStats(): number;
-  gcSetDebug(flags: number): void;
-  gcGetDebug(): number;
-  gcFreeze(): void;
-  gcUnfreeze(): void;
-  gcGenerationLength(g: number): number;
-  gcGenerationHead(g: number): number;
-  gcReferences(p: number, obj: number): number;
-  gcReferentAt(p: number, i: number): number;
-  defineType(kind: number, nRefs: number, nI32: number, nF64: number, flags: number): number;
-  alloc(typeId: number): number;
-  allocInit(typeId: number): number;
-  staging(): number;
-  allocList(typeId: number, length: number): number;
-  allocBytes(typeId: number, length: number): number;
-  incref(p: number): void;
-  decref(p: number): void;
-  refcount(p: number): number;
-  unhold(p: number): void;
-  typeOf(p: number): number;
-  getRef(p: number, i: number): number;
-  setRef(p: number, i: number, c: number): void;
-  setRefMove(p: number, i: number, c: number): void;
-  listLength(p: number): number;
-  listGet(p: number, i: number): number;
-  listSet(p: number, i: number, c: number): void;
-  listAppend(p: number, c: number): number;
-  listPop(p: number): number;
-  listSetLength(p: number, n: number): number;
-  bytesLength(p: number): number;
-  bytesData(p: number): number;
-  weakrefNew(obj: number, proxy: number, callbackId: number): number;
-  weakrefGet(wr: number): number;
-  weakrefKind(wr: number): number;
-  weakrefHash(wr: number): number;
-  weakrefSetHash(wr: number, h: number): void;
-  weakrefCount(obj: number): number;
-  weakrefAt(obj: number, i: number): number;
-  weakMapNew(flavour: number): number;
-  weakMapCount(m: number): number;
-  weakMapNext(m: number, i: number): number;
-  weakMapKeyAt(m: number, i: number): number;
-  weakMapValueAt(m: number, i: number): number;
-  weakMapWeakrefAt(m: number, i: number): number;
-  weakMapSlotOf(m: number, wr: number): number;
-  wvmSetInt(m: number, key: number, obj: number): number;
-  wvmGetInt(m: number, key: number): number;
-  wvmDeleteInt(m: number, key: number): number;
-  wvmSetBytes(m: number, key: number, obj: number): number;
-  wvmGetBytes(m: number, p: number, n: number): number;
-  wvmDeleteBytes(m: number, p: number, n: number): number;
-  wkmSet(m: number, key: number, value: number): number;
-  wkmFind(m: number, key: number): number;
-  wkmDelete(m: number, key: number): number;
-  typeTable(): number;
-  stats(): number;
-  classStats(): number;
-  verify(): number;
-  verifyMessage(): number;
-  verifyPointer(): number;
-  verifyExternalRefs(): number;
-  census(): void;
-  eventsSetOn(on: number): void;
-  eventsFlush(): void;
-  eventsSetBatchSize(n: number): void;
-  replayOps(): number;
-  gcObservePhases(on: number): void;
-  poolRecord(k: number): number;
-  replayBatch(rawTypeId: number, n: number): number;
-  hookDepth(): number;
-  corruption(): number;
-  debugSetFailAfter(after: number, count: number): void;
-  debugAllocationAttempts(): number;
-}
+/** The core's exports: generated from the compiler's declarations at every core build (scripts/build-wasm.mjs). */
+export type { CoreExports } from "./generated/core-exports.js";
+import type { CoreExports } from "./generated/core-exports.js";
 
 export type Build = "debug" | "release" | "bench";
 const FILES: Record<Build, string> = {
@@ -181,11 +99,9 @@ export interface HostHooks {
 }
 const NO_HOOKS: HostHooks = { finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcPhase() {}, gcGarbage() {}, allocationEvents() {} };
 
-/** The core's hook ids (assembly/entry.ts), for the cause of a HeapCorruptedError. */
-const HOOK_NAMES = ["", "a finalizer", "a weakref callback", "a gc callback or phase listener", "the gc.garbage hook", "an allocation events listener", "a census sink", "a weakref's release"];
 
 function corruptionMessage(code: number, seen: { hook: string; error: unknown } | null): string {
-  const hook = HOOK_NAMES[(code >>> 8) & 0xff];
+  const hook = (HOOK_NAMES as Record<number, string>)[(code >>> 8) & 0xff] ?? "";
   const err = seen ? `: ${describeError(seen.error)}` : "";
   const where = seen ? `while it ran ${seen.hook}` : hook ? `while it called ${hook}` : "(a trap, or the JS stack running out, inside the core)";
   return `refheap: the heap refuses every call: an exception unwound through the core ${where}${err}. ` +
@@ -230,13 +146,13 @@ function coreImports(views: () => Views | undefined, onGrow: (() => void) | unde
   return {
     host: {
       onGrow: () => { views()?.refresh(); onGrow?.(); },
-      finalize: hook(HOOK_NAMES[1], (obj: number) => hooks.finalize?.(obj)),
-      weakrefCallback: hook(HOOK_NAMES[2], (wr: number, id: number) => hooks.weakrefCallback?.(wr, id)),
-      weakrefFreed: hook(HOOK_NAMES[7], (id: number) => hooks.weakrefFreed?.(id)),
-      gcPhase: hook(HOOK_NAMES[3], (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase?.(phase, g, c, u, n)),
-      gcGarbage: hook(HOOK_NAMES[4], (obj: number, why: number) => hooks.gcGarbage?.(obj, why)),
-      allocationEvents: hook(HOOK_NAMES[5], (buffer: number, count: number) => hooks.allocationEvents?.(buffer, count)),
-      censusBatch: hook(HOOK_NAMES[6], (buffer: number, words: number) => hooks.censusBatch?.(buffer, words)),
+      finalize: hook(HOOK_NAMES[HOOK_FINALIZE], (obj: number) => hooks.finalize?.(obj)),
+      weakrefCallback: hook(HOOK_NAMES[HOOK_WEAKREF_CALLBACK], (wr: number, id: number) => hooks.weakrefCallback?.(wr, id)),
+      weakrefFreed: hook(HOOK_NAMES[HOOK_WEAKREF_FREED], (id: number) => hooks.weakrefFreed?.(id)),
+      gcPhase: hook(HOOK_NAMES[HOOK_GC_PHASE], (phase: number, g: number, c: number, u: number, n: number) => hooks.gcPhase?.(phase, g, c, u, n)),
+      gcGarbage: hook(HOOK_NAMES[HOOK_GC_GARBAGE], (obj: number, why: number) => hooks.gcGarbage?.(obj, why)),
+      allocationEvents: hook(HOOK_NAMES[HOOK_ALLOCATION_EVENTS], (buffer: number, count: number) => hooks.allocationEvents?.(buffer, count)),
+      censusBatch: hook(HOOK_NAMES[HOOK_CENSUS], (buffer: number, words: number) => hooks.censusBatch?.(buffer, words)),
     },
     env: {
       abort(msg: number, file: number, line: number, col: number) {

@@ -7,7 +7,7 @@ import type { HeapInternals } from "./heap.js";
 import type { HeapType } from "./types.js";
 import { hex, inspectSymbol } from "./show.js";
 
-const WR_PROXY = 1;
+import { WR_PROXY } from "./generated/boundary.js";
 
 /**
  * A handle to a weakref object in the heap (it owns one strong reference to the weakref, none to

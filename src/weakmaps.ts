@@ -10,7 +10,7 @@ import type { Heap } from "./heap.js";
 import { HeapTypeError } from "./errors.js";
 import { inspectSymbol, safely } from "./show.js";
 
-const WVM_INT = 1, WVM_BYTES = 2, WKM = 3, WSET = 4;
+import { WKM, WSET, WVM_BYTES, WVM_INT } from "./generated/boundary.js";
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 

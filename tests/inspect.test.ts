@@ -3,6 +3,7 @@ import { expect, test } from "vitest";
 import { collectorCaps, heapSuite, rng } from "./helpers.js";
 import { HeapConfigError, HeapIndexError, HeapTypeError, type Handle, type Heap } from "../src/index.js";
 import { dominos, ROOT, UNREACHABLE } from "../src/inspect/index.js";
+import { EVENT_CAPACITY } from "../src/generated/boundary.js";
 
 function types(heap: Heap) {
   return {
@@ -46,7 +47,7 @@ heapSuite("inspect: census", ({ make }) => {
     const off = heap.onAllocationEvents(() => ins.graph());
     heap.core.eventsSetBatchSize(1);
     heap.alloc(Node).dispose();
-    heap.core.eventsSetBatchSize(1024);
+    heap.core.eventsSetBatchSize(EVENT_CAPACITY);
     off();
     heap.flushUnraisable();
     expect(errors.length).toBeGreaterThan(0);

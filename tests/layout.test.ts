@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { execSync } from "node:child_process";
 import { expect, test } from "vitest";
 import { collectorCaps, defineNode, heapSuite } from "./helpers.js";
+import * as B from "../src/generated/boundary.js";
 
 const read = (f: string) => readFileSync(new URL(`../assembly/${f}`, import.meta.url), "utf8");
 
@@ -23,7 +24,7 @@ test("object header diagram (assembly/layout.ts) matches its offset constants", 
   const src = read("layout.ts");
   const drawn = diagramNamedOffsets(src);
   expect(Object.keys(drawn).sort()).toEqual(["GC_NEXT_OFFSET", "GC_PREV_OFFSET", "INFO_OFFSET", "RC_OFFSET"]);
-  const consts = constants(src);
+  const consts = B as unknown as Record<string, number>; // boundary.json's (layout.ts re-exports them)
   for (const [name, off] of Object.entries(drawn)) expect(consts[name], name).toBe(off);
   expect(consts.HEADER_SIZE).toBe(8);
   expect(consts.CONTAINER_HEADER_SIZE).toBe(16);
@@ -56,22 +57,25 @@ test("object header diagram (assembly/layout.ts): every info bit drawn, in its l
     for (let j = i + 1; j < lines.length && /^\/\/\s{10,}/.test(lines[j]); j++) text += " " + lines[j];
     legend[m[1]] = { bit: Number(m[2]), name: m[3], text };
   });
+  // the bits are boundary.json's (generated constants); layout.ts draws them and re-exports every one
   const flags: Record<string, number> = {};
-  for (const m of src.matchAll(/export const (FLAG_[A-Z_]+): u32 = 1 << (\d+);/g)) flags[m[1]] = Number(m[2]);
+  for (const [name, v] of Object.entries(B)) if (name.startsWith("FLAG_")) flags[name] = Math.log2(v as number);
+  const reexported = /export \{([^}]*)\};/.exec(src.slice(src.indexOf('from "./generated/boundary"')))?.[1] ?? "";
+  for (const name of Object.keys(flags)) expect(reexported, `layout.ts re-exports ${name}`).toMatch(new RegExp(`\\b${name}\\b`));
   expect(Object.keys(drawn).sort()).toEqual(Object.keys(legend).sort());
   for (const [letter, bits] of Object.entries(drawn)) {
     const { bit, name, text } = legend[letter];
     expect(bits, `${letter} (${name}) is one bit`).toEqual([bit]);
-    expect(flags[name], `${name} = 1 << ${bit} in layout.ts`).toBe(bit);
+    expect(flags[name], `${name} = 1 << ${bit} (boundary.json)`).toBe(bit);
     expect(text, `${name}: who sets it`).toMatch(/set: /);
     expect(text, `${name}: who clears it`).toMatch(/clear: |never cleared/);
   }
   // every FLAG_ bit of the header is in the diagram, and none is defined anywhere else
   expect(Object.keys(flags).sort()).toEqual(Object.values(legend).map((l) => l.name).sort());
   const elsewhere = execSync("grep -rlE 'export const FLAG_[A-Z_]+: u32 = 1 <<' assembly --include=*.ts || true", { cwd: new URL("..", import.meta.url).pathname }).toString().trim().split("\n").filter(Boolean);
-  expect(elsewhere).toEqual(["assembly/layout.ts"]);
+  expect(elsewhere).toEqual(["assembly/generated/boundary.ts"]);
   // the type id is the low 16 bits, the reserved generation bits G are drawn over 16..17
-  expect(/TYPE_ID_MASK: u32 = 0xffff;/.test(src)).toBe(true);
+  expect(B.TYPE_ID_MASK).toBe(0xffff);
 });
 
 test("pool header diagram (assembly/alloc/pools.ts) matches its accessors", () => {
@@ -110,12 +114,13 @@ test("type record diagram (assembly/types.ts) matches its accessors", () => {
   for (const m of src.matchAll(/^\/\/ │ (\w+).*│ \+(\d+)\s*$/gm)) drawn.push(Number(m[2]));
   expect(drawn).toEqual([0, 4, 8, 12, 16, 20, 24, 28]);
   const acc: Record<string, number> = {};
-  for (const m of src.matchAll(/function T_(\w+)\(t: usize\): \w+ \{ return load<\w+>\(t, (\d+)\)/g)) acc[m[1]] = Number(m[2]);
+  // the offsets are boundary.json's TR_* constants (the host reads records too)
+  for (const m of src.matchAll(/function T_(\w+)\(t: usize\): \w+ \{ return load<\w+>\(t, (\w+)\)/g)) acc[m[1]] = (B as unknown as Record<string, number>)[m[2]] ?? Number(m[2]);
   expect(acc).toEqual({ KIND: 0, FLAGS: 4, NREFS: 8, SIZE: 12, REFS: 16, WEAK: 20 });
 });
 
-/** FLAG_X = 1 << n constants of assembly/layout.ts. */
-const FLAG = Object.fromEntries([...read("layout.ts").matchAll(/export const (FLAG_[A-Z_]+): u32 = 1 << (\d+);/g)].map((m) => [m[1], 1 << Number(m[2])]));
+/** The FLAG_X header bits (boundary.json). */
+const FLAG = Object.fromEntries(Object.entries(B).filter(([name]) => name.startsWith("FLAG_"))) as Record<string, number>;
 
 heapSuite("object layout in memory", ({ make, strategy }) => {
   test("the header bits layout.ts defines are the bits the core sets: TRACKED, FROZEN, CANDIDATE", async () => {

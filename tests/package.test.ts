@@ -196,10 +196,10 @@ heap[Symbol.dispose]();
     expect(error, stderr.toString()).toBeNull();
     await writeFile(join(app, "sum.bin"), sumProgram(1000));
     await writeFile(join(app, "cycle.bin"), cycleProgram);
-    await writeFile(join(app, "as.mjs"), `import { instantiateLinked } from "refheap";
+    await writeFile(join(app, "as.mjs"), `import { instantiateLinked, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "refheap";
 import { readFileSync } from "node:fs";
 const x = await instantiateLinked(readFileSync("stackvm.wasm"));
-if (x.init(0, 65536, 1, 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("setup failed");
+if (x.init(ALLOCATOR_CODES[DEFAULT_ALLOCATOR], 65536, COLLECTOR_CODES[DEFAULT_COLLECTOR], 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("setup failed");
 for (const file of ["sum.bin", "cycle.bin"]) {
   const code = readFileSync(file);
   new Uint8Array(x.memory.buffer).set(code, x.vmCode(code.length));

@@ -11,7 +11,7 @@ import { afterEach, expect, test } from "vitest";
 import { HeapOutOfMemoryError, type Heap } from "../src/index.js";
 import { heapSuite } from "./helpers.js";
 
-const KIND_RAW = 7; // assembly/types.ts
+import { KIND_RAW } from "../src/generated/boundary.js";
 
 /** Unzeroed blocks of any size through the core's replay entry point. */
 function rawBlocks(heap: Heap) {

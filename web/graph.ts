@@ -7,6 +7,7 @@
 
 import type { Heap } from "../src/heap.js";
 import { KIND_WEAKREF, UNTRACKED, takeGraph } from "../src/inspect/graph.js";
+import { FLAG_FINALIZED, INFO_OFFSET } from "../src/generated/boundary.js";
 
 export interface GraphNode {
   id: number;            // the object's address
@@ -22,7 +23,6 @@ export interface GraphNode {
 export interface GraphEdge { from: number; to: number; weak: boolean; name: string }
 export interface HeapGraph { nodes: GraphNode[]; edges: GraphEdge[] }
 
-const FLAG_FINALIZED = 1 << 22;
 
 export function readGraph(heap: Heap): HeapGraph {
   const g = takeGraph(heap);
@@ -34,7 +34,7 @@ export function readGraph(heap: Heap): HeapGraph {
     const gen = g.generation[i]!;
     nodes.push({
       id, type: g.typeNames[g.typeIndex[i]!]!, refcount: g.refcount[i]!, generation: gen === UNTRACKED ? null : gen,
-      external: g.external[i]!, weakref: g.typeKinds[g.typeIndex[i]!] === KIND_WEAKREF, finalized: (u32[(id + 4) >>> 2]! & FLAG_FINALIZED) !== 0,
+      external: g.external[i]!, weakref: g.typeKinds[g.typeIndex[i]!] === KIND_WEAKREF, finalized: (u32[(id + INFO_OFFSET) >>> 2]! & FLAG_FINALIZED) !== 0,
     });
     for (let e = g.edgeStart[i]!; e < g.edgeStart[i + 1]!; e++) edges.push({ from: id, to: g.address[g.edgeTo[e]!]!, weak: false, name: String(g.edgeName[e]) });
     if (g.weakTo[i]! >= 0) edges.push({ from: id, to: g.address[g.weakTo[i]!]!, weak: true, name: "" });

@@ -8,6 +8,7 @@ import { ALLOCATORS, COLLECTORS, COLLECTOR_INFO, DEFAULT_ALLOCATOR, DEFAULT_COLL
 import type { Handle } from "../src/handle.js";
 import type { PhaseSnapshot } from "../src/phases.js";
 import { readGraph, readPools, type HeapGraph } from "./graph.js";
+import { PERMANENT } from "../src/generated/boundary.js";
 import { layoutGraph } from "./layout.js";
 import { SCENES, type Scene } from "./scenes.js";
 
@@ -63,7 +64,7 @@ function draw(): void {
   for (const n of graph.nodes) {
     const role = step ? roleOf(step, n.id) : null;
     const gcRefs = role?.gcRefs !== null && role?.gcRefs !== undefined ? `\ngc_refs=${role.gcRefs}` : "";
-    const gen = n.generation === null ? "" : n.generation === 3 ? " perm" : ` g${n.generation}`;
+    const gen = n.generation === null ? "" : n.generation === PERMANENT ? " perm" : ` g${n.generation}`;
     const label = n.weakref ? "weakref" : `${n.type}\nrc=${n.refcount}${gen}${gcRefs}`;
     const classes = [n.weakref ? "weakref" : "", role?.role === "B" ? "unreachable" : "", replay && replay.index === replay.steps.length - 1 && replayFreed(n.id) ? "freed" : ""].join(" ");
     elements.push({ data: { id: String(n.id), label, color: n.finalized ? "#ff9da7" : GEN_COLORS[n.generation ?? 0] }, classes });

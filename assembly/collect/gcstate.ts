@@ -13,18 +13,12 @@ export let legacyFinalizers = false;
 /** Objects an automatic step may gather before it stops (0 = no limit; the host derives it from gc.setPauseBudget). */
 export let stepWorkLimit: u32 = 0;
 
-// debug flags (gc.set_debug)
-// @ts-ignore: decorator
-@inline export const DEBUG_STATS: u32 = 1;
-// @ts-ignore: decorator
-@inline export const DEBUG_COLLECTABLE: u32 = 2;
-// @ts-ignore: decorator
-@inline export const DEBUG_UNCOLLECTABLE: u32 = 4;
-// @ts-ignore: decorator
-@inline export const DEBUG_SAVEALL: u32 = 32;
+// debug flags (gc.set_debug) and the statistics record cross the boundary: boundary.json
+export { DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL } from "../generated/boundary";
+import { GEN_STATS_WORDS, NUM_GENERATIONS } from "../generated/boundary";
 
 /** Per generation: collections, collected, uncollectable (u32 each). */
-export const GEN_STATS: usize = memory.data(3 * 12, 4);
+export const GEN_STATS: usize = memory.data(<i32>(NUM_GENERATIONS * GEN_STATS_WORDS) << 2, 4);
 
 export function setGcEnabled(on: bool): void { gcEnabled = on; }
 export function setCollecting(on: bool): void { collecting = on; }

@@ -7,17 +7,16 @@
 
 import { GC_NEXT, GC_PREV, SET_GC_NEXT, SET_GC_PREV } from "../layout";
 
-// @ts-ignore: decorator
-@inline export const NUM_GENERATIONS: u32 = 3;
-// @ts-ignore: decorator
-@inline export const PERMANENT: u32 = 3;
+// the generation numbers cross the boundary (gcGenerationHead/Length, gcCounts): boundary.json
+export { NUM_GENERATIONS, PERMANENT } from "../generated/boundary";
+import { NUM_GENERATIONS, PERMANENT } from "../generated/boundary";
 
 /** Four list heads (gen 0, 1, 2, permanent): fake container headers whose gcNext/gcPrev are used. */
-export const GENS: usize = memory.data(4 * 16, 8);
+export const GENS: usize = memory.data(<i32>(PERMANENT + 1) << 4, 8);
 // @ts-ignore: decorator
 @inline export function GEN_HEAD(g: u32): usize { return GENS + (<usize>g << 4); }
 
-export const COUNTS: usize = memory.data(3 * 4, 4);
+export const COUNTS: usize = memory.data(<i32>NUM_GENERATIONS << 2, 4);
 export const THRESHOLDS: usize = memory.data<u32>([700, 10, 10]);
 // @ts-ignore: decorator
 @inline export function COUNT(g: u32): u32 { return load<u32>(COUNTS + (<usize>g << 2)); }

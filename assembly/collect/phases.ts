@@ -1,6 +1,6 @@
 // === Phase observation: the collector reports where it is (the explorer, and tests of each step) ===
-// gcPhase(0, g, ...) starts every collection and gcPhase(1, g, collected, uncollectable,
-// candidates) ends it (the gc callbacks). When observation is on, trial.ts also reports each step
+// gcPhase(PHASE_START, g, ...) starts every collection and gcPhase(PHASE_STOP, g, collected,
+// uncollectable, candidates) ends it (the gc callbacks). When observation is on, trial.ts also reports each step
 // boundary, where the lists are consistent (doubly linked, no UNREACHABLE marks) and gc_refs can be
 // read in each COLLECTING object's gcPrev word. Off: one predicted branch per step.
 
@@ -15,30 +15,11 @@ declare function gcPhaseImport(phase: i32, generation: i32, collected: i32, unco
   toHost(HOOK_GC_PHASE); gcPhaseImport(phase, generation, collected, uncollectable, candidates); fromHost();
 }
 
-// @ts-ignore: decorator
-@inline export const PHASE_START: i32 = 0;               // a collection of generation g begins
-// @ts-ignore: decorator
-@inline export const PHASE_STOP: i32 = 1;                // it ended: collected, uncollectable, candidates
-// @ts-ignore: decorator
-@inline export const PHASE_MERGED: i32 = 2;              // listA: the set (generations 0..g merged)
-// @ts-ignore: decorator
-@inline export const PHASE_GATHERED: i32 = 3;            // recycler: listA: the candidates' subgraph
-// @ts-ignore: decorator
-@inline export const PHASE_REFS_COPIED: i32 = 4;         // listA: the set, gc_refs = refcount
-// @ts-ignore: decorator
-@inline export const PHASE_INTERNAL_SUBTRACTED: i32 = 5; // listA: the set, gc_refs = external references
-// @ts-ignore: decorator
-@inline export const PHASE_UNREACHABLE_MOVED: i32 = 6;   // listA: reachable, listB: unreachable
-// @ts-ignore: decorator
-@inline export const PHASE_WEAKREFS_HANDLED: i32 = 7;    // listB: unreachable (weakrefs to it cleared, callbacks run)
-// @ts-ignore: decorator
-@inline export const PHASE_FINALIZED: i32 = 8;           // listB: unreachable (finalizers run)
-// @ts-ignore: decorator
-@inline export const PHASE_RESURRECTION_CHECKED: i32 = 9; // listA: older generation (resurrected joined it), listB: still unreachable
-// @ts-ignore: decorator
-@inline export const PHASE_CLEARED: i32 = 10;            // listA: older generation; the garbage is freed
-// @ts-ignore: decorator
-@inline export const PHASE_PROMOTED: i32 = 11;           // listA: the generation the survivors are in
+// The codes (and what each step's listA/listB hold) cross the boundary: boundary.json's phases.
+export {
+  PHASE_START, PHASE_STOP, PHASE_MERGED, PHASE_GATHERED, PHASE_REFS_COPIED, PHASE_INTERNAL_SUBTRACTED, PHASE_UNREACHABLE_MOVED,
+  PHASE_WEAKREFS_HANDLED, PHASE_FINALIZED, PHASE_RESURRECTION_CHECKED, PHASE_CLEARED, PHASE_PROMOTED,
+} from "../generated/boundary";
 
 export let observePhases = false;
 export function setObservePhases(on: bool): void { observePhases = on; }

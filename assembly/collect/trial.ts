@@ -44,13 +44,8 @@ declare function gcGarbageImport(obj: usize, why: i32): void;
 // @ts-ignore: decorator
 @inline function hostGcGarbage(obj: usize, why: i32): void { toHost(HOOK_GC_GARBAGE); gcGarbageImport(obj, why); fromHost(); }
 
-// garbage kinds reported to the host
-// @ts-ignore: decorator
-@inline const GARBAGE_SAVEALL: i32 = 1;
-// @ts-ignore: decorator
-@inline const GARBAGE_LEGACY: i32 = 2;
-// @ts-ignore: decorator
-@inline const GARBAGE_COLLECTABLE: i32 = 3;
+// garbage kinds reported to the host, and its statistics record: boundary.json
+import { GARBAGE_COLLECTABLE, GARBAGE_LEGACY, GARBAGE_SAVEALL, GEN_STATS_WORDS } from "../generated/boundary";
 
 /** gcNext bit: the object is (tentatively) on the unreachable list. */
 // @ts-ignore: decorator
@@ -335,7 +330,7 @@ export function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   listMerge(LEGACY, old);
   phase(PHASE_PROMOTED, g, old);
 
-  let st = GEN_STATS + <usize>g * 12;
+  let st = GEN_STATS + <usize>g * (GEN_STATS_WORDS << 2);
   store<u32>(st, load<u32>(st) + 1);
   store<u32>(st, load<u32>(st, 4) + m, 4);
   store<u32>(st, load<u32>(st, 8) + n, 8);

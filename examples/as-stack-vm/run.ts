@@ -5,8 +5,9 @@ import { readFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateStatsIds } from "../../scripts/build-wasm.mjs";
+import { generateSources } from "../../scripts/build-wasm.mjs";
 import { instantiateLinked } from "../../src/wasm.js";
+import { ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, type CollectorName } from "../../src/strategies.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -24,7 +25,7 @@ export interface StackVM {
 
 /** Compiles the example (release flags, the core's trap runtime) and returns the wasm bytes. */
 export async function build(): Promise<Uint8Array> {
-  await generateStatsIds();
+  await generateSources(); // the core compiles against the generated registry and constants
   const out = join(await mkdtemp(join(tmpdir(), "stackvm-")), "stackvm.wasm");
   const { error, stderr } = await asc.main([
     "examples/as-stack-vm/stackvm.ts", "--outFile", out, "--runtime", "./assembly/rt/trap", "--exportStart", "_start",
@@ -34,11 +35,11 @@ export async function build(): Promise<Uint8Array> {
   return new Uint8Array(await readFile(out));
 }
 
-/** A fresh machine: pools allocator, the given collector (0 none, 1 generational, 2 recycler). */
-export async function instantiate(bytes: Uint8Array, collector = 1): Promise<StackVM> {
+/** A fresh machine: the default allocator, the given collector (a name from the registry). */
+export async function instantiate(bytes: Uint8Array, collector: CollectorName = DEFAULT_COLLECTOR): Promise<StackVM> {
   // the core's host imports (hooks doing nothing: this machine has no finalizers or callbacks)
   const x = await instantiateLinked<StackVM>(bytes);
-  if (x.init(0, 65536, collector, 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("stackvm: setup failed");
+  if (x.init(ALLOCATOR_CODES[DEFAULT_ALLOCATOR], 65536, COLLECTOR_CODES[collector], 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("stackvm: setup failed");
   return x;
 }
 

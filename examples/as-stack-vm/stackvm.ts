@@ -23,7 +23,7 @@ import { newFixed, newList, newBytes } from "../../assembly/object";
 import { listAppend, listPop, listSet, SLOT } from "../../assembly/list";
 import { decref, incref } from "../../assembly/rc";
 import { defineType, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, BYTES_DATA, BYTES_LENGTH } from "../../assembly/types";
-import { collect } from "../../assembly/collect/generational";
+import { collectorCollect as collect } from "../../assembly/generated/collectors"; // the collector init() chose
 
 let intType: u32 = 0, pairType: u32 = 0, listType: u32 = 0, codeType: u32 = 0;
 let stack: usize = 0, globals: usize = 0, code: usize = 0;

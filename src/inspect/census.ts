@@ -4,6 +4,7 @@
 // bytes and weakrefs included; `trackedOnly` gives objgraph's view.
 
 import { GENERATION_UNKNOWN, UNTRACKED, type ObjectGraph } from "./graph.js";
+import { PERMANENT } from "../generated/boundary.js";
 
 export interface CensusOptions {
   /** Count only objects the cycle collector tracks (objgraph's view). Default false: every object. */
@@ -87,7 +88,7 @@ function keyFunction(g: ObjectGraph, by: GroupBy): (i: number) => string {
   if (by === "generation") {
     return (i) => {
       const gen = g.generation[i];
-      return gen === UNTRACKED ? "untracked" : gen === GENERATION_UNKNOWN ? "unknown" : gen === 3 ? "permanent" : `generation ${gen}`;
+      return gen === UNTRACKED ? "untracked" : gen === GENERATION_UNKNOWN ? "unknown" : gen === PERMANENT ? "permanent" : `generation ${gen}`;
     };
   }
   if (by === "size") return (i) => { let b = 8; while (b < g.size[i]) b *= 2; return `<= ${b} bytes`; };

@@ -5,6 +5,7 @@
 // "… N more" node. Rendered to SVG by Graphviz compiled to WebAssembly (@viz-js/viz).
 
 import { GENERATION_UNKNOWN, UNTRACKED, type ObjectGraph } from "./graph.js";
+import { PERMANENT } from "../generated/boundary.js";
 import { HeapConfigError } from "../errors.js";
 
 export interface DotOptions {
@@ -72,7 +73,7 @@ export function toDot(g: ObjectGraph, starts: number[], backrefs: boolean, o: Do
     if (o.refcounts ?? true) label += `\nrefcount ${g.refcount[v]}${g.external[v] > 0 ? ` (${g.external[v]} external)` : ""}`;
     if ((o.generations ?? true) && g.generation[v] !== GENERATION_UNKNOWN) {
       const gen = g.generation[v];
-      label += `\n${gen === UNTRACKED ? "untracked" : gen === 3 ? "permanent" : `generation ${gen}`}`;
+      label += `\n${gen === UNTRACKED ? "untracked" : gen === PERMANENT ? "permanent" : `generation ${gen}`}`;
     }
     if (o.extraInfo) label += `\n${o.extraInfo(g, v)}`;
     // objgraph's shading: the further from the start, the lighter

@@ -6,10 +6,12 @@
 import type { Heap } from "../heap.js";
 import { collectorList } from "../phases.js";
 
-/** Core kinds (assembly/types.ts). */
-export const KIND_FIXED = 1, KIND_REFARRAY = 2, KIND_BYTES = 3, KIND_STORAGE = 4, KIND_WEAKREF = 5, KIND_WEAKMAP = 6, KIND_RAW = 7;
-const TYPE_ID_MASK = 0xffff;
-const LIST_LENGTH = 16, LIST_ITEMS = 24, STORAGE_SLOTS = 8, WR_REFERENT = 8;
+import {
+  BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_RAW, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS,
+  PERMANENT, TR_KIND, TYPE_ID_MASK, TYPE_RECORD_SIZE, TYPE_STORAGE, WR_REFERENT,
+} from "../generated/boundary.js";
+/** Core kinds (boundary.json). */
+export { KIND_BYTES, KIND_FIXED, KIND_RAW, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF };
 /** generation[i] of an object the collector does not track (bytes, weakrefs, types without references). */
 export const UNTRACKED = 255;
 /** generation[i] in a graph read from a file, which does not say. */
@@ -132,7 +134,7 @@ export function takeGraph(heap: Heap): ObjectGraph {
       if (field < 4) {
         cur[field++] = w;
         if (field === 4) {
-          isStorage = (cur[0] & TYPE_ID_MASK) === 1;
+          isStorage = (cur[0] & TYPE_ID_MASK) === TYPE_STORAGE;
           if (isStorage) { storageOwner.push(cur[3]); storageSize.push(cur[2]); }
           else { info.push(cur[0]); address.push(cur[1]); size.push(cur[2]); rc.push(cur[3]); starts.push(children.length); }
         }
@@ -151,14 +153,14 @@ export function takeGraph(heap: Heap): ObjectGraph {
 
   // 2. types: names from the host's table, kinds from the core's
   const typeIds = new Map<number, number>(), typeNames: string[] = [], typeKinds: number[] = [], coreIds: number[] = [];
-  const tt = heap.core.typeTable() >>> 2, u32 = heap.views.u32;
+  const tt = heap.core.typeTable(), u32 = heap.views.u32;
   const typeSlot = (id: number) => {
     let t = typeIds.get(id);
     if (t === undefined) {
       t = typeNames.length;
       typeIds.set(id, t);
       typeNames.push(heap.types[id]?.name ?? `(type ${id})`);
-      typeKinds.push(u32[tt + id * 8]);
+      typeKinds.push(u32[(tt + id * TYPE_RECORD_SIZE + TR_KIND) >>> 2]);
       coreIds.push(id);
     }
     return t;
@@ -184,7 +186,7 @@ export function takeGraph(heap: Heap): ObjectGraph {
   // generations: the collector's lists say which (promotion splices lists, so no header bit is kept up to date)
   {
     const u32 = heap.views.u32;
-    for (let gen = 0; gen <= 3; gen++) {
+    for (let gen = 0; gen <= PERMANENT; gen++) {
       for (const p of collectorList(u32, heap.core.gcGenerationHead(gen), n + 1)) {
         const i = graphIndex(p);
         if (i >= 0) G[i] = gen;
@@ -213,8 +215,8 @@ export function takeGraph(heap: Heap): ObjectGraph {
       const r = heap.views.u32[(A[i] + WR_REFERENT) >>> 2];
       if (r) weakTo[i] = graphIndex(r);
     } else if (kind === KIND_BYTES) {
-      const len = heap.views.u32[(A[i] + 8) >>> 2];
-      preview.set(i, new TextDecoder().decode(heap.views.u8.subarray(A[i] + 12, A[i] + 12 + Math.min(len, 40))));
+      const len = heap.views.u32[(A[i] + BYTES_LENGTH) >>> 2];
+      preview.set(i, new TextDecoder().decode(heap.views.u8.subarray(A[i] + BYTES_DATA, A[i] + BYTES_DATA + Math.min(len, 40))));
     }
   }
   edgeStart[n] = e;

@@ -4,6 +4,7 @@
 
 import type { ObjectGraph } from "./graph.js";
 import { typeStats, type CensusOptions } from "./census.js";
+import { PERMANENT } from "../generated/boundary.js";
 
 export interface GrowthRow { type: string; count: number; delta: number }
 
@@ -41,7 +42,7 @@ export class NewIdsTracker {
 
   update(g: ObjectGraph, o: CensusOptions = {}): Record<string, number[]> {
     const now = new Set<number>(), out: Record<string, number[]> = {};
-    const keep = (i: number) => (!o.trackedOnly || g.generation[i] < 4) && (!o.filter || o.filter(g, i));
+    const keep = (i: number) => (!o.trackedOnly || g.generation[i] <= PERMANENT) && (!o.filter || o.filter(g, i));
     for (let i = 0; i < g.count; i++) {
       if (!keep(i)) continue;
       now.add(g.address[i]);

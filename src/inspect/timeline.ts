@@ -7,6 +7,7 @@
 import type { Heap } from "../heap.js";
 import type { Inspector } from "./index.js";
 import { HeapConfigError, HeapTypeError } from "../errors.js";
+import { EVENT_FREED, EVENT_TYPE_SHIFT, EVENT_WORDS, TYPE_STORAGE } from "../generated/boundary.js";
 
 export interface TimelineSample {
   /** 0, 1, 2, … */
@@ -130,10 +131,10 @@ export class MemoryTimeline {
   #onEvents(events: Uint32Array): void {
     this.#inEvents = true;
     try {
-      for (let k = 0; k < events.length; k += 3) {
-        const word = events[k], id = word >>> 1, size = events[k + 2], freed = (word & 1) !== 0;
+      for (let k = 0; k < events.length; k += EVENT_WORDS) {
+        const word = events[k], id = word >>> EVENT_TYPE_SHIFT, size = events[k + 2], freed = (word & EVENT_FREED) !== 0;
         this.#liveBytes += freed ? -size : size;
-        if (id === 1) continue; // a list's items block: bytes, not an object
+        if (id === TYPE_STORAGE) continue; // a list's items block: bytes, not an object
         this.#liveObjects += freed ? -1 : 1;
         this.#counts.set(id, (this.#counts.get(id) ?? 0) + (freed ? -1 : 1));
         if (!freed) {

@@ -14,6 +14,7 @@ function fileURLToPath(url: string | URL): string {
 import type { Heap } from "../heap.js";
 import type { Handle } from "../handle.js";
 import { HeapConfigError, HeapTypeError } from "../errors.js";
+import { EVENT_CAPACITY, EVENT_FREED, EVENT_TYPE_SHIFT, EVENT_WORDS, TYPE_STORAGE } from "../generated/boundary.js";
 
 export interface Frame { filename: string; lineno: number; name: string }
 export interface Trace { address: number; size: number; type: string; traceback: Frame[]; tag: string | null }
@@ -129,7 +130,7 @@ export class Tracemalloc {
   /** tracemalloc.stop(): stop tracing and clear the traces. */
   stop(): void {
     if (!this.#unsubscribe) return;
-    this.heap.core.eventsSetBatchSize(1024);
+    this.heap.core.eventsSetBatchSize(EVENT_CAPACITY);
     this.#unsubscribe();
     this.#unsubscribe = null;
     this.clearTraces();
@@ -180,12 +181,12 @@ export class Tracemalloc {
   }
 
   #onEvents(events: Uint32Array): void {
-    for (let k = 0; k < events.length; k += 3) {
+    for (let k = 0; k < events.length; k += EVENT_WORDS) {
       const word = events[k], address = events[k + 1], size = events[k + 2];
       const old = this.#traces.get(address);
       if (old) { this.#traces.delete(address); this.#current -= old.size; }
-      if (word & 1) continue; // freed: its trace is gone, so a reuse starts fresh
-      const typeId = word >>> 1;
+      if (word & EVENT_FREED) continue; // freed: its trace is gone, so a reuse starts fresh
+      const typeId = word >>> EVENT_TYPE_SHIFT;
       let traceback: Frame[] = [];
       if (this.#frames > 0) {
         const limit = Error.stackTraceLimit;
@@ -193,7 +194,7 @@ export class Tracemalloc {
         traceback = userFrames(new Error().stack ?? "", this.#frames);
         Error.stackTraceLimit = limit;
       }
-      const type = typeId === 1 ? "(storage)" : this.heap.types[typeId]?.name ?? `(type ${typeId})`;
+      const type = typeId === TYPE_STORAGE ? "(storage)" : this.heap.types[typeId]?.name ?? `(type ${typeId})`;
       this.#traces.set(address, { address, size, type, traceback, tag: this.#tag });
       this.#current += size;
       if (this.#current > this.#peak) this.#peak = this.#current;

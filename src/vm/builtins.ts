@@ -7,7 +7,7 @@ import { fmtNum } from "./values.js";
 
 export interface Builtin { name: string; min: number; max: number; fn: (base: number, argc: number) => number }
 
-const WVM_INT = 1, WVM_BYTES = 2, WKM = 3, WSET = 4;
+import { FLAG_TRACKED, INFO_OFFSET, WKM, WSET, WVM_BYTES, WVM_INT } from "../generated/boundary.js";
 
 export function installBuiltins(vm: VM): void {
   const m = vm.m, x = m.x, T = m.T, heap = vm.heap;
@@ -310,7 +310,7 @@ export function installBuiltins(vm: VM): void {
   def("gc-max-pause", 0, 0, () => m.int(Math.max(0, ...heap.gc.getStats().map((s) => s.maxPause))));
   // gc.garbage: uncollectable cycles (finalizerMode 'legacy': a cycle holding __del__, as in Python 2)
   def("gc-garbage", 0, 0, () => m.list(heap.gc.garbage.filter((h) => h.alive).map((h) => h.ptr)));
-  def("gc-is-tracked", 1, 1, (base) => m.bool((m.views.u32[(arg(base, 0) + 4) >>> 2] & (1 << 18)) !== 0));
+  def("gc-is-tracked", 1, 1, (base) => m.bool((m.views.u32[(arg(base, 0) + INFO_OFFSET) >>> 2] & FLAG_TRACKED) !== 0));
   def("gc-get-referrers", 1, 1, (base) => {
     const h = heap.wrapBorrowed(arg(base, 0))!;
     const refs = heap.gc.getReferrers(h);

@@ -1,5 +1,6 @@
 // refheap-vm: runs a program file, or a REPL when no file is given.
-//   refheap-vm [file] [--allocator pools|tlsf|firstfit|bump] [--collector generational|recycler|none] [--finalizer-mode pep442|legacy] [--debug] [-e source]
+//   refheap-vm [file] [--allocator NAME] [--collector NAME] [--finalizer-mode pep442|legacy] [--debug] [-e source]
+//   (the names: ALLOCATORS and COLLECTORS, from the registry)
 
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
@@ -22,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write("usage: refheap-vm [file] [--allocator pools|tlsf|firstfit|bump] [--collector generational|recycler|none] [--finalizer-mode pep442|legacy] [--debug] [-e source]\n");
+    process.stdout.write(`usage: refheap-vm [file] [--allocator ${ALLOCATORS.join("|")}] [--collector ${COLLECTORS.join("|")}] [--finalizer-mode pep442|legacy] [--debug] [-e source]\n`);
     return 0;
   }
   if (!ALLOCATORS.includes(values.allocator as AllocatorName)) { process.stderr.write(`unknown allocator '${values.allocator}' (${ALLOCATORS.join(", ")})\n`); return 2; }

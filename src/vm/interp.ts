@@ -23,6 +23,8 @@ import { read, type Node } from "./reader.js";
 import { Model, type ClassMeta } from "./values.js";
 import { installBuiltins, type Builtin } from "./builtins.js";
 import { Scope, scanDefines } from "./env.js";
+// a frame is a FIXED container (its references from CONTAINER_HEADER_SIZE), the module a list
+import { CONTAINER_HEADER_SIZE, LIST_ITEMS, STORAGE_SLOTS } from "../generated/boundary.js";
 
 export { VMError } from "./errors.js";
 export type { Builtin } from "./builtins.js";
@@ -250,11 +252,11 @@ export class VM {
     const loc = scope?.lookup(name);
     if (loc) {
       const { depth, index } = loc;
-      const off = 16 + 4 * index;
+      const off = CONTAINER_HEADER_SIZE + 4 * index;
       return (env) => {
         const u32 = m.views.u32;
         let e = env;
-        for (let d = 0; d < depth; d++) e = u32[(e + 16) >>> 2];
+        for (let d = 0; d < depth; d++) e = u32[(e + CONTAINER_HEADER_SIZE) >>> 2];
         const v = u32[(e + off) >>> 2];
         if (!v) throw new VMError("NameError", `local variable '${name}' referenced before assignment (line ${line})`);
         x.incref(v);
@@ -264,7 +266,7 @@ export class VM {
     const g = this.globalSlot(name);
     return () => {
       const u32 = m.views.u32;
-      const v = u32[(u32[(this.module + 24) >>> 2] + 8 + 4 * g) >>> 2];
+      const v = u32[(u32[(this.module + LIST_ITEMS) >>> 2] + STORAGE_SLOTS + 4 * g) >>> 2];
       if (!v) throw new VMError("NameError", `name '${name}' is not defined (line ${line})`);
       x.incref(v);
       return v;
@@ -280,7 +282,7 @@ export class VM {
       return (env) => {
         const v = valC(env);
         let e = env;
-        for (let d = 0; d < depth; d++) e = m.views.u32[(e + 16) >>> 2];
+        for (let d = 0; d < depth; d++) e = m.views.u32[(e + CONTAINER_HEADER_SIZE) >>> 2];
         x.setRefMove(e, index, v);
         return m.none();
       };
@@ -529,8 +531,8 @@ export class VM {
             const { depth, index } = loc;
             return (env) => {
               let e = env;
-              for (let d = 0; d < depth; d++) e = m.views.u32[(e + 16) >>> 2];
-              if (!m.views.u32[(e + 16 + 4 * index) >>> 2]) throw new VMError("NameError", `local variable '${name}' referenced before assignment (line ${line})`);
+              for (let d = 0; d < depth; d++) e = m.views.u32[(e + CONTAINER_HEADER_SIZE) >>> 2];
+              if (!m.views.u32[(e + CONTAINER_HEADER_SIZE + 4 * index) >>> 2]) throw new VMError("NameError", `local variable '${name}' referenced before assignment (line ${line})`);
               x.setRef(e, index, 0);
               return m.none();
             };

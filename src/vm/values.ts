@@ -26,6 +26,7 @@ import type { Heap } from "../heap.js";
 import type { HeapType } from "../types.js";
 import type { CoreExports, Views } from "../wasm.js";
 import { VMError } from "./errors.js";
+import { CONTAINER_HEADER_SIZE, INFO_OFFSET, TYPE_ID_MASK } from "../generated/boundary.js";
 
 export interface ClassMeta {
   name: string;
@@ -121,13 +122,13 @@ export class Model {
   }
   allocList(typeId: number, n: number): number { return this.#retry(() => this.x.allocList(typeId, n), this.heap.types[typeId].name); }
 
-  typeId(p: number): number { return this.views.u32[(p + 4) >>> 2] & 0xffff; }
+  typeId(p: number): number { return this.views.u32[(p + INFO_OFFSET) >>> 2] & TYPE_ID_MASK; }
   typeName(p: number): string {
     const id = this.typeId(p);
     return this.classes.get(id)?.name ?? this.heap.types[id]?.name ?? `type#${id}`;
   }
   /** A field of a fixed object (borrowed). */
-  ref(p: number, i: number): number { return this.views.u32[(p + 16 + 4 * i) >>> 2]; }
+  ref(p: number, i: number): number { return this.views.u32[(p + CONTAINER_HEADER_SIZE + 4 * i) >>> 2]; }
   incref(p: number): number { this.x.incref(p); return p; }
 
   // ── ints, bools ──

@@ -393,7 +393,7 @@ export class Model {
     if (this.isContainer(o) && !o.tracked) {
       // re-tracked for the finalizer, as a new object (subtype_dealloc; assembly/rc.ts finalize)
       o.tracked = true;
-      o.gen = this.collector === "recycler" ? 1 : 0;
+      o.gen = collectorCaps(this.collector).candidates ? 1 : 0;
     }
     if (!this.legacy) o.finalized = true; // legacy finalizers (tp_del) run at every death
     this.log.push(`fin:${o.id}`);

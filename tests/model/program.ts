@@ -4,6 +4,7 @@
 // generation membership, and heap.verify().
 import { collectorCaps } from "../helpers.js";
 import fc from "fast-check";
+import { FLAG_FINALIZED, GC_NEXT_OFFSET, INFO_OFFSET, MAP_TABLE } from "../../src/generated/boundary.js";
 import {
   Heap, HeapIndexError, HeapOutOfMemoryError, HeapReferenceError, HeapTypeError, HeapConfigError, HeapWeakRef,
   WeakKeyMap, WeakSet, WeakValueMap, type Finalize, type Handle, type HeapType, type WeakProxy,
@@ -213,7 +214,7 @@ export class Runner {
     this.ws = new WeakSet(heap);
     const head = heap.core.gcGenerationHead(collectorCaps(collector).candidates ? 1 : 0), u32 = heap.views.u32;
     const ptrs: number[] = [];
-    for (let p = u32[(head + 8) >>> 2]; p !== head; p = u32[(p + 8) >>> 2]) ptrs.push(p);
+    for (let p = u32[(head + GC_NEXT_OFFSET) >>> 2]; p !== head; p = u32[(p + GC_NEXT_OFFSET) >>> 2]) ptrs.push(p);
     if (collectorCaps(collector).collectsCycles) heap.gc.setThreshold(prog.threshold, 2, 2);
     const [wvm, , wkm, ws] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
     this.maps = { wvm, wkm, ws };
@@ -552,7 +553,7 @@ export class Runner {
     syncCollections();
     if (failed) {
       // the one change a failed step may leave: a weak container's table, grown before its entry's weakref failed
-      for (const m of model.objects.values()) if (m.kind === "map") m.table = heap.views.u32[(m.ptr + 32) >>> 2] !== 0;
+      for (const m of model.objects.values()) if (m.kind === "map") m.table = heap.views.u32[(m.ptr + MAP_TABLE) >>> 2] !== 0;
     }
     heap.flushUnraisable();
     // host code's effects not played yet; the handles it disposed go (its new ones join last)
@@ -623,7 +624,7 @@ export class Runner {
         const wrs: number[] = [];
         for (let i = 0, w; (w = core.weakrefAt(o.ptr, i)); i++) wrs.push(w);
         eq(`weakrefs of ${o.id}`, wrs, o.weakrefs.map(ptrOf));
-        eq(`finalized ${o.id}`, (heap.views.u32[(o.ptr + 4) >>> 2] & (1 << 22)) !== 0, o.finalized);
+        eq(`finalized ${o.id}`, (heap.views.u32[(o.ptr + INFO_OFFSET) >>> 2] & FLAG_FINALIZED) !== 0, o.finalized);
       }
       if (o.kind === "weakref") eq(`referent of weakref ${o.id}`, core.weakrefGet(o.ptr), ptrOf(o.referent));
       if (o.kind === "map") {
