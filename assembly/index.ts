@@ -16,7 +16,7 @@ import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetF
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
 import {
-  GEN_STATS, candidateCount, collect, collecting, configureCollector, debugFlags, freeze, gcEnabled, generationLength, referentAt, references,
+  GEN_STATS, VISITED, candidateCount, collect, collecting, configureCollector, debugFlags, freeze, gcEnabled, generationLength, referentAt, references,
   setDebugFlags, setGcEnabled, setStepWorkLimit, unfreeze,
 } from "./collect/generational";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
@@ -320,6 +320,8 @@ export function gcThresholds(): usize { check(); return THRESHOLDS; }
 export function gcSetThreshold(g: u32, v: u32): void { checkGeneration(g, 2); check(); setThreshold(g, v); }
 /** Per generation: collections, collected, uncollectable (u32 each). */
 export function gcStats(): usize { check(); return GEN_STATS; }
+/** The address of the current collection's visited count (u32; read it at the stop report). */
+export function gcVisited(): usize { check(); return VISITED; }
 export function gcSetDebug(flags: u32): void { check(); setDebugFlags(flags); }
 export function gcGetDebug(): u32 { check(); return debugFlags; }
 export function gcFreeze(): void { check(); freeze(); }

@@ -5,7 +5,7 @@
 //                     peers; --reps 3, --scale 0.2. Made to finish in well under 3 minutes on 2 cores.
 //   --full            the whole matrix: every allocator × collector, in wasm and host-driven, every
 //                     host API; --reps 5, --scale 1
-//   --workloads W1,W3 run these workloads only (W3 = W3a, W3b, W3c; TR = trace replay)
+//   --workloads W1,W3 run these workloads only (W3 = W3a, W3b, W3c; TR = trace replay; P1 = first-pause probe)
 //   --allocators a,b  refheap rows of these allocators only (the registry's: ALLOCATORS in src/heap.ts)
 //   --collectors a,b  refheap rows of these collectors only (COLLECTORS)
 //   --peers P         none | default (V8, AssemblyScript's runtime) | all (+ pyodide, QuickJS) | a list
@@ -34,6 +34,7 @@ import { w1 } from "./w1.js";
 import { w4 } from "./w4.js";
 import { w2, w3a, w3b, w3c, w5 } from "./gc.js";
 import { saveTracesIn, traceReplay } from "./traces.js";
+import { p1 } from "./probe.js";
 import { renderText, type RowJson, type RunJson, type SampleJson } from "./present.js";
 import { renderReport, writeReport } from "./report.js";
 import { keepRun, runStamp, shown } from "./keep.js";
@@ -42,7 +43,7 @@ import { keepRun, runStamp, shown } from "./keep.js";
 const PEERS = ["v8", "as-rt", "pyodide", "quickjs"] as const;
 
 /** The workload registry: one file per workload. */
-export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay];
+export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay, p1];
 
 const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node (W1)";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));

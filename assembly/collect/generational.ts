@@ -129,6 +129,18 @@ let visitFound = false;
 /** Per generation: collections, collected, uncollectable (u32 each). */
 export const GEN_STATS: usize = memory.data(3 * 12, 4);
 
+/**
+ * Objects the current collection visited (u32; the host reads it at the stop report, then it is
+ * 0 again): a deterministic work count, one per object per pass that walks or clears its
+ * references (subtract, reachable-move, gather, legacy, the two weakref passes, the resurrection
+ * check's passes, clear). Generation 0 holding N unreachable cycles of k objects and nothing else,
+ * no weakrefs or finalizers: k·N (subtract) + the objects clearing starts from (at most k·N; one
+ * per cycle when clearing one frees the rest). The recycler adds k·N for gathering.
+ */
+export const VISITED: usize = memory.data(4, 4);
+// @ts-ignore: decorator
+@inline export function countVisits(n: u32): void { store<u32>(VISITED, load<u32>(VISITED) + n); }
+
 // working lists
 const UNREACHABLE: usize = memory.data(16, 8);
 const STILL_UNREACHABLE: usize = memory.data(16, 8);
@@ -299,8 +311,11 @@ function moveUnreachable(young: usize, unreachable: usize): void {
   SET_GC_NEXT(unreachable, GC_NEXT(unreachable) & ~NEXT_UNREACHABLE);
 }
 
-function clearUnreachableMask(list: usize): void {
-  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE);
+/** Clears the UNREACHABLE marks; returns the number of objects on the list. */
+function clearUnreachableMask(list: usize): u32 {
+  let n: u32 = 0;
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) { SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE); n++; }
+  return n;
 }
 
 function deduceUnreachable(base: usize, unreachable: usize, observed: bool = true): u32 {
@@ -310,7 +325,8 @@ function deduceUnreachable(base: usize, unreachable: usize, observed: bool = tru
   if (observed) phase(PHASE_INTERNAL_SUBTRACTED, phaseGeneration, base);
   listInit(unreachable);
   moveUnreachable(base, unreachable);
-  clearUnreachableMask(unreachable);
+  // subtractRefs visited the n objects, moveUnreachable those found reachable
+  countVisits(n + n - clearUnreachableMask(unreachable));
   if (observed) phase(PHASE_UNREACHABLE_MOVED, phaseGeneration, base, unreachable);
   return n;
 }
@@ -327,7 +343,7 @@ function moveLegacyFinalizers(unreachable: usize): void {
     p = next;
   }
   // what they reach, transitively (the list grows while it is walked)
-  for (let q = GC_NEXT(LEGACY); q != LEGACY; q = GC_NEXT(q)) visitChildren(q, VISIT_MOVE_LEGACY, 0);
+  for (let q = GC_NEXT(LEGACY); q != LEGACY; q = GC_NEXT(q)) { visitChildren(q, VISIT_MOVE_LEGACY, 0); countVisits(1); }
 }
 
 /** Clears the weakrefs of every object of a list; returns one chain of those owed a callback under `rule`. */
@@ -352,6 +368,7 @@ function detachListWeakrefs(list: usize, rule: i32): usize {
  * unless their container is garbage too.
  */
 function handleWeakrefs(unreachable: usize): void {
+  countVisits(2 * listLength(unreachable)); // the two trial passes below
   let p: usize;
   for (p = GC_NEXT(unreachable); p != unreachable; p = GC_NEXT(p)) visitChildren(p, VISIT_WEAKREF_RC, <usize>-1);
   let chain = detachListWeakrefs(unreachable, OWED_IN_COLLECTION);
@@ -408,6 +425,7 @@ function deleteGarbage(collectable: usize, old: usize): void {
       clearReferences(p);
       decref(p);
     }
+    countVisits(1);
     if (GC_NEXT(collectable) == p) {
       // still alive (held from gc.garbage, or by a reference it could not clear): it may die later
       CLEAR_COLLECTING(p);
@@ -491,6 +509,7 @@ function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   store<u32>(st, load<u32>(st, 8) + n, 8);
   // still "collecting" during the stop callbacks, as CPython: a collect() from one returns 0
   hostGcPhase(1, <i32>g, <i32>m, <i32>n, <i32>candidates);
+  store<u32>(VISITED, 0); // the host has read it
   collecting = false;
   return <i32>(m + n);
 }
@@ -545,7 +564,9 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
       listMerge(GEN_HEAD(1), WORK);
     } else {
       // gather what the candidates reach (the list grows while it is walked)
-      for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) visitChildren(p, VISIT_GATHER, WORK);
+      let gathered: u32 = 0;
+      for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) { visitChildren(p, VISIT_GATHER, WORK); gathered++; }
+      countVisits(gathered);
     }
   } else {
     let gathered: u32 = 0;
@@ -562,6 +583,7 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
         scan = p;
       }
     }
+    countVisits(gathered);
   }
   phaseGeneration = g;
   phase(PHASE_GATHERED, g, WORK);
