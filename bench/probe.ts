@@ -22,12 +22,12 @@ interface ProbeExports extends CoreExports { w2Run(rings: number): number }
 
 let nonce = 0;
 /** The module's bytes with a custom section no other compile in this process had. */
-function uniqueBytes(): Uint8Array {
+function uniqueBytes(): Uint8Array<ArrayBuffer> {
   const bytes = readFileSync(benchWasm);
   const name = new TextEncoder().encode(`refheap-probe-${process.pid}-${++nonce}`);
   // custom section: id 0, size (LEB128, < 128 here), name length, name
   const section = new Uint8Array([0, name.length + 1, name.length, ...name]);
-  const out = new Uint8Array(bytes.length + section.length);
+  const out = new Uint8Array(new ArrayBuffer(bytes.length + section.length));
   out.set(bytes);
   out.set(section, bytes.length);
   return out;
