@@ -282,6 +282,28 @@ export function outliersTable(run: RunJson): Table | undefined {
   return { header, right: header.map((_, i) => i === 2 || i === 5), rows };
 }
 
+/** What the anatomy repetition found over all rows, in sentences (docs/benchmarks.md, the report). */
+export function outlierSummary(run: RunJson): string[] {
+  const rows = run.rows.filter((r) => !r.peer && r.anatomy);
+  if (!rows.length) return [];
+  const byCause = new Map<string, number>();
+  for (const r of rows) for (const [c, k] of Object.entries(r.anatomy!.outliers)) byCause.set(c, (byCause.get(c) ?? 0) + k!);
+  const total = [...byCause.values()].reduce((a, b) => a + b, 0);
+  const pauses = rows.reduce((a, r) => a + r.anatomy!.pauses, 0);
+  const own = rows.reduce((m, r) => (r.anatomy!.maxOwnMs > m.anatomy!.maxOwnMs ? r : m));
+  const timedSame = rows.filter((r) => r.pauseWork && r.pauses && r.pauses.max >= OUTLIER_MS && r.pauseWork.maxPause.visited <= 1.5 * r.pauseWork.visitedP50);
+  const timedLong = rows.filter((r) => r.pauseWork && r.pauses && r.pauses.max >= OUTLIER_MS);
+  const lines = [
+    `The anatomy repetition ran ${rows.length} rows once more (${n0(pauses)} pauses): ${total} pauses of ${OUTLIER_MS} ms or more, ` +
+      (total ? [...byCause].sort((a, b) => b[1] - a[1]).map(([c, k]) => `${k} ${c}`).join(", ") : "none") + ".",
+    `Without the run-queue wait and V8 GC time inside them, the longest pause of any row was ${fmtMs(own.anatomy!.maxOwnMs)} ms (${own.workload}${own.variant ? ` ${own.variant}` : ""} ${strategyOf(own)}${own.driver === "host" ? ", host-driven" : ""}).`,
+  ];
+  if (timedLong.length) {
+    lines.push(`In the timed repetitions, ${timedSame.length} of the ${timedLong.length} rows whose longest pause reached ${OUTLIER_MS} ms visited no more objects in that pause than 1.5 × their median pause: the work was not larger, the time was taken elsewhere.`);
+  }
+  return lines;
+}
+
 /** Pauses split by the generation collected (refheap rows that observed any). */
 export function generationsTable(run: RunJson): Table | undefined {
   const rows = run.rows.filter((r) => r.pausesByGeneration?.some((g) => g)).map((r) => [
@@ -374,7 +396,7 @@ export function renderText(run: RunJson): string {
   const checks = peerChecks(run);
   if (checks.length) out.push("The default configuration against the peers, this run:", ...checks.map((l) => `  ${l}`), "");
   const outl = outliersTable(run);
-  if (outl) out.push(`Pauses of ${OUTLIER_MS} ms or more, explained (anatomy repetition: bench/anatomy.ts)`, textTable(outl), "");
+  if (outl) out.push(`Pauses of ${OUTLIER_MS} ms or more, explained (anatomy repetition: bench/anatomy.ts)`, textTable(outl), ...outlierSummary(run), "");
   const gens = generationsTable(run);
   if (gens) out.push("Pauses by generation collected", textTable(gens), "");
   const replays = replaysTable(run);

@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { compileEager } from "../src/compile.js";
 import { instantiateLinked, type CoreExports, type HostHooks } from "../src/wasm.js";
 import { ALLOCATOR_CODES, COLLECTORS, COLLECTOR_CODES, DEFAULT_ALLOCATOR } from "../src/heap.js";
-import { REFCOUNT_ONLY, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { REFCOUNT_ONLY, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { anatomy, runQueueWaitNs, type PauseRecord } from "./anatomy.js";
 import { w2Checksum } from "./shapes.js";
 
 const benchWasm = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../build/bench.release.wasm");
@@ -43,21 +44,33 @@ async function firstPause(mode: CompileMode, collector: (typeof COLLECTORS)[numb
   const t0 = performance.now();
   const module = mode === "eager" ? await compileEager(bytes) : await WebAssembly.compile(bytes);
   const compileMs = performance.now() - t0;
-  const pausesMs: number[] = [];
-  let start = 0;
+  const pauses: PauseRecord[] = [];
+  let start = 0, wait0 = 0, bytes0 = 0, visitedAt = 0;
+  const deep = anatomy.on;
+  let x: ProbeExports;
   const hooks: Partial<HostHooks> = {
-    gcPhase(phase) {
-      if (phase === 0) start = performance.now();
-      else if (phase === 1) pausesMs.push(performance.now() - start);
+    gcPhase(phase, generation) {
+      if (phase === 0) {
+        bytes0 = x.memory.buffer.byteLength;
+        if (deep) wait0 = runQueueWaitNs() ?? 0;
+        start = performance.now();
+      } else if (phase === 1) {
+        const t1 = performance.now();
+        const r: PauseRecord = { generation, t0: start, ms: t1 - start, visited: new Uint32Array(x.memory.buffer)[visitedAt]!, grownBytes: x.memory.buffer.byteLength - bytes0 };
+        if (deep) r.runQueueWaitMs = ((runQueueWaitNs() ?? 0) - wait0) / 1e6;
+        pauses.push(r);
+      }
     },
   };
-  const x = await instantiateLinked<ProbeExports>(module, { hooks });
+  x = await instantiateLinked<ProbeExports>(module, { hooks });
+  visitedAt = x.gcVisited() >>> 2;
   if (x.init(ALLOCATOR_CODES[DEFAULT_ALLOCATOR], 65536, COLLECTOR_CODES[collector], 0) !== 0) throw new Error("init failed");
   const sum = x.w2Run(RINGS);
+  const pausesMs = pauses.map((p) => p.ms);
   if (pausesMs.length < 3) throw new Error(`P1: only ${pausesMs.length} collections`);
   const rest = pausesMs.slice(1).sort((a, b) => a - b);
   return {
-    nsPerUnit: pausesMs[0]! * 1e6, durationMs: pausesMs[0]!, units: 1, checksum: sum, expectedChecksum: w2Checksum(RINGS), pausesMs,
+    nsPerUnit: pausesMs[0]! * 1e6, durationMs: pausesMs[0]!, units: 1, checksum: sum, expectedChecksum: w2Checksum(RINGS), ...splitPauses(pauses),
     extra: { compileMs, firstMs: pausesMs[0], laterMedianMs: rest[rest.length >> 1], laterMaxMs: rest[rest.length - 1] },
   };
 }
