@@ -8,6 +8,8 @@
 // Here the module is compiled with --no-liftoff --no-wasm-lazy-compilation, set for that compile
 // only: about 200 to 470 ms once per process and build (measured on 2 loaded cores) instead of
 // 5 to 25 ms, and the first pause is then like the others (bench/probe.ts, workload P1).
+// The flags are process-wide while the compile is in progress (other wasm compiled meanwhile is
+// compiled eagerly too), then back to V8's defaults; a user who set either flag keeps theirs.
 // Where V8's flags cannot be set (a browser), the module compiles as the engine chooses.
 
 /** V8 flags the user gave the process decide instead of us. */
