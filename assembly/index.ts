@@ -14,6 +14,7 @@ import {
 } from "./types";
 import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
+import { rootObject, setRootObject } from "./collect/incremental";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
 import {
   GEN_STATS, candidateCount, collect, collecting, configureCollector, debugFlags, freeze, gcEnabled, generationLength, referentAt, references,
@@ -328,6 +329,20 @@ export function gcUnfreeze(): void { check(); unfreeze(); }
 export function gcGenerationLength(g: u32): u32 { checkGeneration(g, 3); check(); return generationLength(g); }
 /** The list head of generation g: walk it through gcNext (+8) back to the head. */
 export function gcGenerationHead(g: u32): usize { checkGeneration(g, 3); check(); return GEN_HEAD(g); }
+/**
+ * gc.setRoot: the heap's global namespace (CPython's sys dict and builtins), or 0 for none. The heap
+ * holds a reference to it; the incremental collector marks what it reaches at the start of each pass.
+ */
+export function gcSetRoot(p: usize): void {
+  checkNullable(p);
+  enter();
+  if (p) rcIncref(p);
+  let old = rootObject;
+  setRootObject(p);
+  if (old) rcDecref(old);
+  leave();
+}
+export function gcRoot(): usize { check(); return rootObject; }
 /** Does container p hold a strong reference to obj? (get_referrers) */
 export function gcReferences(p: usize, obj: usize): i32 { check(); return references(p, obj) ? 1 : 0; }
 /** The i-th strong reference of container p, or 0 past the end (get_referents). */

@@ -25,7 +25,7 @@ import { noteAlloc, noteFree } from "./events";
     | (tf & TF_FINALIZER ? FLAG_FINALIZER : 0);
 }
 
-import { COUNTS, GENS } from "./collect/generations";
+import { COUNTS, GENS, heapSize, trackBits, trackMask } from "./collect/generations";
 import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, candidateCount, collectGenerations, collectionDue, collectorKind, maybeCollect } from "./collect/generational";
 
 /**
@@ -41,6 +41,8 @@ import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, candidateCount, collectGenerations,
   SET_GC_NEXT(last, p);
   SET_GC_PREV(head, p);
   store<u32>(COUNTS, load<u32>(COUNTS) + 1);
+  heapSize++;
+  if (trackMask) SET_INFO(p, (INFO(p) & ~trackMask) | trackBits);
 }
 
 /** Unlinks a tracked container (from whichever list holds it), clears TRACKED, and uncounts it. */
@@ -54,6 +56,7 @@ import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, candidateCount, collectGenerations,
   SET_INFO(p, info & ~(FLAG_TRACKED | FLAG_CANDIDATE));
   let c = load<u32>(COUNTS);
   if (c) store<u32>(COUNTS, c - 1); // allocations minus deallocations, as PyObject_GC_Del
+  heapSize--;
 }
 
 export { objectSize } from "./size";

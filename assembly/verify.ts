@@ -21,7 +21,9 @@ import {
 import * as C from "./counters";
 import { objectSize } from "./object";
 import { GEN_HEAD, PERMANENT } from "./collect/generations";
-import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, VISIT_AUDIT, candidateCount, collectorKind } from "./collect/generational";
+import { checkSpaces } from "./collect/incremental";
+import { heapSize } from "./collect/generations";
+import { COLLECTOR_INCREMENTAL, COLLECTOR_RECYCLER, FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, VISIT_AUDIT, candidateCount, collectorKind } from "./collect/generational";
 import { visitChildren } from "./collect/visit";
 import { allocatorCheck } from "./generated/registry";
 import { VISIT_CHECK, VISIT_EXTERNAL, plausibleObject, walkExternalRefs, walkHeap } from "./walk";
@@ -179,6 +181,8 @@ function checkTrackedLists(): void {
   }
   if (n + untrackedDead != C.liveContainers) fail("generation lists shorter than the live containers", 0);
   if (candidates != candidateCount) fail("candidate count != objects on the candidate list", 0);
+  if (collectorKind == COLLECTOR_INCREMENTAL) checkSpaces();
+  if (n != heapSize) fail("heap size (track - untrack) != objects on the collector lists", 0);
 }
 
 /** Runs every check. 0 = consistent; 1 = see failureMessage()/failurePointer(). */

@@ -29,6 +29,8 @@ export interface CoreExports {
   gcUnfreeze(): void;
   gcGenerationLength(g: number): number;
   gcGenerationHead(g: number): number;
+  gcSetRoot(p: number): void;
+  gcRoot(): number;
   gcReferences(p: number, obj: number): number;
   gcReferentAt(p: number, i: number): number;
   defineType(kind: number, nRefs: number, nI32: number, nF64: number, flags: number): number;

@@ -30,6 +30,7 @@ import {
   COUNT, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLD, listIsEmpty, listLength, listMerge, listMove,
 } from "./generations";
 import { visitChildren } from "./visit";
+import { addUnvisited, incrementalCollect, incrementalFreeze, incrementalInit, incrementalUnfreeze } from "./incremental";
 import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs, runWeakrefCallbacks } from "../weak";
 import { weakMapRelease } from "../weakmap";
 import { listSetLength } from "../list";
@@ -47,7 +48,7 @@ declare function gcGarbageImport(obj: usize, why: i32): void;
 declare function finalizeImport(obj: usize): void;
 // Host calls are counted (entry.ts): deaths the host causes meanwhile join rc.ts's worklist.
 // @ts-ignore: decorator
-@inline function hostGcPhase(phase: i32, generation: i32, collected: i32, uncollectable: i32, candidates: i32): void {
+@inline export function hostGcPhase(phase: i32, generation: i32, collected: i32, uncollectable: i32, candidates: i32): void {
   toHost(HOOK_GC_PHASE); gcPhaseImport(phase, generation, collected, uncollectable, candidates); fromHost();
 }
 // @ts-ignore: decorator
@@ -70,6 +71,8 @@ declare function finalizeImport(obj: usize): void;
 @inline export const COLLECTOR_GENERATIONAL: i32 = 1;
 // @ts-ignore: decorator
 @inline export const COLLECTOR_RECYCLER: i32 = 2;
+// @ts-ignore: decorator
+@inline export const COLLECTOR_INCREMENTAL: i32 = 3;
 
 /** gcNext bit: the object is (tentatively) on the unreachable list. */
 // @ts-ignore: decorator
@@ -94,6 +97,8 @@ declare function finalizeImport(obj: usize): void;
 @inline export const VISIT_GATHER: i32 = 8;       // recycler: pull a tracked child into the set being collected
 // @ts-ignore: decorator
 @inline export const VISIT_CENSUS: i32 = 9;       // inspection: stream the reference to the host (census.ts)
+// @ts-ignore: decorator
+@inline export const VISIT_ADD_UNVISITED: i32 = 10; // incremental: pull a tracked child of the pending space into the list arg
 
 // debug flags (gc.set_debug)
 // @ts-ignore: decorator
@@ -113,7 +118,7 @@ declare function finalizeImport(obj: usize): void;
 // @ts-ignore: decorator
 @inline const GARBAGE_COLLECTABLE: i32 = 3;
 
-/** 0: no cycle collection (refcounting only), 1: generational, 2: recycler. */
+/** 0: no cycle collection (refcounting only), 1: generational, 2: recycler, 3: incremental. */
 export let collectorKind: i32 = 0;
 /** Recycler: candidate roots waiting on the candidate list (generation 0's list in that mode). */
 export let candidateCount: u32 = 0;
@@ -130,7 +135,7 @@ let visitFound = false;
 export const GEN_STATS: usize = memory.data(3 * 12, 4);
 
 // working lists
-const UNREACHABLE: usize = memory.data(16, 8);
+export const UNREACHABLE: usize = memory.data(16, 8);
 const STILL_UNREACHABLE: usize = memory.data(16, 8);
 const LEGACY: usize = memory.data(16, 8);
 const SEEN: usize = memory.data(16, 8);
@@ -165,11 +170,11 @@ export let observePhases = false;
 export function setObservePhases(on: bool): void { observePhases = on; }
 
 // @ts-ignore: decorator
-@inline function phase(code: i32, g: u32, listA: usize, listB: usize = 0): void {
+@inline export function phase(code: i32, g: u32, listA: usize, listB: usize = 0): void {
   if (observePhases) hostGcPhase(code, <i32>g, <i32>listA, <i32>listB, 0);
 }
 /** The generation being collected, for the phase reports of the shared steps. */
-let phaseGeneration: u32 = 0;
+export let phaseGeneration: u32 = 0;
 
 // @ts-ignore: decorator
 @inline function GC_REFS(p: usize): u32 { return load<u32>(p, 12); }
@@ -185,6 +190,7 @@ function listInit(h: usize): void { SET_GC_NEXT(h, h); SET_GC_PREV(h, h); }
 export function configureCollector(kind: i32, legacy: bool): void {
   collectorKind = kind;
   legacyFinalizers = legacy;
+  if (kind == COLLECTOR_INCREMENTAL) incrementalInit();
 }
 export function setGcEnabled(on: bool): void { gcEnabled = on; }
 export function setDebugFlags(f: u32): void { debugFlags = f; }
@@ -219,6 +225,8 @@ export function setDebugFlags(f: u32): void { debugFlags = f; }
     }
   } else if (cookie == VISIT_CENSUS) {
     censusChild(c);
+  } else if (cookie == VISIT_ADD_UNVISITED) {
+    addUnvisited(c, arg);
   }
 }
 
@@ -303,7 +311,7 @@ function clearUnreachableMask(list: usize): void {
   for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE);
 }
 
-function deduceUnreachable(base: usize, unreachable: usize, observed: bool = true): u32 {
+export function deduceUnreachable(base: usize, unreachable: usize, observed: bool = true): u32 {
   let n = updateRefs(base);
   if (observed) phase(PHASE_REFS_COPIED, phaseGeneration, base);
   subtractRefs(base);
@@ -422,6 +430,7 @@ function deleteGarbage(collectable: usize, old: usize): void {
 export function collect(g: u32): i32 {
   if (collecting || collectorKind == COLLECTOR_NONE) return 0;
   if (collectorKind == COLLECTOR_RECYCLER) return recyclerCollect(g == NUM_GENERATIONS - 1);
+  if (collectorKind == COLLECTOR_INCREMENTAL) return incrementalCollect(g);
   collecting = true;
   hostGcPhase(0, <i32>g, 0, 0, 0);
   if (g + 1 < NUM_GENERATIONS) SET_COUNT(g + 1, COUNT(g + 1) + 1);
@@ -449,7 +458,7 @@ export function collect(g: u32): i32 {
  * The steps after deduction, shared by both collectors: UNREACHABLE holds the garbage (doubly
  * linked, COLLECTING set), the survivors are already in `old`, where resurrected objects go too.
  */
-function finishCollection(g: u32, old: usize, candidates: u32): i32 {
+export function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   if (legacyFinalizers) moveLegacyFinalizers(UNREACHABLE);
   else listInit(LEGACY);
   if (debugFlags & DEBUG_COLLECTABLE) {
@@ -485,14 +494,23 @@ function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   listMerge(LEGACY, old);
   phase(PHASE_PROMOTED, g, old);
 
+  found = m + n;
+  endCollection(g, m, n, candidates);
+  return <i32>(m + n);
+}
+
+/** Collected + uncollectable of the last finishCollection (for a collector that ends its collection itself). */
+export let found: u32 = 0;
+
+/** Counts the collection in gc.get_stats(), runs the stop callbacks, and ends it. */
+export function endCollection(g: u32, collected: u32, uncollectable: u32, candidates: u32): void {
   let st = GEN_STATS + <usize>g * 12;
   store<u32>(st, load<u32>(st) + 1);
-  store<u32>(st, load<u32>(st, 4) + m, 4);
-  store<u32>(st, load<u32>(st, 8) + n, 8);
+  store<u32>(st, load<u32>(st, 4) + collected, 4);
+  store<u32>(st, load<u32>(st, 8) + uncollectable, 8);
   // still "collecting" during the stop callbacks, as CPython: a collect() from one returns 0
-  hostGcPhase(1, <i32>g, <i32>m, <i32>n, <i32>candidates);
+  hostGcPhase(1, <i32>g, <i32>collected, <i32>uncollectable, <i32>candidates);
   collecting = false;
-  return <i32>(m + n);
 }
 
 // ── the recycler: cycle collection from candidate roots ──
@@ -573,6 +591,8 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
 /** The automatic trigger: the oldest generation over its threshold, with the 25% rule for gen 2. */
 export function collectGenerations(): void {
   if (collectorKind == COLLECTOR_RECYCLER) { recyclerCollect(false, stepWorkLimit); return; }
+  // CPython 3.14's _Py_RunGC: every automatic collection is one increment
+  if (collectorKind == COLLECTOR_INCREMENTAL) { incrementalCollect(1); return; }
   for (let i = <i32>NUM_GENERATIONS - 1; i >= 0; i--) {
     let g = <u32>i;
     if (COUNT(g) > THRESHOLD(g)) {
@@ -601,6 +621,7 @@ export function collectGenerations(): void {
 // ── gc module helpers ──
 
 export function freeze(): void {
+  if (collectorKind == COLLECTOR_INCREMENTAL) { incrementalFreeze(); return; }
   for (let g: u32 = 0; g < NUM_GENERATIONS; g++) {
     let head = GEN_HEAD(g);
     // FROZEN on each object: the recycler's gathering must not pull one out of the permanent generation
@@ -611,6 +632,7 @@ export function freeze(): void {
   candidateCount = 0;
 }
 export function unfreeze(): void {
+  if (collectorKind == COLLECTOR_INCREMENTAL) { incrementalUnfreeze(); return; }
   let head = GEN_HEAD(PERMANENT);
   for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, INFO(p) & ~FLAG_FROZEN);
   // the recycler keeps its non-candidates in generation 1

@@ -34,7 +34,20 @@ export function generationsInit(): void {
   }
 }
 
-export function setThreshold(g: u32, v: u32): void { store<u32>(THRESHOLDS + (<usize>g << 2), v); }
+export function setThreshold(g: u32, v: u32): void {
+  if (g == 2 && thirdThresholdUnused) { unusedThreshold = v; return; } // kept, never reported (CPython 3.14: old[1].threshold)
+  store<u32>(THRESHOLDS + (<usize>g << 2), v);
+}
+/** CPython 3.14's collector reads no third threshold: get_threshold() reports 0 for it, whatever was set. */
+export let thirdThresholdUnused = false;
+export let unusedThreshold: u32 = 0;
+
+/** Tracked containers (CPython 3.14's heap_size): track adds one, untrack takes one away. */
+export let heapSize: u32 = 0;
+/** Header bits every newly tracked container gets (the incremental collector's not-visited space). */
+export let trackBits: u32 = 0;
+/** The header bits track() replaces with trackBits. */
+export let trackMask: u32 = 0;
 
 // @ts-ignore: decorator
 @inline export function listIsEmpty(head: usize): bool { return GC_NEXT(head) == head; }
