@@ -40,14 +40,9 @@ export function setThreshold(g: u32, v: u32): void {
 }
 /** CPython 3.14's collector reads no third threshold: get_threshold() reports 0 for it, whatever was set. */
 export let thirdThresholdUnused = false;
+export function setThirdThresholdUnused(): void { thirdThresholdUnused = true; }
 export let unusedThreshold: u32 = 0;
 
-/** Tracked containers (CPython 3.14's heap_size): track adds one, untrack takes one away. */
-export let heapSize: u32 = 0;
-/** Header bits every newly tracked container gets (the incremental collector's not-visited space). */
-export let trackBits: u32 = 0;
-/** The header bits track() replaces with trackBits. */
-export let trackMask: u32 = 0;
 
 // @ts-ignore: decorator
 @inline export function listIsEmpty(head: usize): bool { return GC_NEXT(head) == head; }

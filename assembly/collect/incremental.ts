@@ -41,21 +41,19 @@
 // increment, collect(2) = everything (young, pending and visited merged into visited); get_objects(1)
 // is empty, get_objects(2) both old spaces (the host reads the `oldSpaces` capability).
 
-import { FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } from "../layout";
+import { FLAG_FROZEN, FLAG_OLD_SPACE_1, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } from "../layout";
 import {
-  COUNT, COUNTS, GEN_HEAD, PERMANENT, SET_COUNT, THRESHOLD, THRESHOLDS, heapSize, listIsEmpty, listLength, listMerge, listMove,
-  thirdThresholdUnused, trackBits, trackMask,
+  COUNT, COUNTS, GEN_HEAD, PERMANENT, SET_COUNT, THRESHOLD, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove, setThirdThresholdUnused,
 } from "./generations";
-import {
-  FLAG_FROZEN, PHASE_MERGED, UNREACHABLE, VISIT_ADD_UNVISITED, collecting, deduceUnreachable, endCollection, finishCollection, hostGcPhase, phase,
-  phaseGeneration,
-} from "./generational";
-import { visitChildren } from "./visit";
+import { GEN_STATS, collecting, rootObject, setCollecting, setTrigger } from "./gcstate";
+import { heapSize, setTrackBits, setTrackGeneration } from "./track";
+import { PHASE_MERGED, PHASE_START, PHASE_STOP, hostGcPhase, phase, setPhaseGeneration } from "./phases";
+import { UNREACHABLE, deduceUnreachable, finishCollection, listInit } from "./trial";
+import { runEnd, runStart, visitRun, visitStart } from "./visit";
 import { fail } from "../failure";
+import { GC_CAP_COLLECTS_CYCLES, GC_CAP_OLD_SPACES } from "../generated/capabilities";
 
-/** Header bit: the object is in old space 1 (else 0). Meaningful on every tracked object (see above). */
-// @ts-ignore: decorator
-@inline export const FLAG_OLD_SPACE_1: u32 = 1 << 27;
+export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_OLD_SPACES;
 
 /** Which old space is `visited` (0 or 1); the other is `pending`. */
 export let visitedSpace: u32 = 0;
@@ -63,11 +61,6 @@ export let visitedSpace: u32 = 0;
 let markPhase = true;
 /** Objects the collector still owes (negative: it is ahead). */
 export let workToDo: i32 = -5000;
-/** Young collections since each old space was last emptied (CPython's old[s].count). */
-const OLD_COUNTS: usize = memory.data(8, 4);
-/** The global namespace marking starts from (gc.setRoot); the heap holds a reference. */
-export let rootObject: usize = 0;
-export function setRootObject(p: usize): void { rootObject = p; }
 
 // working lists
 const INCREMENT: usize = memory.data(16, 8);
@@ -81,7 +74,6 @@ const REACHABLE: usize = memory.data(16, 8);
 @inline function SET_SPACE(p: usize, s: u32): void { SET_INFO(p, (INFO(p) & ~FLAG_OLD_SPACE_1) | SPACE_BITS(s)); }
 // @ts-ignore: decorator
 @inline function OLD(s: u32): usize { return GEN_HEAD(1 + s); }
-function listInit(h: usize): void { store<usize>(h, h, 8); store<usize>(h, h, 12); }
 
 /** Puts every object of a list in space s; returns how many there are. */
 function setListSpace(head: usize, s: u32): u32 {
@@ -90,22 +82,24 @@ function setListSpace(head: usize, s: u32): u32 {
   return n;
 }
 
-/** New containers are not-visited; get_count's old counts follow the visited space. */
+/**
+ * New containers are not-visited. Counts 1 and 2 are CPython's old[visited].count and
+ * old[pending].count, as get_count() reports them: they swap when the spaces do.
+ */
 function publish(): void {
-  trackMask = FLAG_OLD_SPACE_1;
-  trackBits = SPACE_BITS(visitedSpace ^ 1);
-  SET_COUNT(1, load<u32>(OLD_COUNTS + (visitedSpace << 2)));
-  SET_COUNT(2, load<u32>(OLD_COUNTS + ((visitedSpace ^ 1) << 2)));
+  setTrackBits(FLAG_OLD_SPACE_1, SPACE_BITS(visitedSpace ^ 1));
 }
 
-export function incrementalInit(): void {
+export function init(): void {
   visitedSpace = 0;
   markPhase = true;
   workToDo = -5000;
   store<u32>(THRESHOLDS, 2000);
   store<u32>(THRESHOLDS, 10, 4);
   store<u32>(THRESHOLDS, 0, 8);
-  thirdThresholdUnused = true;
+  setThirdThresholdUnused();
+  setTrackGeneration(0);
+  setTrigger(COUNTS, step);
   publish();
 }
 
@@ -113,9 +107,9 @@ export function incrementalInit(): void {
 
 let added: u32 = 0;
 
-/** VISIT_ADD_UNVISITED at one reference: a tracked child not yet visited joins `list`, visited. */
+/** A tracked object not yet visited joins `list`, visited (visit_add_to_container, move_to_reachable). */
 // @ts-ignore: decorator
-@inline export function addUnvisited(c: usize, list: usize): void {
+@inline function addUnvisited(c: usize, list: usize): void {
   let info = INFO(c);
   if ((info & (FLAG_TRACKED | FLAG_FROZEN)) == FLAG_TRACKED && SPACE(c) != visitedSpace) {
     SET_INFO(c, info ^ FLAG_OLD_SPACE_1);
@@ -124,10 +118,19 @@ let added: u32 = 0;
   }
 }
 
+/** Every child of p not yet visited joins `list`. */
+function addChildren(p: usize, list: usize): void {
+  visitStart(p);
+  while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+    let c = load<usize>(s);
+    if (c) addUnvisited(c, list);
+  }
+}
+
 /** Visits the children of every object of `list` from `from` on (the list grows meanwhile); returns the objects added. */
 function expandTransitively(list: usize, from: usize): u32 {
   added = 0;
-  for (let p = from; p != list; p = GC_NEXT(p)) visitChildren(p, VISIT_ADD_UNVISITED, list);
+  for (let p = from; p != list; p = GC_NEXT(p)) addChildren(p, list);
   return added;
 }
 
@@ -138,7 +141,7 @@ function markAllReachable(reachable: usize, visited: usize): u32 {
     let p = GC_NEXT(reachable);
     listMove(p, visited);
     added = 0;
-    visitChildren(p, VISIT_ADD_UNVISITED, reachable);
+    addChildren(p, reachable);
     n += added;
   }
   return n;
@@ -177,6 +180,9 @@ function completedScavenge(): void {
     let notVisited = visitedSpace;
     visitedSpace ^= 1;
     setListSpace(GEN_HEAD(0), notVisited);
+    let c = COUNT(1);
+    SET_COUNT(1, COUNT(2));
+    SET_COUNT(2, c);
   } else {
     let notVisited = visitedSpace ^ 1;
     listMerge(OLD(visitedSpace), OLD(notVisited));
@@ -191,7 +197,7 @@ function completedScavenge(): void {
 
 /** Trial deletion over `from`; its survivors (and what callbacks resurrect) end in `to`. Ends the collection. */
 function collectRegion(g: u32, from: usize, to: usize): i32 {
-  phaseGeneration = g;
+  setPhaseGeneration(g);
   phase(PHASE_MERGED, g, from);
   let candidates = deduceUnreachable(from, UNREACHABLE);
   if (from != to) listMerge(from, to);
@@ -204,20 +210,18 @@ function collectYoung(): i32 {
   setListSpace(young, visitedSpace);
   let n = collectRegion(0, young, OLD(visitedSpace));
   SET_COUNT(0, 0);
-  let c = OLD_COUNTS + (visitedSpace << 2);
-  store<u32>(c, load<u32>(c) + 1);
-  publish();
+  SET_COUNT(1, COUNT(1) + 1);
   return n;
 }
 
 /** One increment (gc.collect(1), and every automatic collection). */
 function collectIncrement(): i32 {
   workToDo += assessWorkToDo();
-  if (workToDo < 0) { endCollection(1, 0, 0, 0); return 0; }
+  if (workToDo < 0) { endEmpty(1, 0); return 0; }
   if (markPhase) {
     let marked = markAtStart();
     workToDo -= <i32>marked; // a second time (gh-141890), as 3.14.0 shipped
-    endCollection(1, 0, 0, marked);
+    endEmpty(1, marked);
     return 0;
   }
   let visited = OLD(visitedSpace), pending = OLD(visitedSpace ^ 1);
@@ -249,40 +253,42 @@ function collectFull(): i32 {
   listMerge(pending, visited);
   let n = collectRegion(2, visited, visited);
   SET_COUNT(0, 0);
-  store<u64>(OLD_COUNTS, 0);
+  SET_COUNT(1, 0);
+  SET_COUNT(2, 0);
   completedScavenge();
   return n;
 }
 
-/** Collects as gc.collect(g) does under CPython 3.14.0 (g = 0, 1 or 2). */
-export function incrementalCollect(g: u32): i32 {
-  collecting = true;
-  hostGcPhase(0, <i32>g, 0, 0, 0);
+/** A collection that examined nothing (in debt, or the marking step): counted, reported, ended. */
+function endEmpty(g: u32, candidates: u32): void {
+  let st = GEN_STATS + <usize>g * 12;
+  store<u32>(st, load<u32>(st) + 1);
+  hostGcPhase(PHASE_STOP, <i32>g, 0, 0, <i32>candidates);
+  setCollecting(false);
+}
+
+/** gc.collect(g) as CPython 3.14.0's (g = 0, 1 or 2): the unreachable objects found. */
+export function collect(g: u32): i32 {
+  if (collecting) return 0;
+  setCollecting(true);
+  hostGcPhase(PHASE_START, <i32>g, 0, 0, 0);
   if (g == 0) return collectYoung();
   if (g == 1) return collectIncrement();
   return collectFull();
 }
 
-// ── gc.freeze / gc.unfreeze (_PyGC_Freeze, _PyGC_Unfreeze) ──
+/** The automatic collection (_Py_RunGC): one increment. */
+export function step(): void { collect(1); }
 
-function freezeList(head: usize): void {
-  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, (INFO(p) & ~FLAG_OLD_SPACE_1) | SPACE_BITS(visitedSpace) | FLAG_FROZEN);
-  listMerge(head, GEN_HEAD(PERMANENT));
-}
+// ── gc.freeze / gc.unfreeze ──
+// gcmodule.ts moves every list to the permanent one (FROZEN set) and back to thawGeneration().
+// CPython keeps frozen objects in the visited space (_PyGC_Freeze); here their space bits are set
+// when they come back, which is the only time they are read again.
 
-export function incrementalFreeze(): void {
-  freezeList(GEN_HEAD(0));
-  SET_COUNT(0, 0);
-  freezeList(OLD(0));
-  freezeList(OLD(1));
-  store<u64>(OLD_COUNTS, 0);
-  publish();
-}
-
-export function incrementalUnfreeze(): void {
-  let head = GEN_HEAD(PERMANENT);
-  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, INFO(p) & ~FLAG_FROZEN);
-  listMerge(head, OLD(visitedSpace));
+/** gc.unfreeze's destination, the visited space; the frozen objects are put in it first. */
+export function thawGeneration(): u32 {
+  setListSpace(GEN_HEAD(PERMANENT), visitedSpace);
+  return 1 + visitedSpace;
 }
 
 // ── the invariants of the spaces (validate_spaces), for verify() ──
@@ -293,9 +299,11 @@ function checkList(head: usize, s: u32, what: string): void {
   }
 }
 
-export function checkSpaces(): void {
+export function check(): void {
   checkList(GEN_HEAD(0), visitedSpace ^ 1, "incremental: a young object is in the visited space");
   checkList(OLD(0), 0, "incremental: an object of old space 0 lacks space 0");
   checkList(OLD(1), 1, "incremental: an object of old space 1 lacks space 1");
-  checkList(GEN_HEAD(PERMANENT), visitedSpace, "incremental: a frozen object is not in the visited space");
+  let n: u32 = 0;
+  for (let g: u32 = 0; g <= PERMANENT; g++) n += listLength(GEN_HEAD(g));
+  if (n != heapSize) fail("incremental: heap_size (track - untrack) != objects on the collector lists", 0);
 }

@@ -9,7 +9,7 @@ import { defineType, KIND_FIXED, KIND_REFARRAY, TF_WEAKREFABLE } from "../../ass
 import { weakrefNew } from "../../assembly/weak";
 import { listAppend } from "../../assembly/list";
 import { liveObjects } from "../../assembly/counters";
-import { setRootObject } from "../../assembly/collect/incremental";
+import { setRootObject } from "../../assembly/collect/gcstate";
 import { LIST_ITEMS, STORAGE_SLOTS } from "../../assembly/types";
 
 let nodeType: u32 = 0;
