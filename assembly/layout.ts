@@ -48,7 +48,7 @@
 //   Y  bit 26 FLAG_DYING         on rc.ts's death worklist (its refcount word is then the list's
 //                                link; weakrefs read it as dead). set: rc.ts deposit; clear: rc.ts
 //                                when the drain loop takes it off the list
-//   S  bit 27 FLAG_OLD_SPACE_1   incremental collector (CPython 3.14): the object is in old space 1
+//   S  bit 27 FLAG_OLD_SPACE   incremental collector (CPython 3.14): the object is in old space 1
 //                                (else 0); meaningful on every tracked object under that collector.
 //                                set: collect/track.ts track (young objects are not-visited),
 //                                collect/incremental.ts when it moves or flips objects; clear: the same
@@ -96,7 +96,7 @@
 @inline export const FLAG_DYING: u32 = 1 << 26;
 /** Incremental collector: in old space 1 (else 0); young objects carry the not-visited space. */
 // @ts-ignore: decorator
-@inline export const FLAG_OLD_SPACE_1: u32 = 1 << 27;
+@inline export const FLAG_OLD_SPACE: u32 = 1 << 27;
 
 /** Every object and block is aligned to this many bytes. */
 // @ts-ignore: decorator

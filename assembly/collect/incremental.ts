@@ -41,7 +41,7 @@
 // increment, collect(2) = everything (young, pending and visited merged into visited); get_objects(1)
 // is empty, get_objects(2) both old spaces (the host reads the `oldSpaces` capability).
 
-import { FLAG_FROZEN, FLAG_OLD_SPACE_1, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } from "../layout";
+import { FLAG_FROZEN, FLAG_OLD_SPACE, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } from "../layout";
 import {
   COUNT, COUNTS, GEN_HEAD, PERMANENT, SET_COUNT, THRESHOLD, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove, setThirdThresholdUnused,
 } from "./generations";
@@ -67,11 +67,11 @@ const INCREMENT: usize = memory.data(16, 8);
 const REACHABLE: usize = memory.data(16, 8);
 
 // @ts-ignore: decorator
-@inline function SPACE_BITS(s: u32): u32 { return s ? FLAG_OLD_SPACE_1 : 0; }
+@inline function SPACE_BITS(s: u32): u32 { return s ? FLAG_OLD_SPACE : 0; }
 // @ts-ignore: decorator
-@inline function SPACE(p: usize): u32 { return (INFO(p) & FLAG_OLD_SPACE_1) ? 1 : 0; }
+@inline function SPACE(p: usize): u32 { return (INFO(p) & FLAG_OLD_SPACE) ? 1 : 0; }
 // @ts-ignore: decorator
-@inline function SET_SPACE(p: usize, s: u32): void { SET_INFO(p, (INFO(p) & ~FLAG_OLD_SPACE_1) | SPACE_BITS(s)); }
+@inline function SET_SPACE(p: usize, s: u32): void { SET_INFO(p, (INFO(p) & ~FLAG_OLD_SPACE) | SPACE_BITS(s)); }
 // @ts-ignore: decorator
 @inline function OLD(s: u32): usize { return GEN_HEAD(1 + s); }
 
@@ -87,7 +87,7 @@ function setListSpace(head: usize, s: u32): u32 {
  * old[pending].count, as get_count() reports them: they swap when the spaces do.
  */
 function publish(): void {
-  setTrackBits(FLAG_OLD_SPACE_1, SPACE_BITS(visitedSpace ^ 1));
+  setTrackBits(FLAG_OLD_SPACE, SPACE_BITS(visitedSpace ^ 1));
 }
 
 export function init(): void {
@@ -112,7 +112,7 @@ let added: u32 = 0;
 @inline function addUnvisited(c: usize, list: usize): void {
   let info = INFO(c);
   if ((info & (FLAG_TRACKED | FLAG_FROZEN)) == FLAG_TRACKED && SPACE(c) != visitedSpace) {
-    SET_INFO(c, info ^ FLAG_OLD_SPACE_1);
+    SET_INFO(c, info ^ FLAG_OLD_SPACE);
     listMove(c, list);
     added++;
   }
