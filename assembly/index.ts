@@ -15,7 +15,7 @@ import {
 import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
-import { GEN_STATS, collecting, debugFlags, gcEnabled, setDebugFlags, setGcEnabled, setLegacyFinalizers, setStepWorkLimit } from "./collect/gcstate";
+import { GEN_STATS, collecting, debugFlags, gcEnabled, rootObject, setDebugFlags, setGcEnabled, setLegacyFinalizers, setRootObject, setStepWorkLimit } from "./collect/gcstate";
 import { freeze, generationLength, unfreeze } from "./collect/gcmodule";
 import { referentAt, references } from "./collect/referrers";
 import { VISITED } from "./collect/trial";
@@ -335,6 +335,20 @@ export function gcUnfreeze(): void { check(); unfreeze(collectorThawGeneration()
 export function gcGenerationLength(g: u32): u32 { checkGeneration(g, 3); check(); return generationLength(g); }
 /** The list head of generation g: walk it through gcNext (+8) back to the head. */
 export function gcGenerationHead(g: u32): usize { checkGeneration(g, 3); check(); return GEN_HEAD(g); }
+/**
+ * gc.setRoot: the heap's global namespace (CPython's sys dict and builtins), or 0 for none. The heap
+ * holds a reference to it; the incremental collector marks what it reaches at the start of each pass.
+ */
+export function gcSetRoot(p: usize): void {
+  checkNullable(p);
+  enter();
+  if (p) rcIncref(p);
+  let old = rootObject;
+  setRootObject(p);
+  if (old) rcDecref(old);
+  leave();
+}
+export function gcRoot(): usize { check(); return rootObject; }
 /** Does container p hold a strong reference to obj? (get_referrers) */
 export function gcReferences(p: usize, obj: usize): i32 { check(); return references(p, obj) ? 1 : 0; }
 /** The i-th strong reference of container p, or 0 past the end (get_referents). */

@@ -161,7 +161,7 @@ function finalize(c: usize): bool {
   // object into a cycle, which a collection must then see
   if ((info & (FLAG_CONTAINER | FLAG_TRACKED)) == FLAG_CONTAINER) {
     track(c);
-    info = (info | FLAG_TRACKED) & ~FLAG_FROZEN;
+    info = (INFO(c) | FLAG_TRACKED) & ~FLAG_FROZEN; // as track() left it (its space bit under the incremental collector)
   }
   // FINALIZED first: a finalizer that drops a resurrecting reference must not run again (PEP 442;
   // legacy finalizers, like tp_del, are not marked and run at every death)

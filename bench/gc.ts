@@ -10,7 +10,10 @@
 // collection start/stop hooks.
 
 import { peerRows } from "./peers/rows.js";
-import { KEEP, LEVELS, SUBTASKS, oldHeapSum, w2Checksum, w2Rings, w3Rings, w3Trees, w5Checksum, w5Tasks } from "./shapes.js";
+import {
+  KEEP, LEVELS, SUBTASKS, W6_SESSION, W6_WINDOW, oldHeapSum, w2Checksum, w2Rings, w3Rings, w3Trees, w5Checksum, w5Tasks, w6Checksum, w6Live,
+  w6Requests, w6Trees,
+} from "./shapes.js";
 import { Heap } from "../src/index.js";
 import { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, type AllocatorName as Allocator } from "../src/heap.js";
 import { instantiate, type CoreExports, type HostHooks, type Views } from "../src/wasm.js";
@@ -26,6 +29,10 @@ interface GcExports extends CoreExports {
   w3Churn(rings: number): number;
   w3Teardown(): void;
   w5Run(tasks: number, keep: number, subtasks: number, weak: number): number;
+  w6Setup(trees: number, levels: number, window: number): number;
+  w6Run(requests: number, session: number, window: number): number;
+  w6Peak(): number;
+  w6Teardown(): void;
 }
 
 
@@ -454,5 +461,50 @@ export const w5: Workload = {
   notes: () => ["Strong back-pointers make cycles (the collector frees them); weak ones let refcounting free each task at eviction.",
     "V8 rows yield to the event loop every 1,000 tasks (a server between requests): V8 keeps WeakRef targets alive until the job ends. AssemblyScript has no weak references.",
     "peak MiB: wasm rows, linear memory (never shrinks); V8 rows, the largest heapUsed sampled every 1,000 tasks.",
+  ],
+};
+
+// ── W6 ──
+
+/**
+ * One W6 repetition in wasm: the old heap made the root (gc.setRoot), a full collection (as the
+ * pyodide row: the pass starts afresh), then the requests. The value is the peak of live + not yet
+ * collected objects, as a percentage of the live set (100 = every garbage cycle freed at once).
+ */
+async function w6InWasm(o: BenchOptions, allocator: Allocator, collector: Collector): Promise<Sample> {
+  const { x, pauses } = await pausedInstance(allocator, collector);
+  check(x.w6Setup(w6Trees(o), LEVELS, W6_WINDOW), "W6 setup");
+  const collects = collector.collector !== REFCOUNT_ONLY;
+  if (collects) x.gcCollect(2);
+  pauses.length = 0;
+  const requests = w6Requests(o);
+  const t0 = now();
+  const sum = check(x.w6Run(requests, W6_SESSION, W6_WINDOW), "W6");
+  const ns = Number(now() - t0);
+  const timed = pauses.splice(0);
+  const peakObjects = x.w6Peak();
+  const live = w6Live(o);
+  x.w6Teardown();
+  if (collects) x.gcCollect(2);
+  if (x.verify() !== 0) throw new Error("verify failed after W6");
+  return {
+    nsPerUnit: (100 * peakObjects) / live, durationMs: ns / 1e6, units: requests, checksum: sum, expectedChecksum: w6Checksum(requests),
+    peakBytes: x.memory.buffer.byteLength, ...splitPauses(timed),
+    extra: { peakObjects, liveObjects: live, nsPerRequest: ns / requests },
+  };
+}
+
+export const w6: Workload = {
+  id: "W6",
+  title: (o) => `W6 old cycles: ${fmt(w6Requests(o))} requests, each a ring of ${W6_SESSION} nodes kept among the ${fmt(W6_WINDOW)} newest, over ${fmt(w6Trees(o) * (2 ** LEVELS - 1))} long-lived nodes, all reachable from the root. Peak objects, % of the live set.`,
+  unit: "% of live",
+  rows: (o) => [
+    ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w6InWasm(o, a, c)),
+    ...peerRows("W6", o),
+  ],
+  notes: () => [
+    "The value is the peak count of objects (live + garbage not yet collected) over the live set once the window is full: 100 % means every dropped session was freed at once. Peak MiB is the wasm memory at the end.",
+    "Why the incremental rows and CPython 3.14 (pyodide) differ from the generational ones: docs/collectors.md, 'The incremental collector and its memory'.",
+    "pyodide: objects counted with len(gc.get_objects()) (every tracked object: all of W6's), sampled every 500 requests, less the interpreter's own; peak MiB is the process's wasm memory so far.",
   ],
 };

@@ -3,7 +3,7 @@
 // the slow peers run.
 import { addI32, type BenchOptions } from "./common.js";
 
-export type PeerWorkload = "W1" | "W2" | "W3a" | "W3c" | "W4" | "W5-strong" | "W5-weak";
+export type PeerWorkload = "W1" | "W2" | "W3a" | "W3c" | "W4" | "W5-strong" | "W5-weak" | "W6";
 
 /** Sizes scale with --iterations, 250 = the full size. */
 export const scale = (o: BenchOptions, full: number): number => Math.max(1, Math.round((full * o.iterations) / 250));
@@ -19,6 +19,19 @@ export const w3Trees = (o: BenchOptions) => scale(o, 1000);
 export const w3Rings = (o: BenchOptions) => scale(o, 1_000_000);
 export const w4Lookups = (o: BenchOptions) => Math.max(RING * 2, Math.round((1_000_000 * o.iterations) / 250));
 export const w5Tasks = (o: BenchOptions) => scale(o, 100_000);
+/** W6: the long-lived trees (of LEVELS levels), the requests, and each session's ring and the window of newest sessions kept. */
+export const w6Trees = (o: BenchOptions) => scale(o, 100);
+export const w6Requests = (o: BenchOptions) => scale(o, 200_000);
+export const W6_SESSION = 8;
+export const W6_WINDOW = 2000;
+/** W6's live set once the window is full: the root list, the window, the trees, the sessions kept. */
+export const w6Live = (o: BenchOptions) => 2 + w6Trees(o) * (2 ** LEVELS - 1) + W6_WINDOW * W6_SESSION;
+/** Σ v of W6's sessions: node k of session r has v = (r + k) & 255. */
+export function w6Checksum(requests: number): number {
+  let s = 0;
+  for (let r = 0; r < requests; r++) for (let k = 0; k < W6_SESSION; k++) s = (s + ((r + k) & 255)) | 0;
+  return s;
+}
 
 /** Nodes in a W1 tree of depth d. */
 export const treeNodes = (d: number): number => 2 ** (d + 1) - 1;

@@ -213,16 +213,34 @@ export class GcController {
     for (const p of collectorList(this.heap.views.u32, this.heap.core.gcGenerationHead(g), Infinity)) fn(p);
   }
 
-  /** New handles to the tracked objects (of one generation, or all three; never the permanent one). */
+  /**
+   * New handles to the tracked objects (of one generation, or all three; never the permanent one).
+   * With old spaces (CPython 3.14), generation 1 has no objects and 2 is both old spaces.
+   */
   getObjects(generation?: number): Handle[] {
     this.#live("getObjects"); this.heap.assertNotMidOperation("gc.getObjects");
     if (generation !== undefined && (!Number.isInteger(generation) || generation < 0 || generation > 2)) {
       throw new HeapIndexError(`gc.getObjects: generation must be 0, 1 or 2, got ${describeValue(generation)}`);
     }
+    const lists = generation === undefined ? [0, 1, 2]
+      : this.heap.capabilities.collector.oldSpaces ? [[0], [], [1, 2]][generation] : [generation];
     const out: Handle[] = [];
-    for (const g of generation === undefined ? [0, 1, 2] : [generation]) this.#walk(g, (p) => out.push(this.heap.wrapBorrowed(p)!));
+    for (const g of lists) this.#walk(g, (p) => out.push(this.heap.wrapBorrowed(p)!));
     return out;
   }
+
+  /**
+   * The heap's global namespace (CPython's sys dict and builtins): the heap holds a reference to
+   * it until replaced (null: none). The incremental collector marks everything it reaches at the
+   * start of each pass; the other collectors only keep it alive.
+   */
+  setRoot(obj: Handle | null): void {
+    this.#live("setRoot"); this.heap.assertNotMidOperation("gc.setRoot");
+    this.heap.core.gcSetRoot(obj === null ? 0 : this.heap.objectPtr(obj, "gc.setRoot"));
+    this.heap.flushUnraisable();
+  }
+  /** A new handle to the object given to setRoot, or null. */
+  getRoot(): Handle | null { this.#live("getRoot"); return this.heap.wrapBorrowed(this.heap.core.gcRoot()); }
 
   /** New handles to the tracked objects that hold a reference to obj (a debugging aid: scans the heap). */
   getReferrers(obj: Handle): Handle[] {

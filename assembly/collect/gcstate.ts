@@ -20,6 +20,10 @@ import { GEN_STATS_WORDS, NUM_GENERATIONS } from "../generated/boundary";
 /** Per generation: collections, collected, uncollectable (u32 each). */
 export const GEN_STATS: usize = memory.data(<i32>(NUM_GENERATIONS * GEN_STATS_WORDS) << 2, 4);
 
+/** gc.setRoot: the program's global namespace (CPython's sys and builtins dicts), 0 for none; the heap holds a reference. */
+export let rootObject: usize = 0;
+export function setRootObject(p: usize): void { rootObject = p; }
+
 export function setGcEnabled(on: bool): void { gcEnabled = on; }
 export function setCollecting(on: bool): void { collecting = on; }
 export function setDebugFlags(f: u32): void { debugFlags = f; }

@@ -33,7 +33,15 @@ export function generationsInit(): void {
   }
 }
 
-export function setThreshold(g: u32, v: u32): void { store<u32>(THRESHOLDS + (<usize>g << 2), v); }
+export function setThreshold(g: u32, v: u32): void {
+  if (g == 2 && thirdThresholdUnused) { unusedThreshold = v; return; } // kept, never reported (CPython 3.14: old[1].threshold)
+  store<u32>(THRESHOLDS + (<usize>g << 2), v);
+}
+/** CPython 3.14's collector reads no third threshold: get_threshold() reports 0 for it, whatever was set. */
+export let thirdThresholdUnused = false;
+export function setThirdThresholdUnused(): void { thirdThresholdUnused = true; }
+export let unusedThreshold: u32 = 0;
+
 
 // @ts-ignore: decorator
 @inline export function listIsEmpty(head: usize): bool { return GC_NEXT(head) == head; }

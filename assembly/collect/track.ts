@@ -8,6 +8,13 @@ import { FLAG_CANDIDATE, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_
 import { COUNTS, GEN_HEAD } from "./generations";
 import { candidateTaken } from "./candidates";
 
+/** Tracked containers (CPython 3.14's heap_size): track adds one, untrack takes one away. */
+export let heapSize: u32 = 0;
+/** Header bits a newly tracked container gets in place of trackMask's (the incremental collector's not-visited space). */
+let trackBits: u32 = 0;
+let trackMask: u32 = 0;
+export function setTrackBits(mask: u32, bits: u32): void { trackMask = mask; trackBits = bits; }
+
 /** The list new containers join (generation 0's head unless the collector says otherwise). */
 let trackHead: usize = GEN_HEAD(0);
 export function setTrackGeneration(g: u32): void { trackHead = GEN_HEAD(g); }
@@ -22,6 +29,8 @@ export function setTrackGeneration(g: u32): void { trackHead = GEN_HEAD(g); }
   SET_GC_NEXT(last, p);
   SET_GC_PREV(head, p);
   store<u32>(COUNTS, load<u32>(COUNTS) + 1);
+  heapSize++;
+  if (trackMask) SET_INFO(p, (INFO(p) & ~trackMask) | trackBits);
 }
 
 /** Unlinks a tracked container (from whichever list holds it), clears TRACKED, and uncounts it. */
@@ -35,4 +44,5 @@ export function setTrackGeneration(g: u32): void { trackHead = GEN_HEAD(g); }
   SET_INFO(p, info & ~(FLAG_TRACKED | FLAG_CANDIDATE));
   let c = load<u32>(COUNTS);
   if (c) store<u32>(COUNTS, c - 1); // allocations minus deallocations, as PyObject_GC_Del
+  heapSize--;
 }

@@ -8,6 +8,9 @@ import { decref } from "../../assembly/rc";
 import { defineType, KIND_FIXED, KIND_REFARRAY, TF_WEAKREFABLE } from "../../assembly/types";
 import { weakrefNew } from "../../assembly/weak";
 import { listAppend } from "../../assembly/list";
+import { liveObjects } from "../../assembly/counters";
+import { setRootObject } from "../../assembly/collect/gcstate";
+import { LIST_ITEMS, STORAGE_SLOTS } from "../../assembly/types";
 
 let nodeType: u32 = 0;
 let listType: u32 = 0;
@@ -133,4 +136,78 @@ export function w5Run(tasks: i32, keep: i32, subtasks: i32, weak: i32): i32 {
   }
   decref(ring);
   return sum;
+}
+
+// ── W6: old cycles (the memory effect that made CPython 3.14.5 revert its incremental collector) ──
+// A long-lived heap (trees) and a window of the `window` newest sessions, both reachable from the
+// heap's root (gc.setRoot: CPython's module globals). Each request builds a session, a ring of
+// `session` nodes, and drops the oldest one: by then it has survived collections, so it is
+// cyclic garbage in the old generation. The peak of live + not-yet-collected objects is recorded
+// after every request.
+
+let w6Root: usize = 0;
+let w6PeakObjects: u32 = 0;
+
+/** A ring of n nodes (node k: v = (r + k) & 255), returned with one reference. Its Σ v is added to w6Sum. */
+function ringN(r: i32, n: i32): usize {
+  let first = newFixed(nodeType);
+  if (!first) return 0;
+  store<i32>(first, r & 255, V);
+  w6Sum += r & 255;
+  let prev = first;
+  for (let k = 1; k < n; k++) {
+    let node = newFixed(nodeType);
+    if (!node) { decref(first); return 0; }
+    store<i32>(node, (r + k) & 255, V);
+    w6Sum += (r + k) & 255;
+    store<usize>(prev, node, A);
+    store<usize>(node, prev, B);
+    store<u32>(prev, load<u32>(prev) + 1);
+    prev = node;
+  }
+  store<usize>(prev, first, A);
+  store<u32>(first, load<u32>(first) + 1);
+  store<usize>(first, prev, B);
+  store<u32>(prev, load<u32>(prev) + 1);
+  return first;
+}
+let w6Sum: i32 = 0;
+
+/** W6 setup: the root list [window, tree...] made the heap's root. Returns the objects it holds, -1 when out of memory. */
+export function w6Setup(trees: i32, levels: i32, window: i32): i32 {
+  types();
+  w6Root = newList(listType, 0);
+  let win = newList(listType, window);
+  if (!w6Root || !win || !listAppend(w6Root, win)) return -1;
+  decref(win);
+  for (let i = 0; i < trees; i++) {
+    let t = tree(levels);
+    if (!t || !listAppend(w6Root, t)) return -1;
+    decref(t);
+  }
+  setRootObject(w6Root); // the root's one reference moves to the heap (gc.setRoot)
+  return <i32>liveObjects();
+}
+
+/** W6: `requests` sessions of `session` nodes through the window. Returns Σ v; w6Peak() the peak object count. */
+export function w6Run(requests: i32, session: i32, window: i32): i32 {
+  let win = load<usize>(load<usize>(w6Root, LIST_ITEMS) + STORAGE_SLOTS);
+  w6Sum = 0;
+  w6PeakObjects = liveObjects();
+  for (let r = 0; r < requests; r++) {
+    let s = ringN(r, session);
+    if (!s) return -1;
+    listSet(win, r % window, s); // the oldest session goes: cyclic garbage, old by now
+    decref(s);
+    let live = liveObjects();
+    if (live > w6PeakObjects) w6PeakObjects = live;
+  }
+  return w6Sum;
+}
+export function w6Peak(): u32 { return w6PeakObjects; }
+export function w6Teardown(): void {
+  let r = w6Root;
+  w6Root = 0;
+  setRootObject(0);
+  if (r) decref(r);
 }

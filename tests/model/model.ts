@@ -112,6 +112,19 @@ export class Model {
   /** legacy: finalizer mode 'legacy' (a cycle holding a finalizer is uncollectable, as in Python 2). */
   constructor(readonly collector: CollectorName, readonly legacy = false) {}
 
+  // ── CPython 3.14's incremental collector (the oldSpaces capability): gen 0 young, 1 + s old space s, 3 permanent ──
+  /** The heap's two old-space lists (pointers, in list order) at each collection's start: the model leaves list order open and takes the heap's. */
+  oldSpaceOrders: number[][][] = [];
+  /** young.count: containers tracked minus untracked since it was last reset (never below 0). */
+  youngCount = 0;
+  #visited = 0;
+  #markPhase = true;
+  #workToDo = -5000;
+  /** threshold1 (the program sets it): the heap's share an increment adds is heap / 10 / max(threshold1, 2). */
+  threshold1 = 10;
+  #oldSpaces(): boolean { return collectorCaps(this.collector).oldSpaces; }
+  #tracks(): void { if (this.#oldSpaces()) this.youngCount++; }
+
   get(id: number): MObj {
     const o = this.objects.get(id);
     if (!o) throw new Error(`model: object ${id} is not alive`);
@@ -146,6 +159,7 @@ export class Model {
       mapId: 0, mapKey: 0, flavour: null, entries: new Map(), table: false,
     };
     this.objects.set(o.id, o);
+    if (o.tracked) this.#tracks();
     return o;
   }
 
@@ -381,7 +395,10 @@ export class Model {
     }
   }
 
-  #untrack(c: MObj): void { c.tracked = false; c.candidate = false; }
+  #untrack(c: MObj): void {
+    if (c.tracked && this.youngCount > 0) this.youngCount--;
+    c.tracked = false; c.candidate = false;
+  }
 
   #free(o: MObj): void {
     if (o.kind === "weakref") this.#unlink(o);
@@ -394,6 +411,7 @@ export class Model {
       // re-tracked for the finalizer, as a new object (subtype_dealloc; assembly/rc.ts finalize)
       o.tracked = true;
       o.gen = collectorCaps(this.collector).candidates ? 1 : 0;
+      this.#tracks();
     }
     if (!this.legacy) o.finalized = true; // legacy finalizers (tp_del) run at every death
     this.log.push(`fin:${o.id}`);
@@ -545,7 +563,20 @@ export class Model {
     this.onHost?.(`gc-start#${this.log.filter((e) => e.startsWith("gc-start")).length}`);
     let set: Set<number>;
     let old: number;
-    if (collectorCaps(this.collector).generations) {
+    let afterwards = () => {};
+    if (this.#oldSpaces()) {
+      const planned = this.#increment(g);
+      if (planned === null) {
+        // nothing collected: a step in debt (work_to_do < 0), or the pass's marking step
+        this.log.push(`gc-stop:${reported}:0`);
+        if (this.gcCallbackThrows) this.unraisable.push("gc");
+        this.onHost?.(`gc-stop#${this.log.filter((e) => e.startsWith("gc-stop")).length}`);
+        this.#collecting = false;
+        return 0;
+      }
+      [set, afterwards] = planned;
+      old = 1 + this.#visited;
+    } else if (collectorCaps(this.collector).generations) {
       set = new Set(this.#tracked().filter((o) => o.gen <= g).map((o) => o.id));
       old = Math.min(g + 1, 2);
     } else {
@@ -571,11 +602,62 @@ export class Model {
       else o.gen = old;
     }
     const [found, uncollectable] = this.#finish(unreachable, old);
+    afterwards();
     this.log.push(`gc-stop:${reported}:${found}`);
     if (this.gcCallbackThrows) this.unraisable.push("gc");
     this.onHost?.(`gc-stop#${this.log.filter((e) => e.startsWith("gc-stop")).length}`);
     this.#collecting = false;
     return found + uncollectable;
+  }
+
+  /**
+   * oldSpaces: what collection g examines (its survivors then join the visited space, 1 + visited)
+   * and what is left to do after it, or null when it examines nothing. The heap's old-space order
+   * at the collection's start decides which pending objects an increment takes.
+   */
+  #increment(g: number): [Set<number>, () => void] | null {
+    const order = this.oldSpaceOrders.shift();
+    const young = this.#tracked().filter((o) => o.gen === 0);
+    const byPtr = new Map([...this.objects.values()].map((o) => [o.ptr, o]));
+    const pendingGen = 1 + (this.#visited ^ 1);
+    const endPass = () => {
+      if (this.#tracked().some((o) => o.gen === pendingGen)) return;
+      // completed_scavenge: swap the spaces, or with frozen objects move visited back to pending
+      if (this.#tracked().some((o) => o.gen === 3)) { for (const o of this.#tracked()) if (o.gen === 1 + this.#visited) o.gen = pendingGen; }
+      else this.#visited ^= 1;
+      this.#workToDo = 0;
+      this.#markPhase = true;
+    };
+    if (g === 0) return [new Set(young.map((o) => o.id)), () => { this.youngCount = 0; }];
+    if (g === 2) {
+      this.youngCount = 0;
+      return [new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id)), () => { this.youngCount = 0; endPass(); }];
+    }
+    // assess_work_to_do
+    const heapSize = this.#tracked().length;
+    const fresh = this.youngCount;
+    this.#workToDo += fresh + Math.min(Math.floor(Math.floor(heapSize / 10) / Math.max(this.threshold1, 2)), 2 * fresh);
+    this.youngCount = 0;
+    if (this.#workToDo < 0) return null;
+    if (this.#markPhase) { this.#markPhase = false; return null; } // no root: nothing marked
+    const set = new Set(young.map((o) => o.id));
+    let size = set.size;
+    const pending = (order?.[this.#visited ^ 1] ?? []).map((p) => byPtr.get(p)).filter((o): o is MObj => !!o && o.tracked && o.gen === pendingGen);
+    for (const first of pending) {
+      if (size >= this.#workToDo) break;
+      if (set.has(first.id)) continue;
+      // the object and every pending object it reaches
+      const work = [first];
+      set.add(first.id);
+      size++;
+      while (work.length) {
+        for (const c of work.pop()!.fields) {
+          const o = c === null ? undefined : this.objects.get(c);
+          if (o && o.tracked && o.gen === pendingGen && !set.has(o.id)) { set.add(o.id); size++; work.push(o); }
+        }
+      }
+    }
+    return [set, () => { this.#workToDo -= size; endPass(); }];
   }
 
   /** The steps after deduction: weakrefs, finalizers, resurrection, deletion. */
@@ -674,10 +756,12 @@ export class Model {
 
   freeze(): void {
     for (const o of this.#tracked()) if (o.gen !== 3) { o.gen = 3; o.candidate = false; }
+    if (this.#oldSpaces()) this.youngCount = 0;
   }
 
   unfreeze(): void {
-    for (const o of this.#tracked()) if (o.gen === 3) o.gen = collectorCaps(this.collector).candidates ? 1 : 2;
+    const to = collectorCaps(this.collector).candidates ? 1 : this.#oldSpaces() ? 1 + this.#visited : 2;
+    for (const o of this.#tracked()) if (o.gen === 3) o.gen = to;
   }
 
   // ── views for the comparison ──

@@ -198,6 +198,15 @@ export class Runner {
     heap.gc.callbacks.push((phase, info) => {
       this.#log.push(phase === "start" ? `gc-start:${info.generation}` : `gc-stop:${info.generation}:${info.collected}`);
       if (phase === "start") (this.re?.frame?.starts ?? this.#starts).push(info.generation);
+      if (phase === "start" && collectorCaps(collector).oldSpaces) {
+        // the old spaces' list order, which decides what an increment takes (the model takes the heap's)
+        const u32 = heap.views.u32;
+        this.model.oldSpaceOrders.push([1, 2].map((g) => {
+          const head = heap.core.gcGenerationHead(g), ptrs: number[] = [];
+          for (let p = u32[(head + 8) >>> 2]; p !== head; p = u32[(p + 8) >>> 2]) ptrs.push(p);
+          return ptrs;
+        }));
+      }
       // keyed by the collection's ordinal in the step (collections never nest)
       const nth = this.#log.filter((e) => typeof e === "string" && e.startsWith(`gc-${phase}`)).length;
       this.re?.hostCall("gc", () => `gc-${phase}#${nth}`);
@@ -216,8 +225,16 @@ export class Runner {
     const ptrs: number[] = [];
     for (let p = u32[(head + GC_NEXT_OFFSET) >>> 2]; p !== head; p = u32[(p + GC_NEXT_OFFSET) >>> 2]) ptrs.push(p);
     if (collectorCaps(collector).collectsCycles) heap.gc.setThreshold(prog.threshold, 2, 2);
+    this.model.threshold1 = 2;
     const [wvm, , wkm, ws] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
     this.maps = { wvm, wkm, ws };
+    if (collectorCaps(collector).oldSpaces) {
+      // a fresh heap's increments start 5000 objects in debt (work_to_do = -5000), more than a program
+      // makes: a full collection ends the pass, so the program's increments mark, then take pending objects
+      heap.gc.collect(2);
+      this.model.collect(2);
+      this.#starts = [];
+    }
     if (prog.reentry) {
       const runner = this; // eslint-disable-line @typescript-eslint/no-this-alias
       this.re = new ReentryPlayer({
@@ -638,6 +655,7 @@ export class Runner {
     }
     eq("distinct addresses", ptrs.size, model.objects.size);
     eq("generation lists", [0, 1, 2, 3].map((g) => core.gcGenerationLength(g)), model.generationLengths());
+    if (collectorCaps(model.collector).oldSpaces) eq("young count", heap.gc.getCount()[0], model.youngCount);
     eq("candidates", core.gcCandidates(), model.candidates());
     heap.verify();
   }

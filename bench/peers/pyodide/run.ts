@@ -20,7 +20,7 @@ import type { PyodideInterface } from "pyodide";
 import { splitPauses, type BenchOptions, type Sample } from "../../common.js";
 import {
   KEEP, KEY_SPACE, LEVELS, RING, SUBTASKS, treeNodes, w1Checksum, w2Checksum, w2Rings, w3Rings, w3Trees,
-  w4Checksum, w4Lookups, w5Checksum, w5Tasks, type PeerWorkload,
+  w4Checksum, w4Lookups, w5Checksum, w5Tasks, W6_SESSION, W6_WINDOW, w6Checksum, w6Requests, w6Trees, type PeerWorkload,
 } from "../../shapes.js";
 
 export { peerIterations, PEER_ITERATION_DIVISOR, type PeerWorkload } from "../../shapes.js";
@@ -137,6 +137,14 @@ export async function pyodidePeer(workload: PeerWorkload, o: BenchOptions): Prom
       const tasks = w5Tasks(o);
       const m = await runInFreshNamespace("w5", [tasks, KEEP, SUBTASKS, workload === "W5-weak"]);
       return sample(m.r, tasks, w5Checksum(tasks), m);
+    }
+    case "W6": {
+      // the value is the peak of tracked objects over the live ones, in %, as the refheap rows' objects
+      const requests = w6Requests(o);
+      const m = await runInFreshNamespace("w6", [w6Trees(o), LEVELS, requests, W6_SESSION, W6_WINDOW]);
+      const s = sample(m.r, requests, w6Checksum(requests), m);
+      s.nsPerUnit = (100 * (m.r.peakObjects as number)) / (m.r.liveObjects as number);
+      return s;
     }
   }
 }

@@ -261,3 +261,66 @@ def w5(tasks, keep, subtasks, weak):
     t1 = time.perf_counter_ns()
     rec.stop()
     return _result(t1 - t0, s, rec)
+
+
+# ---- W6 old cycles: sessions (rings of `session` nodes) kept among the `window` newest, then dropped ----
+
+def ring_n(r, n):
+    """A ring of n nodes (a = next, b = prev), node k has v = (r + k) & 255; returns (first, sum of v)."""
+    first = Node(None, None, r & 255)
+    s = r & 255
+    prev = first
+    for k in range(1, n):
+        node = Node(None, prev, (r + k) & 255)
+        s += node.v
+        prev.a = node
+        prev = node
+    prev.a = first
+    first.b = prev
+    return first, s
+
+
+def tracked():
+    """Objects the collector tracks (containers: every Node and list here), as refheap counts its objects."""
+    objs = gc.get_objects()
+    n = len(objs)
+    del objs
+    return n
+
+
+def w6(trees, levels, requests, session, window):
+    """The requests over a live heap (trees + the window), all reachable from this frame (marked by
+    the incremental collector at the start of each pass). Objects are counted as tracked objects
+    (gc.get_objects(): pyodide's sys.getallocatedblocks() is 0): the peak, sampled every `every`
+    requests outside the timed region's pauses, and the live set at the end, both less the
+    interpreter's own."""
+    every = 500
+    gc.collect()
+    base = tracked()
+    win = [None] * window
+    root = [win] + [tree(levels) for _ in range(trees)]
+    gc.collect()  # as the refheap rows: the pass starts afresh
+    rec = PauseRecorder()
+    rec.start()
+    peak = tracked()
+    t0 = time.perf_counter_ns()
+    s = 0
+    for r in range(requests):
+        first, v = ring_n(r, session)
+        s += v
+        win[r % window] = first  # the oldest session goes: cyclic garbage, old by now
+        if r % every == 0:
+            n = tracked()
+            if n > peak:
+                peak = n
+    first = None
+    t1 = time.perf_counter_ns()
+    rec.stop()
+    n = tracked()
+    if n > peak:
+        peak = n
+    counts = list(gc.get_count())
+    gc.collect()
+    live = tracked() - base
+    root = win = None
+    return _result(t1 - t0, s, rec, peakObjects=peak - base, liveObjects=live, countAtEnd=counts, sampleEvery=every)

@@ -168,6 +168,8 @@ export async function quickjsPeer(workload: PeerWorkload, o: BenchOptions): Prom
         const r = call(ctx, `w5(${tasks}, ${KEEP}, ${SUBTASKS}, ${workload === "W5-weak"}, ${QUICKJS_STEP.tasks})`);
         return result(r, tasks, w5Checksum(tasks), { stepTasks: QUICKJS_STEP.tasks });
       }
+      default:
+        throw new Error(`QuickJS peer: no ${workload} (QUICKJS_WORKLOADS)`);
     }
   } finally {
     ctx.dispose();

@@ -1,0 +1,216 @@
+// CPython 3.14.0's incremental collector (assembly/collect/incremental.ts): what an increment
+// holds, how work_to_do sizes it, marking from gc.setRoot (with gh-141890's double count), the
+// space invariants verify() checks; and gc.setRoot on every collector.
+import { expect, test } from "vitest";
+import { collectorCaps, heapSuite } from "./helpers.js";
+import { HeapVerifyError, type GcInfo, type Handle, type Heap } from "../src/index.js";
+
+/** CPython 3.14.0's assess_work_to_do: new objects plus a share of the heap, at most twice the new objects. */
+const assess = (young: number, heapSize: number, threshold1 = 10) => young + Math.min(Math.floor(Math.floor(heapSize / 10) / Math.max(threshold1, 2)), 2 * young);
+/** Header bit 27: the object's old space (incremental.ts). */
+const OLD_SPACE_1 = 1 << 27;
+
+function setup(heap: Heap) {
+  const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" } });
+  const List = heap.defineType({ name: "List", kind: "refarray" });
+  /** Each automatic or manual collection's stop info, in order. */
+  const stops: GcInfo[] = [];
+  heap.gc.callbacks.push((phase, info) => { if (phase === "stop") stops.push({ ...info }); });
+  heap.gc.setThreshold(0); // collections only when the test asks
+  /** n two-node cycles held by one list; returns the list. */
+  const pairs = (n: number): Handle => {
+    const list = heap.alloc(List);
+    for (let i = 0; i < n; i++) {
+      const x = heap.alloc(Node), y = heap.alloc(Node);
+      x.set("a", y); y.set("a", x);
+      list.push(x);
+      x.dispose(); y.dispose();
+    }
+    return list;
+  };
+  return { Node, List, stops, pairs };
+}
+
+/** n two-node cycles, each held by a handle to one of its nodes. */
+function twoCycles(heap: Heap, Node: ReturnType<typeof setup>["Node"], n: number): Handle[] {
+  const held: Handle[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = heap.alloc(Node), y = heap.alloc(Node);
+    x.set("a", y); y.set("a", x); y.dispose();
+    held.push(x);
+  }
+  return held;
+}
+
+heapSuite("the incremental collector (CPython 3.14.0)", ({ make, strategy }) => {
+  const incrementalOnly = collectorCaps(strategy.collector).oldSpaces ? test : test.skip;
+
+  incrementalOnly("an increment is the young generation plus pending objects, each with all it reaches, until work_to_do", async () => {
+    const heap = await make();
+    const { Node, stops } = setup(heap);
+    const held = twoCycles(heap, Node, 150); // 300 containers
+    heap.gc.collect(2);      // all visited; the pass ends: the spaces swap, so all are pending; work_to_do = 0
+    expect(heap.gc.collect(1)).toBe(0); // the pass's first increment marks (no root: nothing) and stops
+    expect(stops.at(-1)).toMatchObject({ generation: 1, candidates: 0 });
+    held[0].dispose(); held[1].dispose(); // the pending list's first two cycles become garbage
+    const young = Array.from({ length: 10 }, () => heap.alloc(Node));
+    // work_to_do = 10 + min(310 / 10 / 10, 2 * 10) = 13: the 10 young, then pending objects each
+    // with what it reaches (its partner) until 13 are in: two cycles, 14 objects
+    expect(assess(10, 310)).toBe(13);
+    expect(heap.gc.collect(1)).toBe(4);
+    expect(stops.at(-1)).toMatchObject({ generation: 1, candidates: 14, collected: 4 });
+    // work_to_do = 13 - 14 = -1; no young objects, so nothing is added: the next increment does nothing
+    expect(assess(0, 306)).toBe(0);
+    expect(heap.gc.collect(1)).toBe(0);
+    expect(stops.at(-1)).toMatchObject({ generation: 1, candidates: 0 });
+    for (const h of [...young, ...held.slice(2)]) h.dispose();
+    heap.gc.collect();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  incrementalOnly("a pending cycle is collected whole by the increment that reaches it, and not before", async () => {
+    const heap = await make();
+    const { Node, stops } = setup(heap);
+    const held = twoCycles(heap, Node, 400);
+    heap.gc.collect(2);
+    heap.gc.collect(1); // the marking step
+    for (const h of held.splice(200)) h.dispose(); // the pending list's last 200 cycles become garbage
+    // one young object per increment: work_to_do grows by 1 + min(heap / 100, 2) = 3, and each
+    // increment holds the young object and one pending cycle
+    const extra: Handle[] = [];
+    const firstFound = () => stops.findIndex((s) => s.collected > 0);
+    for (let i = 0; i < 400; i++) {
+      extra.push(heap.alloc(Node));
+      heap.gc.collect(1);
+      expect(stops.at(-1)!.candidates).toBe(3);
+    }
+    expect(firstFound()).toBe(2 + 200); // stops[0] is collect(2), stops[1] the marking step
+    expect(stops.slice(2).map((s) => s.collected)).toEqual([...Array(200).fill(0), ...Array(200).fill(2)]);
+    expect(heap.stats().liveObjects).toBe(400 + 400);
+    for (const h of [...held, ...extra]) h.dispose();
+    heap.gc.collect();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  incrementalOnly("the pass starts by marking from gc.setRoot; the marked objects count twice against work_to_do (gh-141890)", async () => {
+    const heap = await make();
+    const { Node, List, stops } = setup(heap);
+    const root = heap.alloc(List);
+    for (let i = 0; i < 1000; i++) { const n = heap.alloc(Node); root.push(n); n.dispose(); }
+    heap.gc.setRoot(root);
+    root.dispose();
+    heap.gc.collect(2); // work_to_do = 0, the next increment marks
+    const young = Array.from({ length: 5 }, () => heap.alloc(Node));
+    heap.gc.collect(1);
+    expect(stops.at(-1)).toMatchObject({ generation: 1, candidates: 1001, collected: 0 }); // the root and its 1000 nodes
+    let work = assess(5, 1006) - 2 * 1001;
+    // while work_to_do is negative, increments do nothing: the garbage cycles made meanwhile stay,
+    // young ones included
+    const cycle = () => { const x = heap.alloc(Node), y = heap.alloc(Node); x.set("a", y); y.set("a", x); x.dispose(); y.dispose(); };
+    let early = 0;
+    while (work + assess(2, heap.stats().liveObjects + 2) < 0) {
+      cycle();
+      work += assess(2, heap.stats().liveObjects);
+      heap.gc.collect(1);
+      expect(stops.at(-1)).toMatchObject({ candidates: 0, collected: 0 });
+      early++;
+    }
+    expect(early).toBe(331); // 1987 objects of debt, 6 a step (2 new + min(heap / 100, 4))
+    expect(heap.stats().liveObjects).toBe(1 + 1006 + 2 * early); // + the root list's item storage (not a container)
+    // then one increment takes the whole young generation at once (pending is empty: all was marked)
+    cycle();
+    expect(heap.gc.collect(1)).toBe(2 * (early + 1));
+    expect(stops.at(-1)).toMatchObject({ candidates: 5 + 2 * (early + 1) });
+    for (const y of young) y.dispose();
+    heap.gc.setRoot(null);
+    heap.gc.collect();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  incrementalOnly("a pass that ends with frozen objects moves visited back to pending instead of swapping", async () => {
+    const heap = await make();
+    const { Node, pairs } = setup(heap);
+    const frozen = heap.alloc(Node);
+    heap.gc.freeze();
+    const list = pairs(20);
+    for (let i = 0; i < 30; i++) {
+      heap.alloc(Node).dispose();
+      const x = heap.alloc(Node);
+      heap.gc.collect(i % 3 === 2 ? 0 : 1);
+      x.dispose();
+      heap.verify(); // the space invariants (checkSpaces) hold after every step
+    }
+    expect(heap.gc.getFreezeCount()).toBe(1);
+    heap.gc.unfreeze();
+    heap.verify();
+    list.dispose();
+    frozen.dispose();
+    heap.gc.collect();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  incrementalOnly("verify() finds a young object in the visited space", async () => {
+    const heap = await make();
+    const { Node } = setup(heap);
+    const x = heap.alloc(Node);
+    const info = (x.ptr + 4) >>> 2;
+    heap.views.u32[info] ^= OLD_SPACE_1;
+    expect(() => heap.verify()).toThrow(HeapVerifyError);
+    expect(() => heap.verify()).toThrow(/young object is in the visited space/);
+    heap.views.u32[info] ^= OLD_SPACE_1;
+    heap.verify();
+    x.dispose();
+  });
+
+  // rc.ts's finalize() re-tracks a deposited death (one that began while host code ran): it once
+  // kept the space bit the object had before, so a resurrected old object sat in the young
+  // generation marked visited (verify: checkSpaces)
+  incrementalOnly("a finalizer that resurrects an old object leaves it young and not visited", async () => {
+    const heap = await make();
+    let saved: Handle | null = null;
+    let x: Handle | null = null;
+    const Node = heap.defineType({
+      name: "Node", refs: ["a"], scalars: { v: "i32" },
+      finalizer: (obj) => {
+        if (obj.getScalar("v") === 1) { x!.dispose(); x = null; } // x's death begins inside this finalizer: deposited
+        else saved = obj.dup();                                     // x's finalizer resurrects it
+      },
+    });
+    heap.gc.setThreshold(0);
+    x = heap.alloc(Node);
+    heap.gc.collect(0); // x is old, in the visited space
+    const h = heap.alloc(Node);
+    h.setScalar("v", 1);
+    h.dispose();
+    expect(saved).not.toBeNull();
+    heap.verify();
+    saved!.dispose();
+    heap.gc.collect();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+});
+
+heapSuite("gc.setRoot", ({ make, strategy }) => {
+  test("the heap holds its root until it is replaced", async () => {
+    const heap = await make();
+    const Node = heap.defineType({ name: "Node", refs: ["a"] });
+    expect(heap.gc.getRoot()).toBeNull();
+    const r = heap.alloc(Node);
+    const child = heap.alloc(Node);
+    r.set("a", child); child.dispose();
+    heap.gc.setRoot(r);
+    r.dispose();
+    expect(heap.stats().liveObjects).toBe(2);
+    const again = heap.gc.getRoot()!;
+    const c = again.get("a");
+    expect(c).not.toBeNull();
+    c!.dispose();
+    if (collectorCaps(strategy.collector).collectsCycles) heap.gc.collect();
+    expect(heap.stats().liveObjects).toBe(2);
+    heap.gc.setRoot(again); // the same object again: still one reference held
+    again.dispose();
+    heap.gc.setRoot(null);
+    expect(heap.stats().liveObjects).toBe(0);
+    expect(heap.gc.getRoot()).toBeNull();
+  });
+});
