@@ -34,7 +34,7 @@ export async function build(): Promise<Uint8Array> {
   return new Uint8Array(await readFile(out));
 }
 
-/** A fresh machine: pools allocator, the given collector (0 none, 1 generational, 2 recycler). */
+/** A fresh machine: pools allocator, the given collector (its code in the registry, COLLECTOR_INFO). */
 export async function instantiate(bytes: Uint8Array, collector = 1): Promise<StackVM> {
   // the core's host imports (hooks doing nothing: this machine has no finalizers or callbacks)
   const x = await instantiateLinked<StackVM>(bytes);

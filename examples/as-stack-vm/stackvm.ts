@@ -23,7 +23,7 @@ import { newFixed, newList, newBytes } from "../../assembly/object";
 import { listAppend, listPop, listSet, SLOT } from "../../assembly/list";
 import { decref, incref } from "../../assembly/rc";
 import { defineType, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, BYTES_DATA, BYTES_LENGTH } from "../../assembly/types";
-import { collect } from "../../assembly/collect/generational";
+import { collectorCollect } from "../../assembly/generated/collectors"; // the collector chosen at init, whichever it is
 
 let intType: u32 = 0, pairType: u32 = 0, listType: u32 = 0, codeType: u32 = 0;
 let stack: usize = 0, globals: usize = 0, code: usize = 0;
@@ -142,7 +142,7 @@ export function vmRun(): i32 {
         if (!r || !push(r)) return -2;
         break;
       }
-      case 14: { let r = newInt(collect(2)); if (!r || !push(r)) return -2; break; }
+      case 14: { let r = newInt(collectorCollect(2)); if (!r || !push(r)) return -2; break; }
       default: return -3;
     }
   }
