@@ -112,7 +112,7 @@ const KINDS = {
   },
   collector: {
     remember: join(root, "build/extra-collectors.json"),
-    contract: ["init", "collect", "step", "thawGeneration", "check"],
+    contract: ["init", "collectGeneration", "step", "thawGeneration", "check"],
     capabilityFunctions: {},
     prefix: "GC_CAP_", doc: "docs/collectors.md", example: "GC_CAP_COLLECTS_CYCLES",
   },
@@ -278,6 +278,7 @@ export async function generateRegistry(extra = [], extraCollectors = []) {
   ];
   const cmod = (c, i) => `C${i}`;
   for (const [i, c] of collectors.entries()) col.push(`import * as ${cmod(c, i)} from "${await moduleFrom(c, `collector_${c.name}`)}";`);
+  col.push(`import { setCollectHook } from "../collect/gcstate";`);
   col.push("");
   for (const c of collectors) col.push("// @ts-ignore: decorator", `@inline export const COLLECTOR_${constName(c.name)}: i32 = ${c.code};`);
   col.push("", "/** The collector chosen at init. */", "export let collector: i32 = -1;", "");
@@ -290,10 +291,10 @@ export async function generateRegistry(extra = [], extraCollectors = []) {
     "/** Selects collector `code` (collectorCheckCode said yes) and runs its init(). */",
     "export function collectorInit(code: i32): void {",
     "  collector = code;",
-    ...collectors.map((c, i) => `  ${i ? "else " : ""}if (code == ${c.code}) ${cmod(c, i)}.init();`),
+    ...collectors.map((c, i) => `  ${i ? "else " : ""}if (code == ${c.code}) { ${cmod(c, i)}.init(); setCollectHook(${cmod(c, i)}.collectGeneration); }`),
     "}",
     "/** gc.collect(g): the unreachable objects found. */",
-    "export function collectorCollect(g: u32): i32 {", ...cchain("collect(g)", "return 0;"), "}",
+    "export function collectorCollect(g: u32): i32 {", ...cchain("collectGeneration(g)", "return 0;"), "}",
     "/** The generation gc.unfreeze() moves frozen objects to. */",
     "export function collectorThawGeneration(): u32 {", ...cchain("thawGeneration()", "return 2;"), "}",
     "/** The collector's own invariants (fail() reports the first broken one). */",

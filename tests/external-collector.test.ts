@@ -72,6 +72,6 @@ test("a collector file from outside the repository: built in, every behavioural 
   // a file that does not implement the contract is refused before anything is remembered
   await writeFile(join(user, "broken.ts"), "export const CAPABILITIES: u32 = 0;\nexport function init(): void {}\n");
   const refused = await run(process.execPath, [join(repo, "scripts/build-wasm.mjs"), "debug", "--collector", "./broken.ts"], { cwd: user, env: { ...process.env, INIT_CWD: user } }).then(() => "", (e) => String(e.stderr));
-  expect(refused).toMatch(/collector 'broken' .* does not export collect, step, thawGeneration, check/);
+  expect(refused).toMatch(/collector 'broken' .* does not export collectGeneration, step, thawGeneration, check/);
   expect(JSON.parse(await readFile(join(repo, "build/extra-collectors.json"), "utf8"))).toEqual([join(user, "fullscan.ts")]);
 }, 1_800_000);

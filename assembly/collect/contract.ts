@@ -10,7 +10,7 @@
 //   init(): void                        called once at heap init, after the lists exist
 //                                       (generations.ts): says where new containers go, whether
 //                                       decrements feed candidates, and what triggers a step
-//   collect(g: u32): i32                gc.collect(g), g in 0..2: the unreachable objects found
+//   collectGeneration(g: u32): i32      gc.collect(g), g in 0..2: the unreachable objects found
 //                                       (collected + uncollectable); 0 while `collecting`
 //   step(): void                        the automatic collection, run when collectionDue()
 //   thawGeneration(): u32               the generation gc.unfreeze() moves frozen objects to

@@ -43,6 +43,16 @@ function noStep(): void {}
 /** The collector's automatic collection (its contract's step()). */
 export let stepHook: () => void = noStep;
 
+function noCollect(g: u32): i32 { return 0; }
+/** The chosen collector's collectGeneration (set by the registry at init). */
+export let collectHook: (g: u32) => i32 = noCollect;
+export function setCollectHook(fn: (g: u32) => i32): void { collectHook = fn; }
+/**
+ * A collection of generation g by the heap's collector, for AssemblyScript embedders (the host
+ * calls the gcCollect export): the number of unreachable objects found (docs/embedding.md).
+ */
+export function collect(g: u32): i32 { return collectHook(g); }
+
 /** Chooses what the automatic trigger compares and runs (a collector's init()). */
 export function setTrigger(counter: usize, step: () => void): void {
   triggerCounter = counter;

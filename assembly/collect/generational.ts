@@ -17,6 +17,10 @@ import { GC_CAP_COLLECTS_CYCLES, GC_CAP_GENERATIONS } from "../generated/capabil
 
 export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_GENERATIONS;
 
+// Kept where embedders import it from (docs/embedding.md, before the collectors were split): a
+// collection by the heap's collector, whichever it is. This collector's own is collectGeneration.
+export { collect } from "./gcstate";
+
 /** Objects promoted to generation 2 since the last full collection, and those that survived it. */
 let longLivedPending: u32 = 0;
 let longLivedTotal: u32 = 0;
@@ -27,7 +31,7 @@ export function init(): void {
 }
 
 /** Collects generation g (0..2). Returns the number of unreachable objects found (collected + uncollectable). */
-export function collect(g: u32): i32 {
+export function collectGeneration(g: u32): i32 {
   if (collecting) return 0;
   setCollecting(true);
   hostGcPhase(PHASE_START, <i32>g, 0, 0, 0);
@@ -59,7 +63,7 @@ export function step(): void {
     if (COUNT(g) > THRESHOLD(g)) {
       // a full collection only when the objects awaiting it are 25% of the long-lived ones (issue #4074)
       if (g == 2 && longLivedPending < longLivedTotal / 4) continue;
-      collect(g);
+      collectGeneration(g);
       break;
     }
   }

@@ -8,7 +8,7 @@ import { setTrackGeneration } from "./track";
 export const CAPABILITIES: u32 = 0;
 
 export function init(): void { setTrackGeneration(0); } // no trigger: setTrigger is never called
-export function collect(g: u32): i32 { return 0; }
+export function collectGeneration(g: u32): i32 { return 0; }
 export function step(): void {}
 export function thawGeneration(): u32 { return NUM_GENERATIONS - 1; }
 

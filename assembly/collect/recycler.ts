@@ -30,7 +30,7 @@ export function init(): void {
 }
 
 /** gc.collect(g): generation 2 is a full collection (every tracked object), 0 and 1 the candidates' subgraph. */
-export function collect(g: u32): i32 {
+export function collectGeneration(g: u32): i32 {
   if (collecting) return 0;
   return recyclerCollect(g == NUM_GENERATIONS - 1);
 }
