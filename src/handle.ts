@@ -20,6 +20,8 @@ export class Handle<R extends string = string, S extends string = string> {
   /** @internal */
   readonly _heap: HeapInternals;
   readonly type: HeapType<R, S>;
+  /** @internal Where the heap's handle table keeps this handle (src/host/handles.ts). */
+  _mark = 0;
 
   /** @internal Use heap.alloc / handle.get / dup. Takes over one reference to ptr. */
   constructor(heap: HeapInternals, ptr: number, type: HeapType<R, S>) {
