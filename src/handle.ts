@@ -53,6 +53,11 @@ export class Handle<R extends string = string, S extends string = string> {
   }
 
   #refIndex(field: string): number {
+    const i = this.type._refSlot[field];
+    return typeof i === "number" ? i : this.#refIndexSlow(field);
+  }
+
+  #refIndexSlow(field: string): number {
     const i = this.type.refIndex.get(field);
     if (i === undefined) {
       const fields = this.type.refs.length ? this.type.refs.join(", ") : "none";
@@ -88,23 +93,34 @@ export class Handle<R extends string = string, S extends string = string> {
 
   getScalar(field: S): number {
     const p = this.ptr;
-    const f = this.#scalar(field);
+    const s = this.type._scalarSlot[field];
+    if (typeof s !== "number") {
+      const f = this.#scalar(field);
+      return this.#readScalar(p + f.offset, f.kind === "f64");
+    }
+    return this.#readScalar(p + (s >>> 1), (s & 1) === 1);
+  }
+
+  #readScalar(at: number, f64: boolean): number {
     const v = this._heap.views;
-    return f.kind === "i32" ? v.i32[(p + f.offset) >>> 2] : v.f64[(p + f.offset) >>> 3];
+    return f64 ? v.f64[at >>> 3] : v.i32[at >>> 2];
   }
 
   setScalar(field: S, value: number): void {
     const p = this.ptr;
-    const f = this.#scalar(field);
-    if (typeof value !== "number") throw new HeapTypeError(`${this.type.name}.${field} is ${f.kind}: expected a number, got ${typeof value}`);
+    const s = this.type._scalarSlot[field];
+    let at: number, f64: boolean;
+    if (typeof s === "number") { at = p + (s >>> 1); f64 = (s & 1) === 1; }
+    else { const f = this.#scalar(field); at = p + f.offset; f64 = f.kind === "f64"; }
+    if (typeof value !== "number") throw new HeapTypeError(`${this.type.name}.${field} is ${f64 ? "f64" : "i32"}: expected a number, got ${typeof value}`);
     const v = this._heap.views;
-    if (f.kind === "i32") {
-      if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
+    if (!f64) {
+      if ((value | 0) !== value && (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff)) {
         throw new HeapTypeError(`${this.type.name}.${field} is i32: ${value} is not an integer in [-2^31, 2^31)`);
       }
-      v.i32[(p + f.offset) >>> 2] = value;
+      v.i32[at >>> 2] = value;
     } else {
-      v.f64[(p + f.offset) >>> 3] = value;
+      v.f64[at >>> 3] = value;
     }
   }
 
@@ -158,9 +174,8 @@ export class Handle<R extends string = string, S extends string = string> {
   push(value: Handle | null): void {
     const p = this.#kind("refarray", "push");
     const c = this._heap.ptrOf(value);
-    // a failed append collects and retries: the collection's finalizers may dispose the list's or
-    // the item's handle, so both are held meanwhile
-    if (!this._heap.allocating(() => this._heap.core.listAppend(p, c), [p, c])) {
+    // a failed append collects and retries in the core, holding the list and the item (assembly/oom.ts)
+    if (!this._heap.core.listAppend(p, c)) {
       throw this._heap.outOfMemory(`push onto ${this.type.name} of length ${this._heap.core.listLength(p)}`);
     }
   }

@@ -55,7 +55,6 @@ export interface HeapInternals {
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
-  allocating(attempt: () => number, hold?: readonly number[]): number;
   typeOfPtr(ptr: number): HeapType;
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
   weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef;
@@ -118,7 +117,7 @@ export class Heap {
     this.raw = new RawApi(this);
     this.#handles = new HandleTable((rec) => this._releaseLeaked(rec), opts.leakWarnings);
     this.#events = new AllocationEvents(this.core, this.views, this.#unraisable);
-    this.#oom = new OomPolicy(this.core, this.views, this.maxBytes, COLLECTOR_INFO[this.collector].capabilities.collectsCycles, () => this.flushUnraisable());
+    this.#oom = new OomPolicy(this.core, this.views, this.maxBytes, () => this.flushUnraisable());
     this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, 32, 0, 0, 0);
     this.#types[TYPE_WEAKREF] = this.#weakrefType;
     this.#types[TYPE_WEAKMAP] = mintType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, 36, 0, 0, 0);
@@ -219,7 +218,7 @@ export class Heap {
     let p = 0;
     if (type.kind === "fixed") {
       if (init !== undefined) throw new HeapTypeError(`alloc: ${type.name} is a fixed type and takes no initial value`);
-      p = this.allocating(() => this.core.alloc(type.id));
+      p = this.core.alloc(type.id); // 0 only after a full collection failed to make room (assembly/oom.ts)
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${type.size} bytes`);
     } else if (type.kind === "refarray") {
       if (Array.isArray(init)) {
@@ -230,14 +229,14 @@ export class Heap {
         // are held while it runs (as CPython's list display holds its evaluated items), or the list
         // would store a freed pointer.
         p = this.#oom.holding(ptrs, () => {
-          const list = this.allocating(() => this.core.allocList(type.id, ptrs.length));
+          const list = this.core.allocList(type.id, ptrs.length);
           if (list) for (let i = 0; i < ptrs.length; i++) if (ptrs[i]) this.core.listSet(list, i, ptrs[i]);
           return list;
         });
         if (!p) throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
       } else {
         const n = checkLength(init ?? 0, `alloc(${type.name})`, 0x1fff_0000);
-        p = this.allocating(() => this.core.allocList(type.id, n));
+        p = this.core.allocList(type.id, n);
         if (!p) throw this.outOfMemory(`alloc(${type.name}) of length ${n}`);
       }
     } else {
@@ -248,10 +247,11 @@ export class Heap {
       else if (init !== undefined && typeof init !== "number") throw new HeapTypeError(`alloc(${type.name}): expected a length, Uint8Array or string, got ${describe(init)}`);
       if (data) n = data.length;
       else n = checkLength(init ?? 0, `alloc(${type.name})`, 0x7fff_0000);
-      p = this.allocating(() => this.core.allocBytes(type.id, n));
+      p = this.core.allocBytes(type.id, n);
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${n} bytes`);
       if (data) this.views.u8.set(data, this.core.bytesData(p));
     }
+    this.flushUnraisable(); // what a collection in the allocation queued
     return new Handle(this, p, type);
   }
 
@@ -648,13 +648,10 @@ export class Heap {
     return this.ptrOf(value, what);
   }
 
-  // ── out of memory (src/host/oom.ts) ──
+  // ── out of memory (the policy: assembly/oom.ts; the error: src/host/oom.ts) ──
 
-  /**
-   * @internal Runs an allocation; if it fails and this heap has a collector, collects everything
-   * and tries once more before giving up (CPython's MemoryError comes after the same attempt).
-   */
-  allocating(attempt: () => number, hold?: readonly number[]): number { return this.#oom.allocating(attempt, hold); }
+  /** Full collections the core ran because an allocation failed (assembly/oom.ts): at most one per allocation. */
+  get oomCollections(): number { this.#alive(); return this.core.gcOomCollections() >>> 0; }
 
   /** @internal The typed error every call on a destroyed heap gets (HandleDisposedError). */
   assertNotDestroyed(what: string): void {

@@ -17,6 +17,7 @@ export interface CoreExports {
   gcSetEnabled(on: number): void;
   gcIsEnabled(): number;
   gcIsCollecting(): number;
+  gcOomCollections(): number;
   gcCandidates(): number;
   gcSetStepWorkLimit(n: number): void;
   gcCounts(): number;

@@ -17,6 +17,8 @@ export interface StackVM {
   vmTeardown(): void;
   init(allocator: number, maxPages: number, collector: number, legacy: number): number;
   verify(): number;
+  gcSetEnabled(on: number): void;
+  gcOomCollections(): number;
   stats(): number;
   memory: WebAssembly.Memory;
   _start(): void;
@@ -34,11 +36,11 @@ export async function build(): Promise<Uint8Array> {
   return new Uint8Array(await readFile(out));
 }
 
-/** A fresh machine: pools allocator, the given collector (0 none, 1 generational, 2 recycler). */
-export async function instantiate(bytes: Uint8Array, collector = 1): Promise<StackVM> {
+/** A fresh machine: pools allocator, the given collector (0 none, 1 generational, 2 recycler), at most maxPages of 64 KiB. */
+export async function instantiate(bytes: Uint8Array, collector = 1, maxPages = 65536): Promise<StackVM> {
   // the core's host imports (hooks doing nothing: this machine has no finalizers or callbacks)
   const x = await instantiateLinked<StackVM>(bytes);
-  if (x.init(0, 65536, collector, 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("stackvm: setup failed");
+  if (x.init(0, maxPages, collector, 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("stackvm: setup failed");
   return x;
 }
 
@@ -85,6 +87,19 @@ export const cycleProgram = assemble([
   [OP.NIL], [OP.STORE, 2], [OP.NIL], [OP.STORE, 3],                // drop both
   [OP.GC], [OP.HALT],
 ]);
+
+/** n two-pair cycles, each made and dropped at once (the loop counter is globals[0]). */
+export function cyclesProgram(n: number): Uint8Array {
+  // PUSH(5) STORE(5) = 10, so the loop starts at 10
+  return assemble([
+    [OP.PUSH, n], [OP.STORE, 0],
+    [OP.PUSH, 1], [OP.NIL], [OP.CONS], [OP.STORE, 2],
+    [OP.PUSH, 2], [OP.LOAD, 2], [OP.CONS], [OP.STORE, 3],
+    [OP.LOAD, 2], [OP.LOAD, 3], [OP.SETCDR],
+    [OP.NIL], [OP.STORE, 2], [OP.NIL], [OP.STORE, 3],
+    [OP.LOOP, 0, 10], [OP.PUSH, 7], [OP.HALT],
+  ]);
+}
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const x = await instantiate(await build());

@@ -16,7 +16,7 @@ import type { Handle } from "../handle.js";
 export const IN_NURSERY = 0, REGISTERED = 1, HOOK = 2, RELEASED = 3;
 
 /** Nursery size: a sweep costs one pass over it, so about one check per handle made. */
-const NURSERY = 1024;
+const NURSERY = 4096;
 
 export interface LeakRecord { ptr: number; type: string; stack?: string }
 

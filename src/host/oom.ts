@@ -1,6 +1,7 @@
-// Out of memory: CPython raises MemoryError only after a full collection failed to make room, and
-// so does refheap. An allocation that fails collects everything (when the collector collects
-// cycles and none is running) and tries once more; the error names what was asked for.
+// Out of memory, the host's part. The policy itself (a failed allocation collects everything and
+// tries once more, CPython's MemoryError only after that) lives in the core, assembly/oom.ts, so
+// that the host API, the VM and AssemblyScript programs linked with the core all get it. Here:
+// holding objects across a call that may run host code, and the error that names the request.
 
 import { HeapOutOfMemoryError } from "../errors.js";
 import type { CoreExports, Views } from "../wasm.js";
@@ -10,25 +11,8 @@ export class OomPolicy {
     private readonly core: CoreExports,
     private readonly views: Views,
     private readonly maxBytes: number,
-    private readonly collectsCycles: boolean,
     private readonly flushUnraisable: () => void,
   ) {}
-
-  /**
-   * Runs an allocation; if it fails, collects everything and tries once more. `hold`: pointers
-   * the attempt uses, held while the collection runs (its finalizers may dispose their handles).
-   */
-  allocating(attempt: () => number, hold?: readonly number[]): number {
-    let p = attempt();
-    if (!p && this.collectsCycles && !this.core.gcIsCollecting()) {
-      p = this.holding(hold ?? [], () => {
-        this.core.gcCollect(2);
-        this.flushUnraisable();
-        return attempt();
-      });
-    }
-    return p;
-  }
 
   /**
    * Runs `body` holding a reference to each of `ptrs` (0s skipped): host code that runs meanwhile (a
