@@ -8,6 +8,9 @@ import type { HeapType } from "./types.js";
 import type { HeapInternals } from "./heap.js";
 import { hex, inspectSymbol, safely } from "./show.js";
 
+/** Types with at most this many fields of a kind have their field names scanned, not looked up in a Map. */
+const SCAN = 8;
+
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 
 /**
@@ -53,8 +56,20 @@ export class Handle<R extends string = string, S extends string = string> {
   }
 
   #refIndex(field: string): number {
-    const i = this.type._refSlot[field];
-    return typeof i === "number" ? i : this.#refIndexSlow(field);
+    const refs = this.type.refs;
+    if (refs.length <= SCAN) {
+      for (let i = 0; i < refs.length; i++) if (refs[i] === field) return i;
+    }
+    return this.#refIndexSlow(field);
+  }
+
+  /** A scalar field's offset << 1 | 1 for f64, or -1 if not found by a scan (few fields) */
+  #scalarCode(field: string): number {
+    const names = this.type._scalarNames;
+    if (names.length <= SCAN) {
+      for (let i = 0; i < names.length; i++) if (names[i] === field) return this.type._scalarCodes[i];
+    }
+    return -1;
   }
 
   #refIndexSlow(field: string): number {
@@ -93,8 +108,8 @@ export class Handle<R extends string = string, S extends string = string> {
 
   getScalar(field: S): number {
     const p = this.ptr;
-    const s = this.type._scalarSlot[field];
-    if (typeof s !== "number") {
+    const s = this.#scalarCode(field);
+    if (s < 0) {
       const f = this.#scalar(field);
       return this.#readScalar(p + f.offset, f.kind === "f64");
     }
@@ -108,9 +123,9 @@ export class Handle<R extends string = string, S extends string = string> {
 
   setScalar(field: S, value: number): void {
     const p = this.ptr;
-    const s = this.type._scalarSlot[field];
+    const s = this.#scalarCode(field);
     let at: number, f64: boolean;
-    if (typeof s === "number") { at = p + (s >>> 1); f64 = (s & 1) === 1; }
+    if (s >= 0) { at = p + (s >>> 1); f64 = (s & 1) === 1; }
     else { const f = this.#scalar(field); at = p + f.offset; f64 = f.kind === "f64"; }
     if (typeof value !== "number") throw new HeapTypeError(`${this.type.name}.${field} is ${f64 ? "f64" : "i32"}: expected a number, got ${typeof value}`);
     const v = this._heap.views;

@@ -200,6 +200,9 @@ export class Heap {
   }
 
   #checkType(type: HeapType, what: string): void {
+    // the common case first: one of this heap's own user types (the table holds only those and weakref/weakmap)
+    const k = (type as HeapType | undefined)?.kind;
+    if (this.#types[type?.id] === type && (k === "fixed" || k === "refarray" || k === "bytes")) return;
     if (!(type instanceof HeapType)) throw new HeapTypeError(`${what}: expected a HeapType from defineType, got ${describe(type)}`);
     if (type.heapId !== this.id) throw new HeapTypeError(`${what}: type ${type.name} belongs to another heap`);
     if (type.kind !== "fixed" && type.kind !== "refarray" && type.kind !== "bytes") throw new HeapTypeError(`${what}: ${type.name} objects come from heap.${type.kind === "weakref" ? "weakref()" : "weak containers"}, not alloc`);
@@ -475,29 +478,7 @@ export class Heap {
 
   /** @internal host hook: a weakref's referent died; call its callback with the weakref */
   _weakrefCallbackHook(wr: number, id: number): void {
-    try {
-      const rec = this.#callbacks.consume(id);
-      if (!rec) return;
-      const cb = rec.fn;
-      // the user's own HeapWeakRef if they still hold it (the core holds a reference for the call)
-      const held = rec.wrapper;
-      const own = held?.alive && held.ptr === wr ? held : null;
-      let weak: HeapWeakRef;
-      if (own) weak = own;
-      else {
-        const h = this.#hookHandle(wr) as HeapWeakRef | WeakProxy;
-        weak = h instanceof HeapWeakRef ? h : h.weakref;
-      }
-      try {
-        cb(weak);
-      } catch (err) {
-        this.#unraisable.push(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
-      } finally {
-        if (weak !== own) weak.dispose();
-      }
-    } catch (err) {
-      this.#unraisable.push(err, `refheap weakref callback hook at 0x${wr.toString(16)}`);
-    }
+    this.#callbacks.run(wr, id, (p) => this.#hookHandle(p), this.#unraisable);
   }
 
   /**
@@ -596,19 +577,7 @@ export class Heap {
   _releaseLeaked(rec: LeakRecord): void {
     // a refusing heap frees nothing more (and this runs from the JS collector: it must not throw)
     if (this.#destroyed || this.#corrupted) return;
-    this.#handles.live--;
-    this.#handles.leakedReleased++;
-    try {
-      this.core.decref(rec.ptr);
-    } catch (err) {
-      if (!(err instanceof HeapCorruptedError)) throw err;
-      return;
-    }
-    if (this.#handles.leakWarnings) {
-      try {
-        this.onHandleLeak({ type: rec.type, address: rec.ptr, createdAt: rec.stack });
-      } catch { /* a throwing hook must not break the registry's job */ }
-    }
+    this.#handles.releaseLeaked(rec, this.core, this.onHandleLeak);
   }
 
   /** @internal A new handle for a borrowed pointer (increfs). */

@@ -55,13 +55,13 @@ export class HeapType<R extends string = string, S extends string = string> {
   /** @internal */
   readonly scalarFields = new Map<string, ScalarField>();
   /**
-   * @internal The same, as own properties of plain objects: a field name given as a literal at a
-   * call site is then a monomorphic keyed load (a Map lookup cost about as much as the rest of
-   * Handle.get). A name that is not a field reads undefined or an inherited non-number.
+   * @internal Scalar field names and, at the same index, offset << 1 | 1 for f64: Handle looks a
+   * field name up by scanning these (and refs) when there are few (field names are literals,
+   * compared by identity), which cost a fraction of a Map lookup, then a large part of Handle.get.
    */
-  readonly _refSlot: Record<string, number> = {};
-  /** @internal scalar field: offset << 1 | 1 for f64 */
-  readonly _scalarSlot: Record<string, number> = {};
+  readonly _scalarNames: string[] = [];
+  /** @internal */
+  readonly _scalarCodes: number[] = [];
   /** @internal Types come from heap.defineType; constructing one directly throws HeapTypeError. */
   constructor(
     /** @internal */
@@ -88,9 +88,7 @@ export class HeapType<R extends string = string, S extends string = string> {
       if (kind === "i32") { this.scalarFields.set(name, { kind, offset: i32 }); i32 += 4; }
       else { this.scalarFields.set(name, { kind, offset: f64 }); f64 += 8; }
     }
-    // (__proto__ is a valid field name but no own property: it takes the Maps' path)
-    for (const [name, i] of this.refIndex) if (name !== "__proto__") this._refSlot[name] = i;
-    for (const [name, f] of this.scalarFields) if (name !== "__proto__") this._scalarSlot[name] = (f.offset << 1) | (f.kind === "f64" ? 1 : 0);
+    for (const [name, f] of this.scalarFields) { this._scalarNames.push(name); this._scalarCodes.push((f.offset << 1) | (f.kind === "f64" ? 1 : 0)); }
   }
   toString(): string { return `HeapType(${this.name})`; }
 

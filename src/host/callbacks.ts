@@ -4,7 +4,9 @@
 // user keeps it (CPython passes the same ref), without the heap keeping it alive.
 
 import { HeapTypeError } from "../errors.js";
-import type { HeapWeakRef } from "../weak.js";
+import type { Handle } from "../handle.js";
+import { HeapWeakRef, type WeakProxy } from "../weak.js";
+import type { UnraisableQueue } from "./unraisable.js";
 
 /** Kind word bits of a weakref object (assembly/weak.ts). */
 export const WR_PROXY = 1, WR_CALLBACK = 2, WR_ID_SHIFT = 8;
@@ -46,6 +48,36 @@ export class CallbackIds {
     if (!rec) return undefined;
     this.#byId.delete(id);
     return { fn: rec.fn, wrapper: rec.wrapper?.deref() };
+  }
+
+  /**
+   * The core hook: weakref wr's referent died; calls its callback (once) with the user's own
+   * HeapWeakRef if they still hold it, else with a hook handle (`hookHandle`) disposed after.
+   */
+  run(wr: number, id: number, hookHandle: (ptr: number) => Handle, unraisable: UnraisableQueue): void {
+    try {
+      const rec = this.consume(id);
+      if (!rec) return;
+      const cb = rec.fn;
+      // the user's own HeapWeakRef if they still hold it (the core holds a reference for the call)
+      const held = rec.wrapper;
+      const own = held?.alive && held.ptr === wr ? held : null;
+      let weak: HeapWeakRef;
+      if (own) weak = own;
+      else {
+        const h = hookHandle(wr) as HeapWeakRef | WeakProxy;
+        weak = h instanceof HeapWeakRef ? h : h.weakref;
+      }
+      try {
+        cb(weak);
+      } catch (err) {
+        unraisable.push(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
+      } finally {
+        if (weak !== own) weak.dispose();
+      }
+    } catch (err) {
+      unraisable.push(err, `refheap weakref callback hook at 0x${wr.toString(16)}`);
+    }
   }
 
   /** The callback of a weakref whose kind word is kindWord, or null. */

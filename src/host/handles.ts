@@ -11,6 +11,8 @@
 // arguments are disposed by the hook itself and never registered.
 
 import type { Handle } from "../handle.js";
+import { HeapCorruptedError } from "../errors.js";
+import type { CoreExports } from "../wasm.js";
 
 /** Handle._mark: where the table keeps a handle. */
 export const IN_NURSERY = 0, REGISTERED = 1, HOOK = 2, RELEASED = 3;
@@ -97,6 +99,23 @@ export class HandleTable {
     if (stack !== undefined) rec.stack = stack;
     this.#registry.register(h, rec, h);
     h._mark = REGISTERED;
+  }
+
+  /** The registry's job for a handle JS collected without dispose(): its reference is released (the heap does not refuse). */
+  releaseLeaked(rec: LeakRecord, core: CoreExports, onLeak: (leak: { type: string; address: number; createdAt?: string }) => void): void {
+    this.live--;
+    this.leakedReleased++;
+    try {
+      core.decref(rec.ptr);
+    } catch (err) {
+      if (!(err instanceof HeapCorruptedError)) throw err;
+      return;
+    }
+    if (this.leakWarnings) {
+      try {
+        onLeak({ type: rec.type, address: rec.ptr, createdAt: rec.stack });
+      } catch { /* a throwing hook must not break the registry's job */ }
+    }
   }
 
   /** Runs make() marking the handle it makes as a hook's own: disposed by the hook, never leaked, never registered. */
