@@ -140,6 +140,10 @@ export class Heap {
   get liveHandles(): number { return this.#handles.live; }
   /** Handles that JS collected without dispose() and whose references were released for them. */
   get leakedHandlesReleased(): number { return this.#handles.leakedReleased; }
+  /** @internal Handles registered with the leak registry so far, and handles in the nursery now (src/host/handles.ts). */
+  get _handleTable(): { registrations: number; nursery: number } {
+    return { registrations: this.#handles.registrations, nursery: this.#handles.nurserySize };
+  }
   get types(): readonly HeapType[] { return this.#types; }
 
   #alive(): void {

@@ -27,6 +27,8 @@ export class HandleTable {
   live = 0;
   /** Handles that JS collected without dispose() and whose references were released for them. */
   leakedReleased = 0;
+  /** Handles registered with the FinalizationRegistry so far (a work count for tests). */
+  registrations = 0;
   readonly #registry: FinalizationRegistry<LeakRecord>;
   readonly #nursery: (Handle | undefined)[] = new Array(NURSERY).fill(undefined);
   readonly #nurseryPtrs = new Uint32Array(NURSERY);
@@ -61,12 +63,12 @@ export class HandleTable {
       this.#register(h, ptr, new Error().stack?.split("\n").slice(4).join("\n"));
       return;
     }
+    if (this.#nurseryCount === NURSERY) this.sweep(); // before adding: the newest handle is not swept at birth
     const n = this.#nurseryCount;
     this.#nursery[n] = h;
     this.#nurseryPtrs[n] = ptr;
     this.#nurseryCount = n + 1;
-    if (n + 1 === NURSERY) this.sweep();
-    else if (!this.#sweepScheduled) {
+    if (!this.#sweepScheduled) {
       this.#sweepScheduled = true;
       queueMicrotask(() => { this.#sweepScheduled = false; this.sweep(); });
     }
@@ -99,6 +101,7 @@ export class HandleTable {
     if (stack !== undefined) rec.stack = stack;
     this.#registry.register(h, rec, h);
     h._mark = REGISTERED;
+    this.registrations++;
   }
 
   /** The registry's job for a handle JS collected without dispose(): its reference is released (the heap does not refuse). */
