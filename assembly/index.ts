@@ -7,13 +7,13 @@
 // caller's reference to the argument. Release builds check nothing (the unchecked raw API);
 // debug builds (ASC_HEAP_DEBUG) check every pointer and index and abort before changing anything.
 
-import { ALIGN_MASK, FLAG_DYING, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
+import { ALIGN_MASK, FLAG_DYING, INFO, RC, TYPE_ID_MASK } from "./layout";
 import {
   BYTES_DATA, BYTES_LENGTH, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, T_KIND, T_NREFS, T_REFS, T_SIZE,
   TYPE, TYPES, typeCount, typesInit, FIRST_USER_TYPE, TYPE_WEAKREF, KIND_WEAKMAP,
 } from "./types";
 import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
-import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
+import { STAGING, STAGING_SIZE } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
 import { GEN_STATS, collecting, debugFlags, gcEnabled, rootObject, setDebugFlags, setGcEnabled, setLegacyFinalizers, setRootObject, setStepWorkLimit } from "./collect/gcstate";
 import { freeze, generationLength, unfreeze } from "./collect/gcmodule";
@@ -22,12 +22,16 @@ import { VISITED } from "./collect/trial";
 import { candidateCount } from "./collect/candidates";
 import { collectorCapabilities, collectorCheckCode, collectorCollect, collectorInit, collectorThawGeneration } from "./generated/collectors";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
-import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
+import { SLOT, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
 import { growTo, setMaxPages } from "./memory";
 import { computeStats } from "./stats";
 import { failureMessage, failurePointer } from "./failure";
 import { allocatorCapabilities, allocatorClassCount, allocatorClassRows, allocatorSmallMax } from "./generated/registry";
 import { externalRefs, verify as verifyHeap } from "./verify";
+import {
+  allocBytes as oomAllocBytes, allocFixed, allocFixedFrom, allocList as oomAllocList, appendItem, newWeakMap, newWeakref, oomCollections, unhold as oomUnhold,
+  weakKeySet, weakValueSetBytes, weakValueSetInt,
+} from "./oom";
 
 import { defineType as defineTypeRecord } from "./types";
 export function defineType(kind: u32, nRefs: u32, nI32: u32, nF64: u32, flags: u32): i32 { check(); return defineTypeRecord(kind, nRefs, nI32, nF64, flags); }
@@ -60,7 +64,7 @@ import { HOOK_DEPTH, check, enter, leave } from "./entry";
 export function hookDepth(): usize { return HOOK_DEPTH; }
 /** 0, or why the heap refuses every call (entry.ts): bit 0, the hook the unwind went through in bits 8..15. */
 export { corruption } from "./entry";
-import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefNew as wrNew, weakrefReferent } from "./weak";
+import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefReferent } from "./weak";
 
 let initialized = false;
 
@@ -116,7 +120,7 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
 
 // ── allocation (each returns a new reference, or 0 when out of memory) ──
 
-export function alloc(typeId: u32): usize { checkType(typeId, KIND_FIXED); enter(); let p = newFixed(typeId); leave(); return p; }
+export function alloc(typeId: u32): usize { checkType(typeId, KIND_FIXED); enter(); let p = allocFixed(typeId); leave(); return p; }
 /**
  * New reference to an object whose fields are copied from the staging area (address: staging()),
  * written beforehand at the type's field offsets. Reference fields are stolen from the caller;
@@ -132,13 +136,13 @@ export function allocInit(typeId: u32): usize {
     for (let i: u32 = 0, n = T_NREFS(t); i < n; i++, slot += 4) checkNullable(load<usize>(slot));
   }
   enter();
-  let p = newFixedFrom(typeId);
+  let p = allocFixedFrom(typeId);
   leave();
   return p;
 }
 export function staging(): usize { check(); return STAGING; }
-export function allocList(typeId: u32, length: u32): usize { checkType(typeId, KIND_REFARRAY); enter(); let p = newList(typeId, length); leave(); return p; }
-export function allocBytes(typeId: u32, length: u32): usize { checkType(typeId, KIND_BYTES); enter(); let p = newBytes(typeId, length); leave(); return p; }
+export function allocList(typeId: u32, length: u32): usize { checkType(typeId, KIND_REFARRAY); enter(); let p = oomAllocList(typeId, length); leave(); return p; }
+export function allocBytes(typeId: u32, length: u32): usize { checkType(typeId, KIND_BYTES); enter(); let p = oomAllocBytes(typeId, length); leave(); return p; }
 
 // ── reference counts ──
 
@@ -154,9 +158,7 @@ export function refcount(p: usize): u32 { checkPtr(p); check(); return RC(p); }
 export function unhold(p: usize): void {
   checkPtr(p);
   enter();
-  let rc = RC(p);
-  if (rc > 1) SET_RC(p, rc - 1);
-  else rcDecref(p);
+  oomUnhold(p);
   leave();
 }
 export function typeOf(p: usize): u32 { checkPtr(p); check(); return INFO(p) & TYPE_ID_MASK; }
@@ -207,7 +209,7 @@ export function listLength(p: usize): u32 { checkKind(p, KIND_REFARRAY); check()
 export function listGet(p: usize, i: u32): usize { checkKind(p, KIND_REFARRAY); checkIndex(p, i); check(); return load<usize>(SLOT(p, i)); }
 export function listSet(p: usize, i: u32, c: usize): void { checkKind(p, KIND_REFARRAY); checkIndex(p, i); checkNullable(c); enter(); lSet(p, i, c); leave(); }
 /** Appends c with a new reference. False when out of memory (nothing changed). */
-export function listAppend(p: usize, c: usize): bool { checkKind(p, KIND_REFARRAY); checkNullable(c); enter(); let ok = lAppend(p, c); leave(); return ok; }
+export function listAppend(p: usize, c: usize): bool { checkKind(p, KIND_REFARRAY); checkNullable(c); enter(); let ok = appendItem(p, c); leave(); return ok; }
 /** Removes the last item; returns a new reference to it (0 if it was null). */
 export function listPop(p: usize): usize {
   checkKind(p, KIND_REFARRAY);
@@ -232,7 +234,7 @@ export function weakrefNew(obj: usize, proxy: i32, callbackId: u32): usize {
   checkPtr(obj);
   if (isDefined(ASC_HEAP_DEBUG)) if (!weakSlot(obj)) throw new Error("cannot create weak reference to an object that is not weakrefable");
   enter();
-  let wr = wrNew(obj, proxy != 0, callbackId);
+  let wr = newWeakref(obj, proxy != 0, callbackId);
   leave();
   return wr;
 }
@@ -290,7 +292,7 @@ export function wkmDelete(m: usize, keyObj: usize): bool { enter(); let ok = WM.
 export function weakMapNew(flavour: u32): usize {
   if (isDefined(ASC_HEAP_DEBUG)) if (flavour < 1 || flavour > 4) throw new Error("unknown weak map flavour");
   enter();
-  let m = WM.weakMapNew(flavour);
+  let m = newWeakMap(flavour);
   leave();
   return m;
 }
@@ -301,9 +303,9 @@ export function weakMapNew(flavour: u32): usize {
     if (!weakSlot(obj)) throw new Error("cannot create weak reference to an object that is not weakrefable");
   }
 }
-export function wvmSetInt(m: usize, key: i32, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(obj); enter(); let ok = WM.wvmSetInt(m, key, obj); leave(); return ok; }
-export function wvmSetBytes(m: usize, key: usize, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkKind(key, KIND_BYTES); checkWeakTarget(obj); enter(); let ok = WM.wvmSetBytes(m, key, obj); leave(); return ok; }
-export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(key); checkNullable(value); enter(); let ok = WM.wkmSet(m, key, value); leave(); return ok; }
+export function wvmSetInt(m: usize, key: i32, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(obj); enter(); let ok = weakValueSetInt(m, key, obj); leave(); return ok; }
+export function wvmSetBytes(m: usize, key: usize, obj: usize): bool { checkKind(m, KIND_WEAKMAP); checkKind(key, KIND_BYTES); checkWeakTarget(obj); enter(); let ok = weakValueSetBytes(m, key, obj); leave(); return ok; }
+export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, KIND_WEAKMAP); checkWeakTarget(key); checkNullable(value); enter(); let ok = weakKeySet(m, key, value); leave(); return ok; }
 
 // ── the cycle collector (gc module) ──
 
@@ -316,6 +318,8 @@ export function gcCollect(g: u32): i32 { checkGeneration(g, 2); enter(); let n =
 export function gcSetEnabled(on: i32): void { check(); setGcEnabled(on != 0); }
 export function gcIsEnabled(): i32 { check(); return gcEnabled ? 1 : 0; }
 export function gcIsCollecting(): i32 { check(); return collecting ? 1 : 0; }
+/** Full collections run because an allocation failed (assembly/oom.ts). */
+export function gcOomCollections(): u32 { check(); return oomCollections; }
 /** Recycler: most objects an automatic step gathers (0 = no limit); the host derives it from the pause budget. */
 export function gcSetStepWorkLimit(n: u32): void { check(); setStepWorkLimit(n); }
 /** Recycler: candidate roots waiting for the next collection. */

@@ -83,7 +83,7 @@ export const STAGING: usize = memory.data(<i32>STAGING_SIZE, 8);
  * set next time is null, never a stale pointer. 0 when out of memory (STAGING is then kept).
  */
 /** Where newFixedFrom keeps the staged fields while a collection runs (its finalizers may use STAGING). */
-const STAGING_SAVED: usize = memory.data(<i32>STAGING_SIZE, 8);
+export const STAGING_SAVED: usize = memory.data(<i32>STAGING_SIZE, 8);
 
 export function newFixedFrom(typeId: u32): usize {
   let t = TYPE(typeId);

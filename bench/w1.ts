@@ -195,7 +195,7 @@ function timeTrees<T>(heap: Heap, o: BenchOptions, build: (d: number) => T, chec
   return w1Sample(o, Number(t1 - t0), checksum, setup, end, problems);
 }
 
-/** The Handles API: every node passes through a Handle (FinalizationRegistry-backed). */
+/** The Handles API: every node passes through a Handle (leak release by a FinalizationRegistry, src/host/handles.ts). */
 async function runHostHandles(allocator: AllocatorName, collector: CollectorName, o: BenchOptions): Promise<Sample> {
   const heap = await Heap.create({ allocator, collector });
   const Node = heap.defineType({ ...NODE_SPEC, refs: [...NODE_SPEC.refs] });
@@ -283,15 +283,11 @@ async function runV8Peer(o: BenchOptions): Promise<Sample> {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** The Handles row costs ~µs per node; it runs 1/HANDLES_DIVISOR of the trees (ns/node is per node). */
-const HANDLES_DIVISOR = 10;
-
 export const w1: Workload = {
   id: "W1",
   title: (o) => `W1 trees: keep a depth-${o.longDepth} tree; build and drop ${plural(o.iterations, "tree")} of depth ${o.depth}. ns per node.`,
   unit: "ns/node",
   rows(o: BenchOptions): Row[] {
-    const handlesIterations = Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR));
     const rows: Row[] = [];
     const strategies = COLLECTORS.flatMap((collector) => ALLOCATORS.map((allocator) => ({ allocator, collector })));
     for (const { allocator: a, collector: c } of strategies) {
@@ -304,8 +300,8 @@ export const w1: Workload = {
     const a = DEFAULT_ALLOCATOR, c: CollectorName = REFCOUNT_ONLY;
     rows.push({ name: `refheap host raw setRefMove (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, "setRefMove", o, c) });
     rows.push({
-      name: `refheap host Handles (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: handlesIterations, bytesKind: "heap stats",
-      run: () => runHostHandles(a, c, { ...o, iterations: handlesIterations }),
+      name: `refheap host Handles (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: o.iterations, bytesKind: "heap stats",
+      run: () => runHostHandles(a, c, o),
     });
     rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });
     rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => runV8Peer(o) });
@@ -315,7 +311,7 @@ export const w1: Workload = {
   notes(o: BenchOptions): string[] {
     return [
       `W1 parameters: long-lived depth ${o.longDepth} (${treeNodes(o.longDepth)} nodes), ${plural(o.iterations, "tree")} of depth ${o.depth} (${treeNodes(o.depth)} nodes each); timed: build + check + drop.`,
-      `Handles row (full runs): ${plural(Math.max(1, Math.round(o.iterations / HANDLES_DIVISOR)), "tree")} per repetition (1/${HANDLES_DIVISOR}, it is slow); ns/node stays per node.`,
+      "Handles row (full runs): every node through a Handle (alloc, get, set, dispose); short-lived handles wait in a nursery and never reach the FinalizationRegistry (src/host/handles.ts).",
       "bytes/node: refheap = (object headers + payload + size-class rounding + block headers) / live objects, from heap stats with the long-lived tree alive;",
       "  V8 = process.memoryUsage().heapUsed growth across building the long-lived tree of an identical class, between forced full GCs;",
       `  AS runtime = "≤" upper bound: final linear memory / (long-lived + one short-lived tree's nodes).`,

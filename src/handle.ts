@@ -8,6 +8,9 @@ import type { HeapType } from "./types.js";
 import type { HeapInternals } from "./heap.js";
 import { hex, inspectSymbol, safely } from "./show.js";
 
+/** Types with at most this many fields of a kind have their field names scanned, not looked up in a Map. */
+const SCAN = 8;
+
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 
 /**
@@ -20,6 +23,8 @@ export class Handle<R extends string = string, S extends string = string> {
   /** @internal */
   readonly _heap: HeapInternals;
   readonly type: HeapType<R, S>;
+  /** @internal Where the heap's handle table keeps this handle (src/host/handles.ts). */
+  _mark = 0;
 
   /** @internal Use heap.alloc / handle.get / dup. Takes over one reference to ptr. */
   constructor(heap: HeapInternals, ptr: number, type: HeapType<R, S>) {
@@ -51,6 +56,23 @@ export class Handle<R extends string = string, S extends string = string> {
   }
 
   #refIndex(field: string): number {
+    const refs = this.type.refs;
+    if (refs.length <= SCAN) {
+      for (let i = 0; i < refs.length; i++) if (refs[i] === field) return i;
+    }
+    return this.#refIndexSlow(field);
+  }
+
+  /** A scalar field's offset << 1 | 1 for f64, or -1 if not found by a scan (few fields) */
+  #scalarCode(field: string): number {
+    const names = this.type._scalarNames;
+    if (names.length <= SCAN) {
+      for (let i = 0; i < names.length; i++) if (names[i] === field) return this.type._scalarCodes[i];
+    }
+    return -1;
+  }
+
+  #refIndexSlow(field: string): number {
     const i = this.type.refIndex.get(field);
     if (i === undefined) {
       const fields = this.type.refs.length ? this.type.refs.join(", ") : "none";
@@ -86,23 +108,34 @@ export class Handle<R extends string = string, S extends string = string> {
 
   getScalar(field: S): number {
     const p = this.ptr;
-    const f = this.#scalar(field);
+    const s = this.#scalarCode(field);
+    if (s < 0) {
+      const f = this.#scalar(field);
+      return this.#readScalar(p + f.offset, f.kind === "f64");
+    }
+    return this.#readScalar(p + (s >>> 1), (s & 1) === 1);
+  }
+
+  #readScalar(at: number, f64: boolean): number {
     const v = this._heap.views;
-    return f.kind === "i32" ? v.i32[(p + f.offset) >>> 2] : v.f64[(p + f.offset) >>> 3];
+    return f64 ? v.f64[at >>> 3] : v.i32[at >>> 2];
   }
 
   setScalar(field: S, value: number): void {
     const p = this.ptr;
-    const f = this.#scalar(field);
-    if (typeof value !== "number") throw new HeapTypeError(`${this.type.name}.${field} is ${f.kind}: expected a number, got ${typeof value}`);
+    const s = this.#scalarCode(field);
+    let at: number, f64: boolean;
+    if (s >= 0) { at = p + (s >>> 1); f64 = (s & 1) === 1; }
+    else { const f = this.#scalar(field); at = p + f.offset; f64 = f.kind === "f64"; }
+    if (typeof value !== "number") throw new HeapTypeError(`${this.type.name}.${field} is ${f64 ? "f64" : "i32"}: expected a number, got ${typeof value}`);
     const v = this._heap.views;
-    if (f.kind === "i32") {
-      if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
+    if (!f64) {
+      if ((value | 0) !== value && (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff)) {
         throw new HeapTypeError(`${this.type.name}.${field} is i32: ${value} is not an integer in [-2^31, 2^31)`);
       }
-      v.i32[(p + f.offset) >>> 2] = value;
+      v.i32[at >>> 2] = value;
     } else {
-      v.f64[(p + f.offset) >>> 3] = value;
+      v.f64[at >>> 3] = value;
     }
   }
 
@@ -156,9 +189,8 @@ export class Handle<R extends string = string, S extends string = string> {
   push(value: Handle | null): void {
     const p = this.#kind("refarray", "push");
     const c = this._heap.ptrOf(value);
-    // a failed append collects and retries: the collection's finalizers may dispose the list's or
-    // the item's handle, so both are held meanwhile
-    if (!this._heap.allocating(() => this._heap.core.listAppend(p, c), [p, c])) {
+    // a failed append collects and retries in the core, holding the list and the item (assembly/oom.ts)
+    if (!this._heap.core.listAppend(p, c)) {
       throw this._heap.outOfMemory(`push onto ${this.type.name} of length ${this._heap.core.listLength(p)}`);
     }
   }

@@ -1,6 +1,14 @@
 // The host API: Heap.create, defineType, alloc, refcount, stats, verify, and heap.raw.
+// Heap is a facade: each mechanism behind it lives in a module of its own under src/host/:
+//   instance.ts   options, the wasm instance and the core's hooks (imports)
+//   handles.ts    live handles, the nursery and the leak registry (FinalizationRegistry)
+//   callbacks.ts  weakref callback ids
+//   finalizers.ts type finalizers, finalize objects and the exit hook
+//   unraisable.ts the unraisable queue (errors from host code the core called)
+//   events.ts     allocation events and the census stream
+//   oom.ts        out of memory: collect everything, try once more
 
-import { instantiate, type CoreExports, type HostHooks, type Views } from "./wasm.js";
+import type { CoreExports, Views } from "./wasm.js";
 import { Handle } from "./handle.js";
 import { HeapType, KIND_CODES, TF_FINALIZER, TF_WEAKREFABLE, checkSpec, mintType, type ScalarKind, type TypeSpec } from "./types.js";
 import { Finalize, HeapWeakRef, isWeakProxy, makeProxy, type WeakProxy } from "./weak.js";
@@ -13,48 +21,26 @@ import { RawApi } from "./raw.js";
 import {
   EVENT_WORDS, FIRST_USER_TYPE, MAP_SIZE, MAX_TYPES, TR_F64, TR_I32, TR_REFS, TR_SIZE, TYPE_RECORD_SIZE, TYPE_WEAKMAP, TYPE_WEAKREF, WR_CALLBACK, WR_ID_SHIFT, WR_PROXY, WR_SIZE,
 } from "./generated/boundary.js";
-/** Weakref callback ids fit the kind word's bits above WR_ID_SHIFT. */
-const CALLBACK_IDS = 2 ** (32 - WR_ID_SHIFT);
 import { Inspector } from "./inspect/index.js";
 import { Scope, forget } from "./scope.js";
 import { inspectSymbol, safely } from "./show.js";
+import { hostHooks, resolveOptions, startCore, type FinalizerMode, type HeapOptions, type ResolvedOptions } from "./host/instance.js";
+import { HOOK, HandleTable, type LeakRecord } from "./host/handles.js";
+import { CallbackIds } from "./host/callbacks.js";
+import { Finalizers, type FinalizeEntry } from "./host/finalizers.js";
+import { UnraisableQueue } from "./host/unraisable.js";
+import { AllocationEvents } from "./host/events.js";
+import { OomPolicy } from "./host/oom.js";
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 
 import {
-  ALLOCATORS, ALLOCATOR_CODES, ALLOCATOR_INFO, COLLECTORS, COLLECTOR_CODES, COLLECTOR_INFO, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, isAllocator, isCollector,
+  ALLOCATORS, ALLOCATOR_CODES, ALLOCATOR_INFO, COLLECTORS, COLLECTOR_CODES, COLLECTOR_INFO, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR,
   type AllocatorCapability, type AllocatorName, type CollectorCapability, type CollectorName,
 } from "./strategies.js";
 // the registry's names, codes and defaults, where main's callers (bench, embedders) import them
 export { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, type AllocatorName, type CollectorName };
-export type FinalizerMode = "pep442" | "legacy";
-
-export interface HeapOptions {
-  /**
-   * One of ALLOCATORS (strategies.json; ALLOCATOR_INFO describes each): 'pools' (default:
-   * obmalloc-like size classes), 'tlsf' (two-level segregated fit, O(1)), 'firstfit'
-   * (address-ordered free list), 'bump' (never reuses: the floor), 'mimalloc' (free-list sharding).
-   */
-  allocator?: AllocatorName;
-  /**
-   * One of COLLECTORS: 'generational' (default: CPython 3.12's collector), 'recycler' (cycle
-   * collection from candidate roots: a collection's cost follows the objects whose counts
-   * dropped, not the heap), or 'none' (refcounting only: the floor).
-   */
-  collector?: CollectorName;
-  /**
-   * 'pep442' (default) or 'legacy' (Python 2): a cycle holding a finalizer is uncollectable and lands in
-   * gc.garbage; at refcount death weakrefs are cleared (and called back) before the finalizer, which runs
-   * at every death, resurrected or not (tp_del).
-   */
-  finalizerMode?: FinalizerMode;
-  /** Most bytes of linear memory the heap may commit (rounded down to 64 KiB pages). Default 4 GiB. */
-  maxBytes?: number;
-  /** Use the checked build: every raw call validates its pointers and indexes. Default false. */
-  debug?: boolean;
-  /** Warn (heap.onHandleLeak, default console.warn) when a handle is garbage-collected without dispose(), naming where it was made. */
-  leakWarnings?: boolean;
-}
+export type { FinalizerMode, HeapOptions, FinalizeEntry };
 
 export interface HandleLeak { type: string; address: number; createdAt?: string }
 
@@ -72,7 +58,6 @@ export interface HeapInternals {
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
-  allocating(attempt: () => number, hold?: readonly number[]): number;
   typeOfPtr(ptr: number): HeapType;
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
   weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef;
@@ -82,28 +67,8 @@ export interface HeapInternals {
   flushUnraisable(): void;
 }
 
-/** @internal What the heap needs of a finalize object. */
-export interface FinalizeEntry { readonly index: number; readonly atexit: boolean; readonly alive: boolean; call(): unknown }
-
-
-// Heaps with exit-time finalizers still pending, run when the process exits (weakly held).
-const exitHeaps = new Set<WeakRef<Heap>>();
-let exitHookInstalled = false;
-function installExitHook(heap: Heap): void {
-  for (const ref of exitHeaps) if (!ref.deref()) exitHeaps.delete(ref); // collected heaps leave no trace
-  exitHeaps.add(new WeakRef(heap));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  if (typeof process === "undefined" || typeof process.once !== "function") return; // a browser: no exit
-  process.once("exit", () => {
-    for (const ref of exitHeaps) ref.deref()?.runExitFinalizers();
-  });
-}
-
-interface LeakRecord { ptr: number; type: string; stack?: string }
 
 let nextHeapId = 1;
-const PAGE = 65536;
 
 export class Heap {
   readonly id = nextHeapId++;
@@ -131,81 +96,39 @@ export class Heap {
   onUnraisable: (err: unknown, context: string) => void = (err, context) => {
     console.error(`Exception ignored in: ${context}`, err);
   };
-  readonly #leakWarnings: boolean;
-  // One registry per heap, and its held records do not name the heap: a module-level registry's
-  // records are strongly held, so a record naming the heap kept every heap alive whose handle was
-  // captured by something the heap holds (a finalizer, a weakref callback, gc.callbacks): 200 such
-  // heaps kept ~900 MiB and ~2 TB of reserved address space. An unreachable registry is collected
-  // with its heap (its callbacks then never run, which is right: the memory goes too).
-  readonly #leakRegistry = new FinalizationRegistry<LeakRecord>((rec) => this._releaseLeaked(rec));
-  /**
-   * Weakref callbacks by id, each with the HeapWeakRef that heap.weakref()/proxy() returned, held
-   * weakly: the callback receives that very object while the user keeps it (CPython passes the
-   * same ref), without the heap keeping it alive.
-   */
-  readonly #callbacks = new Map<number, { fn: (wr: HeapWeakRef) => void; wrapper: WeakRef<HeapWeakRef> | null }>();
-  #nextCallbackId = 1;
-  /** Ids whose weakref object was freed: reused, so the 2^24 limit is on weakrefs alive at once. */
-  readonly #freeCallbackIds: number[] = [];
-  readonly #unraisable: { err: unknown; context: string }[] = [];
-  #flushScheduled = false;
-  readonly #finalizers = new Set<FinalizeEntry>();
+  readonly #handles: HandleTable;
+  readonly #callbacks = new CallbackIds();
+  readonly #unraisable = new UnraisableQueue(() => this.onUnraisable);
+  readonly #finalizers = new Finalizers(this, this.#unraisable);
+  readonly #events: AllocationEvents;
+  readonly #oom: OomPolicy;
   #weakrefType!: HeapType;
   readonly #types: HeapType[] = [];
-  #liveHandles = 0;
-  #leakedReleased = 0;
   #destroyed = false;
 
-  private constructor(opts: Required<Omit<HeapOptions, "leakWarnings">> & { leakWarnings: boolean }, inst: { exports: CoreExports; views: Views }) {
+  private constructor(opts: ResolvedOptions, inst: { exports: CoreExports; views: Views }) {
     this.allocator = opts.allocator;
     this.collector = opts.collector;
     this.finalizerMode = opts.finalizerMode;
     this.gc = new GcController(this);
     this.debug = opts.debug;
     this.maxBytes = opts.maxBytes;
-    this.#leakWarnings = opts.leakWarnings;
     this.core = inst.exports;
     this.views = inst.views;
     this.raw = new RawApi(this);
+    this.#handles = new HandleTable((rec) => this._releaseLeaked(rec), opts.leakWarnings);
+    this.#events = new AllocationEvents(this.core, this.views, this.#unraisable);
+    this.#oom = new OomPolicy(this.core, this.views, this.maxBytes, () => this.flushUnraisable());
     this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, WR_SIZE, 0, 0, 0);
     this.#types[TYPE_WEAKREF] = this.#weakrefType;
     this.#types[TYPE_WEAKMAP] = mintType(this.id, TYPE_WEAKMAP, "weakmap", "weakmap", [], {}, false, undefined, MAP_SIZE, 0, 0, 0);
   }
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
-    if (options === null || typeof options !== "object") throw new HeapConfigError("Heap.create expects an options object");
-    const allocator = options.allocator ?? DEFAULT_ALLOCATOR;
-    const collector = options.collector ?? DEFAULT_COLLECTOR;
-    const finalizerMode = options.finalizerMode ?? "pep442";
-    if (finalizerMode !== "pep442" && finalizerMode !== "legacy") throw new HeapConfigError(`finalizerMode must be 'pep442' or 'legacy', got '${String(finalizerMode)}'`);
-    if (!isAllocator(allocator)) throw new HeapConfigError(`allocator '${String(allocator)}' is unknown; available: ${ALLOCATORS.join(", ")}`);
-    if (!isCollector(collector)) throw new HeapConfigError(`collector '${String(collector)}' is unknown; available: ${COLLECTORS.join(", ")}`);
-    const maxBytes = options.maxBytes ?? 4 * 1024 ** 3;
-    if (typeof maxBytes !== "number" || !(maxBytes >= 0) || maxBytes > 4 * 1024 ** 3) {
-      throw new HeapConfigError(`maxBytes must be a number of bytes up to 4 GiB, got ${String(maxBytes)}`);
-    }
-    const debug = options.debug ?? false;
-    const leakWarnings = options.leakWarnings ?? false;
+    const opts = resolveOptions(options);
     let heap: Heap | undefined;
-    // every call from the core runs inside it: onUnraisable waits until the core has returned
-    const inCore = (fn: () => void) => { if (heap) heap._insideCore(fn); };
-    const hooks: HostHooks = {
-      // host code a collection calls is timed as its pause's hostMs (gc.ts _host)
-      finalize: (obj) => inCore(() => heap!.gc._host(() => heap!._finalizeHook(obj))),
-      weakrefCallback: (wr, id) => inCore(() => heap!.gc._host(() => heap!._weakrefCallbackHook(wr, id))),
-      weakrefFreed: (id) => { heap?._weakrefFreedHook(id); },
-      gcPhase: (phase, g, c, u, n) => inCore(() => heap!.gc._phase(phase, g, c, u, n)),
-      gcGarbage: (obj, why) => inCore(() => heap!.gc._host(() => heap!.gc._garbage(obj, why))),
-      allocationEvents: (buffer, count) => inCore(() => heap!._allocationEventsHook(buffer, count)),
-      censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
-      corrupted: (err) => heap?._corrupted(err),
-    };
-    const inst = await instantiate(debug ? "debug" : "release", undefined, hooks);
-    const rc = inst.exports.init(ALLOCATOR_CODES[allocator], Math.floor(maxBytes / PAGE), COLLECTOR_CODES[collector], finalizerMode === "legacy" ? 1 : 0);
-    if (rc !== 0) {
-      throw new HeapOutOfMemoryError(`maxBytes ${maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
-    }
-    heap = new Heap({ allocator, collector, finalizerMode, maxBytes, debug, leakWarnings }, inst);
+    const inst = await startCore(opts, hostHooks(() => heap));
+    heap = new Heap(opts, inst);
     return heap;
   }
 
@@ -215,15 +138,19 @@ export class Heap {
     return { allocator: ALLOCATOR_INFO[this.allocator].capabilities, collector: COLLECTOR_INFO[this.collector].capabilities };
   }
   /** Handles created and not yet disposed (nor released by the FinalizationRegistry). */
-  get liveHandles(): number { return this.#liveHandles; }
+  get liveHandles(): number { return this.#handles.live; }
   /** Handles that JS collected without dispose() and whose references were released for them. */
-  get leakedHandlesReleased(): number { return this.#leakedReleased; }
+  get leakedHandlesReleased(): number { return this.#handles.leakedReleased; }
+  /** @internal Handles registered with the leak registry so far, and handles in the nursery now (src/host/handles.ts). */
+  get _handleTable(): { registrations: number; nursery: number } {
+    return { registrations: this.#handles.registrations, nursery: this.#handles.nurserySize };
+  }
   get types(): readonly HeapType[] { return this.#types; }
 
   #alive(): void {
     if (this.#destroyed) throw new HandleDisposedError("this heap was destroyed");
     if (this.#corrupted) throw new HeapCorruptedError(this.#corrupted.message, this.#corrupted.cause);
-    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation("this call");
+    if (this.#events.midOperation || this.#midCollection) this.assertNotMidOperation("this call");
   }
 
   #corrupted: HeapCorruptedError | null = null;
@@ -255,7 +182,7 @@ export class Heap {
     if (this.#midCollection) {
       throw new HeapConfigError(`${what}: not from a gc.observePhases listener: the heap is in the middle of a collection; read the snapshot, and act after the collection returns`);
     }
-    if (this.#midOperationDelivery) {
+    if (this.#events.midOperation) {
       throw new HeapConfigError(`${what}: not from an allocation events listener while the core is in the middle of an allocation or a free; record what you need and act after the call returns, or deliver with flushAllocationEvents()`);
     }
   }
@@ -278,6 +205,9 @@ export class Heap {
   }
 
   #checkType(type: HeapType, what: string): void {
+    // the common case first: one of this heap's own user types (the table holds only those and weakref/weakmap)
+    const k = (type as HeapType | undefined)?.kind;
+    if (this.#types[type?.id] === type && (k === "fixed" || k === "refarray" || k === "bytes")) return;
     if (!(type instanceof HeapType)) throw new HeapTypeError(`${what}: expected a HeapType from defineType, got ${describe(type)}`);
     if (type.heapId !== this.id) throw new HeapTypeError(`${what}: type ${type.name} belongs to another heap`);
     if (type.kind !== "fixed" && type.kind !== "refarray" && type.kind !== "bytes") throw new HeapTypeError(`${what}: ${type.name} objects come from heap.${type.kind === "weakref" ? "weakref()" : "weak containers"}, not alloc`);
@@ -296,7 +226,7 @@ export class Heap {
     let p = 0;
     if (type.kind === "fixed") {
       if (init !== undefined) throw new HeapTypeError(`alloc: ${type.name} is a fixed type and takes no initial value`);
-      p = this.allocating(() => this.core.alloc(type.id));
+      p = this.core.alloc(type.id); // 0 only after a full collection failed to make room (assembly/oom.ts)
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${type.size} bytes`);
     } else if (type.kind === "refarray") {
       if (Array.isArray(init)) {
@@ -306,15 +236,15 @@ export class Heap {
         // The allocation may collect, and a finalizer may then dispose an item's handle: the items
         // are held while it runs (as CPython's list display holds its evaluated items), or the list
         // would store a freed pointer.
-        p = this.#holding(ptrs, () => {
-          const list = this.allocating(() => this.core.allocList(type.id, ptrs.length));
+        p = this.#oom.holding(ptrs, () => {
+          const list = this.core.allocList(type.id, ptrs.length);
           if (list) for (let i = 0; i < ptrs.length; i++) if (ptrs[i]) this.core.listSet(list, i, ptrs[i]);
           return list;
         });
         if (!p) throw this.outOfMemory(`alloc(${type.name}) with ${items.length} items`);
       } else {
         const n = checkLength(init ?? 0, `alloc(${type.name})`, 0x1fff_0000);
-        p = this.allocating(() => this.core.allocList(type.id, n));
+        p = this.core.allocList(type.id, n);
         if (!p) throw this.outOfMemory(`alloc(${type.name}) of length ${n}`);
       }
     } else {
@@ -325,10 +255,11 @@ export class Heap {
       else if (init !== undefined && typeof init !== "number") throw new HeapTypeError(`alloc(${type.name}): expected a length, Uint8Array or string, got ${describe(init)}`);
       if (data) n = data.length;
       else n = checkLength(init ?? 0, `alloc(${type.name})`, 0x7fff_0000);
-      p = this.allocating(() => this.core.allocBytes(type.id, n));
+      p = this.core.allocBytes(type.id, n);
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${n} bytes`);
       if (data) this.views.u8.set(data, this.core.bytesData(p));
     }
+    this.flushUnraisable(); // what a collection in the allocation queued
     return new Handle(this, p, type);
   }
 
@@ -360,10 +291,10 @@ export class Heap {
       throw new HeapVerifyError(`stats: the byte parts sum to ${sum}, not the ${s.committedBytes} committed`, 0);
     }
     // Each live handle owns one reference that no heap object accounts for.
-    if (externalRefs < this.#liveHandles) {
-      throw new HeapVerifyError(`refcounts: ${this.#liveHandles} live handles but only ${externalRefs} references from outside the heap`, 0);
+    if (externalRefs < this.#handles.live) {
+      throw new HeapVerifyError(`refcounts: ${this.#handles.live} live handles but only ${externalRefs} references from outside the heap`, 0);
     }
-    return { objects: s.liveObjects, externalRefs, handles: this.#liveHandles, committedBytes: s.committedBytes };
+    return { objects: s.liveObjects, externalRefs, handles: this.#handles.live, committedBytes: s.committedBytes };
   }
 
   /**
@@ -390,6 +321,7 @@ export class Heap {
     if (this.#destroyed) return;
     this.runExitFinalizers();
     this.#destroyed = true;
+    this.#handles.clear();
     this.scopes.length = 0; // their handles died with the heap
   }
 
@@ -402,7 +334,7 @@ export class Heap {
     if (this.#destroyed) return `<${what} (destroyed)>`;
     return safely(() => {
       const s = this.stats();
-      return `<${what}: ${s.liveObjects} objects, ${this.#liveHandles} handles, ${s.committedBytes} bytes>`;
+      return `<${what}: ${s.liveObjects} objects, ${this.#handles.live} handles, ${s.committedBytes} bytes>`;
     }, `<${what}>`);
   }
 
@@ -470,21 +402,14 @@ export class Heap {
     this.#alive();
     const p = this.#weakrefable(obj, what);
     if (callback !== undefined && callback !== null && typeof callback !== "function") throw new HeapTypeError(`${what}: callback must be a function`);
-    let id = 0;
-    if (callback) {
-      id = this.#freeCallbackIds.pop() ?? this.#nextCallbackId;
-      if (id === this.#nextCallbackId && id < CALLBACK_IDS) this.#nextCallbackId++;
-      if (id >= CALLBACK_IDS) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (${(CALLBACK_IDS - 1).toLocaleString("en-US")})`);
-      this.#callbacks.set(id, { fn: callback, wrapper: null });
-    }
+    const id = callback ? this.#callbacks.take(callback, what) : 0;
     const wr = this.core.weakrefNew(p, proxy ? 1 : 0, id);
     if (!wr) {
-      if (id) { this.#callbacks.delete(id); this.#freeCallbackIds.push(id); }
+      if (id) this.#callbacks.cancel(id);
       throw this.outOfMemory(what);
     }
     const handle = new HeapWeakRef(this, wr, this.#weakrefType);
-    const rec = id ? this.#callbacks.get(id) : undefined;
-    if (rec) rec.wrapper = new WeakRef(handle);
+    if (id) this.#callbacks.attach(id, handle);
     return handle;
   }
 
@@ -534,95 +459,31 @@ export class Heap {
   /**
    * Reports queued exceptions from finalizers and callbacks to onUnraisable; inside host code the
    * core called (a finalizer disposing a handle), nothing: the outermost call reports them once
-   * the core has returned. (A finalizer's own borrowed handle used to flush, so onUnraisable ran
-   * in the middle of a death or a collection.)
+   * the core has returned (src/host/unraisable.ts).
    */
-  flushUnraisable(): void {
-    if (this.#coreDepth) return;
-    while (this.#unraisable.length) {
-      const { err, context } = this.#unraisable.shift()!;
-      try {
-        this.onUnraisable(err, context);
-      } catch (e) {
-        console.error("refheap: onUnraisable threw while reporting", err, e);
-      }
-    }
-  }
+  flushUnraisable(): void { this.#unraisable.flush(); }
 
   /** @internal */
-  queueUnraisable(err: unknown, context: string): void { this.#queueUnraisable(err, context); }
-
-  #queueUnraisable(err: unknown, context: string): void {
-    this.#unraisable.push({ err, context });
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => { this.#flushScheduled = false; this.flushUnraisable(); });
-    }
-  }
+  queueUnraisable(err: unknown, context: string): void { this.#unraisable.push(err, context); }
 
   /** @internal runs live exit-time finalize objects, newest first */
   runExitFinalizers(): void {
     if (this.#destroyed) return;
-    for (;;) {
-      const pending = [...this.#finalizers].filter((f) => f.atexit && f.alive);
-      if (!pending.length) break;
-      const newest = pending.reduce((a, b) => (a.index > b.index ? a : b));
-      this.runFinalize(newest);
-    }
+    this.#finalizers.runAtExit();
     this.flushUnraisable();
   }
 
-  #coreDepth = 0;
   /** @internal runs host code the core called (a hook), counting the depth */
-  _insideCore(fn: () => void): void {
-    this.#coreDepth++;
-    try { fn(); } finally { this.#coreDepth--; }
-  }
+  _insideCore(fn: () => void): void { this.#unraisable.insideCore(fn); }
 
   /** @internal host hook: the core is about to let obj die and its type has a finalizer */
   _finalizeHook(obj: number): void {
-    try {
-      const type = this.typeOfPtr(obj);
-      const h = this.#hookHandle(obj);
-      try {
-        type.finalizer?.(h);
-      } catch (err) {
-        this.#queueUnraisable(err, `finalizer of <${type.name} object at 0x${obj.toString(16)}>`);
-      } finally {
-        h.dispose();
-      }
-    } catch (err) {
-      this.#queueUnraisable(err, `refheap finalize hook at 0x${obj.toString(16)}`);
-    }
+    this.#finalizers.typeFinalizer(obj, (p) => this.typeOfPtr(p), (p) => this.#hookHandle(p));
   }
 
   /** @internal host hook: a weakref's referent died; call its callback with the weakref */
   _weakrefCallbackHook(wr: number, id: number): void {
-    try {
-      const rec = this.#callbacks.get(id);
-      if (!rec) return;
-      // called once; the weakref's callback is None from now on (CPython's clear_weakref drops it)
-      this.#callbacks.delete(id);
-      const cb = rec.fn;
-      // the user's own HeapWeakRef if they still hold it (the core holds a reference for the call)
-      const held = rec.wrapper?.deref();
-      const own = held?.alive && held.ptr === wr ? held : null;
-      let weak: HeapWeakRef;
-      if (own) weak = own;
-      else {
-        const h = this.#hookHandle(wr) as HeapWeakRef | WeakProxy;
-        weak = h instanceof HeapWeakRef ? h : h.weakref;
-      }
-      try {
-        cb(weak);
-      } catch (err) {
-        this.#queueUnraisable(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
-      } finally {
-        if (weak !== own) weak.dispose();
-      }
-    } catch (err) {
-      this.#queueUnraisable(err, `refheap weakref callback hook at 0x${wr.toString(16)}`);
-    }
+    this.#callbacks.run(wr, id, (p) => this.#hookHandle(p), this.#unraisable);
   }
 
   /**
@@ -634,61 +495,22 @@ export class Heap {
   onAllocationEvents(listener: (events: Uint32Array) => void): () => void {
     this.#alive();
     if (typeof listener !== "function") throw new HeapTypeError(`onAllocationEvents: expected a function, got ${describe(listener)}`);
-    const entry = { listener };
-    this.#eventListeners.add(entry);
-    if (this.#eventListeners.size === 1) this.core.eventsSetOn(1);
-    return () => {
-      if (!this.#eventListeners.has(entry) || this.#destroyed) { this.#eventListeners.delete(entry); return; }
-      this.#flushAtSafePoint(); // what this listener saw happen is delivered before it leaves
-      this.#eventListeners.delete(entry);
-      if (!this.#eventListeners.size) this.core.eventsSetOn(0);
-    };
+    return this.#events.subscribe(listener, () => this.#destroyed);
   }
 
   /** Delivers the allocation events buffered so far to the listeners now (a safe point: they may use the heap). */
   flushAllocationEvents(): void {
     this.#alive();
-    this.#flushAtSafePoint();
+    this.#events.flushAtSafePoint();
     this.flushUnraisable();
   }
 
-  #flushAtSafePoint(): void {
-    const outer = this.#safeFlush;
-    this.#safeFlush = true;
-    try { this.core.eventsFlush(); } finally { this.#safeFlush = outer; }
-  }
-
-  readonly #eventListeners = new Set<{ listener: (events: Uint32Array) => void }>();
-  /** Set while flushAllocationEvents() (a safe point) delivers. */
-  #safeFlush = false;
-  /** Set while a delivery the core started mid-operation runs (see assertNotMidOperation). */
-  #midOperationDelivery = false;
-
   /** @internal host hook: `count` allocation events at `buffer` */
-  _allocationEventsHook(buffer: number, count: number): void {
-    // copied first: a listener that allocates makes the core write new events into the same buffer
-    const batch = this.views.u32.slice(buffer >>> 2, (buffer >>> 2) + count * EVENT_WORDS);
-    const outerMid = this.#midOperationDelivery;
-    this.#midOperationDelivery = !this.#safeFlush;
-    // a safe flush's listener may allocate, whose own deliveries are mid-operation again
-    const outerSafe = this.#safeFlush;
-    this.#safeFlush = false;
-    for (const { listener } of [...this.#eventListeners]) {
-      try {
-        listener(batch);
-      } catch (err) {
-        this.#queueUnraisable(err, `allocation events listener ${listener.name || "<anonymous>"}`);
-      }
-    }
-    this.#midOperationDelivery = outerMid;
-    this.#safeFlush = outerSafe;
-  }
+  _allocationEventsHook(buffer: number, count: number): void { this.#events.deliver(buffer, count); }
 
   /** Inspection: census, growth, reference chains, dominators, .heapsnapshot, DOT, tracemalloc (src/inspect/). */
   get inspect(): Inspector { return (this.#inspector ??= new Inspector(this)); }
   #inspector: Inspector | undefined;
-
-  #censusSink: ((words: Uint32Array) => void) | null = null;
 
   /**
    * @internal Streams every live block and its strong references to `sink` (assembly/census.ts),
@@ -696,30 +518,17 @@ export class Heap {
    */
   census(sink: (words: Uint32Array) => void): void {
     this.#alive();
-    if (this.#censusSink) throw new HeapConfigError("census: a census is already running (called from a census sink?)");
-    // an event reaches the host in the middle of an allocation or a free: the heap is not walkable then
-    // (only mid-operation: a delivery from flushAllocationEvents() is a safe point, and so is what a listener there runs)
-    if (this.#midOperationDelivery) throw new HeapConfigError("census: not from an allocation events listener called mid-allocation or mid-free (the heap is not walkable then)");
-    this.#censusSink = sink;
-    try { this.core.census(); } finally { this.#censusSink = null; }
+    this.#events.census(sink);
   }
 
   /** @internal host hook: `words` words of the census stream at `buffer` */
-  _censusHook(buffer: number, words: number): void {
-    this.#censusSink?.(this.views.u32.subarray(buffer >>> 2, (buffer >>> 2) + words));
-  }
+  _censusHook(buffer: number, words: number): void { this.#events.censusBatch(buffer, words); }
 
   /** @internal host hook: a weakref with a callback was freed */
-  _weakrefFreedHook(id: number): void {
-    // (the id is free only now: until its weakref object is freed, the id is in its kind word)
-    this.#callbacks.delete(id);
-    this.#freeCallbackIds.push(id);
-  }
+  _weakrefFreedHook(id: number): void { this.#callbacks.freed(id); }
 
   /** @internal */
-  weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null {
-    return kindWord & WR_CALLBACK ? this.#callbacks.get(kindWord >>> WR_ID_SHIFT)?.fn ?? null : null;
-  }
+  weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null { return this.#callbacks.callbackOf(kindWord); }
 
   /** @internal */
   weakrefWithCallback(obj: Handle, cb: (wr: HeapWeakRef) => void): HeapWeakRef {
@@ -727,22 +536,13 @@ export class Heap {
   }
 
   /** @internal */
-  registerFinalize(f: FinalizeEntry): void {
-    if (!this.#finalizers.size) installExitHook(this);
-    this.#finalizers.add(f);
-  }
+  registerFinalize(f: FinalizeEntry): void { this.#finalizers.register(f); }
 
   /** @internal */
-  unregisterFinalize(f: FinalizeEntry): void { this.#finalizers.delete(f); }
+  unregisterFinalize(f: FinalizeEntry): void { this.#finalizers.unregister(f); }
 
   /** @internal calls a finalize object, routing its exception to onUnraisable */
-  runFinalize(f: FinalizeEntry): void {
-    try {
-      f.call();
-    } catch (err) {
-      this.#queueUnraisable(err, `finalize object ${f.index}`);
-    }
-  }
+  runFinalize(f: FinalizeEntry): void { this.#finalizers.run(f); }
 
   /** @internal the heap's own bytes type, for map keys */
   bytesType(): HeapType {
@@ -755,66 +555,39 @@ export class Heap {
     return this.#types[this.core.typeOf(ptr)];
   }
 
-  // ── HeapInternals ──
+  // ── HeapInternals: handles (src/host/handles.ts) ──
 
   /** @internal */
   registerHandle(h: Handle, ptr: number): void {
-    this.#liveHandles++;
-    if (this.#nextHandleScoped) {
-      // a hook's own handle, disposed when the hook returns: never leaked, so never registered
-      // (the registry's bookkeeping was most of the cost of a finalizer call)
-      this.#nextHandleScoped = false;
-      this.#scopedHandles.add(h);
-      return;
-    }
-    if (this.scopes.length) this.scopes[this.scopes.length - 1]?._add(h);
-    const rec: LeakRecord = { ptr, type: h.type.name };
-    if (this.#leakWarnings) rec.stack = new Error().stack?.split("\n").slice(3).join("\n");
-    this.#leakRegistry.register(h, rec, h);
+    this.#handles.add(h, ptr);
+    if (this.scopes.length && h._mark !== HOOK) this.scopes[this.scopes.length - 1]?._add(h);
   }
 
   /** @internal */
   releaseHandle(h: Handle, ptr: number): void {
-    if (!this.#scopedHandles.delete(h)) this.#leakRegistry.unregister(h);
+    this.#handles.remove(h);
     if (this.scopes.length) forget(this, h);
-    this.#liveHandles--;
     if (!this.#destroyed) {
       this.core.decref(ptr);
       this.flushUnraisable();
     }
   }
 
-  #nextHandleScoped = false;
-  readonly #scopedHandles = new Set<Handle>();
-
-  /** A handle for a hook's argument, disposed by the hook itself when it returns (see registerHandle). */
+  /** A handle for a hook's argument, disposed by the hook itself when it returns (never registered). */
   #hookHandle(ptr: number): Handle {
-    this.#nextHandleScoped = true;
-    try { return this.wrapBorrowed(ptr)!; } finally { this.#nextHandleScoped = false; }
+    return this.#handles.hookHandle(() => this.wrapBorrowed(ptr)!);
   }
 
   /** @internal FinalizationRegistry callback: a handle was collected without dispose(). */
   _releaseLeaked(rec: LeakRecord): void {
     // a refusing heap frees nothing more (and this runs from the JS collector: it must not throw)
     if (this.#destroyed || this.#corrupted) return;
-    this.#liveHandles--;
-    this.#leakedReleased++;
-    try {
-      this.core.decref(rec.ptr);
-    } catch (err) {
-      if (!(err instanceof HeapCorruptedError)) throw err;
-      return;
-    }
-    if (this.#leakWarnings) {
-      try {
-        this.onHandleLeak({ type: rec.type, address: rec.ptr, createdAt: rec.stack });
-      } catch { /* a throwing hook must not break the registry's job */ }
-    }
+    this.#handles.releaseLeaked(rec, this.core, this.onHandleLeak);
   }
 
   /** @internal A new handle for a borrowed pointer (increfs). */
   wrapBorrowed(ptr: number): Handle | null {
-    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation("making a handle");
+    if (this.#events.midOperation || this.#midCollection) this.assertNotMidOperation("making a handle");
     if (!ptr) return null;
     this.core.incref(ptr);
     return this.wrapOwned(ptr);
@@ -833,7 +606,7 @@ export class Heap {
 
   /** @internal The pointer of a handle argument, checked: live, from this heap. null → 0. */
   ptrOf(value: Handle | null, what = "value"): number {
-    if (this.#midOperationDelivery || this.#midCollection) this.assertNotMidOperation(what);
+    if (this.#events.midOperation || this.#midCollection) this.assertNotMidOperation(what);
     if (value === null) return 0;
     // a weak proxy stands for itself when stored (its weakref object), as in CPython
     const proxy = value as unknown as Partial<WeakProxy>;
@@ -849,36 +622,10 @@ export class Heap {
     return this.ptrOf(value, what);
   }
 
-  /**
-   * @internal Runs an allocation; if it fails and this heap has a collector, collects everything
-   * and tries once more before giving up (CPython's MemoryError comes after the same attempt).
-   */
-  allocating(attempt: () => number, hold?: readonly number[]): number {
-    let p = attempt();
-    if (!p && this.capabilities.collector.collectsCycles && !this.core.gcIsCollecting()) {
-      // the collection runs finalizers, which may dispose the handles whose pointers the attempt uses
-      p = this.#holding(hold ?? [], () => {
-        this.core.gcCollect(2);
-        this.flushUnraisable();
-        return attempt();
-      });
-    }
-    return p;
-  }
+  // ── out of memory (the policy: assembly/oom.ts; the error: src/host/oom.ts) ──
 
-  /**
-   * Runs `body` holding a reference to each of `ptrs` (0s skipped): host code that runs meanwhile (a
-   * collection's finalizers) may dispose their handles without freeing them under the caller.
-   */
-  #holding<T>(ptrs: readonly number[], body: () => T): T {
-    for (const c of ptrs) if (c) this.core.incref(c);
-    try {
-      return body();
-    } finally {
-      for (const c of ptrs) if (c) this.core.unhold(c); // no trace in the recycler's candidates
-      this.flushUnraisable();
-    }
-  }
+  /** Full collections the core ran because an allocation failed (assembly/oom.ts): at most one per allocation. */
+  get oomCollections(): number { this.#alive(); return this.core.gcOomCollections() >>> 0; }
 
   /** @internal The typed error every call on a destroyed heap gets (HandleDisposedError). */
   assertNotDestroyed(what: string): void {
@@ -886,10 +633,7 @@ export class Heap {
   }
 
   /** @internal */
-  outOfMemory(what: string): HeapOutOfMemoryError {
-    const committed = this.views.u8.length;
-    return new HeapOutOfMemoryError(`${what}: out of memory (${committed} bytes committed, maxBytes ${this.maxBytes})`);
-  }
+  outOfMemory(what: string): HeapOutOfMemoryError { return this.#oom.error(what); }
 }
 
 function checkLength(n: unknown, what: string, max: number): number {

@@ -55,6 +55,14 @@ export class HeapType<R extends string = string, S extends string = string> {
   readonly refIndex = new Map<string, number>();
   /** @internal */
   readonly scalarFields = new Map<string, ScalarField>();
+  /**
+   * @internal Scalar field names and, at the same index, offset << 1 | 1 for f64: Handle looks a
+   * field name up by scanning these (and refs) when there are few (field names are literals,
+   * compared by identity), which cost a fraction of a Map lookup, then a large part of Handle.get.
+   */
+  readonly _scalarNames: string[] = [];
+  /** @internal */
+  readonly _scalarCodes: number[] = [];
   /** @internal Types come from heap.defineType; constructing one directly throws HeapTypeError. */
   constructor(
     /** @internal */
@@ -81,6 +89,7 @@ export class HeapType<R extends string = string, S extends string = string> {
       if (kind === "i32") { this.scalarFields.set(name, { kind, offset: i32 }); i32 += 4; }
       else { this.scalarFields.set(name, { kind, offset: f64 }); f64 += 8; }
     }
+    for (const [name, f] of this.scalarFields) { this._scalarNames.push(name); this._scalarCodes.push((f.offset << 1) | (f.kind === "f64" ? 1 : 0)); }
   }
   toString(): string { return `HeapType(${this.name})`; }
 

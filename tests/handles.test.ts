@@ -66,6 +66,35 @@ heapSuite("handles", ({ make }) => {
     expect(heap.stats().liveObjects).toBe(0);
   });
 
+  test("a handle disposed soon after it was made never touches the FinalizationRegistry (the nursery)", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const root = heap.alloc(Node);
+    for (let i = 0; i < 10_000; i++) {
+      const n = heap.alloc(Node);
+      root.set("a", n);
+      n.dispose();
+      root.get("a")!.dispose();
+    }
+    // 20,000 handles made and disposed; only root (alive at each of the sweeps the full nursery made) is registered
+    expect(heap._handleTable.registrations).toBe(1);
+    await Promise.resolve(); // the microtask sweep
+    expect(heap._handleTable).toEqual({ registrations: 1, nursery: 0 });
+    root.dispose();
+  });
+
+  test("a handle still alive when the nursery is swept is registered, and released if then forgotten", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    (() => { heap.alloc(Node); })(); // forgotten
+    for (let i = 0; i < 5000; i++) heap.alloc(Node).dispose(); // a long synchronous stretch: the nursery fills and is swept
+    expect(heap._handleTable.registrations).toBe(1);
+    await collectJsGarbage();
+    expect(heap.leakedHandlesReleased).toBe(1);
+    expect(heap.stats().liveObjects).toBe(0);
+    expect(heap.liveHandles).toBe(0);
+  });
+
   test("memory growth never leaves a stale view: handles keep reading and writing correctly", async () => {
     const heap = await make();
     const Node = defineNode(heap);

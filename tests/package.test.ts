@@ -49,7 +49,7 @@ const node = (args: string[], opts: { input?: string } = {}) => new Promise<{ st
 
 describe("the packed package", () => {
   test("holds the compiled library, declarations, both core builds and the AssemblyScript sources; no bench wasm, no TypeScript sources", () => {
-    for (const f of ["dist/index.js", "dist/index.d.ts", "dist/vm/cli.js", "dist/inspect/cli.js", "build/core.release.wasm", "build/core.debug.wasm", "assembly/index.ts", "assembly/rt/trap.ts", "assembly/generated/stats_ids.ts", "bin/refheap-vm.mjs"]) {
+    for (const f of ["dist/index.js", "dist/index.d.ts", "dist/inspect/index.js", "dist/inspect/index.d.ts", "dist/vm/cli.js", "dist/inspect/cli.js", "build/core.release.wasm", "build/core.debug.wasm", "assembly/index.ts", "assembly/rt/trap.ts", "assembly/generated/stats_ids.ts", "bin/refheap-vm.mjs"]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /bench|\.map$|^src\/|^tests\//.test(f))).toEqual([]);
@@ -99,8 +99,11 @@ describe("the packed package", () => {
   });
 
   test("a plain .mjs consumer", async () => {
-    await writeFile(join(app, "use.mjs"), `import { Heap, WeakValueMap } from "refheap";
+    await writeFile(join(app, "use.mjs"), `import * as root from "refheap";
+import { Heap, WeakValueMap } from "refheap";
 import { VM } from "refheap/vm";
+import * as inspect from "refheap/inspect";
+import { Inspector, takeGraph, toDot } from "refheap/inspect";
 const heap = await Heap.create({ debug: true });
 const Node = heap.defineType({ name: "Node", refs: ["a"], scalars: { v: "i32" }, weakrefable: true });
 const n = heap.alloc(Node);
@@ -108,6 +111,10 @@ n.setScalar("v", 7);
 const map = new WeakValueMap(heap);
 map.set(1, n);
 console.log(n, map, n.getScalar("v"));
+// the subpath's names are the root's very objects (the root keeps every name)
+const shared = Object.keys(inspect).filter((k) => k in root);
+const differ = shared.filter((k) => root[k] !== inspect[k]);
+console.log(shared.length > 20, differ.join(",") || "same", new Inspector(heap).count("Node"), takeGraph(heap).indexOf(n.ptr) >= 0, toDot(takeGraph(heap), [takeGraph(heap).indexOf(n.ptr)], false).startsWith("digraph"));
 const vm = await VM.create({ out: (s) => process.stdout.write(s) });
 vm.run("(print (* 6 7))");
 vm.dispose();
@@ -115,22 +122,23 @@ heap.verify();
 `);
     const r = await node(["use.mjs"]);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/^<Handle Node@0x[0-9a-f]+ rc=1> <WeakValueMap size=1> 7\n42\n$/);
+    expect(r.stdout).toMatch(/^<Handle Node@0x[0-9a-f]+ rc=1> <WeakValueMap size=1> 7\ntrue same 1 true true\n42\n$/);
   });
 
   test("a require() consumer (Node >= 20.19 loads the ES module graph synchronously)", async () => {
-    await writeFile(join(app, "use.cjs"), `const { Heap, HeapTypeError } = require("refheap");
+    await writeFile(join(app, "use.cjs"), `const { Heap, HeapTypeError, Inspector: RootInspector } = require("refheap");
 const { VM } = require("refheap/vm");
+const { Inspector } = require("refheap/inspect");
 Heap.create().then((heap) => {
   const T = heap.defineType({ name: "T", refs: ["x"] });
   const t = heap.alloc(T);
-  try { t.get("y"); } catch (e) { console.log(e instanceof HeapTypeError, typeof VM); }
+  try { t.get("y"); } catch (e) { console.log(e instanceof HeapTypeError, typeof VM, Inspector === RootInspector && new Inspector(heap).count("T")); }
   heap.destroy();
 });
 `);
     const r = await node(["use.cjs"]);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("true function\n");
+    expect(r.stdout).toBe("true function 1\n");
   });
 
   test("a strict TypeScript consumer (skipLibCheck false, no DOM lib, no Node types): field names are checked", async () => {
@@ -140,6 +148,7 @@ Heap.create().then((heap) => {
     }));
     await writeFile(join(app, "consumer.ts"), `import { Heap, Scope, instantiateLinked, type Handle, type HeapStats } from "refheap";
 import { VM } from "refheap/vm";
+import { Inspector, takeGraph, type ObjectGraph, type ObjectInfo } from "refheap/inspect";
 const heap = await Heap.create({ collector: "recycler" });
 const Node = heap.defineType({ name: "Node", refs: ["a", "b"], scalars: { v: "i32" } });
 const Leaf = heap.defineType({ name: "Leaf" });
@@ -174,7 +183,11 @@ const count: number = heap.getWeakrefCount(root) + heap.getweakrefcount(root);
 const kept: Handle<"a" | "b", "v"> = heap.scope(() => heap.alloc(Node));
 const stats: HeapStats = heap.stats();
 const vm = await VM.create({});
-void [a, loose, count, kept, stats, vm, instantiateLinked];
+const graph: ObjectGraph = takeGraph(heap);
+const info: ObjectInfo = new Inspector(heap).describe(root);
+// @ts-expect-error: count takes a type name
+new Inspector(heap).count(Node);
+void [a, loose, count, kept, stats, vm, instantiateLinked, graph, info];
 heap[Symbol.dispose]();
 `);
     const tsc = join(root, "node_modules/typescript/bin/tsc");

@@ -2,7 +2,7 @@
 // library (examples/as-stack-vm). Built here from source, then run on each collector.
 import { beforeAll, describe, expect, test } from "vitest";
 import { COLLECTORS, COLLECTOR_INFO } from "../src/index.js";
-import { build, cycleProgram, instantiate, liveObjects, load, sumProgram } from "../examples/as-stack-vm/run.js";
+import { build, cycleProgram, cyclesProgram, instantiate, liveObjects, load, sumProgram } from "../examples/as-stack-vm/run.js";
 
 let bytes: Uint8Array;
 beforeAll(async () => { bytes = await build(); });
@@ -15,6 +15,24 @@ describe.each(COLLECTORS.map((collector) => ({ collector, collects: COLLECTOR_IN
     expect(await liveObjects(x)).toBeGreaterThan(1000); // 1000 pairs and their ints, held by globals[1]
     x.vmTeardown();
     expect(await liveObjects(x)).toBe(0);
+    expect(x.verify()).toBe(0);
+  });
+
+  test("out of memory: its allocations get the core's policy (a full collection, then one more try)", async () => {
+    // 40 pages (2.5 MiB) and no automatic collection: 100,000 dropped two-pair cycles (~8 MB)
+    // fit only if the allocation that fails collects them (assembly/oom.ts)
+    const x = await instantiate(bytes, collector, 40);
+    x.gcSetEnabled(0);
+    load(x, cyclesProgram(100_000));
+    const result = x.vmRun();
+    if (collector) {
+      expect(result).toBe(7); // ran to its end
+      expect(x.gcOomCollections()).toBeGreaterThanOrEqual(2);
+    } else {
+      expect(result).toBe(-2); // out of memory: refcounting alone frees no cycle
+      expect(x.gcOomCollections()).toBe(0);
+    }
+    x.vmTeardown();
     expect(x.verify()).toBe(0);
   });
 

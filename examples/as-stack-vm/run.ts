@@ -18,6 +18,8 @@ export interface StackVM {
   vmTeardown(): void;
   init(allocator: number, maxPages: number, collector: number, legacy: number): number;
   verify(): number;
+  gcSetEnabled(on: number): void;
+  gcOomCollections(): number;
   stats(): number;
   memory: WebAssembly.Memory;
   _start(): void;
@@ -36,10 +38,10 @@ export async function build(): Promise<Uint8Array> {
 }
 
 /** A fresh machine: the default allocator, the given collector (a name from the registry). */
-export async function instantiate(bytes: Uint8Array, collector: CollectorName = DEFAULT_COLLECTOR): Promise<StackVM> {
+export async function instantiate(bytes: Uint8Array, collector: CollectorName = DEFAULT_COLLECTOR, maxPages = 65536): Promise<StackVM> {
   // the core's host imports (hooks doing nothing: this machine has no finalizers or callbacks)
   const x = await instantiateLinked<StackVM>(bytes);
-  if (x.init(ALLOCATOR_CODES[DEFAULT_ALLOCATOR], 65536, COLLECTOR_CODES[collector], 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("stackvm: setup failed");
+  if (x.init(ALLOCATOR_CODES[DEFAULT_ALLOCATOR], maxPages, COLLECTOR_CODES[collector], 0) !== 0 || x.vmSetup(8) !== 0) throw new Error("stackvm: setup failed");
   return x;
 }
 
@@ -86,6 +88,19 @@ export const cycleProgram = assemble([
   [OP.NIL], [OP.STORE, 2], [OP.NIL], [OP.STORE, 3],                // drop both
   [OP.GC], [OP.HALT],
 ]);
+
+/** n two-pair cycles, each made and dropped at once (the loop counter is globals[0]). */
+export function cyclesProgram(n: number): Uint8Array {
+  // PUSH(5) STORE(5) = 10, so the loop starts at 10
+  return assemble([
+    [OP.PUSH, n], [OP.STORE, 0],
+    [OP.PUSH, 1], [OP.NIL], [OP.CONS], [OP.STORE, 2],
+    [OP.PUSH, 2], [OP.LOAD, 2], [OP.CONS], [OP.STORE, 3],
+    [OP.LOAD, 2], [OP.LOAD, 3], [OP.SETCDR],
+    [OP.NIL], [OP.STORE, 2], [OP.NIL], [OP.STORE, 3],
+    [OP.LOOP, 0, 10], [OP.PUSH, 7], [OP.HALT],
+  ]);
+}
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const x = await instantiate(await build());

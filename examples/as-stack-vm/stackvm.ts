@@ -19,8 +19,9 @@
 //  14 GC              push Int(objects the cycle collector found unreachable)
 
 export * from "../../assembly/index"; // the core's exports: init, stats, verify, ... for the host
-import { newFixed, newList, newBytes } from "../../assembly/object";
-import { listAppend, listPop, listSet, SLOT } from "../../assembly/list";
+// allocations go through the core's out-of-memory policy: a full collection, then one more try
+import * as oom from "../../assembly/oom";
+import { listPop, listSet, SLOT } from "../../assembly/list";
 import { decref, incref } from "../../assembly/rc";
 import { defineType, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, BYTES_DATA, BYTES_LENGTH } from "../../assembly/types";
 import { collectorCollect as collect } from "../../assembly/generated/collectors"; // the collector init() chose
@@ -41,26 +42,26 @@ export function vmSetup(globalCount: i32): i32 {
   pairType = <u32>defineType(KIND_FIXED, 2, 0, 0, 0);
   listType = <u32>defineType(KIND_REFARRAY, 0, 0, 0, 0);
   codeType = <u32>defineType(KIND_BYTES, 0, 0, 0, 0);
-  stack = newList(listType, 0);
-  globals = newList(listType, <usize>globalCount);
+  stack = oom.allocList(listType, 0);
+  globals = oom.allocList(listType, <usize>globalCount);
   return stack && globals ? 0 : -1;
 }
 
 /** A code buffer of n bytes for the host to fill: returns the address to write to (0: no memory). */
 export function vmCode(n: i32): usize {
   if (code) decref(code);
-  code = newBytes(codeType, <usize>n);
+  code = oom.allocBytes(codeType, <usize>n);
   return code ? code + BYTES_DATA : 0;
 }
 
 function newInt(v: i32): usize {
-  let p = newFixed(intType);
+  let p = oom.allocFixed(intType);
   if (p) store<i32>(p, v, INT_V);
   return p;
 }
 /** Pushes an owned reference (the stack takes its own, then ours is released). */
 function push(p: usize): bool {
-  let ok = listAppend(stack, p);
+  let ok = oom.appendItem(stack, p);
   if (p) decref(p);
   return ok;
 }
@@ -88,7 +89,7 @@ export function vmRun(): i32 {
       }
       case 4: {
         let cdr = pop(), car = pop();
-        let p = newFixed(pairType);
+        let p = oom.allocFixed(pairType);
         if (!p) return -2;
         store<usize>(p, car, CAR); // the popped references move into the fields
         store<usize>(p, cdr, CDR);

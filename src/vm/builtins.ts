@@ -18,10 +18,9 @@ export function installBuiltins(vm: VM): void {
   const weakrefable = (p: number, what: string) => {
     if (!heap.types[m.typeId(p)]?.weakrefable) throw new VMError("TypeError", `cannot create weak reference to '${m.typeName(p)}' object${what ? ` (${what})` : ""}`);
   };
-  const retry = (ok: () => number | boolean, what: string) => {
-    if (ok()) return;
-    if (heap.capabilities.collector.collectsCycles) x.gcCollect(2);
-    if (!ok()) throw new VMError("MemoryError", `out of memory in ${what}`);
+  // the core already collected everything and tried once more (assembly/oom.ts)
+  const room = (ok: number | boolean, what: string) => {
+    if (!ok) throw new VMError("MemoryError", `out of memory in ${what}`);
   };
 
   // ── arithmetic and comparison ──
@@ -177,11 +176,11 @@ export function installBuiltins(vm: VM): void {
     const d = arg(base, 0), k = arg(base, 1), v = arg(base, 2), id = m.typeId(d);
     if (id === T.dict.id) m.dictSet(d, k, v);
     else if (id === T.list.id) x.listSet(d, index(d, m.num(k, "index")), v);
-    else if (id === T.wkd.id) { weakrefable(k, "WeakKeyDictionary key"); retry(() => x.wkmSet(m.ref(d, 0), k, v), "put!"); }
+    else if (id === T.wkd.id) { weakrefable(k, "WeakKeyDictionary key"); room(x.wkmSet(m.ref(d, 0), k, v), "put!"); }
     else if (id === T.wvd.id) {
       weakrefable(v, "WeakValueDictionary value");
       const { ints, map } = wvdKey(d, k);
-      retry(() => ints ? x.wvmSetInt(map, m.num(k), v) : x.wvmSetBytes(map, k, v), "put!");
+      room(ints ? x.wvmSetInt(map, m.num(k), v) : x.wvmSetBytes(map, k, v), "put!");
     } else throw new VMError("TypeError", `'${m.typeName(d)}' object does not support item assignment`);
     return m.none();
   });
@@ -189,7 +188,7 @@ export function installBuiltins(vm: VM): void {
     const s = arg(base, 0), v = arg(base, 1);
     if (m.typeId(s) !== T.wset.id) throw new VMError("TypeError", `add! expects a WeakSet, not '${m.typeName(s)}'`);
     weakrefable(v, "WeakSet item");
-    retry(() => x.wkmSet(m.ref(s, 0), v, 0), "add!");
+    room(x.wkmSet(m.ref(s, 0), v, 0), "add!");
     return m.none();
   });
   def("del!", 2, 2, (base) => {

@@ -105,22 +105,17 @@ export class Model {
     for (const p of [this.NONE, this.TRUE, this.FALSE]) this.x.decref(p);
   }
 
-  // ── allocation (a new reference; MemoryError after one full collection) ──
+  // ── allocation (a new reference; MemoryError once the core's full collection made no room: assembly/oom.ts) ──
 
-  #retry(attempt: () => number, what: string): number {
-    let p = attempt();
-    if (!p && this.heap.capabilities.collector.collectsCycles && !this.x.gcIsCollecting()) {
-      this.x.gcCollect(2);
-      p = attempt();
-    }
+  #checked(p: number, what: string): number {
     if (!p) throw new VMError("MemoryError", `out of memory allocating ${what} (maxBytes ${this.heap.maxBytes})`);
     return p;
   }
   alloc(typeId: number): number {
-    const p = this.x.alloc(typeId); // the fast path makes no closure
-    return p || this.#retry(() => this.x.alloc(typeId), this.heap.types[typeId].name);
+    const p = this.x.alloc(typeId);
+    return p || this.#checked(p, this.heap.types[typeId].name);
   }
-  allocList(typeId: number, n: number): number { return this.#retry(() => this.x.allocList(typeId, n), this.heap.types[typeId].name); }
+  allocList(typeId: number, n: number): number { return this.#checked(this.x.allocList(typeId, n), this.heap.types[typeId].name); }
 
   typeId(p: number): number { return this.views.u32[(p + INFO_OFFSET) >>> 2] & TYPE_ID_MASK; }
   typeName(p: number): string {
@@ -166,7 +161,7 @@ export class Model {
 
   str(s: string): number {
     const data = enc.encode(s);
-    const p = this.#retry(() => this.x.allocBytes(this.T.str.id, data.length), "str");
+    const p = this.#checked(this.x.allocBytes(this.T.str.id, data.length), "str");
     this.views.u8.set(data, this.x.bytesData(p));
     return p;
   }
@@ -187,10 +182,7 @@ export class Model {
   }
   isList(p: number): boolean { return this.typeId(p) === this.T.list.id; }
   append(list: number, item: number): void {
-    if (!this.x.listAppend(list, item)) {
-      if (this.heap.capabilities.collector.collectsCycles) this.x.gcCollect(2);
-      if (!this.x.listAppend(list, item)) throw new VMError("MemoryError", "out of memory growing a list");
-    }
+    if (!this.x.listAppend(list, item)) throw new VMError("MemoryError", "out of memory growing a list");
   }
   listItems(p: number): number[] {
     const n = this.x.listLength(p), out: number[] = [];

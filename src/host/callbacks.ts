@@ -1,0 +1,95 @@
+// Weakref callback ids. A weakref with a callback carries an id in its kind word (the core knows
+// nothing of JS functions); the callback and the HeapWeakRef that heap.weakref()/proxy() returned
+// live here by id. The wrapper is held weakly: the callback receives that very object while the
+// user keeps it (CPython passes the same ref), without the heap keeping it alive.
+
+import { HeapTypeError } from "../errors.js";
+import type { Handle } from "../handle.js";
+import { HeapWeakRef, type WeakProxy } from "../weak.js";
+import type { UnraisableQueue } from "./unraisable.js";
+
+import { WR_CALLBACK, WR_ID_SHIFT, WR_PROXY } from "../generated/boundary.js";
+export { WR_CALLBACK, WR_ID_SHIFT, WR_PROXY };
+/** Ids fit in the kind word above WR_ID_SHIFT. */
+const MAX_ID = 2 ** (32 - WR_ID_SHIFT);
+
+type Callback = (wr: HeapWeakRef) => void;
+
+export class CallbackIds {
+  readonly #byId = new Map<number, { fn: Callback; wrapper: WeakRef<HeapWeakRef> | null }>();
+  #next = 1;
+  /** Ids whose weakref object was freed: reused, so the 2^24 limit is on weakrefs alive at once. */
+  readonly #free: number[] = [];
+
+  /** A new id for fn; HeapTypeError when 2^24 - 1 are alive at once. */
+  take(fn: Callback, what: string): number {
+    const id = this.#free.pop() ?? this.#next;
+    if (id === this.#next && id < MAX_ID) this.#next++;
+    if (id >= MAX_ID) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (${(MAX_ID - 1).toLocaleString("en-US")})`);
+    this.#byId.set(id, { fn, wrapper: null });
+    return id;
+  }
+
+  /** The weakref object for id was made: remember its wrapper (weakly). */
+  attach(id: number, wrapper: HeapWeakRef): void {
+    const rec = this.#byId.get(id);
+    if (rec) rec.wrapper = new WeakRef(wrapper);
+  }
+
+  /** The id was taken but its weakref never made: free it at once. */
+  cancel(id: number): void { this.#freed(id); }
+
+  /**
+   * The referent died: the callback and the user's wrapper if still held. Called once; the
+   * weakref's callback is None from now on (CPython's clear_weakref drops it).
+   */
+  consume(id: number): { fn: Callback; wrapper: HeapWeakRef | undefined } | undefined {
+    const rec = this.#byId.get(id);
+    if (!rec) return undefined;
+    this.#byId.delete(id);
+    return { fn: rec.fn, wrapper: rec.wrapper?.deref() };
+  }
+
+  /**
+   * The core hook: weakref wr's referent died; calls its callback (once) with the user's own
+   * HeapWeakRef if they still hold it, else with a hook handle (`hookHandle`) disposed after.
+   */
+  run(wr: number, id: number, hookHandle: (ptr: number) => Handle, unraisable: UnraisableQueue): void {
+    try {
+      const rec = this.consume(id);
+      if (!rec) return;
+      const cb = rec.fn;
+      // the user's own HeapWeakRef if they still hold it (the core holds a reference for the call)
+      const held = rec.wrapper;
+      const own = held?.alive && held.ptr === wr ? held : null;
+      let weak: HeapWeakRef;
+      if (own) weak = own;
+      else {
+        const h = hookHandle(wr) as HeapWeakRef | WeakProxy;
+        weak = h instanceof HeapWeakRef ? h : h.weakref;
+      }
+      try {
+        cb(weak);
+      } catch (err) {
+        unraisable.push(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
+      } finally {
+        if (weak !== own) weak.dispose();
+      }
+    } catch (err) {
+      unraisable.push(err, `refheap weakref callback hook at 0x${wr.toString(16)}`);
+    }
+  }
+
+  /** The callback of a weakref whose kind word is kindWord, or null. */
+  callbackOf(kindWord: number): Callback | null {
+    return kindWord & WR_CALLBACK ? this.#byId.get(kindWord >>> WR_ID_SHIFT)?.fn ?? null : null;
+  }
+
+  /** The weakref object carrying id was freed: the id is free only now (until then it is in its kind word). */
+  freed(id: number): void { this.#freed(id); }
+
+  #freed(id: number): void {
+    this.#byId.delete(id);
+    this.#free.push(id);
+  }
+}

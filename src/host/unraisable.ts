@@ -1,0 +1,45 @@
+// The unraisable queue (CPython's sys.unraisablehook): exceptions from finalizers, weakref
+// callbacks, finalize objects and event listeners never propagate into the core. They are queued
+// and reported to the heap's onUnraisable once the core has returned: inside host code the core
+// called (a finalizer disposing a handle) nothing is reported, the outermost call reports. (A
+// finalizer's own borrowed handle used to flush, so onUnraisable ran mid-death or mid-collection.)
+
+export type UnraisableHook = (err: unknown, context: string) => void;
+
+export class UnraisableQueue {
+  readonly #queue: { err: unknown; context: string }[] = [];
+  #scheduled = false;
+  /** Host code the core called (hooks) running now, nested. */
+  #coreDepth = 0;
+
+  /** @param report where errors go (read at each report: the user may replace the hook) */
+  constructor(private readonly report: () => UnraisableHook) {}
+
+  /** Runs host code the core called (a hook), counting the depth. */
+  insideCore(fn: () => void): void {
+    this.#coreDepth++;
+    try { fn(); } finally { this.#coreDepth--; }
+  }
+
+  /** Queues an error; reported at the next flush outside the core, or in a microtask. */
+  push(err: unknown, context: string): void {
+    this.#queue.push({ err, context });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => { this.#scheduled = false; this.flush(); });
+    }
+  }
+
+  /** Reports the queued errors, unless host code the core called is running. */
+  flush(): void {
+    if (this.#coreDepth || !this.#queue.length) return;
+    while (this.#queue.length) {
+      const { err, context } = this.#queue.shift()!;
+      try {
+        this.report()(err, context);
+      } catch (e) {
+        console.error("refheap: onUnraisable threw while reporting", err, e);
+      }
+    }
+  }
+}
