@@ -268,7 +268,7 @@ function endEmpty(g: u32, candidates: u32): void {
 }
 
 /** gc.collect(g) as CPython 3.14.0's (g = 0, 1 or 2): the unreachable objects found. */
-export function collect(g: u32): i32 {
+export function collectGeneration(g: u32): i32 {
   if (collecting) return 0;
   setCollecting(true);
   hostGcPhase(PHASE_START, <i32>g, 0, 0, 0);
@@ -278,7 +278,7 @@ export function collect(g: u32): i32 {
 }
 
 /** The automatic collection (_Py_RunGC): one increment. */
-export function step(): void { collect(1); }
+export function step(): void { collectGeneration(1); }
 
 // ── gc.freeze / gc.unfreeze ──
 // gcmodule.ts moves every list to the permanent one (FROZEN set) and back to thawGeneration().
