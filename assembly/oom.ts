@@ -12,7 +12,13 @@ import { decref, incref } from "./rc";
 import { STAGING, STAGING_SAVED, newBytes, newFixed, newFixedFrom, newList } from "./object";
 import { T_SIZE, TYPE } from "./types";
 import { listAppend } from "./list";
-import { COLLECTOR_NONE, collect, collecting, collectorKind } from "./collect/generational";
+import { collect, collecting } from "./collect/gcstate";
+import { collectorCapabilities } from "./generated/collectors";
+import { GC_CAP_COLLECTS_CYCLES } from "./generated/capabilities";
+
+/** Can a collection make room now? Not without a cycle collector, nor while one runs (this allocation is its own). */
+// @ts-ignore: decorator
+@inline function canCollect(): bool { return !collecting && (collectorCapabilities() & GC_CAP_COLLECTS_CYCLES) != 0; }
 import { weakrefNew } from "./weak";
 import { weakMapNew, wkmSet, wvmSetBytes, wvmSetInt } from "./weakmap";
 
@@ -36,7 +42,7 @@ export function unhold(p: usize): void {
  * collection can make room (no cycle collector, or one is running: this allocation is its own).
  */
 export function collectForRoom(a: usize = 0, b: usize = 0, c: usize = 0): bool {
-  if (collecting || collectorKind == COLLECTOR_NONE) return false;
+  if (!canCollect()) return false;
   hold(a); hold(b); hold(c);
   oomCollections++;
   collect(2);
@@ -54,7 +60,7 @@ export function allocFixed(typeId: u32): usize {
 /** newFixedFrom under the policy: the staged fields are kept aside while it collects (its finalizers may stage their own). */
 export function allocFixedFrom(typeId: u32): usize {
   let p = newFixedFrom(typeId);
-  if (!p && !collecting && collectorKind != COLLECTOR_NONE) {
+  if (!p && canCollect()) {
     let size = T_SIZE(TYPE(typeId));
     memory.copy(STAGING_SAVED, STAGING, size);
     collectForRoom();
