@@ -25,7 +25,7 @@ describe.each(COLLECTORS.map((collector) => ({ collector, collects: COLLECTOR_IN
     x.gcSetEnabled(0);
     load(x, cyclesProgram(100_000));
     const result = x.vmRun();
-    if (collector) {
+    if (collects) {
       expect(result).toBe(7); // ran to its end
       expect(x.gcOomCollections()).toBeGreaterThanOrEqual(2);
     } else {
