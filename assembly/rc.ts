@@ -16,7 +16,7 @@ import {
 } from "./layout";
 import { callbackSerialLimit, clearWeakrefs, nextSerial, setCallbackSerialLimit } from "./weak";
 import { weakMapRelease } from "./weakmap";
-import { COLLECTOR_RECYCLER, FLAG_FROZEN, collectorKind, legacyFinalizers, possibleRoot } from "./collect/generational";
+import { COLLECTOR_RECYCLER, FLAG_COLLECTING, FLAG_FROZEN, collectorKind, legacyFinalizers, possibleRoot } from "./collect/generational";
 import { HOOK_FINALIZE, fromHost, hostDepth, toHost } from "./entry";
 
 // @ts-ignore: decorator
@@ -120,13 +120,18 @@ function deposit(c: usize): void {
  * False if the finalizer resurrected it (the count is then left as the finalizer made it, minus 1).
  */
 function finalize(c: usize): bool {
-  let info = INFO(c);
-  // tracked while the finalizer runs (CPython's subtype_dealloc re-tracks): it may resurrect the
-  // object into a cycle, which a collection must then see
-  if ((info & (FLAG_CONTAINER | FLAG_TRACKED)) == FLAG_CONTAINER) {
+  // Tracked as a young object while the finalizer runs: it may resurrect the object into a cycle,
+  // which a collection must then see. Untracked first even if still tracked, as CPython's
+  // subtype_dealloc (PyObject_GC_UnTrack, then _PyObject_GC_TRACK into generation 0 before
+  // tp_finalize): a resurrected object is young and unfrozen whether its death was direct or
+  // waited on the worklist (which untracks), not in its old generation only when direct (soak
+  // class B). Untracking also ends a collection's claim on it (COLLECTING, as _PyObject_GC_UNTRACK).
+  if (INFO(c) & FLAG_CONTAINER) {
+    if (INFO(c) & FLAG_TRACKED) untrack(c);
     track(c);
-    info = (info | FLAG_TRACKED) & ~FLAG_FROZEN;
+    SET_INFO(c, (INFO(c) | FLAG_TRACKED) & ~(FLAG_FROZEN | FLAG_COLLECTING));
   }
+  let info = INFO(c);
   // FINALIZED first: a finalizer that drops a resurrecting reference must not run again (PEP 442;
   // legacy finalizers, like tp_del, are not marked and run at every death)
   if (!legacyFinalizers) info |= FLAG_FINALIZED;

@@ -42,6 +42,24 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "finalizers run after disposeMaps in the same step store into no map",
     prog: {"threshold": 1, "gcCallbackThrows": false, "legacy": false, "ops": [{"op": "alloc", "kind": "node"}, {"op": "store", "h": 0, "into": "wvm", "k": 0}, {"op": "set", "h": 0, "field": 0, "v": null}], "reentry": {"hosts": {"fin": [], "cb": [], "final": [], "gc": [], "report": [[{"a": "dispose", "h": 0}, {"a": "inspect"}]], "events": [null, [{"a": "store", "into": "wvm", "self": false, "h": 0, "k": 0}, {"a": "throw", "v": "string"}]], "phase": []}, "batch": 1}} as Program,
   },
+  // Soak --fuzz class B (pools/generational seed 56): a node in generation 1 whose finalizer
+  // resurrects it dies from a gc callback (host code), so its death waits on the worklist, which
+  // untracks it, and the finalizer re-tracked it into generation 0: the model, following the
+  // direct path, kept it in generation 1 ("generation lists: heap [1,4,0,0], model [0,5,0,0]").
+  {
+    name: "an object resurrected after a death under host code is young again",
+    prog: {"threshold": 1, "gcCallbackThrows": false, "legacy": false, "ops": [{"op": "alloc", "kind": "node"}, {"op": "resurrect", "h": 0}, {"op": "collect", "g": 0}], "reentry": {"hosts": {"fin": [], "cb": [], "final": [], "gc": [null, null, null, [{"a": "dispose", "h": 0}]], "report": [], "events": [], "phase": []}, "batch": 1}} as Program,
+  },
+  // ...and the heap's direct path kept its old generation, or the permanent one, where CPython's
+  // subtype_dealloc re-tracks it into generation 0 (assembly/rc.ts finalize).
+  {
+    name: "an object resurrected after a direct death is young again",
+    prog: { threshold: 1, gcCallbackThrows: false, legacy: false, ops: [{ op: "alloc", kind: "node" }, { op: "resurrect", h: 0 }, { op: "collect", g: 0 }, { op: "drop", h: 0 }] },
+  },
+  {
+    name: "an object resurrected after a direct death is unfrozen",
+    prog: { threshold: 1, gcCallbackThrows: false, legacy: false, ops: [{ op: "alloc", kind: "node" }, { op: "resurrect", h: 0 }, { op: "freeze" }, { op: "drop", h: 0 }] },
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {

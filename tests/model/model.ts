@@ -389,11 +389,14 @@ export class Model {
   }
 
   /** The host finalizer: a borrowed handle around the call, maybe a resurrecting dup, maybe a throw. */
-  #runFinalizer(o: MObj): void {
-    if (this.isContainer(o) && !o.tracked) {
-      // re-tracked for the finalizer, as a new object (subtype_dealloc; assembly/rc.ts finalize)
+  #runFinalizer(o: MObj, atDeath: boolean): void {
+    if (atDeath && this.isContainer(o)) {
+      // untracked, then tracked for the finalizer as a new object, young and unfrozen, whether it
+      // was tracked or not (subtype_dealloc; assembly/rc.ts finalize); no longer a collection's
+      this.#untrack(o);
       o.tracked = true;
-      o.gen = this.collector === "recycler" ? 1 : 0;
+      o.collecting = false;
+      o.gen = collectorCaps(this.collector).candidates ? 1 : 0;
     }
     if (!this.legacy) o.finalized = true; // legacy finalizers (tp_del) run at every death
     this.log.push(`fin:${o.id}`);
@@ -417,7 +420,7 @@ export class Model {
       if (this.legacy) {
         this.#clearWeakrefsAtDeath(c);
         if (c.kind === "node") {
-          this.#runFinalizer(c);
+          this.#runFinalizer(c, true);
           if (c.rc > 1) { c.rc--; return false; }
           // weakrefs the finalizer made are cleared without callbacks (Python 2's subtype_dealloc
           // after tp_del); a weak container's entry still goes with its object (assembly/rc.ts)
@@ -426,7 +429,7 @@ export class Model {
         return true;
       }
       if (c.kind === "node" && !c.finalized) {
-        this.#runFinalizer(c);
+        this.#runFinalizer(c, true);
         if (c.rc > 1) { c.rc--; return false; }
       }
       this.#clearWeakrefsAtDeath(c);
@@ -602,9 +605,10 @@ export class Model {
       for (const o of objs) owed.push(...this.#detach(o, owedIf));
       this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
       // finalizers, once each
-      for (const o of this.#inHeapOrder(objs, (o) => `fin:${o.id}`)) if (this.objects.has(o.id) && o.kind === "node" && !o.finalized) this.#runFinalizer(o);
+      for (const o of this.#inHeapOrder(objs, (o) => `fin:${o.id}`)) if (this.objects.has(o.id) && o.kind === "node" && !o.finalized) this.#runFinalizer(o, false);
       // resurrection: deduce again with the real counts
-      const live = new Set([...u].filter((id) => this.objects.has(id)));
+      // (an object that died by refcount meanwhile left the collection: its finalizer re-tracked it)
+      const live = new Set([...u].filter((id) => this.objects.get(id)?.collecting));
       garbage = this.#unreachable(live);
       for (const id of live) if (!garbage.has(id)) { const o = this.get(id); o.collecting = false; o.gen = old; }
       // weakrefs the finalizers made to what is still garbage: cleared without callbacks
