@@ -604,11 +604,16 @@ export class Model {
       const owedIf = (w: MObj) => w.callback === "internal" ? !this.get(w.mapId).collecting : w.callback !== "none" && trial.get(w.id)! > 0;
       for (const o of objs) owed.push(...this.#detach(o, owedIf));
       this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
-      // finalizers, once each
-      for (const o of this.#inHeapOrder(objs, (o) => `fin:${o.id}`)) if (this.objects.has(o.id) && o.kind === "node" && !o.finalized) this.#runFinalizer(o, false);
+      // finalizers, once each, of what is still in the collection: an object whose count reached 0
+      // meanwhile left it (untracked), and waits on the death worklist to be finalized there
+      // (soak --fuzz, pools/recycler seed 578: the model finalized it twice)
+      const inCollection = (o: MObj) => this.objects.has(o.id) && o.tracked && o.collecting;
+      for (const o of this.#inHeapOrder(objs, (o) => `fin:${o.id}`)) if (inCollection(o) && o.kind === "node" && !o.finalized) this.#runFinalizer(o, false);
       // resurrection: deduce again with the real counts
-      // (an object that died by refcount meanwhile left the collection: its finalizer re-tracked it)
-      const live = new Set([...u].filter((id) => this.objects.get(id)?.collecting));
+      // An object that died by refcount meanwhile left the collection, untracked (as CPython's
+      // subtype_dealloc does): it is not counted, and not deleted, even if it waits on the worklist
+      // (soak --fuzz, pools/recycler seed 514); one its finalizer resurrected was re-tracked young.
+      const live = new Set([...u].filter((id) => { const o = this.objects.get(id); return o !== undefined && inCollection(o); }));
       garbage = this.#unreachable(live);
       for (const id of live) if (!garbage.has(id)) { const o = this.get(id); o.collecting = false; o.gen = old; }
       // weakrefs the finalizers made to what is still garbage: cleared without callbacks

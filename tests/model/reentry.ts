@@ -417,8 +417,11 @@ export class ReentryPlayer {
         else for (const K of this.host.ws.values()) item(this.#ref(K.ptr, "iterate"), [K]);
         const mapId = this.host.maps[act.of];
         return () => {
-          // (an entry whose weakref is dead is skipped, as Lib/weakref.py does, even before the core drops it)
-          const entries = () => new Map([...model.get(mapId).entries].filter(([, e]) => model.get(e.wr).referent !== null).map(([k, e]) => [k, e.wr]));
+          // (an entry whose weakref is dead is skipped, as Lib/weakref.py does, even before the core
+          // drops it; so is one whose object waits on the death worklist, count 0: its weakref reads
+          // as dead, gh-60806; soak --fuzz, pools/none seed 959)
+          const alive = (wr: number) => { const r = model.get(wr).referent; return r !== null && model.get(r).rc > 0; };
+          const entries = () => new Map([...model.get(mapId).entries].filter(([, e]) => alive(e.wr)).map(([k, e]) => [k, e.wr]));
           const start = entries();
           seq.play();
           const end = entries();
@@ -454,13 +457,7 @@ export class ReentryPlayer {
     seq.flushed();
   }
 
-  /** The internal weakref of a weak container's entry for key (an int key in a WeakValueMap, else an object's address). */
-  #entryWeakref(mapPtr: number, key: number, intKey: boolean): number {
-    const core = this.host.heap.core;
-    if (!intKey) { const slot = core.wkmFind(mapPtr, key); return slot < 0 ? 0 : core.weakMapWeakrefAt(mapPtr, slot); }
-    for (let i = core.weakMapNext(mapPtr, 0); i >= 0; i = core.weakMapNext(mapPtr, i + 1)) if ((core.weakMapKeyAt(mapPtr, i) | 0) === key) return core.weakMapWeakrefAt(mapPtr, i);
-    return 0;
-  }
+  #entryWeakref(mapPtr: number, key: number, intKey: boolean): number { return entryWeakref(this.host.heap, mapPtr, key, intKey); }
 
   #expect(cls: new (...a: never[]) => Error, fn: () => unknown, what: string): void {
     try { fn(); } catch (err) { if (err instanceof cls) return; throw err; }
@@ -507,4 +504,12 @@ export class ReentryPlayer {
 
   /** Is handle i of the program still live (not disposed by host code in this step)? */
   live(i: number): boolean { return !this.#disposed.has(i); }
+}
+
+/** The internal weakref of a weak container's entry for key (an int key in a WeakValueMap, else an object's address), 0 if none. */
+export function entryWeakref(heap: Heap, mapPtr: number, key: number, intKey: boolean): number {
+  const core = heap.core;
+  if (!intKey) { const slot = core.wkmFind(mapPtr, key); return slot < 0 ? 0 : core.weakMapWeakrefAt(mapPtr, slot); }
+  for (let i = core.weakMapNext(mapPtr, 0); i >= 0; i = core.weakMapNext(mapPtr, i + 1)) if ((core.weakMapKeyAt(mapPtr, i) | 0) === key) return core.weakMapWeakrefAt(mapPtr, i);
+  return 0;
 }
