@@ -101,6 +101,18 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "host code run in the disposeMaps step stores into no map (onUnraisable disposes)",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"store","h":0,"into":"wvm","k":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"dispose","h":0}]],"events":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}]],"phase":[]},"batch":3}} as Program,
   },
+  // The 30-minute soak after the fixes above (tlsf/generational seed 388, bump/recycler seed
+  // 2884): onUnraisable run by an inspect's dispose disposed the last other reference to an object
+  // whose inspect handle was still to be disposed; the model touched each handle's object in turn
+  // (an incref and a decref), so it freed that object early ("model: object 6 is not alive").
+  {
+    name: "host code run by an inspect's dispose drops an object another inspect handle still holds",
+    prog: {"threshold":1,"gcCallbackThrows":true,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"get","h":0,"field":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"collect","g":0}],[{"a":"inspect"}],[{"a":"dispose","h":45}]],"events":[null,[{"a":"unfreeze"},{"a":"throw","v":"string"}]],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "host code run by an inspect's dispose drops an object another inspect handle still holds (gc callbacks)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"ring","n":1,"kind":"node"},{"op":"set","h":0,"field":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}],null,[{"a":"dispose","h":0},{"a":"throw","v":"string"}],[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}]],"report":[null,[{"a":"inspect"}],[{"a":"dispose","h":0},{"a":"collect","g":0}]],"events":[],"phase":[]},"batch":3}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {
