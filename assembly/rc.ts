@@ -11,7 +11,7 @@
 //   handles, VM roots, raw-API owners)   and so   refcount(o) >= 1.
 
 import {
-  FLAG_CONTAINER, FLAG_DYING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, INFO,
+  FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DYING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, INFO,
   RC, SET_GC_NEXT, SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
@@ -156,13 +156,18 @@ function deposit(c: usize): void {
  * False if the finalizer resurrected it (the count is then left as the finalizer made it, minus 1).
  */
 function finalize(c: usize): bool {
-  let info = INFO(c);
-  // tracked while the finalizer runs (CPython's subtype_dealloc re-tracks): it may resurrect the
-  // object into a cycle, which a collection must then see
-  if ((info & (FLAG_CONTAINER | FLAG_TRACKED)) == FLAG_CONTAINER) {
+  // Tracked as a young object while the finalizer runs: it may resurrect the object into a cycle,
+  // which a collection must then see. Untracked first even if still tracked, as CPython's
+  // subtype_dealloc (PyObject_GC_UnTrack, then _PyObject_GC_TRACK into generation 0 before
+  // tp_finalize): a resurrected object is young and unfrozen whether its death was direct or
+  // waited on the worklist (which untracks), not in its old generation only when direct (soak
+  // class B). Untracking also ends a collection's claim on it (COLLECTING, as _PyObject_GC_UNTRACK).
+  if (INFO(c) & FLAG_CONTAINER) {
+    if (INFO(c) & FLAG_TRACKED) untrack(c);
     track(c);
-    info = (INFO(c) | FLAG_TRACKED) & ~FLAG_FROZEN; // as track() left it (its space bit under the incremental collector)
+    SET_INFO(c, (INFO(c) | FLAG_TRACKED) & ~(FLAG_FROZEN | FLAG_COLLECTING));
   }
+  let info = INFO(c);
   // FINALIZED first: a finalizer that drops a resurrecting reference must not run again (PEP 442;
   // legacy finalizers, like tp_del, are not marked and run at every death)
   if (!legacyFinalizers) info |= FLAG_FINALIZED;

@@ -14,6 +14,9 @@ import { WR_PROXY } from "./generated/boundary.js";
  * its referent). deref() gives a new handle to the referent, or null once it has died.
  */
 export class HeapWeakRef<R extends string = string, S extends string = string> extends Handle {
+  /** @internal the callback id when this is the handle heap.weakref() returned with a callback, else 0 */
+  _callbackId = 0;
+
   /** @internal */
   constructor(heap: HeapInternals, ptr: number, type: HeapType) {
     super(heap, ptr, type);

@@ -42,6 +42,77 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "finalizers run after disposeMaps in the same step store into no map",
     prog: {"threshold": 1, "gcCallbackThrows": false, "legacy": false, "ops": [{"op": "alloc", "kind": "node"}, {"op": "store", "h": 0, "into": "wvm", "k": 0}, {"op": "set", "h": 0, "field": 0, "v": null}], "reentry": {"hosts": {"fin": [], "cb": [], "final": [], "gc": [], "report": [[{"a": "dispose", "h": 0}, {"a": "inspect"}]], "events": [null, [{"a": "store", "into": "wvm", "self": false, "h": 0, "k": 0}, {"a": "throw", "v": "string"}]], "phase": []}, "batch": 1}} as Program,
   },
+  // Soak --fuzz class B (pools/generational seed 56): a node in generation 1 whose finalizer
+  // resurrects it dies from a gc callback (host code), so its death waits on the worklist, which
+  // untracks it, and the finalizer re-tracked it into generation 0: the model, following the
+  // direct path, kept it in generation 1 ("generation lists: heap [1,4,0,0], model [0,5,0,0]").
+  {
+    name: "an object resurrected after a death under host code is young again",
+    prog: {"threshold": 1, "gcCallbackThrows": false, "legacy": false, "ops": [{"op": "alloc", "kind": "node"}, {"op": "resurrect", "h": 0}, {"op": "collect", "g": 0}], "reentry": {"hosts": {"fin": [], "cb": [], "final": [], "gc": [null, null, null, [{"a": "dispose", "h": 0}]], "report": [], "events": [], "phase": []}, "batch": 1}} as Program,
+  },
+  // ...and the heap's direct path kept its old generation, or the permanent one, where CPython's
+  // subtype_dealloc re-tracks it into generation 0 (assembly/rc.ts finalize).
+  {
+    name: "an object resurrected after a direct death is young again",
+    prog: { threshold: 1, gcCallbackThrows: false, legacy: false, ops: [{ op: "alloc", kind: "node" }, { op: "resurrect", h: 0 }, { op: "collect", g: 0 }, { op: "drop", h: 0 }] },
+  },
+  {
+    name: "an object resurrected after a direct death is unfrozen",
+    prog: { threshold: 1, gcCallbackThrows: false, legacy: false, ops: [{ op: "alloc", kind: "node" }, { op: "resurrect", h: 0 }, { op: "freeze" }, { op: "drop", h: 0 }] },
+  },
+  // A collection's garbage whose count reaches 0 in a finalizer (host code broke the cycle) leaves
+  // the collection, untracked, as CPython's subtype_dealloc: the heap does not count it (as
+  // gc_collect_main counts final_unreachable only) nor finalize it there; its death finalizes it.
+  // The model counted it (pools/recycler seeds 514, 574: "gc-stop collected count differs",
+  // "gc.collect from host code found 0, the model 1") and finalized it twice (seed 578: "model:
+  // object 7 is not alive").
+  {
+    name: "garbage whose count reaches 0 in a finalizer is not counted by the collection",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"ring","n":1,"kind":"node"},{"op":"ring","n":1,"kind":"node"},{"op":"dup","h":0}],"reentry":{"hosts":{"fin":[[{"a":"alloc","kind":"node","keep":false,"self":false},{"a":"freeze"}],[{"a":"alloc","kind":"node","keep":false,"self":true},{"a":"dispose","h":0}]],"cb":[],"final":[],"gc":[],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "garbage whose count reaches 0 in a finalizer is not counted by gc.collect from host code",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"ring","n":1,"kind":"node"},{"op":"drop","h":0}],"reentry":{"hosts":{"fin":[[{"a":"collect","g":0},{"a":"store","into":"wvm","self":false,"h":0,"k":0}],[{"a":"alloc","kind":"node","keep":false,"self":true}]],"cb":[],"final":[],"gc":[],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "garbage whose count reaches 0 in a finalizer is finalized once, by its death",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"collect","g":0},{"op":"ring","n":2,"kind":"node"},{"op":"wvmSet","k":0,"h":0}],"reentry":{"hosts":{"fin":[[{"a":"alloc","kind":"node","keep":false,"self":false}],[{"a":"alloc","kind":"node","keep":false,"self":true},{"a":"dispose","h":0}]],"cb":[],"final":[],"gc":[[{"a":"alloc","kind":"node","keep":true,"self":false},{"a":"unfreeze"}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  // Iteration from a finalizer over a WeakKeyMap whose key's death waits on the worklist (disposed
+  // by that finalizer): the key's weakref reads as dead (gh-60806), the heap rightly skips it, the
+  // model expected it visited (pools/none seed 959).
+  {
+    name: "iteration skips an entry whose key's death waits on the worklist",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"store","h":0,"into":"wkm","k":0},{"op":"alloc","kind":"node"},{"op":"resurrect","h":0},{"op":"drop","h":0},{"op":"drop","h":0},{"op":"finalizeCall","f":0}],"reentry":{"hosts":{"fin":[null,[{"a":"dispose","h":0},{"a":"iterate","of":"wkm","mid":null}]],"cb":[],"final":[],"gc":[],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  // wkm.set ran onUnraisable from its flush, which stored the same object in the WeakValueMap: the
+  // model took the newest weakref of the object for the WeakKeyMap entry's (pools/none seed 1250).
+  {
+    name: "a weak container entry made while host code makes another weakref to its object",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"ring","n":4,"kind":"node"},{"op":"alloc","kind":"node"},{"op":"dup","h":0},{"op":"wkmSet","h":38,"blob":false},{"op":"dup","h":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"collect","g":0}]],"events":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}]],"phase":[]},"batch":8}} as Program,
+  },
+  // More of class C (seeds 893, 1257 on pools/none): stores into disposed maps by host code run
+  // in the disposeMaps step.
+  {
+    name: "host code run in the disposeMaps step stores into no map (onUnraisable, flushEvents)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"wkmSet","h":0,"blob":true},{"op":"store","h":0,"into":"wvm","k":0},{"op":"setAt","h":0,"i":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"flushEvents"}]],"events":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}],[{"a":"dispose","h":0},{"a":"collect","g":0}]],"phase":[]},"batch":8}} as Program,
+  },
+  {
+    name: "host code run in the disposeMaps step stores into no map (onUnraisable disposes)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"store","h":0,"into":"wvm","k":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"dispose","h":0}]],"events":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}]],"phase":[]},"batch":3}} as Program,
+  },
+  // The 30-minute soak after the fixes above (tlsf/generational seed 388, bump/recycler seed
+  // 2884): onUnraisable run by an inspect's dispose disposed the last other reference to an object
+  // whose inspect handle was still to be disposed; the model touched each handle's object in turn
+  // (an incref and a decref), so it freed that object early ("model: object 6 is not alive").
+  {
+    name: "host code run by an inspect's dispose drops an object another inspect handle still holds",
+    prog: {"threshold":1,"gcCallbackThrows":true,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"get","h":0,"field":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"collect","g":0}],[{"a":"inspect"}],[{"a":"dispose","h":45}]],"events":[null,[{"a":"unfreeze"},{"a":"throw","v":"string"}]],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "host code run by an inspect's dispose drops an object another inspect handle still holds (gc callbacks)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"ring","n":1,"kind":"node"},{"op":"set","h":0,"field":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}],null,[{"a":"dispose","h":0},{"a":"throw","v":"string"}],[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}]],"report":[null,[{"a":"inspect"}],[{"a":"dispose","h":0},{"a":"collect","g":0}]],"events":[],"phase":[]},"batch":3}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {

@@ -36,6 +36,12 @@ export class CallbackIds {
     if (rec) rec.wrapper = new WeakRef(wrapper);
   }
 
+  /** The user disposed the wrapper: the callback will get a fresh handle, with no WeakRef to deref. */
+  detach(id: number): void {
+    const rec = this.#byId.get(id);
+    if (rec) rec.wrapper = null;
+  }
+
   /** The id was taken but its weakref never made: free it at once. */
   cancel(id: number): void { this.#freed(id); }
 

@@ -406,10 +406,13 @@ export class Model {
   }
 
   /** The host finalizer: a borrowed handle around the call, maybe a resurrecting dup, maybe a throw. */
-  #runFinalizer(o: MObj): void {
-    if (this.isContainer(o) && !o.tracked) {
-      // re-tracked for the finalizer, as a new object (subtype_dealloc; assembly/rc.ts finalize)
+  #runFinalizer(o: MObj, atDeath: boolean): void {
+    if (atDeath && this.isContainer(o)) {
+      // untracked, then tracked for the finalizer as a new object, young and unfrozen, whether it
+      // was tracked or not (subtype_dealloc; assembly/rc.ts finalize); no longer a collection's
+      this.#untrack(o);
       o.tracked = true;
+      o.collecting = false;
       o.gen = collectorCaps(this.collector).candidates ? 1 : 0;
       this.#tracks();
     }
@@ -435,7 +438,7 @@ export class Model {
       if (this.legacy) {
         this.#clearWeakrefsAtDeath(c);
         if (c.kind === "node") {
-          this.#runFinalizer(c);
+          this.#runFinalizer(c, true);
           if (c.rc > 1) { c.rc--; return false; }
           // weakrefs the finalizer made are cleared without callbacks (Python 2's subtype_dealloc
           // after tp_del); a weak container's entry still goes with its object (assembly/rc.ts)
@@ -444,7 +447,7 @@ export class Model {
         return true;
       }
       if (c.kind === "node" && !c.finalized) {
-        this.#runFinalizer(c);
+        this.#runFinalizer(c, true);
         if (c.rc > 1) { c.rc--; return false; }
       }
       this.#clearWeakrefsAtDeath(c);
@@ -683,10 +686,16 @@ export class Model {
       const owedIf = (w: MObj) => w.callback === "internal" ? !this.get(w.mapId).collecting : w.callback !== "none" && trial.get(w.id)! > 0;
       for (const o of objs) owed.push(...this.#detach(o, owedIf));
       this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
-      // finalizers, once each
-      for (const o of this.#inHeapOrder(objs, (o) => `fin:${o.id}`)) if (this.objects.has(o.id) && o.kind === "node" && !o.finalized) this.#runFinalizer(o);
+      // finalizers, once each, of what is still in the collection: an object whose count reached 0
+      // meanwhile left it (untracked), and waits on the death worklist to be finalized there
+      // (soak --fuzz, pools/recycler seed 578: the model finalized it twice)
+      const inCollection = (o: MObj) => this.objects.has(o.id) && o.tracked && o.collecting;
+      for (const o of this.#inHeapOrder(objs, (o) => `fin:${o.id}`)) if (inCollection(o) && o.kind === "node" && !o.finalized) this.#runFinalizer(o, false);
       // resurrection: deduce again with the real counts
-      const live = new Set([...u].filter((id) => this.objects.has(id)));
+      // An object that died by refcount meanwhile left the collection, untracked (as CPython's
+      // subtype_dealloc does): it is not counted, and not deleted, even if it waits on the worklist
+      // (soak --fuzz, pools/recycler seed 514); one its finalizer resurrected was re-tracked young.
+      const live = new Set([...u].filter((id) => { const o = this.objects.get(id); return o !== undefined && inCollection(o); }));
       garbage = this.#unreachable(live);
       for (const id of live) if (!garbage.has(id)) { const o = this.get(id); o.collecting = false; o.gen = old; }
       // weakrefs the finalizers made to what is still garbage: cleared without callbacks

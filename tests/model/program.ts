@@ -10,7 +10,7 @@ import {
   WeakKeyMap, WeakSet, WeakValueMap, type Finalize, type Handle, type HeapType, type WeakProxy,
 } from "../../src/index.js";
 import { Model, WEAKREFABLE, type CallbackKind, type CollectorName, type MObj, type ObjKind } from "./model.js";
-import { ReentryPlayer, handlePtr, reentryArb, reentryFigures, trace, type Ref, type Reentry } from "./reentry.js";
+import { ReentryPlayer, entryWeakref, handlePtr, reentryArb, reentryFigures, trace, type Ref, type Reentry } from "./reentry.js";
 
 export type AllocKind = "node" | "cell" | "list" | "blob";
 export type Op =
@@ -501,7 +501,14 @@ export class Runner {
           if (op.op === "wkmSet") this.wkm.set(hs[i], null); else this.ws.add(hs[i]);
           w = model.mapSet(mapId, o.id, o.id, null);
         }
-        if (w) { w.ptr = heap.core.weakrefAt(model.get(w.referent!).ptr, model.get(w.referent!).weakrefs.indexOf(w.id)); this.#bind(w); }
+        if (w) {
+          // read from the map: host code the call ran (onUnraisable from its flush) may have made
+          // newer weakrefs to the object, ahead of this one in its list (soak --fuzz, pools/none seed 1250)
+          const r = model.get(w.referent!);
+          w.ptr = entryWeakref(heap, model.get(mapId).ptr, op.op === "wvmSet" ? op.k : r.ptr, op.op === "wvmSet");
+          if (!w.ptr) w.ptr = heap.core.weakrefAt(r.ptr, r.weakrefs.indexOf(w.id));
+          this.#bind(w);
+        }
         break;
       }
       case "wvmGet": case "wkmGet": {

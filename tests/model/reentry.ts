@@ -398,7 +398,7 @@ export class ReentryPlayer {
           // a live object has a reference besides the handle just made; a dying one (count 0) has none
           if (heap.core.refcount(H.ptr) < 2) this.#violation(`inspect.byType handed out a dying object (0x${H.ptr.toString(16)}, refcount 0 before its handle)`);
         }
-        for (const H of Hs) this.#disposeTouching(H, seq);
+        this.#disposeAll(Hs, seq);
         return () => seq.play();
       }
       case "iterate": {
@@ -409,7 +409,7 @@ export class ReentryPlayer {
         const item = (key: Ref, handles: (Handle | null)[]) => {
           if (keys.includes(key)) this.#violation(`iterating ${act.of}: entry ${typeof key === "number" ? key : "(new)"} visited twice`);
           keys.push(key);
-          for (const H of handles) if (H) this.#disposeTouching(H, seq);
+          this.#disposeAll(handles.filter((H): H is Handle => H !== null), seq);
           if (act.mid && !midDone) { midDone = true; seq.add(this.#act(act.mid, self)); }
         };
         if (act.of === "wvm") for (const [k, V] of this.host.wvm.entries()) item(k as number, [V]);
@@ -417,8 +417,11 @@ export class ReentryPlayer {
         else for (const K of this.host.ws.values()) item(this.#ref(K.ptr, "iterate"), [K]);
         const mapId = this.host.maps[act.of];
         return () => {
-          // (an entry whose weakref is dead is skipped, as Lib/weakref.py does, even before the core drops it)
-          const entries = () => new Map([...model.get(mapId).entries].filter(([, e]) => model.get(e.wr).referent !== null).map(([k, e]) => [k, e.wr]));
+          // (an entry whose weakref is dead is skipped, as Lib/weakref.py does, even before the core
+          // drops it; so is one whose object waits on the death worklist, count 0: its weakref reads
+          // as dead, gh-60806; soak --fuzz, pools/none seed 959)
+          const alive = (wr: number) => { const r = model.get(wr).referent; return r !== null && model.get(r).rc > 0; };
+          const entries = () => new Map([...model.get(mapId).entries].filter(([, e]) => alive(e.wr)).map(([k, e]) => [k, e.wr]));
           const start = entries();
           seq.play();
           const end = entries();
@@ -443,24 +446,25 @@ export class ReentryPlayer {
   }
 
   /**
-   * Disposes a handle the host API made (a borrowed reference: an incref now, a decref here), and
-   * plays it on the model at its place in the sequence: a touch (the recycler's candidate), then
-   * the host code its flush ran.
+   * Disposes handles the host API made (borrowed references: increfs when it made them, a decref
+   * each here), and plays them on the model in the heap's order: the references first, then each
+   * release (the recycler's candidate, or a death) and the host code its flush ran. Host code run
+   * by one dispose may drop other references to the objects of the next ones, which the handles
+   * still keep alive (soak --fuzz, bump/recycler seed 2884: the model, touching each in turn,
+   * freed one before its handle was disposed).
    */
-  #disposeTouching(H: Handle, seq: Sequence): void {
-    const ref = H.type.kind === "bytes" ? null : this.#ref(H.ptr, "a handle from the host API"); // (bytes are never candidates)
-    H.dispose();
-    seq.add(() => { if (ref !== null) this.host.model.touch(idOf(ref)); });
-    seq.flushed();
+  #disposeAll(Hs: Handle[], seq: Sequence): void {
+    const refs = Hs.map((H) => (H.type.kind === "bytes" ? this.host.idAt(H.ptr) ?? null : this.#ref(H.ptr, "a handle from the host API")));
+    seq.add(() => { for (const r of refs) if (r !== null) this.host.model.incref(idOf(r)); });
+    Hs.forEach((H, i) => {
+      H.dispose();
+      const r = refs[i];
+      seq.add(() => { if (r !== null) this.host.model.decref(idOf(r)); });
+      seq.flushed();
+    });
   }
 
-  /** The internal weakref of a weak container's entry for key (an int key in a WeakValueMap, else an object's address). */
-  #entryWeakref(mapPtr: number, key: number, intKey: boolean): number {
-    const core = this.host.heap.core;
-    if (!intKey) { const slot = core.wkmFind(mapPtr, key); return slot < 0 ? 0 : core.weakMapWeakrefAt(mapPtr, slot); }
-    for (let i = core.weakMapNext(mapPtr, 0); i >= 0; i = core.weakMapNext(mapPtr, i + 1)) if ((core.weakMapKeyAt(mapPtr, i) | 0) === key) return core.weakMapWeakrefAt(mapPtr, i);
-    return 0;
-  }
+  #entryWeakref(mapPtr: number, key: number, intKey: boolean): number { return entryWeakref(this.host.heap, mapPtr, key, intKey); }
 
   #expect(cls: new (...a: never[]) => Error, fn: () => unknown, what: string): void {
     try { fn(); } catch (err) { if (err instanceof cls) return; throw err; }
@@ -507,4 +511,12 @@ export class ReentryPlayer {
 
   /** Is handle i of the program still live (not disposed by host code in this step)? */
   live(i: number): boolean { return !this.#disposed.has(i); }
+}
+
+/** The internal weakref of a weak container's entry for key (an int key in a WeakValueMap, else an object's address), 0 if none. */
+export function entryWeakref(heap: Heap, mapPtr: number, key: number, intKey: boolean): number {
+  const core = heap.core;
+  if (!intKey) { const slot = core.wkmFind(mapPtr, key); return slot < 0 ? 0 : core.weakMapWeakrefAt(mapPtr, slot); }
+  for (let i = core.weakMapNext(mapPtr, 0); i >= 0; i = core.weakMapNext(mapPtr, i + 1)) if ((core.weakMapKeyAt(mapPtr, i) | 0) === key) return core.weakMapWeakrefAt(mapPtr, i);
+  return 0;
 }
