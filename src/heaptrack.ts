@@ -160,7 +160,7 @@ function checkOptions(options: HeaptrackOptions): Options {
   const maxEvents = int(options.maxEvents, "maxEvents", TRACE_MAX_EVENTS, 0, TRACE_MAX_EVENTS);
   return {
     maxEvents,
-    limit: int(options.limit, "limit", maxEvents, 0, TRACE_MAX_EVENTS),
+    limit: int(options.limit, "limit", Number.MAX_SAFE_INTEGER, 0, TRACE_MAX_EVENTS),
     maxLineBytes: int(options.maxLineBytes, "maxLineBytes", 1 << 20, 64, 1 << 26),
     maxBytes: int(options.maxBytes, "maxBytes", 2 ** 33, 0, 2 ** 40),
     oversized: oneOf(options.oversized, "oversized", ["error", "skip"] as const),
@@ -549,7 +549,10 @@ class HeaptrackReader {
   #p = 0;
   #end = 0;
 
-  /** The next hex field as a number (at most 13 digits, < 2^52), or -1 for a 14..16-digit one. */
+  /** The last #hex field had more than 13 digits: its number may be inexact (past 2^52). */
+  #wide = false;
+
+  /** The next hex field as a number (exact below 2^52: see #wide). */
   #hex(what: string): number {
     const b = this.#b;
     if (this.#p >= this.#end || b[this.#p] !== SP) this.#fail(`missing ${what}`);
@@ -566,7 +569,8 @@ class HeaptrackReader {
     if (digits === 0 || (p < this.#end && b[p] !== SP)) this.#fail(`${what} is not a hex number: '${this.#text(this.#p, Math.min(this.#end, this.#p + 40)).split(" ")[0]}'`);
     if (digits > 16) this.#fail(`${what} has more than 64 bits`);
     this.#p = p;
-    return digits > 13 ? -1 : v;
+    this.#wide = digits > 13;
+    return v;
   }
 
   /** The field just read by #hex, as text (a pointer key past 2^52). */
@@ -580,12 +584,12 @@ class HeaptrackReader {
   #pointer(): number | string {
     const v = this.#hex("pointer");
     if (v === 0) this.#fail("a null pointer (heaptrack records none)");
-    return v < 0 ? this.#hexText() : v;
+    return this.#wide ? this.#hexText() : v;
   }
 
   #index(what: string, count: number): number {
     const v = this.#hex(what);
-    if (v < 0 || v > count) this.#fail(`${what} ${v < 0 ? this.#hexText() : v.toString(16)} names nothing (${count.toString(16)} so far)`);
+    if (this.#wide || v > count) this.#fail(`${what} ${this.#hexText()} names nothing (${count.toString(16)} so far)`);
     return v;
   }
 
@@ -597,18 +601,23 @@ class HeaptrackReader {
     return decoder.decode(this.#b.subarray(start, end));
   }
 
-  /** A string field: from file version 3 `LEN STRING` with LEN its length in bytes; before, the rest of the line. */
-  #string(what: string): string {
+  /**
+   * A string field: from file version 3 `LEN STRING` with LEN its length in bytes; before, the
+   * rest of the line (`rest`: interned strings) or one word (executables, modules).
+   */
+  #string(what: string, rest: boolean): string {
     if (this.#fileVersion >= 3) {
       const n = this.#hex(`${what}'s length`);
-      if (this.#b[this.#p] !== SP || n < 0 || this.#p + 1 + n > this.#end) this.#fail(`${what}'s length ${n < 0 ? "(64 bits)" : n.toString(16)} does not match the line`);
+      if (this.#b[this.#p] !== SP || this.#wide || this.#p + 1 + n > this.#end) this.#fail(`${what}'s length ${this.#hexText()} does not match the line`);
       const s = this.#text(this.#p + 1, this.#p + 1 + n);
       this.#p += 1 + n;
       return s;
     }
     if (this.#b[this.#p] !== SP) this.#fail(`missing ${what}`);
-    const s = this.#text(this.#p + 1, this.#end);
-    this.#p = this.#end;
+    let end = this.#end;
+    if (!rest) { end = this.#b.indexOf(SP, this.#p + 1); if (end < 0 || end > this.#end) end = this.#end; }
+    const s = this.#text(this.#p + 1, end);
+    this.#p = end;
     return s;
   }
 
@@ -638,7 +647,7 @@ class HeaptrackReader {
       case 0x63: { // c MS
         const ms = this.#hex("timestamp");
         this.#done();
-        if (this.#timeline.length < MAX_TIMELINE) this.#timeline.push({ ms: ms < 0 ? Infinity : ms, event: this.#events, liveBytes: this.#liveBytes });
+        if (this.#timeline.length < MAX_TIMELINE) this.#timeline.push({ ms, event: this.#events, liveBytes: this.#liveBytes });
         return;
       }
       case 0x52: { // R PAGES
@@ -653,7 +662,7 @@ class HeaptrackReader {
         this.#index("trace", this.#traces);
         this.#done();
         if (this.#infos >= this.o.maxEvents) this.#fail(`more than ${this.o.maxEvents} allocation infos (maxEvents)`);
-        this.#infoSize.ensure(this.#infos + 1)[this.#infos] = size < 0 ? Infinity : size;
+        this.#infoSize.ensure(this.#infos + 1)[this.#infos] = size;
         this.#head.ensure(this.#infos + 1)[this.#infos] = -1;
         this.#tail.ensure(this.#infos + 1)[this.#infos] = -1;
         this.#infos++;
@@ -670,14 +679,14 @@ class HeaptrackReader {
       }
       case 0x73: { // s STRING (interpreted)
         this.#setFormat("interpreted", "s");
-        this.#string("string");
+        this.#string("string", true);
         this.#done();
         this.#strings++;
         return;
       }
       case 0x6d: { // m LEN FILE ADDR (VADDR MEMSZ)*, or m 1 - / m - (raw)
         this.#setFormat("raw", "m");
-        const name = this.#string("module");
+        const name = this.#string("module", false);
         if (name === "-") return this.#done();
         this.#hex("module address");
         let fields = 0;
@@ -688,7 +697,7 @@ class HeaptrackReader {
       case 0x78: { // x LEN EXE (raw)
         this.#setFormat("raw", "x");
         if (this.#exe) this.#fail("a second executable: heaptrack does not follow child processes into one file");
-        this.#exe = this.#string("executable");
+        this.#exe = this.#string("executable", false);
         this.#done();
         return;
       }
@@ -713,9 +722,9 @@ class HeaptrackReader {
         const ht = this.#hex("heaptrack version");
         const fv = this.#hex("file format version");
         this.#done();
-        if (fv < 0 || fv > 3) this.#fail(`file format version ${fv < 0 ? "(64 bits)" : fv} (this reader knows 0..3, heaptrack 1.0 to 1.5)`);
+        if (fv > 3) this.#fail(`file format version ${this.#hexText()} (this reader knows 0..3, heaptrack 1.0 to 1.5)`);
         this.#fileVersion = fv;
-        this.#htVersion = ht < 0 ? "?" : `${(ht >> 16) & 0xff}.${(ht >> 8) & 0xff}.${ht & 0xff}`;
+        this.#htVersion = ht > 0xffffff ? ht.toString(16) : `${(ht >> 16) & 0xff}.${(ht >> 8) & 0xff}.${ht & 0xff}`;
         return;
       }
       default:
@@ -754,9 +763,9 @@ class HeaptrackReader {
   }
 
   #oversize(size: number): boolean {
-    if (size >= 0 && size <= HEAPTRACK_MAX_REQUEST) return false;
+    if (size <= HEAPTRACK_MAX_REQUEST) return false;
     if (this.o.oversized === "error") {
-      this.#fail(`an allocation of ${size < 0 ? "more than 2^52" : size} bytes, larger than any block (at most ${HEAPTRACK_MAX_REQUEST}): pass oversized: "skip" to leave such allocations out`);
+      this.#fail(`an allocation of ${Number.isSafeInteger(size) ? size : `about ${size.toExponential(3)}`} bytes, larger than any block (at most ${HEAPTRACK_MAX_REQUEST}): pass oversized: "skip" to leave such allocations out`);
     }
     if (++this.#oversized > this.o.maxEvents) this.#fail(`more than ${this.o.maxEvents} oversized allocations (maxEvents)`);
     return true;
@@ -781,8 +790,8 @@ class HeaptrackReader {
     }
     if (this.#oversize(size)) {
       this.#plusLines++;
-      this.#oversizedBytes.push(size < 0 ? 2 ** 64 : size);
-      this.#add(size < 0 ? 2 ** 64 : size);
+      this.#oversizedBytes.push(size);
+      this.#add(size);
       this.#setLive(ptr, -this.#oversizedBytes.length);
       this.#lastPtr = ptr;
       return;
@@ -818,12 +827,12 @@ class HeaptrackReader {
   #plusInfo(): void {
     const info = this.#hex("allocation info");
     this.#done();
-    if (info < 0 || info >= this.#infos) this.#fail(`allocation info ${info < 0 ? "(64 bits)" : info.toString(16)} is not defined (${this.#infos.toString(16)} 'a' lines so far)`);
+    if (this.#wide || info >= this.#infos) this.#fail(`allocation info ${this.#hexText()} is not defined (${this.#infos.toString(16)} 'a' lines so far)`);
     const size = this.#infoSize.a[info]!;
-    if (this.#oversize(size === Infinity ? -1 : size)) {
+    if (this.#oversize(size)) {
       this.#plusLines++;
       this.#liveOversized.set(info, (this.#liveOversized.get(info) ?? 0) + 1);
-      this.#add(size === Infinity ? 2 ** 64 : size);
+      this.#add(size);
       this.#lastInfo = info;
       return;
     }
@@ -847,13 +856,13 @@ class HeaptrackReader {
   #minusInfo(): void {
     const info = this.#hex("allocation info");
     this.#done();
-    if (info < 0 || info >= this.#infos) this.#fail(`allocation info ${info < 0 ? "(64 bits)" : info.toString(16)} is not defined (${this.#infos.toString(16)} 'a' lines so far)`);
+    if (this.#wide || info >= this.#infos) this.#fail(`allocation info ${this.#hexText()} is not defined (${this.#infos.toString(16)} 'a' lines so far)`);
     const temporary = this.#lastInfo === info;
     this.#lastInfo = -1;
     const over = this.#liveOversized.get(info);
     if (over) {
       if (over === 1) this.#liveOversized.delete(info); else this.#liveOversized.set(info, over - 1);
-      this.#liveBytes -= this.#infoSize.a[info] === Infinity ? 2 ** 64 : this.#infoSize.a[info]!;
+      this.#liveBytes -= this.#infoSize.a[info]!;
       this.#frees++;
       if (temporary) this.#temporary++;
       return;
