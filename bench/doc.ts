@@ -10,6 +10,7 @@ import {
   envTable, generationsTable, headlineTable, markdownTable, optionsTable, peerChecks, readRun, replaysTable, resultsTable,
   summaryLine, variantsOf, type RunJson,
 } from "./present.js";
+import { heaptrackSection } from "./heaptrack-doc.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -74,6 +75,7 @@ export function renderDoc(run: RunJson): string {
       "The first repetition (every repetition replays the same events). frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes.", "",
       markdownTable(replays), "");
   }
+  md.push(...heaptrackSection(run));
   md.push(
     "## How to read it",
     "",

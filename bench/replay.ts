@@ -3,7 +3,8 @@
 // memory and fragmentation, and fragmentation over time. Traces come from TraceRecorder (or
 // bench/results/traces/ after a bench run), or from heaptrack:
 // `npm run replay -- --heaptrack FILE [--pairing lifo|fifo] [--oversized error|skip] [--limit N] [--save OUT.rhtrace]`
-// reads a heaptrack recording of a real program (src/heaptrack.ts, docs/heaptrack.md).
+// reads a heaptrack recording of a real program (src/heaptrack.ts, docs/heaptrack.md). --debug replays on
+// the checked build with verify() at every sample (the wasm debug build must exist: npm run build:wasm).
 import { parseArgs } from "node:util";
 import {
   ALLOCATORS, AllocationTrace, HeapError, importHeaptrack, replayTrace, type AllocatorName, type HeaptrackTrace, type ReplayResult,
@@ -22,14 +23,14 @@ function explain(err: unknown): string {
   return e instanceof Error ? e.message : String(err);
 }
 
-const usage = `usage: npm run replay -- FILE.rhtrace [--allocators ${ALLOCATORS.join(",")}] [--samples N] [--reps N]
+const usage = `usage: npm run replay -- FILE.rhtrace [--allocators ${ALLOCATORS.join(",")}] [--samples N] [--reps N] [--debug]
        npm run replay -- --heaptrack FILE [--pairing lifo|fifo] [--oversized error|skip] [--limit N] [--save OUT.rhtrace] [same options]\n`;
 let parsed;
 try {
   parsed = parseArgs({
     options: {
       allocators: { type: "string" }, samples: { type: "string", default: "100" }, reps: { type: "string", default: "3" },
-      heaptrack: { type: "string" }, pairing: { type: "string" }, oversized: { type: "string" }, limit: { type: "string" }, save: { type: "string" },
+      debug: { type: "boolean" }, heaptrack: { type: "string" }, pairing: { type: "string" }, oversized: { type: "string" }, limit: { type: "string" }, save: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -86,7 +87,7 @@ const overTime = [["fragmentation at", ...Array.from({ length: DECILES }, (_, i)
 for (const allocator of allocators) {
   const runs: ReplayResult[] = [];
   try {
-    for (let r = 0; r < reps; r++) runs.push(await replayTrace(trace, { allocator, samples }));
+    for (let r = 0; r < reps; r++) runs.push(await replayTrace(trace, { allocator, samples, debug: values.debug }));
   } catch (err) { fail(`${source} on ${allocator}: ${explain(err)}`); }
   const ns = runs.map((r) => (r.ms * 1e6) / r.events).sort((a, b) => a - b);
   const median = ns[ns.length >> 1]!;
@@ -105,5 +106,6 @@ const table = (rows: string[][]) => {
   for (const l of rows) process.stdout.write(l.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ") + "\n");
 };
 table(lines);
+if (values.debug) process.stdout.write(`\n--debug: the checked build, verify() passed at every sample (${samples} per replay); its times are not the allocators'.\n`);
 process.stdout.write("\nFragmentation over time (1 − live bytes / heap bytes, at each tenth of the events):\n");
 table(overTime);
