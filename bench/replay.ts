@@ -2,7 +2,7 @@
 // allocation trace (src/trace.ts) against every allocator strategy and prints throughput, peak
 // memory and fragmentation, and fragmentation over time. Traces come from TraceRecorder (or
 // bench/results/traces/ after a bench run), or from heaptrack:
-// `npm run replay -- --heaptrack FILE [--pairing lifo|fifo] [--oversized error|skip] [--limit N] [--save OUT.rhtrace]`
+// `npm run replay -- --heaptrack FILE [--pairing fifo|lifo] [--oversized error|skip] [--limit N] [--save OUT.rhtrace]`
 // reads a heaptrack recording of a real program (src/heaptrack.ts, docs/heaptrack.md). --debug replays on
 // the checked build with verify() at every sample (the wasm debug build must exist: npm run build:wasm).
 import { parseArgs } from "node:util";
@@ -24,7 +24,7 @@ function explain(err: unknown): string {
 }
 
 const usage = `usage: npm run replay -- FILE.rhtrace [--allocators ${ALLOCATORS.join(",")}] [--samples N] [--reps N] [--debug]
-       npm run replay -- --heaptrack FILE [--pairing lifo|fifo] [--oversized error|skip] [--limit N] [--save OUT.rhtrace] [same options]\n`;
+       npm run replay -- --heaptrack FILE [--pairing fifo|lifo] [--oversized error|skip] [--limit N] [--save OUT.rhtrace] [same options]\n`;
 let parsed;
 try {
   parsed = parseArgs({
@@ -56,7 +56,7 @@ const oneOf = <T extends string>(v: string | undefined, what: string, allowed: r
   if (v !== undefined && !allowed.includes(v as T)) fail(`--${what} must be ${allowed.join(" or ")}, got '${v}'`, 2);
   return v as T | undefined;
 };
-const pairing = oneOf(values.pairing, "pairing", ["lifo", "fifo"] as const);
+const pairing = oneOf(values.pairing, "pairing", ["fifo", "lifo"] as const);
 const oversized = oneOf(values.oversized, "oversized", ["error", "skip"] as const);
 const limit = values.limit === undefined ? undefined : int(values.limit, "limit", 0, 2 ** 27);
 
@@ -69,7 +69,7 @@ const count = (n: number) => n.toLocaleString("en-US");
 process.stdout.write(`${source}: ${count(trace.length)} events (${count(trace.allocations)} allocations)${trace.note ? `, "${trace.note}"` : ""}\n`);
 if (heaptrack) {
   const h = (trace as HeaptrackTrace).heaptrack;
-  process.stdout.write(`  ${h.format} file: ${count(h.frees)} frees paired${h.format === "interpreted" ? ` (${pairing ?? "lifo"})` : ""}, ${count(h.unknownFrees)} frees of unknown pointers skipped, `
+  process.stdout.write(`  ${h.format} file: ${count(h.frees)} frees paired${h.format === "interpreted" ? ` (${pairing ?? "fifo"})` : ""}, ${count(h.unknownFrees)} frees of unknown pointers skipped, `
     + `${count(h.implicitFrees)} unrecorded frees, ${count(h.oversized)} oversized allocations skipped, ${count(h.leaked)} never freed (${count(h.leakedBytes)} bytes); `
     + `heaptrack's peak ${(h.peakBytes / 2 ** 20).toFixed(2)} MiB requested${h.truncated ? "; stopped at --limit" : ""}\n`);
   if (values.save) {

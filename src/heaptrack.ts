@@ -17,9 +17,10 @@
 // libheaptrack writes a realloc as `- OLD` then `+ SIZE TRACE NEW`, so it replays as a free then an
 // allocation. The interpreter pairs each free with its allocation by pointer, then writes only the
 // allocation info (size and call stack): which of the live allocations of that info a free took is
-// not in the file. This reader gives it the most recent one (`pairing: "lifo"`, or "fifo"); the
-// sizes live at every moment are the same either way, the addresses an allocator hands out may not.
-// A raw file pairs exactly.
+// not in the file. This reader gives it the oldest one (`pairing: "fifo"`: on the fixtures it names
+// the block the raw file names in 92 % of git's frees, 96 % of node's, 67 % of CPython's; "lifo":
+// 79, 59 and 69 %). The sizes live at every moment are the same either way, the holes an allocator
+// must fill may not be. A raw file pairs exactly.
 //
 // Every request of n bytes becomes a block of n + 8 bytes (refheap's block header; glibc's chunk
 // header is 8 bytes too). The file is input from strangers: lines, fields, counts, pointers,
@@ -60,8 +61,8 @@ export interface HeaptrackOptions {
    * `heaptrack.oversized` (its bytes still count in liveBytes and peakBytes, as heaptrack counts them).
    */
   oversized?: "error" | "skip";
-  /** Interpreted files: which live allocation of the freed allocation info a free takes (default "lifo"). */
-  pairing?: "lifo" | "fifo";
+  /** Interpreted files: which live allocation of the freed allocation info a free takes: the oldest (default) or the newest. */
+  pairing?: "fifo" | "lifo";
 }
 
 /** A point of the recording's own timeline: at a `c` line (heaptrack writes one every 10 ms). */
@@ -143,7 +144,7 @@ export async function importHeaptrack(file: string | Uint8Array, options: Heaptr
   return reader.finish();
 }
 
-interface Options { maxEvents: number; limit: number; maxLineBytes: number; maxBytes: number; oversized: "error" | "skip"; pairing: "lifo" | "fifo" }
+interface Options { maxEvents: number; limit: number; maxLineBytes: number; maxBytes: number; oversized: "error" | "skip"; pairing: "fifo" | "lifo" }
 
 function checkOptions(options: HeaptrackOptions): Options {
   if (options === null || typeof options !== "object") throw new HeapConfigError(`importHeaptrack: options must be an object, got ${options === null ? "null" : typeof options}`);
@@ -164,7 +165,7 @@ function checkOptions(options: HeaptrackOptions): Options {
     maxLineBytes: int(options.maxLineBytes, "maxLineBytes", 1 << 20, 64, 1 << 26),
     maxBytes: int(options.maxBytes, "maxBytes", 2 ** 33, 0, 2 ** 40),
     oversized: oneOf(options.oversized, "oversized", ["error", "skip"] as const),
-    pairing: oneOf(options.pairing, "pairing", ["lifo", "fifo"] as const),
+    pairing: oneOf(options.pairing, "pairing", ["fifo", "lifo"] as const),
   };
 }
 
@@ -479,7 +480,7 @@ class HeaptrackReader {
   #infoSize = new Growable(new Float64Array(1 << 12), (n) => new Float64Array(n));
   #infoTrace = 0;
   #infos = 0;
-  #head = new Growable(new Int32Array(1 << 12), (n) => new Int32Array(n)); // lifo: newest; fifo: oldest
+  #head = new Growable(new Int32Array(1 << 12), (n) => new Int32Array(n)); // fifo: oldest; lifo: newest
   #tail = new Growable(new Int32Array(1 << 12), (n) => new Int32Array(n));
   #link = new Growable(new Int32Array(1 << 15), (n) => new Int32Array(n));
   #liveOversized = new Map<number, number>(); // info -> live count

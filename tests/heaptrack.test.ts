@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { liveAtEnd } from "../bench/heaptrack.js";
 import {
-  ALLOCATORS, AllocationTrace, HEAPTRACK_MAX_REQUEST, HeapConfigError, HeaptrackFormatError, TraceFormatError, importHeaptrack, replayTrace,
+  ALLOCATORS, AllocationTrace, HEAPTRACK_MAX_REQUEST, HeapConfigError, HeapOutOfMemoryError, HeaptrackFormatError, TraceFormatError, importHeaptrack, replayTrace,
   type HeaptrackOptions, type HeaptrackTrace,
 } from "../src/index.js";
 
@@ -75,7 +75,7 @@ describe("the fixtures read as heaptrack's own tools read them", () => {
     });
   }
 
-  test("the interpreted file of a recording pairs frees by allocation info: same sizes, same live bytes throughout, lifo or fifo", async () => {
+  test("the interpreted file of a recording pairs frees by allocation info: same sizes, same live bytes throughout, fifo or lifo", async () => {
     const raw = await importHeaptrack(fixture("git.raw.zst"));
     const sizes = (t: AllocationTrace) => events(t).map(([a]) => a);
     const liveAfterEach = (t: AllocationTrace) => {
@@ -87,12 +87,14 @@ describe("the fixtures read as heaptrack's own tools read them", () => {
       expect(sizes(t)).toEqual(sizes(raw));
       expect(liveAfterEach(t)).toEqual(liveAfterEach(raw));
     }
-    // which allocation a free takes is a guess in the interpreted file: lifo guesses right more often here
+    // which allocation a free takes is a guess in the interpreted file: fifo (the default) guesses
+    // right in 92 % of git's frees, lifo in 79 % (docs/heaptrack.md)
     const same = (t: AllocationTrace) => events(t).filter(([a, b], i) => !a && b === raw.ops[2 * i + 1]).length;
+    const fifo = same(await importHeaptrack(fixture("git.zst")));
     const lifo = same(await importHeaptrack(fixture("git.zst"), { pairing: "lifo" }));
-    const fifo = same(await importHeaptrack(fixture("git.zst"), { pairing: "fifo" }));
-    expect(lifo).toBeGreaterThan(fifo);
-    expect(lifo).toBeLessThanOrEqual(raw.frees);
+    expect(fifo).toBe(69_571);
+    expect(lifo).toBe(59_149);
+    expect(raw.frees).toBe(75_327);
   });
 });
 
@@ -177,15 +179,26 @@ describe("raw files are read exactly", () => {
     const edge = await load(text(`+ ${HEAPTRACK_MAX_REQUEST.toString(16)} 0 10`, "- 10"));
     expect(edge.ops[0]).toBe(HEAPTRACK_MAX_REQUEST + 8);
   });
+
+  test("large blocks go through each allocator's large-block path; more than the heap can hold is HeapOutOfMemoryError", async () => {
+    const t = await load(text("+ 10 0 10", "+ 300000 0 20", "+ 20 0 30", "- 20", "+ 6000000 0 40", "- 10"));
+    for (const allocator of ALLOCATORS) {
+      const r = await replayTrace(t, { allocator, debug: true });
+      expect(r.final.liveBytes).toBe(0x20 + 8 + 0x6000000 + 8);
+      const err = await replayTrace(t, { allocator, maxBytes: 64 << 20 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HeapOutOfMemoryError);
+      expect((err as Error).message).toMatch(/out of memory at event 4 \(allocation of 100663304 bytes\)/);
+    }
+  });
 });
 
 describe("interpreted files (what plain heaptrack writes)", () => {
   const interp = (...lines: string[]) => text("s 4 libc", "i 7f00 1", "t 1 0", ...lines);
 
-  test("a free takes the newest live allocation of its info (lifo), or the oldest (fifo)", async () => {
+  test("a free takes the oldest live allocation of its info (fifo), or the newest (lifo)", async () => {
     const lines = ["a 10 1", "a 20 0", "+ 0", "+ 0", "+ 1", "- 0", "- 1", "- 0"];
-    expect(events(await load(interp(...lines)))).toEqual([[0x18, 2], [0x18, 2], [0x28, 2], [0, 1], [0, 2], [0, 0]]);
-    expect(events(await load(interp(...lines), { pairing: "fifo" }))).toEqual([[0x18, 2], [0x18, 2], [0x28, 2], [0, 0], [0, 2], [0, 1]]);
+    expect(events(await load(interp(...lines)))).toEqual([[0x18, 2], [0x18, 2], [0x28, 2], [0, 0], [0, 2], [0, 1]]);
+    expect(events(await load(interp(...lines), { pairing: "lifo" }))).toEqual([[0x18, 2], [0x18, 2], [0x28, 2], [0, 1], [0, 2], [0, 0]]);
   });
 
   test("a free of an info with nothing live is counted and skipped", async () => {
@@ -328,7 +341,7 @@ describe("npm run replay -- --heaptrack", () => {
       const cases: [string[], RegExp][] = [
         [["--heaptrack", join(dir, "bad.raw")], /^replay: .*bad\.raw: HeaptrackFormatError: heaptrack line 4: a line of unknown kind 'Q'\n$/],
         [["--heaptrack", join(dir, "none.zst")], /^replay: .*none\.zst: cannot read .*none\.zst: ENOENT\n$/],
-        [["--heaptrack", fixture("git.zst"), "--pairing", "lilo"], /^replay: --pairing must be lifo or fifo, got 'lilo'\n$/],
+        [["--heaptrack", fixture("git.zst"), "--pairing", "lilo"], /^replay: --pairing must be fifo or lifo, got 'lilo'\n$/],
         [["--heaptrack", fixture("git.zst"), "--limit", "x"], /^replay: --limit must be an integer/],
         [[fixture("git.zst"), "--pairing", "fifo"], /^replay: --pairing goes with --heaptrack\n$/],
       ];
