@@ -3,6 +3,9 @@
 // figures; then why, as earlier runs showed it.
 import { RECORDINGS, variantOf } from "./heaptrack.js";
 import { markdownTable, type RowJson, type RunJson, type Table } from "./present.js";
+import { allocatorsWith } from "../src/strategies.js";
+
+const REUSING: readonly string[] = allocatorsWith("reuses");
 
 interface Extra { events: number; peakHeapBytes: number; peakLiveBytes: number; fragmentationAtPeak: number; maxExternalFragmentation: number }
 
@@ -25,14 +28,14 @@ export function heaptrackSection(run: RunJson): string[] {
     ])),
   };
   const winners = byRecording.map(({ rec, rows }) => {
-    // bump never reuses memory: a floor for time, not a contender for memory
-    const reusing = rows.filter((r) => extra(r).peakHeapBytes < Math.max(...rows.map((x) => extra(x).peakHeapBytes)) || rows.length === 1);
+    // an allocator that never reuses memory (bump) is a floor, not a contender
+    const reusing = rows.filter((r) => REUSING.includes(r.allocator!));
     const fastest = rows.reduce((a, b) => (b.median! < a.median! ? b : a));
-    const fastestReusing = reusing.reduce((a, b) => (b.median! < a.median! ? b : a), reusing[0]!);
+    const fastestReusing = reusing.length ? reusing.reduce((a, b) => (b.median! < a.median! ? b : a)) : undefined;
     const smallest = rows.reduce((a, b) => (extra(b).peakHeapBytes < extra(a).peakHeapBytes ? b : a));
     const slowest = rows.reduce((a, b) => (b.median! > a.median! ? b : a));
     return `- **${rec.id}**: fastest ${fastest.allocator} (${fastest.median!.toFixed(1)} ns/event)${fastestReusing && fastestReusing !== fastest ? `, fastest that reuses memory ${fastestReusing.allocator} (${fastestReusing.median!.toFixed(1)})` : ""}; `
-      + `least memory ${smallest.allocator} (peak heap ${mib(extra(smallest).peakHeapBytes)} MiB for ${mib(extra(smallest).peakLiveBytes)} MiB live, frag@peak ${pct(extra(smallest).fragmentationAtPeak)}); `
+      + `least memory ${rows.filter((r) => extra(r).peakHeapBytes === extra(smallest).peakHeapBytes).map((r) => r.allocator).join(" and ")} (peak heap ${mib(extra(smallest).peakHeapBytes)} MiB for ${mib(extra(smallest).peakLiveBytes)} MiB live, frag@peak ${pct(extra(smallest).fragmentationAtPeak)}); `
       + `slowest ${slowest.allocator} (${slowest.median!.toFixed(1)} ns/event, ${(slowest.median! / fastest.median!).toFixed(0)}× the fastest).`;
   });
   return [
@@ -50,13 +53,13 @@ export function heaptrackSection(run: RunJson): string[] {
     "Why (what the recordings hold, and how each allocator meets it; check it against the table):",
     "",
     "- CPython under `PYTHONMALLOC=malloc` allocates and frees small objects by the million (98 % of its requests are of at most 512 bytes, half of at most 64, and an eighth of its frees come right after their allocation): "
-      + "`pools` (obmalloc's design) and `mimalloc` serve them from size-class free lists in a few instructions, and a freed block is the next one handed out for its class. "
-      + "tlsf and first fit split and coalesce a block for each request: denser (a 4-byte header, exact sizes) but slower per event.",
+      + "`pools`, obmalloc's design, serves each from its size class's free list and hands a freed block out again first, so it is the fastest there. "
+      + "The exact-fit strategies (tlsf, first fit: a 4-byte header, sizes to 8 bytes, coalescing) need the least memory beyond what is live; size-class pages (pools' 16 KiB pools, mimalloc's 64 KiB pages) keep room for classes the program has stopped asking for.",
     "- Address-ordered first fit walks its one free list from the lowest address for every request: CPython's stream leaves thousands of small free blocks low in the heap, "
-      + "so each allocation that does not fit them walks past all of them. It is the slowest by far on cpython, and grows slower as the recording goes on; on git's and node's streams, with fewer and larger blocks, it is within a few times the others.",
-    "- git and node allocate fewer, larger blocks (file contents, diff buffers, zlib state, Buffers of up to megabytes): these go to the large-block path of every allocator (tlsf in `pools` above 512 bytes), "
-      + "so the allocators' differences are in how they place large blocks and give back memory: size-class pages (mimalloc's 64 KiB, pools' 16 KiB) keep memory a class no longer uses, which shows in their peak heap.",
-    "- Fragmentation at the peak is what a strategy needed beyond what was live: size classes round up and keep partly used pages; exact-fit strategies round to 8 bytes but leave holes between live blocks (their external fragmentation).",
+      + "and every request they cannot serve walks past all of them. It is an order of magnitude slower than the others on cpython, and slower the longer the recording runs (tens of µs an event past the first few hundred thousand: the whole recording is for `npm run replay`).",
+    "- git and node allocate fewer, larger blocks (file contents, diff and zlib buffers, Buffers' backing stores): they go to every allocator's large-block path (tlsf, in `pools` above 512 bytes). "
+      + "`bump` never reuses a byte, so each buffer git reads is new memory: its heap grows to what git allocated in all, not what it kept, and growing it costs most of its time.",
+    "- On small live sets (node's first events keep under 1 MiB live) the heap's 1 MiB growth step and the size-class allocators' arenas and pages make most of the fragmentation figure, as on the document-store trace above.",
     "",
   ];
 }
