@@ -220,11 +220,12 @@ async function feed(reader: HeaptrackReader, chunks: AsyncGenerator<Uint8Array>,
     guard.end();
     try { z.push(new Uint8Array(0), true); } catch (err) { throw zstdError(err); }
   } else if (head[0] === 0x1f && head[1] === 0x8b) {
-    const gunzip = Readable.from(all).pipe(createGunzip());
+    const gunzip = createGunzip();
+    Readable.from(all).on("error", (err) => gunzip.destroy(err)).pipe(gunzip); // a read error ends the loop below
     try {
       for await (const c of gunzip) if (!take(c as Uint8Array)) { gunzip.destroy(); return reader.end(); }
     } catch (err) {
-      if (err instanceof HeaptrackFormatError) throw err;
+      if (err instanceof HeaptrackFormatError || (err as { syscall?: string }).syscall) throw err; // ours, or the file's read
       throw new HeaptrackFormatError(`bad gzip data (${(err as Error).message})`);
     }
   } else {
