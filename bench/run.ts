@@ -34,6 +34,7 @@ import { w1 } from "./w1.js";
 import { w4 } from "./w4.js";
 import { w2, w3a, w3b, w3c, w5 } from "./gc.js";
 import { saveTracesIn, traceReplay } from "./traces.js";
+import { w7 } from "./w7.js";
 import { renderText, type RowJson, type RunJson, type SampleJson } from "./present.js";
 import { renderReport, writeReport } from "./report.js";
 import { keepRun, runStamp, shown } from "./keep.js";
@@ -42,7 +43,7 @@ import { keepRun, runStamp, shown } from "./keep.js";
 const PEERS = ["v8", "as-rt", "pyodide", "quickjs"] as const;
 
 /** The workload registry: one file per workload. */
-export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay];
+export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay, w7];
 
 const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node (W1)";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
