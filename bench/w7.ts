@@ -38,7 +38,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function w7Run(fx: Fixture & { file: string }, collector: CollectorName): Promise<Sample> {
+export async function w7Run(fx: Fixture & { file: string }, collector: CollectorName): Promise<Sample> {
   const heap = await Heap.create({ allocator: DEFAULT_ALLOCATOR, collector });
   const t0 = performance.now();
   const imp = await importHeapSnapshot(heap, fx.file);
