@@ -47,7 +47,8 @@ export { blocksEnd as end } from "./blocks";
 import { INFO, MARK_FREE, TYPE_ID_MASK } from "../layout";
 import { CAP_POOL_MAP, CAP_REUSES, CAP_SIZE_CLASSES } from "../generated/capabilities";
 import { fail } from "../failure";
-import { atLeast, put } from "../statbuf";
+import { put } from "../statbuf";
+import { tallyAlignment, tallyEmpty, tallyFinish, tallyPage, tallyRows, tallyStart } from "./pagetally";
 import * as S from "../generated/stats_ids";
 import { largeAllocations } from "../counters";
 
@@ -607,44 +608,24 @@ function segmentOfPage(page: usize): bool {
 
 // ── statistics: pages are this allocator's pools, segments its arenas ──
 
-/** Per bin: pages in use, blocks in use, blocks free (u32 each), filled by stats(). */
-const BIN_COUNTS: usize = memory.data(<i32>(BINS * 12), 8);
-
 export function stats(): u64 {
   let live = tlsf.stats();
-  memory.fill(BIN_COUNTS, 0, BINS * 12);
-  let free: u64 = 0, headers: u64 = 0, tails: u64 = 0, empty: u64 = 0, align: u64 = 0;
-  let largest: usize = 0;
+  tallyStart();
   for (let i: u32 = 0; i < segmentsUsed; i++) {
     let s = SEG(i);
     let address = SG_ADDRESS(s);
     if (!address) continue;
-    align += BLOCK_SIZE(address - BLOCK_OVERHEAD) - (<usize>SG_PAGES(s) << PAGE_BITS);
+    tallyAlignment(BLOCK_SIZE(address - BLOCK_OVERHEAD) - (<usize>SG_PAGES(s) << PAGE_BITS));
     for (let k: u32 = 0, n = SG_PAGES(s); k < n; k++) {
       let page = SG_FIRST(s) + (<usize>k << PAGE_BITS);
       let bin = PG_BIN(page);
       let inUse = PG_USED(page);
       // free and retired pages alike are empty pages: what an allocation of any bin could get
-      if (!bin || (!inUse && !PG_DELAYED(page))) { empty += MI_PAGE; largest = MI_PAGE; continue; }
-      let size = PG_BSIZE(page);
-      let reserved = PG_RESERVED(page);
-      headers += PAGE_HEADER;
-      tails += MI_PAGE - PAGE_HEADER - <usize>reserved * size;
-      free += <u64>(reserved - inUse) * size;
-      if (inUse < reserved && size > largest) largest = size;
-      live += <u64>inUse * size;
-      let c = BIN_COUNTS + <usize>bin * 12;
-      store<u32>(c, load<u32>(c) + 1);
-      store<u32>(c + 4, load<u32>(c + 4) + inUse);
-      store<u32>(c + 8, load<u32>(c + 8) + reserved - inUse);
+      if (!bin || (!inUse && !PG_DELAYED(page))) { tallyEmpty(1, MI_PAGE); continue; }
+      tallyPage(bin, MI_PAGE, PAGE_HEADER, PG_BSIZE(page), PG_RESERVED(page), inUse);
     }
   }
-  put(S.STAT_poolFreeBytes, <f64>free);
-  put(S.STAT_poolHeaderBytes, <f64>headers);
-  put(S.STAT_poolTailBytes, <f64>tails);
-  put(S.STAT_emptyPoolBytes, <f64>empty);
-  put(S.STAT_arenaAlignmentBytes, <f64>align);
-  atLeast(S.STAT_largestFreeBytes, <f64>largest);
+  live += tallyFinish();
   put(S.STAT_arenasAllocatedTotal, <f64>segmentsTotal);
   put(S.STAT_arenasReclaimed, <f64>segmentsReleased);
   put(S.STAT_arenasHighWater, <f64>segmentsHigh);
@@ -653,21 +634,7 @@ export function stats(): u64 {
 }
 
 /** Rows {bin, block size, pages, blocks in use, blocks free} from the last stats(). */
-export function classRows(out: usize): u32 {
-  let n: u32 = 0;
-  for (let bin: u32 = 1; bin < BINS; bin++) {
-    let c = BIN_COUNTS + <usize>bin * 12;
-    if (!load<u32>(c)) continue;
-    let row = out + <usize>n * 20;
-    store<u32>(row, bin);
-    store<u32>(row, <u32>BIN_SIZE(bin), 4);
-    store<u32>(row, load<u32>(c), 8);
-    store<u32>(row, load<u32>(c, 4), 12);
-    store<u32>(row, load<u32>(c, 8), 16);
-    n++;
-  }
-  return n;
-}
+export function classRows(out: usize): u32 { return tallyRows(out); }
 
 /** The k-th page (segment table order, then address order) for the explorer. */
 export function poolRecord(k: u32, out: usize): bool {

@@ -43,7 +43,8 @@ export { blocksEnd as end } from "./blocks";
 import { INFO, MARK_FREE, TYPE_ID_MASK } from "../layout";
 import { CAP_ARENAS, CAP_LIFO_REUSE, CAP_POOL_MAP, CAP_REUSES, CAP_SIZE_CLASSES } from "../generated/capabilities";
 import { fail } from "../failure";
-import { atLeast, put } from "../statbuf";
+import { put } from "../statbuf";
+import { tallyAlignment, tallyEmpty, tallyFinish, tallyPage, tallyRows, tallyStart } from "./pagetally";
 import * as S from "../generated/stats_ids";
 import { largeAllocations } from "../counters";
 
@@ -577,49 +578,27 @@ export function check(): void {
 
 // ── statistics ──
 
-/** Per size class: pools in use, blocks in use, blocks free (u32 each), filled by stats(). */
-const CLASS_COUNTS: usize = memory.data(<i32>(NUM_CLASSES * 12), 8);
-
 /** The tlsf region's parts, then each arena's: pool headers, tails, free blocks, empty pools, alignment. Returns live block bytes. */
 export function stats(): u64 {
   let live = tlsf.stats();
-  memory.fill(CLASS_COUNTS, 0, NUM_CLASSES * 12);
-  let free: u64 = 0, headers: u64 = 0, tails: u64 = 0, empty: u64 = 0, align: u64 = 0;
-  let largest: usize = 0;
+  tallyStart();
   for (let i: u32 = 0; i < maxArenasUsed; i++) {
     let a = ARENA(i);
     let address = A_ADDRESS(a);
     if (!address) continue; // released
     let first = (address + POOL_MASK) & ~POOL_MASK;
     let ntotal = A_NTOTAL(a);
-    align += BLOCK_SIZE(address - BLOCK_OVERHEAD) - (<usize>ntotal << POOL_BITS);
+    tallyAlignment(BLOCK_SIZE(address - BLOCK_OVERHEAD) - (<usize>ntotal << POOL_BITS));
     let carvedEnd = A_POOLADDR(a);
-    let uncarved = (first + (<usize>ntotal << POOL_BITS) - carvedEnd) >> POOL_BITS;
-    empty += <u64>uncarved << POOL_BITS;
-    if (uncarved) largest = POOL_SIZE;
+    tallyEmpty((first + (<usize>ntotal << POOL_BITS) - carvedEnd) >> POOL_BITS, POOL_SIZE);
     for (let pool = first; pool < carvedEnd; pool += POOL_SIZE) {
       let count = P_COUNT(pool);
-      if (count == 0) { empty += POOL_SIZE; largest = POOL_SIZE; continue; }
+      if (count == 0) { tallyEmpty(1, POOL_SIZE); continue; }
       let c = P_SZIDX(pool);
-      let size = CLASS_SIZE(c);
-      let nb = NUMBLOCKS(c);
-      headers += POOL_OVERHEAD;
-      tails += POOL_SIZE - POOL_OVERHEAD - <usize>nb * size;
-      free += <u64>(nb - count) * size;
-      if (count < nb && size > largest) largest = size;
-      live += <u64>count * size;
-      let cs = CLASS_COUNTS + <usize>c * 12;
-      store<u32>(cs, load<u32>(cs) + 1);
-      store<u32>(cs + 4, load<u32>(cs + 4) + count);
-      store<u32>(cs + 8, load<u32>(cs + 8) + nb - count);
+      tallyPage(c, POOL_SIZE, POOL_OVERHEAD, CLASS_SIZE(c), NUMBLOCKS(c), count);
     }
   }
-  put(S.STAT_poolFreeBytes, <f64>free);
-  put(S.STAT_poolHeaderBytes, <f64>headers);
-  put(S.STAT_poolTailBytes, <f64>tails);
-  put(S.STAT_emptyPoolBytes, <f64>empty);
-  put(S.STAT_arenaAlignmentBytes, <f64>align);
-  atLeast(S.STAT_largestFreeBytes, <f64>largest);
+  live += tallyFinish();
   put(S.STAT_arenasAllocatedTotal, <f64>arenasAllocatedTotal);
   put(S.STAT_arenasReclaimed, <f64>arenasReclaimed);
   put(S.STAT_arenasHighWater, <f64>arenasHighWater);
@@ -632,21 +611,7 @@ export function stats(): u64 {
  * {class, block size, pools, blocks in use, blocks free} (u32 each) for each class with pools.
  * Returns the number of rows.
  */
-export function classRows(out: usize): u32 {
-  let n: u32 = 0;
-  for (let c: u32 = 0; c < NUM_CLASSES; c++) {
-    let cs = CLASS_COUNTS + <usize>c * 12;
-    if (!load<u32>(cs)) continue;
-    let row = out + <usize>n * 20;
-    store<u32>(row, c);
-    store<u32>(row, <u32>CLASS_SIZE(c), 4);
-    store<u32>(row, load<u32>(cs), 8);
-    store<u32>(row, load<u32>(cs, 4), 12);
-    store<u32>(row, load<u32>(cs, 8), 16);
-    n++;
-  }
-  return n;
-}
+export function classRows(out: usize): u32 { return tallyRows(out); }
 
 /**
  * The k-th carved pool for the explorer's pool map (contract: POOL_MAP), arena order then address
