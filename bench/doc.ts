@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   envTable, generationsTable, headlineTable, markdownTable, optionsTable, outlierSummary, outliersTable, peerChecks, readRun, replaysTable,
-  resultsTable, summaryLine, variantsOf, type RunJson,
+  resultsTable, summaryLine, variantsOf, type RunJson, type SampleJson,
 } from "./present.js";
 import { heaptrackSection } from "./heaptrack-doc.js";
 

@@ -37,6 +37,7 @@ import { w4 } from "./w4.js";
 import { w2, w3a, w3b, w3c, w5, w6 } from "./gc.js";
 import { saveTracesIn, traceReplay } from "./traces.js";
 import { p1 } from "./probe.js";
+import { w7 } from "./w7.js";
 import { renderText, type RowJson, type RunJson, type SampleJson } from "./present.js";
 import { renderReport, writeReport } from "./report.js";
 import { keepRun, runStamp, shown } from "./keep.js";
@@ -47,7 +48,7 @@ import { addV8Gcs, anatomy, summariseAnatomy, withV8Gcs, type AnatomySummary } f
 const PEERS = ["v8", "as-rt", "pyodide", "quickjs"] as const;
 
 /** The workload registry: one file per workload. */
-export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, w6, traceReplay, p1];
+export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, w6, traceReplay, w7, p1];
 
 const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node (W1)";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));

@@ -20,6 +20,8 @@ export type { HeapStats, SizeClassStats } from "./stats.js";
 export * from "./errors.js";
 export { AllocationTrace, TraceRecorder, replayTrace, validateTraceOps, TRACE_MIN_SIZE, TRACE_MAX_SIZE, TRACE_MAX_EVENTS } from "./trace.js";
 export type { FragmentationSample, ReplayResult, ReplayOptions } from "./trace.js";
+export { importHeapSnapshot, HeapSnapshotLimitError } from "./import/heapsnapshot.js";
+export type { ImportHeapSnapshotOptions, HeapSnapshotImport } from "./import/heapsnapshot.js";
 export { PHASE_NAMES } from "./phases.js";
 export type { PhaseSnapshot, PhaseObject, PhaseName } from "./phases.js";
 export { setWasmBaseUrl, instantiateLinked } from "./wasm.js";
