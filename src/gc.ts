@@ -348,7 +348,13 @@ export class GcController {
       }
     }
     // the pause starts after the start callbacks: their work is the host's, not the collector's
-    if (phase === PHASE_START) this.#started = performance.now();
+    if (phase === PHASE_START) {
+      this.#hostMs = this.#hostAtStep = 0;
+      this.#bytesAtStart = this.heap.core.memory.buffer.byteLength;
+      this.#phaseMs = this.#phaseTiming ? {} : null;
+      this.#inCollection = true;
+      this.#started = this.#stepStarted = performance.now();
+    }
   }
 
   /** @internal hook: an object for gc.garbage, or to print under DEBUG_COLLECTABLE */
