@@ -350,7 +350,7 @@ function build(heap: Heap, p: Plan): HeapSnapshotImport {
   };
   for (let i = 0; i < p.order.length; i++) {
     const t = defined[p.typeOf[i]], k = p.order[i];
-    const q = t.kind === "fixed" ? heap.allocating(() => x.alloc(t.id)) : heap.allocating(() => x.allocList(t.id, p.firstEdge[k + 1] - p.firstEdge[k]));
+    const q = t.kind === "fixed" ? x.alloc(t.id) : x.allocList(t.id, p.firstEdge[k + 1] - p.firstEdge[k]);
     if (!q) rollback(`object ${i} of type ${t.name}`);
     ptr[built++] = q;
   }
@@ -360,7 +360,7 @@ function build(heap: Heap, p: Plan): HeapSnapshotImport {
       const w = p.objectOf[edges[e * ef + eTo] / nf];
       if (edges[e * ef + eType] === weak) {
         if (w < 0) continue;
-        const wr = heap.allocating(() => x.weakrefNew(ptr[w], 0, 0));
+        const wr = x.weakrefNew(ptr[w], 0, 0);
         if (!wr) rollback(`a weakref to object ${w}`);
         if (fixed) x.setRefMove(from, j, wr);
         else { x.listSet(from, j, wr); x.unhold(wr); }
