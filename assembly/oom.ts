@@ -38,16 +38,23 @@ export function unhold(p: usize): void {
 }
 
 /**
- * After a failed allocation: a full collection, holding a, b and c (0s skipped). False when no
- * collection can make room (no cycle collector, or one is running: this allocation is its own).
+ * After a failed allocation: a full collection, holding a, b and c (0s skipped) until the caller's
+ * retry has run and it calls releaseRoom(a, b, c): released before the retry, an object whose other
+ * references the collection's finalizers dropped would be freed and then stored (a list appended a
+ * freed item). False when no collection can make room (no cycle collector, or one is running: this
+ * allocation is its own); nothing is then held.
  */
 export function collectForRoom(a: usize = 0, b: usize = 0, c: usize = 0): bool {
   if (!canCollect()) return false;
   hold(a); hold(b); hold(c);
   oomCollections++;
   collect(2);
-  unhold(c); unhold(b); unhold(a);
   return true;
+}
+
+/** Ends what collectForRoom(a, b, c) began, once the retry has run. */
+export function releaseRoom(a: usize = 0, b: usize = 0, c: usize = 0): void {
+  unhold(c); unhold(b); unhold(a);
 }
 
 /** newFixed under the policy: a new reference, or 0 when out of memory after a full collection. */
@@ -87,14 +94,14 @@ export function allocBytes(typeId: u32, length: usize): usize {
 /** listAppend under the policy (list and item held while it collects). */
 export function appendItem(list: usize, item: usize): bool {
   let ok = listAppend(list, item);
-  if (!ok && collectForRoom(list, item)) ok = listAppend(list, item);
+  if (!ok && collectForRoom(list, item)) { ok = listAppend(list, item); releaseRoom(list, item); }
   return ok;
 }
 
 /** weakrefNew under the policy (obj held while it collects). */
 export function newWeakref(obj: usize, proxy: bool, callbackId: u32): usize {
   let wr = weakrefNew(obj, proxy, callbackId);
-  if (!wr && collectForRoom(obj)) wr = weakrefNew(obj, proxy, callbackId);
+  if (!wr && collectForRoom(obj)) { wr = weakrefNew(obj, proxy, callbackId); releaseRoom(obj); }
   return wr;
 }
 
@@ -108,20 +115,20 @@ export function newWeakMap(flavour: u32): usize {
 /** wvmSetInt under the policy (map and value held). */
 export function weakValueSetInt(m: usize, key: i32, obj: usize): bool {
   let ok = wvmSetInt(m, key, obj);
-  if (!ok && collectForRoom(m, obj)) ok = wvmSetInt(m, key, obj);
+  if (!ok && collectForRoom(m, obj)) { ok = wvmSetInt(m, key, obj); releaseRoom(m, obj); }
   return ok;
 }
 
 /** wvmSetBytes under the policy (map, key and value held). */
 export function weakValueSetBytes(m: usize, key: usize, obj: usize): bool {
   let ok = wvmSetBytes(m, key, obj);
-  if (!ok && collectForRoom(m, key, obj)) ok = wvmSetBytes(m, key, obj);
+  if (!ok && collectForRoom(m, key, obj)) { ok = wvmSetBytes(m, key, obj); releaseRoom(m, key, obj); }
   return ok;
 }
 
 /** wkmSet under the policy (map, key and value held). */
 export function weakKeySet(m: usize, key: usize, value: usize): bool {
   let ok = wkmSet(m, key, value);
-  if (!ok && collectForRoom(m, key, value)) ok = wkmSet(m, key, value);
+  if (!ok && collectForRoom(m, key, value)) { ok = wkmSet(m, key, value); releaseRoom(m, key, value); }
   return ok;
 }
