@@ -259,7 +259,9 @@ export class Heap {
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${n} bytes`);
       if (data) this.views.u8.set(data, this.core.bytesData(p));
     }
-    this.flushUnraisable(); // what a collection in the allocation queued
+    // No flush here: what a collection in the allocation queued is reported at the next flush
+    // point or in a microtask. Flushing here ran onUnraisable inside alloc with the new object
+    // made but not yet the caller's (inspect from the hook saw an object no program had).
     return new Handle(this, p, type);
   }
 

@@ -8,7 +8,7 @@ import {
 import { collectorCaps, defineNode, heapSuite } from "./helpers.js";
 
 heapSuite("hostile input and lifetimes", ({ make, strategy }) => {
-  const collects = collectorCaps(strategy.collector).collectsCycles;
+  const { collectsCycles: collects, oldSpaces } = collectorCaps(strategy.collector);
   for (const debug of [true, false]) {
     const build = debug ? "debug" : "release";
 
@@ -19,6 +19,9 @@ heapSuite("hostile input and lifetimes", ({ make, strategy }) => {
       let victim: Handle | null = null, ran = 0;
       const Fin = heap.defineType({ name: "Fin", refs: ["a"], finalizer: () => { ran++; victim?.dispose(); } });
       for (let round = 0; round < 3; round++) {
+        // CPython 3.14.0's increments do nothing while in debt (5,000 objects on a fresh heap) and
+        // the first of a pass only marks: a full collection clears the debt, an increment marks
+        if (oldSpaces) { heap.gc.collect(2); heap.gc.collect(1); }
         victim = heap.alloc(Node);
         victim.setScalar("v", 4242 + round);
         if (collects) {
@@ -128,9 +131,10 @@ heapSuite("hostile input and lifetimes", ({ make, strategy }) => {
         expect(heap.gc.getDebug()).toBe(d);
       }
       heap.gc.setThreshold(5, 6, 7);
-      expect(heap.gc.getThreshold()).toEqual([5, 6, 7]);
+      const t2 = oldSpaces ? 0 : 7; // CPython 3.14 has no third threshold: it reads 0
+      expect(heap.gc.getThreshold()).toEqual([5, 6, t2]);
       heap.gc.setThreshold(9);
-      expect(heap.gc.getThreshold()).toEqual([9, 6, 7]);
+      expect(heap.gc.getThreshold()).toEqual([9, 6, t2]);
       heap.gc.setDebug(2 ** 31 - 1);
       expect(heap.gc.getDebug()).toBe(2 ** 31 - 1);
       heap.gc.setDebug(0);
