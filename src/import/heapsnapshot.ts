@@ -254,11 +254,16 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
     }
   }
   // the most common keys keep their type; the others share one per node type
-  const budget = Math.min(o.maxTypes, typeRoom - s.nodeTypes.length);
+  const budget = Math.min(o.maxTypes, typeRoom - s.nodeTypes.length - 1); // - 1: the root's own
   if (budget < 1) {
     throw new HeapSnapshotLimitError(`importHeapSnapshot: the heap's type table has room for ${typeRoom} more types, too few for this snapshot`, "maxTypes", typeRoom, TYPE_TABLE);
   }
   const byCount = keys.map((_, i) => i).sort((a, b) => keys[b].count - keys[a].count || (keys[a].name < keys[b].name ? -1 : 1));
+  // the root's key keeps its own type whatever its count and maxTypes: one node among thousands of
+  // one-node keys, it fell into "synthetic:(other)" once the heap had a few more types defined
+  const rootKey = keyOf[objectOf[s.root]];
+  byCount.splice(byCount.indexOf(rootKey), 1);
+  byCount.unshift(rootKey);
   const types: Plan["types"] = [], typeIds = new Map<string, number>();
   const typeFor = (name: string, kind: "fixed" | "refarray", refs: string[]) => {
     let t = typeIds.get(name);
@@ -271,7 +276,7 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
   };
   byCount.forEach((id, rank) => {
     const key = keys[id];
-    if (rank < budget) {
+    if (rank <= budget) { // rank 0 is the root's, beyond the budget
       const a = firstEdge[key.first], n = firstEdge[key.first + 1] - a;
       const fixed = key.uniform && n <= MAX_FIXED_REFS;
       const refs = fixed ? fieldNames(Array.from({ length: n }, (_, j) => edgeLabel(a + j))) : [];
