@@ -8,14 +8,23 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   envTable, generationsTable, headlineTable, markdownTable, optionsTable, peerChecks, readRun, replaysTable, resultsTable,
-  summaryLine, variantsOf, type RunJson,
+  summaryLine, variantsOf, type RunJson, type SampleJson,
 } from "./present.js";
+import { heaptrackSection } from "./heaptrack-doc.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The run as kept beside the page: every summary figure, no samples. */
+/**
+ * The run as kept beside the page: every summary figure, no samples; a replay row keeps its first
+ * sample's memory and fragmentation figures (without the series), which the replay tables show.
+ */
 export function docRun(run: RunJson): RunJson {
-  return { ...run, rows: run.rows.map((r) => ({ ...r, samples: [] })) };
+  const replayFigures = (s: SampleJson): SampleJson => {
+    const { series: _series, ...extra } = s.extra ?? {};
+    void _series;
+    return { ...s, extra };
+  };
+  return { ...run, rows: run.rows.map((r) => ({ ...r, samples: r.driver === "replay" && r.samples[0] ? [replayFigures(r.samples[0])] : [] })) };
 }
 
 /** The kept JSON: one line per top-level field and per row, so a new run's diff reads row by row. */
@@ -74,6 +83,7 @@ export function renderDoc(run: RunJson): string {
       "The first repetition (every repetition replays the same events). frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes.", "",
       markdownTable(replays), "");
   }
+  md.push(...heaptrackSection(run));
   md.push(
     "## How to read it",
     "",

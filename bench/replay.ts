@@ -1,8 +1,14 @@
 // `npm run replay -- FILE.rhtrace [--allocators a,b] [--samples N] [--reps N]`: replays a recorded
 // allocation trace (src/trace.ts) against every allocator strategy and prints throughput, peak
-// memory and fragmentation. Traces come from TraceRecorder (or bench/results/traces/ after a bench run).
+// memory and fragmentation, and fragmentation over time. Traces come from TraceRecorder (or
+// bench/results/traces/ after a bench run), or from heaptrack:
+// `npm run replay -- --heaptrack FILE [--pairing fifo|lifo] [--oversized error|skip] [--limit N] [--save OUT.rhtrace]`
+// reads a heaptrack recording of a real program (src/heaptrack.ts, docs/heaptrack.md). --debug replays on
+// the checked build with verify() at every sample (the wasm debug build must exist: npm run build:wasm).
 import { parseArgs } from "node:util";
-import { ALLOCATORS, AllocationTrace, HeapError, replayTrace, type AllocatorName, type ReplayResult } from "../src/index.js";
+import {
+  ALLOCATORS, AllocationTrace, HeapError, importHeaptrack, replayTrace, type AllocatorName, type HeaptrackTrace, type ReplayResult,
+} from "../src/index.js";
 
 // A trace is a file from a stranger: whatever is wrong with it (or with the arguments) ends in one
 // clear line and a non-zero exit, never a stack trace.
@@ -17,38 +23,89 @@ function explain(err: unknown): string {
   return e instanceof Error ? e.message : String(err);
 }
 
+const usage = `usage: npm run replay -- FILE.rhtrace [--allocators ${ALLOCATORS.join(",")}] [--samples N] [--reps N] [--debug]
+       npm run replay -- --heaptrack FILE [--pairing fifo|lifo] [--oversized error|skip] [--limit N] [--save OUT.rhtrace] [same options]\n`;
 let parsed;
 try {
   parsed = parseArgs({
-    options: { allocators: { type: "string" }, samples: { type: "string", default: "100" }, reps: { type: "string", default: "3" }, help: { type: "boolean", short: "h" } },
+    options: {
+      allocators: { type: "string" }, samples: { type: "string", default: "100" }, reps: { type: "string", default: "3" },
+      debug: { type: "boolean" }, heaptrack: { type: "string" }, pairing: { type: "string" }, oversized: { type: "string" }, limit: { type: "string" }, save: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     allowPositionals: true,
   });
 } catch (err) { fail((err as Error).message, 2); }
 const { values, positionals } = parsed;
-if (values.help || positionals.length !== 1) {
-  process.stderr.write(`usage: npm run replay -- FILE.rhtrace [--allocators ${ALLOCATORS.join(",")}] [--samples N] [--reps N]\n`);
+const heaptrack = values.heaptrack !== undefined;
+if (values.help || positionals.length !== (heaptrack ? 0 : 1)) {
+  process.stderr.write(usage);
   process.exit(values.help ? 0 : 2);
 }
+if (!heaptrack) for (const o of ["pairing", "oversized", "limit", "save"] as const) if (values[o] !== undefined) fail(`--${o} goes with --heaptrack`, 2);
 const allocators = (values.allocators?.split(",") ?? [...ALLOCATORS]) as AllocatorName[];
 for (const a of allocators) if (!ALLOCATORS.includes(a)) fail(`unknown allocator '${a}' (${ALLOCATORS.join(", ")})`, 2);
-const positiveInt = (v: string, what: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1 || n > 1e6) fail(`--${what} must be an integer in 1..1000000, got '${v}'`, 2); return n; };
-const reps = positiveInt(values.reps!, "reps");
-const samples = positiveInt(values.samples!, "samples");
+const int = (v: string, what: string, min: number, max: number) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < min || n > max) fail(`--${what} must be an integer in ${min}..${max}, got '${v}'`, 2);
+  return n;
+};
+const reps = int(values.reps!, "reps", 1, 1e6);
+const samples = int(values.samples!, "samples", 1, 1e6);
+const oneOf = <T extends string>(v: string | undefined, what: string, allowed: readonly T[]): T | undefined => {
+  if (v !== undefined && !allowed.includes(v as T)) fail(`--${what} must be ${allowed.join(" or ")}, got '${v}'`, 2);
+  return v as T | undefined;
+};
+const pairing = oneOf(values.pairing, "pairing", ["fifo", "lifo"] as const);
+const oversized = oneOf(values.oversized, "oversized", ["error", "skip"] as const);
+const limit = values.limit === undefined ? undefined : int(values.limit, "limit", 0, 2 ** 27);
+
+const source = heaptrack ? values.heaptrack! : positionals[0]!;
 let trace: AllocationTrace;
-try { trace = await AllocationTrace.load(positionals[0]!); } catch (err) { fail(`${positionals[0]}: ${explain(err)}`); }
-process.stdout.write(`${positionals[0]}: ${trace.length.toLocaleString("en-US")} events (${trace.allocations.toLocaleString("en-US")} allocations)${trace.note ? `, "${trace.note}"` : ""}\n\n`);
+try {
+  trace = heaptrack ? await importHeaptrack(source, { pairing, oversized, limit }) : await AllocationTrace.load(source);
+} catch (err) { fail(`${source}: ${explain(err)}`); }
+const count = (n: number) => n.toLocaleString("en-US");
+process.stdout.write(`${source}: ${count(trace.length)} events (${count(trace.allocations)} allocations)${trace.note ? `, "${trace.note}"` : ""}\n`);
+if (heaptrack) {
+  const h = (trace as HeaptrackTrace).heaptrack;
+  process.stdout.write(`  ${h.format} file: ${count(h.frees)} frees paired${h.format === "interpreted" ? ` (${pairing ?? "fifo"})` : ""}, ${count(h.unknownFrees)} frees of unknown pointers skipped, `
+    + `${count(h.implicitFrees)} unrecorded frees, ${count(h.oversized)} oversized allocations skipped, ${count(h.leaked)} never freed (${count(h.leakedBytes)} bytes); `
+    + `heaptrack's peak ${(h.peakBytes / 2 ** 20).toFixed(2)} MiB requested${h.truncated ? "; stopped at --limit" : ""}\n`);
+  if (values.save) {
+    try { await trace.save(values.save); } catch (err) { fail(`${values.save}: ${explain(err)}`); }
+    process.stdout.write(`  saved ${values.save}\n`);
+  }
+}
+process.stdout.write("\n");
+
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const mib = (x: number) => (x / 2 ** 20).toFixed(2);
-const lines = [["allocator", "ns/event (median)", "min..max", "peak heap MiB", "peak live MiB", "frag@peak", "max external", "end external"]];
+const lines = [["allocator", "M events/s", "ns/event (median)", "min..max", "peak heap MiB", "peak live MiB", "frag@peak", "max external", "end external"]];
+const DECILES = 10;
+const overTime = [["fragmentation at", ...Array.from({ length: DECILES }, (_, i) => `${(i + 1) * 10} %`)]];
 for (const allocator of allocators) {
   const runs: ReplayResult[] = [];
   try {
-    for (let r = 0; r < reps; r++) runs.push(await replayTrace(trace, { allocator, samples }));
-  } catch (err) { fail(`${positionals[0]} on ${allocator}: ${explain(err)}`); }
+    for (let r = 0; r < reps; r++) runs.push(await replayTrace(trace, { allocator, samples, debug: values.debug }));
+  } catch (err) { fail(`${source} on ${allocator}: ${explain(err)}`); }
   const ns = runs.map((r) => (r.ms * 1e6) / r.events).sort((a, b) => a - b);
+  const median = ns[ns.length >> 1]!;
   const r = runs[0]!;
-  lines.push([allocator, ns[ns.length >> 1]!.toFixed(1), `${ns[0]!.toFixed(1)}..${ns.at(-1)!.toFixed(1)}`, mib(r.peakHeapBytes), mib(r.peakLiveBytes),
+  lines.push([allocator, median > 0 ? (1e3 / median).toFixed(1) : "-", median.toFixed(1), `${ns[0]!.toFixed(1)}..${ns.at(-1)!.toFixed(1)}`, mib(r.peakHeapBytes), mib(r.peakLiveBytes),
     pct(r.fragmentationAtPeak), pct(Math.max(...r.series.map((s) => s.externalFragmentation))), pct(r.final.externalFragmentation)]);
+  // 1 - live / heap at the sample nearest each tenth of the events
+  overTime.push([allocator, ...Array.from({ length: DECILES }, (_, i) => {
+    const at = ((i + 1) / DECILES) * r.events;
+    const s = r.series.reduce((best, p) => (Math.abs(p.op - at) < Math.abs(best.op - at) ? p : best), r.series[0]!);
+    return pct(s.fragmentation);
+  })]);
 }
-const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-for (const l of lines) process.stdout.write(l.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ") + "\n");
+const table = (rows: string[][]) => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((l) => l[i]!.length)));
+  for (const l of rows) process.stdout.write(l.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ") + "\n");
+};
+table(lines);
+if (values.debug) process.stdout.write(`\n--debug: the checked build, verify() passed at every sample (${samples} per replay); its times are not the allocators'.\n`);
+process.stdout.write("\nFragmentation over time (1 − live bytes / heap bytes, at each tenth of the events):\n");
+table(overTime);

@@ -12,6 +12,7 @@ import type { BenchOptions, Row, Sample, Workload } from "./common.js";
 import { rng } from "../tests/helpers.js";
 import { scale } from "./shapes.js";
 import { shown } from "./keep.js";
+import { heaptrackNotes, heaptrackRows } from "./heaptrack.js";
 
 let tracesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "traces");
 /** Where recorded traces are saved (the runner's --out DIR/traces). */
@@ -131,7 +132,8 @@ function thin<T>(xs: T[], most: number): T[] {
 /** A replay's memory over time, as columns (op, heap and live bytes, external fragmentation to 4 digits). */
 export interface ReplaySeries { op: number[]; heapBytes: number[]; liveBytes: number[]; externalFragmentation: number[] }
 
-export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
+/** A replay as a bench Sample; its checksum is the live bytes at the end (`expectedLive`: 0 when the trace frees everything). */
+export function replaySample(r: ReplayResult, trace: AllocationTrace, expectedLive = 0): Sample {
   const points = thin(r.series, 100);
   const series: ReplaySeries = {
     op: points.map((p) => p.op), heapBytes: points.map((p) => p.heapBytes), liveBytes: points.map((p) => p.liveBytes),
@@ -139,7 +141,7 @@ export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
   };
   return {
     nsPerUnit: (r.ms * 1e6) / r.events, durationMs: r.ms, units: r.events,
-    checksum: r.final.liveBytes, expectedChecksum: 0, // everything the trace allocates it frees
+    checksum: r.final.liveBytes, expectedChecksum: expectedLive,
     peakBytes: r.peakCommittedBytes,
     extra: {
       trace: trace.note, events: r.events, peakHeapBytes: r.peakHeapBytes, peakLiveBytes: r.peakLiveBytes,
@@ -153,9 +155,9 @@ export function replaySample(r: ReplayResult, trace: AllocationTrace): Sample {
 
 export const traceReplay: Workload = {
   id: "TR",
-  title: (o) => `TR trace replay: allocation traces of the workloads' shapes (${o.iterations === 250 ? "full size" : `scale ${Number((o.iterations / 250).toFixed(3))}`}) replayed against every allocator. ns per event (allocation or free).`,
+  title: (o) => `TR trace replay: allocation traces of the workloads' shapes and heaptrack recordings of real programs (${o.iterations === 250 ? "full size" : `scale ${Number((o.iterations / 250).toFixed(3))}`}) replayed against every allocator. ns per event (allocation or free).`,
   unit: "ns/event",
-  rows: (o) => TRACES.flatMap((spec) => ALLOCATORS.map((allocator): Row => ({
+  rows: (o) => [...TRACES.flatMap((spec) => ALLOCATORS.map((allocator): Row => ({
     name: `refheap replay ${spec.id} (${allocator})`,
     allocator, driver: "replay", variant: spec.id,
     iterations: o.iterations,
@@ -163,9 +165,10 @@ export const traceReplay: Workload = {
       const trace = await traceFor(spec, o);
       return replaySample(await replayTrace(trace, { allocator, samples: 200 }), trace);
     },
-  }))),
+  }))), ...heaptrackRows(o, o.iterations / 250, replaySample)],
   notes: (o) => [
     `TR traces (saved to ${shown(tracesDir)}/, replayable with npm run replay): ${TRACES.map((t) => `${t.id} = ${t.title}`).join("; ")}. Sizes scale with --scale (iterations ${o.iterations}).`,
+    ...heaptrackNotes(o.iterations / 250),
     "Fragmentation: frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes, its maximum over the run.",
   ],
 };

@@ -58,5 +58,16 @@ export class TraceFormatError extends HeapTypeError {
   }
 }
 
+/**
+ * A heaptrack recording (importHeaptrack) that cannot be read as one: bad compressed data, a line
+ * of an unknown kind or with bad fields, a free or allocation naming what does not exist, a file
+ * past its limits. `line` is the 1-based line of the decompressed text (0: the file as a whole).
+ */
+export class HeaptrackFormatError extends TraceFormatError {
+  constructor(message: string, readonly line = 0) {
+    super(line ? `heaptrack line ${line}: ${message}` : `heaptrack: ${message}`);
+  }
+}
+
 /** The checked (debug) core refused a raw-API call, before changing anything; or hit an internal assertion. */
 export class HeapAbortError extends HeapError {}

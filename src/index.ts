@@ -31,3 +31,5 @@ export type {
   ObjectInfo, ChainLink, ChainOptions, GrowthOptions, GrowthRow, CensusOptions, GroupBy, PartitionRow, HeapSnapshotJson, DotOptions,
   Trace, Statistic, StatisticDiff, StatisticKey, TracemallocOptions, TimelineSample, TimelineOptions,
 } from "./inspect/index.js";
+export { importHeaptrack, HeaptrackTrace, HEAPTRACK_MAX_REQUEST } from "./heaptrack.js";
+export type { HeaptrackOptions, HeaptrackSummary, HeaptrackTimestamp } from "./heaptrack.js";

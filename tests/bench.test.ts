@@ -17,6 +17,7 @@ import { pausePercentiles } from "../bench/common.js";
 import { parseOptions, selectRows, WORKLOADS } from "../bench/run.js";
 import { axes, headlineTable, readRun, type RunJson } from "../bench/present.js";
 import { renderDoc } from "../bench/doc.js";
+import { RECORDINGS } from "../bench/heaptrack.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const run = promisify(execFile);
@@ -182,6 +183,17 @@ describe("docs/benchmarks.md", () => {
     expect(page).not.toMatch(/\bissues? \d/i);
     for (const w of run.workloads) expect(page).toContain(w.title);
     expect(readFileSync(path.join(root, "README.md"), "utf8")).toContain("(docs/benchmarks.md)");
+  });
+
+  it("keeps each replay's memory figures beside it: the replay tables and the real programs' section render", () => {
+    // docRun used to drop every sample, the replays' figures with them: neither table ever rendered
+    const page = readFileSync(path.join(root, "docs/benchmarks.md"), "utf8");
+    expect(page).toContain("## Trace replays: memory and fragmentation");
+    expect(page).toContain("## Real programs: heaptrack recordings");
+    for (const rec of RECORDINGS) expect(page).toMatch(new RegExp(`- \\*\\*${rec.id}\\*\\*: fastest \\w+ \\([\\d.]+ ns/event\\); least memory`));
+    const kept = readRun(path.join(root, "docs/benchmarks.json")).rows.filter((r) => r.driver === "replay");
+    expect(kept.length).toBeGreaterThan(0);
+    for (const r of kept) expect(r.samples[0]!.extra!.series).toBeUndefined();
   });
 });
 

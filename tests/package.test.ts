@@ -60,6 +60,20 @@ describe("the packed package", () => {
     const meta = JSON.parse(await readFile(join(pkg, "package.json"), "utf8"));
     expect(meta.dependencies ?? {}).toEqual({});
     expect(meta.peerDependenciesMeta["@viz-js/viz"].optional).toBe(true);
+    expect(meta.peerDependenciesMeta.fzstd.optional).toBe(true);
+  });
+
+  test("importHeaptrack reads plain recordings without fzstd, and says what to install for zstd ones", async () => {
+    const zst = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38, 0x01, 0x00, 0x00]; // a zstd frame: one empty last block
+    await writeFile(join(app, "heaptrack.mjs"), `import { importHeaptrack, HeapConfigError } from "refheap";
+const t = await importHeaptrack(new TextEncoder().encode("v 10400 3\\nX prog\\n+ 10 0 5000\\n- 5000\\n"));
+let err;
+try { await importHeaptrack(Uint8Array.from(${JSON.stringify(zst)})); } catch (e) { err = e; }
+console.log(t.length, err instanceof HeapConfigError, /npm install fzstd/.test(err.message));
+`);
+    const r = await node(["heaptrack.mjs"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("2 true true\n");
   });
 
   test("declarations stand alone: no JSON import, no DOM reference, internals stripped", async () => {
