@@ -19,9 +19,8 @@ import { FLAG_CONTAINER, FLAG_DYING, INFO, RC } from "./layout";
 import { dyingNow } from "./rc";
 import { HOOK_CENSUS, fromHost, toHost } from "./entry";
 import { objectSize } from "./object";
-import { visitChildren } from "./collect/visit";
-import { VISIT_CENSUS } from "./collect/generational";
-import { VISIT_CENSUS as WALK_CENSUS, walkHeap } from "./walk";
+import { runEnd, runStart, visitRun, visitStart } from "./collect/visit";
+import { walkNext, walkStart } from "./walk";
 
 // @ts-ignore: decorator
 @external("host", "censusBatch")
@@ -44,8 +43,8 @@ function flush(): void {
   used++;
 }
 
-/** The walk's step at one live block (walk.ts calls it for VISIT_CENSUS). */
-export function censusObject(p: usize): void {
+/** One live block's record. */
+function censusObject(p: usize): void {
   let info = INFO(p);
   // Dead, not yet freed (on rc.ts's death worklists, or mid-death): not live, never handed out. A
   // handle to one, disposed later, dropped an unrelated object's count once its block was reused.
@@ -54,16 +53,21 @@ export function censusObject(p: usize): void {
   put(<u32>p);
   put(<u32>objectSize(p));
   put(RC(p));
-  if (info & FLAG_CONTAINER) visitChildren(p, VISIT_CENSUS, 0);
+  if (info & FLAG_CONTAINER) {
+    // a flush in put() calls the host's parser, which starts no walk (visit.ts: one at a time)
+    visitStart(p);
+    while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+      let c = load<usize>(s);
+      if (c) put(<u32>c);
+    }
+  }
   put(0);
 }
-
-/** The visitor's step at one strong reference (visitRef calls it for VISIT_CENSUS). */
-export function censusChild(c: usize): void { put(<u32>c); }
 
 /** Streams every live block to the host's censusBatch, in batches, then returns. */
 export function census(): void {
   used = 0;
-  walkHeap(WALK_CENSUS);
+  walkStart();
+  for (let p = walkNext(); p; p = walkNext()) censusObject(p);
   flush();
 }

@@ -15,10 +15,11 @@ import {
 import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE, newBytes, newFixed, newFixedFrom, newList } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
-import {
-  GEN_STATS, candidateCount, collect, collecting, configureCollector, debugFlags, freeze, gcEnabled, generationLength, referentAt, references,
-  setDebugFlags, setGcEnabled, setStepWorkLimit, unfreeze,
-} from "./collect/generational";
+import { GEN_STATS, collecting, debugFlags, gcEnabled, setDebugFlags, setGcEnabled, setLegacyFinalizers, setStepWorkLimit } from "./collect/gcstate";
+import { freeze, generationLength, unfreeze } from "./collect/gcmodule";
+import { referentAt, references } from "./collect/referrers";
+import { candidateCount } from "./collect/candidates";
+import { collectorCapabilities, collectorCheckCode, collectorCollect, collectorInit, collectorThawGeneration } from "./generated/collectors";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listAppend as lAppend, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
 import { growTo, setMaxPages } from "./memory";
@@ -45,8 +46,8 @@ export function replayBatch(rawTypeId: u32, n: u32): u32 {
 }
 import { poolRecord as poolRecordOf } from "./poolmap";
 export function poolRecord(k: u32): usize { check(); return poolRecordOf(k); }
-import { setObservePhases } from "./collect/generational";
-/** Collector phase reports on or off (generational.ts, "phase observation"). */
+import { setObservePhases } from "./collect/phases";
+/** Collector phase reports on or off (collect/phases.ts). */
 export function gcObservePhases(on: i32): void { check(); setObservePhases(on != 0); }
 import { REPLAY_OPS } from "./replay";
 /** The op buffer replayBatch reads (replay.ts). */
@@ -65,7 +66,7 @@ let initialized = false;
 /**
  * Sets the heap up once: the allocator and collector codes (strategies.json, generated/registry.ts),
  * the page limit and the finalizer mode (0 PEP 442, 1 legacy). 0 = ok, -1 = no memory,
- * -2 = already initialized, -3 = unknown allocator.
+ * -2 = already initialized, -3 = unknown allocator, -4 = unknown collector.
  */
 export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinalizers: i32): i32 {
   if (initialized) return -2;
@@ -75,8 +76,11 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
   if (!growTo(start + 4096)) return -1;
   typesInit();
   generationsInit();
-  configureCollector(collector, legacyFinalizers != 0);
-  return allocatorInit(allocator, start) ? 0 : -3;
+  setLegacyFinalizers(legacyFinalizers != 0);
+  if (!collectorCheckCode(collector)) return -4;
+  if (!allocatorInit(allocator, start)) return -3;
+  collectorInit(collector);
+  return 0;
 }
 
 // ── debug-build argument checks: abort (a typed error on the host) before any change ──
@@ -307,14 +311,14 @@ export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, 
 @inline function checkGeneration(g: u32, max: u32): void {
   if (isDefined(ASC_HEAP_DEBUG)) if (g > max) throw new Error("generation out of range");
 }
-export function gcCollect(g: u32): i32 { checkGeneration(g, 2); enter(); let n = collect(g); leave(); return n; }
+export function gcCollect(g: u32): i32 { checkGeneration(g, 2); enter(); let n = collectorCollect(g); leave(); return n; }
 export function gcSetEnabled(on: i32): void { check(); setGcEnabled(on != 0); }
 export function gcIsEnabled(): i32 { check(); return gcEnabled ? 1 : 0; }
 export function gcIsCollecting(): i32 { check(); return collecting ? 1 : 0; }
 /** Recycler: most objects an automatic step gathers (0 = no limit); the host derives it from the pause budget. */
 export function gcSetStepWorkLimit(n: u32): void { check(); setStepWorkLimit(n); }
 /** Recycler: candidate roots waiting for the next collection. */
-export function gcCandidates(): u32 { check(); return candidateCount; }
+export function gcCandidates(): u32 { check(); return candidateCount(); }
 export function gcCounts(): usize { check(); return COUNTS; }
 export function gcThresholds(): usize { check(); return THRESHOLDS; }
 export function gcSetThreshold(g: u32, v: u32): void { checkGeneration(g, 2); check(); setThreshold(g, v); }
@@ -323,7 +327,7 @@ export function gcStats(): usize { check(); return GEN_STATS; }
 export function gcSetDebug(flags: u32): void { check(); setDebugFlags(flags); }
 export function gcGetDebug(): u32 { check(); return debugFlags; }
 export function gcFreeze(): void { check(); freeze(); }
-export function gcUnfreeze(): void { check(); unfreeze(); }
+export function gcUnfreeze(): void { check(); unfreeze(collectorThawGeneration()); }
 /** Objects in generation g (3 = permanent). */
 export function gcGenerationLength(g: u32): u32 { checkGeneration(g, 3); check(); return generationLength(g); }
 /** The list head of generation g: walk it through gcNext (+8) back to the head. */
@@ -359,6 +363,8 @@ export function classStats(): usize {
 }
 /** The heap's allocator's capability bits (assembly/generated/capabilities.ts). */
 export function allocatorCaps(): u32 { check(); return allocatorCapabilities(); }
+/** The heap's collector's capability bits (GC_CAP_*, assembly/generated/capabilities.ts). */
+export function collectorCaps(): u32 { check(); return collectorCapabilities(); }
 /** 0 = consistent. Refuses (HeapCorruptedError) once a call has unwound: never passes over one. */
 export function verify(): i32 { check(); return verifyHeap(); }
 export function verifyMessage(): usize { return failureMessage(); }

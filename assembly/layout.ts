@@ -7,28 +7,48 @@
 // type table already gives every field offset, and a uniform [refcount, type] prefix at the object
 // pointer lets a block be classified (live/free, container or not) from its first two words.
 //
-// ╒═════════════════ Object header (32-bit words) ═════════════════╕
+// ╒════════════════ Object header (32-bit words) ═════════════════╕
 //    3                   2                   1
 //  1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
-// ├─────────────────────────────────────────────────────────────────┤
-// │                          refcount                               │ +0  RC_OFFSET
-// ├───────────────────────────────┬─────────────────────────────────┤
-// │ (rsv) │ D │ F │ W │ C │ T │ G │          type id              │ +4  INFO_OFFSET
-// ╞═══════════════════════════════╧═════════════════════════════════╡
-// │                gcNext (containers only)                         │ +8  GC_NEXT_OFFSET
-// ├─────────────────────────────────────────────────────────────────┤
-// │                gcPrev (containers only)                         │ +12 GC_PREV_OFFSET
-// └─────────────────────────────────────────────────────────────────┘
-//   G: reserved (2 bits, 16..17), always 0. An object's generation is the collector list that
-//      holds it: promotion splices whole lists in O(1), so no per-object bit could be kept current.
-//   T: TRACKED (bit 18): linked into a collector list through gcNext/gcPrev
-//   C: CONTAINER (bit 19): the type holds references (copied from the type at allocation, so
-//      releasing a reference needs no type-table lookup to know whether to visit children)
-//   W: HAS_WEAKREFS (bit 20), F: FINALIZER (bit 21), D: FINALIZED (bit 22): weak.ts, rc.ts
-//   type id 0 marks a free block (stored by the allocators on free, so walks can tell live from free)
-//   In (rsv): COLLECTING (23), CANDIDATE (24), FROZEN (25): collect/generational.ts; DYING (26):
-//   set by rc.ts when it deposits a death on its worklist (the refcount word is then the list's
-//   link), cleared when the drain loop takes the object off it.
+// ├───────────────────────────────────────────────────────────────┤
+// │                            refcount                           │ +0  RC_OFFSET
+// ├─────────┬─┬─┬─┬─┬─┬─┬─┬─┬─┬───┬───────────────────────────────┤
+// │  (rsv)  │Y│Z│A│L│D│F│W│C│T│ G │            type id            │ +4  INFO_OFFSET
+// ╞═════════╧═╧═╧═╧═╧═╧═╧═╧═╧═╧═══╧═══════════════════════════════╡
+// │                gcNext (containers only)                       │ +8  GC_NEXT_OFFSET
+// ├───────────────────────────────────────────────────────────────┤
+// │                gcPrev (containers only)                       │ +12 GC_PREV_OFFSET
+// └───────────────────────────────────────────────────────────────┘
+// Legend: every bit of the info word, who sets it and who clears it.
+//   type id   bits 0..15  TYPE_ID_MASK       set: object.ts at allocation; 0 (a free block): the
+//                                            allocators on free (MARK_FREE), so walks tell live from free
+//   G         bits 16..17 (reserved, 0)      an object's generation is the collector list that holds
+//                                            it: promotion splices whole lists in O(1), no bit could keep up
+//   T  bit 18 FLAG_TRACKED       linked into a collector list through gcNext/gcPrev.
+//                                set: collect/track.ts track (object.ts at allocation, rc.ts finalize);
+//                                clear: collect/track.ts untrack (rc.ts at death, object.ts on free)
+//   C  bit 19 FLAG_CONTAINER     the type holds references (copied from the type, so releasing a
+//                                reference needs no type lookup). set: object.ts at allocation; never cleared
+//   W  bit 20 FLAG_HAS_WEAKREFS  its weak list is not empty. set: weak.ts when a weakref is made;
+//                                clear: weak.ts when the list empties (detachWeakrefs, weakref freed)
+//   F  bit 21 FLAG_FINALIZER     the type has a finalizer. set: object.ts at allocation; never cleared
+//   D  bit 22 FLAG_FINALIZED     its PEP 442 finalizer has run. set: rc.ts finalize, collect/trial.ts
+//                                finalizeGarbage; never cleared (the finalizer runs once)
+//   L  bit 23 FLAG_COLLECTING    in the set a collection examines (CPython's PREV_MASK_COLLECTING).
+//                                set: collect/trial.ts updateRefs, collect/recycler.ts gathering;
+//                                clear: collect/trial.ts when an object proves reachable, survives or
+//                                is set aside. Never set between collections (verify checks)
+//   A  bit 24 FLAG_CANDIDATE     on the candidate list (a possible cycle root: its count was
+//                                decremented to non-zero). set: collect/candidates.ts possibleRoot;
+//                                clear: collect/track.ts untrack, collect/recycler.ts when it takes
+//                                the candidate, collect/gcmodule.ts freeze
+//   Z  bit 25 FLAG_FROZEN        in the permanent generation (gc.freeze): never gathered or
+//                                collected. set: collect/gcmodule.ts freeze; clear: gcmodule.ts
+//                                unfreeze, rc.ts finalize (re-tracked into a young generation)
+//   Y  bit 26 FLAG_DYING         on rc.ts's death worklist (its refcount word is then the list's
+//                                link; weakrefs read it as dead). set: rc.ts deposit; clear: rc.ts
+//                                when the drain loop takes it off the list
+//   (rsv) bits 27..31            always 0
 
 // @ts-ignore: decorator
 @inline export const RC_OFFSET: usize = 0;
@@ -58,6 +78,15 @@
 @inline export const FLAG_FINALIZER: u32 = 1 << 21;
 // @ts-ignore: decorator
 @inline export const FLAG_FINALIZED: u32 = 1 << 22;
+/** In the set being collected (collect/trial.ts). */
+// @ts-ignore: decorator
+@inline export const FLAG_COLLECTING: u32 = 1 << 23;
+/** On the candidate list: a possible cycle root (collect/candidates.ts). */
+// @ts-ignore: decorator
+@inline export const FLAG_CANDIDATE: u32 = 1 << 24;
+/** In the permanent generation (gc.freeze): never gathered or collected. */
+// @ts-ignore: decorator
+@inline export const FLAG_FROZEN: u32 = 1 << 25;
 /** On rc.ts's death worklist: refcount 0, its refcount word links the list, weakrefs read it as dead. */
 // @ts-ignore: decorator
 @inline export const FLAG_DYING: u32 = 1 << 26;

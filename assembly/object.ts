@@ -13,7 +13,6 @@ import {
 } from "./types";
 import { allocBlock, freeBlock } from "./alloc/index";
 import { allocationFailures, countAlloc, countFree } from "./counters";
-import { weakrefFreed } from "./weak";
 import { noteAlloc, noteFree } from "./events";
 
 /** The info word of a new object of type t: its id and the flags copied from the type. */
@@ -25,36 +24,8 @@ import { noteAlloc, noteFree } from "./events";
     | (tf & TF_FINALIZER ? FLAG_FINALIZER : 0);
 }
 
-import { COUNTS, GENS } from "./collect/generations";
-import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, candidateCount, collectGenerations, collectionDue, collectorKind, maybeCollect } from "./collect/generational";
-
-/**
- * Links a new container at the end of generation 0 and counts it (gen 0's count). Under the
- * recycler, generation 0's list holds the candidates, so new containers go to generation 1's.
- */
-// @ts-ignore: decorator
-@inline export function track(p: usize): void {
-  let head = collectorKind == COLLECTOR_RECYCLER ? GENS + 16 : GENS;
-  let last = GC_PREV(head);
-  SET_GC_NEXT(p, head);
-  SET_GC_PREV(p, last);
-  SET_GC_NEXT(last, p);
-  SET_GC_PREV(head, p);
-  store<u32>(COUNTS, load<u32>(COUNTS) + 1);
-}
-
-/** Unlinks a tracked container (from whichever list holds it), clears TRACKED, and uncounts it. */
-// @ts-ignore: decorator
-@inline export function untrack(p: usize): void {
-  let next = GC_NEXT(p), prev = GC_PREV(p);
-  SET_GC_NEXT(prev, next);
-  SET_GC_PREV(next, prev);
-  let info = INFO(p);
-  if (info & FLAG_CANDIDATE) candidateCount--; // a candidate that died: it leaves the candidate list here
-  SET_INFO(p, info & ~(FLAG_TRACKED | FLAG_CANDIDATE));
-  let c = load<u32>(COUNTS);
-  if (c) store<u32>(COUNTS, c - 1); // allocations minus deallocations, as PyObject_GC_Del
-}
+import { track, untrack } from "./collect/track";
+import { collectionDue, maybeCollect, stepHook } from "./collect/gcstate";
 
 export { objectSize } from "./size";
 import { objectSize } from "./size";
@@ -119,7 +90,7 @@ export function newFixedFrom(typeId: u32): usize {
   let size = T_SIZE(t);
   if ((T_FLAGS(t) & TF_CONTAINER) && collectionDue()) {
     memory.copy(STAGING_SAVED, STAGING, size);
-    collectGenerations();
+    stepHook();
     memory.copy(STAGING, STAGING_SAVED, size);
   }
   let p = allocObject(typeId, t, size);
@@ -184,7 +155,7 @@ export function newList(typeId: u32, length: usize): usize {
   return p;
 }
 
-/** Returns an object's memory to the allocator (children must already be released). */
+/** Returns an object's memory to the allocator (children must already be released; a weakref unlinked: rc.ts freeDead). */
 // @ts-ignore: decorator
 @inline export function freeObject(p: usize): void {
   freeObjectOfType(p, TYPE(INFO(p) & TYPE_ID_MASK));
@@ -196,7 +167,6 @@ export function newList(typeId: u32, length: usize): usize {
   let info = INFO(p);
   let kind = T_KIND(t);
   let size = kind == KIND_FIXED || kind == KIND_REFARRAY || kind == KIND_WEAKREF || kind == KIND_WEAKMAP ? T_SIZE(t) : objectSize(p);
-  if (kind == KIND_WEAKREF) weakrefFreed(p);
   if (info & FLAG_TRACKED) untrack(p);
   countFree(size, (info & FLAG_CONTAINER) != 0);
   noteFree(p, size, info & TYPE_ID_MASK);

@@ -11,21 +11,57 @@
 //   handles, VM roots, raw-API owners)   and so   refcount(o) >= 1.
 
 import {
-  FLAG_CONTAINER, FLAG_DYING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, INFO,
+  FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DYING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, INFO,
   RC, SET_GC_NEXT, SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
-import { callbackSerialLimit, clearWeakrefs, nextSerial, setCallbackSerialLimit } from "./weak";
-import { weakMapRelease } from "./weakmap";
-import { COLLECTOR_RECYCLER, FLAG_COLLECTING, FLAG_FROZEN, collectorKind, legacyFinalizers, possibleRoot } from "./collect/generational";
+import {
+  OWED_AT_DEATH, WR_INTERNAL, WR_KIND, WR_NEXT, callbackSerialLimit, detachWeakrefs, hostWeakrefCallbackOf, nextSerial, setCallbackSerialLimit,
+  weakrefFreed,
+} from "./weak";
+import { mapEntryDied, mapRelease } from "./maphooks";
+import { legacyFinalizers } from "./collect/gcstate";
+import { decremented } from "./collect/candidates";
+import { track, untrack } from "./collect/track";
 import { HOOK_FINALIZE, fromHost, hostDepth, toHost } from "./entry";
 
 // @ts-ignore: decorator
 @external("host", "finalize")
-declare function hostFinalize(obj: usize): void;
+declare function finalizeImport(obj: usize): void;
+/** Runs obj's finalizer on the host; the host catches and queues every exception (an unwind is detected: entry.ts). */
+// @ts-ignore: decorator
+@inline export function hostFinalize(obj: usize): void { toHost(HOOK_FINALIZE); finalizeImport(obj); fromHost(); }
 import {
-  KIND_REFARRAY, KIND_WEAKMAP, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE,
+  KIND_REFARRAY, KIND_WEAKMAP, KIND_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE,
 } from "./types";
-import { freeObject, freeObjectOfType, freeStorage, track, untrack } from "./object";
+import { freeObjectOfType, freeStorage } from "./object";
+
+/** The last step of every death: a weakref leaves its referent's list first; the memory goes back. */
+// @ts-ignore: decorator
+@inline function freeDead(p: usize, t: usize): void {
+  if (T_KIND(t) == KIND_WEAKREF) weakrefFreed(p);
+  freeObjectOfType(p, t);
+}
+
+/** Calls back each weakref of a chain from detachWeakrefs (an internal one drops its weak-container entry), then releases it. */
+export function runWeakrefCallbacks(chain: usize): void {
+  while (chain) {
+    let next = load<usize>(chain, WR_NEXT);
+    store<usize>(chain, 0, WR_NEXT);
+    if (load<u32>(chain, WR_KIND) & WR_INTERNAL) mapEntryDied(chain);
+    else hostWeakrefCallbackOf(chain);
+    decref(chain); // the reference detachWeakrefs took for the callback
+    chain = next;
+  }
+}
+
+/**
+ * The referent `obj` is dying (its count is 0): clear every weakref, then call the callbacks of
+ * those that are still alive, in list order. Weakrefs made at or after callbackSerialLimit (by
+ * the object's finalizer) are cleared without a callback.
+ */
+function clearWeakrefs(obj: usize): void {
+  runWeakrefCallbacks(detachWeakrefs(obj, OWED_AT_DEATH));
+}
 
 /** Head of the worklist of dead containers whose references are still to be released (rc 0, via gcNext). */
 let pending: usize = 0;
@@ -70,7 +106,7 @@ export let dyingNow: usize = 0;
   if (rc == 1) dealloc(p);
   else {
     SET_RC(p, rc - 1);
-    if (collectorKind == COLLECTOR_RECYCLER) possibleRoot(p); // may be the root of a garbage cycle now
+    decremented(p); // the collector's decrement hook (candidates.ts): may be a garbage cycle's root now
   }
 }
 
@@ -80,7 +116,7 @@ export let dyingNow: usize = 0;
   let rc = RC(c);
   if (rc > 1) {
     SET_RC(c, rc - 1);
-    if (collectorKind == COLLECTOR_RECYCLER) possibleRoot(c);
+    decremented(c);
     return;
   }
   if (isDefined(ASC_HEAP_DEBUG)) assert(rc == 1, "released a reference to an object whose refcount is 0");
@@ -101,7 +137,7 @@ export let dyingNow: usize = 0;
     SET_GC_NEXT(c, pending);
     pending = c;
   } else {
-    freeObject(c);
+    freeDead(c, TYPE(info & TYPE_ID_MASK));
   }
 }
 
@@ -137,9 +173,7 @@ function finalize(c: usize): bool {
   if (!legacyFinalizers) info |= FLAG_FINALIZED;
   SET_INFO(c, info);
   let mark = pending;
-  toHost(HOOK_FINALIZE);
-  hostFinalize(c); // the host catches and queues every exception (an unwind is detected: entry.ts)
-  fromHost();
+  hostFinalize(c);
   // Containers that died inside the finalizer (its frames, its temporaries) release their
   // references now, before the resurrection check: CPython frees them nested, so a frame holding
   // the object is gone when tp_del returns. Left on `pending`, such a frame made the object look
@@ -150,7 +184,7 @@ function finalize(c: usize): bool {
     pending = GC_NEXT(q);
     let t = TYPE(INFO(q) & TYPE_ID_MASK);
     releaseChildren(q, t);
-    freeObjectOfType(q, t);
+    freeDead(q, t);
   }
   let rc = RC(c);
   if (rc > 1) { SET_RC(c, rc - 1); return false; }
@@ -231,7 +265,7 @@ export function dealloc(p: usize): void {
       pending = GC_NEXT(q);
       let t = TYPE(INFO(q) & TYPE_ID_MASK);
       releaseChildren(q, t);
-      freeObjectOfType(q, t);
+      freeDead(q, t);
     } else break;
   }
   draining = false;
@@ -248,7 +282,7 @@ export function dyingCount(): i32 {
 /** Releases every reference a dead container holds (one generic visitor over the type table). */
 // @ts-ignore: decorator
 @inline function releaseChildren(q: usize, t: usize): void {
-  if (T_KIND(t) == KIND_WEAKMAP) { weakMapRelease(q); return; }
+  if (T_KIND(t) == KIND_WEAKMAP) { mapRelease(q); return; }
   if (T_KIND(t) == KIND_REFARRAY) {
     let items = load<usize>(q, LIST_ITEMS);
     if (!items) return;

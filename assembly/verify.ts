@@ -13,22 +13,25 @@
 //              Σ of those = references held outside the heap (returned in externalRefs)
 
 import { dyingCount, dyingNow } from "./rc";
-import { FLAG_CONTAINER, FLAG_DYING, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK } from "./layout";
 import {
-  KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
+  FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DYING, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK,
+} from "./layout";
+import {
+  KIND_RAW, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
   T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE,
 } from "./types";
 import * as C from "./counters";
 import { objectSize } from "./object";
 import { GEN_HEAD, PERMANENT } from "./collect/generations";
-import { COLLECTOR_RECYCLER, FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, VISIT_AUDIT, candidateCount, collectorKind } from "./collect/generational";
-import { visitChildren } from "./collect/visit";
+import { candidatesCheck } from "./collect/candidates";
+import { runEnd, runStart, visitRun, visitStart } from "./collect/visit";
 import { allocatorCheck } from "./generated/registry";
-import { VISIT_CHECK, VISIT_EXTERNAL, plausibleObject, walkExternalRefs, walkHeap } from "./walk";
+import { collectorCheck } from "./generated/collectors";
+import { plausibleObject, walkNext, walkStart } from "./walk";
 import { fail, failureMessage, resetFailure } from "./failure";
 
 import { WR_CALLBACK, WR_HASH, WR_INTERNAL, WR_KIND, WR_NEXT, WR_PREV, WR_PROXY, WR_REFERENT, WR_SERIAL } from "./weak";
-import { MAP_CAPACITY, MAP_COUNT, MAP_FLAVOUR, MAP_TABLE, MAP_USED, SLOT_AT, TOMBSTONE, WKM, WSET, WVM_BYTES } from "./weakmap";
+import { MAP_CAPACITY, MAP_COUNT, MAP_FLAVOUR, MAP_TABLE, MAP_USED, SLOT_AT, TOMBSTONE, WKM, WSET, WVM_BYTES } from "./maplayout";
 
 let checkedObjects: u32 = 0;
 let checkedContainers: u32 = 0;
@@ -140,25 +143,37 @@ function adjustChildren(delta: u32): void {
   for (let g: u32 = 0; g <= PERMANENT; g++) {
     let head = GEN_HEAD(g);
     for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) {
-      auditHolder = p;
-      visitChildren(p, VISIT_AUDIT, <usize>delta); // the one generic visitor, as the collector uses
+      // the child cursor the collectors use, so the audit counts what they count
+      visitStart(p);
+      while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+        let c = load<usize>(s);
+        if (!c) continue;
+        // plausibleObject does not read the count, so the +1 pass skips exactly what the −1 pass skipped
+        if (!plausibleObject(c)) { fail("a container holds a dangling or invalid reference", p); continue; }
+        SET_RC(c, RC(c) + delta);
+      }
     }
   }
 }
 
-let auditHolder: usize = 0;
-
-/** The audit's step at one reference (the generic visitor calls it for VISIT_AUDIT). */
-export function auditRef(c: usize, delta: u32): void {
-  // plausibleObject does not read the count, so the +1 pass skips exactly what the −1 pass skipped
-  if (!plausibleObject(c)) { fail("a container holds a dangling or invalid reference", auditHolder); return; }
-  SET_RC(c, RC(c) + delta);
+/** The audit's second walk: Σ over live objects of what is left of each count (the external references). */
+function sumExternalRefs(): u64 {
+  let sum: u64 = 0;
+  walkStart();
+  for (let p = walkNext(); p; p = walkNext()) {
+    let info = INFO(p);
+    if ((info & TYPE_ID_MASK) == TYPE_STORAGE) continue; // its first word is the owner, not a count
+    if (T_KIND(TYPE(info & TYPE_ID_MASK)) == KIND_RAW) continue; // its first word is its size
+    if (info & FLAG_DYING) continue; // deposited on rc.ts's death worklist: its first word is a link
+    if (<i32>RC(p) < 0) fail("refcount is smaller than the references held by live containers", p);
+    else sum += RC(p);
+  }
+  return sum;
 }
 
 /** Generations 0..2 and the permanent one: circular, doubly linked, together exactly the live containers. */
 function checkTrackedLists(): void {
   let n: u32 = 0;
-  let candidates: u32 = 0;
   for (let g: u32 = 0; g <= PERMANENT; g++) {
     let head = GEN_HEAD(g);
     let prev = head;
@@ -168,9 +183,6 @@ function checkTrackedLists(): void {
       if (!(INFO(p) & FLAG_TRACKED)) fail("object on a generation list lacks TRACKED", p);
       if (INFO(p) & FLAG_COLLECTING) fail("COLLECTING set outside a collection", p);
       if (((INFO(p) & FLAG_FROZEN) != 0) != (g == PERMANENT)) fail("FROZEN disagrees with the permanent generation", p);
-      let candidateList = collectorKind == COLLECTOR_RECYCLER && g == 0;
-      if (((INFO(p) & FLAG_CANDIDATE) != 0) != candidateList) fail("CANDIDATE disagrees with the candidate list", p);
-      if (candidateList) candidates++;
       if (RC(p) == 0) fail("tracked object with refcount 0", p);
       if (++n > C.liveContainers) { fail("generation lists longer than the live containers (a loop, or a dead object)", p); return; }
       prev = p;
@@ -178,7 +190,6 @@ function checkTrackedLists(): void {
     if (GC_PREV(head) != prev) fail("generation list: head's gcPrev is not the last object", head);
   }
   if (n + untrackedDead != C.liveContainers) fail("generation lists shorter than the live containers", 0);
-  if (candidates != candidateCount) fail("candidate count != objects on the candidate list", 0);
 }
 
 /** Runs every check. 0 = consistent; 1 = see failureMessage()/failurePointer(). */
@@ -187,7 +198,8 @@ export function verify(): i32 {
   checkedObjects = 0; checkedContainers = 0; checkedBytes = 0; deadFound = 0; untrackedDead = 0;
   allocatorCheck(); // first: the cursor below trusts the allocator's structure
   if (failureMessage()) return 1;
-  walkHeap(VISIT_CHECK);
+  walkStart();
+  for (let p = walkNext(); p; p = walkNext()) checkObject(p);
   if (failureMessage()) return 1;
   if (<i32>deadFound != dyingCount()) fail("objects at refcount 0 != the deaths waiting on rc.ts's worklists", 0);
   if (checkedObjects != C.liveObjects()) fail("objects found != allocations - deallocations", 0);
@@ -195,10 +207,13 @@ export function verify(): i32 {
   if (checkedBytes != <u64>C.liveObjectBytes) fail("object bytes found != liveObjectBytes counter", 0);
   checkTrackedLists();
   if (failureMessage()) return 1;
+  candidatesCheck(); // the lists are sound: the candidate bookkeeping, then the collector's own invariants
+  if (failureMessage()) return 1;
+  collectorCheck();
+  if (failureMessage()) return 1;
   // refcount audit: subtract internal references, read what is left, restore
   adjustChildren(<u32>-1);
-  walkHeap(VISIT_EXTERNAL);
-  externalRefs = walkExternalRefs;
+  externalRefs = sumExternalRefs();
   adjustChildren(1);
   return failureMessage() ? 1 : 0;
 }

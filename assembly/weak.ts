@@ -23,7 +23,7 @@
 // a weakref whose own count is 0 (itself dying) gets no callback; each callback receives its
 // weakref; a callback's exception is caught by the host and reported (never unwinds the core).
 
-import { FLAG_DYING, FLAG_HAS_WEAKREFS, INFO, RC, SET_INFO, SET_RC, TYPE_ID_MASK } from "./layout";
+import { FLAG_COLLECTING, FLAG_DYING, FLAG_HAS_WEAKREFS, INFO, RC, SET_INFO, SET_RC, TYPE_ID_MASK } from "./layout";
 import { HOOK_WEAKREF_CALLBACK, HOOK_WEAKREF_FREED, fromHost, toHost } from "./entry";
 import { T_WEAK, TYPE, TYPE_WEAKREF } from "./types";
 import { newFixed } from "./object";
@@ -204,36 +204,13 @@ export function detachWeakrefs(obj: usize, rule: i32): usize {
   return chain;
 }
 
-/** Calls back each weakref of a chain from detachWeakrefs (a container entry is dropped by the core), then releases it. */
-export function runWeakrefCallbacks(chain: usize): void {
-  while (chain) {
-    let next = load<usize>(chain, WR_NEXT);
-    store<usize>(chain, 0, WR_NEXT);
-    let kind = KIND(chain);
-    if (kind & WR_INTERNAL) mapEntryDied(chain);
-    else {
-      toHost(HOOK_WEAKREF_CALLBACK);
-      hostWeakrefCallback(chain, kind >> WR_ID_SHIFT);
-      fromHost();
-    }
-    releaseHeld(chain);
-    chain = next;
-  }
+/** Calls the host back for a weakref with a callback (rc.ts runWeakrefCallbacks). */
+// @ts-ignore: decorator
+@inline export function hostWeakrefCallbackOf(wr: usize): void {
+  toHost(HOOK_WEAKREF_CALLBACK);
+  hostWeakrefCallback(wr, KIND(wr) >> WR_ID_SHIFT);
+  fromHost();
 }
-
-/**
- * The referent `obj` is dying (its count is 0): clear every weakref, then call the callbacks of
- * those that are still alive, in list order. Weakrefs made at or after callbackSerialLimit (by
- * the object's finalizer) are cleared without a callback.
- */
-export function clearWeakrefs(obj: usize): void {
-  runWeakrefCallbacks(detachWeakrefs(obj, OWED_AT_DEATH));
-}
-
-// releaseHeld drops the reference taken for the callback; rc.ts provides it (import cycle otherwise)
-import { decref as releaseHeld } from "./rc";
-import { mapEntryDied } from "./weakmap";
-import { FLAG_COLLECTING } from "./collect/generational";
 
 /**
  * The referent of a weakref (borrowed), or 0 once it has died, or while its death waits on rc.ts's

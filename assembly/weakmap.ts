@@ -5,63 +5,21 @@
 // collector). Removal only tombstones a slot; insertion may rehash, so an iteration holds the
 // entries' weakrefs and asks weakMapSlotOf where each entry is now.
 //
-// ╒═══════════ Weak map object (TYPE_WEAKMAP, a container) ═══════════╕
-// │ header (16)                                                         │ +0
-// │ flavour: 1 int→weak value, 2 bytes→weak value, 3 weak key→value,    │ +16  MAP_FLAVOUR
-// │          4 weak set                                                 │
-// │ count: live entries                                                 │ +20  MAP_COUNT
-// │ used: live entries + tombstones                                     │ +24  MAP_USED
-// │ capacity: slots (a power of two, or 0)                              │ +28  MAP_CAPACITY
-// │ table: a storage block [owner, info, slots...] (0 when capacity 0)  │ +32  MAP_TABLE
-// └─────────────────────────────────────────────────────────────────────┘
-// A slot is three words: key, wr, value.
-//   key    int flavour: the i32 key; bytes: a bytes object (owned); weak-key flavours: the key
-//          object's address (borrowed, valid while wr is set)
-//   wr     the entry's internal weakref (owned): to the value (value maps) or to the key. 0 =
-//          empty, 1 = tombstone
-//   value  weak-key map: the value (owned, or 0 for null); otherwise 0
-// An internal weakref keeps its map in WR_SERIAL and its slot index in WR_HASH.
+// The object and slot layout, with its box diagram: maplayout.ts.
 
 import { RC } from "./layout";
 import { BYTES_DATA, BYTES_LENGTH, STORAGE_SLOTS, TYPE_WEAKMAP } from "./types";
 import { freeStorage, newFixed, newStorage } from "./object";
 import { decref, incref } from "./rc";
 import { WR_HASH, WR_REFERENT, WR_SERIAL, weakrefNewInternal, weakrefReferent } from "./weak";
-
-// @ts-ignore: decorator
-@inline export const MAP_FLAVOUR: usize = 16;
-// @ts-ignore: decorator
-@inline export const MAP_COUNT: usize = 20;
-// @ts-ignore: decorator
-@inline export const MAP_USED: usize = 24;
-// @ts-ignore: decorator
-@inline export const MAP_CAPACITY: usize = 28;
-// @ts-ignore: decorator
-@inline export const MAP_TABLE: usize = 32;
-// @ts-ignore: decorator
-@inline export const MAP_SIZE: usize = 36;
-
-// @ts-ignore: decorator
-@inline export const WVM_INT: u32 = 1;
-// @ts-ignore: decorator
-@inline export const WVM_BYTES: u32 = 2;
-// @ts-ignore: decorator
-@inline export const WKM: u32 = 3;
-// @ts-ignore: decorator
-@inline export const WSET: u32 = 4;
-
-// @ts-ignore: decorator
-@inline export const SLOT_SIZE: usize = 12;
-// @ts-ignore: decorator
-@inline export const TOMBSTONE: usize = 1;
+import { setMapHooks } from "./maphooks";
+import { MAP_CAPACITY, MAP_COUNT, MAP_FLAVOUR, MAP_SIZE, MAP_TABLE, MAP_USED, SLOT_AT, SLOT_SIZE, TOMBSTONE, WKM, WSET, WVM_BYTES, WVM_INT } from "./maplayout";
+export { MAP_CAPACITY, MAP_COUNT, MAP_FLAVOUR, MAP_SIZE, MAP_TABLE, MAP_USED, SLOT_AT, SLOT_SIZE, TOMBSTONE, WKM, WSET, WVM_BYTES, WVM_INT } from "./maplayout";
 
 // @ts-ignore: decorator
 @inline function FLAVOUR(m: usize): u32 { return load<u32>(m, MAP_FLAVOUR); }
 // @ts-ignore: decorator
 @inline function CAP(m: usize): usize { return load<usize>(m, MAP_CAPACITY); }
-/** Address of slot i. */
-// @ts-ignore: decorator
-@inline export function SLOT_AT(m: usize, i: usize): usize { return load<usize>(m, MAP_TABLE) + STORAGE_SLOTS + i * SLOT_SIZE; }
 // @ts-ignore: decorator
 @inline function weakKeyed(m: usize): bool { return FLAVOUR(m) >= WKM; }
 
@@ -224,6 +182,9 @@ export function mapEntryDied(wr: usize): void {
   let i = load<usize>(wr, WR_HASH);
   if (i < CAP(m) && load<usize>(SLOT_AT(m, i), 4) == wr) removeSlot(m, i);
 }
+
+// rc.ts calls these through maphooks.ts (an import would be a cycle); set before any call (_start)
+setMapHooks(weakMapRelease, mapEntryDied);
 
 /** Releases every entry and the table of a map: a dead one, or a live one the collector clears. */
 export function weakMapRelease(m: usize): void {

@@ -1,4 +1,5 @@
 export function generateStatsIds(): Promise<void>;
-export function generateRegistry(extraAllocators?: string[]): Promise<void>;
+export function generateRegistry(extraAllocators?: string[], extraCollectors?: string[]): Promise<void>;
 export function rememberedAllocators(): Promise<string[]>;
-export function buildWasm(names?: ("debug" | "release" | "bench")[], options?: { allocators?: string[]; builtinOnly?: boolean }): Promise<void>;
+export function rememberedCollectors(): Promise<string[]>;
+export function buildWasm(names?: ("debug" | "release" | "bench")[], options?: { allocators?: string[]; collectors?: string[]; builtinOnly?: boolean }): Promise<void>;

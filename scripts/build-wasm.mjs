@@ -2,13 +2,13 @@
 // module (core + workloads, release). Generates first, so the AssemblyScript core and the
 // TypeScript host share one source for what crosses the boundary:
 //   src/stats-table.json -> assembly/generated/stats_ids.ts
-//   strategies.json (+ --allocator files) -> assembly/generated/registry.ts, capabilities.ts,
-//                                            src/generated/strategies.ts
+//   strategies.json (+ --allocator, --collector files) -> assembly/generated/registry.ts (allocators),
+//        collectors.ts, capabilities.ts, src/generated/strategies.ts
 // Used by vitest's globalSetup, `npm run bench` and `npm run build`; runnable directly:
-//   node scripts/build-wasm.mjs [debug|release|bench ...] [--allocator FILE ...] [--builtin-only]
-// --allocator adds an allocator file from anywhere (docs/allocators.md); the build remembers the
-// extra files (build/extra-allocators.json) so later builds (npm test, bench, replay) include them,
-// until --builtin-only.
+//   node scripts/build-wasm.mjs [debug|release|bench ...] [--allocator FILE ...] [--collector FILE ...] [--builtin-only]
+// --allocator / --collector add a strategy file from anywhere (docs/allocators.md, docs/collectors.md);
+// the build remembers the extra files (build/extra-allocators.json, extra-collectors.json) so later
+// builds (npm test, bench, replay) include them, until --builtin-only.
 import asc from "assemblyscript/asc";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -34,10 +34,21 @@ export async function generateStatsIds() {
   if (old !== text) await writeFile(path, text);
 }
 
-const EXTRA_FILE = join(root, "build/extra-allocators.json");
-/** The functions every allocator module exports (assembly/alloc/contract.ts), and those a capability adds. */
-const CONTRACT = ["init", "alloc", "free", "cursorStart", "cursorNext", "cursorBlockSize", "check", "stats", "end"];
-const CAPABILITY_FUNCTIONS = { sizeClasses: ["classRows", "SMALL_MAX", "CLASS_COUNT"], poolMap: ["poolRecord"] };
+/** Per kind of strategy: where extra files are remembered, the contract's exports, the capability prefix. */
+const KINDS = {
+  allocator: {
+    remember: join(root, "build/extra-allocators.json"),
+    contract: ["init", "alloc", "free", "cursorStart", "cursorNext", "cursorBlockSize", "check", "stats", "end"],
+    capabilityFunctions: { sizeClasses: ["classRows", "SMALL_MAX", "CLASS_COUNT"], poolMap: ["poolRecord"] },
+    prefix: "CAP_", doc: "docs/allocators.md", example: "CAP_REUSES",
+  },
+  collector: {
+    remember: join(root, "build/extra-collectors.json"),
+    contract: ["init", "collectGeneration", "step", "thawGeneration", "check"],
+    capabilityFunctions: {},
+    prefix: "GC_CAP_", doc: "docs/collectors.md", example: "GC_CAP_COLLECTS_CYCLES",
+  },
+};
 const constName = (name) => name.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
 const NAME = /^[a-z][a-z0-9_]{0,31}$/;
 
@@ -46,60 +57,72 @@ async function writeIfChanged(path, text) {
   if (old !== text) { await mkdir(dirname(path), { recursive: true }); await writeFile(path, text); }
 }
 
-/** The extra allocator files a previous build was given (absolute paths). */
-export async function rememberedAllocators() {
-  const text = await readFile(EXTRA_FILE, "utf8").catch(() => null);
+/** The extra strategy files (absolute paths) a previous build was given, of one kind. */
+async function remembered(kind) {
+  const file = KINDS[kind].remember;
+  const text = await readFile(file, "utf8").catch(() => null);
   if (text === null) return [];
   const list = JSON.parse(text);
-  if (!Array.isArray(list) || !list.every((f) => typeof f === "string")) throw new Error(`${EXTRA_FILE}: expected a list of file paths`);
+  if (!Array.isArray(list) || !list.every((f) => typeof f === "string")) throw new Error(`${file}: expected a list of file paths`);
+  return list;
+}
+/** The extra allocator files a previous build was given (absolute paths). */
+export const rememberedAllocators = () => remembered("allocator");
+/** The extra collector files a previous build was given (absolute paths). */
+export const rememberedCollectors = () => remembered("collector");
+
+/**
+ * The manifest's strategies of one kind plus its extra files, each with its code and its
+ * capabilities read from its own file (export const CAPABILITIES: u32 = CAP_X | CAP_Y; 0 for none),
+ * its exports checked against the contract.
+ */
+async function resolveKind(manifest, kind, extra) {
+  const { contract, capabilityFunctions, prefix, doc, example } = KINDS[kind];
+  const vocabulary = manifest[`${kind}Capabilities`];
+  const capByConst = Object.fromEntries(vocabulary.map((c) => [`${prefix}${constName(c.name)}`, c.name]));
+  const list = manifest[`${kind}s`].map((a) => ({ ...a, path: join(root, a.file), external: false }));
+  let code = Math.max(...list.map((a) => a.code)) + 1;
+  for (const file of extra) {
+    const name = basename(file).replace(/\.ts$/, "");
+    if (!file.endsWith(".ts")) throw new Error(`--${kind} ${file}: a${kind === "allocator" ? "n" : ""} ${kind} is one AssemblyScript file ending in .ts`);
+    if (!NAME.test(name)) throw new Error(`--${kind} ${file}: the file name is the ${kind}'s name and must match ${NAME}`);
+    if (list.some((a) => a.name === name)) throw new Error(`--${kind} ${file}: a${kind === "allocator" ? "n" : ""} ${kind} named '${name}' exists already`);
+    list.push({ name, code: code++, path: file, external: true, doc: `external ${kind} (${file})` });
+  }
+  for (const a of list) {
+    const forget = a.external ? ` (a --${kind} file; \`npm run build:wasm -- --builtin-only\` forgets it)` : "";
+    const src = await readFile(a.path, "utf8").catch((e) => { throw new Error(`${kind} '${a.name}': cannot read ${a.path}: ${e.message}${forget}`); });
+    const m = /export\s+const\s+CAPABILITIES\s*:\s*u32\s*=\s*([^;]+);/.exec(src);
+    if (!m) throw new Error(`${kind} '${a.name}' (${a.path}) must declare its capabilities: export const CAPABILITIES: u32 = ${example} | ...; (0 for none)`);
+    a.capabilities = Object.fromEntries(vocabulary.map((c) => [c.name, false]));
+    for (const t of m[1].split("|").map((x) => x.trim())) {
+      if (t === "0") continue;
+      if (!capByConst[t]) throw new Error(`${kind} '${a.name}': unknown capability ${t} (known: ${Object.keys(capByConst).join(", ")})`);
+      a.capabilities[capByConst[t]] = true;
+    }
+    const wanted = [...contract, ...Object.entries(capabilityFunctions).filter(([c]) => a.capabilities[c]).flatMap(([, f]) => f)];
+    const missing = wanted.filter((f) => !new RegExp(`export\\s+(?:(?:function|const|let)\\s+${f}\\b|\\{[^}]*\\bas\\s+${f}\\b)`).test(src));
+    if (missing.length) throw new Error(`${kind} '${a.name}' (${a.path}) does not export ${missing.join(", ")} (see ${doc})`);
+  }
   return list;
 }
 
-/**
- * The manifest's strategies plus the extra allocator files, each allocator with its code and its
- * capabilities read from its own file (export const CAPABILITIES: u32 = CAP_X | CAP_Y; 0 for none).
- */
-export async function resolveStrategies(extra = []) {
+/** The manifest's strategies plus the extra allocator and collector files. */
+export async function resolveStrategies(extra = [], extraCollectors = []) {
   const manifest = JSON.parse(await readFile(join(root, "strategies.json"), "utf8"));
-  const capByConst = Object.fromEntries(manifest.allocatorCapabilities.map((c) => [`CAP_${constName(c.name)}`, c.name]));
-  const allocators = manifest.allocators.map((a) => ({ ...a, path: join(root, a.file), external: false }));
-  let code = Math.max(...allocators.map((a) => a.code)) + 1;
-  for (const file of extra) {
-    const name = basename(file).replace(/\.ts$/, "");
-    if (!file.endsWith(".ts")) throw new Error(`--allocator ${file}: an allocator is one AssemblyScript file ending in .ts`);
-    if (!NAME.test(name)) throw new Error(`--allocator ${file}: the file name is the allocator's name and must match ${NAME}`);
-    if (allocators.some((a) => a.name === name)) throw new Error(`--allocator ${file}: an allocator named '${name}' exists already`);
-    allocators.push({ name, code: code++, path: file, external: true, doc: `external allocator (${file})` });
-  }
-  for (const a of allocators) {
-    const forget = a.external ? " (an --allocator file; `npm run build:wasm -- --builtin-only` forgets it)" : "";
-    const src = await readFile(a.path, "utf8").catch((e) => { throw new Error(`allocator '${a.name}': cannot read ${a.path}: ${e.message}${forget}`); });
-    const m = /export\s+const\s+CAPABILITIES\s*:\s*u32\s*=\s*([^;]+);/.exec(src);
-    if (!m) throw new Error(`allocator '${a.name}' (${a.path}) must declare its capabilities: export const CAPABILITIES: u32 = CAP_REUSES | ...; (0 for none)`);
-    a.capabilities = Object.fromEntries(manifest.allocatorCapabilities.map((c) => [c.name, false]));
-    for (const t of m[1].split("|").map((x) => x.trim())) {
-      if (t === "0") continue;
-      if (!capByConst[t]) throw new Error(`allocator '${a.name}': unknown capability ${t} (known: ${Object.keys(capByConst).join(", ")})`);
-      a.capabilities[capByConst[t]] = true;
-    }
-    const wanted = [...CONTRACT, ...Object.entries(CAPABILITY_FUNCTIONS).filter(([c]) => a.capabilities[c]).flatMap(([, f]) => f)];
-    const missing = wanted.filter((f) => !new RegExp(`export\\s+(?:(?:function|const|let)\\s+${f}\\b|\\{[^}]*\\bas\\s+${f}\\b)`).test(src));
-    if (missing.length) throw new Error(`allocator '${a.name}' (${a.path}) does not export ${missing.join(", ")} (see docs/allocators.md)`);
-  }
-  const collectorCaps = manifest.collectorCapabilities.map((c) => c.name);
-  const collectors = manifest.collectors.map((c) => {
-    for (const k of c.capabilities) if (!collectorCaps.includes(k)) throw new Error(`collector '${c.name}': unknown capability ${k}`);
-    return { ...c, capabilities: Object.fromEntries(collectorCaps.map((k) => [k, c.capabilities.includes(k)])) };
-  });
+  const allocators = await resolveKind(manifest, "allocator", extra);
+  const collectors = await resolveKind(manifest, "collector", extraCollectors);
   return { manifest, allocators, collectors };
 }
 
 /** Writes the AssemblyScript registry and capability bits, and the host's constants. */
-export async function generateRegistry(extra = []) {
-  const { manifest, allocators, collectors } = await resolveStrategies(extra);
+export async function generateRegistry(extra = [], extraCollectors = []) {
+  const { manifest, allocators, collectors } = await resolveStrategies(extra, extraCollectors);
   const header = "// GENERATED by scripts/build-wasm.mjs from strategies.json. Do not edit.";
   const caps = [header, "// Allocator capability bits: an allocator declares its own (export const CAPABILITIES).", ""];
   manifest.allocatorCapabilities.forEach((c, i) => caps.push("// @ts-ignore: decorator", `@inline export const CAP_${constName(c.name)}: u32 = ${1 << i}; // ${c.doc}`));
+  caps.push("", "// Collector capability bits: a collector declares its own (export const CAPABILITIES).");
+  manifest.collectorCapabilities.forEach((c, i) => caps.push("// @ts-ignore: decorator", `@inline export const GC_CAP_${constName(c.name)}: u32 = ${1 << i}; // ${c.doc}`));
   await writeIfChanged(join(root, "assembly/generated/capabilities.ts"), caps.join("\n") + "\n");
 
   // external files are copied next to the registry; their `refheap/...` imports name assembly/...
@@ -112,18 +135,16 @@ export async function generateRegistry(extra = []) {
     "// call tests a code that never changes after init (a perfectly predicted branch).",
     "",
   ];
-  for (const [i, a] of allocators.entries()) {
-    let from = "../" + a.file?.replace(/^assembly\//, "").replace(/\.ts$/, "");
-    if (a.external) {
-      const src = (await readFile(a.path, "utf8")).replace(/(from\s+["'])refheap\//g, "$1../../");
-      await writeIfChanged(join(root, `assembly/generated/ext/${a.name}.ts`), `// COPIED by scripts/build-wasm.mjs from ${a.path}; edit that file.\n` + src);
-      from = `./ext/${a.name}`;
-    }
-    reg.push(`import * as ${mod(a, i)} from "${from}";`);
-  }
+  // a module's import path from assembly/generated/; external files are copied next to it
+  const moduleFrom = async (a, ext) => {
+    if (!a.external) return "../" + a.file.replace(/^assembly\//, "").replace(/\.ts$/, "");
+    const src = (await readFile(a.path, "utf8")).replace(/(from\s+["'])refheap\//g, "$1../../");
+    await writeIfChanged(join(root, `assembly/generated/ext/${ext}.ts`), `// COPIED by scripts/build-wasm.mjs from ${a.path}; edit that file.\n` + src);
+    return `./ext/${ext}`;
+  };
+  for (const [i, a] of allocators.entries()) reg.push(`import * as ${mod(a, i)} from "${await moduleFrom(a, a.name)}";`);
   reg.push("");
   for (const a of allocators) reg.push("// @ts-ignore: decorator", `@inline export const ALLOC_${constName(a.name)}: i32 = ${a.code};`);
-  for (const c of collectors) reg.push("// @ts-ignore: decorator", `@inline export const COLLECTOR_${constName(c.name)}: i32 = ${c.code};`);
   reg.push("", "/** The allocator chosen at init. */", "export let allocator: i32 = -1;", "");
   // value: `return` the call's result (fallback when no module matches); else an if/else-if chain
   const chain = (call, { value = false, filter = () => true, fallback = "" } = {}) => {
@@ -178,6 +199,44 @@ export async function generateRegistry(extra = []) {
   );
   await writeIfChanged(join(root, "assembly/generated/registry.ts"), reg.join("\n"));
 
+  // The collectors' switch is a module of its own: object.ts and rc.ts import the allocators'
+  // registry, and the collectors import rc.ts (trial deletion frees objects), so one module for
+  // both would be an import cycle. Only index.ts and verify.ts import this one.
+  const col = [
+    header,
+    "// The one switch from a collector code to its module (assembly/collect/contract.ts). The hooks on",
+    "// hot paths (track, the decrement hook, the trigger) are data each collector's init() sets.",
+    "",
+  ];
+  const cmod = (c, i) => `C${i}`;
+  for (const [i, c] of collectors.entries()) col.push(`import * as ${cmod(c, i)} from "${await moduleFrom(c, `collector_${c.name}`)}";`);
+  col.push(`import { setCollectHook } from "../collect/gcstate";`);
+  col.push("");
+  for (const c of collectors) col.push("// @ts-ignore: decorator", `@inline export const COLLECTOR_${constName(c.name)}: i32 = ${c.code};`);
+  col.push("", "/** The collector chosen at init. */", "export let collector: i32 = -1;", "");
+  const cchain = (call, fallback) => [...collectors.map((c, i) => `  if (collector == ${c.code}) return ${cmod(c, i)}.${call};`), `  ${fallback}`];
+  col.push(
+    "/** Is `code` a collector's? */",
+    "export function collectorCheckCode(code: i32): bool {",
+    `  return ${collectors.map((c) => `code == ${c.code}`).join(" || ")};`,
+    "}",
+    "/** Selects collector `code` (collectorCheckCode said yes) and runs its init(). */",
+    "export function collectorInit(code: i32): void {",
+    "  collector = code;",
+    ...collectors.map((c, i) => `  ${i ? "else " : ""}if (code == ${c.code}) { ${cmod(c, i)}.init(); setCollectHook(${cmod(c, i)}.collectGeneration); }`),
+    "}",
+    "/** gc.collect(g): the unreachable objects found. */",
+    "export function collectorCollect(g: u32): i32 {", ...cchain("collectGeneration(g)", "return 0;"), "}",
+    "/** The generation gc.unfreeze() moves frozen objects to. */",
+    "export function collectorThawGeneration(): u32 {", ...cchain("thawGeneration()", "return 2;"), "}",
+    "/** The collector's own invariants (fail() reports the first broken one). */",
+    "export function collectorCheck(): void {", ...collectors.map((c, i) => `  ${i ? "else " : ""}if (collector == ${c.code}) ${cmod(c, i)}.check();`), "}",
+    "/** The chosen collector's capability bits (GC_CAP_*, capabilities.ts). */",
+    "export function collectorCapabilities(): u32 {", ...cchain("CAPABILITIES", "return 0;"), "}",
+    "",
+  );
+  await writeIfChanged(join(root, "assembly/generated/collectors.ts"), col.join("\n"));
+
   const entry = (x) => ({ name: x.name, code: x.code, doc: x.doc, ...(x.external !== undefined ? { external: x.external } : {}), capabilities: x.capabilities });
   const ts = [
     header,
@@ -200,16 +259,23 @@ const TARGETS = {
 };
 
 /**
- * Builds the named targets. options.allocators: extra allocator files (absolute paths) to build
- * with and remember; omitted: the remembered ones; [] with options.builtinOnly forgets them.
+ * Builds the named targets. options.allocators / options.collectors: extra strategy files
+ * (absolute paths) to build with and remember; omitted: the remembered ones; options.builtinOnly
+ * forgets them all.
  */
 export async function buildWasm(names = Object.keys(TARGETS), options = {}) {
   let extra = options.allocators ?? [];
-  if (options.builtinOnly) await rm(EXTRA_FILE, { force: true });
-  else if (!extra.length) extra = await rememberedAllocators();
+  let extraCollectors = options.collectors ?? [];
+  if (options.builtinOnly) for (const k of Object.values(KINDS)) await rm(k.remember, { force: true });
+  else {
+    if (!extra.length) extra = await rememberedAllocators();
+    if (!extraCollectors.length) extraCollectors = await rememberedCollectors();
+  }
   await generateStatsIds();
-  await generateRegistry(extra); // refuses a file that does not implement the contract, before anything is remembered
-  if (options.allocators?.length) { await mkdir(dirname(EXTRA_FILE), { recursive: true }); await writeFile(EXTRA_FILE, JSON.stringify(extra, null, 2)); }
+  await generateRegistry(extra, extraCollectors); // refuses a file that does not implement the contract, before anything is remembered
+  for (const [kind, files] of [["allocator", options.allocators], ["collector", options.collectors]]) {
+    if (files?.length) { await mkdir(dirname(KINDS[kind].remember), { recursive: true }); await writeFile(KINDS[kind].remember, JSON.stringify(files, null, 2)); }
+  }
   await mkdir(join(root, "build"), { recursive: true });
   for (const name of names) {
     const args = [...TARGETS[name], "--config", join(root, "asconfig.json"), "--baseDir", root];
@@ -222,14 +288,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { parseArgs } = await import("node:util");
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { allocator: { type: "string", multiple: true }, "builtin-only": { type: "boolean" } },
+    options: { allocator: { type: "string", multiple: true }, collector: { type: "string", multiple: true }, "builtin-only": { type: "boolean" } },
   });
   const names = positionals;
   for (const n of names) if (!(n in TARGETS)) throw new Error(`unknown target '${n}' (${Object.keys(TARGETS).join(", ")})`);
   // npm runs scripts from the package root: resolve the user's paths from where they typed them
   const cwd = process.env.INIT_CWD ?? process.cwd();
   const allocators = (values.allocator ?? []).map((f) => resolve(cwd, f));
+  const collectors = (values.collector ?? []).map((f) => resolve(cwd, f));
   const t = performance.now();
-  await buildWasm(names.length ? names : undefined, { allocators, builtinOnly: values["builtin-only"] });
+  await buildWasm(names.length ? names : undefined, { allocators, collectors, builtinOnly: values["builtin-only"] });
   console.log(`wasm built (${names.length ? names.join(", ") : Object.keys(TARGETS).join(", ")}) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

@@ -1,5 +1,5 @@
 // Collector phases, observed: with gc.observePhases(listener) on, the core reports each step of a
-// collection (assembly/collect/generational.ts, "phase observation") and this file turns the
+// collection (assembly/collect/phases.ts) and this file turns the
 // lists it names into plain snapshots: every object of the set with its refcount and gc_refs.
 // The explorer steps through these; tests check what holds after each step against CPython's.
 
@@ -45,7 +45,7 @@ export interface PhaseSnapshot {
   listB: PhaseObject[];
 }
 
-const FLAG_HAS_WEAKREFS = 1 << 20, FLAG_FINALIZED = 1 << 22, FLAG_COLLECTING = 1 << 23; // assembly/layout.ts, generational.ts
+const FLAG_HAS_WEAKREFS = 1 << 20, FLAG_FINALIZED = 1 << 22, FLAG_COLLECTING = 1 << 23; // assembly/layout.ts
 
 /**
  * The addresses on one of the collector's lists (a generation, or a list a phase report names), in

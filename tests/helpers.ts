@@ -5,10 +5,17 @@
 import { afterEach, describe } from "vitest";
 import { ALLOCATORS, ALLOCATOR_INFO, COLLECTORS, COLLECTOR_INFO, Heap, type AllocatorName, type CollectorName, type HeapOptions } from "../src/index.js";
 
-export const STRATEGIES = ALLOCATORS.flatMap((allocator) => COLLECTORS.map((collector) => ({ allocator, collector })));
+/** REFHEAP_ALLOCATORS / REFHEAP_COLLECTORS (comma lists) narrow the suites to some strategies (tests/external-collector.test.ts). */
+function only<T extends string>(variable: string, all: readonly T[]): readonly T[] {
+  const want = process.env[variable]?.split(",").filter(Boolean);
+  if (!want) return all;
+  for (const w of want) if (!all.includes(w as T)) throw new Error(`${variable}: no strategy '${w}' (built: ${all.join(", ")})`);
+  return all.filter((n) => want.includes(n));
+}
+export const STRATEGIES = only("REFHEAP_ALLOCATORS", ALLOCATORS).flatMap((allocator) => only("REFHEAP_COLLECTORS", COLLECTORS).map((collector) => ({ allocator, collector })));
 /** What an allocator can do (strategies.json, its file's CAPABILITIES). */
 export const allocatorCaps = (allocator: AllocatorName) => ALLOCATOR_INFO[allocator].capabilities;
-/** What a collector can do (strategies.json). */
+/** What a collector can do (its file's CAPABILITIES). */
 export const collectorCaps = (collector: CollectorName) => COLLECTOR_INFO[collector].capabilities;
 
 export interface SuiteContext {

@@ -1,8 +1,9 @@
 // The box diagrams at the top of the files that define a layout must match the code, and the
 // code must match what is really in memory.
 import { readFileSync } from "node:fs";
+import { execSync } from "node:child_process";
 import { expect, test } from "vitest";
-import { defineNode, heapSuite } from "./helpers.js";
+import { collectorCaps, defineNode, heapSuite } from "./helpers.js";
 
 const read = (f: string) => readFileSync(new URL(`../assembly/${f}`, import.meta.url), "utf8");
 
@@ -26,6 +27,51 @@ test("object header diagram (assembly/layout.ts) matches its offset constants", 
   for (const [name, off] of Object.entries(drawn)) expect(consts[name], name).toBe(off);
   expect(consts.HEADER_SIZE).toBe(8);
   expect(consts.CONTAINER_HEADER_SIZE).toBe(16);
+});
+
+/** The info word's bit fields as drawn: the cell under bit k of the `bits` ruler holds its letter. */
+function diagramInfoBits(src: string): Record<string, number[]> {
+  const lines = src.split("\n");
+  const ruler = lines.find((l) => /^\/\/\s+1 0 9 8 7 6 5 4 3 2 1 0 9 8/.test(l) && l.trimEnd().endsWith("bits"))!;
+  const col = (bit: number) => ruler.indexOf("1 0 9") + 2 * (31 - bit); // bit 31's digit, then 2 columns a bit
+  const row = lines.find((l) => l.includes("INFO_OFFSET") && l.startsWith("// │"))!;
+  const out: Record<string, number[]> = {};
+  for (let bit = 31; bit >= 0; bit--) {
+    const ch = row[col(bit)];
+    if (/[A-Z]/.test(ch) && row[col(bit) + 1] === "│" && row[col(bit) - 1] === "│") (out[ch] ??= []).push(bit);
+  }
+  return out;
+}
+
+test("object header diagram (assembly/layout.ts): every info bit drawn, in its legend (who sets and clears it) and defined there", () => {
+  const src = read("layout.ts");
+  const drawn = diagramInfoBits(src);
+  // the legend: `//   T  bit 18 FLAG_TRACKED  ... set: ... clear: ...` (or "never cleared")
+  const legend: Record<string, { bit: number; name: string; text: string }> = {};
+  const lines = src.split("\n");
+  lines.forEach((l, i) => {
+    const m = /^\/\/\s+([A-Z])\s+bit (\d+) (FLAG_[A-Z_]+)/.exec(l);
+    if (!m) return;
+    let text = l;
+    for (let j = i + 1; j < lines.length && /^\/\/\s{10,}/.test(lines[j]); j++) text += " " + lines[j];
+    legend[m[1]] = { bit: Number(m[2]), name: m[3], text };
+  });
+  const flags: Record<string, number> = {};
+  for (const m of src.matchAll(/export const (FLAG_[A-Z_]+): u32 = 1 << (\d+);/g)) flags[m[1]] = Number(m[2]);
+  expect(Object.keys(drawn).sort()).toEqual(Object.keys(legend).sort());
+  for (const [letter, bits] of Object.entries(drawn)) {
+    const { bit, name, text } = legend[letter];
+    expect(bits, `${letter} (${name}) is one bit`).toEqual([bit]);
+    expect(flags[name], `${name} = 1 << ${bit} in layout.ts`).toBe(bit);
+    expect(text, `${name}: who sets it`).toMatch(/set: /);
+    expect(text, `${name}: who clears it`).toMatch(/clear: |never cleared/);
+  }
+  // every FLAG_ bit of the header is in the diagram, and none is defined anywhere else
+  expect(Object.keys(flags).sort()).toEqual(Object.values(legend).map((l) => l.name).sort());
+  const elsewhere = execSync("grep -rlE 'export const FLAG_[A-Z_]+: u32 = 1 <<' assembly --include=*.ts || true", { cwd: new URL("..", import.meta.url).pathname }).toString().trim().split("\n").filter(Boolean);
+  expect(elsewhere).toEqual(["assembly/layout.ts"]);
+  // the type id is the low 16 bits, the reserved generation bits G are drawn over 16..17
+  expect(/TYPE_ID_MASK: u32 = 0xffff;/.test(src)).toBe(true);
 });
 
 test("pool header diagram (assembly/alloc/pools.ts) matches its accessors", () => {
@@ -68,7 +114,30 @@ test("type record diagram (assembly/types.ts) matches its accessors", () => {
   expect(acc).toEqual({ KIND: 0, FLAGS: 4, NREFS: 8, SIZE: 12, REFS: 16, WEAK: 20 });
 });
 
-heapSuite("object layout in memory", ({ make }) => {
+/** FLAG_X = 1 << n constants of assembly/layout.ts. */
+const FLAG = Object.fromEntries([...read("layout.ts").matchAll(/export const (FLAG_[A-Z_]+): u32 = 1 << (\d+);/g)].map((m) => [m[1], 1 << Number(m[2])]));
+
+heapSuite("object layout in memory", ({ make, strategy }) => {
+  test("the header bits layout.ts defines are the bits the core sets: TRACKED, FROZEN, CANDIDATE", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const a = heap.alloc(Node);
+    const info = () => heap.raw.u32[(a.ptr + 4) >>> 2]!;
+    expect(info() & FLAG.FLAG_TRACKED).not.toBe(0);
+    expect(info() & FLAG.FLAG_CONTAINER).not.toBe(0);
+    expect(info() & (FLAG.FLAG_FROZEN | FLAG.FLAG_CANDIDATE | FLAG.FLAG_COLLECTING | FLAG.FLAG_DYING)).toBe(0);
+    heap.gc.freeze();
+    expect(info() & FLAG.FLAG_FROZEN).not.toBe(0);
+    heap.gc.unfreeze();
+    expect(info() & FLAG.FLAG_FROZEN).toBe(0);
+    // a decrement that leaves the count above zero: a candidate root, if the collector asks for the hook
+    const extra = a.dup();
+    extra.dispose();
+    expect((info() & FLAG.FLAG_CANDIDATE) !== 0).toBe(collectorCaps(strategy.collector).needsDecrementHook);
+    expect(heap.gc.getCandidateCount()).toBe(collectorCaps(strategy.collector).needsDecrementHook ? 1 : 0);
+    a.dispose();
+  });
+
   test("a container: refcount at +0, type id in the low half of +4, list links at +8/+12, fields from +16", async () => {
     const heap = await make();
     const Node = defineNode(heap);

@@ -1,4 +1,4 @@
-// Collector phases, observed step by step: what holds after each step (generational.ts' header)
+// Collector phases, observed step by step: what holds after each step (collect/trial.ts' header)
 // checked on the snapshots gc.observePhases gives, for both collectors.
 import { expect, it } from "vitest";
 import { HeapTypeError, type Handle, type Heap, type PhaseSnapshot } from "../src/index.js";

@@ -1,39 +1,82 @@
-// === The one generic visitor: every strong reference a container holds, from the type table ===
-// FIXED: its reference fields; REFARRAY: its items; WEAKMAP: each entry's internal weakref, bytes
-// key and value. What is done at each reference is chosen by a cookie (no closures in
-// AssemblyScript), as AssemblyScript's __visit(ptr, cookie) and CPython's tp_traverse + visitproc.
+// === The generic child cursor: every strong reference a container holds, from the layouts ===
+// FIXED: its reference fields; REFARRAY: its items; WEAKMAP: each live entry's internal weakref,
+// bytes key and value. The cursor hands out *runs* of reference slots (contiguous u32 words that
+// hold an object address or 0); the caller loops over each run with locals, so the collector's
+// inner loops stay as tight as a hand-written one (AssemblyScript has no closures, and a cookie
+// dispatch would make this file depend on every mechanism that visits). It reads layouts only.
+//
+//   visitStart(p);
+//   while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+//     let c = load<usize>(s);
+//     if (c) { ... }            // c: a child, in CPython's tp_traverse order for the kind
+//   }
+//
+// One walk at a time (the state is global): nothing may start another walk while one is between
+// runs. The caller may change the children's headers and links, never p's slots or p's table.
 
 import { INFO, TYPE_ID_MASK } from "../layout";
 import { KIND_REFARRAY, KIND_WEAKMAP, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE } from "../types";
-import { MAP_CAPACITY, MAP_FLAVOUR, SLOT_AT, TOMBSTONE, WVM_BYTES } from "../weakmap";
-import { visitRef } from "./generational";
+import { MAP_CAPACITY, MAP_FLAVOUR, SLOT_AT, SLOT_SIZE, TOMBSTONE, WVM_BYTES } from "../maplayout";
 
-/** Calls visitRef(child, cookie, arg) for every non-null strong reference of container p. */
-export function visitChildren(p: usize, cookie: i32, arg: usize): void {
+/** The current run: reference slots [runStart, runEnd). */
+export let runStart: usize = 0;
+export let runEnd: usize = 0;
+/** The first run, before the first visitRun() (0 after it). */
+let first: usize = 0, firstEnd: usize = 0;
+/** A weak map's slots still to visit: [mapSlot, mapEnd), and whether its keys are bytes objects. */
+let mapSlot: usize = 0, mapEnd: usize = 0;
+let bytesKeys = false;
+/** A weak map entry's references in visiting order (wr, bytes key, value): the run for one entry. */
+const ENTRY: usize = memory.data(12, 4);
+
+/** Starts a walk over the strong references of container p. */
+// @ts-ignore: decorator
+@inline export function visitStart(p: usize): void {
   let t = TYPE(INFO(p) & TYPE_ID_MASK);
   let kind = T_KIND(t);
+  mapSlot = mapEnd = 0;
   if (kind == KIND_REFARRAY) {
-    let items = load<usize>(p, LIST_ITEMS);
-    for (let i: usize = 0, n = load<usize>(p, LIST_LENGTH); i < n; i++) {
-      let c = load<usize>(items + STORAGE_SLOTS + (i << 2));
-      if (c) visitRef(c, cookie, arg);
-    }
+    first = load<usize>(p, LIST_ITEMS) + STORAGE_SLOTS;
+    firstEnd = first + (load<usize>(p, LIST_LENGTH) << 2);
   } else if (kind == KIND_WEAKMAP) {
-    let bytesKeys = load<u32>(p, MAP_FLAVOUR) == WVM_BYTES;
-    for (let i: usize = 0, cap = load<usize>(p, MAP_CAPACITY); i < cap; i++) {
-      let s = SLOT_AT(p, i);
-      let wr = load<usize>(s, 4);
-      if (wr <= TOMBSTONE) continue;
-      visitRef(wr, cookie, arg);
-      if (bytesKeys) visitRef(load<usize>(s), cookie, arg);
-      let v = load<usize>(s, 8);
-      if (v) visitRef(v, cookie, arg);
+    first = firstEnd = 0;
+    let cap = load<usize>(p, MAP_CAPACITY);
+    if (cap) {
+      mapSlot = SLOT_AT(p, 0);
+      mapEnd = mapSlot + cap * SLOT_SIZE;
+      bytesKeys = load<u32>(p, MAP_FLAVOUR) == WVM_BYTES;
     }
   } else {
-    let slot = p + T_REFS(t);
-    for (let i: u32 = 0, n = T_NREFS(t); i < n; i++, slot += 4) {
-      let c = load<usize>(slot);
-      if (c) visitRef(c, cookie, arg);
-    }
+    first = p + T_REFS(t);
+    firstEnd = first + (<usize>T_NREFS(t) << 2);
   }
+}
+
+/** Moves to the next run of reference slots (runStart, runEnd); false when there is none. */
+// @ts-ignore: decorator
+@inline export function visitRun(): bool {
+  if (first) {
+    runStart = first;
+    runEnd = firstEnd;
+    first = 0;
+    return true;
+  }
+  return mapSlot < mapEnd ? nextEntry() : false;
+}
+
+/** A weak map's next live entry as a run of three slots (0 where it holds nothing). */
+function nextEntry(): bool {
+  while (mapSlot < mapEnd) {
+    let s = mapSlot;
+    mapSlot += SLOT_SIZE;
+    let wr = load<usize>(s, 4);
+    if (wr <= TOMBSTONE) continue;
+    store<usize>(ENTRY, wr);
+    store<usize>(ENTRY, bytesKeys ? load<usize>(s) : 0, 4);
+    store<usize>(ENTRY, load<usize>(s, 8), 8);
+    runStart = ENTRY;
+    runEnd = ENTRY + 12;
+    return true;
+  }
+  return false;
 }

@@ -64,7 +64,7 @@ export class Model {
 
   constructor(readonly heap: Heap, finalizer: (cls: ClassMeta) => (h: import("../handle.js").Handle) => void) {
     this.views = heap.views;
-    this.x = heap.debug ? heap.core : inlineRefcounts(heap.core, this.views, heap.capabilities.collector.candidates);
+    this.x = heap.debug ? heap.core : inlineRefcounts(heap.core, this.views, heap.capabilities.collector.needsDecrementHook);
     const d = (name: string, spec: Partial<Parameters<Heap["defineType"]>[0]> = {}) => heap.defineType({ name, ...spec });
     this.T = {
       int: d("int", { scalars: { v: "f64" } }),

@@ -1,0 +1,76 @@
+// === What the collectors share with the core: the gc module's switches, the trigger, statistics ===
+// CPython keeps these in its GCState. A leaf: object.ts, rc.ts and the collectors read it, and the
+// chosen collector (contract.ts) sets the trigger and the automatic step at init.
+
+import { THRESHOLD } from "./generations";
+
+export let gcEnabled = true;
+/** A collection is in progress (also during its stop callbacks, as CPython: a nested collect() returns 0). */
+export let collecting = false;
+export let debugFlags: u32 = 0;
+/** Finalizer mode 'legacy' (Python 2): a cycle holding a finalizer is uncollectable. */
+export let legacyFinalizers = false;
+/** Objects an automatic step may gather before it stops (0 = no limit; the host derives it from gc.setPauseBudget). */
+export let stepWorkLimit: u32 = 0;
+
+// debug flags (gc.set_debug)
+// @ts-ignore: decorator
+@inline export const DEBUG_STATS: u32 = 1;
+// @ts-ignore: decorator
+@inline export const DEBUG_COLLECTABLE: u32 = 2;
+// @ts-ignore: decorator
+@inline export const DEBUG_UNCOLLECTABLE: u32 = 4;
+// @ts-ignore: decorator
+@inline export const DEBUG_SAVEALL: u32 = 32;
+
+/** Per generation: collections, collected, uncollectable (u32 each). */
+export const GEN_STATS: usize = memory.data(3 * 12, 4);
+
+export function setGcEnabled(on: bool): void { gcEnabled = on; }
+export function setCollecting(on: bool): void { collecting = on; }
+export function setDebugFlags(f: u32): void { debugFlags = f; }
+export function setLegacyFinalizers(on: bool): void { legacyFinalizers = on; }
+export function setStepWorkLimit(n: u32): void { stepWorkLimit = n; }
+
+// ── the automatic trigger ──
+// Checked before every container allocation, so it is data, not a call into the collector: the
+// collector names the u32 counter compared with threshold 0 (generation 0's count, the candidate
+// count...) and the step that runs when it is exceeded. A function reference, because a direct
+// import would close a cycle (object.ts → collector → trial deletion → rc.ts → object.ts); the
+// step runs once per threshold allocations, so the indirect call costs nothing measurable.
+
+/** Address of the counter compared with threshold 0; 0: never collect automatically. */
+export let triggerCounter: usize = 0;
+function noStep(): void {}
+/** The collector's automatic collection (its contract's step()). */
+export let stepHook: () => void = noStep;
+
+function noCollect(g: u32): i32 { return 0; }
+/** The chosen collector's collectGeneration (set by the registry at init). */
+export let collectHook: (g: u32) => i32 = noCollect;
+export function setCollectHook(fn: (g: u32) => i32): void { collectHook = fn; }
+/**
+ * A collection of generation g by the heap's collector, for AssemblyScript embedders (the host
+ * calls the gcCollect export): the number of unreachable objects found (docs/embedding.md).
+ */
+export function collect(g: u32): i32 { return collectHook(g); }
+
+/** Chooses what the automatic trigger compares and runs (a collector's init()). */
+export function setTrigger(counter: usize, step: () => void): void {
+  triggerCounter = counter;
+  stepHook = step;
+}
+
+/** Is an automatic collection due before the next container allocation? */
+// @ts-ignore: decorator
+@inline export function collectionDue(): bool {
+  let t0 = THRESHOLD(0);
+  if (!triggerCounter || !gcEnabled || collecting || t0 == 0) return false;
+  return load<u32>(triggerCounter) > t0;
+}
+
+/** Called before a container is allocated. */
+// @ts-ignore: decorator
+@inline export function maybeCollect(): void {
+  if (collectionDue()) stepHook();
+}

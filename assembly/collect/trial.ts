@@ -1,0 +1,346 @@
+// === Trial deletion: the pipeline every cycle collector shares (CPython 3.12's Modules/gcmodule.c) ===
+// A collector chooses the set to examine (generations 0..g merged, or the subgraph gathered from
+// candidate roots) and hands it here as a list of tracked containers; deduceUnreachable finds the
+// containers of the set that nothing outside it references, with trial deletion on a copy of the
+// counts (the real counts are never changed), and finishCollection frees them by clearing their
+// references.
+//
+// During a collection a tracked object's gcPrev word holds its gc_refs (the list is singly linked
+// through gcNext meanwhile), its COLLECTING header bit says it is in the set, and bit 0 of gcNext
+// (UNREACHABLE) marks it as tentatively unreachable. What holds after each step:
+//   updateRefs       gc_refs = refcount, COLLECTING set, for every object of the set
+//   subtractRefs     gc_refs = references from outside the set (>= 0)
+//   moveUnreachable  the set keeps exactly what is reachable from outside it (prev links restored,
+//                    COLLECTING cleared); `unreachable` holds the rest, doubly linked, COLLECTING set
+//   legacy           (mode 'legacy') objects with a finalizer, and all they reach, set aside: uncollectable
+//   weakrefs         every weakref to an unreachable object is cleared; callbacks run only for
+//                    weakrefs that are not themselves garbage; weak-container entries are dropped
+//   finalizers       each unreachable object's PEP 442 finalizer has run once (FINALIZED set)
+//   resurrection     the unreachable set is deduced again with the real counts; what a finalizer
+//                    made reachable moves to the older generation (bpo-38379)
+//   delete           each object still unreachable has had its references cleared; refcounting freed it
+
+import {
+  FLAG_COLLECTING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
+  SET_RC, TYPE_ID_MASK,
+} from "../layout";
+import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
+import { decref, hostFinalize, incref, runWeakrefCallbacks } from "../rc";
+import { listIsEmpty, listLength, listMerge, listMove } from "./generations";
+import { runEnd, runStart, visitRun, visitStart } from "./visit";
+import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
+import { weakMapRelease } from "../weakmap";
+import { listSetLength } from "../list";
+import { HOOK_GC_GARBAGE, fromHost, toHost } from "../entry";
+import { DEBUG_COLLECTABLE, DEBUG_SAVEALL, GEN_STATS, debugFlags, legacyFinalizers, setCollecting } from "./gcstate";
+import {
+  PHASE_CLEARED, PHASE_FINALIZED, PHASE_INTERNAL_SUBTRACTED, PHASE_PROMOTED, PHASE_REFS_COPIED, PHASE_RESURRECTION_CHECKED, PHASE_STOP,
+  PHASE_UNREACHABLE_MOVED, PHASE_WEAKREFS_HANDLED, hostGcPhase, phase, phaseGeneration,
+} from "./phases";
+
+// @ts-ignore: decorator
+@external("host", "gcGarbage")
+declare function gcGarbageImport(obj: usize, why: i32): void;
+// @ts-ignore: decorator
+@inline function hostGcGarbage(obj: usize, why: i32): void { toHost(HOOK_GC_GARBAGE); gcGarbageImport(obj, why); fromHost(); }
+
+// garbage kinds reported to the host
+// @ts-ignore: decorator
+@inline const GARBAGE_SAVEALL: i32 = 1;
+// @ts-ignore: decorator
+@inline const GARBAGE_LEGACY: i32 = 2;
+// @ts-ignore: decorator
+@inline const GARBAGE_COLLECTABLE: i32 = 3;
+
+/** gcNext bit: the object is (tentatively) on the unreachable list. */
+// @ts-ignore: decorator
+@inline const NEXT_UNREACHABLE: usize = 1;
+
+// working lists
+/** The garbage deduceUnreachable found (the collector passes it to finishCollection). */
+export const UNREACHABLE: usize = memory.data(16, 8);
+const STILL_UNREACHABLE: usize = memory.data(16, 8);
+const LEGACY: usize = memory.data(16, 8);
+const SEEN: usize = memory.data(16, 8);
+
+// @ts-ignore: decorator
+@inline function GC_REFS(p: usize): u32 { return <u32>GC_PREV(p); }
+// @ts-ignore: decorator
+@inline function SET_GC_REFS(p: usize, r: u32): void { SET_GC_PREV(p, r); }
+// @ts-ignore: decorator
+@inline function IS_COLLECTING(p: usize): bool { return (INFO(p) & FLAG_COLLECTING) != 0; }
+// @ts-ignore: decorator
+@inline export function CLEAR_COLLECTING(p: usize): void { SET_INFO(p, INFO(p) & ~FLAG_COLLECTING); }
+
+/** An empty list at head h. */
+export function listInit(h: usize): void { SET_GC_NEXT(h, h); SET_GC_PREV(h, h); }
+
+// ── deduce_unreachable ──
+
+function updateRefs(base: usize): u32 {
+  let n: u32 = 0;
+  for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) {
+    if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
+    SET_INFO(p, INFO(p) | FLAG_COLLECTING);
+    SET_GC_REFS(p, RC(p));
+    n++;
+  }
+  return n;
+}
+
+function subtractRefs(base: usize): void {
+  for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) {
+    visitStart(p);
+    while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+      let c = load<usize>(s);
+      // only children in the set: the count of a child outside it is not copied
+      if (c && IS_COLLECTING(c)) SET_GC_REFS(c, GC_REFS(c) - 1);
+    }
+  }
+}
+
+/** A child of a reachable object is reachable (moveUnreachable's visit). */
+// @ts-ignore: decorator
+@inline function visitReachable(c: usize, young: usize): void {
+  // objects of other generations, and those already scanned, are not COLLECTING
+  if (!IS_COLLECTING(c)) return;
+  let next = GC_NEXT(c);
+  if (next & NEXT_UNREACHABLE) {
+    // had gc_refs 0 when the scan reached it, but is reachable after all: back to the young list
+    let prev = GC_PREV(c);
+    let realNext = next & ~NEXT_UNREACHABLE;
+    SET_GC_NEXT(prev, next); // keeps the UNREACHABLE bit of the link
+    SET_GC_PREV(realNext, prev);
+    let last = GC_PREV(young);
+    SET_GC_NEXT(last, c);
+    SET_GC_NEXT(c, young);
+    SET_GC_PREV(young, c);
+    SET_GC_REFS(c, 1);
+  } else if (GC_REFS(c) == 0) {
+    // still ahead of the scan: tell it that it is reachable
+    SET_GC_REFS(c, 1);
+  }
+}
+
+function moveUnreachable(young: usize, unreachable: usize): void {
+  let prev = young;
+  let p = GC_NEXT(young);
+  while (p != young) {
+    if (GC_REFS(p)) {
+      // reachable from outside: its children are too. visitReachable may append to young (and
+      // change p's gcNext when p is last), so the next object is read only afterwards.
+      visitStart(p);
+      while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+        let c = load<usize>(s);
+        if (c) visitReachable(c, young);
+      }
+      SET_GC_PREV(p, prev);
+      CLEAR_COLLECTING(p);
+      prev = p;
+    } else {
+      // tentatively unreachable: to the unreachable list, flagged (no need to fix p.next.prev:
+      // the young list is singly linked during the scan)
+      SET_GC_NEXT(prev, GC_NEXT(p));
+      let last = GC_PREV(unreachable);
+      SET_GC_NEXT(last, p | NEXT_UNREACHABLE);
+      SET_GC_PREV(p, last);
+      SET_GC_NEXT(p, unreachable | NEXT_UNREACHABLE);
+      SET_GC_PREV(unreachable, p);
+    }
+    p = GC_NEXT(prev);
+  }
+  SET_GC_PREV(young, prev);
+  SET_GC_NEXT(unreachable, GC_NEXT(unreachable) & ~NEXT_UNREACHABLE);
+}
+
+function clearUnreachableMask(list: usize): void {
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE);
+}
+
+/**
+ * Splits the set on list `base` (tracked containers, none COLLECTING): what is reachable from
+ * outside it stays on `base` (COLLECTING cleared), the rest moves to `unreachable` (COLLECTING
+ * set). Returns the size of the set.
+ */
+export function deduceUnreachable(base: usize, unreachable: usize, observed: bool = true): u32 {
+  let n = updateRefs(base);
+  if (observed) phase(PHASE_REFS_COPIED, phaseGeneration, base);
+  subtractRefs(base);
+  if (observed) phase(PHASE_INTERNAL_SUBTRACTED, phaseGeneration, base);
+  listInit(unreachable);
+  moveUnreachable(base, unreachable);
+  clearUnreachableMask(unreachable);
+  if (observed) phase(PHASE_UNREACHABLE_MOVED, phaseGeneration, base, unreachable);
+  return n;
+}
+
+// ── the steps after it ──
+
+/** Legacy mode: objects with a finalizer, and everything they reach, are uncollectable. */
+function moveLegacyFinalizers(unreachable: usize): void {
+  listInit(LEGACY);
+  let p = GC_NEXT(unreachable);
+  while (p != unreachable) {
+    let next = GC_NEXT(p);
+    if (INFO(p) & FLAG_FINALIZER) { CLEAR_COLLECTING(p); listMove(p, LEGACY); }
+    p = next;
+  }
+  // what they reach, transitively (the list grows while it is walked)
+  for (let q = GC_NEXT(LEGACY); q != LEGACY; q = GC_NEXT(q)) {
+    visitStart(q);
+    while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+      let c = load<usize>(s);
+      if (c && IS_COLLECTING(c)) { CLEAR_COLLECTING(c); listMove(c, LEGACY); }
+    }
+  }
+}
+
+/** Clears the weakrefs of every object of a list; returns one chain of those owed a callback under `rule`. */
+function detachListWeakrefs(list: usize, rule: i32): usize {
+  let chain: usize = 0, last: usize = 0;
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) {
+    if (!(INFO(p) & FLAG_HAS_WEAKREFS)) continue;
+    let owed = detachWeakrefs(p, rule);
+    if (!owed) continue;
+    if (last) store<usize>(last, owed, WR_NEXT); else chain = owed;
+    last = owed;
+    while (load<usize>(last, WR_NEXT)) last = load<usize>(last, WR_NEXT);
+  }
+  return chain;
+}
+
+/** Adds delta to the count of every weakref with a callback that an object of the list references. */
+function adjustWeakrefCounts(list: usize, delta: u32): void {
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) {
+    visitStart(p);
+    while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+      let c = load<usize>(s);
+      if (c && (INFO(c) & TYPE_ID_MASK) == TYPE_WEAKREF && (load<u32>(c, WR_KIND) & (WR_CALLBACK | WR_INTERNAL)) == WR_CALLBACK) {
+        SET_RC(c, RC(c) + delta);
+      }
+    }
+  }
+}
+
+/**
+ * Clears every weakref to an unreachable object. Callbacks run afterwards, and only for weakrefs
+ * that are not garbage themselves ("legitimate to pretend the weakref is going away first"): a
+ * weakref object is garbage when all its references come from unreachable objects, found with a
+ * trial decrement of its count, restored before any callback. Weak-container entries are dropped
+ * unless their container is garbage too.
+ */
+function handleWeakrefs(unreachable: usize): void {
+  adjustWeakrefCounts(unreachable, <u32>-1);
+  let chain = detachListWeakrefs(unreachable, OWED_IN_COLLECTION);
+  adjustWeakrefCounts(unreachable, 1);
+  // every weakref to the garbage is dead: now the callbacks (they may do anything)
+  runWeakrefCallbacks(chain);
+}
+
+/** Runs each unreachable object's finalizer once (PEP 442). Finalizers may free other objects. */
+function finalizeGarbage(unreachable: usize): void {
+  listInit(SEEN);
+  while (!listIsEmpty(unreachable)) {
+    let p = GC_NEXT(unreachable);
+    listMove(p, SEEN); // first: the finalizer may free objects of the list
+    let info = INFO(p);
+    if ((info & FLAG_FINALIZER) && !(info & FLAG_FINALIZED)) {
+      SET_INFO(p, info | FLAG_FINALIZED);
+      incref(p);
+      hostFinalize(p);
+      decref(p);
+    }
+  }
+  listMerge(SEEN, unreachable);
+}
+
+/**
+ * Weakrefs made by finalizers to what is still garbage: cleared, without callbacks (gh-91636). The
+ * weak-container entries a finalizer made are dropped as at any death, once every weakref is clear.
+ */
+function clearLateWeakrefs(list: usize): void {
+  runWeakrefCallbacks(detachListWeakrefs(list, OWED_ENTRIES));
+}
+
+/** tp_clear: drops every reference the object holds (refcounting then frees the cycle). */
+function clearReferences(p: usize): void {
+  let t = TYPE(INFO(p) & TYPE_ID_MASK);
+  let kind = T_KIND(t);
+  if (kind == KIND_REFARRAY) { listSetLength(p, 0); return; }
+  if (kind == KIND_WEAKMAP) { weakMapRelease(p); return; }
+  let slot = p + T_REFS(t);
+  for (let i: u32 = 0, n = T_NREFS(t); i < n; i++, slot += 4) {
+    let c = load<usize>(slot);
+    if (c) { store<usize>(slot, 0); decref(c); }
+  }
+}
+
+function deleteGarbage(collectable: usize, old: usize): void {
+  while (!listIsEmpty(collectable)) {
+    let p = GC_NEXT(collectable);
+    if (debugFlags & DEBUG_SAVEALL) {
+      hostGcGarbage(p, GARBAGE_SAVEALL); // gc.garbage takes a reference: the object survives
+    } else {
+      incref(p);
+      clearReferences(p);
+      decref(p);
+    }
+    if (GC_NEXT(collectable) == p) {
+      // still alive (held from gc.garbage, or by a reference it could not clear): it may die later
+      CLEAR_COLLECTING(p);
+      listMove(p, old);
+    }
+  }
+}
+
+/**
+ * The steps after deduction, shared by every collector: UNREACHABLE holds the garbage (doubly
+ * linked, COLLECTING set), the survivors are already in `old`, where resurrected objects go too.
+ * Counts the collection in generation g's statistics, reports its end (gcPhase 1) and clears
+ * `collecting`. Returns the number of unreachable objects found (collected + uncollectable).
+ */
+export function finishCollection(g: u32, old: usize, candidates: u32): i32 {
+  if (legacyFinalizers) moveLegacyFinalizers(UNREACHABLE);
+  else listInit(LEGACY);
+  if (debugFlags & DEBUG_COLLECTABLE) {
+    for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) hostGcGarbage(p, GARBAGE_COLLECTABLE);
+  }
+  // Which of the next steps can run host code? Only weakrefs and finalizers of the garbage. When
+  // there are none, nothing can resurrect anything, and the garbage is deleted at once.
+  let flags: u32 = 0;
+  let m: u32 = 0;
+  for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) { flags |= INFO(p); m++; }
+  let garbage = UNREACHABLE;
+  if (flags & (FLAG_HAS_WEAKREFS | FLAG_FINALIZER)) {
+    if (flags & FLAG_HAS_WEAKREFS) { handleWeakrefs(UNREACHABLE); phase(PHASE_WEAKREFS_HANDLED, g, 0, UNREACHABLE); }
+    if (flags & FLAG_FINALIZER) { finalizeGarbage(UNREACHABLE); phase(PHASE_FINALIZED, g, 0, UNREACHABLE); }
+    // a callback or finalizer may have made some of it reachable again: deduce once more with the real counts
+    for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) CLEAR_COLLECTING(p);
+    deduceUnreachable(UNREACHABLE, STILL_UNREACHABLE, false);
+    listMerge(UNREACHABLE, old); // the resurrected
+    clearLateWeakrefs(STILL_UNREACHABLE);
+    garbage = STILL_UNREACHABLE;
+    m = listLength(garbage);
+    phase(PHASE_RESURRECTION_CHECKED, g, old, STILL_UNREACHABLE);
+  }
+  deleteGarbage(garbage, old);
+  phase(PHASE_CLEARED, g, old);
+
+  // legacy finalizers: uncollectable, into gc.garbage
+  let n: u32 = 0;
+  for (let p = GC_NEXT(LEGACY); p != LEGACY; p = GC_NEXT(p)) {
+    n++;
+    hostGcGarbage(p, GARBAGE_LEGACY);
+  }
+  listMerge(LEGACY, old);
+  phase(PHASE_PROMOTED, g, old);
+
+  let st = GEN_STATS + <usize>g * 12;
+  store<u32>(st, load<u32>(st) + 1);
+  store<u32>(st, load<u32>(st, 4) + m, 4);
+  store<u32>(st, load<u32>(st, 8) + n, 8);
+  // still "collecting" during the stop callbacks, as CPython: a collect() from one returns 0
+  hostGcPhase(PHASE_STOP, <i32>g, <i32>m, <i32>n, <i32>candidates);
+  setCollecting(false);
+  return <i32>(m + n);
+}
