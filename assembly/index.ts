@@ -18,6 +18,7 @@ import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./c
 import { GEN_STATS, collecting, debugFlags, gcEnabled, setDebugFlags, setGcEnabled, setLegacyFinalizers, setStepWorkLimit } from "./collect/gcstate";
 import { freeze, generationLength, unfreeze } from "./collect/gcmodule";
 import { referentAt, references } from "./collect/referrers";
+import { VISITED } from "./collect/trial";
 import { candidateCount } from "./collect/candidates";
 import { collectorCapabilities, collectorCheckCode, collectorCollect, collectorInit, collectorThawGeneration } from "./generated/collectors";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
@@ -324,6 +325,8 @@ export function gcThresholds(): usize { check(); return THRESHOLDS; }
 export function gcSetThreshold(g: u32, v: u32): void { checkGeneration(g, 2); check(); setThreshold(g, v); }
 /** Per generation: collections, collected, uncollectable (u32 each). */
 export function gcStats(): usize { check(); return GEN_STATS; }
+/** The address of the current collection's visited count (u32; read it at the stop report). */
+export function gcVisited(): usize { check(); return VISITED; }
 export function gcSetDebug(flags: u32): void { check(); setDebugFlags(flags); }
 export function gcGetDebug(): u32 { check(); return debugFlags; }
 export function gcFreeze(): void { check(); freeze(); }

@@ -8,6 +8,7 @@ import type { AllocatorName, CollectorName } from "../src/heap.js";
 import { collectorsWith, type CollectorCapability } from "../src/strategies.js";
 import vm from "node:vm";
 import { createHistogram } from "node:perf_hooks";
+import type { PauseRecord } from "./anatomy.js";
 
 /** Parameters from the command line; each workload reads the ones it uses. */
 export interface BenchOptions {
@@ -37,6 +38,8 @@ export interface Sample {
   pausesMs?: number[];
   /** The same pauses split by the generation collected (refheap rows). */
   pausesByGen?: number[][];
+  /** The same pauses with their anatomy (refheap rows): objects visited, memory grown, and more in anatomy mode. */
+  pauseRecords?: PauseRecord[];
   /** Anything else worth keeping in the JSON (stats snapshots, etc.). */
   extra?: Record<string, unknown>;
 }
@@ -153,9 +156,12 @@ export function pausePercentiles(pausesMs: number[]): PauseSummary | undefined {
   return { count: h.count, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: sig(h.max / 1e6), curve };
 }
 
-/** Splits {generation, ms} pauses into all-pauses and per-generation lists. */
-export function splitPauses(pauses: { generation: number; ms: number }[]): { pausesMs: number[]; pausesByGen: number[][] } {
+/** Splits {generation, ms} pauses into all-pauses and per-generation lists; keeps their anatomy (refheap's pauses). */
+export function splitPauses(pauses: (PauseRecord | { generation: number; ms: number; visited?: number; grownBytes?: number; hostMs?: number })[]): Pick<Sample, "pausesMs" | "pausesByGen" | "pauseRecords"> {
   const pausesByGen: number[][] = [[], [], []];
   for (const p of pauses) pausesByGen[p.generation].push(p.ms);
-  return { pausesMs: pauses.map((p) => p.ms), pausesByGen };
+  const records = pauses.every((p) => typeof p.visited === "number")
+    ? pauses.map((p): PauseRecord => ({ t0: 0, visited: 0, grownBytes: 0, ...p }))
+    : undefined;
+  return { pausesMs: pauses.map((p) => p.ms), pausesByGen, ...(records ? { pauseRecords: records } : {}) };
 }

@@ -7,8 +7,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  envTable, generationsTable, headlineTable, markdownTable, optionsTable, peerChecks, readRun, replaysTable, resultsTable,
-  summaryLine, variantsOf, type RunJson, type SampleJson,
+  envTable, generationsTable, headlineTable, markdownTable, optionsTable, outlierSummary, outliersTable, peerChecks, readRun, replaysTable,
+  resultsTable, summaryLine, variantsOf, type RunJson, type SampleJson,
 } from "./present.js";
 import { heaptrackSection } from "./heaptrack-doc.js";
 
@@ -75,6 +75,12 @@ export function renderDoc(run: RunJson): string {
     for (const n of w.notes) md.push(n.startsWith("  ") ? `  ${n.trim()}` : `- ${n}`);
     md.push("");
   }
+  const outliers = outliersTable(run);
+  if (outliers) {
+    md.push("## Pauses of 1 ms or more, explained", "",
+      "Every refheap pause records the objects the core visited (`info.visited`) and the memory committed meanwhile. After the timed repetitions each row that observes pauses runs once more, untimed, reading per pause the thread's run-queue wait (`/proc/thread-self/schedstat`: runnable but not running, the machine gave the CPU to another thread), V8's own collections overlapping it (PerformanceObserver 'gc') and the time per collector step (`bench/anatomy.ts`). A pause of 1 ms or more is put down to the largest of these, or to the collector's own work when its objects visited explain it at the row's usual cost per object. What remains after the wait may be hypervisor steal time, which the thread cannot see.", "",
+      markdownTable(outliers), "", ...outlierSummary(run).map((l) => `- ${l}`), "");
+  }
   const gens = generationsTable(run);
   if (gens) md.push("## Pauses by generation collected", "", markdownTable(gens), "");
   const replays = replaysTable(run);
@@ -89,7 +95,7 @@ export function renderDoc(run: RunJson): string {
     "",
     "- **in-wasm** rows run the mutator in AssemblyScript linked with the core (`bench/wasm/`): the like-for-like comparison with **AS runtime**, the same program on AssemblyScript's `--runtime incremental` (`bench/peers/as-runtime/`).",
     "- **host** rows drive the heap from TypeScript through `heap.raw` (`allocInit`: one wasm call per node, fields staged in memory); full runs add `setRefMove` and the Handle-based API, the convenience path. **V8** is the same program on plain JS objects.",
-    "- **median** over the repetitions, **min..max** beside it; the ratio columns divide by the V8 and AS-runtime rows of the same workload (and variant).",
+    "- **median** over the repetitions with its **95 % CI**, a percentile bootstrap over the repetitions (2,000 resamples, seeded: `bench/stats.ts`, simple-statistics), and **min..max**; the ratio columns divide by the V8 and AS-runtime rows of the same workload (and variant), each with the bootstrap interval of the ratio of medians (both rows resampled). A comparison is *ahead* or *behind* only when its whole interval is below or above 1; with 3 to 5 repetitions the intervals are wide, and *not told apart by this run* is the honest answer for many rows.",
     "- **bytes/node**: for refheap, object headers + payload + size-class rounding per live object, from the heap's stats; V8's is a heapUsed delta; AS's an upper bound (final memory / nodes).",
     "- **pauses**: every collection in the timed regions of all repetitions, from the core's start/stop hooks (refheap), PerformanceObserver 'gc' entries (V8), gc.callbacks (pyodide). AssemblyScript's incremental collector cannot be timed from outside, so its rows time the whole run including a final `__collect()`. The report draws them as latency-percentile curves.",
     "- **bump** never reuses memory and the collector **none** never frees a cycle: they are floors, not contenders; their peak memory is the price.",
@@ -102,7 +108,8 @@ export function renderDoc(run: RunJson): string {
     "- With strong back-pointers the generational collector's full collections in W5 examine the garbage cycles promoted while their tasks were still in the ring (CPython 3.12's thresholds); the recycler's pauses follow what was dropped instead.",
     "- The recycler's full `collect(2)` (W3a) is slower than the generational one: gathering reorders the objects breadth-first, which hurts locality in the passes that follow; it rarely needs one.",
     "- First fit's address-ordered search collapses on the document-store trace; pools' external fragmentation stays high because its free space is mostly free blocks inside pools of one size class, each small. The heap grows by 1 MiB at a time, so on tiny live sets the committed heap, not the allocator, makes the fragmentation figure.",
-    "- Host-driven rows show occasional millisecond maxima among thousands of short pauses (p99s unchanged); the host, V8's own collector in the same thread and the machine are candidates, the cause is not established.",
+    "- Millisecond maxima among thousands of short pauses (p99s unchanged): the anatomy repetition puts them down to run-queue wait, the thread descheduled in favour of other processes on a shared 2-core machine (the section above, this run's figures); the longest pause visited no more objects than a median one. Before the core was compiled eagerly, a fresh module's first collection also compiled and ran baseline code inside the pause: P1 measures both ways in one run.",
+    "- **P1** compiles the bench module afresh per repetition (made unique so V8's module cache cannot help) and times the first automatic pause of W2's churn, compiled eagerly as `Heap.create` does (`src/compile.ts`) and as V8 compiles by default (lazily, Liftoff first); its pause columns hold every pause of the repetitions, for comparison with the first.",
     "",
     "## The run",
     "",

@@ -13,8 +13,10 @@ import { peerRows } from "./peers/rows.js";
 import { KEEP, LEVELS, SUBTASKS, oldHeapSum, w2Checksum, w2Rings, w3Rings, w3Trees, w5Checksum, w5Tasks } from "./shapes.js";
 import { Heap } from "../src/index.js";
 import { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, type AllocatorName as Allocator } from "../src/heap.js";
-import { instantiate, type CoreExports, type HostHooks } from "../src/wasm.js";
+import { instantiate, type CoreExports, type HostHooks, type Views } from "../src/wasm.js";
 import { BUDGETED, REFCOUNT_ONLY, now, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { anatomy, runQueueWaitNs, type PauseRecord } from "./anatomy.js";
+import { PHASE_NAMES } from "../src/phases.js";
 import { runAsW2, runAsW3, runAsW5 } from "./peers/as-runtime/gc-run.js";
 import { runV8W2, runV8W3, runV8W5 } from "./peers/v8/gc.js";
 
@@ -36,21 +38,47 @@ const BUDGET_OBJECTS = Math.floor((BUDGET_US * 1000 * 0.8) / 25);
 const COLLECTOR_POINTS: Collector[] = [...COLLECTORS.map((collector) => ({ collector })), { collector: BUDGETED, budgetUs: BUDGET_US }];
 const DEFAULT_POINT: Collector = { collector: DEFAULT_COLLECTOR };
 
-/** A bench-module instance whose collections are timed (ms) through the core's start/stop hooks. */
+/**
+ * A bench-module instance whose collections are timed (ms) through the core's start/stop hooks,
+ * each with the objects the core visited and the memory committed meanwhile; in anatomy mode
+ * (bench/anatomy.ts) also the run-queue wait and the time per step.
+ */
 async function pausedInstance(allocator: Allocator, collector: Collector = DEFAULT_POINT) {
-  const pauses: { generation: number; ms: number }[] = [];
-  let t0 = 0;
+  const pauses: PauseRecord[] = [];
+  let t0 = 0, step = 0, wait0 = 0, bytes0 = 0, visitedAt = 0;
+  let phases: Record<string, number> | undefined;
+  const deep = anatomy.on;
+  let memory: { buffer: ArrayBuffer } | undefined;
+  let views: Views | undefined;
   const hooks: HostHooks = {
     finalize() {}, weakrefCallback() {}, weakrefFreed() {}, gcGarbage() {}, allocationEvents() {},
     // performance.now() allocates nothing (hrtime.bigint() does, and could start a V8 GC inside the pause)
     gcPhase(phase, generation) {
-      if (phase === 0) t0 = performance.now();
-      else pauses.push({ generation, ms: performance.now() - t0 });
+      if (phase === 0) {
+        bytes0 = memory!.buffer.byteLength;
+        if (deep) { wait0 = runQueueWaitNs() ?? 0; phases = {}; }
+        t0 = step = performance.now();
+      } else if (phase === 1) {
+        const t1 = performance.now();
+        const r: PauseRecord = { generation, t0, ms: t1 - t0, visited: views!.u32[visitedAt]!, grownBytes: memory!.buffer.byteLength - bytes0 };
+        if (deep) { r.runQueueWaitMs = ((runQueueWaitNs() ?? 0) - wait0) / 1e6; r.phases = phases; }
+        pauses.push(r);
+      } else if (phases) {
+        const t = performance.now();
+        const name = PHASE_NAMES[phase]!;
+        phases[name] = (phases[name] ?? 0) + t - step;
+        step = t;
+      }
     },
   };
-  const { exports: x } = await instantiate<GcExports>("bench", undefined, hooks);
+  const inst = await instantiate<GcExports>("bench", undefined, hooks);
+  const x = inst.exports;
+  views = inst.views; // refreshed on every grow
+  memory = x.memory;
+  visitedAt = x.gcVisited() >>> 2;
   if (x.init(ALLOCATOR_CODES[allocator], 65536, COLLECTOR_CODES[collector.collector], 0) !== 0) throw new Error("init failed");
   if (collector.budgetUs) x.gcSetStepWorkLimit(BUDGET_OBJECTS);
+  if (deep) x.gcObservePhases(1);
   return { x, pauses };
 }
 
@@ -109,7 +137,29 @@ const RING_SRC = `
 async function hostHeap(allocator: Allocator, collector: Collector): Promise<Heap> {
   const heap = await Heap.create({ allocator, collector: collector.collector });
   if (collector.budgetUs) heap.gc.setPauseBudget(collector.budgetUs);
+  if (anatomy.on && heap.capabilities.collector.collectsCycles) {
+    // the anatomy repetition: step times, and the run-queue wait read around each pause by gc callbacks
+    heap.gc.setPhaseTiming(true);
+    const marks: { t0: number; wait: number }[] = [];
+    let t0 = 0, w0 = 0;
+    heap.gc.callbacks.push((phase) => {
+      if (phase === "start") { w0 = runQueueWaitNs() ?? 0; t0 = performance.now(); }
+      else marks.push({ t0, wait: ((runQueueWaitNs() ?? 0) - w0) / 1e6 });
+    });
+    pauseMarks.set(heap, marks);
+  }
   return heap;
+}
+
+const pauseMarks = new WeakMap<Heap, { t0: number; wait: number }[]>();
+
+/** The heap's pauses since the last call, with their anatomy (gc.takePauses, and the anatomy repetition's marks). */
+function takePauses(heap: Heap): PauseRecord[] {
+  const marks = pauseMarks.get(heap)?.splice(0);
+  return heap.gc.takePauses().map((p, i) => ({
+    ...p, t0: marks?.[i]?.t0 ?? 0, ...(marks?.[i] ? { runQueueWaitMs: marks[i]!.wait } : {}),
+    ...(p.phases ? { phases: p.phases as Record<string, number> } : {}),
+  }));
 }
 
 async function hostRingHeap(allocator: Allocator, collector: Collector) {
@@ -122,7 +172,7 @@ async function hostRingHeap(allocator: Allocator, collector: Collector) {
 /** Ends a host-driven row outside its timed region: its pauses, a full collection, verify(), peak memory. */
 function hostSample(heap: Heap, ns: number, units: number, checksum: number, expectedChecksum: number): Sample {
   const collects = heap.collector !== REFCOUNT_ONLY;
-  const paused = splitPauses(collects ? heap.gc.takePauses() : []);
+  const paused = splitPauses(collects ? takePauses(heap) : []);
   if (collects) heap.gc.collect();
   heap.verify();
   const peakBytes = heap.stats().peakCommittedBytes;
@@ -195,7 +245,7 @@ async function w3cHost(o: BenchOptions, allocator: Allocator, collector: Collect
     return p;
   };
   for (let i = 0; i < trees; i++) { const t = build(LEVELS); raw.listAppend(old, t); raw.decref(t); }
-  if (collector.collector !== REFCOUNT_ONLY) { heap.gc.collect(); heap.gc.takePauses(); }
+  if (collector.collector !== REFCOUNT_ONLY) { heap.gc.collect(); takePauses(heap); }
   const n = w3Rings(o);
   const t0 = now();
   const sum = rings(n, 0);

@@ -5,6 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import type { PauseSummary } from "./common.js";
+import { OUTLIER_MS, type AnatomySummary } from "./anatomy.js";
 
 export interface SampleJson {
   nsPerUnit: number;
@@ -15,7 +16,16 @@ export interface SampleJson {
   peakBytes?: number;
   pauseCount?: number;
   maxPauseMs?: number;
+  /** The longest pause's anatomy (refheap rows). */
+  maxPause?: PauseWork["maxPause"];
   extra?: Record<string, unknown>;
+}
+
+/** What refheap's pauses did over the timed repetitions: objects visited per pause, and the longest pause. */
+export interface PauseWork {
+  visitedP50: number;
+  visitedMax: number;
+  maxPause: { ms: number; visited: number; grownBytes: number; hostMs?: number };
 }
 
 export interface RowJson {
@@ -39,12 +49,24 @@ export interface RowJson {
   peakBytes: number | null;
   pauses: PauseSummary | null;
   pausesByGeneration: (PauseSummary | null)[] | null;
+  pauseWork?: PauseWork;
+  /** The anatomy repetition's findings (bench/anatomy.ts). */
+  anatomy?: AnatomySummary;
   ratioV8: number | null;
   ratioAsRuntime: number | null;
+  /** The median's 95 % bootstrap interval over the repetitions (bench/stats.ts); absent in results from before intervals were kept. */
+  ci?: [number, number] | null;
+  /**
+   * Against each peer's row of the same workload (and variant): the ratio of medians with its 95 %
+   * bootstrap interval, and the same for the repetitions' max pauses where both rows observe pauses.
+   */
+  vs?: Record<string, PeerRatio>;
   error: string | null;
   warmup: { nsPerUnit: number; durationMs: number } | null;
   samples: SampleJson[];
 }
+
+export interface PeerRatio { ratio: number; ci: [number, number] | null; maxPause?: { ratio: number; ci: [number, number] | null } }
 
 export interface WorkloadJson { id: string; title: string; unit: string; display?: "ms" | "rate"; notes: string[] }
 
@@ -75,6 +97,15 @@ export const fmtNs = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 export const fmtMs = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3));
 const fmtBytes = (x: number) => (Math.abs(x - Math.round(x)) < 0.05 ? String(Math.round(x)) : x.toFixed(1));
 const fmtRatio = (x: number | null | undefined) => (x == null || !Number.isFinite(x) ? "—" : `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`);
+const fmtR = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
+/** A ratio with its 95 % interval: 1.23× (1.10–1.40). */
+export const fmtRatioCI = (x: number | null | undefined, ci: [number, number] | null | undefined) =>
+  x == null || !Number.isFinite(x) ? "—" : ci ? `${fmtRatio(x)} (${fmtR(ci[0])}–${fmtR(ci[1])})` : fmtRatio(x);
+/** What a ratio's interval says (lower is better for every figure the bench keeps). */
+export function verdictOf(ci: [number, number] | null | undefined): string {
+  if (!ci) return "no interval (one repetition)";
+  return ci[1] < 1 ? "ahead" : ci[0] > 1 ? "behind" : "not told apart by this run";
+}
 const msOf = (ns: number) => (ns / 1e6).toFixed(ns < 1e5 ? 4 : 2);
 
 /** A median as the workload shows it: per unit, milliseconds, or a rate. */
@@ -198,7 +229,7 @@ export function headlineTable(run: RunJson): Table {
 /** Every row that ran: median, min..max, bytes, ratios to the baselines, peak memory, pauses. */
 export function resultsTable(run: RunJson, workload?: string): Table {
   const withPyodide = run.rows.some((r) => r.peer === "pyodide");
-  const header = ["workload", "row", "median", "min..max", "bytes/node", "×V8", "×AS-rt", ...(withPyodide ? ["×pyodide"] : []), "peak MiB", "pauses p50/p99/max ms (count)"];
+  const header = ["workload", "row", "median", "95 % CI", "min..max", "bytes/node", "×V8 (95 % CI)", "×AS-rt (95 % CI)", ...(withPyodide ? ["×pyodide (95 % CI)"] : []), "peak MiB", "pauses p50/p99/max ms (count)"];
   const rows: string[][] = [];
   for (const r of run.rows) {
     if (workload && r.workload !== workload) continue;
@@ -209,16 +240,68 @@ export function resultsTable(run: RunJson, workload?: string): Table {
       r.workload,
       r.row + (r.error ? " (FAILED)" : ""),
       ok(r) ? fmtValue(w, r.median) : "—",
+      ok(r) && r.ci ? `${range(r.ci[0])}–${range(r.ci[1])}` : "—",
       ok(r) ? `${range(r.min)}..${range(r.max)}` : "—",
       r.bytesPerUnit === null ? "—" : `${r.bytesKind === "upper bound" ? "≤" : ""}${fmtBytes(r.bytesPerUnit)}`,
-      fmtRatio(r.ratioV8),
-      fmtRatio(r.ratioAsRuntime),
-      ...(withPyodide ? [fmtRatio(pyodide && ok(r) ? r.median / pyodide.median! : null)] : []),
+      fmtRatioCI(r.ratioV8, r.vs?.v8?.ci),
+      fmtRatioCI(r.ratioAsRuntime, r.vs?.["as-rt"]?.ci),
+      ...(withPyodide ? [r.vs?.pyodide ? fmtRatioCI(r.vs.pyodide.ratio, r.vs.pyodide.ci) : fmtRatio(pyodide && ok(r) ? r.median / pyodide.median! : null)] : []),
       r.peakBytes === null ? "—" : (r.peakBytes / 2 ** 20).toFixed(1),
       !r.pauses ? "—" : r.pauses.count === 0 ? "none" : `${fmtMs(r.pauses.p50)}/${fmtMs(r.pauses.p99)}/${fmtMs(r.pauses.max)} (${r.pauses.count})`,
     ]);
   }
   return { header, right: header.map((_, i) => i >= 2), rows };
+}
+
+const n0 = (x: number) => x.toLocaleString("en-US");
+
+/**
+ * refheap's pauses of OUTLIER_MS or more, explained: the longest pause of the timed repetitions
+ * with the objects it visited beside a typical pause's, and what the anatomy repetition found for
+ * each long pause it saw (run-queue wait, V8 GC, host callbacks, memory.grow, the work itself).
+ */
+export function outliersTable(run: RunJson): Table | undefined {
+  const rows = run.rows.filter((r) => !r.peer && r.pauses && r.pauses.count && (r.pauses.max >= OUTLIER_MS || (r.anatomy?.maxMs ?? 0) >= OUTLIER_MS)).map((r) => {
+    const w = r.pauseWork, a = r.anatomy;
+    const causes = a ? Object.entries(a.outliers).map(([c, k]) => `${k} ${c}`).join(", ") || "none" : "—";
+    const worst = a?.worst[0];
+    const why = worst
+      ? `${fmtMs(worst.ms)} ms: ${worst.cause} (visited ${n0(worst.visited)}${worst.runQueueWaitMs !== undefined ? `, run-queue wait ${fmtMs(worst.runQueueWaitMs)} ms` : ""}${worst.v8GcMs ? `, V8 GC ${fmtMs(worst.v8GcMs)} ms` : ""}${worst.hostMs ? `, host ${fmtMs(worst.hostMs)} ms` : ""}${worst.grownBytes ? `, grew ${(worst.grownBytes / 2 ** 20).toFixed(1)} MiB` : ""})`
+      : "—";
+    return [
+      r.workload + (r.variant ? ` ${r.variant}` : ""), strategyOf(r) + (r.driver === "host" ? " (host)" : ""),
+      `${fmtMs(r.pauses!.p99)} / ${fmtMs(r.pauses!.max)}`,
+      w ? `${n0(w.maxPause.visited)} (p50 ${n0(w.visitedP50)})${w.maxPause.grownBytes ? `, grew ${(w.maxPause.grownBytes / 2 ** 20).toFixed(1)} MiB` : ""}` : "—",
+      a ? `${a.pauses} pauses; ≥ ${OUTLIER_MS} ms: ${causes}` : "—",
+      a ? `${fmtMs(a.maxMs)} / ${fmtMs(a.maxOwnMs)}` : "—",
+      why,
+    ];
+  });
+  if (!rows.length) return undefined;
+  const header = ["workload", "strategy", "p99 / max ms", "max pause visited (p50 pause)", "anatomy repetition", "its max / max without wait ms", "its longest pause"];
+  return { header, right: header.map((_, i) => i === 2 || i === 5), rows };
+}
+
+/** What the anatomy repetition found over all rows, in sentences (docs/benchmarks.md, the report). */
+export function outlierSummary(run: RunJson): string[] {
+  const rows = run.rows.filter((r) => !r.peer && r.anatomy);
+  if (!rows.length) return [];
+  const byCause = new Map<string, number>();
+  for (const r of rows) for (const [c, k] of Object.entries(r.anatomy!.outliers)) byCause.set(c, (byCause.get(c) ?? 0) + k!);
+  const total = [...byCause.values()].reduce((a, b) => a + b, 0);
+  const pauses = rows.reduce((a, r) => a + r.anatomy!.pauses, 0);
+  const own = rows.reduce((m, r) => (r.anatomy!.maxOwnMs > m.anatomy!.maxOwnMs ? r : m));
+  const timedSame = rows.filter((r) => r.pauseWork && r.pauses && r.pauses.max >= OUTLIER_MS && r.pauseWork.maxPause.visited <= 1.5 * r.pauseWork.visitedP50);
+  const timedLong = rows.filter((r) => r.pauseWork && r.pauses && r.pauses.max >= OUTLIER_MS);
+  const lines = [
+    `The anatomy repetition ran ${rows.length} rows once more (${n0(pauses)} pauses): ${total} pauses of ${OUTLIER_MS} ms or more, ` +
+      (total ? [...byCause].sort((a, b) => b[1] - a[1]).map(([c, k]) => `${k} ${c}`).join(", ") : "none") + ".",
+    `Without the run-queue wait and V8 GC time inside them, the longest pause of any row was ${fmtMs(own.anatomy!.maxOwnMs)} ms (${own.workload}${own.variant ? ` ${own.variant}` : ""} ${strategyOf(own)}${own.driver === "host" ? ", host-driven" : ""}).`,
+  ];
+  if (timedLong.length) {
+    lines.push(`In the timed repetitions, ${timedSame.length} of the ${timedLong.length} rows whose longest pause reached ${OUTLIER_MS} ms visited no more objects in that pause than 1.5 × their median pause: the work was not larger, the time was taken elsewhere.`);
+  }
+  return lines;
 }
 
 /** Pauses split by the generation collected (refheap rows that observed any). */
@@ -257,14 +340,16 @@ export function peerChecks(run: RunJson): string[] {
       if (!d || a.peers.length === 0) continue;
       const parts: string[] = [];
       const peer = (id: string) => a.peers.find((r) => r.peer === id);
+      // each comparison: the ratio of medians over the repetitions and its 95 % bootstrap interval
+      const said = (x: PeerRatio | undefined, fallback: number) => (x ? `${fmtRatioCI(x.ratio, x.ci)}: ${verdictOf(x.ci)}` : `${fmtRatio(fallback)}`);
       for (const id of ["as-rt", "pyodide"]) {
         const p = peer(id);
         if (!p) continue;
-        parts.push(`throughput vs ${id} ${fmtValue(w, p.median!)}: ${d.median! < p.median! ? "beats" : "LOSES"}`);
-        if (d.pauses && p.pauses?.count) parts.push(`max pause vs ${id} ${fmtMs(p.pauses.max)} ms: ${d.pauses.max < p.pauses.max ? "beats" : "LOSES"}`);
+        parts.push(`throughput vs ${id} ${fmtValue(w, p.median!)}: ${said(d.vs?.[id], d.median! / p.median!)}`);
+        if (d.pauses && p.pauses?.count) parts.push(`max pause vs ${id} ${fmtMs(p.pauses.max)} ms: ${said(d.vs?.[id]?.maxPause, d.pauses.max / p.pauses.max)}`);
       }
       const v8 = peer("v8");
-      if (v8 && d.pauses && v8.pauses?.count) parts.push(`max pause vs v8 ${fmtMs(v8.pauses.max)} ms: ${d.pauses.max < v8.pauses.max ? "beats" : "LOSES"}`);
+      if (v8 && d.pauses && v8.pauses?.count) parts.push(`max pause vs v8 ${fmtMs(v8.pauses.max)} ms: ${said(d.vs?.v8?.maxPause, d.pauses.max / v8.pauses.max)}`);
       if (parts.length) lines.push(`${w.id}${v ? ` ${v}` : ""} ${strategyOf(d)} = ${fmtValue(w, d.median!)}${d.pauses?.count ? `, max pause ${fmtMs(d.pauses.max)} ms` : ""}: ${parts.join("; ")}`);
     }
   }
@@ -310,6 +395,8 @@ export function renderText(run: RunJson): string {
   out.push(textTable(resultsTable(run)), "");
   const checks = peerChecks(run);
   if (checks.length) out.push("The default configuration against the peers, this run:", ...checks.map((l) => `  ${l}`), "");
+  const outl = outliersTable(run);
+  if (outl) out.push(`Pauses of ${OUTLIER_MS} ms or more, explained (anatomy repetition: bench/anatomy.ts)`, textTable(outl), ...outlierSummary(run), "");
   const gens = generationsTable(run);
   if (gens) out.push("Pauses by generation collected", textTable(gens), "");
   const replays = replaysTable(run);

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import {
-  axes, envTable, esc, fmtMs, generationsTable, headlineTable, htmlTable, optionsTable, peerChecks, replaysTable, resultsTable,
+  axes, envTable, esc, fmtMs, generationsTable, headlineTable, htmlTable, optionsTable, outlierSummary, outliersTable, peerChecks, replaysTable, resultsTable,
   strategyOf, summaryLine, variantsOf, type RowJson, type RunJson, type WorkloadJson,
 } from "./present.js";
 import type { ReplaySeries } from "./traces.js";
@@ -133,7 +133,7 @@ export function renderReport(run: RunJson): string {
   const require = createRequire(import.meta.url);
   const chartJs = readFileSync(path.join(path.dirname(require.resolve("chart.js")), "chart.umd.min.js"), "utf8");
   const data = JSON.stringify(chartData(run)).replace(/</g, "\\u003c");
-  const gens = generationsTable(run), replays = replaysTable(run), checks = peerChecks(run);
+  const gens = generationsTable(run), replays = replaysTable(run), checks = peerChecks(run), outl = outliersTable(run);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>refheap benchmarks, ${esc(run.env.date)}</title>
 <style>
@@ -159,6 +159,7 @@ ${legend(run)}
 <div id="charts"></div>
 <h2>Every row</h2>
 ${htmlTable(resultsTable(run), "results")}
+${outl ? `<h3>Pauses of 1 ms or more, explained</h3><p class="small">The anatomy repetition (bench/anatomy.ts): run-queue wait, V8 GCs and step times per pause.</p>${htmlTable(outl)}<ul>${outlierSummary(run).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : ""}
 ${gens ? `<h3>Pauses by generation collected</h3>${htmlTable(gens)}` : ""}
 ${replays ? `<h3>Trace replays: memory and fragmentation</h3><p class="small">The first repetition (every repetition replays the same events). frag@peak = 1 − peak live bytes / peak heap bytes; external = 1 − largest free block / free bytes.</p>${htmlTable(replays)}` : ""}
 <h2>Workloads and notes</h2>

@@ -5,7 +5,7 @@
 //                     peers; --reps 3, --scale 0.2. Made to finish in well under 3 minutes on 2 cores.
 //   --full            the whole matrix: every allocator × collector, in wasm and host-driven, every
 //                     host API; --reps 5, --scale 1
-//   --workloads W1,W3 run these workloads only (W3 = W3a, W3b, W3c; TR = trace replay)
+//   --workloads W1,W3 run these workloads only (W3 = W3a, W3b, W3c; TR = trace replay; P1 = first-pause probe)
 //   --allocators a,b  refheap rows of these allocators only (the registry's: ALLOCATORS in src/heap.ts)
 //   --collectors a,b  refheap rows of these collectors only (COLLECTORS)
 //   --peers P         none | default (V8, AssemblyScript's runtime) | all (+ pyodide, QuickJS) | a list
@@ -19,6 +19,8 @@
 //   --json PATH       also save the results JSON here
 //   --report PATH     also save the HTML report here
 //   --quick           reps 3, scale 0.2 (explicit --reps / --scale / --iterations win)
+//   --no-anatomy      skip the anatomy repetition (each row observing refheap's pauses runs once more,
+//                     untimed, reading run-queue wait, V8 GCs and step times per pause: bench/anatomy.ts)
 // Rows are interleaved (repetition 1 of every row, then repetition 2, ...) so machine noise spreads
 // over all of them; every repetition runs in a fresh wasm instance / heap.
 
@@ -34,15 +36,18 @@ import { w1 } from "./w1.js";
 import { w4 } from "./w4.js";
 import { w2, w3a, w3b, w3c, w5 } from "./gc.js";
 import { saveTracesIn, traceReplay } from "./traces.js";
+import { p1 } from "./probe.js";
 import { renderText, type RowJson, type RunJson, type SampleJson } from "./present.js";
 import { renderReport, writeReport } from "./report.js";
 import { keepRun, runStamp, shown } from "./keep.js";
+import { medianInterval, ratioInterval } from "./stats.js";
+import { addV8Gcs, anatomy, summariseAnatomy, withV8Gcs, type AnatomySummary } from "./anatomy.js";
 
 /** Peers, by id; rows of a peer carry its name first. */
 const PEERS = ["v8", "as-rt", "pyodide", "quickjs"] as const;
 
 /** The workload registry: one file per workload. */
-export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay];
+export const WORKLOADS: Workload[] = [w1, w2, w3a, w3b, w3c, w4, w5, traceReplay, p1];
 
 const GOALS = "Goals: in-wasm ≤ 30 ns/node; host-driven ≤ 2× V8; ≤ 32 bytes/node (W1)";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -88,6 +93,7 @@ export function parseOptions(argv: string[]) {
       json: { type: "string" },
       report: { type: "string" },
       quick: { type: "boolean", default: false },
+      "no-anatomy": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -132,6 +138,7 @@ export function parseOptions(argv: string[]) {
     json: values.json === undefined ? undefined : path.resolve(values.json),
     report: values.report === undefined ? undefined : path.resolve(values.report),
     quick,
+    anatomy: !values["no-anatomy"],
   };
 }
 export type Options = ReturnType<typeof parseOptions>;
@@ -202,6 +209,7 @@ interface RowState {
   warmup?: Sample;
   samples: Sample[];
   error?: string;
+  anatomy?: AnatomySummary;
 }
 
 async function runOne(st: RowState, label: string): Promise<Sample | undefined> {
@@ -223,10 +231,14 @@ async function runOne(st: RowState, label: string): Promise<Sample | undefined> 
 
 /** A sample as kept: its figures, its pauses as a count and a max, a replay's series on the first repetition only. */
 function sampleJson(s: Sample, first: boolean): SampleJson {
-  const { pausesMs, pausesByGen: _byGen, extra, ...rest } = s;
+  const { pausesMs, pausesByGen: _byGen, pauseRecords, extra, ...rest } = s;
   void _byGen;
   const kept: SampleJson = { ...rest };
   if (pausesMs) { kept.pauseCount = pausesMs.length; if (pausesMs.length) kept.maxPauseMs = Math.max(...pausesMs); }
+  if (pauseRecords?.length) {
+    const max = pauseRecords.reduce((m, r) => (r.ms > m.ms ? r : m));
+    kept.maxPause = { ms: max.ms, visited: max.visited, grownBytes: max.grownBytes, ...(max.hostMs ? { hostMs: max.hostMs } : {}) };
+  }
   if (extra) {
     const { series, ...others } = extra;
     kept.extra = { ...others, ...(series && first ? { series } : {}) };
@@ -253,6 +265,9 @@ function summarise(states: RowState[]): { rows: RowJson[]; problems: string[] } 
     }
     if (st.error) problems.push(`${st.workload.id} ${st.row.name}: ${st.error}`);
     const r = st.row;
+    const records = st.samples.flatMap((s) => s.pauseRecords ?? []);
+    const visited = records.map((p) => p.visited).sort((a, b) => a - b);
+    const maxRec = records.length ? records.reduce((m, p) => (p.ms > m.ms ? p : m)) : undefined;
     return {
       workload: st.workload.id, row: r.name,
       ...(peerOf(r) ? { peer: peerOf(r) } : {}), ...(r.baseline ? { baseline: r.baseline } : {}),
@@ -261,10 +276,18 @@ function summarise(states: RowState[]): { rows: RowJson[]; problems: string[] } 
       ...(r.variant ? { variant: r.variant } : {}), ...(r.alternative ? { alternative: true } : {}),
       iterations: r.iterations, unit: st.workload.unit,
       median: ns.length ? median(ns) : null, min: ns.length ? Math.min(...ns) : null, max: ns.length ? Math.max(...ns) : null,
+      ci: medianInterval(ns),
       bytesPerUnit: bytes.length ? median(bytes) : null, bytesKind: r.bytesKind ?? null,
       peakBytes: peaks.length ? Math.max(...peaks) : null,
       pauses: pauses ? pausePercentiles(pauses) ?? { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, curve: [] } : null,
       pausesByGeneration: byGen,
+      ...(maxRec ? {
+        pauseWork: {
+          visitedP50: visited[visited.length >> 1]!, visitedMax: visited[visited.length - 1]!,
+          maxPause: { ms: maxRec.ms, visited: maxRec.visited, grownBytes: maxRec.grownBytes, ...(maxRec.hostMs ? { hostMs: maxRec.hostMs } : {}) },
+        },
+      } : {}),
+      ...(st.anatomy ? { anatomy: st.anatomy } : {}),
       ratioV8: null, ratioAsRuntime: null,
       error: st.error ?? null,
       warmup: st.warmup ? { nsPerUnit: st.warmup.nsPerUnit, durationMs: st.warmup.durationMs } : null,
@@ -276,8 +299,20 @@ function summarise(states: RowState[]): { rows: RowJson[]; problems: string[] } 
     if (r.median === null) continue;
     const base = (b: string) => rows.find((x) => x.workload === r.workload && x.baseline === b && x.median !== null && (!x.variant || !r.variant || x.variant === r.variant));
     const v8 = base("v8"), as = base("as-rt");
+    const reps = (x: RowJson) => x.samples.map((s) => s.nsPerUnit);
     r.ratioV8 = v8 ? r.median / v8.median! : null;
     r.ratioAsRuntime = as ? r.median / as.median! : null;
+    // against every peer's row of the workload (and variant): ratios of medians and of the repetitions' max pauses, with intervals
+    const maxPauses = (x: RowJson) => x.samples.map((s) => s.maxPauseMs ?? 0);
+    for (const p of rows) {
+      if (p === r || !p.peer || p.workload !== r.workload || p.median === null || (p.variant && r.variant && p.variant !== r.variant)) continue;
+      if (r.vs?.[p.peer] && !p.baseline) continue; // the peer's baseline row first (V8 strong, not weak)
+      const paused = r.pauses?.count && p.pauses?.count;
+      (r.vs ??= {})[p.peer] = {
+        ratio: r.median / p.median, ci: ratioInterval(reps(r), reps(p)),
+        ...(paused ? { maxPause: { ratio: r.pauses!.max / p.pauses!.max, ci: ratioInterval(maxPauses(r), maxPauses(p)) } } : {}),
+      };
+    }
   }
   // checksums per repetition must agree across the rows of a workload that run the same iterations
   for (const w of new Set(states.map((s) => s.workload))) {
@@ -322,6 +357,23 @@ export async function main(argv: string[]): Promise<number> {
     for (const st of states) {
       const s = await runOne(st, `rep ${r}/${opts.reps}`);
       if (s) st.samples.push(s);
+    }
+  }
+  // the anatomy repetition (untimed): where the pauses of each row observing refheap's pauses went
+  if (opts.anatomy) {
+    for (const st of states.filter((x) => !x.error && x.samples.some((s) => s.pauseRecords?.length))) {
+      fullGc();
+      progress(`anatomy  ${st.workload.id} ${st.row.name} …`);
+      anatomy.on = true;
+      try {
+        const { result, gcs } = await withV8Gcs(() => st.row.run());
+        addV8Gcs(result.pauseRecords ?? [], gcs);
+        st.anatomy = summariseAnatomy(result.pauseRecords ?? []);
+      } catch (e) {
+        st.error ??= `anatomy repetition: ${e instanceof Error ? e.message : String(e)}`;
+      } finally {
+        anatomy.on = false;
+      }
     }
   }
   progressDone();

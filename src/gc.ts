@@ -1,7 +1,7 @@
 // heap.gc: CPython's gc module for this heap (Doc/library/gc.rst, 3.12 semantics).
 
 import { collectorsWith } from "./strategies.js";
-import { collectorList, snapshotPhase, type PhaseSnapshot } from "./phases.js";
+import { PHASE_NAMES, collectorList, snapshotPhase, type PhaseName, type PhaseSnapshot } from "./phases.js";
 import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
 import { HeapConfigError, HeapIndexError, HeapTypeError, describeValue } from "./errors.js";
@@ -12,7 +12,23 @@ export const DEBUG_UNCOLLECTABLE = 4;
 export const DEBUG_SAVEALL = 32;
 export const DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
 
-export interface GcInfo {
+/** A pause's anatomy: what the collection did and where its time went ("stop" only; 0 at "start"). */
+export interface PauseAnatomy {
+  /**
+   * Objects the collection visited, counted by the core: one per object per pass that walks or
+   * clears its references (trial deletion's passes, gathering, weakrefs, clearing). A
+   * deterministic work count: the same program visits the same number on any machine.
+   */
+  visited: number;
+  /** Milliseconds of the pause spent in host code the collection called: finalizers, weakref callbacks, the gc.garbage hook, a phase listener. */
+  hostMs: number;
+  /** Bytes of linear memory committed during the collection (memory.grow; finalizers may allocate). */
+  grownBytes: number;
+  /** Milliseconds per step of the collection, with gc.setPhaseTiming(true) (host code excluded); absent otherwise. */
+  phases?: Partial<Record<PhaseName, number>>;
+}
+
+export interface GcInfo extends PauseAnatomy {
   generation: number;
   collected: number;
   uncollectable: number;
@@ -22,7 +38,7 @@ export interface GcInfo {
   duration: number;
 }
 export type GcCallback = (phase: "start" | "stop", info: GcInfo) => void;
-export interface Pause { generation: number; ms: number }
+export interface Pause extends PauseAnatomy { generation: number; ms: number }
 
 export interface GenerationStats {
   collections: number;
@@ -51,8 +67,39 @@ export class GcController {
   readonly #maxPause = [0, 0, 0];
   #started = 0;
 
+  /** The core's visited count (a u32 address, assembly/collect/generational.ts VISITED). */
+  #visitedAt = -1;
+  /** In a collection, between its start and stop reports: host time and growth are counted. */
+  #inCollection = false;
+  #hostMs = 0;
+  #bytesAtStart = 0;
+  #phaseTiming = false;
+  #phaseMs: Partial<Record<PhaseName, number>> | null = null;
+  #stepStarted = 0;
+  #hostAtStep = 0;
+
   /** @internal */
   constructor(private readonly heap: Heap) {}
+
+  /** @internal runs host code the core called (a finalizer, a weakref callback, gc.garbage); inside a collection its time is the pause's hostMs. */
+  _host(fn: () => void): void {
+    if (!this.#inCollection) { fn(); return; }
+    const t = performance.now();
+    try { fn(); } finally { this.#hostMs += performance.now() - t; }
+  }
+
+  /**
+   * Times each step of every collection (info.phases, and each Pause's phases): the core reports
+   * every step boundary to the host, which costs about a microsecond per collection (measured on
+   * W2: bench/probe.ts), so it is off unless asked for.
+   */
+  setPhaseTiming(on: boolean): void {
+    this.#live("setPhaseTiming"); this.heap.assertNotMidOperation("gc.setPhaseTiming");
+    if (typeof on !== "boolean") throw new HeapTypeError(`gc.setPhaseTiming: expected a boolean, got ${describeValue(on)}`);
+    this.#phaseTiming = on;
+    this.heap.core.gcObservePhases(on || this.#phaseListener ? 1 : 0);
+  }
+  getPhaseTiming(): boolean { return this.#phaseTiming; }
 
   /** Every call that reaches the core refuses a destroyed heap, as the rest of the API does (it ran finalizers with dead handles). */
   #live(what: string): void { this.heap.assertNotDestroyed(`gc.${what}`); }
@@ -222,30 +269,50 @@ export class GcController {
     this.#live("observePhases"); this.heap.assertNotMidOperation("gc.observePhases");
     if (listener !== null && typeof listener !== "function") throw new HeapTypeError(`gc.observePhases: expected a function or null, got ${typeof listener}`);
     this.#phaseListener = listener;
-    this.heap.core.gcObservePhases(listener ? 1 : 0);
+    this.heap.core.gcObservePhases(listener || this.#phaseTiming ? 1 : 0);
   }
   #phaseListener: ((snapshot: PhaseSnapshot) => void) | null = null;
 
   _phase(phase: number, generation: number, collected: number, uncollectable: number, candidates: number): void {
     if (phase >= 2) {
       // a step report (arguments: the lists it names): not a start or a stop
-      try {
-        const listener = this.#phaseListener;
-        if (listener) this.heap.duringCollectionStep(() => listener(snapshotPhase(this.heap, phase, generation, collected, uncollectable)));
-      } catch (err) {
-        this.heap.queueUnraisable(err, "gc phase listener");
+      const reached = performance.now();
+      if (this.#phaseMs) {
+        const name = PHASE_NAMES[phase]!;
+        this.#phaseMs[name] = (this.#phaseMs[name] ?? 0) + (reached - this.#stepStarted) - (this.#hostMs - this.#hostAtStep);
       }
+      const listener = this.#phaseListener;
+      if (listener) {
+        try {
+          this.heap.duringCollectionStep(() => listener(snapshotPhase(this.heap, phase, generation, collected, uncollectable)));
+        } catch (err) {
+          this.heap.queueUnraisable(err, "gc phase listener");
+        }
+      }
+      const done = performance.now();
+      if (listener && this.#inCollection) this.#hostMs += done - reached;
+      this.#stepStarted = done;
+      this.#hostAtStep = this.#hostMs;
       return;
     }
     const now = performance.now();
     let duration = 0;
+    let anatomy: PauseAnatomy = { visited: 0, hostMs: 0, grownBytes: 0 };
     if (phase === 0) {
       if (this.getDebug() & DEBUG_STATS) console.error(`gc: collecting generation ${generation}...`);
     } else {
       duration = now - this.#started;
+      this.#inCollection = false;
+      anatomy = {
+        visited: this.heap.views.u32[this.#visitedAt < 0 ? (this.#visitedAt = this.heap.core.gcVisited() >>> 2) : this.#visitedAt]!,
+        hostMs: this.#hostMs,
+        grownBytes: this.heap.core.memory.buffer.byteLength - this.#bytesAtStart,
+        ...(this.#phaseMs ? { phases: this.#phaseMs } : {}),
+      };
+      this.#phaseMs = null;
       this.#durations[generation] += duration;
       if (duration > this.#maxPause[generation]) this.#maxPause[generation] = duration;
-      this.#pauses.push({ generation, ms: duration });
+      this.#pauses.push({ generation, ms: duration, ...anatomy });
       if (this.#budgetUs && candidates >= 64) {
         // re-derive the step size from what this collection cost per object examined
         this.#nsPerObject = 0.7 * this.#nsPerObject + 0.3 * ((duration * 1e6) / candidates);
@@ -255,7 +322,7 @@ export class GcController {
         console.error(`gc: done, ${collected} unreachable, ${uncollectable} uncollectable, ${(duration / 1000).toFixed(4)}s elapsed`);
       }
     }
-    const info: GcInfo = { generation, collected, uncollectable, candidates, duration };
+    const info: GcInfo = { generation, collected, uncollectable, candidates, duration, ...anatomy };
     for (const cb of [...this.callbacks]) {
       try {
         cb(phase === 0 ? "start" : "stop", info);
@@ -264,7 +331,13 @@ export class GcController {
       }
     }
     // the pause starts after the start callbacks: their work is the host's, not the collector's
-    if (phase === 0) this.#started = performance.now();
+    if (phase === 0) {
+      this.#hostMs = this.#hostAtStep = 0;
+      this.#bytesAtStart = this.heap.core.memory.buffer.byteLength;
+      this.#phaseMs = this.#phaseTiming ? {} : null;
+      this.#inCollection = true;
+      this.#started = this.#stepStarted = performance.now();
+    }
   }
 
   /** @internal hook: an object for gc.garbage, or to print under DEBUG_COLLECTABLE */

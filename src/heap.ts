@@ -188,11 +188,12 @@ export class Heap {
     // every call from the core runs inside it: onUnraisable waits until the core has returned
     const inCore = (fn: () => void) => { if (heap) heap._insideCore(fn); };
     const hooks: HostHooks = {
-      finalize: (obj) => inCore(() => heap!._finalizeHook(obj)),
-      weakrefCallback: (wr, id) => inCore(() => heap!._weakrefCallbackHook(wr, id)),
+      // host code a collection calls is timed as its pause's hostMs (gc.ts _host)
+      finalize: (obj) => inCore(() => heap!.gc._host(() => heap!._finalizeHook(obj))),
+      weakrefCallback: (wr, id) => inCore(() => heap!.gc._host(() => heap!._weakrefCallbackHook(wr, id))),
       weakrefFreed: (id) => { heap?._weakrefFreedHook(id); },
       gcPhase: (phase, g, c, u, n) => inCore(() => heap!.gc._phase(phase, g, c, u, n)),
-      gcGarbage: (obj, why) => inCore(() => heap!.gc._garbage(obj, why)),
+      gcGarbage: (obj, why) => inCore(() => heap!.gc._host(() => heap!.gc._garbage(obj, why))),
       allocationEvents: (buffer, count) => inCore(() => heap!._allocationEventsHook(buffer, count)),
       censusBatch: (buffer, words) => heap?._censusHook(buffer, words),
       corrupted: (err) => heap?._corrupted(err),

@@ -4,6 +4,7 @@
 // fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
 
 import { HeapAbortError, HeapConfigError, HeapCorruptedError } from "./errors.js";
+import { compileEager } from "./compile.js";
 
 /** What the host uses of a WebAssembly.Memory (declared here so the package's types need no DOM lib). */
 export interface WasmMemory { readonly buffer: ArrayBuffer; grow(delta: number): number }
@@ -23,6 +24,7 @@ export interface CoreExports {
   gcThresholds(): number;
   gcSetThreshold(g: number, v: number): void;
   gcStats(): number;
+  gcVisited(): number;
   gcSetDebug(flags: number): void;
   gcGetDebug(): number;
   gcFreeze(): void;
@@ -129,7 +131,7 @@ export function loadModule(build: Build): Promise<WebAssembly.Module> {
   let m = modules.get(build);
   if (!m) {
     const url = new URL(FILES[build], typeof wasmBaseUrl === "string" ? wasmBaseUrl : wasmBaseUrl.href);
-    m = readBytes(url).then((bytes) => WebAssembly.compile(bytes), (err) => {
+    m = readBytes(url).then((bytes) => compileEager(bytes), (err) => {
       modules.delete(build);
       throw new Error(`refheap: cannot read ${url.pathname} (run \`npm run build:wasm\`): ${err.message}`);
     });
@@ -289,7 +291,7 @@ export interface LinkOptions {
  * WebAssembly.Module.
  */
 export async function instantiateLinked<E extends LinkedExports = LinkedExports>(source: ArrayBuffer | Uint8Array | object, options: LinkOptions = {}): Promise<E> {
-  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
+  const module = source instanceof WebAssembly.Module ? source : await compileEager(source as Uint8Array<ArrayBuffer>);
   const exports = WebAssembly.Module.exports(module).map((e) => e.name);
   for (const name of ["memory", "_start"]) {
     if (!exports.includes(name)) throw new HeapConfigError(`instantiateLinked: the module exports no '${name}' (compile with --exportStart _start and export the core, see docs/embedding.md)`);

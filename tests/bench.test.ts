@@ -18,6 +18,8 @@ import { parseOptions, selectRows, WORKLOADS } from "../bench/run.js";
 import { axes, headlineTable, readRun, type RunJson } from "../bench/present.js";
 import { renderDoc } from "../bench/doc.js";
 import { RECORDINGS } from "../bench/heaptrack.js";
+import { medianInterval, ratioInterval } from "../bench/stats.js";
+import { verdictOf } from "../bench/present.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const run = promisify(execFile);
@@ -86,6 +88,26 @@ describe("pause percentiles", () => {
   });
 });
 
+describe("confidence intervals", () => {
+  it("bootstraps the median and the ratio of medians over repetitions, the same every time (seeded), and says ahead/behind only when the interval excludes 1", () => {
+    expect(medianInterval([5])).toBeNull();
+    expect(ratioInterval([1, 2], [3])).toBeNull();
+    expect(medianInterval([7, 7, 7])).toEqual([7, 7]);
+    const a = [10, 11, 12, 10.5, 11.5], b = [20, 21, 19, 22, 20.5];
+    const ci = ratioInterval(a, b)!;
+    expect(ratioInterval(a, b)).toEqual(ci);
+    expect(ci[0]).toBeLessThanOrEqual(11 / 20.5);
+    expect(ci[1]).toBeGreaterThanOrEqual(11 / 20.5);
+    expect(ci[1]).toBeLessThan(1);
+    expect(verdictOf(ci)).toBe("ahead");
+    expect(verdictOf(ratioInterval(b, a))).toBe("behind");
+    expect(verdictOf(ratioInterval([9, 12, 10], [10, 11, 13]))).toBe("not told apart by this run");
+    const m = medianInterval([3, 1, 2, 5, 4])!;
+    expect(m[0]).toBeGreaterThanOrEqual(1);
+    expect(m[1]).toBeLessThanOrEqual(5);
+  });
+});
+
 describe("a small real run", () => {
   let out: string, result: RunJson, stdout: string;
 
@@ -118,6 +140,12 @@ describe("a small real run", () => {
     expect(w2.pauses!.count).toBeGreaterThan(0);
     expect(w2.pauses!.curve.length).toBeGreaterThan(1);
     expect(w2.samples[0]!.pauseCount).toBe(w2.pauses!.count);
+    // each pause's anatomy: the objects the core visited, and the anatomy repetition's findings
+    expect(w2.pauseWork!.visitedP50).toBeGreaterThan(0);
+    expect(w2.pauseWork!.maxPause.ms).toBe(Math.max(...w2.samples.map((s) => s.maxPauseMs!)));
+    expect(w2.anatomy!.pauses).toBe(w2.pauses!.count); // the same program: as many collections
+    expect(w2.anatomy!.nsPerVisited).toBeGreaterThan(0);
+    expect(w2.vs!.v8!.ratio).toBe(w2.ratioV8);
     const replays = result.rows.filter((r) => r.driver === "replay");
     expect(replays.map((r) => r.allocator)).toEqual(expect.arrayContaining([...ALLOCATORS]));
     for (const r of replays) expect(r.samples[0]!.extra!.series).toBeDefined();

@@ -15,7 +15,7 @@ import { CANDIDATE_COUNT, candidateCount, candidateTaken, setCandidateCount, set
 import { setTrackGeneration } from "./track";
 import { runEnd, runStart, visitRun, visitStart } from "./visit";
 import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
-import { UNREACHABLE, deduceUnreachable, finishCollection, listInit } from "./trial";
+import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
 import { GC_CAP_BOUNDED_PAUSES, GC_CAP_CANDIDATES, GC_CAP_COLLECTS_CYCLES, GC_CAP_NEEDS_DECREMENT_HOOK } from "../generated/capabilities";
 
 export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_CANDIDATES | GC_CAP_BOUNDED_PAUSES | GC_CAP_NEEDS_DECREMENT_HOOK;
@@ -78,7 +78,9 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
       listMerge(GEN_HEAD(1), WORK);
     } else {
       // gather what the candidates reach (the list grows while it is walked)
-      for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) gatherChildren(p);
+      let gathered: u32 = 0;
+      for (let p = GC_NEXT(WORK); p != WORK; p = GC_NEXT(p)) { gatherChildren(p); gathered++; }
+      countVisits(gathered);
     }
   } else {
     let gathered: u32 = 0;
@@ -95,6 +97,7 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
         scan = p;
       }
     }
+    countVisits(gathered);
   }
   setPhaseGeneration(g);
   phase(PHASE_GATHERED, g, WORK);

@@ -72,6 +72,19 @@ const SEEN: usize = memory.data(16, 8);
 // @ts-ignore: decorator
 @inline export function CLEAR_COLLECTING(p: usize): void { SET_INFO(p, INFO(p) & ~FLAG_COLLECTING); }
 
+/**
+ * Objects the current collection visited (u32; the host reads it at the stop report, then it is
+ * 0 again): a deterministic work count, one per object per pass that walks or clears its
+ * references (subtract, reachable-move, legacy, the two weakref passes, the resurrection check's
+ * passes, clear; a collector adds its own passes with countVisits, e.g. the recycler's gathering).
+ * Generation 0 holding N unreachable cycles of k objects and nothing else, no weakrefs or
+ * finalizers: k·N (subtract) + the objects clearing starts from (at most k·N; one per cycle when
+ * clearing one frees the rest).
+ */
+export const VISITED: usize = memory.data(4, 4);
+// @ts-ignore: decorator
+@inline export function countVisits(n: u32): void { store<u32>(VISITED, load<u32>(VISITED) + n); }
+
 /** An empty list at head h. */
 export function listInit(h: usize): void { SET_GC_NEXT(h, h); SET_GC_PREV(h, h); }
 
@@ -153,8 +166,11 @@ function moveUnreachable(young: usize, unreachable: usize): void {
   SET_GC_NEXT(unreachable, GC_NEXT(unreachable) & ~NEXT_UNREACHABLE);
 }
 
-function clearUnreachableMask(list: usize): void {
-  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE);
+/** Clears the UNREACHABLE marks; returns the number of objects on the list. */
+function clearUnreachableMask(list: usize): u32 {
+  let n: u32 = 0;
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) { SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE); n++; }
+  return n;
 }
 
 /**
@@ -169,7 +185,8 @@ export function deduceUnreachable(base: usize, unreachable: usize, observed: boo
   if (observed) phase(PHASE_INTERNAL_SUBTRACTED, phaseGeneration, base);
   listInit(unreachable);
   moveUnreachable(base, unreachable);
-  clearUnreachableMask(unreachable);
+  // subtractRefs visited the n objects, moveUnreachable those found reachable
+  countVisits(n + n - clearUnreachableMask(unreachable));
   if (observed) phase(PHASE_UNREACHABLE_MOVED, phaseGeneration, base, unreachable);
   return n;
 }
@@ -187,6 +204,7 @@ function moveLegacyFinalizers(unreachable: usize): void {
   }
   // what they reach, transitively (the list grows while it is walked)
   for (let q = GC_NEXT(LEGACY); q != LEGACY; q = GC_NEXT(q)) {
+    countVisits(1);
     visitStart(q);
     while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
       let c = load<usize>(s);
@@ -230,6 +248,7 @@ function adjustWeakrefCounts(list: usize, delta: u32): void {
  * unless their container is garbage too.
  */
 function handleWeakrefs(unreachable: usize): void {
+  countVisits(2 * listLength(unreachable)); // the two trial passes
   adjustWeakrefCounts(unreachable, <u32>-1);
   let chain = detachListWeakrefs(unreachable, OWED_IN_COLLECTION);
   adjustWeakrefCounts(unreachable, 1);
@@ -285,6 +304,7 @@ function deleteGarbage(collectable: usize, old: usize): void {
       clearReferences(p);
       decref(p);
     }
+    countVisits(1);
     if (GC_NEXT(collectable) == p) {
       // still alive (held from gc.garbage, or by a reference it could not clear): it may die later
       CLEAR_COLLECTING(p);
@@ -341,6 +361,7 @@ export function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   store<u32>(st, load<u32>(st, 8) + n, 8);
   // still "collecting" during the stop callbacks, as CPython: a collect() from one returns 0
   hostGcPhase(PHASE_STOP, <i32>g, <i32>m, <i32>n, <i32>candidates);
+  store<u32>(VISITED, 0); // the host has read it
   setCollecting(false);
   return <i32>(m + n);
 }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { compileEager } from "../../../src/compile.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const cache = new Map<string, { mtimeMs: number; module: WebAssembly.Module }>();
@@ -23,7 +24,7 @@ export async function instantiatePeer<E extends { memory: WebAssembly.Memory }>(
   const mtimeMs = statSync(wasmPath).mtimeMs;
   let hit = cache.get(wasmPath);
   if (hit?.mtimeMs !== mtimeMs) {
-    hit = { mtimeMs, module: await WebAssembly.compile(readFileSync(wasmPath)) };
+    hit = { mtimeMs, module: await compileEager(readFileSync(wasmPath)) };
     cache.set(wasmPath, hit);
   }
   let memory: WebAssembly.Memory | null = null;
