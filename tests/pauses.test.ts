@@ -176,6 +176,19 @@ heapSuite("pause anatomy", ({ make, strategy }) => {
     heap.raw.decref(list);
   });
 
+  test.runIf(caps.candidates)("a full collection over a heap of leaves merges the lists instead of walking every block", async () => {
+    const heap = await make();
+    heap.gc.disable();
+    const { list, containers } = forest(heap, 2, 3);
+    const Blob = heap.defineType({ name: "Blob", kind: "bytes" });
+    const leaves = Array.from({ length: 4 * containers }, () => heap.raw.allocBytes(Blob.id, 16));
+    const { info } = observed(heap, 2);
+    expect(info.visited).toBe(2 * containers); // subtracted, found reachable: no pass to gather
+    for (const p of leaves) heap.raw.decref(p);
+    expect(collectInfo(heap, 2).visited).toBe(3 * containers); // containers are most of the heap again
+    heap.raw.decref(list);
+  });
+
   test("info.hostMs: the time finalizers take inside the collection, part of its duration", async () => {
     const heap = await make();
     heap.gc.disable();
