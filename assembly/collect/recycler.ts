@@ -89,13 +89,14 @@ function mostlySequential(head: usize): bool {
 /**
  * A full collection's set: every tracked, unfrozen container (generation 0's and 1's lists, which
  * it empties), on WORK in address order, candidates no longer. One pass over the allocator's
- * live blocks in address order, reading one header word each and linking the containers: the
- * passes that follow then walk memory forwards, and parents allocated before their children come
- * before them, so moveUnreachable sets nothing aside to take it back later. When containers are
- * under a quarter of the live objects (a heap of leaves), the walk would cost more than it saves,
- * and when there are no candidates and generation 1 is still nearly in address order (little moved
- * since the last full collection), it would change little: the lists are merged as they are.
- * Returns the objects it linked (0 when it merged).
+ * live blocks (its cursor: address order for every built-in allocator), reading one header word
+ * each and linking the containers: the passes that follow then walk memory forwards, and parents
+ * allocated before their children come before them, so moveUnreachable sets nothing aside to take
+ * it back later. When containers are under a quarter of the live objects (a heap of leaves), the
+ * walk would cost more than it saves, and when there are no candidates and generation 1 is still
+ * nearly in address order (little moved since the last full collection), it would change little:
+ * the lists are merged as they are.
+ * Returns the objects it linked (0 when it merged; mostlySequential counts its own pass).
  */
 function gatherAll(): u32 {
   let cands = GEN_HEAD(0), rest = GEN_HEAD(1);
