@@ -583,11 +583,13 @@ export class Model {
       set = new Set(this.#tracked().filter((o) => o.gen <= g).map((o) => o.id));
       old = Math.min(g + 1, 2);
     } else {
-      old = 1;
+      // youngGeneration (hybrid): list 1 is the young generation, examined whole; survivors are old (list 2)
+      const young = collectorCaps(this.collector).youngGeneration;
+      old = young ? 2 : 1;
       if (g === 2) set = new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id));
       else {
-        // the candidates and every tracked, unfrozen object they reach
-        set = new Set(this.#tracked().filter((o) => o.candidate).map((o) => o.id));
+        // the candidates (and the young generation) and every tracked, unfrozen object they reach
+        set = new Set(this.#tracked().filter((o) => o.candidate || (young && o.gen === 1)).map((o) => o.id));
         const work = [...set];
         while (work.length) {
           for (const c of this.get(work.pop()!).fields) {

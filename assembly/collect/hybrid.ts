@@ -1,0 +1,176 @@
+// === The hybrid collector: trial deletion over the young generation, candidate roots for the old ===
+// Refcounting frees acyclic garbage at once; a cycle collector only has to find cycles. CPython's
+// generational collector (generational.ts) finds them by re-examining whole generations, and its
+// full collections rescan every long-lived object each time the objects promoted since the last
+// one reach 25 % of them (issue 16: most of W1's cost). The recycler (recycler.ts) examines only
+// what decremented objects reach, but pays for every decrement of a young object (a list move) and
+// gathers every young cycle node by node. This collector takes each where it is cheap:
+//
+//   young   new containers join the young list; every collection examines all of it as it stands
+//           (no gathering: the list is the set), as generation 0 of the generational collector;
+//   old     a survivor is old and is examined again only as part of what a candidate reaches: a
+//           container whose count is decremented to a non-zero value becomes a candidate root
+//           (candidates.ts, the decrement hook), as in the recycler (Bacon and Rajan 2001).
+//
+// Why it is exact: a garbage cycle becomes garbage when its last outside reference goes, a decrement
+// to non-zero of one of its members m (a death that frees the referrer decrements m too). m is then
+// young or a candidate, and the collection that follows examines m with everything m reaches (the
+// candidates' subgraph is gathered through old objects, so a cycle that runs through old objects is
+// examined whole). An object that survives is reachable from outside the set at that moment, or
+// held by garbage outside it; when that garbage is freed, its references to the survivor are
+// decremented and the survivor is a candidate again. A young object decremented to non-zero is a
+// candidate like an old one (the hook does not know its age): the gathering starts from it, so a
+// cycle through old objects that a young object closed is found in the same collection. gc.collect(2)
+// examines everything, so it finds every cycle at once.
+//
+// Lists: 0 = the candidates (candidates.ts), 1 = young, 2 = old, 3 = permanent (gc.freeze).
+// After each step of a collection (collectGeneration):
+//   take       the candidates and the young list are one list, COLLECTING set, CANDIDATE cleared
+//   gather     every tracked, unfrozen object the candidates reach is on it too (through the list
+//              itself, breadth first: no recursion); young children are already there
+//   deduce ..  trial.ts: the garbage is freed; survivors and resurrected objects are old
+// The automatic trigger is the young count (generation 0's count: container allocations − deaths
+// since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
+
+import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
+import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listMerge, listMove } from "./generations";
+import { collecting, setCollecting, setTrigger } from "./gcstate";
+import { setCandidateCount, setCandidatesOn } from "./candidates";
+import { heapSize, setTrackGeneration } from "./track";
+import { runEnd, runStart, visitRun, visitStart } from "./visit";
+import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
+import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
+import { fail } from "../failure";
+import {
+  GC_CAP_CANDIDATES, GC_CAP_COLLECTS_CYCLES, GC_CAP_NEEDS_DECREMENT_HOOK, GC_CAP_YOUNG_GENERATION,
+} from "../generated/capabilities";
+
+export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_CANDIDATES | GC_CAP_NEEDS_DECREMENT_HOOK | GC_CAP_YOUNG_GENERATION;
+
+// @ts-ignore: decorator
+@inline const CANDIDATES: u32 = 0;
+// @ts-ignore: decorator
+@inline const YOUNG: u32 = 1;
+// @ts-ignore: decorator
+@inline const OLD: u32 = 2;
+
+/**
+ * The young count that triggers a collection. Refcounting frees acyclic garbage at once, so the
+ * count grows only with new live data and cyclic garbage: a larger young generation holds more
+ * cyclic garbage for longer, a smaller one examines short-lived live data (a tree being built) that
+ * would have died by refcounting anyway. See docs/collectors.md for the figures that chose it.
+ */
+export const HYBRID_THRESHOLD0: u32 = 700;
+
+/** The set being examined. */
+const WORK: usize = memory.data(16, 8);
+
+export function init(): void {
+  store<u32>(THRESHOLDS, HYBRID_THRESHOLD0);
+  setTrackGeneration(YOUNG);
+  setCandidatesOn(true); // list 0 is the candidate list
+  setTrigger(COUNTS, step);
+}
+
+/** Sets COLLECTING and clears CANDIDATE on every object of a list; returns how many there are. */
+function take(head: usize): u32 {
+  let n: u32 = 0;
+  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) { SET_INFO(p, (INFO(p) | FLAG_COLLECTING) & ~FLAG_CANDIDATE); n++; }
+  return n;
+}
+
+/** Pulls the tracked, unfrozen children of p not yet in the set into it (at the end of WORK). */
+// @ts-ignore: decorator
+@inline function gatherChildren(p: usize): void {
+  visitStart(p);
+  while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+    let c = load<usize>(s);
+    if (!c) continue;
+    let info = INFO(c);
+    // an old object (young ones are in the set already, candidates too): never a candidate here
+    if ((info & (FLAG_TRACKED | FLAG_COLLECTING | FLAG_FROZEN)) == FLAG_TRACKED) {
+      SET_INFO(c, info | FLAG_COLLECTING);
+      listMove(c, WORK);
+    }
+  }
+}
+
+/**
+ * gc.collect(g): 2 examines every tracked object but the frozen ones; 0 and 1 the young
+ * generation and what the candidates reach. The survivors are old. Reported as generation 0 unless
+ * full, as the recycler's.
+ */
+export function collectGeneration(g: u32): i32 {
+  if (collecting) return 0;
+  let full = g == NUM_GENERATIONS - 1;
+  let r: u32 = full ? g : 0;
+  setCollecting(true);
+  hostGcPhase(PHASE_START, <i32>r, 0, 0, 0);
+  SET_COUNT(0, 0);
+  listInit(WORK);
+  // the candidates first: the gathering walks WORK from its start up to the young objects
+  let candidates = GEN_HEAD(CANDIDATES), young = GEN_HEAD(YOUNG);
+  take(candidates);
+  setCandidateCount(0);
+  listMerge(candidates, WORK);
+  if (full) {
+    take(young);
+    listMerge(young, WORK);
+    take(GEN_HEAD(OLD));
+    listMerge(GEN_HEAD(OLD), WORK);
+  } else {
+    // young objects are in the set before the gathering starts, so it never moves one
+    let last = GC_PREV(WORK);
+    take(young);
+    // what the candidates reach: gathered objects go to the end of WORK, after the young, so the
+    // walk goes over the candidates, then skips the young block, then the gathered ones
+    let gathered: u32 = 0;
+    if (last != WORK) {
+      let firstYoung = GC_NEXT(young), lastYoung = GC_PREV(young);
+      listMerge(young, WORK);
+      let p = GC_NEXT(WORK);
+      while (p != WORK) {
+        gatherChildren(p);
+        gathered++;
+        if (p == last && firstYoung != young) p = GC_NEXT(lastYoung); // past the young block
+        else p = GC_NEXT(p);
+      }
+    } else {
+      listMerge(young, WORK);
+    }
+    countVisits(gathered);
+  }
+  setPhaseGeneration(r);
+  phase(PHASE_GATHERED, r, WORK);
+  let n = deduceUnreachable(WORK, UNREACHABLE);
+  listMerge(WORK, GEN_HEAD(OLD));
+  return finishCollection(r, GEN_HEAD(OLD), n);
+}
+
+/** The automatic collection: the young generation and the candidates' subgraph. */
+export function step(): void { collectGeneration(0); }
+
+/**
+ * Unfrozen objects (gc.unfreeze) are young: examined by the next collection. A cycle that became
+ * garbage while frozen had its decrements ignored (frozen objects are never candidates).
+ */
+export function thawGeneration(): u32 { return YOUNG; }
+
+/**
+ * Its own invariants, beyond the shared checks (the lists, CANDIDATE exactly on list 0): no object
+ * is COLLECTING between collections, none on lists 0..2 is frozen, and the lists hold every
+ * tracked container (heap size = track − untrack).
+ */
+export function check(): void {
+  let n: u32 = 0;
+  for (let g: u32 = 0; g <= PERMANENT; g++) {
+    let head = GEN_HEAD(g);
+    for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) {
+      let info = INFO(p);
+      if (!collecting && (info & FLAG_COLLECTING)) { fail("hybrid: COLLECTING between collections", p); return; }
+      if (g != PERMANENT && (info & FLAG_FROZEN)) { fail("hybrid: a frozen object outside the permanent list", p); return; }
+      n++;
+    }
+  }
+  if (n != heapSize) fail("hybrid: heap size (track − untrack) != objects on the collector lists", 0);
+}
