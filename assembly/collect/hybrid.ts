@@ -32,8 +32,8 @@
 // The automatic trigger is the young count (generation 0's count: container allocations − deaths
 // since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
 
-import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
-import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listMerge, listMove } from "./generations";
+import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
+import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listIsEmpty, listMerge, listMove } from "./generations";
 import { collecting, setCollecting, setTrigger } from "./gcstate";
 import { setCandidateCount, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
@@ -95,10 +95,33 @@ function take(head: usize): u32 {
   }
 }
 
+/** Puts every object of `from` before those of `to` (O(1)); `from` becomes empty. */
+function listPrepend(from: usize, to: usize): void {
+  if (GC_NEXT(from) == from) return;
+  let first = GC_NEXT(from), last = GC_PREV(from), toFirst = GC_NEXT(to);
+  SET_GC_NEXT(to, first);
+  SET_GC_PREV(first, to);
+  SET_GC_NEXT(last, toFirst);
+  SET_GC_PREV(toFirst, last);
+  listInit(from);
+}
+
+/**
+ * Unfrozen objects since the last collection that examined the young generation: decrements are
+ * ignored while an object is frozen, so a cycle may have become garbage with no candidate.
+ */
+let thawed = false;
+
 /**
  * gc.collect(g): 2 examines every tracked object but the frozen ones; 0 and 1 the young
  * generation and what the candidates reach. The survivors are old. Reported as generation 0 unless
  * full, as the recycler's.
+ *
+ * With no candidate (and nothing unfrozen) there is no garbage cycle to find: every cycle that
+ * became garbage had a member decremented to non-zero, a candidate until a collection examines it
+ * with all it reaches, and one that survived that was held by garbage whose freeing decrements it
+ * again. Then the young generation is promoted without being examined (O(1)): a tree that refcounting
+ * will free in a moment costs nothing (W1), and the generational collector's rescans never happen.
  */
 export function collectGeneration(g: u32): i32 {
   if (collecting) return 0;
@@ -108,43 +131,48 @@ export function collectGeneration(g: u32): i32 {
   hostGcPhase(PHASE_START, <i32>r, 0, 0, 0);
   SET_COUNT(0, 0);
   listInit(WORK);
-  // the candidates first: the gathering walks WORK from its start up to the young objects
-  let candidates = GEN_HEAD(CANDIDATES), young = GEN_HEAD(YOUNG);
-  take(candidates);
-  setCandidateCount(0);
-  listMerge(candidates, WORK);
+  let candidates = GEN_HEAD(CANDIDATES), young = GEN_HEAD(YOUNG), old = GEN_HEAD(OLD);
   if (full) {
+    thawed = false;
+    take(candidates);
+    setCandidateCount(0);
+    listMerge(candidates, WORK);
     take(young);
     listMerge(young, WORK);
-    take(GEN_HEAD(OLD));
-    listMerge(GEN_HEAD(OLD), WORK);
+    take(old);
+    listMerge(old, WORK);
+  } else if (listIsEmpty(candidates) && !thawed) {
+    listPrepend(young, old);
   } else {
-    // young objects are in the set before the gathering starts, so it never moves one
-    let last = GC_PREV(WORK);
+    thawed = false;
+    take(candidates);
+    setCandidateCount(0);
+    listMerge(candidates, WORK);
+    // the candidates first, then the young: the gathering walks the candidates, skips the young
+    // block, then walks what it gathered (at the end of WORK); young objects are in the set before
+    // it starts, so it never moves one
+    let lastCandidate = GC_PREV(WORK);
+    let lastYoung = GC_PREV(young);
     take(young);
-    // what the candidates reach: gathered objects go to the end of WORK, after the young, so the
-    // walk goes over the candidates, then skips the young block, then the gathered ones
+    listMerge(young, WORK);
+    if (lastYoung == young) lastYoung = lastCandidate; // no young objects
     let gathered: u32 = 0;
-    if (last != WORK) {
-      let firstYoung = GC_NEXT(young), lastYoung = GC_PREV(young);
-      listMerge(young, WORK);
-      let p = GC_NEXT(WORK);
-      while (p != WORK) {
-        gatherChildren(p);
-        gathered++;
-        if (p == last && firstYoung != young) p = GC_NEXT(lastYoung); // past the young block
-        else p = GC_NEXT(p);
-      }
-    } else {
-      listMerge(young, WORK);
+    let p = GC_NEXT(WORK);
+    while (p != WORK) {
+      gatherChildren(p);
+      gathered++;
+      p = GC_NEXT(p == lastCandidate ? lastYoung : p);
     }
     countVisits(gathered);
   }
   setPhaseGeneration(r);
   phase(PHASE_GATHERED, r, WORK);
   let n = deduceUnreachable(WORK, UNREACHABLE);
-  listMerge(WORK, GEN_HEAD(OLD));
-  return finishCollection(r, GEN_HEAD(OLD), n);
+  // survivors before the older ones: a full collection then meets referrers before what they
+  // reference more often (a candidate is usually a structure's root, and new objects reference
+  // old ones), and trial deletion moves fewer objects to the unreachable list and back
+  listPrepend(WORK, old);
+  return finishCollection(r, old, n);
 }
 
 /** The automatic collection: the young generation and the candidates' subgraph. */
@@ -154,7 +182,7 @@ export function step(): void { collectGeneration(0); }
  * Unfrozen objects (gc.unfreeze) are young: examined by the next collection. A cycle that became
  * garbage while frozen had its decrements ignored (frozen objects are never candidates).
  */
-export function thawGeneration(): u32 { return YOUNG; }
+export function thawGeneration(): u32 { thawed = true; return YOUNG; }
 
 /**
  * Its own invariants, beyond the shared checks (the lists, CANDIDATE exactly on list 0): no object

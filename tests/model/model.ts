@@ -117,6 +117,8 @@ export class Model {
   oldSpaceOrders: number[][][] = [];
   /** young.count: containers tracked minus untracked since it was last reset (never below 0). */
   youngCount = 0;
+  /** youngGeneration: gc.unfreeze() ran since the last collection that examined the young generation. */
+  #thawed = false;
   #visited = 0;
   #markPhase = true;
   #workToDo = -5000;
@@ -586,8 +588,13 @@ export class Model {
       // youngGeneration (hybrid): list 1 is the young generation, examined whole; survivors are old (list 2)
       const young = collectorCaps(this.collector).youngGeneration;
       old = young ? 2 : 1;
-      if (g === 2) set = new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id));
-      else {
+      if (g === 2) { set = new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id)); this.#thawed = false; }
+      else if (young && !this.#thawed && !this.#tracked().some((o) => o.candidate)) {
+        // the hybrid with no candidate (and nothing unfrozen): the young generation is promoted unexamined
+        set = new Set();
+        for (const o of this.#tracked()) if (o.gen === 1) o.gen = 2;
+      } else {
+        this.#thawed = false;
         // the candidates (and the young generation) and every tracked, unfrozen object they reach
         set = new Set(this.#tracked().filter((o) => o.candidate || (young && o.gen === 1)).map((o) => o.id));
         const work = [...set];
@@ -771,6 +778,7 @@ export class Model {
   }
 
   unfreeze(): void {
+    if (collectorCaps(this.collector).youngGeneration) this.#thawed = true;
     const to = collectorCaps(this.collector).candidates ? 1 : this.#oldSpaces() ? 1 + this.#visited : 2;
     for (const o of this.#tracked()) if (o.gen === 3) o.gen = to;
   }
