@@ -95,17 +95,6 @@ function take(head: usize): u32 {
   }
 }
 
-/** Puts every object of `from` before those of `to` (O(1)); `from` becomes empty. */
-function listPrepend(from: usize, to: usize): void {
-  if (GC_NEXT(from) == from) return;
-  let first = GC_NEXT(from), last = GC_PREV(from), toFirst = GC_NEXT(to);
-  SET_GC_NEXT(to, first);
-  SET_GC_PREV(first, to);
-  SET_GC_NEXT(last, toFirst);
-  SET_GC_PREV(toFirst, last);
-  listInit(from);
-}
-
 /**
  * Unfrozen objects since the last collection that examined the young generation: decrements are
  * ignored while an object is frozen, so a cycle may have become garbage with no candidate.
@@ -142,7 +131,7 @@ export function collectGeneration(g: u32): i32 {
     take(old);
     listMerge(old, WORK);
   } else if (listIsEmpty(candidates) && !thawed) {
-    listPrepend(young, old);
+    listMerge(young, old); // in allocation order
   } else {
     thawed = false;
     take(candidates);
@@ -168,11 +157,56 @@ export function collectGeneration(g: u32): i32 {
   setPhaseGeneration(r);
   phase(PHASE_GATHERED, r, WORK);
   let n = deduceUnreachable(WORK, UNREACHABLE);
-  // survivors before the older ones: a full collection then meets referrers before what they
-  // reference more often (a candidate is usually a structure's root, and new objects reference
-  // old ones), and trial deletion moves fewer objects to the unreachable list and back
-  listPrepend(WORK, old);
+  // The survivors of a young collection join the old list in address order. The gathering and the
+  // candidate list take objects out of their place (a tree's root, decremented when it is stored,
+  // ends up after its nodes), and a full collection over such an order walked the heap breadth
+  // first: W3a took 60 to 110 ms where the generational collector, whose list stays in allocation
+  // order, took 24. Sorted blocks keep referrers mostly before what they reference and the walk
+  // streaming through memory. A full collection's survivors keep trial deletion's order, in
+  // which every survivor follows an object that references it.
+  if (!full) sortByAddress(WORK);
+  listMerge(WORK, old);
   return finishCollection(r, old, n);
+}
+
+/**
+ * Sorts the list at `head` by address: a bottom-up merge sort through gcNext (no recursion, no
+ * memory; Simon Tatham's list mergesort), then the gcPrev links are set again.
+ */
+function sortByAddress(head: usize): void {
+  let list = GC_NEXT(head);
+  if (list == head) return;
+  SET_GC_NEXT(GC_PREV(head), 0);
+  let k: u32 = 1;
+  while (true) {
+    let p = list, tail: usize = 0;
+    let merges: u32 = 0;
+    list = 0;
+    while (p) {
+      merges++;
+      let q = p;
+      let psize: u32 = 0;
+      while (psize < k && q) { psize++; q = GC_NEXT(q); }
+      let qsize = k;
+      while (psize > 0 || (qsize > 0 && q)) {
+        let e: usize;
+        if (psize == 0) { e = q; q = GC_NEXT(q); qsize--; }
+        else if (qsize == 0 || !q || p <= q) { e = p; p = GC_NEXT(p); psize--; }
+        else { e = q; q = GC_NEXT(q); qsize--; }
+        if (tail) SET_GC_NEXT(tail, e); else list = e;
+        tail = e;
+      }
+      p = q;
+    }
+    SET_GC_NEXT(tail, 0);
+    if (merges <= 1) break;
+    k <<= 1;
+  }
+  let prev = head;
+  for (let p = list; p; p = GC_NEXT(p)) { SET_GC_PREV(p, prev); prev = p; }
+  SET_GC_NEXT(prev, head);
+  SET_GC_PREV(head, prev);
+  SET_GC_NEXT(head, list);
 }
 
 /** The automatic collection: the young generation and the candidates' subgraph. */
