@@ -119,6 +119,32 @@ heapSuite("the hybrid collector", ({ make, strategy }) => {
     expect(heap.stats().liveObjects).toBe(0);
   });
 
+  test("legacy mode: a decrement ignored during a collection makes the next collection a full one", async () => {
+    const heap = await make({ finalizerMode: "legacy" });
+    const Node = heap.defineType({ name: "Node", refs: ["a", "b"], weakrefable: true });
+    heap.gc.disable();
+    // an old cycle x <-> y, held from outside by our handle to x only
+    const x = heap.alloc(Node), y = heap.alloc(Node);
+    x.set("a", y); y.set("a", x);
+    y.dispose();
+    heap.gc.collect(0);
+    expect(lists(heap)).toEqual([0, 0, 2]);
+    // a garbage ring whose weakref callback, run inside the next collection, drops our handle to x:
+    // that decrement is ignored (no candidate), and x <-> y is garbage
+    const g1 = heap.alloc(Node), g2 = heap.alloc(Node);
+    g1.set("a", g2); g2.set("a", g1);
+    const wr = heap.weakref(g1, () => { x.dispose(); });
+    g1.dispose(); g2.dispose();
+    const found: number[] = [];
+    heap.gc.callbacks.push((phase, info) => { if (phase === "stop") found.push(info.generation, info.collected); });
+    expect(heap.gc.collect(0)).toBe(2); // the ring
+    expect(heap.gc.getCandidateCount()).toBe(0);
+    expect(heap.stats().liveObjects).toBeGreaterThan(0);
+    expect(heap.gc.collect(0)).toBe(2); // x and y: a full collection
+    expect(found).toEqual([0, 2, 2, 2]);
+    wr.dispose();
+  });
+
   test("gc.collect(2) examines every container; the survivors are old", async () => {
     const heap = await make();
     heap.defineType({ name: "Node", refs: ["a", "b"] });

@@ -35,7 +35,7 @@
 import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
 import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listIsEmpty, listMerge, listMove } from "./generations";
 import { collecting, setCollecting, setTrigger } from "./gcstate";
-import { setCandidateCount, setCandidatesOn } from "./candidates";
+import { candidatesMissed, setCandidateCount, setCandidatesMissed, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
 import { runEnd, runStart, visitRun, visitStart } from "./visit";
 import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
@@ -114,6 +114,9 @@ let thawed = false;
  */
 export function collectGeneration(g: u32): i32 {
   if (collecting) return 0;
+  // legacy mode ignores decrements during a collection (candidates.ts): one of them may have made
+  // a cycle garbage with no candidate, so the next collection is a full one
+  if (candidatesMissed) { g = NUM_GENERATIONS - 1; setCandidatesMissed(false); }
   let full = g == NUM_GENERATIONS - 1;
   let r: u32 = full ? g : 0;
   setCollecting(true);

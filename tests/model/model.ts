@@ -119,6 +119,8 @@ export class Model {
   youngCount = 0;
   /** youngGeneration: gc.unfreeze() ran since the last collection that examined the young generation. */
   #thawed = false;
+  /** A decrement legacy mode ignored during a collection (a possible candidate missed). */
+  #missed = false;
   #visited = 0;
   #markPhase = true;
   #workToDo = -5000;
@@ -203,8 +205,8 @@ export class Model {
   /** A count decremented to non-zero: under the recycler, a container may become a candidate root. */
   possibleRoot(o: MObj): void {
     if (!collectorCaps(this.collector).candidates) return;
-    if (this.legacy && this.#collecting) return; // legacy mode: no candidates while a collection holds uncollectable objects
     if (this.isContainer(o) && o.tracked && !o.candidate && !o.collecting && o.gen !== 3) {
+      if (this.legacy && this.#collecting) { this.#missed = true; return; } // legacy mode: no candidates while a collection holds uncollectable objects
       o.candidate = true;
       o.gen = 0;
     }
@@ -560,6 +562,9 @@ export class Model {
   /** gc.collect(g) or an automatic collection of generation g: the number of unreachable objects found. */
   collect(g: number): number {
     if (!collectorCaps(this.collector).collectsCycles || this.#collecting) return 0;
+    // the hybrid: after a decrement legacy mode ignored, a full collection
+    if (collectorCaps(this.collector).youngGeneration && this.#missed) g = 2;
+    this.#missed = false;
     this.#collecting = true;
     // the recycler reports a collection that is not full as generation 0
     const reported = collectorCaps(this.collector).candidates && g !== 2 ? 0 : g;
