@@ -3,32 +3,35 @@
 // generational collector (generational.ts) finds them by re-examining whole generations, and its
 // full collections rescan every long-lived object each time the objects promoted since the last
 // one reach 25 % of them (issue 16: most of W1's cost). The recycler (recycler.ts) examines only
-// what decremented objects reach, but pays for every decrement of a young object (a list move) and
-// gathers every young cycle node by node. This collector takes each where it is cheap:
+// what decremented objects reach, but gathers every object it examines node by node (a list move
+// each), young cycles included. This collector takes each where it is cheap:
 //
-//   young   new containers join the young list; every collection examines all of it as it stands
+//   young   new containers join the young list; a collection examines all of it as it stands
 //           (no gathering: the list is the set), as generation 0 of the generational collector;
 //   old     a survivor is old and is examined again only as part of what a candidate reaches: a
 //           container whose count is decremented to a non-zero value becomes a candidate root
 //           (candidates.ts, the decrement hook), as in the recycler (Bacon and Rajan 2001).
 //
 // Why it is exact: a garbage cycle becomes garbage when its last outside reference goes, a decrement
-// to non-zero of one of its members m (a death that frees the referrer decrements m too). m is then
-// young or a candidate, and the collection that follows examines m with everything m reaches (the
-// candidates' subgraph is gathered through old objects, so a cycle that runs through old objects is
-// examined whole). An object that survives is reachable from outside the set at that moment, or
-// held by garbage outside it; when that garbage is freed, its references to the survivor are
-// decremented and the survivor is a candidate again. A young object decremented to non-zero is a
-// candidate like an old one (the hook does not know its age): the gathering starts from it, so a
-// cycle through old objects that a young object closed is found in the same collection. gc.collect(2)
-// examines everything, so it finds every cycle at once.
+// to non-zero of one of its members m (a death that frees the referrer decrements m too), which
+// makes m a candidate, young or old (the hook does not know the age). The next collection gathers
+// from every candidate through old objects, so a cycle through old objects that a young object
+// closed is examined whole. An object that survives is reachable from outside the set at that
+// moment, or held by garbage outside it; when that garbage is freed, its references to the survivor
+// are decremented and the survivor is a candidate again. Hence, with no candidate there is no
+// garbage cycle, and the young generation is promoted unexamined (W1: a tree that refcounting frees
+// a moment later costs nothing). Two ways around the hook are closed: unfrozen objects (frozen ones
+// are never candidates) force the next examination, and a decrement legacy mode ignored during a
+// collection makes the next collection a full one. gc.collect(2) examines everything.
 //
 // Lists: 0 = the candidates (candidates.ts), 1 = young, 2 = old, 3 = permanent (gc.freeze).
-// After each step of a collection (collectGeneration):
-//   take       the candidates and the young list are one list, COLLECTING set, CANDIDATE cleared
+// After each step of a collection (collectGeneration), when there is a candidate:
+//   take       the candidates, then the young list, are one list, COLLECTING set, CANDIDATE cleared
 //   gather     every tracked, unfrozen object the candidates reach is on it too (through the list
 //              itself, breadth first: no recursion); young children are already there
-//   deduce ..  trial.ts: the garbage is freed; survivors and resurrected objects are old
+//   deduce ..  trial.ts: the garbage is found
+//   promote    the survivors join the old list, sorted by address (locality: sortByAddress)
+//   finish     trial.ts: the garbage is freed; resurrected objects are old
 // The automatic trigger is the young count (generation 0's count: container allocations − deaths
 // since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
 
@@ -55,10 +58,11 @@ export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_CANDIDATES | GC
 @inline const OLD: u32 = 2;
 
 /**
- * The young count that triggers a collection. Refcounting frees acyclic garbage at once, so the
- * count grows only with new live data and cyclic garbage: a larger young generation holds more
- * cyclic garbage for longer, a smaller one examines short-lived live data (a tree being built) that
- * would have died by refcounting anyway. See docs/collectors.md for the figures that chose it.
+ * The young count that triggers a collection: CPython's threshold0. Refcounting frees acyclic
+ * garbage at once, so the count grows only with new live data and cyclic garbage, and a larger
+ * young generation only holds cyclic garbage longer: 2000 was no faster on W2, W3c and W5 in one
+ * (noisy) run, with pauses of 0.058 ms at the median against 0.017. W1 does not depend on it: with
+ * nothing decremented the young generation is promoted unexamined.
  */
 export const HYBRID_THRESHOLD0: u32 = 700;
 
