@@ -4,7 +4,7 @@
 // a deterministic count (never by time).
 import { expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
-import type { GcInfo, Heap } from "../src/index.js";
+import { HeapVerifyError, type GcInfo, type Heap } from "../src/index.js";
 
 const CANDIDATES = 0, YOUNG = 1, OLD = 2;
 
@@ -143,6 +143,21 @@ heapSuite("the hybrid collector", ({ make, strategy }) => {
     expect(heap.gc.collect(0)).toBe(2); // x and y: a full collection
     expect(found).toEqual([0, 2, 2, 2]);
     wr.dispose();
+  });
+
+  test("verify() finds a young count larger than the young generation and the candidates", async () => {
+    const heap = await make();
+    const Node = heap.defineType({ name: "Node", refs: ["a", "b"] });
+    heap.gc.disable();
+    const x = heap.alloc(Node);
+    const count0 = heap.core.gcCounts() >>> 2;
+    expect(heap.views.u32[count0]).toBe(1);
+    heap.views.u32[count0] = 2;
+    expect(() => heap.verify()).toThrow(HeapVerifyError);
+    expect(() => heap.verify()).toThrow(/young count exceeds the young generation/);
+    heap.views.u32[count0] = 1;
+    heap.verify();
+    x.dispose();
   });
 
   test("gc.collect(2) examines every container; the survivors are old", async () => {
