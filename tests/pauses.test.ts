@@ -4,7 +4,7 @@
 // never by time (timing lives in bench/: the P1 probe).
 import { expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
-import { Heap, HeapTypeError, type GcInfo } from "../src/index.js";
+import { Heap, HeapTypeError, type GcInfo, type PhaseObject, type PhaseSnapshot } from "../src/index.js";
 import { lastCompile } from "../src/compile.js";
 
 const PAGE = 65536;
@@ -24,6 +24,50 @@ function rings(heap: Heap, n: number, k: number, finalizer?: () => void): void {
     raw.setRef(prev, 0, first);
     raw.decref(first);
   }
+}
+
+/**
+ * W3a's old heap in small: `trees` binary trees of `levels` levels (each node allocated before its
+ * children), their roots kept in a list and candidate roots (their counts went 2 -> 1). Returns the
+ * list, the roots, each node's tree, and the containers (nodes and the list).
+ */
+function forest(heap: Heap, trees: number, levels: number) {
+  const Tree = heap.types.find((t) => t?.name === "Tree") ?? heap.defineType({ name: "Tree", refs: ["a", "b"] });
+  const Forest = heap.types.find((t) => t?.name === "Forest") ?? heap.defineType({ name: "Forest", kind: "refarray" });
+  const raw = heap.raw;
+  const treeOf = new Map<number, number>();
+  const build = (l: number, t: number): number => {
+    const p = raw.alloc(Tree.id);
+    treeOf.set(p, t);
+    if (l > 1) { raw.setRefMove(p, 0, build(l - 1, t)); raw.setRefMove(p, 1, build(l - 1, t)); }
+    return p;
+  };
+  const list = raw.allocList(Forest.id, 0);
+  const roots: number[] = [];
+  for (let t = 0; t < trees; t++) { const r = build(levels, t); raw.listAppend(list, r); raw.decref(r); roots.push(r); }
+  return { list, roots, treeOf, containers: trees * (2 ** levels - 1) + 1 };
+}
+
+/** Steps from one tree to another along a list of objects: the locality of a pass in that order. */
+function treeSwitches(objects: PhaseObject[], treeOf: Map<number, number>): number {
+  let switches = 0, last = -1;
+  for (const o of objects) {
+    const t = treeOf.get(o.address);
+    if (t === undefined) continue;
+    if (last >= 0 && t !== last) switches++;
+    last = t;
+  }
+  return switches;
+}
+
+/** gc.collect(g) observed: its stop report and its step snapshots by name. */
+function observed(heap: Heap, g: number): { info: GcInfo; at: (phase: string) => PhaseSnapshot } {
+  const steps: PhaseSnapshot[] = [];
+  heap.gc.observePhases((s) => steps.push(s));
+  try {
+    const info = collectInfo(heap, g);
+    return { info, at: (phase) => steps.find((s) => s.phase === phase)! };
+  } finally { heap.gc.observePhases(null); }
 }
 
 /** The stop report of one gc.collect(g). */
@@ -94,6 +138,58 @@ heapSuite("pause anatomy", ({ make, strategy }) => {
     rings(heap, 100, 4);
     expect(collectInfo(heap, 0).visited).toBe(without);
     heap.raw.decref(old);
+  });
+
+  // Issue 16 (W3a): the recycler's full collection took 3.5x the generational one because its
+  // passes walked the heap breadth first across every tree (a cache miss per object): its
+  // gathering took all candidates at once, and a full collection put the candidates first, so
+  // that moveUnreachable set every tree aside and took it back breadth first.
+  test.runIf(caps.candidates)("a candidate step gathers one candidate's subgraph after another, not all interleaved", async () => {
+    const heap = await make();
+    heap.gc.disable();
+    const trees = 40, levels = 7;
+    const { list, treeOf, containers } = forest(heap, trees, levels);
+    const { info, at } = observed(heap, 0);
+    const gathered = at("gather candidates' subgraph").listA;
+    expect(gathered.length).toBe(containers - 1); // every tree, not the list (nothing reaches it)
+    expect(treeSwitches(gathered, treeOf)).toBe(trees - 1);
+    expect(info.visited).toBe(3 * (containers - 1)); // gathered, subtracted, found reachable
+    heap.raw.decref(list);
+  });
+
+  test.runIf(caps.candidates)("a full collection walks its set in address order, whatever steps and candidates did to the lists", async () => {
+    const heap = await make();
+    heap.gc.disable();
+    const trees = 40, levels = 7;
+    const { list, roots, treeOf, containers } = forest(heap, trees, levels);
+    heap.gc.collect(0); // the trees, gathered: back at the end of the list, breadth first
+    for (const r of roots) { heap.raw.incref(r); heap.raw.decref(r); } // every root a candidate again
+    expect(heap.gc.getCandidateCount()).toBe(trees);
+    for (const pass of [0, 1]) {
+      // pass 0: candidates, out of place: the set is rebuilt from the heap in address order (one
+      // pass); pass 1: nothing moved since, the survivors are still in order: checked (one pass), kept
+      // breadth first across the trees would switch trees × levels times (279 here); in address
+      // order, once per tree, plus where an allocator put a node in an earlier hole
+      const { info, at } = observed(heap, 2);
+      expect(treeSwitches(at("copy refcounts").listA, treeOf), `pass ${pass}`).toBeLessThanOrEqual(2 * trees);
+      // nothing set aside and taken back breadth first: the survivors stay in that order
+      expect(treeSwitches(at("move unreachable").listA, treeOf), `pass ${pass}`).toBeLessThanOrEqual(2 * trees);
+      expect(info.visited, `pass ${pass}`).toBe(3 * containers); // walked or checked, subtracted, found reachable
+    }
+    heap.raw.decref(list);
+  });
+
+  test.runIf(caps.candidates)("a full collection over a heap of leaves merges the lists instead of walking every block", async () => {
+    const heap = await make();
+    heap.gc.disable();
+    const { list, containers } = forest(heap, 2, 3);
+    const Blob = heap.defineType({ name: "Blob", kind: "bytes" });
+    const leaves = Array.from({ length: 4 * containers }, () => heap.raw.allocBytes(Blob.id, 16));
+    const { info } = observed(heap, 2);
+    expect(info.visited).toBe(2 * containers); // subtracted, found reachable: no pass to gather
+    for (const p of leaves) heap.raw.decref(p);
+    expect(collectInfo(heap, 2).visited).toBe(3 * containers); // containers are most of the heap again
+    heap.raw.decref(list);
   });
 
   test("info.hostMs: the time finalizers take inside the collection, part of its duration", async () => {
