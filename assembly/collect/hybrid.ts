@@ -36,10 +36,12 @@
 // since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
 
 import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
-import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listIsEmpty, listMerge, listMove } from "./generations";
+import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove } from "./generations";
 import { collecting, legacyFinalizers, setCollecting, setTrigger } from "./gcstate";
 import { candidatesMissed, setCandidateCount, setCandidatesMissed, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
+import { linkInAddressOrder, mostlySequential } from "./addressorder";
+import { liveObjects } from "../counters";
 import { runEnd, runStart, visitRun, visitStart } from "./visit";
 import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
@@ -130,13 +132,26 @@ export function collectGeneration(g: u32): i32 {
   let candidates = GEN_HEAD(CANDIDATES), young = GEN_HEAD(YOUNG), old = GEN_HEAD(OLD);
   if (full) {
     thawed = false;
-    take(candidates);
+    if (<u64>heapSize * 4 < <u64>liveObjects() || (listIsEmpty(candidates) && listIsEmpty(young) && mostlySequential(old))) {
+      // a heap of leaves: walking every block would cost more than the order saves; or nothing
+      // moved since the last full collection left the old list in address order: checked, kept
+      take(candidates);
+      listMerge(candidates, WORK);
+      listMerge(young, WORK);
+      listMerge(old, WORK);
+    } else {
+      // the set in address order (addressorder.ts; W3a): every tracked, unfrozen container is on
+      // list 0, 1 or 2, and all of them are relinked
+      let expected: u32 = 0;
+      if (isDefined(ASC_HEAP_DEBUG)) expected = listLength(candidates) + listLength(young) + listLength(old);
+      let n = linkInAddressOrder(WORK);
+      if (isDefined(ASC_HEAP_DEBUG)) assert(n == expected, "hybrid: the heap walk found other containers than the lists hold");
+      listInit(candidates);
+      listInit(young);
+      listInit(old);
+      countVisits(n);
+    }
     setCandidateCount(0);
-    listMerge(candidates, WORK);
-    take(young);
-    listMerge(young, WORK);
-    take(old);
-    listMerge(old, WORK);
   } else if (listIsEmpty(candidates) && !thawed) {
     listMerge(young, old); // in allocation order
   } else {
@@ -167,10 +182,10 @@ export function collectGeneration(g: u32): i32 {
   // The survivors of a young collection join the old list in address order. The gathering and the
   // candidate list take objects out of their place (a tree's root, decremented when it is stored,
   // ends up after its nodes), and a full collection over such an order walked the heap breadth
-  // first: W3a took 60 to 110 ms where the generational collector, whose list stays in allocation
-  // order, took 24. Sorted blocks keep referrers mostly before what they reference and the walk
-  // streaming through memory. A full collection's survivors keep trial deletion's order, in
-  // which every survivor follows an object that references it.
+  // first (W3a: 60 to 110 ms where the generational collector took 24). A full collection now
+  // rebuilds its set in address order, unless the heap is mostly leaves; sorted blocks keep that
+  // case, and the gathering, streaming through memory. A full collection's survivors keep trial
+  // deletion's order, in which every survivor follows an object that references it.
   if (!full) sortByAddress(WORK);
   listMerge(WORK, old);
   return finishCollection(r, old, n);
