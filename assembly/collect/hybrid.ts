@@ -25,17 +25,18 @@
 // collection makes the next collection a full one. gc.collect(2) examines everything.
 //
 // Lists: 0 = the candidates (candidates.ts), 1 = young, 2 = old, 3 = permanent (gc.freeze).
+// A full collection links its set in address order with a walk over the heap (addressorder.ts).
 // After each step of a collection (collectGeneration), when there is a candidate:
 //   take       the candidates, then the young list, are one list, COLLECTING set, CANDIDATE cleared
 //   gather     every tracked, unfrozen object the candidates reach is on it too (through the list
 //              itself, breadth first: no recursion); young children are already there
 //   deduce ..  trial.ts: the garbage is found
-//   promote    the survivors join the old list, sorted by address (locality: sortByAddress)
+//   promote    the survivors join the old list
 //   finish     trial.ts: the garbage is freed; resurrected objects are old
 // The automatic trigger is the young count (generation 0's count: container allocations − deaths
 // since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
 
-import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
+import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
 import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove } from "./generations";
 import { collecting, legacyFinalizers, setCollecting, setTrigger } from "./gcstate";
 import { candidatesMissed, setCandidateCount, setCandidatesMissed, setCandidatesOn } from "./candidates";
@@ -179,56 +180,12 @@ export function collectGeneration(g: u32): i32 {
   setPhaseGeneration(r);
   phase(PHASE_GATHERED, r, WORK);
   let n = deduceUnreachable(WORK, UNREACHABLE);
-  // The survivors of a young collection join the old list in address order. The gathering and the
-  // candidate list take objects out of their place (a tree's root, decremented when it is stored,
-  // ends up after its nodes), and a full collection over such an order walked the heap breadth
-  // first (W3a: 60 to 110 ms where the generational collector took 24). A full collection now
-  // rebuilds its set in address order, unless the heap is mostly leaves; sorted blocks keep that
-  // case, and the gathering, streaming through memory. A full collection's survivors keep trial
-  // deletion's order, in which every survivor follows an object that references it.
-  if (!full) sortByAddress(WORK);
+  // Survivors join the old list as trial deletion leaves them (in it, every survivor follows an
+  // object that references it). Gathering and the candidate list take objects out of their place,
+  // so a full collection rebuilds its order from the heap (above). Sorting each young collection's
+  // survivors by address instead cost W5, where most young objects survive, more than it saved.
   listMerge(WORK, old);
   return finishCollection(r, old, n);
-}
-
-/**
- * Sorts the list at `head` by address: a bottom-up merge sort through gcNext (no recursion, no
- * memory; Simon Tatham's list mergesort), then the gcPrev links are set again.
- */
-function sortByAddress(head: usize): void {
-  let list = GC_NEXT(head);
-  if (list == head) return;
-  SET_GC_NEXT(GC_PREV(head), 0);
-  let k: u32 = 1;
-  while (true) {
-    let p = list, tail: usize = 0;
-    let merges: u32 = 0;
-    list = 0;
-    while (p) {
-      merges++;
-      let q = p;
-      let psize: u32 = 0;
-      while (psize < k && q) { psize++; q = GC_NEXT(q); }
-      let qsize = k;
-      while (psize > 0 || (qsize > 0 && q)) {
-        let e: usize;
-        if (psize == 0) { e = q; q = GC_NEXT(q); qsize--; }
-        else if (qsize == 0 || !q || p <= q) { e = p; p = GC_NEXT(p); psize--; }
-        else { e = q; q = GC_NEXT(q); qsize--; }
-        if (tail) SET_GC_NEXT(tail, e); else list = e;
-        tail = e;
-      }
-      p = q;
-    }
-    SET_GC_NEXT(tail, 0);
-    if (merges <= 1) break;
-    k <<= 1;
-  }
-  let prev = head;
-  for (let p = list; p; p = GC_NEXT(p)) { SET_GC_PREV(p, prev); prev = p; }
-  SET_GC_NEXT(prev, head);
-  SET_GC_PREV(head, prev);
-  SET_GC_NEXT(head, list);
 }
 
 /** The automatic collection: the young generation and the candidates' subgraph. */
