@@ -25,7 +25,7 @@ async function docBlock(name: string): Promise<string> {
 beforeAll(async () => {
   repo = await mkdtemp(join(tmpdir(), "refheap-repo-"));
   user = await mkdtemp(join(tmpdir(), "refheap-user-"));
-  for (const f of ["assembly", "scripts", "src", "tests", "strategies.json", "asconfig.json", "package.json", "tsconfig.json", "vitest.config.ts"]) {
+  for (const f of ["assembly", "scripts", "src", "tests", "strategies.json", "boundary.json", "asconfig.json", "package.json", "tsconfig.json", "vitest.config.ts"]) {
     await cp(join(root, f), join(repo, f), { recursive: true, filter: (p) => !p.includes("/generated") });
   }
   await symlink(join(root, "node_modules"), join(repo, "node_modules"), "dir");

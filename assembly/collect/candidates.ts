@@ -15,6 +15,10 @@ import { collecting, legacyFinalizers } from "./gcstate";
 export let candidatesOn = false;
 export function setCandidatesOn(on: bool): void { candidatesOn = on; }
 
+/** A decrement that would have made a candidate was ignored (legacy mode, during a collection). */
+export let candidatesMissed = false;
+export function setCandidatesMissed(on: bool): void { candidatesMissed = on; }
+
 /** Candidates on the list (a u32 word, so that it can be the automatic trigger's counter). */
 export const CANDIDATE_COUNT: usize = memory.data(4, 4);
 // @ts-ignore: decorator
@@ -33,8 +37,9 @@ export const CANDIDATE_COUNT: usize = memory.data(4, 4);
 @inline export function possibleRoot(c: usize): void {
   let info = INFO(c);
   if ((info & (FLAG_CONTAINER | FLAG_TRACKED | FLAG_CANDIDATE | FLAG_COLLECTING | FLAG_FROZEN)) == (FLAG_CONTAINER | FLAG_TRACKED)) {
-    // not while a legacy-mode collection holds uncollectable objects on its own list
-    if (collecting && legacyFinalizers) return;
+    // not while a legacy-mode collection holds uncollectable objects on its own list (the hybrid
+    // collector then examines everything next time: the decrement may have made a cycle garbage)
+    if (collecting && legacyFinalizers) { candidatesMissed = true; return; }
     SET_INFO(c, info | FLAG_CANDIDATE);
     listMove(c, GEN_HEAD(0));
     setCandidateCount(candidateCount() + 1);

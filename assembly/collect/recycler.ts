@@ -24,7 +24,7 @@ import { GEN_HEAD, NUM_GENERATIONS, SET_COUNT, THRESHOLD, listIsEmpty, listLengt
 import { collecting, setCollecting, setTrigger, stepWorkLimit } from "./gcstate";
 import { CANDIDATE_COUNT, candidateCount, candidateTaken, setCandidateCount, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
-import { allocatorCursorNext, allocatorCursorStart } from "../generated/registry";
+import { linkInAddressOrder, mostlySequential } from "./addressorder";
 import { liveObjects } from "../counters";
 import { fail } from "../failure";
 import { runEnd, runStart, visitRun, visitStart } from "./visit";
@@ -69,24 +69,6 @@ export function step(): void { recyclerCollect(false, stepWorkLimit); }
 }
 
 /**
- * Does a walk along the list mostly step to nearby memory (at most one step in 16 further than a
- * page)? Stops as soon as it cannot be so: one pass over a sequential list, a few objects of a
- * scattered one. (Not "ascending": a breadth-first order across many trees ascends too, one tree
- * after another, a page apart at each step.)
- */
-function mostlySequential(head: usize): bool {
-  let prev = head, n: u32 = 0, far: u32 = 0;
-  let ok = true;
-  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) {
-    n++;
-    if ((p > prev ? p - prev : prev - p) > 4096 && ++far > (n >> 4) + 64) { ok = false; break; }
-    prev = p;
-  }
-  countVisits(n);
-  return ok;
-}
-
-/**
  * A full collection's set: every tracked, unfrozen container (generation 0's and 1's lists, which
  * it empties), on WORK in address order, candidates no longer. One pass over the allocator's
  * live blocks (its cursor: address order for every built-in allocator), reading one header word
@@ -110,19 +92,7 @@ function gatherAll(): u32 {
     if (isDefined(ASC_HEAP_DEBUG)) expected = listLength(cands) + listLength(rest);
     // tracked and not frozen <=> on generation 0's or 1's list (verify: every tracked object is on
     // exactly one list, the frozen ones on the permanent list; check(): generation 2 is empty)
-    let last = WORK;
-    allocatorCursorStart();
-    for (let p = allocatorCursorNext(); p; p = allocatorCursorNext()) {
-      let info = INFO(p);
-      if ((info & (FLAG_TRACKED | FLAG_FROZEN)) != FLAG_TRACKED) continue;
-      if (info & FLAG_CANDIDATE) SET_INFO(p, info & ~FLAG_CANDIDATE);
-      SET_GC_NEXT(last, p);
-      SET_GC_PREV(p, last);
-      last = p;
-      n++;
-    }
-    SET_GC_NEXT(last, WORK);
-    SET_GC_PREV(WORK, last);
+    n = linkInAddressOrder(WORK);
     listInit(cands);
     listInit(rest);
     if (isDefined(ASC_HEAP_DEBUG)) assert(n == expected, "recycler: the heap walk found other containers than the lists hold");

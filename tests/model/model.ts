@@ -117,6 +117,10 @@ export class Model {
   oldSpaceOrders: number[][][] = [];
   /** young.count: containers tracked minus untracked since it was last reset (never below 0). */
   youngCount = 0;
+  /** youngGeneration: gc.unfreeze() ran since the last collection that examined the young generation. */
+  #thawed = false;
+  /** A decrement legacy mode ignored during a collection (a possible candidate missed). */
+  #missed = false;
   #visited = 0;
   #markPhase = true;
   #workToDo = -5000;
@@ -201,8 +205,8 @@ export class Model {
   /** A count decremented to non-zero: under the recycler, a container may become a candidate root. */
   possibleRoot(o: MObj): void {
     if (!collectorCaps(this.collector).candidates) return;
-    if (this.legacy && this.#collecting) return; // legacy mode: no candidates while a collection holds uncollectable objects
     if (this.isContainer(o) && o.tracked && !o.candidate && !o.collecting && o.gen !== 3) {
+      if (this.legacy && this.#collecting) { this.#missed = true; return; } // legacy mode: no candidates while a collection holds uncollectable objects
       o.candidate = true;
       o.gen = 0;
     }
@@ -558,6 +562,9 @@ export class Model {
   /** gc.collect(g) or an automatic collection of generation g: the number of unreachable objects found. */
   collect(g: number): number {
     if (!collectorCaps(this.collector).collectsCycles || this.#collecting) return 0;
+    // the hybrid: after a decrement legacy mode ignored, a full collection
+    if (collectorCaps(this.collector).youngGeneration && this.#missed) g = 2;
+    this.#missed = false;
     this.#collecting = true;
     // the recycler reports a collection that is not full as generation 0
     const reported = collectorCaps(this.collector).candidates && g !== 2 ? 0 : g;
@@ -583,11 +590,18 @@ export class Model {
       set = new Set(this.#tracked().filter((o) => o.gen <= g).map((o) => o.id));
       old = Math.min(g + 1, 2);
     } else {
-      old = 1;
-      if (g === 2) set = new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id));
-      else {
-        // the candidates and every tracked, unfrozen object they reach
-        set = new Set(this.#tracked().filter((o) => o.candidate).map((o) => o.id));
+      // youngGeneration (hybrid): list 1 is the young generation, examined whole; survivors are old (list 2)
+      const young = collectorCaps(this.collector).youngGeneration;
+      old = young ? 2 : 1;
+      if (g === 2) { set = new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id)); this.#thawed = false; }
+      else if (young && !this.#thawed && !this.#tracked().some((o) => o.candidate)) {
+        // the hybrid with no candidate (and nothing unfrozen): the young generation is promoted unexamined
+        set = new Set();
+        for (const o of this.#tracked()) if (o.gen === 1) o.gen = 2;
+      } else {
+        this.#thawed = false;
+        // the candidates (and the young generation) and every tracked, unfrozen object they reach
+        set = new Set(this.#tracked().filter((o) => o.candidate || (young && o.gen === 1)).map((o) => o.id));
         const work = [...set];
         while (work.length) {
           for (const c of this.get(work.pop()!).fields) {
@@ -769,6 +783,7 @@ export class Model {
   }
 
   unfreeze(): void {
+    if (collectorCaps(this.collector).youngGeneration) this.#thawed = true;
     const to = collectorCaps(this.collector).candidates ? 1 : this.#oldSpaces() ? 1 + this.#visited : 2;
     for (const o of this.#tracked()) if (o.gen === 3) o.gen = to;
   }

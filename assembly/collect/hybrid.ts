@@ -1,0 +1,218 @@
+// === The hybrid collector: trial deletion over the young generation, candidate roots for the old ===
+// Refcounting frees acyclic garbage at once; a cycle collector only has to find cycles. CPython's
+// generational collector (generational.ts) finds them by re-examining whole generations, and its
+// full collections rescan every long-lived object each time the objects promoted since the last
+// one reach 25 % of them (issue 16: most of W1's cost). The recycler (recycler.ts) examines only
+// what decremented objects reach, but gathers every object it examines node by node (a list move
+// each), young cycles included. This collector takes each where it is cheap:
+//
+//   young   new containers join the young list; a collection examines all of it as it stands
+//           (no gathering: the list is the set), as generation 0 of the generational collector;
+//   old     a survivor is old and is examined again only as part of what a candidate reaches: a
+//           container whose count is decremented to a non-zero value becomes a candidate root
+//           (candidates.ts, the decrement hook), as in the recycler (Bacon and Rajan 2001).
+//
+// Why it is exact: a garbage cycle becomes garbage when its last outside reference goes, a decrement
+// to non-zero of one of its members m (a death that frees the referrer decrements m too), which
+// makes m a candidate, young or old (the hook does not know the age). The next collection gathers
+// from every candidate through old objects, so a cycle through old objects that a young object
+// closed is examined whole. An object that survives is reachable from outside the set at that
+// moment, or held by garbage outside it; when that garbage is freed, its references to the survivor
+// are decremented and the survivor is a candidate again. Hence, with no candidate there is no
+// garbage cycle, and the young generation is promoted unexamined (W1: a tree that refcounting frees
+// a moment later costs nothing). Two ways around the hook are closed: unfrozen objects (frozen ones
+// are never candidates) force the next examination, and a decrement legacy mode ignored during a
+// collection makes the next collection a full one. gc.collect(2) examines everything.
+//
+// Lists: 0 = the candidates (candidates.ts), 1 = young, 2 = old, 3 = permanent (gc.freeze).
+// A full collection links its set in address order with a walk over the heap (addressorder.ts).
+// After each step of a collection (collectGeneration), when there is a candidate:
+//   take       the candidates, then the young list, are one list, COLLECTING set, CANDIDATE cleared
+//   gather     every tracked, unfrozen object the candidates reach is on it too (through the list
+//              itself, breadth first: no recursion); young children are already there
+//   deduce ..  trial.ts: the garbage is found
+//   promote    the survivors join the old list
+//   finish     trial.ts: the garbage is freed; resurrected objects are old
+// The automatic trigger is the young count (generation 0's count: container allocations − deaths
+// since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
+
+import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
+import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove } from "./generations";
+import { collecting, legacyFinalizers, setCollecting, setTrigger } from "./gcstate";
+import { candidatesMissed, setCandidateCount, setCandidatesMissed, setCandidatesOn } from "./candidates";
+import { heapSize, setTrackGeneration } from "./track";
+import { linkInAddressOrder, mostlySequential } from "./addressorder";
+import { liveObjects } from "../counters";
+import { runEnd, runStart, visitRun, visitStart } from "./visit";
+import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
+import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
+import { fail } from "../failure";
+import {
+  GC_CAP_CANDIDATES, GC_CAP_COLLECTS_CYCLES, GC_CAP_NEEDS_DECREMENT_HOOK, GC_CAP_YOUNG_GENERATION,
+} from "../generated/capabilities";
+
+export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_CANDIDATES | GC_CAP_NEEDS_DECREMENT_HOOK | GC_CAP_YOUNG_GENERATION;
+
+// @ts-ignore: decorator
+@inline const CANDIDATES: u32 = 0;
+// @ts-ignore: decorator
+@inline const YOUNG: u32 = 1;
+// @ts-ignore: decorator
+@inline const OLD: u32 = 2;
+
+/**
+ * The young count that triggers a collection: CPython's threshold0. Refcounting frees acyclic
+ * garbage at once, so the count grows only with new live data and cyclic garbage, and a larger
+ * young generation only holds cyclic garbage longer: 2000 was no faster on W2, W3c and W5 in one
+ * (noisy) run, with pauses of 0.058 ms at the median against 0.017. W1 does not depend on it: with
+ * nothing decremented the young generation is promoted unexamined.
+ */
+export const HYBRID_THRESHOLD0: u32 = 700;
+
+/** The set being examined. */
+const WORK: usize = memory.data(16, 8);
+
+export function init(): void {
+  store<u32>(THRESHOLDS, HYBRID_THRESHOLD0);
+  setTrackGeneration(YOUNG);
+  setCandidatesOn(true); // list 0 is the candidate list
+  setTrigger(COUNTS, step);
+}
+
+/** Sets COLLECTING and clears CANDIDATE on every object of a list; returns how many there are. */
+function take(head: usize): u32 {
+  let n: u32 = 0;
+  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) { SET_INFO(p, (INFO(p) | FLAG_COLLECTING) & ~FLAG_CANDIDATE); n++; }
+  return n;
+}
+
+/** Pulls the tracked, unfrozen children of p not yet in the set into it (at the end of WORK). */
+// @ts-ignore: decorator
+@inline function gatherChildren(p: usize): void {
+  visitStart(p);
+  while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
+    let c = load<usize>(s);
+    if (!c) continue;
+    let info = INFO(c);
+    // an old object (young ones are in the set already, candidates too): never a candidate here
+    if ((info & (FLAG_TRACKED | FLAG_COLLECTING | FLAG_FROZEN)) == FLAG_TRACKED) {
+      SET_INFO(c, info | FLAG_COLLECTING);
+      listMove(c, WORK);
+    }
+  }
+}
+
+/**
+ * Unfrozen objects since the last collection that examined the young generation: decrements are
+ * ignored while an object is frozen, so a cycle may have become garbage with no candidate.
+ */
+let thawed = false;
+
+/**
+ * gc.collect(g): 2 examines every tracked object but the frozen ones; 0 and 1 the young
+ * generation and what the candidates reach. The survivors are old. Reported as generation 0 unless
+ * full, as the recycler's.
+ *
+ * With no candidate (and nothing unfrozen) there is no garbage cycle to find: every cycle that
+ * became garbage had a member decremented to non-zero, a candidate until a collection examines it
+ * with all it reaches, and one that survived that was held by garbage whose freeing decrements it
+ * again. Then the young generation is promoted without being examined (O(1)): a tree that refcounting
+ * will free in a moment costs nothing (W1), and the generational collector's rescans never happen.
+ */
+export function collectGeneration(g: u32): i32 {
+  if (collecting) return 0;
+  // legacy mode ignores decrements during a collection (candidates.ts): one of them may have made
+  // a cycle garbage with no candidate, so the next collection is a full one
+  if (candidatesMissed) { g = NUM_GENERATIONS - 1; setCandidatesMissed(false); }
+  let full = g == NUM_GENERATIONS - 1;
+  let r: u32 = full ? g : 0;
+  setCollecting(true);
+  hostGcPhase(PHASE_START, <i32>r, 0, 0, 0);
+  SET_COUNT(0, 0);
+  listInit(WORK);
+  let candidates = GEN_HEAD(CANDIDATES), young = GEN_HEAD(YOUNG), old = GEN_HEAD(OLD);
+  if (full) {
+    thawed = false;
+    if (<u64>heapSize * 4 < <u64>liveObjects() || (listIsEmpty(candidates) && listIsEmpty(young) && mostlySequential(old))) {
+      // a heap of leaves: walking every block would cost more than the order saves; or nothing
+      // moved since the last full collection left the old list in address order: checked, kept
+      take(candidates);
+      listMerge(candidates, WORK);
+      listMerge(young, WORK);
+      listMerge(old, WORK);
+    } else {
+      // the set in address order (addressorder.ts; W3a): every tracked, unfrozen container is on
+      // list 0, 1 or 2, and all of them are relinked
+      let expected: u32 = 0;
+      if (isDefined(ASC_HEAP_DEBUG)) expected = listLength(candidates) + listLength(young) + listLength(old);
+      let n = linkInAddressOrder(WORK);
+      if (isDefined(ASC_HEAP_DEBUG)) assert(n == expected, "hybrid: the heap walk found other containers than the lists hold");
+      listInit(candidates);
+      listInit(young);
+      listInit(old);
+      countVisits(n);
+    }
+    setCandidateCount(0);
+  } else if (listIsEmpty(candidates) && !thawed) {
+    listMerge(young, old); // in allocation order
+  } else {
+    thawed = false;
+    take(candidates);
+    setCandidateCount(0);
+    listMerge(candidates, WORK);
+    // the candidates first, then the young: the gathering walks the candidates, skips the young
+    // block, then walks what it gathered (at the end of WORK); young objects are in the set before
+    // it starts, so it never moves one
+    let lastCandidate = GC_PREV(WORK);
+    let lastYoung = GC_PREV(young);
+    take(young);
+    listMerge(young, WORK);
+    if (lastYoung == young) lastYoung = lastCandidate; // no young objects
+    let gathered: u32 = 0;
+    let p = GC_NEXT(WORK);
+    while (p != WORK) {
+      gatherChildren(p);
+      gathered++;
+      p = GC_NEXT(p == lastCandidate ? lastYoung : p);
+    }
+    countVisits(gathered);
+  }
+  setPhaseGeneration(r);
+  phase(PHASE_GATHERED, r, WORK);
+  let n = deduceUnreachable(WORK, UNREACHABLE);
+  // Survivors join the old list as trial deletion leaves them (in it, every survivor follows an
+  // object that references it). Gathering and the candidate list take objects out of their place,
+  // so a full collection rebuilds its order from the heap (above). Sorting each young collection's
+  // survivors by address instead cost W5, where most young objects survive, more than it saved.
+  listMerge(WORK, old);
+  return finishCollection(r, old, n);
+}
+
+/** The automatic collection: the young generation and the candidates' subgraph. */
+export function step(): void { collectGeneration(0); }
+
+/**
+ * Unfrozen objects (gc.unfreeze) are young: examined by the next collection. A cycle that became
+ * garbage while frozen had its decrements ignored (frozen objects are never candidates).
+ */
+export function thawGeneration(): u32 { thawed = true; return YOUNG; }
+
+/**
+ * Its own invariants, beyond the shared checks (the lists, COLLECTING and FROZEN, CANDIDATE exactly
+ * on list 0):
+ *   young count <= young + candidates   the trigger counts only what a collection will take: it is
+ *                                       reset when the young list is emptied, and every container
+ *                                       counted since is young or a candidate (a death counts down)
+ *   heap size = objects on the lists    track and untrack kept the lists whole
+ *   missed => legacy mode               only legacy mode ignores a decrement (candidates.ts)
+ */
+export function check(): void {
+  let n: u32 = 0;
+  for (let g: u32 = 0; g <= PERMANENT; g++) {
+    let head = GEN_HEAD(g);
+    for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) n++;
+    if (g == YOUNG && load<u32>(COUNTS) > n) { fail("hybrid: the young count exceeds the young generation and the candidates", 0); return; }
+  }
+  if (n != heapSize) fail("hybrid: heap size (track − untrack) != objects on the collector lists", 0);
+  if (candidatesMissed && !legacyFinalizers) fail("hybrid: a missed candidate outside legacy mode", 0);
+}

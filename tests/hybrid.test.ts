@@ -1,0 +1,177 @@
+// The hybrid collector's mechanism (assembly/collect/hybrid.ts), on every collector with the
+// youngGeneration capability: the young generation is examined whole, an old object only from a
+// candidate, and nothing at all when nothing was decremented. Work is bounded by info.visited,
+// a deterministic count (never by time).
+import { expect, test } from "vitest";
+import { collectorCaps, heapSuite } from "./helpers.js";
+import { HeapVerifyError, type GcInfo, type Heap } from "../src/index.js";
+
+const CANDIDATES = 0, YOUNG = 1, OLD = 2;
+
+/** The stop report of one gc.collect(g). */
+function collectInfo(heap: Heap, g: number): GcInfo {
+  let info: GcInfo | undefined;
+  const cb = (phase: "start" | "stop", i: GcInfo) => { if (phase === "stop") info = i; };
+  heap.gc.callbacks.push(cb);
+  try { heap.gc.collect(g); } finally { heap.gc.callbacks.splice(heap.gc.callbacks.indexOf(cb), 1); }
+  return info!;
+}
+
+/** Objects on each collector list (candidates, young, old), read without making handles (disposing one decrements). */
+const lists = (heap: Heap) => [CANDIDATES, YOUNG, OLD].map((g) => heap.core.gcGenerationLength(g));
+
+/** A chain of n nodes through `a`, built with moved references only (no decrement: no candidate); returns its head's raw reference. */
+function chain(heap: Heap, n: number): number {
+  const Node = heap.types.find((t) => t?.name === "Node")!;
+  const raw = heap.raw;
+  let head = raw.alloc(Node.id);
+  for (let i = 1; i < n; i++) { const x = raw.alloc(Node.id); raw.setRefMove(x, 0, head); head = x; }
+  return head;
+}
+
+heapSuite("the hybrid collector", ({ make, strategy }) => {
+  if (!collectorCaps(strategy.collector).youngGeneration) {
+    test("(only collectors with the youngGeneration capability)", () => {});
+    return;
+  }
+
+  test("nothing decremented: a young collection promotes the young generation without examining it", async () => {
+    const heap = await make();
+    heap.defineType({ name: "Node", refs: ["a", "b"] });
+    heap.gc.disable();
+    const head = chain(heap, 5000);
+    expect(lists(heap)).toEqual([0, 5000, 0]);
+    const info = collectInfo(heap, 0);
+    expect([info.visited, info.collected]).toEqual([0, 0]);
+    expect(lists(heap)).toEqual([0, 0, 5000]); // old now: examined again only from a candidate
+    heap.raw.decref(head); // refcounting frees the chain
+    expect(lists(heap)).toEqual([0, 0, 0]);
+  });
+
+  test("an old object nothing decremented is never visited again: a young collection's work follows the young and the candidates", async () => {
+    const heap = await make();
+    heap.defineType({ name: "Node", refs: ["a", "b"] });
+    heap.gc.disable();
+    const old = chain(heap, 20_000);
+    heap.gc.collect(0);
+    expect(lists(heap)).toEqual([0, 0, 20_000]);
+    const Node = heap.types.find((t) => t?.name === "Node")!;
+    const raw = heap.raw;
+    for (let round = 0; round < 3; round++) {
+      // 10 rings of 4, each dropped once (its first node: a young candidate)
+      for (let r = 0; r < 10; r++) {
+        const first = raw.alloc(Node.id);
+        let prev = first;
+        for (let i = 1; i < 4; i++) { const x = raw.alloc(Node.id); raw.setRefMove(prev, 0, x); prev = x; }
+        raw.setRef(prev, 0, first);
+        raw.decref(first);
+      }
+      expect(lists(heap)).toEqual([10, 30, 20_000]);
+      const info = collectInfo(heap, 0);
+      expect(info.collected).toBe(40);
+      // subtract 40 + clearing 10 + the 10 candidates walked by the gathering: none of the 20,000 old nodes
+      expect(info.visited).toBe(40 + 10 + 10);
+    }
+    // a decremented old object is examined with what it reaches, and no more
+    const second = raw.getRef(old, 0); // the chain's second node, held by the head only
+    raw.incref(second);
+    raw.decref(second); // 2 -> 1: a candidate, old
+    expect(lists(heap)).toEqual([1, 0, 19_999]);
+    const info = collectInfo(heap, 0);
+    expect(info.collected).toBe(0);
+    expect(info.visited).toBe(3 * 19_999); // it and the 19,998 below it: gathered, subtracted, walked as reachable
+    raw.decref(old);
+  });
+
+  test("a cycle through old objects that a young object closed is found by the next young collection", async () => {
+    const heap = await make();
+    const Node = heap.defineType({ name: "Node", refs: ["a", "b"] });
+    heap.gc.disable();
+    const raw = heap.raw;
+    // old a -> old c, with no candidate: a's only reference is ours
+    const a = raw.alloc(Node.id), c = raw.alloc(Node.id);
+    raw.setRefMove(a, 0, c);
+    heap.gc.collect(0);
+    expect(lists(heap)).toEqual([0, 0, 2]);
+    // young b takes our reference to a (moved), c references b, then b's last outside reference goes
+    const b = raw.alloc(Node.id);
+    raw.setRefMove(b, 0, a);
+    raw.setRef(c, 0, b);
+    raw.decref(b); // 2 -> 1: b, young, is the candidate; a and c were never decremented
+    expect(lists(heap)).toEqual([1, 0, 2]);
+    // the gathering starts from b and pulls in a and c: the cycle is examined whole
+    expect(heap.gc.collect(0)).toBe(3);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("a cycle that became garbage while frozen is found by the first collection after gc.unfreeze()", async () => {
+    const heap = await make();
+    const Node = heap.defineType({ name: "Node", refs: ["a", "b"] });
+    heap.gc.disable();
+    const x = heap.alloc(Node), y = heap.alloc(Node);
+    x.set("a", y); y.set("a", x);
+    heap.gc.freeze();
+    x.dispose(); y.dispose(); // frozen: not candidates
+    expect(heap.gc.getCandidateCount()).toBe(0);
+    heap.gc.unfreeze();
+    expect(lists(heap)).toEqual([0, 2, 0]); // young again
+    expect(heap.gc.collect(0)).toBe(2);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("legacy mode: a decrement ignored during a collection makes the next collection a full one", async () => {
+    const heap = await make({ finalizerMode: "legacy" });
+    const Node = heap.defineType({ name: "Node", refs: ["a", "b"], weakrefable: true });
+    heap.gc.disable();
+    // an old cycle x <-> y, held from outside by our handle to x only
+    const x = heap.alloc(Node), y = heap.alloc(Node);
+    x.set("a", y); y.set("a", x);
+    y.dispose();
+    heap.gc.collect(0);
+    expect(lists(heap)).toEqual([0, 0, 2]);
+    // a garbage ring whose weakref callback, run inside the next collection, drops our handle to x:
+    // that decrement is ignored (no candidate), and x <-> y is garbage
+    const g1 = heap.alloc(Node), g2 = heap.alloc(Node);
+    g1.set("a", g2); g2.set("a", g1);
+    const wr = heap.weakref(g1, () => { x.dispose(); });
+    g1.dispose(); g2.dispose();
+    const found: number[] = [];
+    heap.gc.callbacks.push((phase, info) => { if (phase === "stop") found.push(info.generation, info.collected); });
+    expect(heap.gc.collect(0)).toBe(2); // the ring
+    expect(heap.gc.getCandidateCount()).toBe(0);
+    expect(heap.stats().liveObjects).toBeGreaterThan(0);
+    expect(heap.gc.collect(0)).toBe(2); // x and y: a full collection
+    expect(found).toEqual([0, 2, 2, 2]);
+    wr.dispose();
+  });
+
+  test("verify() finds a young count larger than the young generation and the candidates", async () => {
+    const heap = await make();
+    const Node = heap.defineType({ name: "Node", refs: ["a", "b"] });
+    heap.gc.disable();
+    const x = heap.alloc(Node);
+    const count0 = heap.core.gcCounts() >>> 2;
+    expect(heap.views.u32[count0]).toBe(1);
+    heap.views.u32[count0] = 2;
+    expect(() => heap.verify()).toThrow(HeapVerifyError);
+    expect(() => heap.verify()).toThrow(/young count exceeds the young generation/);
+    heap.views.u32[count0] = 1;
+    heap.verify();
+    x.dispose();
+  });
+
+  test("gc.collect(2) examines every container; the survivors are old", async () => {
+    const heap = await make();
+    heap.defineType({ name: "Node", refs: ["a", "b"] });
+    heap.gc.disable();
+    const head = chain(heap, 300);
+    heap.gc.collect(0);
+    const more = chain(heap, 200);
+    const info = collectInfo(heap, 2);
+    // linked in address order by a walk over the heap (addressorder.ts), subtracted, walked as reachable: all of it
+    expect(info.visited).toBe(3 * 500);
+    expect(lists(heap)).toEqual([0, 0, 500]);
+    heap.raw.decref(head);
+    heap.raw.decref(more);
+  });
+});
