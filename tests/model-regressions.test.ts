@@ -113,6 +113,18 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "host code run by an inspect's dispose drops an object another inspect handle still holds (gc callbacks)",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"ring","n":1,"kind":"node"},{"op":"set","h":0,"field":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}],null,[{"a":"dispose","h":0},{"a":"throw","v":"string"}],[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}]],"report":[null,[{"a":"inspect"}],[{"a":"dispose","h":0},{"a":"collect","g":0}]],"events":[],"phase":[]},"batch":3}} as Program,
   },
+  {
+    name: "a stop callback after a full collection allocates: it counts as young (3.14.0 resets the counts before the stop callbacks)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"weakref","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,[{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "a stop callback freezes after a pass ended: unfreeze puts the objects in the new visited space",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"wkmSet","h":0,"blob":false}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,[{"a":"freeze"}]],"report":[[{"a":"collect","g":2}]],"events":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}]],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "a stop callback allocates after a weak proxy is made (young count after the collection)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"proxy","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,[{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {

@@ -196,22 +196,27 @@ function completedScavenge(): void {
 // ── the three collections ──
 
 /** Trial deletion over `from`; its survivors (and what callbacks resurrect) end in `to`. Ends the collection. */
-function collectRegion(g: u32, from: usize, to: usize): i32 {
+// `settle` runs after the collection and before its stop callbacks, as CPython's bookkeeping in
+// gc_collect_young/increment/full does: a stop callback that allocated or froze saw counts and
+// spaces of before the bookkeeping (re-entrancy fuzzer, seeds 20261203 and 20261205).
+function collectRegion(g: u32, from: usize, to: usize, settle: () => void): i32 {
   setPhaseGeneration(g);
   phase(PHASE_MERGED, g, from);
   let candidates = deduceUnreachable(from, UNREACHABLE);
   if (from != to) listMerge(from, to);
-  return finishCollection(g, to, candidates);
+  return finishCollection(g, to, candidates, settle);
+}
+
+function settleYoung(): void {
+  SET_COUNT(0, 0);
+  SET_COUNT(1, COUNT(1) + 1);
 }
 
 /** gc.collect(0): the young generation alone; its survivors are visited. */
 function collectYoung(): i32 {
   let young = GEN_HEAD(0);
   setListSpace(young, visitedSpace);
-  let n = collectRegion(0, young, OLD(visitedSpace));
-  SET_COUNT(0, 0);
-  SET_COUNT(1, COUNT(1) + 1);
-  return n;
+  return collectRegion(0, young, OLD(visitedSpace), settleYoung);
 }
 
 /** One increment (gc.collect(1), and every automatic collection). */
@@ -238,10 +243,15 @@ function collectIncrement(): i32 {
     SET_SPACE(p, visitedSpace);
     size += 1 + <i32>expandTransitively(INCREMENT, p);
   }
-  let n = collectRegion(1, INCREMENT, visited);
-  workToDo -= size;
-  if (listIsEmpty(pending)) completedScavenge();
-  return n;
+  incrementSize = size;
+  return collectRegion(1, INCREMENT, visited, settleIncrement);
+}
+
+let incrementSize: i32 = 0;
+
+function settleIncrement(): void {
+  workToDo -= incrementSize;
+  if (listIsEmpty(OLD(visitedSpace ^ 1))) completedScavenge();
 }
 
 /** gc.collect(2): young, pending and visited merged into visited and collected at once. */
@@ -251,12 +261,14 @@ function collectFull(): i32 {
   setListSpace(pending, visitedSpace);
   SET_COUNT(0, 0);
   listMerge(pending, visited);
-  let n = collectRegion(2, visited, visited);
+  return collectRegion(2, visited, visited, settleFull);
+}
+
+function settleFull(): void {
   SET_COUNT(0, 0);
   SET_COUNT(1, 0);
   SET_COUNT(2, 0);
   completedScavenge();
-  return n;
 }
 
 /** A collection that examined nothing (in debt, or the marking step): counted, reported, ended. */

@@ -314,7 +314,7 @@ function deleteGarbage(collectable: usize, old: usize): void {
  * Counts the collection in generation g's statistics, reports its end (gcPhase 1) and clears
  * `collecting`. Returns the number of unreachable objects found (collected + uncollectable).
  */
-export function finishCollection(g: u32, old: usize, candidates: u32): i32 {
+export function finishCollection(g: u32, old: usize, candidates: u32, settle: (() => void) | null = null): i32 {
   if (legacyFinalizers) moveLegacyFinalizers(UNREACHABLE);
   else listInit(LEGACY);
   if (debugFlags & DEBUG_COLLECTABLE) {
@@ -354,6 +354,9 @@ export function finishCollection(g: u32, old: usize, candidates: u32): i32 {
   store<u32>(st, load<u32>(st) + 1);
   store<u32>(st, load<u32>(st, 4) + m, 4);
   store<u32>(st, load<u32>(st, 8) + n, 8);
+  // the collector's own bookkeeping after the collection (counts, the end of a pass): CPython does
+  // it inside gc_collect_full/increment, before _PyGC_Collect calls the "stop" callbacks
+  if (settle !== null) (<() => void>settle)();
   // still "collecting" during the stop callbacks, as CPython: a collect() from one returns 0
   hostGcPhase(PHASE_STOP, <i32>g, <i32>m, <i32>n, <i32>candidates);
   store<u32>(VISITED, 0); // the host has read it
