@@ -3,7 +3,7 @@
 // test made must pass heap.verify() when the test ends. Tests ask what a strategy can do through
 // its capabilities, never by its name.
 import { afterEach, describe } from "vitest";
-import { ALLOCATORS, ALLOCATOR_INFO, COLLECTORS, COLLECTOR_INFO, Heap, type AllocatorName, type CollectorName, type HeapOptions } from "../src/index.js";
+import { ALLOCATORS, ALLOCATOR_INFO, COLLECTORS, COLLECTOR_INFO, Heap, type AllocatorName, type CollectorName, type GcInfo, type HeapOptions } from "../src/index.js";
 
 /** REFHEAP_ALLOCATORS / REFHEAP_COLLECTORS (comma lists) narrow the suites to some strategies (tests/external-collector.test.ts). */
 function only<T extends string>(variable: string, all: readonly T[]): readonly T[] {
@@ -60,4 +60,13 @@ export function rng(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The stop report of one gc.collect(g). */
+export function collectInfo(heap: Heap, g: number): GcInfo {
+  let info: GcInfo | undefined;
+  const cb = (phase: "start" | "stop", i: GcInfo) => { if (phase === "stop") info = i; };
+  heap.gc.callbacks.push(cb);
+  try { heap.gc.collect(g); } finally { heap.gc.callbacks.splice(heap.gc.callbacks.indexOf(cb), 1); }
+  return info!;
 }

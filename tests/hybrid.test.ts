@@ -3,19 +3,10 @@
 // candidate, and nothing at all when nothing was decremented. Work is bounded by info.visited,
 // a deterministic count (never by time).
 import { expect, test } from "vitest";
-import { collectorCaps, heapSuite } from "./helpers.js";
+import { collectInfo, collectorCaps, heapSuite } from "./helpers.js";
 import { HeapVerifyError, type GcInfo, type Heap } from "../src/index.js";
 
 const CANDIDATES = 0, YOUNG = 1, OLD = 2;
-
-/** The stop report of one gc.collect(g). */
-function collectInfo(heap: Heap, g: number): GcInfo {
-  let info: GcInfo | undefined;
-  const cb = (phase: "start" | "stop", i: GcInfo) => { if (phase === "stop") info = i; };
-  heap.gc.callbacks.push(cb);
-  try { heap.gc.collect(g); } finally { heap.gc.callbacks.splice(heap.gc.callbacks.indexOf(cb), 1); }
-  return info!;
-}
 
 /** Objects on each collector list (candidates, young, old), read without making handles (disposing one decrements). */
 const lists = (heap: Heap) => [CANDIDATES, YOUNG, OLD].map((g) => heap.core.gcGenerationLength(g));

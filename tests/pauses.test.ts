@@ -3,7 +3,7 @@
 // core is compiled at the optimizing tier before anything runs. Work is bounded here by counts,
 // never by time (timing lives in bench/: the P1 probe).
 import { expect, test } from "vitest";
-import { collectorCaps, heapSuite } from "./helpers.js";
+import { collectInfo, collectorCaps, heapSuite } from "./helpers.js";
 import { Heap, HeapTypeError, type GcInfo, type PhaseObject, type PhaseSnapshot } from "../src/index.js";
 import { lastCompile } from "../src/compile.js";
 
@@ -68,15 +68,6 @@ function observed(heap: Heap, g: number): { info: GcInfo; at: (phase: string) =>
     const info = collectInfo(heap, g);
     return { info, at: (phase) => steps.find((s) => s.phase === phase)! };
   } finally { heap.gc.observePhases(null); }
-}
-
-/** The stop report of one gc.collect(g). */
-function collectInfo(heap: Heap, g: number): GcInfo {
-  let info: GcInfo | undefined;
-  const cb = (phase: "start" | "stop", i: GcInfo) => { if (phase === "stop") info = i; };
-  heap.gc.callbacks.push(cb);
-  try { heap.gc.collect(g); } finally { heap.gc.callbacks.splice(heap.gc.callbacks.indexOf(cb), 1); }
-  return info!;
 }
 
 heapSuite("pause anatomy", ({ make, strategy }) => {
