@@ -12,7 +12,7 @@ import { COUNTS, COUNT, GEN_HEAD, NUM_GENERATIONS, SET_COUNT, THRESHOLD, listLen
 import { collecting, setCollecting, setTrigger } from "./gcstate";
 import { setTrackGeneration } from "./track";
 import { PHASE_MERGED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
-import { UNREACHABLE, deduceUnreachable, finishCollection } from "./trial";
+import { UNREACHABLE, deduceUnreachable, finishCollection, reachableCount } from "./trial";
 import { GC_CAP_COLLECTS_CYCLES, GC_CAP_GENERATIONS } from "../generated/capabilities";
 
 export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_GENERATIONS;
@@ -45,13 +45,15 @@ export function collectGeneration(g: u32): i32 {
   phase(PHASE_MERGED, g, young);
 
   let candidates = deduceUnreachable(young, UNREACHABLE);
+  if (isDefined(ASC_HEAP_DEBUG)) assert(reachableCount == listLength(young), "the deduction's survivor count is the young list's length");
   // survivors move on
   if (young != old) {
-    if (g == 1) longLivedPending += listLength(young);
+    // gc_list_size(young) in CPython: the survivors, counted by the deduction
+    if (g == 1) longLivedPending += reachableCount;
     listMerge(young, old);
   } else {
     longLivedPending = 0;
-    longLivedTotal = listLength(young);
+    longLivedTotal = reachableCount;
   }
   return finishCollection(g, old, candidates);
 }
