@@ -36,14 +36,14 @@
 // The automatic trigger is the young count (generation 0's count: container allocations − deaths
 // since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
 
-import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
+import { FLAG_CANDIDATE, FLAG_COLLECTING, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
 import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove } from "./generations";
 import { collecting, legacyFinalizers, setCollecting, setTrigger } from "./gcstate";
 import { candidatesMissed, setCandidateCount, setCandidatesMissed, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
 import { linkInAddressOrder, mostlySequential } from "./addressorder";
 import { liveObjects } from "../counters";
-import { runEnd, runStart, visitRun, visitStart } from "./visit";
+import { gatherChildren } from "./gather";
 import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
 import { fail } from "../failure";
@@ -84,22 +84,6 @@ function take(head: usize): u32 {
   let n: u32 = 0;
   for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) { SET_INFO(p, (INFO(p) | FLAG_COLLECTING) & ~FLAG_CANDIDATE); n++; }
   return n;
-}
-
-/** Pulls the tracked, unfrozen children of p not yet in the set into it (at the end of WORK). */
-// @ts-ignore: decorator
-@inline function gatherChildren(p: usize): void {
-  visitStart(p);
-  while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
-    let c = load<usize>(s);
-    if (!c) continue;
-    let info = INFO(c);
-    // an old object (young ones are in the set already, candidates too): never a candidate here
-    if ((info & (FLAG_TRACKED | FLAG_COLLECTING | FLAG_FROZEN)) == FLAG_TRACKED) {
-      SET_INFO(c, info | FLAG_COLLECTING);
-      listMove(c, WORK);
-    }
-  }
 }
 
 /**
@@ -171,7 +155,7 @@ export function collectGeneration(g: u32): i32 {
     let gathered: u32 = 0;
     let p = GC_NEXT(WORK);
     while (p != WORK) {
-      gatherChildren(p);
+      gatherChildren(p, WORK);
       gathered++;
       p = GC_NEXT(p == lastCandidate ? lastYoung : p);
     }

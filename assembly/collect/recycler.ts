@@ -19,7 +19,7 @@
 // collection rebuilds its set in address order with the allocator's cursor (one sequential pass),
 // which also leaves the survivors in address order for the next one.
 
-import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
+import { FLAG_CANDIDATE, FLAG_COLLECTING, GC_NEXT, INFO, SET_INFO } from "../layout";
 import { GEN_HEAD, NUM_GENERATIONS, SET_COUNT, THRESHOLD, listIsEmpty, listLength, listMerge, listMove } from "./generations";
 import { collecting, setCollecting, setTrigger, stepWorkLimit } from "./gcstate";
 import { CANDIDATE_COUNT, candidateCount, candidateTaken, setCandidateCount, setCandidatesOn } from "./candidates";
@@ -27,7 +27,7 @@ import { heapSize, setTrackGeneration } from "./track";
 import { linkInAddressOrder, mostlySequential } from "./addressorder";
 import { liveObjects } from "../counters";
 import { fail } from "../failure";
-import { runEnd, runStart, visitRun, visitStart } from "./visit";
+import { gatherChildren } from "./gather";
 import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
 import { GC_CAP_BOUNDED_PAUSES, GC_CAP_CANDIDATES, GC_CAP_COLLECTS_CYCLES, GC_CAP_NEEDS_DECREMENT_HOOK } from "../generated/capabilities";
@@ -51,22 +51,6 @@ export function collectGeneration(g: u32): i32 {
 
 /** The automatic collection: a step bounded by the pause budget's work limit. */
 export function step(): void { recyclerCollect(false, stepWorkLimit); }
-
-/** Pulls the tracked, not yet gathered children of p into the set (the list grows while it is walked). */
-// @ts-ignore: decorator
-@inline function gatherChildren(p: usize): void {
-  visitStart(p);
-  while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
-    let c = load<usize>(s);
-    if (!c) continue;
-    let info = INFO(c);
-    if ((info & (FLAG_TRACKED | FLAG_COLLECTING | FLAG_FROZEN)) == FLAG_TRACKED) {
-      if (info & FLAG_CANDIDATE) candidateTaken();
-      SET_INFO(c, (info | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
-      listMove(c, WORK);
-    }
-  }
-}
 
 /**
  * A full collection's set: every tracked, unfrozen container (generation 0's and 1's lists, which
@@ -130,7 +114,7 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
       listMove(c, WORK);
       // this candidate's whole subgraph (the list grows while it is walked)
       for (let p = GC_NEXT(scan); p != WORK; p = GC_NEXT(p)) {
-        gatherChildren(p);
+        gatherChildren(p, WORK);
         gathered++;
         scan = p;
       }
