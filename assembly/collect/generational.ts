@@ -10,7 +10,8 @@
 
 import { COUNTS, COUNT, GEN_HEAD, NUM_GENERATIONS, SET_COUNT, THRESHOLD, listLength, listMerge } from "./generations";
 import { collecting, setCollecting, setTrigger } from "./gcstate";
-import { setTrackGeneration } from "./track";
+import { heapSize, setTrackGeneration } from "./track";
+import { liveObjects } from "../counters";
 import { PHASE_MERGED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, deduceUnreachable, finishCollection, reachableCount } from "./trial";
 import { GC_CAP_COLLECTS_CYCLES, GC_CAP_GENERATIONS } from "../generated/capabilities";
@@ -44,7 +45,11 @@ export function collectGeneration(g: u32): i32 {
   setPhaseGeneration(g);
   phase(PHASE_MERGED, g, young);
 
-  let candidates = deduceUnreachable(young, UNREACHABLE);
+  // a full collection's set is every tracked, unfrozen container: when its list proves scattered,
+  // the order-independent passes walk the heap instead (trial.ts; the result is the same), unless
+  // most live blocks are not containers (the walk reads every block)
+  let wholeHeap = young == old && <u64>heapSize * 2 >= <u64>liveObjects();
+  let candidates = deduceUnreachable(young, UNREACHABLE, true, wholeHeap);
   if (isDefined(ASC_HEAP_DEBUG)) assert(reachableCount == listLength(young), "the deduction's survivor count is the young list's length");
   // survivors move on
   if (young != old) {
