@@ -125,6 +125,18 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "a stop callback allocates after a weak proxy is made (young count after the collection)",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"proxy","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,[{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
   },
+  // Soak --fuzz of 2026-12-02, 30 failures on incremental ("after disposeMaps: young count: heap 0,
+  // model 1"): onUnraisable, run by the flush of one map handle's release (an events listener had
+  // thrown while the map was freed), allocated before the next map died; the runner played it after
+  // all four, and the young count, which stops at 0 (PyObject_GC_Del), came out one higher.
+  {
+    name: "onUnraisable run between the map disposals of disposeMaps allocates (young count order)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"collect","g":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"alloc","kind":"node","keep":true,"self":false}]],"events":[[{"a":"dispose","h":0},{"a":"throw","v":"string"}]],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "onUnraisable run between the map disposals of disposeMaps allocates (events in batches of 5)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"collect","g":0},{"op":"weakref","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[null,[{"a":"alloc","kind":"node","keep":true,"self":false}]],"events":[[{"a":"alloc","kind":"node","keep":false,"self":false},{"a":"throw","v":"string"}]],"phase":[[{"a":"dispose","h":0},{"a":"throw","v":"string"}]]},"batch":5}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {

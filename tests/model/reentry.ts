@@ -246,8 +246,17 @@ export class ReentryPlayer {
    * that ran directly under the previous call (onUnraisable from its flush, listeners) is played
    * now, after that call's effect, as it ran on the heap.
    */
-  settle(): void {
-    const cut = this.#epoch++;
+  settle(): void { this.playBefore(this.#epoch++); }
+
+  /**
+   * Cuts the host code run directly under the step's own calls so far from what comes after,
+   * without playing it: returns the cut, for playBefore (a call made of several heap calls whose
+   * effects the runner plays later, in turn).
+   */
+  cut(): number { return ++this.#epoch; }
+
+  /** Plays the host code run directly under the step's own calls before cut `cut`. */
+  playBefore(cut: number): void {
     const due = this.#top.filter((t) => t.epoch < cut);
     this.#top = this.#top.filter((t) => t.epoch >= cut);
     for (const t of due) t.play();
