@@ -137,6 +137,25 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "onUnraisable run between the map disposals of disposeMaps allocates (events in batches of 5)",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"collect","g":0},{"op":"weakref","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[null,[{"a":"alloc","kind":"node","keep":true,"self":false}]],"events":[[{"a":"alloc","kind":"node","keep":false,"self":false},{"a":"throw","v":"string"}]],"phase":[[{"a":"dispose","h":0},{"a":"throw","v":"string"}]]},"batch":5}} as Program,
   },
+  // Soak --fuzz of 2026-12-02: host code run directly under one public call made of several heap
+  // calls, each with its flush, was played after the whole call's effect. Finalize.call() drops its
+  // weakref (whose flush ran onUnraisable) before fn runs (bump/none seed 27612: "events: heap
+  // [fin:5, final:1], model [final:1, fin:5]"; tlsf/recycler seed 10715 with a collection there)...
+  {
+    name: "onUnraisable run by Finalize.call()'s release of its weakref comes before fn",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"wsAdd","h":0},{"op":"finalize","h":0},{"op":"proxy","h":0,"cb":"none"},{"op":"finalizeCall","f":0},{"op":"set","h":0,"field":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"dispose","h":0}]],"events":[null,null,null,null,null,[{"a":"alloc","kind":"node","keep":false,"self":false},{"a":"throw","v":"string"}]],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "onUnraisable run by Finalize.call()'s release of its weakref collects before fn",
+    prog: {"threshold":2,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"alloc","kind":"node"},{"op":"finalize","h":0},{"op":"finalizeCall","f":0},{"op":"store","h":0,"into":"wvm","k":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"collect","g":0}]],"events":[[{"a":"enable","on":false},{"a":"throw","v":"string"}]],"phase":[]},"batch":5}} as Program,
+  },
+  // ...and a method called through a weak proxy flushes before the proxy releases its borrowed
+  // handle, which may kill the referent (mimalloc/hybrid seed 21887: "events: heap [fin:5, fin:8,
+  // fin:6], model [fin:5, fin:6, fin:8]").
+  {
+    name: "onUnraisable run by a method called through a weak proxy comes before the proxy's release",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":true,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"collect","g":0},{"op":"proxy","h":45,"cb":"none"},{"op":"drop","h":0},{"op":"alloc","kind":"node"},{"op":"set","h":34,"field":0,"v":null},{"op":"pop","h":0}],"reentry":{"hosts":{"fin":[[{"a":"dispose","h":0},{"a":"iterate","of":"wvm","mid":null},{"a":"throw","v":"string"}]],"cb":[],"final":[],"gc":[],"report":[[{"a":"dispose","h":0}]],"events":[],"phase":[]},"batch":1}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {

@@ -517,11 +517,12 @@ export class Model {
     this.decref(f.wr);
   }
 
-  /** finalize.call(): runs fn if still alive. */
-  finalizeCall(fid: number): void {
+  /** finalize.call(): runs fn if still alive, after its weakref is dropped and `released` (host code run between the two) played. */
+  finalizeCall(fid: number, released?: () => void): void {
     const f = this.finalizes.get(fid)!;
     if (!f.alive) return;
     this.#finalizeDone(f);
+    released?.();
     this.log.push(`final:${f.id}`);
     this.onHost?.(`final:${f.id}`);
   }
