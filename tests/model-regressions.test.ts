@@ -156,6 +156,22 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "onUnraisable run by a method called through a weak proxy comes before the proxy's release",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":true,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"collect","g":0},{"op":"proxy","h":45,"cb":"none"},{"op":"drop","h":0},{"op":"alloc","kind":"node"},{"op":"set","h":34,"field":0,"v":null},{"op":"pop","h":0}],"reentry":{"hosts":{"fin":[[{"a":"dispose","h":0},{"a":"iterate","of":"wvm","mid":null},{"a":"throw","v":"string"}]],"cb":[],"final":[],"gc":[],"report":[[{"a":"dispose","h":0}]],"events":[],"phase":[]},"batch":1}} as Program,
   },
+  // Soak --fuzz of 2026-12-02, hybrid: a ring frozen by a gc callback while it was being built,
+  // its last node left out (then a candidate, examined alone, old), unfrozen: the next collection
+  // examined the young (the thawed nodes) without gathering from them, so the old node held the
+  // cycle (bump seed 25886 "gc.collect(0) found 2, the model 5"; firstfit 18886, 19033).
+  {
+    name: "a garbage cycle of unfrozen objects through an old one is found by the next collection",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"ring","n":3,"kind":"node"},{"op":"ring","n":2,"kind":"node"},{"op":"unfreeze"},{"op":"collect","g":0},{"op":"setAt","h":0,"i":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,null,null,null,[{"a":"freeze"},{"a":"alloc","kind":"node","keep":false,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "a garbage cycle of unfrozen objects through an old one is found by gc.collect from a finalizer",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"freeze"},{"op":"ring","n":3,"kind":"node"},{"op":"alloc","kind":"node"},{"op":"set","h":0,"field":0,"v":0},{"op":"drop","h":0},{"op":"pop","h":0}],"reentry":{"hosts":{"fin":[[{"a":"collect","g":0}]],"cb":[],"final":[],"gc":[[{"a":"freeze"}],[{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "a garbage cycle of unfrozen objects through an old one is found (threshold 4)",
+    prog: {"threshold":4,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"collect","g":0},{"op":"unfreeze"},{"op":"ring","n":1,"kind":"node"},{"op":"collect","g":0},{"op":"finalize","h":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[[{"a":"freeze"}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {
