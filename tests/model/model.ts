@@ -103,6 +103,8 @@ export class Model {
   #dying: number[] = [];
   #deathDepth = 0;
   #collecting = false;
+  /** Legacy mode: the uncollectable objects a collection has set aside and that have not died since (its `finalizers` list). */
+  #legacyHeld = new Set<number>();
 
   /** Objects handed to gc.garbage in the current step (uncollectable, or saved by DEBUG_SAVEALL). */
   garbage: number[] = [];
@@ -400,6 +402,7 @@ export class Model {
   }
 
   #untrack(c: MObj): void {
+    this.#legacyHeld.delete(c.id);
     if (c.tracked && this.youngCount > 0) this.youngCount--;
     c.tracked = false; c.candidate = false;
   }
@@ -690,6 +693,7 @@ export class Model {
       }
       for (const id of legacy) { this.get(id).collecting = false; u.delete(id); }
     }
+    this.#legacyHeld = new Set(legacy);
     let garbage = u;
     const objs = [...u].map((id) => this.get(id));
     if (objs.some((o) => o.weakrefs.length || o.kind === "node")) {
@@ -750,11 +754,17 @@ export class Model {
       const o = this.objects.get(id);
       if (o) { o.collecting = false; o.gen = old; }
     }
-    // the uncollectable that are still alive go to gc.garbage (and the older generation)
+    // the uncollectable still set aside go to gc.garbage (and the older generation), as
+    // gc_collect_main counts and appends its `finalizers` list after delete_garbage: one that
+    // died meanwhile (the garbage held its last reference: "It may also cause some objects in
+    // finalizers to be freed") left the list, untracked, even if its finalizer resurrected it
+    // (soak --fuzz, bump/hybrid seed 26305: "gc.collect(2) found 1, the model 2")
     let uncollectable = 0;
+    const held = this.#legacyHeld;
+    this.#legacyHeld = new Set();
     for (const id of legacy) {
       const o = this.objects.get(id);
-      if (!o) continue;
+      if (!o || !held.has(id)) continue;
       uncollectable++;
       o.rc++;
       this.garbage.push(id);
