@@ -186,6 +186,15 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "legacy mode: an uncollectable object that dies as the garbage is cleared is not counted (gc.collect from a finalizer)",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":true,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"list"},{"op":"push","h":20,"v":0},{"op":"push","h":23,"v":41},{"op":"drop","h":20},{"op":"weakref","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[[{"a":"dispose","h":0},{"a":"collect","g":1}]],"cb":[],"final":[],"gc":[],"report":[[{"a":"alloc","kind":"node","keep":true,"self":false}]],"events":[],"phase":[[{"a":"iterate","of":"wvm","mid":null},{"a":"throw","v":"string"}]]},"batch":1}} as Program,
   },
+  // Soak --fuzz of 2026-12-02 (firstfit/generational seed 15765, "model: object 10 is not alive"):
+  // a finalizer's gc.collect(2) cleared a garbage ring, whose deaths waited on the worklist of the
+  // finalizer's death, so half the ring was still alive (count 1, held by the dead half) in the
+  // stop callback, where heap.inspect handed it out. The collection now frees its garbage within
+  // itself, as CPython's nested deallocs do.
+  {
+    name: "a collection run by a finalizer frees its garbage before the stop callbacks (inspect sees none of it)",
+    prog: {"threshold":8,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"ring","n":4,"kind":"node"},{"op":"alloc","kind":"node"}],"reentry":{"hosts":{"fin":[[{"a":"collect","g":2},{"a":"store","into":"wvm","self":false,"h":0,"k":0}]],"cb":[],"final":[],"gc":[null,null,null,[{"a":"inspect"}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {
@@ -193,6 +202,30 @@ heapSuite("model regressions", ({ strategy, make }) => {
     test(name, () => runProgram(strategy, prog));
     test(`${name} (release build)`, () => runProgram(strategy, prog, false));
   }
+
+  // (the heap's side of "a collection run by a finalizer frees its garbage before the stop callbacks",
+  // on every collector that collects cycles: half of the ring used to be alive there)
+  test("gc.collect from a finalizer: none of the collected ring is alive in its stop callback", async () => {
+    const heap = await make();
+    if (!heap.capabilities.collector.collectsCycles) return; // (no collection to run)
+    const Cell = heap.defineType({ name: "Cell", refs: ["a"] });
+    const seen: number[] = [];
+    let found = -1;
+    const X = heap.defineType({ name: "X", finalizer: () => { found = heap.gc.collect(2); } });
+    heap.gc.callbacks.push((phase) => {
+      if (phase !== "stop") return;
+      const hs = heap.inspect.byType("Cell");
+      seen.push(hs.length);
+      for (const h of hs) h.dispose();
+    });
+    const cells = Array.from({ length: 4 }, () => heap.alloc(Cell));
+    cells.forEach((c, i) => c.set("a", cells[(i + 1) % 4]));
+    for (const c of cells) c.dispose();
+    heap.alloc(X).dispose(); // its finalizer collects inside its death
+    expect(found).toBe(4);
+    expect(seen).toEqual([0]);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
 
   test("weak containers refuse a weak proxy as a key or value, before changing anything", async () => {
     const heap = await make();

@@ -371,14 +371,27 @@ export class Model {
         continue;
       }
       if (!this.#pending.length) break;
-      const q = this.get(this.#pending.pop()!);
-      if (q.kind === "map") { this.#releaseMap(q); this.#free(q); continue; }
-      // a list releases its last item first (CPython's list_dealloc)
-      const refs = q.kind === "list" ? [...q.fields].reverse() : q.fields;
-      for (const c of refs) if (c !== null) this.#releaseRef(this.get(c));
-      this.#free(q);
+      this.#releasePending(this.get(this.#pending.pop()!));
     }
     this.#draining = false;
+  }
+
+  /** A dead container off the worklist releases its references. */
+  #releasePending(q: MObj): void {
+    if (q.kind === "map") { this.#releaseMap(q); this.#free(q); return; }
+    // a list releases its last item first (CPython's list_dealloc)
+    const refs = q.kind === "list" ? [...q.fields].reverse() : q.fields;
+    for (const c of refs) if (c !== null) this.#releaseRef(this.get(c));
+    this.#free(q);
+  }
+
+  /**
+   * The containers that died since the worklist stood at `mark` release their references now, and
+   * those that die meanwhile (assembly/rc.ts releaseDiedSince): a collection's deletion, and a
+   * finalizer whose object looks resurrected, see their own deaths complete.
+   */
+  #releaseDiedSince(mark: number): void {
+    while (this.#pending.length > mark) this.#releasePending(this.get(this.#pending.pop()!));
   }
 
   #releaseRef(c: MObj): void {
@@ -731,6 +744,8 @@ export class Model {
         if (w && w.kind === "weakref" && w.callback !== "none" && w.callback !== "internal" && w.referent !== null) this.optional.add(w.id);
       }
     }
+    // a collection nested in a death frees its garbage within itself (assembly/collect/trial.ts deleteGarbage)
+    const mark = this.#pending.length;
     for (const id of garbage) {
       const o = this.objects.get(id);
       // (one already dying waits on the worklist of a death this collection runs inside: untracked)
@@ -749,6 +764,7 @@ export class Model {
         }
       }
       this.decref(id);
+      this.#releaseDiedSince(mark);
     }
     for (const id of garbage) {
       const o = this.objects.get(id);
