@@ -195,6 +195,16 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "a collection run by a finalizer frees its garbage before the stop callbacks (inspect sees none of it)",
     prog: {"threshold":8,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"ring","n":4,"kind":"node"},{"op":"alloc","kind":"node"}],"reentry":{"hosts":{"fin":[[{"a":"collect","g":2},{"a":"store","into":"wvm","self":false,"h":0,"k":0}]],"cb":[],"final":[],"gc":[null,null,null,[{"a":"inspect"}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
   },
+  // Soak --fuzz of 2026-12-02 (tlsf/none seed 14416, "heap [fin:10, fin:6], model [..., cb:11]"):
+  // a finalizer disposed a cell holding a node (a finalizer) and a weak proxy to it with a
+  // callback; the cell's references were released inside the death (for the resurrection check),
+  // where the node's death had to wait on the worklist while the proxy died at once: its callback
+  // was lost. Released there only when the object looks resurrected, they wait for the drain, where
+  // the node dies first and the callback runs, as in CPython.
+  {
+    name: "a weakref held next to its referent by a container a finalizer freed is called back",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"weakref","h":0,"cb":"none"},{"op":"dup","h":44},{"op":"alloc","kind":"node"},{"op":"alloc","kind":"cell"},{"op":"drop","h":46},{"op":"set","h":22,"field":0,"v":0},{"op":"proxy","h":0,"cb":"plain"},{"op":"drop","h":0},{"op":"set","h":5,"field":1,"v":15},{"op":"alloc","kind":"node"},{"op":"wvmSet","k":0,"h":0}],"reentry":{"hosts":{"fin":[[{"a":"alloc","kind":"node","keep":true,"self":false},{"a":"dispose","h":0}],[{"a":"dispose","h":21}],null,[{"a":"dispose","h":45}]],"cb":[],"final":[],"gc":[],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {
@@ -224,6 +234,25 @@ heapSuite("model regressions", ({ strategy, make }) => {
     heap.alloc(X).dispose(); // its finalizer collects inside its death
     expect(found).toBe(4);
     expect(seen).toEqual([0]);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  // (the heap's side of "a weakref held next to its referent by a container a finalizer freed is called back")
+  test("a finalizer frees a container holding an object and a weakref with a callback to it: the callback runs", async () => {
+    const heap = await make();
+    const events: string[] = [];
+    const Node = heap.defineType({ name: "Node", refs: ["a"], weakrefable: true, finalizer: () => { events.push("fin node"); } });
+    const Pair = heap.defineType({ name: "Pair", refs: ["obj", "ref"] });
+    const pair = heap.alloc(Pair);
+    const node = heap.alloc(Node);
+    const wr = heap.weakref(node, () => { events.push("callback"); });
+    pair.set("obj", node);
+    pair.set("ref", wr);
+    node.dispose(); wr.dispose();
+    let held: Handle | null = pair;
+    const Dropper = heap.defineType({ name: "Dropper", finalizer: () => { held?.dispose(); held = null; } });
+    heap.alloc(Dropper).dispose();
+    expect(events).toEqual(["fin node", "callback"]);
     expect(heap.stats().liveObjects).toBe(0);
   });
 

@@ -446,9 +446,13 @@ export class Model {
       const m = this.storeMaps[o.store];
       this.mapSet(m, o.store === "wvm" ? o.storeKey : o.id, o.id, null);
     }
+    const mark = this.#pending.length;
     const threw = this.onHost?.(`fin:${o.id}`) ?? false;
     if (o.throwing && !threw) this.unraisable.push(`fin:${o.id}`);
     this.decref(o.id); // the borrowed handle disposed
+    // at a death, containers that died in the finalizer release their references before the
+    // resurrection check, only if the object looks resurrected (assembly/rc.ts finalize)
+    if (atDeath && o.rc > 1) this.#releaseDiedSince(mark);
   }
 
   /** PEP 442: finalizer, then weakrefs and callbacks. Legacy (tp_del): weakrefs and callbacks first, then the finalizer at every death. */
