@@ -178,14 +178,11 @@ function finalize(c: usize): bool {
   // references now, before the resurrection check: CPython frees them nested, so a frame holding
   // the object is gone when tp_del returns. Left on `pending`, such a frame made the object look
   // resurrected, and a legacy finalizer (run at every death) looped forever (a VM __del__).
-  // They are the top of the stack, above `mark`; nothing below it moves while a finalizer runs.
-  while (pending != mark) {
-    let q = pending;
-    pending = GC_NEXT(q);
-    let t = TYPE(INFO(q) & TYPE_ID_MASK);
-    releaseChildren(q, t);
-    freeDead(q, t);
-  }
+  // Only when the object looks resurrected: released here, inside this death, a slow death among
+  // their references waits on the worklist while the next reference is released at once, so a
+  // weakref held next to its referent died first and its callback was lost, where CPython (and
+  // the drain, after this death) calls it (soak --fuzz, tlsf/none seed 14416).
+  if (RC(c) > 1) releaseDiedSince(mark);
   let rc = RC(c);
   if (rc > 1) { SET_RC(c, rc - 1); return false; }
   return true;
@@ -241,6 +238,27 @@ function slowDeath(c: usize): bool {
   dyingNow = outer;
   deathDepth--;
   return !survived;
+}
+
+/** The top of the worklist of dead containers now: a mark for releaseDiedSince. */
+export function pendingMark(): usize { return pending; }
+
+/**
+ * Releases the references of the containers that died since `mark` (pendingMark()) and were left
+ * on the worklist because a drain is in progress further out, and of those that die meanwhile:
+ * for a step nested in a death (host code, a collection it ran) that must see its own deaths
+ * complete, as CPython's nested deallocs are. They are the top of the stack, above `mark`; nothing
+ * below it moves meanwhile (no host code runs here: slow deaths are deposited, as host code or
+ * another death is running further out).
+ */
+export function releaseDiedSince(mark: usize): void {
+  while (pending != mark) {
+    let q = pending;
+    pending = GC_NEXT(q);
+    let t = TYPE(INFO(q) & TYPE_ID_MASK);
+    releaseChildren(q, t);
+    freeDead(q, t);
+  }
 }
 
 /** Frees an object whose last reference is gone, and everything that only it kept alive. */

@@ -110,6 +110,28 @@ heapSuite("the hybrid collector", ({ make, strategy }) => {
     expect(heap.stats().liveObjects).toBe(0);
   });
 
+  // (soak --fuzz 2026-12-02, bump/hybrid seed 25886: the young were examined but not gathered from)
+  test("a cycle of unfrozen objects through an old one is found by the first collection after gc.unfreeze()", async () => {
+    const heap = await make();
+    const Node = heap.defineType({ name: "Node", refs: ["a", "b"] });
+    heap.gc.disable();
+    const x = heap.alloc(Node), y = heap.alloc(Node);
+    x.set("a", y);
+    heap.gc.freeze();
+    const z = heap.alloc(Node); // joins the ring while x and y are frozen
+    y.set("a", z); z.set("a", x);
+    x.dispose(); y.dispose(); z.dispose(); // z alone is a candidate
+    expect(heap.gc.collect(0)).toBe(0); // z survives (x, frozen, holds it): old
+    expect(lists(heap)).toEqual([0, 0, 1]);
+    heap.gc.unfreeze();
+    const w = heap.alloc(Node);
+    w.dup().dispose(); // a candidate besides: the gathering walks the candidates, then skipped the young
+    expect(lists(heap)).toEqual([1, 2, 1]);
+    expect(heap.gc.collect(0)).toBe(3);
+    w.dispose();
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
   test("legacy mode: a decrement ignored during a collection makes the next collection a full one", async () => {
     const heap = await make({ finalizerMode: "legacy" });
     const Node = heap.defineType({ name: "Node", refs: ["a", "b"], weakrefable: true });

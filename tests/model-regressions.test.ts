@@ -125,6 +125,86 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "a stop callback allocates after a weak proxy is made (young count after the collection)",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"proxy","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,[{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
   },
+  // Soak --fuzz of 2026-12-02, 30 failures on incremental ("after disposeMaps: young count: heap 0,
+  // model 1"): onUnraisable, run by the flush of one map handle's release (an events listener had
+  // thrown while the map was freed), allocated before the next map died; the runner played it after
+  // all four, and the young count, which stops at 0 (PyObject_GC_Del), came out one higher.
+  {
+    name: "onUnraisable run between the map disposals of disposeMaps allocates (young count order)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"collect","g":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"alloc","kind":"node","keep":true,"self":false}]],"events":[[{"a":"dispose","h":0},{"a":"throw","v":"string"}]],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "onUnraisable run between the map disposals of disposeMaps allocates (events in batches of 5)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"collect","g":0},{"op":"weakref","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[null,[{"a":"alloc","kind":"node","keep":true,"self":false}]],"events":[[{"a":"alloc","kind":"node","keep":false,"self":false},{"a":"throw","v":"string"}]],"phase":[[{"a":"dispose","h":0},{"a":"throw","v":"string"}]]},"batch":5}} as Program,
+  },
+  // Soak --fuzz of 2026-12-02: host code run directly under one public call made of several heap
+  // calls, each with its flush, was played after the whole call's effect. Finalize.call() drops its
+  // weakref (whose flush ran onUnraisable) before fn runs (bump/none seed 27612: "events: heap
+  // [fin:5, final:1], model [final:1, fin:5]"; tlsf/recycler seed 10715 with a collection there)...
+  {
+    name: "onUnraisable run by Finalize.call()'s release of its weakref comes before fn",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"wsAdd","h":0},{"op":"finalize","h":0},{"op":"proxy","h":0,"cb":"none"},{"op":"finalizeCall","f":0},{"op":"set","h":0,"field":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"dispose","h":0}]],"events":[null,null,null,null,null,[{"a":"alloc","kind":"node","keep":false,"self":false},{"a":"throw","v":"string"}]],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "onUnraisable run by Finalize.call()'s release of its weakref collects before fn",
+    prog: {"threshold":2,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"alloc","kind":"node"},{"op":"finalize","h":0},{"op":"finalizeCall","f":0},{"op":"store","h":0,"into":"wvm","k":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"collect","g":0}]],"events":[[{"a":"enable","on":false},{"a":"throw","v":"string"}]],"phase":[]},"batch":5}} as Program,
+  },
+  // ...and a method called through a weak proxy flushes before the proxy releases its borrowed
+  // handle, which may kill the referent (mimalloc/hybrid seed 21887: "events: heap [fin:5, fin:8,
+  // fin:6], model [fin:5, fin:6, fin:8]").
+  {
+    name: "onUnraisable run by a method called through a weak proxy comes before the proxy's release",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":true,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"collect","g":0},{"op":"proxy","h":45,"cb":"none"},{"op":"drop","h":0},{"op":"alloc","kind":"node"},{"op":"set","h":34,"field":0,"v":null},{"op":"pop","h":0}],"reentry":{"hosts":{"fin":[[{"a":"dispose","h":0},{"a":"iterate","of":"wvm","mid":null},{"a":"throw","v":"string"}]],"cb":[],"final":[],"gc":[],"report":[[{"a":"dispose","h":0}]],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  // Soak --fuzz of 2026-12-02, hybrid: a ring frozen by a gc callback while it was being built,
+  // its last node left out (then a candidate, examined alone, old), unfrozen: the next collection
+  // examined the young (the thawed nodes) without gathering from them, so the old node held the
+  // cycle (bump seed 25886 "gc.collect(0) found 2, the model 5"; firstfit 18886, 19033).
+  {
+    name: "a garbage cycle of unfrozen objects through an old one is found by the next collection",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"ring","n":3,"kind":"node"},{"op":"ring","n":2,"kind":"node"},{"op":"unfreeze"},{"op":"collect","g":0},{"op":"setAt","h":0,"i":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,null,null,null,[{"a":"freeze"},{"a":"alloc","kind":"node","keep":false,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "a garbage cycle of unfrozen objects through an old one is found by gc.collect from a finalizer",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"freeze"},{"op":"ring","n":3,"kind":"node"},{"op":"alloc","kind":"node"},{"op":"set","h":0,"field":0,"v":0},{"op":"drop","h":0},{"op":"pop","h":0}],"reentry":{"hosts":{"fin":[[{"a":"collect","g":0}]],"cb":[],"final":[],"gc":[[{"a":"freeze"}],[{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "a garbage cycle of unfrozen objects through an old one is found (threshold 4)",
+    prog: {"threshold":4,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"ring","n":2,"kind":"node"},{"op":"collect","g":0},{"op":"unfreeze"},{"op":"ring","n":1,"kind":"node"},{"op":"collect","g":0},{"op":"finalize","h":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[[{"a":"freeze"}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  // Soak --fuzz of 2026-12-02, legacy mode: an uncollectable object (a finalizer) whose last
+  // reference the collection's garbage held dies when that garbage is cleared, and its finalizer
+  // resurrects it: it left the uncollectable list (untracked), and gc_collect_main counts that
+  // list after delete_garbage; the model still counted it and put it in gc.garbage (bump/hybrid
+  // seed 26305 and firstfit/hybrid 17444 "gc.collect(2) found 1, the model 2", on every collector;
+  // pools/generational 7232 "gc.collect(1) from host code found 1, the model 2").
+  {
+    name: "legacy mode: an uncollectable object that dies and is resurrected as the garbage is cleared is not counted",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":true,"ops":[{"op":"alloc","kind":"node"},{"op":"dup","h":0},{"op":"alloc","kind":"cell"},{"op":"drop","h":0},{"op":"alloc","kind":"node"},{"op":"set","h":1,"field":1,"v":4},{"op":"alloc","kind":"node"},{"op":"resurrect","h":35},{"op":"set","h":21,"field":0,"v":59},{"op":"dup","h":0},{"op":"drop","h":6},{"op":"wvmSet","k":0,"h":0}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  {
+    name: "legacy mode: an uncollectable object that dies as the garbage is cleared is not counted (gc.collect from a finalizer)",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":true,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"list"},{"op":"push","h":20,"v":0},{"op":"push","h":23,"v":41},{"op":"drop","h":20},{"op":"weakref","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[[{"a":"dispose","h":0},{"a":"collect","g":1}]],"cb":[],"final":[],"gc":[],"report":[[{"a":"alloc","kind":"node","keep":true,"self":false}]],"events":[],"phase":[[{"a":"iterate","of":"wvm","mid":null},{"a":"throw","v":"string"}]]},"batch":1}} as Program,
+  },
+  // Soak --fuzz of 2026-12-02 (firstfit/generational seed 15765, "model: object 10 is not alive"):
+  // a finalizer's gc.collect(2) cleared a garbage ring, whose deaths waited on the worklist of the
+  // finalizer's death, so half the ring was still alive (count 1, held by the dead half) in the
+  // stop callback, where heap.inspect handed it out. The collection now frees its garbage within
+  // itself, as CPython's nested deallocs do.
+  {
+    name: "a collection run by a finalizer frees its garbage before the stop callbacks (inspect sees none of it)",
+    prog: {"threshold":8,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"ring","n":4,"kind":"node"},{"op":"alloc","kind":"node"}],"reentry":{"hosts":{"fin":[[{"a":"collect","g":2},{"a":"store","into":"wvm","self":false,"h":0,"k":0}]],"cb":[],"final":[],"gc":[null,null,null,[{"a":"inspect"}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
+  // Soak --fuzz of 2026-12-02 (tlsf/none seed 14416, "heap [fin:10, fin:6], model [..., cb:11]"):
+  // a finalizer disposed a cell holding a node (a finalizer) and a weak proxy to it with a
+  // callback; the cell's references were released inside the death (for the resurrection check),
+  // where the node's death had to wait on the worklist while the proxy died at once: its callback
+  // was lost. Released there only when the object looks resurrected, they wait for the drain, where
+  // the node dies first and the callback runs, as in CPython.
+  {
+    name: "a weakref held next to its referent by a container a finalizer freed is called back",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"weakref","h":0,"cb":"none"},{"op":"dup","h":44},{"op":"alloc","kind":"node"},{"op":"alloc","kind":"cell"},{"op":"drop","h":46},{"op":"set","h":22,"field":0,"v":0},{"op":"proxy","h":0,"cb":"plain"},{"op":"drop","h":0},{"op":"set","h":5,"field":1,"v":15},{"op":"alloc","kind":"node"},{"op":"wvmSet","k":0,"h":0}],"reentry":{"hosts":{"fin":[[{"a":"alloc","kind":"node","keep":true,"self":false},{"a":"dispose","h":0}],[{"a":"dispose","h":21}],null,[{"a":"dispose","h":45}]],"cb":[],"final":[],"gc":[],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {
@@ -132,6 +212,49 @@ heapSuite("model regressions", ({ strategy, make }) => {
     test(name, () => runProgram(strategy, prog));
     test(`${name} (release build)`, () => runProgram(strategy, prog, false));
   }
+
+  // (the heap's side of "a collection run by a finalizer frees its garbage before the stop callbacks",
+  // on every collector that collects cycles: half of the ring used to be alive there)
+  test("gc.collect from a finalizer: none of the collected ring is alive in its stop callback", async () => {
+    const heap = await make();
+    if (!heap.capabilities.collector.collectsCycles) return; // (no collection to run)
+    const Cell = heap.defineType({ name: "Cell", refs: ["a"] });
+    const seen: number[] = [];
+    let found = -1;
+    const X = heap.defineType({ name: "X", finalizer: () => { found = heap.gc.collect(2); } });
+    heap.gc.callbacks.push((phase) => {
+      if (phase !== "stop") return;
+      const hs = heap.inspect.byType("Cell");
+      seen.push(hs.length);
+      for (const h of hs) h.dispose();
+    });
+    const cells = Array.from({ length: 4 }, () => heap.alloc(Cell));
+    cells.forEach((c, i) => c.set("a", cells[(i + 1) % 4]));
+    for (const c of cells) c.dispose();
+    heap.alloc(X).dispose(); // its finalizer collects inside its death
+    expect(found).toBe(4);
+    expect(seen).toEqual([0]);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  // (the heap's side of "a weakref held next to its referent by a container a finalizer freed is called back")
+  test("a finalizer frees a container holding an object and a weakref with a callback to it: the callback runs", async () => {
+    const heap = await make();
+    const events: string[] = [];
+    const Node = heap.defineType({ name: "Node", refs: ["a"], weakrefable: true, finalizer: () => { events.push("fin node"); } });
+    const Pair = heap.defineType({ name: "Pair", refs: ["obj", "ref"] });
+    const pair = heap.alloc(Pair);
+    const node = heap.alloc(Node);
+    const wr = heap.weakref(node, () => { events.push("callback"); });
+    pair.set("obj", node);
+    pair.set("ref", wr);
+    node.dispose(); wr.dispose();
+    let held: Handle | null = pair;
+    const Dropper = heap.defineType({ name: "Dropper", finalizer: () => { held?.dispose(); held = null; } });
+    heap.alloc(Dropper).dispose();
+    expect(events).toEqual(["fin node", "callback"]);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
 
   test("weak containers refuse a weak proxy as a key or value, before changing anything", async () => {
     const heap = await make();

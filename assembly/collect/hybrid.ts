@@ -29,7 +29,8 @@
 // After each step of a collection (collectGeneration), when there is a candidate:
 //   take       the candidates, then the young list, are one list, COLLECTING set, CANDIDATE cleared
 //   gather     every tracked, unfrozen object the candidates reach is on it too (through the list
-//              itself, breadth first: no recursion); young children are already there
+//              itself, breadth first: no recursion); young children are already there (after
+//              gc.unfreeze, what the young reach too: thawed cycles made no candidate)
 //   deduce ..  trial.ts: the garbage is found
 //   promote    the survivors join the old list
 //   finish     trial.ts: the garbage is freed; resurrected objects are old
@@ -140,6 +141,12 @@ export function collectGeneration(g: u32): i32 {
   } else if (listIsEmpty(candidates) && !thawed) {
     listMerge(young, old); // in allocation order
   } else {
+    // Unfrozen objects are young, and their decrements while frozen made no candidate: a cycle
+    // of them that became garbage then may run through an old object (one that joined it while
+    // the rest was frozen, and survived as a candidate), which only gathering from the young
+    // reaches. So after gc.unfreeze the young are walked as candidates are (soak --fuzz,
+    // bump/hybrid seed 25886: "gc.collect(0) found 2, the model 5", a thawed ring missed).
+    let walkYoung = thawed;
     thawed = false;
     take(candidates);
     setCandidateCount(0);
@@ -157,7 +164,7 @@ export function collectGeneration(g: u32): i32 {
     while (p != WORK) {
       gatherChildren(p, WORK);
       gathered++;
-      p = GC_NEXT(p == lastCandidate ? lastYoung : p);
+      p = GC_NEXT(p == lastCandidate && !walkYoung ? lastYoung : p);
     }
     countVisits(gathered);
   }

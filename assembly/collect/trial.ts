@@ -25,7 +25,7 @@ import {
   SET_RC, TYPE_ID_MASK,
 } from "../layout";
 import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
-import { decref, hostFinalize, incref, runWeakrefCallbacks } from "../rc";
+import { decref, hostFinalize, incref, pendingMark, releaseDiedSince, runWeakrefCallbacks } from "../rc";
 import { listIsEmpty, listLength, listMerge, listMove } from "./generations";
 import { runEnd, runStart, visitRun, visitStart } from "./visit";
 import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
@@ -350,6 +350,11 @@ function clearReferences(p: usize): void {
 }
 
 function deleteGarbage(collectable: usize, old: usize): void {
+  // A collection run by host code inside a death (a finalizer's gc.collect) frees its garbage
+  // within itself, as CPython's nested deallocs do: left on the worklist until the death's drain,
+  // the containers it freed kept the rest of a cycle alive (count 1) through the stop callbacks,
+  // where heap.inspect handed them out (soak --fuzz, firstfit/generational seed 15765)
+  let mark = pendingMark();
   while (!listIsEmpty(collectable)) {
     let p = GC_NEXT(collectable);
     if (debugFlags & DEBUG_SAVEALL) {
@@ -358,6 +363,7 @@ function deleteGarbage(collectable: usize, old: usize): void {
       incref(p);
       clearReferences(p);
       decref(p);
+      releaseDiedSince(mark);
     }
     countVisits(1);
     if (GC_NEXT(collectable) == p) {

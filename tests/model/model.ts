@@ -103,6 +103,8 @@ export class Model {
   #dying: number[] = [];
   #deathDepth = 0;
   #collecting = false;
+  /** Legacy mode: the uncollectable objects a collection has set aside and that have not died since (its `finalizers` list). */
+  #legacyHeld = new Set<number>();
 
   /** Objects handed to gc.garbage in the current step (uncollectable, or saved by DEBUG_SAVEALL). */
   garbage: number[] = [];
@@ -369,14 +371,27 @@ export class Model {
         continue;
       }
       if (!this.#pending.length) break;
-      const q = this.get(this.#pending.pop()!);
-      if (q.kind === "map") { this.#releaseMap(q); this.#free(q); continue; }
-      // a list releases its last item first (CPython's list_dealloc)
-      const refs = q.kind === "list" ? [...q.fields].reverse() : q.fields;
-      for (const c of refs) if (c !== null) this.#releaseRef(this.get(c));
-      this.#free(q);
+      this.#releasePending(this.get(this.#pending.pop()!));
     }
     this.#draining = false;
+  }
+
+  /** A dead container off the worklist releases its references. */
+  #releasePending(q: MObj): void {
+    if (q.kind === "map") { this.#releaseMap(q); this.#free(q); return; }
+    // a list releases its last item first (CPython's list_dealloc)
+    const refs = q.kind === "list" ? [...q.fields].reverse() : q.fields;
+    for (const c of refs) if (c !== null) this.#releaseRef(this.get(c));
+    this.#free(q);
+  }
+
+  /**
+   * The containers that died since the worklist stood at `mark` release their references now, and
+   * those that die meanwhile (assembly/rc.ts releaseDiedSince): a collection's deletion, and a
+   * finalizer whose object looks resurrected, see their own deaths complete.
+   */
+  #releaseDiedSince(mark: number): void {
+    while (this.#pending.length > mark) this.#releasePending(this.get(this.#pending.pop()!));
   }
 
   #releaseRef(c: MObj): void {
@@ -400,6 +415,7 @@ export class Model {
   }
 
   #untrack(c: MObj): void {
+    this.#legacyHeld.delete(c.id);
     if (c.tracked && this.youngCount > 0) this.youngCount--;
     c.tracked = false; c.candidate = false;
   }
@@ -430,9 +446,13 @@ export class Model {
       const m = this.storeMaps[o.store];
       this.mapSet(m, o.store === "wvm" ? o.storeKey : o.id, o.id, null);
     }
+    const mark = this.#pending.length;
     const threw = this.onHost?.(`fin:${o.id}`) ?? false;
     if (o.throwing && !threw) this.unraisable.push(`fin:${o.id}`);
     this.decref(o.id); // the borrowed handle disposed
+    // at a death, containers that died in the finalizer release their references before the
+    // resurrection check, only if the object looks resurrected (assembly/rc.ts finalize)
+    if (atDeath && o.rc > 1) this.#releaseDiedSince(mark);
   }
 
   /** PEP 442: finalizer, then weakrefs and callbacks. Legacy (tp_del): weakrefs and callbacks first, then the finalizer at every death. */
@@ -517,11 +537,12 @@ export class Model {
     this.decref(f.wr);
   }
 
-  /** finalize.call(): runs fn if still alive. */
-  finalizeCall(fid: number): void {
+  /** finalize.call(): runs fn if still alive, after its weakref is dropped and `released` (host code run between the two) played. */
+  finalizeCall(fid: number, released?: () => void): void {
     const f = this.finalizes.get(fid)!;
     if (!f.alive) return;
     this.#finalizeDone(f);
+    released?.();
     this.log.push(`final:${f.id}`);
     this.onHost?.(`final:${f.id}`);
   }
@@ -689,6 +710,7 @@ export class Model {
       }
       for (const id of legacy) { this.get(id).collecting = false; u.delete(id); }
     }
+    this.#legacyHeld = new Set(legacy);
     let garbage = u;
     const objs = [...u].map((id) => this.get(id));
     if (objs.some((o) => o.weakrefs.length || o.kind === "node")) {
@@ -726,6 +748,8 @@ export class Model {
         if (w && w.kind === "weakref" && w.callback !== "none" && w.callback !== "internal" && w.referent !== null) this.optional.add(w.id);
       }
     }
+    // a collection nested in a death frees its garbage within itself (assembly/collect/trial.ts deleteGarbage)
+    const mark = this.#pending.length;
     for (const id of garbage) {
       const o = this.objects.get(id);
       // (one already dying waits on the worklist of a death this collection runs inside: untracked)
@@ -744,16 +768,23 @@ export class Model {
         }
       }
       this.decref(id);
+      this.#releaseDiedSince(mark);
     }
     for (const id of garbage) {
       const o = this.objects.get(id);
       if (o) { o.collecting = false; o.gen = old; }
     }
-    // the uncollectable that are still alive go to gc.garbage (and the older generation)
+    // the uncollectable still set aside go to gc.garbage (and the older generation), as
+    // gc_collect_main counts and appends its `finalizers` list after delete_garbage: one that
+    // died meanwhile (the garbage held its last reference: "It may also cause some objects in
+    // finalizers to be freed") left the list, untracked, even if its finalizer resurrected it
+    // (soak --fuzz, bump/hybrid seed 26305: "gc.collect(2) found 1, the model 2")
     let uncollectable = 0;
+    const held = this.#legacyHeld;
+    this.#legacyHeld = new Set();
     for (const id of legacy) {
       const o = this.objects.get(id);
-      if (!o) continue;
+      if (!o || !held.has(id)) continue;
       uncollectable++;
       o.rc++;
       this.garbage.push(id);

@@ -162,6 +162,9 @@ export class Runner {
   readonly #busy = new Set<number>();
   #mapsDisposed = false;
   #callingFinalize = false;
+  /** The finalize object finalizeCall calls (its id), and the host code run before its fn began (a mark) (see there). */
+  #calledFinalize = 0;
+  #finalizeMark: number | null = null;
   #resurrected = new Map<number, Handle>();
   /** Fault injection armed by a "fail" step for the next one. */
   #armed: { after: number; count: number } | null = null;
@@ -324,6 +327,14 @@ export class Runner {
         return;
       }
       let result: R;
+      // through a proxy: the method's own flush (onUnraisable) runs before the proxy releases its
+      // borrowed handle, whose release may kill the referent; that host code is played between
+      // the two (soak --fuzz, mimalloc/hybrid seed 21887: "events: heap [fin:5, fin:8, fin:6],
+      // model [fin:5, fin:6, fin:8]"). The last release of the referent at top level is the proxy's.
+      let mark: number | null = null;
+      const release = heap.releaseHandle;
+      const re = this.re;
+      if (r !== undefined && re) heap.releaseHandle = (H, p) => { if (!re.frame && p === t.ptr) mark = re.mark(); release.call(heap, H, p); };
       try {
         result = call(hs[i], t);
       } catch (err) {
@@ -332,10 +343,13 @@ export class Runner {
         syncCollections();
         if (r !== undefined) model.decref(t.id);
         throw err;
+      } finally {
+        if (r !== undefined && re) delete (heap as { releaseHandle?: unknown }).releaseHandle;
       }
       if (r !== undefined) { model.touch(t.id); model.incref(t.id); }
       syncCollections();
       apply(t, result);
+      if (mark !== null) re!.playBefore(mark);
       if (r !== undefined) model.decref(t.id);
     };
 
@@ -408,7 +422,9 @@ export class Runner {
         if (op.op === "finalize") {
           const id = this.fins.length + 1;
           // (called directly, Finalize.call() hands fn's exception to its caller: the host code then does not throw)
-          this.fins.push(heap.finalize(hs[i], () => { this.#log.push(`final:${id}`); this.re?.hostCall("final", () => `final:${id}`, null, true, false, !this.#callingFinalize); }));
+          this.fins.push(heap.finalize(hs[i], () => {
+            if (this.#calledFinalize === id && this.re) this.#finalizeMark = this.re.mark();
+            this.#log.push(`final:${id}`); this.re?.hostCall("final", () => `final:${id}`, null, true, false, !this.#callingFinalize); }));
           const f = model.finalize(o.id);
           model.get(f.wr).ptr = heap.core.weakrefAt(o.ptr, o.weakrefs.indexOf(f.wr));
           this.#bind(model.get(f.wr));
@@ -447,8 +463,14 @@ export class Runner {
         if (!this.fins.length) break;
         const f = op.f % this.fins.length;
         this.#callingFinalize = true;
-        try { this.fins[f].call(); } finally { this.#callingFinalize = false; }
-        model.finalizeCall(f + 1);
+        this.#calledFinalize = f + 1;
+        this.#finalizeMark = null;
+        try { this.fins[f].call(); } finally { this.#callingFinalize = false; this.#calledFinalize = 0; }
+        // Finalize.call() releases its weakref, whose flush may run onUnraisable, before fn: that
+        // host code is played between the two (soak --fuzz, bump/none seed 27612: "events: heap
+        // [fin:5, final:1], model [final:1, fin:5]"; tlsf/recycler 10715, tlsf/hybrid 11766)
+        const mark = this.#finalizeMark;
+        model.finalizeCall(f + 1, () => { if (mark !== null) this.re?.playBefore(mark); });
         break;
       }
       case "resurrect": case "throwing": {
@@ -539,8 +561,18 @@ export class Runner {
         this.#mapsDisposed = true;
         // finalizers run from here on (host code of this very step) store nowhere: the maps are gone
         model.finalizerStores = false;
-        this.wvm.dispose(); this.wkm.dispose(); this.ws.dispose();
-        for (const id of [...model.hidden]) model.disposeMap(id);
+        // Four handles (the WeakValueMap holds two maps), each released with a flush of its own:
+        // onUnraisable run by one flush comes before the next map dies, and the model plays it
+        // there. The order shows in the young count, which never goes below 0 (CPython 3.14's
+        // PyObject_GC_Del): played after all four, an allocation onUnraisable made while the
+        // count was at 0 was counted once more than the heap did (soak --fuzz, the 30
+        // incremental failures "after disposeMaps: young count: heap 0, model 1").
+        const marks: number[] = [];
+        const flush = heap.flushUnraisable;
+        if (this.re) heap.flushUnraisable = () => { flush.call(heap); if (!this.re!.frame) marks.push(this.re!.mark()); };
+        try { this.wvm.dispose(); this.wkm.dispose(); this.ws.dispose(); } finally { if (this.re) delete (heap as { flushUnraisable?: unknown }).flushUnraisable; }
+        if (this.re && marks.length !== model.hidden.length) throw new Error(`disposeMaps: ${marks.length} top-level flushes for ${model.hidden.length} map handles`);
+        for (const [k, id] of [...model.hidden].entries()) { model.disposeMap(id); this.re?.playBefore(marks[k]); }
         break;
       }
       case "ring": {

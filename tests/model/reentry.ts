@@ -92,7 +92,7 @@ const idOf = (r: Ref) => (typeof r === "number" ? r : r.id);
 /** What one action or host call did meanwhile: collections it started, and host code run with no model event of its own. */
 interface Frame { starts: number[]; after: (() => void)[] }
 /** Host code run directly under the step's own calls, with the number of the call that ran it. */
-interface TopPlay { epoch: number; play: () => void }
+interface TopPlay { epoch: number; seq: number; play: () => void }
 
 /** What the runner shares with the re-entrant host code. */
 export interface ReentryHost {
@@ -148,6 +148,8 @@ export class ReentryPlayer {
   #top: TopPlay[] = [];
   /** The step's own calls so far (counted by settle()). */
   #epoch = 0;
+  /** Host code recorded in #top so far (never reset: marks compare with it). */
+  #seq = 0;
   /** Host calls the heap ran at a model event: played when the model runs that event. */
   #records: { key: () => string; play: () => boolean }[] = [];
   #kept: { tok: Tok; H: Handle }[] = [];
@@ -237,7 +239,7 @@ export class ReentryPlayer {
     };
     if (key) this.#records.push({ key, play });
     else if (this.frame) this.frame.after.push(play);
-    else this.#top.push({ epoch: this.#epoch, play });
+    else this.#top.push({ epoch: this.#epoch, seq: this.#seq++, play });
     if (thrown !== NOTHING) throw thrown;
   }
 
@@ -246,11 +248,22 @@ export class ReentryPlayer {
    * that ran directly under the previous call (onUnraisable from its flush, listeners) is played
    * now, after that call's effect, as it ran on the heap.
    */
-  settle(): void {
-    const cut = this.#epoch++;
-    const due = this.#top.filter((t) => t.epoch < cut);
-    this.#top = this.#top.filter((t) => t.epoch >= cut);
-    for (const t of due) t.play();
+  settle(): void { const cut = this.#epoch++; this.#playIf((t) => t.epoch < cut); }
+
+  /**
+   * Marks where the heap is in one of the step's own calls made of several heap calls (each with
+   * its flush), whose effects the runner plays later in turn: playBefore(mark) then plays the
+   * host code run directly under that call before the mark.
+   */
+  mark(): number { return this.#seq; }
+
+  /** Plays the host code run directly under the step's own calls before mark `mark`. */
+  playBefore(mark: number): void { this.#playIf((t) => t.seq < mark); }
+
+  #playIf(due: (t: TopPlay) => boolean): void {
+    const now = this.#top.filter(due);
+    this.#top = this.#top.filter((t) => !due(t));
+    for (const t of now) t.play();
   }
 
   /** The model runs event `event`: plays what the heap's host code did there. */
