@@ -85,7 +85,7 @@ export class Handle<R extends string = string, S extends string = string> {
   /** A new handle to the object in reference field `field`, or null. */
   get(field: R): Handle | null {
     const p = this.ptr;
-    return this._heap.wrapBorrowed(this._heap.core.getRef(p, this.#refIndex(field)));
+    return this._heap.wrapField(p, this.#refIndex(field));
   }
 
   /** Stores a reference to `value` (or null) in `field`; the old value loses one reference. */
