@@ -25,7 +25,7 @@ import { Inspector } from "./inspect/index.js";
 import { Scope, forget } from "./scope.js";
 import { inspectSymbol, safely } from "./show.js";
 import { hostHooks, resolveOptions, startCore, type FinalizerMode, type HeapOptions, type ResolvedOptions } from "./host/instance.js";
-import { HOOK, HandleTable, type LeakRecord } from "./host/handles.js";
+import { HOOK, HandleTable, REGISTERED, type LeakRecord } from "./host/handles.js";
 import { CallbackIds } from "./host/callbacks.js";
 import { Finalizers, type FinalizeEntry } from "./host/finalizers.js";
 import { UnraisableQueue } from "./host/unraisable.js";
@@ -117,7 +117,10 @@ export class Heap {
     this.core = inst.exports;
     this.views = inst.views;
     this.raw = new RawApi(this);
-    this.#handles = new HandleTable((rec) => this._releaseLeaked(rec), opts.leakWarnings);
+    this.#handles = new HandleTable((rec) => this._releaseLeaked(rec), opts.leakWarnings, (h) => {
+      const id = (h as HeapWeakRef)._callbackId;
+      if (id) this.#callbacks.weaken(id);
+    });
     this.#events = new AllocationEvents(this.core, this.views, this.#unraisable);
     this.#oom = new OomPolicy(this.core, this.views, this.maxBytes, () => this.flushUnraisable());
     this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, WR_SIZE, 0, 0, 0);
@@ -424,7 +427,11 @@ export class Heap {
       throw this.outOfMemory(what);
     }
     const handle = new HeapWeakRef(this, wr, this.#weakrefType);
-    if (id) { this.#callbacks.attach(id, handle); handle._callbackId = id; }
+    if (id) {
+      this.#callbacks.attach(id, handle);
+      handle._callbackId = id;
+      if (handle._mark === REGISTERED) this.#callbacks.weaken(id); // registered at birth (leakWarnings)
+    }
     return handle;
   }
 

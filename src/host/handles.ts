@@ -48,8 +48,10 @@ export class HandleTable {
    * @param releaseLeaked releases a forgotten handle's reference; true if it did (false: the heap refuses)
    * @param leakWarnings capture where each handle is made, for onHandleLeak (registered at once: its
    *   stack costs ~12 µs anyway)
+   * @param onRegister h was registered: from now on it may be forgotten unnoticed (weakref callbacks
+   *   then hold their wrapper weakly: src/host/callbacks.ts)
    */
-  constructor(releaseLeaked: (rec: LeakRecord) => void, readonly leakWarnings: boolean) {
+  constructor(releaseLeaked: (rec: LeakRecord) => void, readonly leakWarnings: boolean, private readonly onRegister: (h: Handle) => void) {
     // One registry per heap, and its held records do not name the heap: a module-level registry's
     // records are strongly held, so a record naming the heap kept every heap alive whose handle was
     // captured by something the heap holds (a finalizer, a weakref callback, gc.callbacks): 200 such
@@ -130,6 +132,7 @@ export class HandleTable {
     this.#registry.register(h, rec, h);
     h._mark = REGISTERED;
     this.registrations++;
+    this.onRegister(h);
   }
 
   /** The registry's job for a handle JS collected without dispose(): its reference is released (the heap does not refuse). */
