@@ -175,6 +175,17 @@ export function typeOf(p: usize): u32 { checkPtr(p); check(); return INFO(p) & T
 /** Borrowed reference in field i (0 = null). */
 export function getRef(p: usize, i: u32): usize { checkPtr(p); check(); return load<usize>(refSlot(p, i)); }
 
+/**
+ * New reference to the object in field i (0 = null): getRef and incref in one call, for the host's
+ * handle.get() (each call across the boundary costs about what the rest of a get does).
+ */
+export function getRefNew(p: usize, i: u32): usize {
+  checkPtr(p); check();
+  let c = load<usize>(refSlot(p, i));
+  if (c) rcIncref(c);
+  return c;
+}
+
 /** Stores c (0 = null) in field i with a new reference, then releases the old value. */
 export function setRef(p: usize, i: u32, c: usize): void {
   checkPtr(p); checkNullable(c);

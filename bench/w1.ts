@@ -10,6 +10,7 @@ import { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOC
 import { decodeStats } from "../src/stats.js";
 import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
 import { runV8W1 } from "./peers/v8/w1.js";
+import { runIsolated } from "./isolated.js";
 import { buildTree, type Node } from "./peers/v8/node.js";
 import { REFCOUNT_ONLY, addI32, fullGc, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 
@@ -195,8 +196,11 @@ function timeTrees<T>(heap: Heap, o: BenchOptions, build: (d: number) => T, chec
   return w1Sample(o, Number(t1 - t0), checksum, setup, end, problems);
 }
 
-/** The Handles API: every node passes through a Handle (leak release by a FinalizationRegistry, src/host/handles.ts). */
-async function runHostHandles(allocator: AllocatorName, collector: CollectorName, o: BenchOptions): Promise<Sample> {
+/**
+ * The Handles API: every node passes through a Handle (leak release by a FinalizationRegistry,
+ * src/host/handles.ts). Exported for runIsolated: the row runs each repetition in a fresh isolate.
+ */
+export async function runHostHandles(allocator: AllocatorName, collector: CollectorName, o: BenchOptions): Promise<Sample> {
   const heap = await Heap.create({ allocator, collector });
   const Node = heap.defineType({ ...NODE_SPEC, refs: [...NODE_SPEC.refs] });
 
@@ -301,7 +305,7 @@ export const w1: Workload = {
     rows.push({ name: `refheap host raw setRefMove (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: o.iterations, bytesKind: "heap stats", run: () => runHostRaw(a, "setRefMove", o, c) });
     rows.push({
       name: `refheap host Handles (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: o.iterations, bytesKind: "heap stats",
-      run: () => runHostHandles(a, c, o),
+      run: () => runIsolated<Sample>(import.meta.url, "runHostHandles", [a, c, { iterations: o.iterations, depth: o.depth, longDepth: o.longDepth }]),
     });
     rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });
     rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => runV8Peer(o) });
@@ -311,7 +315,8 @@ export const w1: Workload = {
   notes(o: BenchOptions): string[] {
     return [
       `W1 parameters: long-lived depth ${o.longDepth} (${treeNodes(o.longDepth)} nodes), ${plural(o.iterations, "tree")} of depth ${o.depth} (${treeNodes(o.depth)} nodes each); timed: build + check + drop.`,
-      "Handles row (full runs): every node through a Handle (alloc, get, set, dispose); short-lived handles wait in a nursery and never reach the FinalizationRegistry (src/host/handles.ts).",
+      "Handles row (full runs): every node through a Handle (alloc, get, set, dispose); short-lived handles wait in a nursery and never reach the FinalizationRegistry (src/host/handles.ts);",
+      "  each repetition in a fresh isolate (a worker thread, bench/isolated.ts): a program with one heap, without V8 recompiling the Handle code as earlier repetitions' heaps are collected.",
       "bytes/node: refheap = (object headers + payload + size-class rounding + block headers) / live objects, from heap stats with the long-lived tree alive;",
       "  V8 = process.memoryUsage().heapUsed growth across building the long-lived tree of an identical class, between forced full GCs;",
       `  AS runtime = "≤" upper bound: final linear memory / (long-lived + one short-lived tree's nodes).`,

@@ -20,17 +20,20 @@ const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symb
  */
 export class Handle<R extends string = string, S extends string = string> {
   #ptr: number;
+  // `declare`: no field definitions (each defined the property as undefined before the
+  // constructor stored it: twice the stores, and a field type V8 had to generalise)
   /** @internal */
-  readonly _heap: HeapInternals;
-  readonly type: HeapType<R, S>;
+  declare readonly _heap: HeapInternals;
+  declare readonly type: HeapType<R, S>;
   /** @internal Where the heap's handle table keeps this handle (src/host/handles.ts). */
-  _mark = 0;
+  declare _mark: number;
 
   /** @internal Use heap.alloc / handle.get / dup. Takes over one reference to ptr. */
   constructor(heap: HeapInternals, ptr: number, type: HeapType<R, S>) {
-    this._heap = heap;
     this.#ptr = ptr;
-    this.type = type;
+    (this as { _heap: HeapInternals })._heap = heap;
+    (this as { type: HeapType<R, S> }).type = type;
+    this._mark = 0;
     heap.registerHandle(this, ptr);
   }
 
@@ -85,7 +88,7 @@ export class Handle<R extends string = string, S extends string = string> {
   /** A new handle to the object in reference field `field`, or null. */
   get(field: R): Handle | null {
     const p = this.ptr;
-    return this._heap.wrapBorrowed(this._heap.core.getRef(p, this.#refIndex(field)));
+    return this._heap.wrapField(p, this.#refIndex(field));
   }
 
   /** Stores a reference to `value` (or null) in `field`; the old value loses one reference. */

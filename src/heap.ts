@@ -19,13 +19,13 @@ import {
 import { PART_NAMES, decodeStats, formatStats, type HeapStats } from "./stats.js";
 import { RawApi } from "./raw.js";
 import {
-  EVENT_WORDS, FIRST_USER_TYPE, MAP_SIZE, MAX_TYPES, TR_F64, TR_I32, TR_REFS, TR_SIZE, TYPE_RECORD_SIZE, TYPE_WEAKMAP, TYPE_WEAKREF, WR_CALLBACK, WR_ID_SHIFT, WR_PROXY, WR_SIZE,
+  EVENT_WORDS, FIRST_USER_TYPE, INFO_OFFSET, MAP_SIZE, MAX_TYPES, TR_F64, TR_I32, TR_REFS, TR_SIZE, TYPE_ID_MASK, TYPE_RECORD_SIZE, TYPE_WEAKMAP, TYPE_WEAKREF, WR_CALLBACK, WR_ID_SHIFT, WR_PROXY, WR_SIZE,
 } from "./generated/boundary.js";
 import { Inspector } from "./inspect/index.js";
 import { Scope, forget } from "./scope.js";
 import { inspectSymbol, safely } from "./show.js";
 import { hostHooks, resolveOptions, startCore, type FinalizerMode, type HeapOptions, type ResolvedOptions } from "./host/instance.js";
-import { HOOK, HandleTable, type LeakRecord } from "./host/handles.js";
+import { HOOK, HandleTable, REGISTERED, type LeakRecord } from "./host/handles.js";
 import { CallbackIds } from "./host/callbacks.js";
 import { Finalizers, type FinalizeEntry } from "./host/finalizers.js";
 import { UnraisableQueue } from "./host/unraisable.js";
@@ -54,6 +54,7 @@ export interface HeapInternals {
   registerHandle(h: Handle, ptr: number): void;
   releaseHandle(h: Handle, ptr: number): void;
   wrapBorrowed(ptr: number): Handle | null;
+  wrapField(p: number, i: number): Handle | null;
   assertNotMidOperation(what: string): void;
   wrapOwned(ptr: number): Handle | null;
   ptrOf(value: Handle | null): number;
@@ -116,7 +117,10 @@ export class Heap {
     this.core = inst.exports;
     this.views = inst.views;
     this.raw = new RawApi(this);
-    this.#handles = new HandleTable((rec) => this._releaseLeaked(rec), opts.leakWarnings);
+    this.#handles = new HandleTable((rec) => this._releaseLeaked(rec), opts.leakWarnings, (h) => {
+      const id = (h as HeapWeakRef)._callbackId;
+      if (id) this.#callbacks.weaken(id);
+    });
     this.#events = new AllocationEvents(this.core, this.views, this.#unraisable);
     this.#oom = new OomPolicy(this.core, this.views, this.maxBytes, () => this.flushUnraisable());
     this.#weakrefType = mintType(this.id, TYPE_WEAKREF, "weakref", "weakref", [], {}, false, undefined, WR_SIZE, 0, 0, 0);
@@ -221,6 +225,18 @@ export class Heap {
    *   bytes:       alloc(Bytes, length | Uint8Array | string (UTF-8))
    */
   alloc<R extends string, S extends string>(type: HeapType<R, S>, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle<R, S> {
+    // the common case kept small enough for V8 to inline into the caller: a fixed type of this
+    // heap's, on a heap in a normal state (the same checks as #alive and #checkType, in one test)
+    if (init === undefined && this.#types[type?.id] === type && type.kind === "fixed" && !this.#destroyed && !this.#corrupted &&
+        !this.#events.midOperation && !this.#midCollection) {
+      const p = this.core.alloc(type.id); // 0 only after a full collection failed to make room (assembly/oom.ts)
+      if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${type.size} bytes`);
+      return new Handle(this, p, type);
+    }
+    return this.#allocSlow(type, init);
+  }
+
+  #allocSlow<R extends string, S extends string>(type: HeapType<R, S>, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle<R, S> {
     this.#alive();
     this.#checkType(type, "alloc");
     let p = 0;
@@ -411,7 +427,11 @@ export class Heap {
       throw this.outOfMemory(what);
     }
     const handle = new HeapWeakRef(this, wr, this.#weakrefType);
-    if (id) { this.#callbacks.attach(id, handle); handle._callbackId = id; }
+    if (id) {
+      this.#callbacks.attach(id, handle);
+      handle._callbackId = id;
+      if (handle._mark === REGISTERED) this.#callbacks.weaken(id); // registered at birth (leakWarnings)
+    }
     return handle;
   }
 
@@ -599,10 +619,17 @@ export class Heap {
     return this.wrapOwned(ptr);
   }
 
+  /** @internal handle.get(): a new handle to reference field i of p (one call into the core). */
+  wrapField(p: number, i: number): Handle | null {
+    if (this.#events.midOperation || this.#midCollection) this.assertNotMidOperation("making a handle");
+    return this.wrapOwned(this.core.getRefNew(p, i));
+  }
+
   /** @internal A new handle taking over an owned reference. */
   wrapOwned(ptr: number): Handle | null {
     if (!ptr) return null;
-    const id = this.core.typeOf(ptr);
+    // the type id from the header (the core gave ptr out, so it is a live object): no call into the core
+    const id = this.views.u32[(ptr + INFO_OFFSET) >>> 2] & TYPE_ID_MASK;
     if (id === TYPE_WEAKREF) {
       const wr = new HeapWeakRef(this, ptr, this.#weakrefType);
       return this.core.weakrefKind(ptr) & WR_PROXY ? makeProxy(wr) : wr;

@@ -250,3 +250,16 @@ describe("npm run bench:ops", () => {
     expect(r.stdout).toMatch(/incref\+decref\s+[\d.]+ ns ±[\d.]+% \(\d+\)/);
   }, 300_000);
 });
+
+describe("rows run in a fresh isolate", () => {
+  it("the W1 Handles row runs each repetition in a worker (bench/isolated.ts) and checks out: checksum, no objects or handles left", async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), "refheap-isolated-"));
+    await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--workloads", "W1", "--full", "--only", "host Handles", "--peers", "none",
+      "--iterations", "2", "--depth", "5", "--long-depth", "6", "--reps", "1", "--no-anatomy", "--out", out], { cwd: root, timeout: 240_000 });
+    const result = readRun(path.join(out, "latest", "results.json"));
+    const rows = result.rows.filter((r) => r.row.startsWith("refheap host Handles"));
+    expect(rows.length).toBe(1);
+    expect(rows[0].median).toBeGreaterThan(0);
+    expect(result.problems).toEqual([]);
+  }, 300_000);
+});

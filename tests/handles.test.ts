@@ -76,19 +76,43 @@ heapSuite("handles", ({ make }) => {
       n.dispose();
       root.get("a")!.dispose();
     }
-    // 20,000 handles made and disposed; only root (alive at each of the sweeps the full nursery made) is registered
-    expect(heap._handleTable.registrations).toBe(1);
+    // 20,000 handles made and disposed, each on top of the nursery when disposed: popped at once,
+    // so the nursery never filled and nothing was registered; root is, at the microtask sweep
+    expect(heap._handleTable).toEqual({ registrations: 0, nursery: 1 });
     await Promise.resolve(); // the microtask sweep
     expect(heap._handleTable).toEqual({ registrations: 1, nursery: 0 });
     root.dispose();
+  });
+
+  test("handles disposed out of order empty their slots; disposing the top pops every emptied slot below it", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const hs = Array.from({ length: 5 }, () => heap.alloc(Node));
+    expect(heap._handleTable.nursery).toBe(5);
+    hs[1].dispose(); hs[2].dispose(); hs[3].dispose(); // below the top: emptied, not popped
+    expect(heap._handleTable.nursery).toBe(5);
+    hs[4].dispose(); // the top: it and the three emptied slots below go
+    expect(heap._handleTable.nursery).toBe(1);
+    const again = heap.alloc(Node); // reuses slot 1
+    expect(heap._handleTable.nursery).toBe(2);
+    hs[0].dispose();
+    expect(heap._handleTable.nursery).toBe(2);
+    again.dispose();
+    expect(heap._handleTable).toEqual({ registrations: 0, nursery: 0 });
+    expect(heap.liveHandles).toBe(0);
+    expect(heap.stats().liveObjects).toBe(0);
   });
 
   test("a handle still alive when the nursery is swept is registered, and released if then forgotten", async () => {
     const heap = await make();
     const Node = defineNode(heap);
     (() => { heap.alloc(Node); })(); // forgotten
-    for (let i = 0; i < 5000; i++) heap.alloc(Node).dispose(); // a long synchronous stretch: the nursery fills and is swept
-    expect(heap._handleTable.registrations).toBe(1);
+    // a long synchronous stretch in which each handle is disposed after the next one is made (below
+    // the top): the nursery fills and is swept, registering the forgotten one and the one then alive
+    let prev = heap.alloc(Node);
+    for (let i = 0; i < 5000; i++) { const h = heap.alloc(Node); prev.dispose(); prev = h; }
+    expect(heap._handleTable.registrations).toBe(2);
+    prev.dispose();
     await collectJsGarbage();
     expect(heap.leakedHandlesReleased).toBe(1);
     expect(heap.stats().liveObjects).toBe(0);

@@ -53,26 +53,28 @@ heapSuite("deaths caused by host code join the worklist", ({ make }) => {
         heap.verify();
       }, 120_000);
 
-      test("a long chain whose weakref callbacks drop the next link: every callback runs, none nests", async () => {
+      test("a 1,000,000-link chain whose weakref callbacks drop the next link: every callback runs, none nests", async () => {
         const heap = await make({ debug });
         const raw = heap.raw;
         const probe = depthProbe();
         const Obj = heap.defineType({ name: "Obj", weakrefable: true });
         const Keep = heap.defineType({ name: "Keep", kind: "refarray" });
         const keep = heap.alloc(Keep); // holds the weakrefs alive (a dying weakref gets no callback)
-        // 200,000 links, not the issue's 1,000,000: at 1,000,000 this test costs 9.3 s of CPU per
-        // strategy (release; 10.2 debug), about 5 minutes over the 30 strategy x build pairs, and 7.1
-        // of the 9.3 s are building the chain through the Handle API (two handles a link, each
-        // registered with the leak FinalizationRegistry, plus a JS WeakRef for the callback's
-        // weakref); the chain itself is 2.3 s (1.8 µs a link)
-        const N = 200_000;
-        const next = new Int32Array(N + 1);
-        const ptrs: number[] = [];
-        for (let i = 0; i < N; i++) ptrs.push(raw.alloc(Obj.id));
+        // One callback for every link: the links die in order, so the k-th call (link k - 1 died)
+        // drops link k, and checks that its weakref is link k - 1's. A closure per link (a million
+        // of them alive, then promoted and marked by V8) was half the cost of building the chain.
+        const N = MILLION;
+        const ptrs = new Int32Array(N), wrs = new Int32Array(N);
+        let k = 0, inOrder = true;
+        const dropNext = (w: HeapWeakRef) => probe.run(() => {
+          if (w.ptr !== wrs[k]) inOrder = false;
+          if (++k < N) raw.decref(ptrs[k]);
+        });
+        for (let i = 0; i < N; i++) ptrs[i] = raw.alloc(Obj.id);
         for (let i = 0; i < N; i++) {
           const h = heap.wrapBorrowed(ptrs[i])!;
-          next[i] = i + 1 < N ? ptrs[i + 1] : 0;
-          const wr = heap.weakref(h, () => probe.run(() => { if (next[i]) raw.decref(next[i]); }));
+          const wr = heap.weakref(h, dropNext);
+          wrs[i] = wr.ptr;
           keep.push(wr);
           wr.dispose();
           h.dispose();
@@ -81,10 +83,11 @@ heapSuite("deaths caused by host code join the worklist", ({ make }) => {
         raw.decref(ptrs[0]);
         expect(probe.calls).toBe(N);
         expect(probe.max).toBe(1);
+        expect(inOrder).toBe(true);
         expect(heap.stats().liveObjects).toBe(before - N);
         keep.dispose();
         heap.verify();
-      }, 120_000);
+      }, 300_000);
 
       test("a 1,000,000-link chain through WeakKeyMap values (item 2): disposing the first frees them all", async () => {
         const heap = await make({ debug });
@@ -113,12 +116,12 @@ heapSuite("deaths caused by host code join the worklist", ({ make }) => {
       test("a VM chain whose __del__ drops the next link frees every link, __del__ never nesting", async () => {
         const heap = await make({ debug });
         const { vm, text } = makeVM(heap);
-        // nested, this overflowed the JS stack well below 20,000 links. 20,000, not the issue's
-        // 1,000,000: at 1,000,000 a run costs 3.2 s of CPU (release) to 4.0 s (debug) per strategy,
-        // about 3.2 µs a link, half building the chain in the interpreter, half the __del__ calls
-        // (measured alone); the 30 strategy x build runs did not end within 25 minutes under this
-        // machine's load of 23, so they stay out of npm test
-        const N = 20_000;
+        // nested, this overflowed the JS stack well below 20,000 links. 100,000, not the issue's
+        // 1,000,000: a link costs about 3.3 µs (release) to 3.8 µs (debug) of CPU, 1.3-1.8 building
+        // the chain in the interpreter and 1.6-2.0 its __del__ (a frame, five statements, globals
+        // and small ints through the heap), so 1,000,000 would be about 3 minutes over the 50
+        // strategy x build pairs; the depth checked here does not grow with the length
+        const N = 100_000;
         vm.run(`
           (define deaths 0)
           (define depth 0)

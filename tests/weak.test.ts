@@ -497,6 +497,26 @@ heapSuite("weakref callbacks as CPython's", ({ make, strategy }) => {
       }
     });
 
+    test(`${build}: a weakref with a callback is held weakly once registered: forgotten, it is released; kept, the callback gets it`, async () => {
+      const heap = await make({ debug });
+      const { Obj } = types(heap);
+      const collectJsGarbage = async () => {
+        for (let i = 0; i < 5; i++) { (globalThis as { gc?: () => void }).gc!(); await new Promise((r) => setTimeout(r, 0)); }
+      };
+      const o = heap.alloc(Obj);
+      const got: HeapWeakRef[] = [];
+      (() => { heap.weakref(o, (w) => { got.push(w); }); })(); // forgotten without dispose()
+      const kept = heap.weakref(o, (w) => { got.push(w); });
+      expect(heap.getWeakrefCount(o)).toBe(2);
+      await collectJsGarbage(); // the nursery sweep registers both; JS collects the forgotten one
+      expect(heap.leakedHandlesReleased).toBe(1);
+      expect(heap.getWeakrefCount(o)).toBe(1); // its weakref object went with its last reference
+      o.dispose();
+      expect(got.length === 1 && got[0] === kept).toBe(true); // the very object the user kept
+      kept.dispose();
+      expect(heap.liveHandles).toBe(0);
+    });
+
     test(`${build}: callback ids are reused once their weakref is freed: the 2^24 limit is on weakrefs alive at once`, async () => {
       const heap = await make({ debug });
       const { Obj } = types(heap);

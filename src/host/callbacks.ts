@@ -1,7 +1,12 @@
 // Weakref callback ids. A weakref with a callback carries an id in its kind word (the core knows
 // nothing of JS functions); the callback and the HeapWeakRef that heap.weakref()/proxy() returned
-// live here by id. The wrapper is held weakly: the callback receives that very object while the
-// user keeps it (CPython passes the same ref), without the heap keeping it alive.
+// live here by id, in arrays indexed by it (ids are small and reused). The callback receives that
+// very wrapper while the user keeps it (CPython passes the same ref), without the heap keeping it
+// alive: it is held weakly (a JS WeakRef) once it could be forgotten unnoticed, i.e. once the handle
+// table registers it for leak release (src/host/handles.ts); until then the handle nursery holds it
+// strongly anyway, and so may this table. Most such wrappers are disposed or registered within
+// microseconds: a WeakRef for each (and a Map entry and record object per id) was the bulk of
+// making a weakref with a callback (5.4 µs of a 200,000-link chain's 7 µs a link).
 
 import { HeapTypeError } from "../errors.js";
 import type { Handle } from "../handle.js";
@@ -16,30 +21,40 @@ const MAX_ID = 2 ** (32 - WR_ID_SHIFT);
 type Callback = (wr: HeapWeakRef) => void;
 
 export class CallbackIds {
-  readonly #byId = new Map<number, { fn: Callback; wrapper: WeakRef<HeapWeakRef> | null }>();
+  /** The callback by id (undefined: the id is free, or its referent died). */
+  readonly #fns: (Callback | undefined)[] = [undefined];
+  /** The user's wrapper by id: strongly until weaken(), then a WeakRef; null once disposed or never made. */
+  readonly #wrappers: (HeapWeakRef | WeakRef<HeapWeakRef> | null)[] = [null];
   #next = 1;
   /** Ids whose weakref object was freed: reused, so the 2^24 limit is on weakrefs alive at once. */
   readonly #free: number[] = [];
 
   /** A new id for fn; HeapTypeError when 2^24 - 1 are alive at once. */
   take(fn: Callback, what: string): number {
-    const id = this.#free.pop() ?? this.#next;
-    if (id === this.#next && id < MAX_ID) this.#next++;
-    if (id >= MAX_ID) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (${(MAX_ID - 1).toLocaleString("en-US")})`);
-    this.#byId.set(id, { fn, wrapper: null });
+    let id = this.#free.pop();
+    if (id === undefined) {
+      if (this.#next >= MAX_ID) throw new HeapTypeError(`${what}: too many weakref callbacks alive at once (${(MAX_ID - 1).toLocaleString("en-US")})`);
+      id = this.#next++;
+    }
+    this.#fns[id] = fn;
+    this.#wrappers[id] = null;
     return id;
   }
 
-  /** The weakref object for id was made: remember its wrapper (weakly). */
+  /** The weakref object for id was made: remember its wrapper (strongly: see weaken). */
   attach(id: number, wrapper: HeapWeakRef): void {
-    const rec = this.#byId.get(id);
-    if (rec) rec.wrapper = new WeakRef(wrapper);
+    if (this.#fns[id] !== undefined) this.#wrappers[id] = wrapper;
+  }
+
+  /** The wrapper of id could now be forgotten unnoticed (it is registered for leak release): hold it weakly. */
+  weaken(id: number): void {
+    const w = this.#wrappers[id];
+    if (w && !(w instanceof WeakRef)) this.#wrappers[id] = new WeakRef(w);
   }
 
   /** The user disposed the wrapper: the callback will get a fresh handle, with no WeakRef to deref. */
   detach(id: number): void {
-    const rec = this.#byId.get(id);
-    if (rec) rec.wrapper = null;
+    if (id < this.#wrappers.length) this.#wrappers[id] = null;
   }
 
   /** The id was taken but its weakref never made: free it at once. */
@@ -50,10 +65,12 @@ export class CallbackIds {
    * weakref's callback is None from now on (CPython's clear_weakref drops it).
    */
   consume(id: number): { fn: Callback; wrapper: HeapWeakRef | undefined } | undefined {
-    const rec = this.#byId.get(id);
-    if (!rec) return undefined;
-    this.#byId.delete(id);
-    return { fn: rec.fn, wrapper: rec.wrapper?.deref() };
+    const fn = this.#fns[id];
+    if (fn === undefined) return undefined;
+    const w = this.#wrappers[id];
+    this.#fns[id] = undefined;
+    this.#wrappers[id] = null;
+    return { fn, wrapper: w instanceof WeakRef ? w.deref() : w ?? undefined };
   }
 
   /**
@@ -88,14 +105,15 @@ export class CallbackIds {
 
   /** The callback of a weakref whose kind word is kindWord, or null. */
   callbackOf(kindWord: number): Callback | null {
-    return kindWord & WR_CALLBACK ? this.#byId.get(kindWord >>> WR_ID_SHIFT)?.fn ?? null : null;
+    return kindWord & WR_CALLBACK ? this.#fns[kindWord >>> WR_ID_SHIFT] ?? null : null;
   }
 
   /** The weakref object carrying id was freed: the id is free only now (until then it is in its kind word). */
   freed(id: number): void { this.#freed(id); }
 
   #freed(id: number): void {
-    this.#byId.delete(id);
+    this.#fns[id] = undefined;
+    this.#wrappers[id] = null;
     this.#free.push(id);
   }
 }

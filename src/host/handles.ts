@@ -3,19 +3,24 @@
 // Registering every handle with the registry cost more than everything else a handle does (~350 ns
 // for register + unregister, and the registry's cells for the JS collector: 2 handles per node made
 // the W1 Handles row ~1,500 ns/node). Most handles live for microseconds (a child fetched, read,
-// disposed), so a new handle starts in the nursery: a fixed-size table holding it strongly, with
-// no registration. The nursery is emptied when it fills and in a microtask after it was first
-// used: each handle still alive then is registered (its leak can now be noticed), each disposed
-// one is dropped. A forgotten handle is therefore released like before, at most one nursery sweep
-// later; a disposed one never touches the registry. Handles the core's hooks make for their own
-// arguments are disposed by the hook itself and never registered.
+// disposed), so a new handle starts in the nursery: a fixed-size stack holding it strongly, with
+// no registration. A handle knows its slot: disposing it empties the slot, and disposing the top
+// one pops it and every emptied slot below, so handles disposed in the order they were made
+// (nested calls, a loop body) keep the nursery a few slots deep. The nursery is emptied when it
+// fills and in a microtask after it was first used: each handle still alive then is registered
+// (its leak can now be noticed). A forgotten handle is therefore released like before, at most
+// one nursery sweep later; a disposed one never touches the registry, and is garbage for the JS
+// collector at once (a disposed handle held until the sweep was copied by every scavenge, and
+// a full nursery meant a sweep per 4,096 handles registering whatever was alive then: the W1
+// Handles row went from ~210 to ~150 ns/node without it). Handles the core's hooks make for
+// their own arguments are disposed by the hook itself and never registered.
 
 import type { Handle } from "../handle.js";
 import { HeapCorruptedError } from "../errors.js";
 import type { CoreExports } from "../wasm.js";
 
-/** Handle._mark: where the table keeps a handle. */
-export const IN_NURSERY = 0, REGISTERED = 1, HOOK = 2, RELEASED = 3;
+/** Handle._mark: where the table keeps a handle; IN_NURSERY + i: in nursery slot i. */
+export const REGISTERED = 1, HOOK = 2, RELEASED = 3, IN_NURSERY = 4;
 
 /** Nursery size: a sweep costs one pass over it, so about one check per handle made. */
 const NURSERY = 4096;
@@ -30,7 +35,9 @@ export class HandleTable {
   /** Handles registered with the FinalizationRegistry so far (a work count for tests). */
   registrations = 0;
   readonly #registry: FinalizationRegistry<LeakRecord>;
-  readonly #nursery: (Handle | undefined)[] = new Array(NURSERY).fill(undefined);
+  #nursery: (Handle | undefined)[] = new Array(NURSERY).fill(undefined);
+  /** Handles to add before the nursery's array is copied (see add). */
+  #untilCopy = NURSERY;
   readonly #nurseryPtrs = new Uint32Array(NURSERY);
   #nurseryCount = 0;
   #sweepScheduled = false;
@@ -41,8 +48,10 @@ export class HandleTable {
    * @param releaseLeaked releases a forgotten handle's reference; true if it did (false: the heap refuses)
    * @param leakWarnings capture where each handle is made, for onHandleLeak (registered at once: its
    *   stack costs ~12 µs anyway)
+   * @param onRegister h was registered: from now on it may be forgotten unnoticed (weakref callbacks
+   *   then hold their wrapper weakly: src/host/callbacks.ts)
    */
-  constructor(releaseLeaked: (rec: LeakRecord) => void, readonly leakWarnings: boolean) {
+  constructor(releaseLeaked: (rec: LeakRecord) => void, readonly leakWarnings: boolean, private readonly onRegister: (h: Handle) => void) {
     // One registry per heap, and its held records do not name the heap: a module-level registry's
     // records are strongly held, so a record naming the heap kept every heap alive whose handle was
     // captured by something the heap holds (a finalizer, a weakref callback, gc.callbacks): 200 such
@@ -54,29 +63,49 @@ export class HandleTable {
   /** A new handle owning one reference to ptr. */
   add(h: Handle, ptr: number): void {
     this.live++;
+    if (this.#nextIsHook || this.leakWarnings) { this.#addSlow(h, ptr); return; }
+    let n = this.#nurseryCount;
+    if (n === NURSERY) { this.sweep(); n = 0; } // before adding: the newest handle is not swept at birth
+    // A copy of the array every NURSERY handles keeps it in V8's young generation: a store into an
+    // old-generation array of a young object (every new handle) takes the write barrier's slow
+    // path, recording the slot for the next scavenge, and cost more than the rest of add.
+    if (--this.#untilCopy === 0) { this.#untilCopy = NURSERY; this.#nursery = this.#nursery.slice(); }
+    this.#nursery[n] = h;
+    this.#nurseryPtrs[n] = ptr;
+    h._mark = IN_NURSERY + n;
+    this.#nurseryCount = n + 1;
+    if (!this.#sweepScheduled) this.#scheduleSweep();
+  }
+
+  #scheduleSweep(): void {
+    this.#sweepScheduled = true;
+    queueMicrotask(() => { this.#sweepScheduled = false; this.sweep(); });
+  }
+
+  /** A hook's own handle, or one whose creation stack is captured (leakWarnings): registered at once. */
+  #addSlow(h: Handle, ptr: number): void {
     if (this.#nextIsHook) {
       this.#nextIsHook = false;
       h._mark = HOOK;
       return;
     }
-    if (this.leakWarnings) {
-      this.#register(h, ptr, new Error().stack?.split("\n").slice(4).join("\n"));
-      return;
-    }
-    if (this.#nurseryCount === NURSERY) this.sweep(); // before adding: the newest handle is not swept at birth
-    const n = this.#nurseryCount;
-    this.#nursery[n] = h;
-    this.#nurseryPtrs[n] = ptr;
-    this.#nurseryCount = n + 1;
-    if (!this.#sweepScheduled) {
-      this.#sweepScheduled = true;
-      queueMicrotask(() => { this.#sweepScheduled = false; this.sweep(); });
-    }
+    this.#register(h, ptr, new Error().stack?.split("\n").slice(5).join("\n"));
   }
 
   /** h was disposed. */
   remove(h: Handle): void {
-    if (h._mark === REGISTERED) this.#registry.unregister(h);
+    const m = h._mark;
+    if (m >= IN_NURSERY) {
+      const nursery = this.#nursery, i = m - IN_NURSERY;
+      nursery[i] = undefined;
+      if (i === this.#nurseryCount - 1) {
+        let n = i; // pop it, and the slots emptied below it (handles disposed out of order)
+        while (n > 0 && nursery[n - 1] === undefined) n--;
+        this.#nurseryCount = n;
+      }
+    } else if (m === REGISTERED) {
+      this.#registry.unregister(h);
+    }
     h._mark = RELEASED;
     this.live--;
   }
@@ -87,9 +116,10 @@ export class HandleTable {
     this.#nurseryCount = 0;
     const nursery = this.#nursery, ptrs = this.#nurseryPtrs;
     for (let i = 0; i < n; i++) {
-      const h = nursery[i]!;
+      const h = nursery[i];
+      if (h === undefined) continue; // disposed
       nursery[i] = undefined;
-      if (h._mark === IN_NURSERY) this.#register(h, ptrs[i]);
+      this.#register(h, ptrs[i]);
     }
   }
 
@@ -102,6 +132,7 @@ export class HandleTable {
     this.#registry.register(h, rec, h);
     h._mark = REGISTERED;
     this.registrations++;
+    this.onRegister(h);
   }
 
   /** The registry's job for a handle JS collected without dispose(): its reference is released (the heap does not refuse). */
