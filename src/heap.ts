@@ -227,7 +227,8 @@ export class Heap {
   alloc<R extends string, S extends string>(type: HeapType<R, S>, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle<R, S> {
     // the common case kept small enough for V8 to inline into the caller: a fixed type of this
     // heap's, on a heap in a normal state (the same checks as #alive and #checkType, in one test)
-    if (init === undefined && this.#types[type?.id] === type && type.kind === "fixed" && !this.#destroyed && !this.#corrupted &&
+    // (type !== undefined first: this.#types[undefined] is undefined too)
+    if (init === undefined && type !== undefined && this.#types[type?.id] === type && type.kind === "fixed" && !this.#destroyed && !this.#corrupted &&
         !this.#events.midOperation && !this.#midCollection) {
       const p = this.core.alloc(type.id); // 0 only after a full collection failed to make room (assembly/oom.ts)
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${type.size} bytes`);

@@ -141,6 +141,8 @@ heapSuite("bad input at random", ({ make, strategy }) => {
       () => heap.gc.getReferrers(null as never), () => heap.gc.setThreshold(s), () => heap.gc.getObjects(s),
       () => heap.gc.setPauseBudget(s), () => b.write(5 as never), () => b.write(new Uint8Array(1), s),
       () => heap.alloc(heap.defineType({ name: "L", kind: "refarray" })).at(s),
+      // alloc's fast path took undefined for a type of this heap (this.#types[undefined] === undefined)
+      () => heap.alloc(undefined as never), () => heap.alloc(null as never), () => heap.alloc({} as never),
       ...(!collectorCaps(heap.collector).collectsCycles ? [] : [() => heap.gc.collect(s)]),
     ]) {
       expect(call).toThrow(HeapError);
