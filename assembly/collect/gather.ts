@@ -3,10 +3,11 @@
 // objects (candidates, a young generation) and pulls in what they reach, walking the set's list
 // while it grows. Trial deletion (trial.ts) then runs on the set as on a merged generation.
 
-import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, INFO, SET_INFO } from "../layout";
+import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, INFO, SET_INFO, TYPE_ID_MASK } from "../layout";
+import { TYPE } from "../types";
 import { listMove } from "./generations";
 import { candidateTaken } from "./candidates";
-import { runEnd, runStart, visitRun, visitStart } from "./visit";
+import { fieldsEnd, fieldsStart, inObject, runEnd, runStart, visitRun, visitStart } from "./visit";
 
 /**
  * Pulls the tracked, unfrozen children of p that are not in the set yet (not COLLECTING) to the
@@ -15,15 +16,18 @@ import { runEnd, runStart, visitRun, visitStart } from "./visit";
  */
 // @ts-ignore: decorator
 @inline export function gatherChildren(p: usize, work: usize): void {
-  visitStart(p);
-  while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) {
-    let c = load<usize>(s);
-    if (!c) continue;
-    let info = INFO(c);
-    if ((info & (FLAG_TRACKED | FLAG_COLLECTING | FLAG_FROZEN)) == FLAG_TRACKED) {
-      if (info & FLAG_CANDIDATE) candidateTaken();
-      SET_INFO(c, (info | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
-      listMove(c, work);
-    }
+  let t = TYPE(INFO(p) & TYPE_ID_MASK);
+  if (inObject(t)) for (let s = fieldsStart(p, t), e = fieldsEnd(p, t); s < e; s += 4) gatherOne(load<usize>(s), work);
+  else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) gatherOne(load<usize>(s), work); }
+}
+
+// @ts-ignore: decorator
+@inline function gatherOne(c: usize, work: usize): void {
+  if (!c) return;
+  let info = INFO(c);
+  if ((info & (FLAG_TRACKED | FLAG_COLLECTING | FLAG_FROZEN)) == FLAG_TRACKED) {
+    if (info & FLAG_CANDIDATE) candidateTaken();
+    SET_INFO(c, (info | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
+    listMove(c, work);
   }
 }

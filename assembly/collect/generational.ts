@@ -45,11 +45,11 @@ export function collectGeneration(g: u32): i32 {
   setPhaseGeneration(g);
   phase(PHASE_MERGED, g, young);
 
-  // a full collection's set is every tracked, unfrozen container: when its list proves scattered,
-  // the order-independent passes walk the heap instead (trial.ts; the result is the same), unless
-  // most live blocks are not containers (the walk reads every block)
-  let wholeHeap = young == old && <u64>heapSize * 2 >= <u64>liveObjects();
-  let candidates = deduceUnreachable(young, UNREACHABLE, true, wholeHeap);
+  // a full collection's set is every tracked, unfrozen container: its copy and subtraction share a
+  // walk, and when its list proves scattered they walk the heap instead (trial.ts; the result is the
+  // same), unless most live blocks are not containers (the walk reads every block)
+  let wholeSet = young == old;
+  let candidates = deduceUnreachable(young, UNREACHABLE, true, wholeSet, wholeSet && <u64>heapSize * 2 >= <u64>liveObjects());
   if (isDefined(ASC_HEAP_DEBUG)) assert(reachableCount == listLength(young), "the deduction's survivor count is the young list's length");
   // survivors move on
   if (young != old) {
