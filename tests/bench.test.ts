@@ -13,10 +13,12 @@ import { promisify } from "node:util";
 import { launchChromium } from "./chromium.js";
 import { ALLOCATORS, COLLECTORS } from "../src/index.js";
 import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../src/heap.js";
+import { COLLECTOR_INFO } from "../src/strategies.js";
 import { pausePercentiles } from "../bench/common.js";
 import { parseOptions, selectRows, WORKLOADS } from "../bench/run.js";
 import { axes, headlineTable, readRun, type RunJson } from "../bench/present.js";
 import { renderDoc } from "../bench/doc.js";
+import { GOALS, goalsArgs, goalCollectors, judge, renderGoals, winner } from "../bench/goals.js";
 import { RECORDINGS } from "../bench/heaptrack.js";
 import { medianInterval, ratioInterval } from "../bench/stats.js";
 import { verdictOf } from "../bench/present.js";
@@ -223,6 +225,58 @@ describe("docs/benchmarks.md", () => {
     const kept = readRun(path.join(root, "docs/benchmarks.json")).rows.filter((r) => r.driver === "replay");
     expect(kept.length).toBeGreaterThan(0);
     for (const r of kept) expect(r.samples[0]!.extra!.series).toBeUndefined();
+  });
+});
+
+describe("docs/collector-goals.md (npm run bench:goals)", () => {
+  it("is generated from the run it was made from, judges every cycle collector of it on every goal, and the README links it", () => {
+    const run = readRun(path.join(root, "docs/collector-goals.json"));
+    const page = readFileSync(path.join(root, "docs/collector-goals.md"), "utf8");
+    expect(page).toBe(renderGoals(run));
+    expect(page).not.toMatch(/\bissues? \d/i);
+    const cs = goalCollectors(run);
+    expect(cs).toContain(DEFAULT_COLLECTOR);
+    expect(cs.length).toBeGreaterThan(1);
+    for (const c of cs) for (const g of GOALS) expect(judge(run, c, g).verdict, `${c}: ${JSON.stringify(g)}`).not.toBe("no figure");
+    expect(readFileSync(path.join(root, "README.md"), "utf8")).toContain("(docs/collector-goals.md)");
+  });
+
+  it("says met only when the whole interval meets a goal, missed only when none of it does", () => {
+    const row = (collector: string, over: Partial<RunJson["rows"][number]>) => ({
+      workload: "W1", row: `refheap in-wasm (pools/${collector})`, driver: "in-wasm", allocator: "pools", collector, iterations: 1, unit: "ns/node",
+      median: 10, min: 9, max: 11, bytesPerUnit: null, bytesKind: null, peakBytes: null, pauses: null, pausesByGeneration: null,
+      ratioV8: null, ratioAsRuntime: null, error: null, warmup: null, samples: [], ...over,
+    });
+    const base = readRun(path.join(root, "docs/collector-goals.json"));
+    const run: RunJson = {
+      ...base, rows: [
+        row("generational", { vs: { v8: { ratio: 0.9, ci: [0.8, 0.99] } } }),
+        row("recycler", { vs: { v8: { ratio: 1.1, ci: [1.01, 1.2] } } }),
+        row("hybrid", { vs: { v8: { ratio: 0.98, ci: [0.9, 1.05] } } }),
+        row("generational", { workload: "W2", pauses: { count: 9, p50: 0.1, p90: 0.1, p99: 0.2, p999: 0.2, max: 3, curve: [] }, anatomy: { pauses: 9, maxMs: 3, maxOwnMs: 0.2, nsPerVisited: 10, outliers: {}, worst: [] } }),
+        row("hybrid", { workload: "W2", pauses: { count: 9, p50: 0.1, p90: 0.1, p99: 0.2, p999: 0.2, max: 3, curve: [] }, anatomy: { pauses: 9, maxMs: 3, maxOwnMs: 2.5, nsPerVisited: 10, outliers: {}, worst: [] } }),
+      ],
+    };
+    const w1 = GOALS.find((g) => g.kind === "ratio" && g.workload === "W1" && g.peer === "v8")!;
+    expect(judge(run, "generational", w1).verdict).toBe("met");
+    expect(judge(run, "recycler", w1).verdict).toBe("missed");
+    expect(judge(run, "hybrid", w1).verdict).toBe("not told apart");
+    expect(judge(run, "incremental", w1).verdict).toBe("no figure");
+    const w2pause = GOALS.find((g) => g.kind === "pause" && g.workload === "W2")!;
+    expect(judge(run, "generational", w2pause)).toEqual({ figure: "3.00 (own 0.20)", verdict: "not told apart" });
+    expect(judge(run, "hybrid", w2pause).verdict).toBe("missed");
+    expect(winner(run)).toBeUndefined(); // no collector has a figure for every goal
+  });
+
+  it("runs the bench it needs: every cycle-collecting collector of the registry, the default allocator, full size, both peers", () => {
+    const args = goalsArgs("/tmp/x.json");
+    const at = (k: string) => args[args.indexOf(k) + 1];
+    expect(at("--scale")).toBe("1");
+    expect(at("--allocators")).toBe(DEFAULT_ALLOCATOR);
+    const listed = at("--collectors")!.split(",");
+    for (const c of COLLECTORS) expect(listed.includes(c), c).toBe(COLLECTOR_INFO[c].capabilities.collectsCycles);
+    expect(at("--peers")).toBe("v8,as-rt");
+    expect(parseOptions(args.filter((a, i) => a !== "--json" && args[i - 1] !== "--json")).reps).toBe(5);
   });
 });
 
