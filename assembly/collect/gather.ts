@@ -7,7 +7,7 @@ import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, INFO, SET_I
 import { TYPE } from "../types";
 import { listMove } from "./generations";
 import { candidateTaken } from "./candidates";
-import { fieldsEnd, fieldsStart, inObject, runEnd, runStart, visitRun, visitStart } from "./visit";
+import { oneRun, runEnd, runFrom, runTo, runStart, visitRun, visitStart } from "./visit";
 
 /**
  * Pulls the tracked, unfrozen children of p that are not in the set yet (not COLLECTING) to the
@@ -17,7 +17,7 @@ import { fieldsEnd, fieldsStart, inObject, runEnd, runStart, visitRun, visitStar
 // @ts-ignore: decorator
 @inline export function gatherChildren(p: usize, work: usize): void {
   let t = TYPE(INFO(p) & TYPE_ID_MASK);
-  if (inObject(t)) for (let s = fieldsStart(p, t), e = fieldsEnd(p, t); s < e; s += 4) gatherOne(load<usize>(s), work);
+  if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) gatherOne(load<usize>(s), work);
   else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) gatherOne(load<usize>(s), work); }
 }
 

@@ -27,7 +27,7 @@ import {
 import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
 import { decref, hostFinalize, incref, pendingMark, releaseDiedSince, runWeakrefCallbacks } from "../rc";
 import { listIsEmpty, listLength, listMerge, listMove } from "./generations";
-import { fieldsEnd, fieldsStart, inObject, runEnd, runStart, visitRun, visitStart } from "./visit";
+import { oneRun, runEnd, runFrom, runTo, runStart, visitRun, visitStart } from "./visit";
 import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
 import { weakMapRelease } from "../weakmap";
 import { allocatorCursorNext, allocatorCursorStart } from "../generated/registry";
@@ -116,7 +116,7 @@ function updateRefs(base: usize, mayWalkHeap: bool): u32 {
 // @ts-ignore: decorator
 @inline function subtractChildren(p: usize): void {
   let t = TYPE(INFO(p) & TYPE_ID_MASK);
-  if (inObject(t)) for (let s = fieldsStart(p, t), e = fieldsEnd(p, t); s < e; s += 4) subtractOne(load<usize>(s));
+  if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) subtractOne(load<usize>(s));
   else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) subtractOne(load<usize>(s)); }
 }
 
@@ -196,7 +196,7 @@ function copyAndSubtract(base: usize, mayWalkHeap: bool): u32 {
     if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
     joinSet(p);
     let t = TYPE(INFO(p) & TYPE_ID_MASK);
-    if (inObject(t)) for (let s = fieldsStart(p, t), e = fieldsEnd(p, t); s < e; s += 4) subtractMember(load<usize>(s));
+    if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) subtractMember(load<usize>(s));
     else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) subtractMember(load<usize>(s)); }
     n++;
     if (mayWalkHeap) {
@@ -246,7 +246,7 @@ function moveUnreachable(young: usize, unreachable: usize): void {
       // reachable from outside: its children are too. visitReachable may append to young (and
       // change p's gcNext when p is last), so the next object is read only afterwards.
       let t = TYPE(INFO(p) & TYPE_ID_MASK);
-      if (inObject(t)) for (let s = fieldsStart(p, t), e = fieldsEnd(p, t); s < e; s += 4) visitReachable(load<usize>(s), young);
+      if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) visitReachable(load<usize>(s), young);
       else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) visitReachable(load<usize>(s), young); }
       SET_GC_PREV(p, prev);
       CLEAR_COLLECTING(p);

@@ -14,12 +14,12 @@
 // One walk at a time (the state is global): nothing may start another walk while one is between
 // runs. The caller may change the children's headers and links, never p's slots or p's table.
 //
-// The hot passes (trial deletion, gathering) first take the kinds whose references are fields,
-// one run inside the object, with locals only; the cursor's global state per object cost a
-// quarter of a full collection over 1M fixed-layout objects (W3a):
+// The hot passes (trial deletion, gathering) first take the kinds whose references are one run
+// (fields, a list's items) with locals only; the cursor's global state per object cost a quarter
+// of a full collection over 1M fixed-layout objects (W3a):
 //
 //   let t = TYPE(INFO(p) & TYPE_ID_MASK);
-//   if (inObject(t)) for (let s = fieldsStart(p, t), e = fieldsEnd(p, t); s < e; s += 4) one(load<usize>(s));
+//   if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) one(load<usize>(s));
 //   else { visitStart(p); while (visitRun()) for (...) one(load<usize>(s)); }
 
 import { INFO, TYPE_ID_MASK } from "../layout";
@@ -37,14 +37,20 @@ let bytesKeys = false;
 /** A weak map entry's references in visiting order (wr, bytes key, value): the run for one entry. */
 const ENTRY: usize = memory.data(12, 4);
 
-/** The kind keeps its references in fields, one run in the object (every kind but lists and weak maps). */
+/** The kind keeps its references in one run of slots: its fields, or a list's items (every kind but weak maps). */
 // @ts-ignore: decorator
-@inline export function inObject(t: usize): bool { let k = T_KIND(t); return k != KIND_REFARRAY && k != KIND_WEAKMAP; }
-/** That run: [fieldsStart(p, t), fieldsEnd(p, t)). */
+@inline export function oneRun(t: usize): bool { return T_KIND(t) != KIND_WEAKMAP; }
+/** That run: [runFrom(p, t), runTo(p, t)). */
 // @ts-ignore: decorator
-@inline export function fieldsStart(p: usize, t: usize): usize { return p + T_REFS(t); }
+@inline export function runFrom(p: usize, t: usize): usize {
+  return T_KIND(t) == KIND_REFARRAY ? load<usize>(p, LIST_ITEMS) + STORAGE_SLOTS : p + T_REFS(t);
+}
 // @ts-ignore: decorator
-@inline export function fieldsEnd(p: usize, t: usize): usize { return p + T_REFS(t) + (<usize>T_NREFS(t) << 2); }
+@inline export function runTo(p: usize, t: usize): usize {
+  return T_KIND(t) == KIND_REFARRAY
+    ? load<usize>(p, LIST_ITEMS) + STORAGE_SLOTS + (load<usize>(p, LIST_LENGTH) << 2)
+    : p + T_REFS(t) + (<usize>T_NREFS(t) << 2);
+}
 
 /** Starts a walk over the strong references of container p. */
 // @ts-ignore: decorator
@@ -52,10 +58,7 @@ const ENTRY: usize = memory.data(12, 4);
   let t = TYPE(INFO(p) & TYPE_ID_MASK);
   let kind = T_KIND(t);
   mapSlot = mapEnd = 0;
-  if (kind == KIND_REFARRAY) {
-    first = load<usize>(p, LIST_ITEMS) + STORAGE_SLOTS;
-    firstEnd = first + (load<usize>(p, LIST_LENGTH) << 2);
-  } else if (kind == KIND_WEAKMAP) {
+  if (kind == KIND_WEAKMAP) {
     first = firstEnd = 0;
     let cap = load<usize>(p, MAP_CAPACITY);
     if (cap) {
@@ -64,8 +67,8 @@ const ENTRY: usize = memory.data(12, 4);
       bytesKeys = load<u32>(p, MAP_FLAVOUR) == WVM_BYTES;
     }
   } else {
-    first = fieldsStart(p, t);
-    firstEnd = fieldsEnd(p, t);
+    first = runFrom(p, t);
+    firstEnd = runTo(p, t);
   }
 }
 
