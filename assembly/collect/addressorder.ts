@@ -6,7 +6,8 @@
 // built-in allocator): the passes that follow walk memory forwards, and parents allocated before
 // their children come before them. Used by the recycler and the hybrid collector.
 
-import { FLAG_CANDIDATE, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
+import { FLAG_CANDIDATE, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
+import { farStep, inFullSet, scattered } from "./fullset";
 import { countVisits } from "./trial";
 import { allocatorCursorNext, allocatorCursorStart } from "../generated/registry";
 
@@ -22,7 +23,7 @@ export function linkInAddressOrder(to: usize): u32 {
   allocatorCursorStart();
   for (let p = allocatorCursorNext(); p; p = allocatorCursorNext()) {
     let info = INFO(p);
-    if ((info & (FLAG_TRACKED | FLAG_FROZEN)) != FLAG_TRACKED) continue;
+    if (!inFullSet(info)) continue;
     if (info & FLAG_CANDIDATE) SET_INFO(p, info & ~FLAG_CANDIDATE);
     SET_GC_NEXT(last, p);
     SET_GC_PREV(p, last);
@@ -45,7 +46,7 @@ export function mostlySequential(head: usize): bool {
   let ok = true;
   for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) {
     n++;
-    if ((p > prev ? p - prev : prev - p) > 4096 && ++far > (n >> 4) + 64) { ok = false; break; }
+    if (farStep(prev, p) && scattered(++far, n)) { ok = false; break; }
     prev = p;
   }
   countVisits(n);

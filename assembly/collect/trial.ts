@@ -21,12 +21,13 @@
 //   delete           each object still unreachable has had its references cleared; refcounting freed it
 
 import {
-  FLAG_COLLECTING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
+  FLAG_COLLECTING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
   SET_RC, TYPE_ID_MASK,
 } from "../layout";
 import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
 import { decref, hostFinalize, incref, pendingMark, releaseDiedSince, runWeakrefCallbacks } from "../rc";
 import { listIsEmpty, listLength, listMerge, listMove } from "./generations";
+import { farStep, inFullSet, scattered } from "./fullset";
 import { oneRun, runEnd, runFrom, runTo, runStart, visitRun, visitStart } from "./visit";
 import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
 import { weakMapRelease } from "../weakmap";
@@ -98,7 +99,7 @@ function updateRefs(base: usize, mayWalkHeap: bool): u32 {
     if (mayWalkHeap) {
       // scattered (more than one step in 16 further than a page): the heap in address order
       // instead; what was done so far is done again alike (the copy is idempotent)
-      if ((p > prev ? p - prev : prev - p) > 4096 && ++far > (n >> 4) + 64) {
+      if (farStep(prev, p) && scattered(++far, n)) {
         walkedHeap = true;
         return updateRefsByAddress();
       }
@@ -141,7 +142,7 @@ function updateRefsByAddress(): u32 {
   allocatorCursorStart();
   for (let p = allocatorCursorNext(); p; p = allocatorCursorNext()) {
     let info = INFO(p);
-    if ((info & (FLAG_TRACKED | FLAG_FROZEN)) != FLAG_TRACKED) continue;
+    if (!inFullSet(info)) continue;
     if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
     SET_INFO(p, info | FLAG_COLLECTING);
     SET_GC_REFS(p, RC(p));
@@ -177,7 +178,7 @@ function subtractRefsByAddress(): void {
   if (!c) return;
   let info = INFO(c);
   if (info & FLAG_COLLECTING) SET_GC_REFS(c, GC_REFS(c) - 1);
-  else if ((info & (FLAG_TRACKED | FLAG_FROZEN)) == FLAG_TRACKED) {
+  else if (inFullSet(info)) {
     SET_INFO(c, info | FLAG_COLLECTING);
     SET_GC_REFS(c, RC(c) - 1);
     if (isDefined(ASC_HEAP_DEBUG)) joined++;
@@ -202,7 +203,7 @@ function copyAndSubtract(base: usize, mayWalkHeap: bool): u32 {
     if (mayWalkHeap) {
       // scattered (updateRefs' test): the walk in address order copies every count again,
       // dropping the decrements made so far, and subtracts them all
-      if ((p > prev ? p - prev : prev - p) > 4096 && ++far > (n >> 4) + 64) {
+      if (farStep(prev, p) && scattered(++far, n)) {
         walkedHeap = true;
         n = updateRefsByAddress();
         subtractRefsByAddress();
