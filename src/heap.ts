@@ -151,7 +151,18 @@ export class Heap {
   }
   get types(): readonly HeapType[] { return this.#types; }
 
+  /** A heap in its normal state: not destroyed, not refusing, not mid-operation (#alive says which otherwise). */
+  #ready(): boolean { return !this.#destroyed && !this.#corrupted && !this.#events.midOperation && !this.#midCollection; }
+
+  /**
+   * One of this heap's own types: its table holds only those (and its weakref and weak-map types).
+   * Never an undefined type (the table's entry for an undefined id is undefined too: a fast path
+   * that compared entries took undefined for a type).
+   */
+  #own(type: HeapType | undefined): boolean { return type !== undefined && type !== null && this.#types[type.id] === type; }
+
   #alive(): void {
+    if (this.#ready()) return;
     if (this.#destroyed) throw new HandleDisposedError("this heap was destroyed");
     if (this.#corrupted) throw new HeapCorruptedError(this.#corrupted.message, this.#corrupted.cause);
     if (this.#events.midOperation || this.#midCollection) this.assertNotMidOperation("this call");
@@ -210,8 +221,7 @@ export class Heap {
 
   #checkType(type: HeapType, what: string): void {
     // the common case first: one of this heap's own user types (the table holds only those and weakref/weakmap)
-    const k = (type as HeapType | undefined)?.kind;
-    if (this.#types[type?.id] === type && (k === "fixed" || k === "refarray" || k === "bytes")) return;
+    if (this.#own(type) && (type.kind === "fixed" || type.kind === "refarray" || type.kind === "bytes")) return;
     if (!(type instanceof HeapType)) throw new HeapTypeError(`${what}: expected a HeapType from defineType, got ${describe(type)}`);
     if (type.heapId !== this.id) throw new HeapTypeError(`${what}: type ${type.name} belongs to another heap`);
     if (type.kind !== "fixed" && type.kind !== "refarray" && type.kind !== "bytes") throw new HeapTypeError(`${what}: ${type.name} objects come from heap.${type.kind === "weakref" ? "weakref()" : "weak containers"}, not alloc`);
@@ -226,10 +236,8 @@ export class Heap {
    */
   alloc<R extends string, S extends string>(type: HeapType<R, S>, init?: number | readonly (Handle | null)[] | Uint8Array | string): Handle<R, S> {
     // the common case kept small enough for V8 to inline into the caller: a fixed type of this
-    // heap's, on a heap in a normal state (the same checks as #alive and #checkType, in one test)
-    // (type !== undefined first: this.#types[undefined] is undefined too)
-    if (init === undefined && type !== undefined && this.#types[type?.id] === type && type.kind === "fixed" && !this.#destroyed && !this.#corrupted &&
-        !this.#events.midOperation && !this.#midCollection) {
+    // heap's, on a heap in its normal state (#alive's and #checkType's own tests)
+    if (init === undefined && this.#own(type) && type.kind === "fixed" && this.#ready()) {
       const p = this.core.alloc(type.id); // 0 only after a full collection failed to make room (assembly/oom.ts)
       if (!p) throw this.outOfMemory(`alloc(${type.name}) of ${type.size} bytes`);
       return new Handle(this, p, type);
