@@ -208,12 +208,8 @@ export async function runHostHandles(allocator: AllocatorName, collector: Collec
     const n = heap.alloc(Node);
     n.setScalar("v", d);
     if (d > 0) {
-      const a = build(d - 1);
-      n.set("a", a);
-      a.dispose();
-      const b = build(d - 1);
-      n.set("b", b);
-      b.dispose();
+      n.setTake("a", build(d - 1));
+      n.setTake("b", build(d - 1));
     }
     return n;
   };
@@ -315,7 +311,7 @@ export const w1: Workload = {
   notes(o: BenchOptions): string[] {
     return [
       `W1 parameters: long-lived depth ${o.longDepth} (${treeNodes(o.longDepth)} nodes), ${plural(o.iterations, "tree")} of depth ${o.depth} (${treeNodes(o.depth)} nodes each); timed: build + check + drop.`,
-      "Handles row (full runs): every node through a Handle (alloc, get, set, dispose); short-lived handles wait in a nursery and never reach the FinalizationRegistry (src/host/handles.ts);",
+      "Handles row (full runs): every node through a Handle (alloc, setTake, get, dispose); short-lived handles wait in a nursery and never reach the FinalizationRegistry (src/host/handles.ts);",
       "  each repetition in a fresh isolate (a worker thread, bench/isolated.ts): a program with one heap, without V8 recompiling the Handle code as earlier repetitions' heaps are collected.",
       "bytes/node: refheap = (object headers + payload + size-class rounding + block headers) / live objects, from heap stats with the long-lived tree alive;",
       "  V8 = process.memoryUsage().heapUsed growth across building the long-lived tree of an identical class, between forced full GCs;",

@@ -99,6 +99,26 @@ export class Handle<R extends string = string, S extends string = string> {
     this._heap.flushUnraisable();
   }
 
+  /**
+   * Moves `value`'s reference into `field` (the old value loses one) and disposes `value`: one
+   * call into the core and no count change in between, where `set` then `value.dispose()` make two
+   * (CPython's "steals a reference", as PyList_SET_ITEM). A bad field, a disposed value or one of
+   * another heap throws before anything changes. A weak proxy is not taken (use `set`).
+   */
+  setTake(field: R, value: Handle | null): void {
+    const p = this.ptr;
+    const i = this.#refIndex(field);
+    const v = this._heap.ptrOf(value, "setTake");
+    if (value !== null) {
+      if (!(value instanceof Handle)) throw new HeapTypeError("setTake: a weak proxy is not taken: use set");
+      this._heap.assertNotMidOperation("setTake");
+      value.#ptr = 0;
+      this._heap.forgetHandle(value);
+    }
+    this._heap.core.setRefMove(p, i, v);
+    this._heap.flushUnraisable();
+  }
+
   #scalar(field: string) {
     const f = this.type.scalarFields.get(field);
     if (!f) {

@@ -53,11 +53,12 @@ export interface HeapInternals {
   readonly destroyed: boolean;
   registerHandle(h: Handle, ptr: number): void;
   releaseHandle(h: Handle, ptr: number): void;
+  forgetHandle(h: Handle): void;
   wrapBorrowed(ptr: number): Handle | null;
   wrapField(p: number, i: number): Handle | null;
   assertNotMidOperation(what: string): void;
   wrapOwned(ptr: number): Handle | null;
-  ptrOf(value: Handle | null): number;
+  ptrOf(value: Handle | null, what?: string): number;
   outOfMemory(what: string): HeapOutOfMemoryError;
   typeOfPtr(ptr: number): HeapType;
   weakrefCallbackOf(kindWord: number): ((wr: HeapWeakRef) => void) | null;
@@ -596,16 +597,21 @@ export class Heap {
 
   /** @internal */
   releaseHandle(h: Handle, ptr: number): void {
+    this.forgetHandle(h);
+    if (!this.#destroyed) {
+      this.core.decref(ptr);
+      this.flushUnraisable();
+    }
+  }
+
+  /** @internal A handle gone (disposed, or its reference taken by setTake): its bookkeeping, not its reference. */
+  forgetHandle(h: Handle): void {
     this.#handles.remove(h);
     // the user no longer holds the weakref its callback would receive: the callback gets a hook
     // handle, without a deref (a third of a callback's cost in a 200,000-link chain)
     const cbId = (h as HeapWeakRef)._callbackId;
     if (cbId) this.#callbacks.detach(cbId);
     if (this.scopes.length) forget(this, h);
-    if (!this.#destroyed) {
-      this.core.decref(ptr);
-      this.flushUnraisable();
-    }
   }
 
   /** A handle for a hook's argument, disposed by the hook itself when it returns (never registered). */
