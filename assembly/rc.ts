@@ -181,10 +181,11 @@ function finalize(c: usize): bool {
   // references now, before the resurrection check: CPython frees them nested, so a frame holding
   // the object is gone when tp_del returns. Left on `pending`, such a frame made the object look
   // resurrected, and a legacy finalizer (run at every death) looped forever (a VM __del__).
-  // Only when the object looks resurrected: released here, inside this death, a slow death among
-  // their references waits on the worklist while the next reference is released at once, so a
-  // weakref held next to its referent died first and its callback was lost, where CPython (and
-  // the drain, after this death) calls it (soak --fuzz, tlsf/none seed 14416).
+  // Only when the object looks resurrected (else they wait for the drain, after this death): released
+  // here, inside this death, a slow death among their references waits on the worklist while the
+  // next reference is released at once, and a weakref held next to its referent died first, its
+  // callback lost (soak --fuzz, tlsf/none seed 14416). Such a weakref's death now waits for its
+  // referent's (weak.ts, "Deferred deaths"), which calls it back as CPython does.
   if (RC(c) > 1) releaseDiedSince(mark);
   let rc = RC(c);
   if (rc > 1) { SET_RC(c, rc - 1); return false; }
