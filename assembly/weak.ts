@@ -8,8 +8,8 @@
 // │ referent: borrowed; 0 once the referent has died              │ +8   WR_REFERENT
 // │ prev in the referent's list                                   │ +12  WR_PREV
 // │ next in the referent's list (a pending chain while clearing)  │ +16  WR_NEXT
-// │ callback id (bits 8..31) │ flags: P proxy, C callback, I internal, │ +20  WR_KIND
-// │                            D deferred (its death waits: below)   │
+// │ kind: callback id (bits 8..31); flags P proxy, C callback,    │ +20  WR_KIND
+// │   I internal, D deferred (its death waits: see below)         │
 // │ serial: creation order, to tell weakrefs made by a finalizer   │ +24  WR_SERIAL
 // │   (internal weakrefs: the weak map holding the entry)          │
 // │ hash: cached referent hash + 1 (0 = not computed yet)          │ +28  WR_HASH
