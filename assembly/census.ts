@@ -15,8 +15,10 @@
 //   │ 0 (end of record: no object lives at 0)       │
 //   └──────────────────────────────────────────────┘
 
-import { FLAG_CONTAINER, FLAG_DYING, INFO, RC } from "./layout";
+import { FLAG_CONTAINER, FLAG_DYING, INFO, RC, TYPE_ID_MASK } from "./layout";
 import { dyingNow } from "./rc";
+import { TYPE_WEAKREF } from "./types";
+import { weakrefAwaitsDeath } from "./weak";
 import { HOOK_CENSUS, fromHost, toHost } from "./entry";
 import { objectSize } from "./object";
 import { runEnd, runStart, visitRun, visitStart } from "./collect/visit";
@@ -49,6 +51,8 @@ function censusObject(p: usize): void {
   // Dead, not yet freed (on rc.ts's death worklists, or mid-death): not live, never handed out. A
   // handle to one, disposed later, dropped an unrelated object's count once its block was reused.
   if ((info & FLAG_DYING) || RC(p) == 0 || p == dyingNow) return;
+  // a weakref whose death waits on its referent's (weak.ts, "Deferred deaths"): freed, to CPython
+  if ((info & TYPE_ID_MASK) == TYPE_WEAKREF && weakrefAwaitsDeath(p)) return;
   put(info);
   put(<u32>p);
   put(<u32>objectSize(p));

@@ -64,7 +64,7 @@ import { HOOK_DEPTH, check, enter, leave } from "./entry";
 export function hookDepth(): usize { return HOOK_DEPTH; }
 /** 0, or why the heap refuses every call (entry.ts): bit 0, the hook the unwind went through in bits 8..15. */
 export { corruption } from "./entry";
-import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefReferent } from "./weak";
+import { WR_HASH, WR_KIND, WR_NEXT, weakSlot, weakrefAwaitsDeath, weakrefReferent } from "./weak";
 
 let initialized = false;
 
@@ -99,6 +99,7 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
     let id = INFO(p) & TYPE_ID_MASK;
     if (id < 2 || id >= typeCount) throw new Error("not an object pointer (free block or bad type id)");
     if (RC(p) == 0 || (INFO(p) & FLAG_DYING)) throw new Error("object pointer to a dead object (refcount 0)");
+    if (id == TYPE_WEAKREF && weakrefAwaitsDeath(p)) throw new Error("object pointer to a dead object (a weakref whose death waits)");
   }
 }
 // @ts-ignore: decorator

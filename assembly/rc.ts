@@ -15,8 +15,8 @@ import {
   RC, SET_GC_NEXT, SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
-  OWED_AT_DEATH, WR_INTERNAL, WR_KIND, WR_NEXT, callbackSerialLimit, detachWeakrefs, hostWeakrefCallbackOf, nextSerial, setCallbackSerialLimit,
-  weakrefFreed,
+  OWED_AT_DEATH, WR_INTERNAL, WR_KIND, WR_NEXT, callbackSerialLimit, deferWeakrefDeath, deferredWeakrefs, detachWeakrefs, hostWeakrefCallbackOf,
+  nextSerial, setCallbackSerialLimit, undefer, weakSlot, weakrefFreed,
 } from "./weak";
 import { mapEntryDied, mapRelease } from "./maphooks";
 import { legacyFinalizers } from "./collect/gcstate";
@@ -31,7 +31,7 @@ declare function finalizeImport(obj: usize): void;
 // @ts-ignore: decorator
 @inline export function hostFinalize(obj: usize): void { toHost(HOOK_FINALIZE); finalizeImport(obj); fromHost(); }
 import {
-  KIND_REFARRAY, KIND_WEAKMAP, KIND_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE,
+  KIND_REFARRAY, KIND_WEAKMAP, KIND_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF,
 } from "./types";
 import { freeObjectOfType, freeStorage } from "./object";
 
@@ -120,9 +120,12 @@ export let dyingNow: usize = 0;
     return;
   }
   if (isDefined(ASC_HEAP_DEBUG)) assert(rc == 1, "released a reference to an object whose refcount is 0");
-  if (deathIsSlow(INFO(c))) {
+  let info = INFO(c);
+  if (deathIsSlow(info)) {
     if (hostDepth | deathDepth) { deposit(c); return; }
     if (!slowDeath(c)) return; // resurrected by its finalizer
+  } else if ((info & TYPE_ID_MASK) == TYPE_WEAKREF && deferWeakrefDeath(c)) {
+    return; // its referent's death waits on the worklist: so does its own (weak.ts, "Deferred deaths")
   }
   finishDeath(c);
 }
@@ -178,10 +181,11 @@ function finalize(c: usize): bool {
   // references now, before the resurrection check: CPython frees them nested, so a frame holding
   // the object is gone when tp_del returns. Left on `pending`, such a frame made the object look
   // resurrected, and a legacy finalizer (run at every death) looped forever (a VM __del__).
-  // Only when the object looks resurrected: released here, inside this death, a slow death among
-  // their references waits on the worklist while the next reference is released at once, so a
-  // weakref held next to its referent died first and its callback was lost, where CPython (and
-  // the drain, after this death) calls it (soak --fuzz, tlsf/none seed 14416).
+  // Only when the object looks resurrected (else they wait for the drain, after this death): released
+  // here, inside this death, a slow death among their references waits on the worklist while the
+  // next reference is released at once, and a weakref held next to its referent died first, its
+  // callback lost (soak --fuzz, tlsf/none seed 14416). Such a weakref's death now waits for its
+  // referent's (weak.ts, "Deferred deaths"), which calls it back as CPython does.
   if (RC(c) > 1) releaseDiedSince(mark);
   let rc = RC(c);
   if (rc > 1) { SET_RC(c, rc - 1); return false; }
@@ -278,6 +282,7 @@ export function dealloc(p: usize): void {
       SET_INFO(c, INFO(c) & ~FLAG_DYING);
       SET_RC(c, 1);
       if (slowDeath(c)) finishDeath(c);
+      else if (deferredWeakrefs) releaseDeferredWeakrefs(c);
     } else if (pending) {
       let q = pending;
       pending = GC_NEXT(q);
@@ -287,6 +292,22 @@ export function dealloc(p: usize): void {
     } else break;
   }
   draining = false;
+}
+
+/**
+ * `c`'s finalizer resurrected it: the weakrefs whose deaths waited on its death (weak.ts, "Deferred
+ * deaths") die now, without callbacks, as CPython frees them once c's dealloc has returned.
+ */
+function releaseDeferredWeakrefs(c: usize): void {
+  let slot = weakSlot(c);
+  if (!slot) return;
+  let wr = load<usize>(slot);
+  while (wr) {
+    // read first: a weakref that dies leaves the list (the next one stays on it)
+    let next = load<usize>(wr, WR_NEXT);
+    if (undefer(wr)) decref(wr);
+    wr = next;
+  }
 }
 
 /** For verify: objects on the death worklist, and dead containers whose references wait (-1: a loop). */

@@ -8,9 +8,10 @@
 //  objects     type id valid; container ⇔ tracked; size fits its block; storage owned by its list
 //  counters    live objects, containers and bytes found = the counters kept on the fast path
 //  tracked     the list is circular and doubly linked, and holds exactly the live containers
-//  dying       objects at refcount 0 (or DYING) = those on rc.ts's death worklists
-//  refcounts   rc(o) − (references to o from live containers) ≥ 0 for every o, and
-//              Σ of those = references held outside the heap (returned in externalRefs)
+//  dying       objects at refcount 0 (or DYING) = those on rc.ts's death worklists; weakrefs whose
+//              death waits (weak.ts D) = deferredWeakrefs, each owned by its referent's pending death
+//  refcounts   rc(o) − (references to o from live containers) − (1 if its death waits) ≥ 0 for
+//              every o, and Σ of those = references held outside the heap (returned in externalRefs)
 
 import { dyingCount, dyingNow } from "./rc";
 import {
@@ -30,7 +31,7 @@ import { collectorCheck } from "./generated/collectors";
 import { plausibleObject, walkNext, walkStart } from "./walk";
 import { fail, failureMessage, resetFailure } from "./failure";
 
-import { WR_CALLBACK, WR_HASH, WR_INTERNAL, WR_KIND, WR_NEXT, WR_PREV, WR_PROXY, WR_REFERENT, WR_SERIAL } from "./weak";
+import { WR_CALLBACK, WR_DEFERRED, WR_HASH, WR_INTERNAL, WR_KIND, WR_NEXT, WR_PREV, WR_PROXY, WR_REFERENT, WR_SERIAL, deferredWeakrefs } from "./weak";
 import { MAP_CAPACITY, MAP_COUNT, MAP_FLAVOUR, MAP_TABLE, MAP_USED, SLOT_AT, TOMBSTONE, WKM, WSET, WVM_BYTES } from "./maplayout";
 
 let checkedObjects: u32 = 0;
@@ -38,6 +39,7 @@ let checkedContainers: u32 = 0;
 let checkedBytes: u64 = 0;
 let deadFound: u32 = 0;
 let untrackedDead: u32 = 0;
+let deferredFound: u32 = 0;
 export let externalRefs: u64 = 0;
 
 /** Checks one live object found by the heap walk. */
@@ -61,7 +63,9 @@ export function checkObject(p: usize): void {
   // death is in progress. Counted here, and their number checked against the worklists (verify()).
   let dead = (info & FLAG_DYING) != 0 || RC(p) == 0;
   if (dead || p == dyingNow) {
-    if (dead && p != dyingNow) deadFound++;
+    // the one in progress too, whatever its count (dyingCount counts it): left out, every verify()
+    // called by a finalizer or weakref callback at a death failed on a consistent heap
+    deadFound++;
     if ((info & (FLAG_CONTAINER | FLAG_TRACKED)) == FLAG_CONTAINER) untrackedDead++;
   }
   if (kind == KIND_WEAKREF) {
@@ -69,6 +73,15 @@ export function checkObject(p: usize): void {
     // a referent whose death waits on rc.ts's worklist (DYING) keeps its weakrefs until its turn
     if (obj && (!plausibleObject(obj) || (RC(obj) == 0 && !(INFO(obj) & FLAG_DYING) && obj != dyingNow) || !(INFO(obj) & FLAG_HAS_WEAKREFS))) fail("weakref to a dead or invalid referent", p);
     if (!obj && (load<usize>(p, WR_PREV) | load<usize>(p, WR_NEXT))) fail("cleared weakref still linked", p);
+    let wkind = load<u32>(p, WR_KIND);
+    if (wkind & WR_DEFERRED) {
+      // its death waits on its referent's, which waits on the worklist (or is in progress): owned by it
+      deferredFound++;
+      if ((wkind & (WR_CALLBACK | WR_INTERNAL)) != WR_CALLBACK) fail("deferred weakref without a callback, or a weak container's", p);
+      if (!obj || !((INFO(obj) & FLAG_DYING) != 0 || obj == dyingNow)) fail("deferred weakref whose referent is not dying", p);
+      // while its referent waits, nothing can reach it (the census hands it out only once that death runs)
+      else if ((INFO(obj) & FLAG_DYING) && RC(p) != 1) fail("deferred weakref of a waiting death is referenced", p);
+    }
   }
   if (kind == KIND_WEAKMAP) checkWeakMap(p);
   let weakOff = T_WEAK(t);
@@ -165,8 +178,11 @@ function sumExternalRefs(): u64 {
     if ((info & TYPE_ID_MASK) == TYPE_STORAGE) continue; // its first word is the owner, not a count
     if (T_KIND(TYPE(info & TYPE_ID_MASK)) == KIND_RAW) continue; // its first word is its size
     if (info & FLAG_DYING) continue; // deposited on rc.ts's death worklist: its first word is a link
-    if (<i32>RC(p) < 0) fail("refcount is smaller than the references held by live containers", p);
-    else sum += RC(p);
+    let rc = <i32>RC(p);
+    // a weakref whose death waits: one reference is its referent's pending death's (weak.ts D)
+    if ((info & TYPE_ID_MASK) == TYPE_WEAKREF && (load<u32>(p, WR_KIND) & WR_DEFERRED)) rc--;
+    if (rc < 0) fail("refcount is smaller than the references held by live containers", p);
+    else sum += <u64>rc;
   }
   return sum;
 }
@@ -195,13 +211,14 @@ function checkTrackedLists(): void {
 /** Runs every check. 0 = consistent; 1 = see failureMessage()/failurePointer(). */
 export function verify(): i32 {
   resetFailure();
-  checkedObjects = 0; checkedContainers = 0; checkedBytes = 0; deadFound = 0; untrackedDead = 0;
+  checkedObjects = 0; checkedContainers = 0; checkedBytes = 0; deadFound = 0; untrackedDead = 0; deferredFound = 0;
   allocatorCheck(); // first: the cursor below trusts the allocator's structure
   if (failureMessage()) return 1;
   walkStart();
   for (let p = walkNext(); p; p = walkNext()) checkObject(p);
   if (failureMessage()) return 1;
   if (<i32>deadFound != dyingCount()) fail("objects at refcount 0 != the deaths waiting on rc.ts's worklists", 0);
+  if (deferredFound != deferredWeakrefs) fail("deferred weakrefs found != deferredWeakrefs counter", 0);
   if (checkedObjects != C.liveObjects()) fail("objects found != allocations - deallocations", 0);
   if (checkedContainers != C.liveContainers) fail("containers found != liveContainers counter", 0);
   if (checkedBytes != <u64>C.liveObjectBytes) fail("object bytes found != liveObjectBytes counter", 0);

@@ -8,7 +8,8 @@
 // │ referent: borrowed; 0 once the referent has died              │ +8   WR_REFERENT
 // │ prev in the referent's list                                   │ +12  WR_PREV
 // │ next in the referent's list (a pending chain while clearing)  │ +16  WR_NEXT
-// │ callback id (bits 8..31) │ flags: P proxy, C callback, I internal │ +20  WR_KIND
+// │ kind: callback id (bits 8..31); flags P proxy, C callback,    │ +20  WR_KIND
+// │   I internal, D deferred (its death waits: see below)         │
 // │ serial: creation order, to tell weakrefs made by a finalizer   │ +24  WR_SERIAL
 // │   (internal weakrefs: the weak map holding the entry)          │
 // │ hash: cached referent hash + 1 (0 = not computed yet)          │ +28  WR_HASH
@@ -22,6 +23,18 @@
 // Death of a referent (PyObject_ClearWeakRefs): every weakref is cleared before any callback runs;
 // a weakref whose own count is 0 (itself dying) gets no callback; each callback receives its
 // weakref; a callback's exception is caught by the host and reported (never unwinds the core).
+//
+// Deferred deaths (D). CPython frees nested: a container holding [R, W] (W a weakref to R with a
+// callback) frees R, whose death calls W back, before W's slot is cleared. Here R's death may wait
+// on rc.ts's worklist (DYING: host code or another death is running) while W's last reference
+// goes at once: W would leave R's list first and its callback be lost. So W's death waits too:
+// D set, its count left at 1, owned by R's pending death. R's death then calls W back with that
+// very reference (detachWeakrefs) and releases it after the call; if R's finalizer resurrects R,
+// the reference goes right after (rc.ts), as CPython frees W once R's dealloc returned.
+//   set: deferWeakrefDeath (rc.ts releaseRef, W's last reference going while its referent is DYING)
+//   clear: undefer (detachWeakrefs at R's death; rc.ts releaseDeferredWeakrefs if R survived)
+// While R waits, W is dead to the user (the census, the raw API's checks); once R's death runs,
+// W is alive again as in CPython (held by the slot not yet cleared): R's finalizer may find it.
 
 import { FLAG_COLLECTING, FLAG_DYING, FLAG_HAS_WEAKREFS, INFO, RC, SET_INFO, SET_RC, TYPE_ID_MASK } from "./layout";
 import { HOOK_WEAKREF_CALLBACK, HOOK_WEAKREF_FREED, fromHost, toHost } from "./entry";
@@ -29,7 +42,8 @@ import { T_WEAK, TYPE, TYPE_WEAKREF } from "./types";
 import { newFixed } from "./object";
 // the weakref layout and kind bits: boundary.json
 export { WR_REFERENT, WR_PREV, WR_NEXT, WR_KIND, WR_SERIAL, WR_HASH, WR_PROXY, WR_CALLBACK, WR_INTERNAL, WR_ID_SHIFT } from "./generated/boundary";
-import { WR_REFERENT, WR_PREV, WR_NEXT, WR_KIND, WR_SERIAL, WR_HASH, WR_PROXY, WR_CALLBACK, WR_INTERNAL, WR_ID_SHIFT } from "./generated/boundary";
+import { WR_REFERENT, WR_PREV, WR_NEXT, WR_KIND, WR_SERIAL, WR_HASH, WR_PROXY, WR_CALLBACK, WR_INTERNAL, WR_DEFERRED, WR_ID_SHIFT } from "./generated/boundary";
+export { WR_DEFERRED };
 
 // @ts-ignore: decorator
 @external("host", "weakrefCallback")
@@ -40,6 +54,8 @@ declare function hostWeakrefFreed(callbackId: u32): void;
 
 
 let serial: u32 = 0;
+/** Weakrefs whose death waits on their referent's (D set): verify counts them. */
+export let deferredWeakrefs: u32 = 0;
 /** Weakrefs with a serial at or above this get no callback in the current clearing (made by a finalizer). */
 export let callbackSerialLimit: u32 = 0xffffffff;
 
@@ -174,8 +190,12 @@ export function detachWeakrefs(obj: usize, rule: i32): usize {
     store<usize>(wr, 0, WR_REFERENT);
     store<usize>(wr, 0, WR_PREV);
     store<usize>(wr, 0, WR_NEXT);
+    // a deferred weakref is alive until now (CPython: its slot is cleared after this death): called
+    // back, with the reference its death left as the callback's (released after the call)
+    let deferred = undefer(wr);
+    if (deferred) owed = true;
     if (owed) {
-      SET_RC(wr, RC(wr) + 1);
+      if (!deferred) SET_RC(wr, RC(wr) + 1);
       if (last) store<usize>(last, wr, WR_NEXT); else chain = wr;
       last = wr;
     }
@@ -184,6 +204,38 @@ export function detachWeakrefs(obj: usize, rule: i32): usize {
   store<usize>(slot, 0);
   SET_INFO(obj, INFO(obj) & ~FLAG_HAS_WEAKREFS);
   return chain;
+}
+
+/**
+ * The last reference to weakref `wr` is going (its count is 1). True if its death must wait for its
+ * referent's, waiting on rc.ts's worklist: the count stays 1, owned by that death (D, above).
+ */
+export function deferWeakrefDeath(wr: usize): bool {
+  let kind = KIND(wr);
+  // a weak container's entry goes with its container: nothing to call back
+  if ((kind & (WR_CALLBACK | WR_INTERNAL)) != WR_CALLBACK) return false;
+  if (isDefined(ASC_HEAP_DEBUG)) assert((kind & WR_DEFERRED) == 0, "a deferred weakref released again");
+  let obj = load<usize>(wr, WR_REFERENT);
+  if (!obj || !(INFO(obj) & FLAG_DYING)) return false;
+  store<u32>(wr, kind | WR_DEFERRED, WR_KIND);
+  deferredWeakrefs++;
+  return true;
+}
+
+/** Clears D on a weakref; true if it was set (the caller then owns the reference its death left). */
+export function undefer(wr: usize): bool {
+  let kind = KIND(wr);
+  if (!(kind & WR_DEFERRED)) return false;
+  store<u32>(wr, kind & ~WR_DEFERRED, WR_KIND);
+  deferredWeakrefs--;
+  return true;
+}
+
+/** Is `wr` (a weakref) dead to the user: its death waits on its referent's, which waits on the worklist? */
+// @ts-ignore: decorator
+@inline export function weakrefAwaitsDeath(wr: usize): bool {
+  if (!(KIND(wr) & WR_DEFERRED)) return false;
+  return (INFO(load<usize>(wr, WR_REFERENT)) & FLAG_DYING) != 0;
 }
 
 /** Calls the host back for a weakref with a callback (rc.ts runWeakrefCallbacks). */

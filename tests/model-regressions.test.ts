@@ -205,6 +205,33 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "a weakref held next to its referent by a container a finalizer freed is called back",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"alloc","kind":"node"},{"op":"weakref","h":0,"cb":"none"},{"op":"dup","h":44},{"op":"alloc","kind":"node"},{"op":"alloc","kind":"cell"},{"op":"drop","h":46},{"op":"set","h":22,"field":0,"v":0},{"op":"proxy","h":0,"cb":"plain"},{"op":"drop","h":0},{"op":"set","h":5,"field":1,"v":15},{"op":"alloc","kind":"node"},{"op":"wvmSet","k":0,"h":0}],"reentry":{"hosts":{"fin":[[{"a":"alloc","kind":"node","keep":true,"self":false},{"a":"dispose","h":0}],[{"a":"dispose","h":21}],null,[{"a":"dispose","h":45}]],"cb":[],"final":[],"gc":[],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
   },
+  // A weakref with a callback released while its referent's death waits on the worklist waits for
+  // it and is called back there (assembly/weak.ts, "Deferred deaths"); programs that take that path
+  // (the fuzzer's random disposals rarely do), the heap and the model agreeing at every step.
+  ...([[1, 2], [2, 1]] as const).map(([r, w]) => ({
+    name: `a resurrecting finalizer frees a cell holding [${r === 1 ? "R, W" : "W, R"}]: the weakref waits for R's death${r === 1 ? " and is called back" : " (no: it died first)"}`,
+    prog: {
+      threshold: 1, gcCallbackThrows: false, legacy: false,
+      ops: [
+        { op: "alloc", kind: "node" }, { op: "alloc", kind: "cell" }, { op: "weakref", h: 1, cb: "plain" }, { op: "alloc", kind: "cell" },
+        { op: "set", h: 3, field: 0, v: r }, { op: "set", h: 3, field: 1, v: w }, { op: "drop", h: 2 }, { op: "drop", h: 1 },
+        { op: "resurrect", h: 0 }, { op: "drop", h: 0 },
+      ],
+      reentry: { hosts: { fin: [[{ a: "dispose", h: 0 }]], cb: [], final: [], gc: [], report: [], events: [], phase: [] }, batch: 1 },
+    } satisfies Program,
+  })),
+  ...([false, true] as const).flatMap((legacy) => ([false, true] as const).map((resurrectR) => ({
+    name: `a finalizer drops R (a node${resurrectR ? " its finalizer resurrects" : ""}), then its weakref W${legacy ? " (legacy finalizers)" : ""}: W waits for R's death`,
+    prog: {
+      threshold: 1, gcCallbackThrows: false, legacy,
+      ops: [
+        { op: "alloc", kind: "node" }, { op: "weakref", h: 0, cb: "plain" }, ...(resurrectR ? [{ op: "resurrect", h: 0 } as const] : []),
+        { op: "alloc", kind: "node" }, { op: "drop", h: 2 },
+      ],
+      // the dropped node's finalizer (the first run) disposes R, then W
+      reentry: { hosts: { fin: [[{ a: "dispose", h: 0 }, { a: "dispose", h: 0 }]], cb: [], final: [], gc: [], report: [], events: [], phase: [] }, batch: 1 },
+    } satisfies Program,
+  }))),
 ];
 
 heapSuite("model regressions", ({ strategy, make }) => {

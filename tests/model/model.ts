@@ -52,6 +52,8 @@ export interface MObj {
   callback: CallbackKind;
   /** For callback 'finalize': the finalize object's id. */
   finalizeId: number;
+  /** Its last reference went while its referent waited on the death worklist: its death waits for the referent's, which owns that reference (assembly/weak.ts, "Deferred deaths"). */
+  deferred: boolean;
   /** For callback 'internal' (a weak container's entry): its map and key. */
   mapId: number;
   mapKey: number;
@@ -161,7 +163,7 @@ export class Model {
     const o: MObj = {
       id: this.#nextId++, kind, ptr: 0, rc: 1, cap: 0, fields: kind === "node" || kind === "cell" ? [null, null] : [],
       tracked: CONTAINER[kind], gen: collectorCaps(this.collector).candidates ? 1 : 0, candidate: false, collecting: false,
-      finalized: false, resurrect: false, throwing: false, store: null, storeKey: 0, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0,
+      finalized: false, resurrect: false, throwing: false, store: null, storeKey: 0, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0, deferred: false,
       mapId: 0, mapKey: 0, flavour: null, entries: new Map(), table: false,
     };
     this.objects.set(o.id, o);
@@ -368,6 +370,7 @@ export class Model {
         const c = this.get(d);
         c.rc = 1;
         if (this.#slowDeath(c)) this.#finishDeath(c);
+        else this.#releaseDeferred(c);
         continue;
       }
       if (!this.#pending.length) break;
@@ -400,8 +403,21 @@ export class Model {
       // a slow death that begins during another one waits its turn (no nesting)
       if (this.#deathDepth) { this.#untrack(c); c.rc = 0; this.#dying.push(c.id); return; }
       if (!this.#slowDeath(c)) return;
+    } else if (c.kind === "weakref" && c.callback !== "none" && c.callback !== "internal" && c.referent !== null && this.#dying.includes(c.referent)) {
+      // its referent waits its turn: so does this weakref's death, to be called back there (CPython
+      // frees nested: the referent dies, calling it back, before the weakref's own turn)
+      c.deferred = true;
+      return;
     }
     this.#finishDeath(c);
+  }
+
+  /** `c`'s finalizer resurrected it: the weakrefs whose deaths waited for its death die now, without callbacks. */
+  #releaseDeferred(c: MObj): void {
+    for (const wid of [...c.weakrefs]) {
+      const w = this.get(wid);
+      if (w.deferred) { w.deferred = false; this.decref(wid); }
+    }
   }
 
   #finishDeath(c: MObj): void {
@@ -503,7 +519,9 @@ export class Model {
     const owed: MObj[] = [];
     for (const wid of o.weakrefs) {
       const w = this.get(wid);
-      if (owedIf(w)) { w.rc++; owed.push(w); }
+      // a weakref whose death waited for this one is called back, with the reference it left
+      if (w.deferred) { w.deferred = false; owed.push(w); }
+      else if (owedIf(w)) { w.rc++; owed.push(w); }
       w.referent = null;
     }
     o.weakrefs = [];
@@ -519,9 +537,12 @@ export class Model {
       } else if (w.callback === "finalize") {
         // (Finalize.call: the finalize object is cleared, its weakref dropped, then fn runs)
         const f = this.finalizes.get(w.finalizeId)!;
-        this.#finalizeDone(f);
-        this.log.push(`final:${f.id}`);
-        this.onHost?.(`final:${f.id}`);
+        // (called or detached since, while its referent's death waited: Finalize.call does nothing)
+        if (f.alive) {
+          this.#finalizeDone(f);
+          this.log.push(`final:${f.id}`);
+          this.onHost?.(`final:${f.id}`);
+        }
       } else {
         this.log.push(`cb:${w.id}`);
         const threw = this.onHost?.(`cb:${w.id}`) ?? false;
@@ -838,6 +859,7 @@ export class Model {
     for (const id of this.hidden) add(id);
     for (const o of this.objects.values()) for (const c of o.fields) if (c !== null) add(c);
     for (const f of this.finalizes.values()) if (f.alive) add(f.wr);
+    for (const o of this.objects.values()) if (o.deferred) add(o.id); // owned by its referent's pending death
     for (const o of this.objects.values()) {
       if ((expected.get(o.id) ?? 0) !== o.rc) throw new Error(`model: object ${o.id} has rc ${o.rc} but ${expected.get(o.id) ?? 0} references`);
     }
