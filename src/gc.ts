@@ -82,10 +82,14 @@ export class GcController {
 
   /** @internal runs host code the core called (a finalizer, a weakref callback, gc.garbage); inside a collection its time is the pause's hostMs. */
   _host(fn: () => void): void {
-    if (!this.#inCollection) { fn(); return; }
-    const t = performance.now();
-    try { fn(); } finally { this.#hostMs += performance.now() - t; }
+    const t = this._hostBegin();
+    try { fn(); } finally { this._hostEnd(t); }
   }
+
+  /** @internal _host in two halves (no closure per call): the start time, or -1 outside a collection; _hostEnd(it) in a finally. */
+  _hostBegin(): number { return this.#inCollection ? performance.now() : -1; }
+  /** @internal */
+  _hostEnd(t: number): void { if (t >= 0) this.#hostMs += performance.now() - t; }
 
   /**
    * Times each step of every collection (info.phases, and each Pause's phases): the core reports

@@ -507,15 +507,19 @@ export class Heap {
 
   /** @internal runs host code the core called (a hook), counting the depth */
   _insideCore(fn: () => void): void { this.#unraisable.insideCore(fn); }
+  /** @internal _insideCore in two halves (the per-death hooks: src/host/instance.ts) */
+  _enterCore(): void { this.#unraisable.enterCore(); }
+  /** @internal */
+  _leaveCore(): void { this.#unraisable.leaveCore(); }
 
   /** @internal host hook: the core is about to let obj die and its type has a finalizer */
   _finalizeHook(obj: number): void {
-    this.#finalizers.typeFinalizer(obj, (p) => this.typeOfPtr(p), (p) => this.#hookHandle(p));
+    this.#finalizers.typeFinalizer(obj, this.#typeAt, this.#hookHandleOf);
   }
 
   /** @internal host hook: a weakref's referent died; call its callback with the weakref */
   _weakrefCallbackHook(wr: number, id: number): void {
-    this.#callbacks.run(wr, id, (p) => this.#hookHandle(p), this.#unraisable);
+    this.#callbacks.run(wr, id, this.#hookHandleOf, this.#unraisable);
   }
 
   /**
@@ -615,9 +619,12 @@ export class Heap {
   }
 
   /** A handle for a hook's argument, disposed by the hook itself when it returns (never registered). */
-  #hookHandle(ptr: number): Handle {
-    return this.#handles.hookHandle(() => this.wrapBorrowed(ptr)!);
-  }
+  // made once, not per death: the per-death hooks passed fresh closures on every call
+  /** The type of an object the core handed to a hook (live: its header is read, no call into the core). */
+  readonly #typeAt = (ptr: number): HeapType => this.#types[this.views.u32[(ptr + INFO_OFFSET) >>> 2] & TYPE_ID_MASK];
+  readonly #wrapHook = (ptr: number): Handle => this.wrapBorrowed(ptr)!;
+  /** A hook's own handle to ptr (src/host/handles.ts hookHandle). */
+  readonly #hookHandleOf = (ptr: number): Handle => this.#handles.hookHandle(this.#wrapHook, ptr);
 
   /** @internal FinalizationRegistry callback: a handle was collected without dispose(). */
   _releaseLeaked(rec: LeakRecord): void {

@@ -116,12 +116,20 @@ heapSuite("deaths caused by host code join the worklist", ({ make }) => {
       test("a VM chain whose __del__ drops the next link frees every link, __del__ never nesting", async () => {
         const heap = await make({ debug });
         const { vm, text } = makeVM(heap);
-        // nested, this overflowed the JS stack well below 20,000 links. 100,000, not the issue's
-        // 1,000,000: a link costs about 3.3 µs (release) to 3.8 µs (debug) of CPU, 1.3-1.8 building
-        // the chain in the interpreter and 1.6-2.0 its __del__ (a frame, five statements, globals
-        // and small ints through the heap), so 1,000,000 would be about 3 minutes over the 50
-        // strategy x build pairs; the depth checked here does not grow with the length
-        const N = 100_000;
+        // Nested, this overflowed the JS stack well below 20,000 links; the depth checked here does
+        // not grow with the length. 1,000,000 links on the release build, 100,000 on the checked
+        // one. A link costs 0.71 µs to build and 0.91 µs to tear down on release, 0.94 and 1.23
+        // on debug (before the VM's per-operation work was cut: 1.05 and 1.52, 1.62 and 1.97);
+        // medians of `npx tsx bench/vm-chain.ts --base <checkout of fd33e6f> --runs 7`,
+        // pools/generational, 200,000 links, a shared machine (load 2-3). CPU of this test over the
+        // 25 strategies (`/usr/bin/time`, load ~5): 53 s at 100,000 links on both builds, 102 s
+        // with 1,000,000 on release, 196 s on both: the checked build's million would add another
+        // 94 s of CI time for a depth already shown bounded.
+        // The chain is built with automatic collection off: each new link makes the previous one a
+        // candidate root whose subgraph is the whole chain, so building costs the recycler and the
+        // hybrid collector time growing with the square of the length (recycler, release: 2.4, 3.7,
+        // 7.3 µs a link at 100k, 200k, 400k links); teardown, the subject here, runs with it on.
+        const N = debug ? 100_000 : MILLION;
         vm.run(`
           (define deaths 0)
           (define depth 0)
@@ -135,14 +143,16 @@ heapSuite("deaths caused by host code join the worklist", ({ make }) => {
               (set! depth (- depth 1))))
           (define head None)
           (define i 0)
+          (gc-disable)
           (while (< i ${N}) (define n (L)) (set! n.next head) (set! head n) (set! i (+ i 1)))
+          (gc-enable)
           (set! n None)
           (set! head None)
           (print deaths deepest)`);
         expect(text()).toBe(`${N} 1\n`);
         vm.dispose();
         heap.verify();
-      }, 120_000);
+      }, 300_000);
 
       test("weakrefs to an object whose death waits on the worklist read as dead (CPython 3.13, gh-60806)", async () => {
         const heap = await make({ debug });

@@ -205,4 +205,59 @@ TypeError: cannot create weak reference to 'int' object
     heap.verify();
     vm.dispose();
   });
+
+  // (op a b) on numbers is computed in place while op is the original builtin, and (. o name) /
+  // (set! o.name v) remember the field of the last class each site saw (src/vm/interp.ts): the
+  // general call and getattr/setattr must still decide whenever those shortcuts do not apply
+  test("arithmetic and attribute shortcuts keep the general semantics", async () => {
+    const heap = await make();
+    const { vm, text } = makeVM(heap);
+    vm.run(`
+      (define plus +)
+      (define (twice + a) (+ a a))              ; a local named + is a variable
+      (print (+ 2 3) (< "a" "b") (>= 2 2.5) (== 4 4) (!= 4 4) (twice * 5) (- 10 4) (* 1.5 2))
+      (print (+ (begin (set! + -) 10) 1) (+ 10 1)) ; the callee is looked up before the operands
+      (set! + plus)
+      (define (+ a b) (str a "+" b))            ; rebound to a function
+      (print (+ 1 2))
+      (set! + plus)
+      (print (+ 1 2))
+      (class A (x y))
+      (class B (y x))
+      (class Loud ()
+        (define (__get__ self o) "got")
+        (define (__set__ self o v) (print "set" v)))
+      (class C (y) (define x (Loud)))           ; x: a descriptor, not a field
+      (class D (x) (define x 99))               ; a plain class attribute: the field wins
+      (define (getx o) o.x)
+      (define (setx! o v) (set! o.x v))
+      (define a (A 1 2))
+      (define b (B 3 4))
+      (define c (C 5))
+      (define d (D 6))
+      (setx! a 10) (setx! b 40) (setx! c 7) (setx! d 60)
+      (print (getx a) (getx b) (getx c) (getx d) (getx (proxy a)) (getx a) a.y b.y)
+      (setx! a None)
+      (print (getx a))`);
+    expect(text()).toBe("5 True False True False 25 6 3\n11 9\n1+2\n3\nset 7\n10 40 got 60 10 10 2 3\nNone\n");
+    for (const [src, re] of [
+      [`(print 0)\n(+ 1 "x")`, /TypeError: \+ operand must be a number, not 'str'/],
+      [`(< 1 None)`, /TypeError: < operand must be a number, not 'NoneType'/],
+      [`(getx 5)`, /AttributeError: 'int' object has no attribute 'x'/],
+      [`(setx! b.y 1)`, /AttributeError: 'int' object attribute 'x' cannot be set/],
+    ] as const) {
+      let caught: unknown;
+      try { vm.run(src); } catch (e) { caught = e; }
+      expect(caught, src).toBeInstanceOf(VMError);
+      expect((caught as VMError).message, src).toMatch(re);
+      expect((caught as VMError).line, src).toBe(src.startsWith("(print 0)") ? 2 : 1);
+      expect(vm.stack.length).toBe(0);
+    }
+    // a host builtin defined later under the same name replaces the original
+    vm.defineBuiltin("+", 2, 2, () => vm.m.str("host"));
+    vm.run(`(print (+ 1 2))`);
+    expect(text().endsWith("host\n")).toBe(true);
+    heap.verify();
+    vm.dispose();
+  });
 });

@@ -153,9 +153,9 @@ export class HandleTable {
   }
 
   /** Runs make() marking the handle it makes as a hook's own: disposed by the hook, never leaked, never registered. */
-  hookHandle(make: () => Handle): Handle {
+  hookHandle(make: (ptr: number) => Handle, ptr: number): Handle {
     this.#nextIsHook = true;
-    try { return make(); } finally { this.#nextIsHook = false; }
+    try { return make(ptr); } finally { this.#nextIsHook = false; }
   }
 
   /** The heap was destroyed: its handles died with it. */

@@ -21,6 +21,10 @@ export class UnraisableQueue {
     try { fn(); } finally { this.#coreDepth--; }
   }
 
+  /** insideCore in two halves, for a hook that runs on every death (no closure per call): leaveCore in a finally. */
+  enterCore(): void { this.#coreDepth++; }
+  leaveCore(): void { this.#coreDepth--; }
+
   /** Queues an error; reported at the next flush outside the core, or in a microtask. */
   push(err: unknown, context: string): void {
     this.#queue.push({ err, context });

@@ -24,15 +24,19 @@ export function installBuiltins(vm: VM): void {
   };
 
   // ── arithmetic and comparison ──
-  const arith = (name: string, init: number | null, op: (a: number, b: number) => number) =>
+  // Error texts are made once per builtin, not per call (a template per operand was a string
+  // concatenation on every (+ a b)); two operands, the common case, skip the loop.
+  const arith = (name: string, init: number | null, op: (a: number, b: number) => number) => {
+    const what = `${name} operand`;
     def(name, init === null ? 1 : 0, -1, (base, argc) => {
-      let acc: number;
+      if (argc === 2) return m.int(op(m.num(S[base], what), m.num(S[base + 1], what)));
       if (argc === 1 && name === "-") return m.int(-num(base, 0, "operand"));
       if (argc === 0) return m.int(init!);
-      acc = num(base, 0, `${name} operand`);
-      for (let i = 1; i < argc; i++) acc = op(acc, num(base, i, `${name} operand`));
+      let acc = num(base, 0, what);
+      for (let i = 1; i < argc; i++) acc = op(acc, num(base, i, what));
       return m.int(acc);
     });
+  };
   arith("+", 0, (a, b) => a + b);
   arith("-", null, (a, b) => a - b);
   arith("*", 1, (a, b) => a * b);
@@ -44,16 +48,19 @@ export function installBuiltins(vm: VM): void {
   div("/", (a, b) => a / b);
   div("//", (a, b) => Math.floor(a / b));
   div("%", (a, b) => a - b * Math.floor(a / b));
-  const cmp = (name: string, op: (a: number, b: number) => boolean) => def(name, 2, -1, (base, argc) => {
-    for (let i = 0; i + 1 < argc; i++) {
-      const a = S[base + i], b = S[base + i + 1];
-      let r: boolean;
-      if (m.isStr(a) && m.isStr(b)) { const sa = m.strValue(a), sb = m.strValue(b); r = op(sa < sb ? -1 : sa > sb ? 1 : 0, 0); }
-      else r = op(m.num(a, `${name} operand`), m.num(b, `${name} operand`));
-      if (!r) return m.bool(false);
-    }
-    return m.bool(true);
-  });
+  const cmp = (name: string, op: (a: number, b: number) => boolean) => {
+    const what = `${name} operand`;
+    def(name, 2, -1, (base, argc) => {
+      for (let i = 0; i + 1 < argc; i++) {
+        const a = S[base + i], b = S[base + i + 1];
+        let r: boolean;
+        if (m.isStr(a) && m.isStr(b)) { const sa = m.strValue(a), sb = m.strValue(b); r = op(sa < sb ? -1 : sa > sb ? 1 : 0, 0); }
+        else r = op(m.num(a, what), m.num(b, what));
+        if (!r) return m.bool(false);
+      }
+      return m.bool(true);
+    });
+  };
   cmp("<", (a, b) => a < b); cmp(">", (a, b) => a > b); cmp("<=", (a, b) => a <= b); cmp(">=", (a, b) => a >= b);
   def("==", 2, 2, (base) => m.bool(m.equals(arg(base, 0), arg(base, 1))));
   def("!=", 2, 2, (base) => m.bool(!m.equals(arg(base, 0), arg(base, 1))));

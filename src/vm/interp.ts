@@ -31,7 +31,7 @@ export type { Builtin } from "./builtins.js";
 
 type Code = (env: number) => number;
 
-interface FnCode { name: string; params: number; slots: number; body: Code }
+interface FnCode { name: string; params: number; slots: number; body: Code; /** its frames' heap type id */ frameId: number }
 
 export interface VMOptions {
   /** Where print writes (default: process.stdout). */
@@ -41,6 +41,12 @@ export interface VMOptions {
   /** Deepest call nesting before RecursionError (default 1000, as CPython). */
   recursionLimit?: number;
 }
+
+/**
+ * Builtins that a call with two number operands computes in place (see #binary): the operator's
+ * code in the switch there. Only while the name is still bound to the original builtin.
+ */
+const BINARY: Record<string, number> = { "+": 0, "-": 1, "*": 2, "<": 3, ">": 4, "<=": 5, ">=": 6, "==": 7, "!=": 8 };
 
 const SPECIAL = new Set(["define", "set!", "lambda", "fn", "let", "if", "cond", "when", "and", "or", "begin", "while", "for", "for-each", "del", "class", ".", "try", "None", "True", "False"]);
 
@@ -182,13 +188,14 @@ export class VM {
     switch (node.t) {
       case "num": {
         const v = node.v;
-        if (Number.isInteger(v) && v >= -5 && v <= 256) return () => m.int(v);
-        const c = m.int(v); this.consts.push(c);
-        return () => { x.incref(c); return c; };
+        // a small int is interned (held by the Model for the VM's life), a larger one a constant
+        const c = m.int(v);
+        if (m.isSmallInt(v)) x.decref(c); else this.consts.push(c);
+        return this.#constant(c);
       }
       case "str": {
         const c = m.str(node.v); this.consts.push(c);
-        return () => { x.incref(c); return c; };
+        return this.#constant(c);
       }
       case "sym": return this.#compileRef(node.v, scope, node.line);
       case "list": break;
@@ -222,7 +229,7 @@ export class VM {
     const fC = this.compile(head, scope);
     const argC = items.slice(1).map((a) => this.compile(a, scope));
     const line = node.line;
-    return (env) => {
+    const call: Code = (env) => {
       const base = this.stack.length;
       this.stack.push(fC(env));
       for (let i = 0; i < argC.length; i++) this.stack.push(argC[i](env));
@@ -236,7 +243,77 @@ export class VM {
       this.#drop(base);
       return r;
     };
+    if (head.t === "sym" && argC.length === 2 && BINARY[head.v] !== undefined && !scope?.lookup(head.v)) return this.#binary(head.v, argC[0], argC[1], call, line);
+    return call;
   }
+
+  /**
+   * (op a b) for a global op in BINARY (+ - * < > <= >= == !=), as CPython specialises BINARY_OP:
+   * while op is bound to its original builtin and both operands are numbers, the result is
+   * computed here, without the call (no callee or arguments on the stack, no dispatch, no
+   * builtin's argument loop). Operands that are variables or constants are read borrowed: reading
+   * them runs no code, so nothing can free them before the result is made. Anything else (op
+   * rebound, a str or other operand) takes the builtin or the general call, with the same
+   * results, errors and evaluation order (the callee is looked up before the operands).
+   */
+  #binary(name: string, aC: Code, bC: Code, call: Code, line: number): Code {
+    const m = this.m, x = m.x, op = BINARY[name];
+    const id = this.builtins.findIndex((b) => b.name === name); // the original (a later defineBuiltin of the name gets a new id)
+    const fn = this.builtins[id].fn;
+    const g = this.globalSlot(name);
+    const intId = m.T.int.id, builtinId = m.T.builtin.id, intOff = m.intOff, idOff = m.builtinIdOff;
+    /** The original builtin is bound to the name. */
+    const bound = (): boolean => {
+      const f = m.item(this.module, g);
+      return f !== 0 && m.typeId(f) === builtinId && m.views.i32[(f + idOff) >>> 2] === id;
+    };
+    /** The result for operands a, b (borrowed): computed, or by the builtin with them on the stack. */
+    const apply = (a: number, b: number): number => {
+      if (m.typeId(a) === intId && m.typeId(b) === intId) {
+        const f64 = m.views.f64, u = f64[(a + intOff) >>> 3], v = f64[(b + intOff) >>> 3];
+        switch (op) {
+          case 0: return m.int(u + v);
+          case 1: return m.int(u - v);
+          case 2: return m.int(u * v);
+          case 3: return m.bool(u < v);
+          case 4: return m.bool(u > v);
+          case 5: return m.bool(u <= v);
+          case 6: return m.bool(u >= v);
+          case 7: return m.bool(u === v);
+          default: return m.bool(u !== v);
+        }
+      }
+      const base = this.stack.length;
+      this.stack.push(m.incref(a), m.incref(b));
+      let r: number;
+      try {
+        r = fn(base, 2);
+      } catch (e) {
+        if (e instanceof VMError && !e.line) e.line = line;
+        throw e;
+      }
+      this.#drop(base);
+      return r;
+    };
+    const aP = this.#peek.get(aC), bP = this.#peek.get(bC);
+    if (aP && bP) return (env) => (bound() ? apply(aP(env), bP(env)) : call(env));
+    return (env) => {
+      if (!bound()) return call(env);
+      const base = this.stack.length;
+      this.stack.push(aC(env));
+      this.stack.push(bC(env));
+      const r = apply(this.stack[base], this.stack[base + 1]);
+      this.#drop(base);
+      return r;
+    };
+  }
+
+  /**
+   * The borrowed reading of an expression that is a variable or a constant (a compiled Code ->
+   * the same read without the incref): such a read runs no code, so its value stays alive until
+   * the next thing that can (an allocation, a call, a release).
+   */
+  readonly #peek = new WeakMap<Code, Code>();
 
   /** Pops and releases the stack down to base. */
   #drop(base: number): void {
@@ -244,16 +321,33 @@ export class VM {
     while (s.length > base) x.decref(s.pop()!);
   }
 
+  /** A constant held for the VM's life (a literal, a singleton): a new reference per evaluation, peekable. */
+  #constant(c: number): Code {
+    const x = this.m.x;
+    const code: Code = () => { x.incref(c); return c; };
+    this.#peek.set(code, () => c);
+    return code;
+  }
+
   #compileRef(name: string, scope: Scope | null, line: number): Code {
     const m = this.m, x = m.x;
-    if (name === "None") return () => m.none();
-    if (name === "True") return () => m.bool(true);
-    if (name === "False") return () => m.bool(false);
+    if (name === "None") return this.#constant(m.NONE);
+    if (name === "True") return this.#constant(m.TRUE);
+    if (name === "False") return this.#constant(m.FALSE);
     const loc = scope?.lookup(name);
+    let peek: Code, code: Code;
     if (loc) {
       const { depth, index } = loc;
       const off = CONTAINER_HEADER_SIZE + 4 * index;
-      return (env) => {
+      peek = (env) => {
+        const u32 = m.views.u32;
+        let e = env;
+        for (let d = 0; d < depth; d++) e = u32[(e + CONTAINER_HEADER_SIZE) >>> 2];
+        const v = u32[(e + off) >>> 2];
+        if (!v) throw new VMError("NameError", `local variable '${name}' referenced before assignment (line ${line})`);
+        return v;
+      };
+      code = (env) => {
         const u32 = m.views.u32;
         let e = env;
         for (let d = 0; d < depth; d++) e = u32[(e + CONTAINER_HEADER_SIZE) >>> 2];
@@ -262,15 +356,22 @@ export class VM {
         x.incref(v);
         return v;
       };
+    } else {
+      const g = this.globalSlot(name);
+      peek = () => {
+        const v = m.item(this.module, g);
+        if (!v) throw new VMError("NameError", `name '${name}' is not defined (line ${line})`);
+        return v;
+      };
+      code = () => {
+        const v = m.item(this.module, g);
+        if (!v) throw new VMError("NameError", `name '${name}' is not defined (line ${line})`);
+        x.incref(v);
+        return v;
+      };
     }
-    const g = this.globalSlot(name);
-    return () => {
-      const u32 = m.views.u32;
-      const v = u32[(u32[(this.module + LIST_ITEMS) >>> 2] + STORAGE_SLOTS + 4 * g) >>> 2];
-      if (!v) throw new VMError("NameError", `name '${name}' is not defined (line ${line})`);
-      x.incref(v);
-      return v;
-    };
+    this.#peek.set(code, peek);
+    return code;
   }
 
   /** Assignment to a name: takes over v. */
@@ -283,19 +384,18 @@ export class VM {
         const v = valC(env);
         let e = env;
         for (let d = 0; d < depth; d++) e = m.views.u32[(e + CONTAINER_HEADER_SIZE) >>> 2];
-        x.setRefMove(e, index, v);
+        m.setFieldMove(e, index, v);
         return m.none();
       };
     }
     const g = this.globalSlot(name);
     return (env) => {
       const v = valC(env);
-      if (mustExist && !x.listGet(this.module, g)) {
+      if (mustExist && !m.item(this.module, g)) {
         x.decref(v);
         throw new VMError("NameError", `name '${name}' is not defined (set! at line ${line})`);
       }
-      x.listSet(this.module, g, v);
-      x.decref(v);
+      m.setItemMove(this.module, g, v);
       return m.none();
     };
   }
@@ -321,12 +421,12 @@ export class VM {
       s.add(p.v);
     }
     scanDefines(body, s);
-    const code: FnCode = { name, params: params.length, slots: 0, body: () => 0 };
+    const code: FnCode = { name, params: params.length, slots: 0, body: () => 0, frameId: 0 };
     const id = this.codes.length;
     this.codes.push(code);
     code.body = this.#body(body, s);
     code.slots = s.names.length;
-    m.frameType(code.slots); // defined now: a compile-time error, not a run-time one
+    code.frameId = m.frameType(code.slots).id; // defined now: a compile-time error, not a run-time one
     const nameC = m.str(name); this.consts.push(nameC);
     const codeOff = m.T.fn.scalarFields.get("code")!.offset;
     return (env) => {
@@ -368,11 +468,12 @@ export class VM {
         if (t.t === "sym") return this.#compileStore(t.v, scope, this.compile(items[2], scope), true, line);
         if (t.t === "list" && t.items.length === 3 && t.items[0].t === "sym" && t.items[0].v === "." && t.items[2].t === "sym") {
           const objC = this.compile(t.items[1], scope), name = t.items[2].v, valC = this.compile(items[2], scope);
+          const store = this.#attrStore(name);
           return (env) => {
             const base = this.stack.length;
             this.stack.push(objC(env));
             this.stack.push(valC(env));
-            this.setattr(this.stack[base], name, this.stack[base + 1]);
+            store(this.stack[base], this.stack[base + 1]);
             this.#drop(base);
             return m.none();
           };
@@ -552,10 +653,11 @@ export class VM {
       case ".": {
         if (items.length !== 3 || items[2].t !== "sym") throw new VMError("SyntaxError", `(. obj name) (line ${line})`);
         const objC = this.compile(items[1], scope), name = items[2].v;
+        const load = this.#attrLoad(name);
         return (env) => {
           const base = this.stack.length;
           this.stack.push(objC(env));
-          const r = this.getattr(this.stack[base], name);
+          const r = load(this.stack[base]);
           this.#drop(base);
           return r;
         };
@@ -648,11 +750,12 @@ export class VM {
       const code = this.codes[m.views.i32[(f + m.fnCodeOff) >>> 2]];
       if (argc !== code.params) throw new VMError("TypeError", `${code.name}() takes ${code.params} argument${code.params === 1 ? "" : "s"} but ${argc} ${argc === 1 ? "was" : "were"} given`);
       if (this.depth >= this.recursionLimit) throw new VMError("RecursionError", "maximum recursion depth exceeded");
-      const frame = m.alloc(m.frameType(code.slots).id);
+      const frame = m.alloc(code.frameId);
       this.stack.push(frame);
-      const env = m.ref(f, 0);
-      if (env) x.setRef(frame, 0, env);
-      for (let i = 0; i < argc; i++) x.setRef(frame, i + 1, this.stack[base + i]);
+      // a new frame's fields are null: each store is an incref and a write (no old value to release)
+      const env = m.ref(f, 0), u32 = m.views.u32, fields = (frame + CONTAINER_HEADER_SIZE) >>> 2;
+      if (env) { x.incref(env); u32[fields] = env; }
+      for (let i = 0; i < argc; i++) { const a = this.stack[base + i]; x.incref(a); u32[fields + 1 + i] = a; }
       this.depth++;
       const r = code.body(frame);
       this.depth--;
@@ -692,14 +795,17 @@ export class VM {
     const nb = this.stack.length;
     const obj = m.alloc(meta.type.id);
     this.stack.push(obj);
-    x.setRef(obj, 0, cls);
+    // a new object's fields are null: each store is an incref and a write
+    const u32 = m.views.u32, fields = (obj + CONTAINER_HEADER_SIZE) >>> 2;
+    x.incref(cls);
+    u32[fields] = cls;
     const init = meta.attrs!.get("__init__");
     if (init !== undefined) {
       for (let i = 0; i < argc; i++) this.stack.push(m.incref(this.stack[base + i]));
-      x.decref(this.invoke(x.listGet(m.ref(cls, 1), init + 1), nb, argc + 1));
+      x.decref(this.invoke(m.item(m.ref(cls, 1), init + 1), nb, argc + 1));
     } else {
       if (argc > meta.fields.size) throw new VMError("TypeError", `${meta.name}() takes at most ${meta.fields.size} arguments (${argc} given)`);
-      for (let i = 0; i < argc; i++) x.setRef(obj, i + 1, this.stack[base + i]);
+      for (let i = 0; i < argc; i++) { const a = this.stack[base + i]; x.incref(a); u32[fields + 1 + i] = a; }
     }
     m.incref(obj);
     this.#drop(nb);
@@ -727,7 +833,7 @@ export class VM {
   /** The class attribute `name` of an instance (borrowed), or 0. */
   #classAttr(obj: number, meta: ClassMeta, name: string): number {
     const i = meta.attrs!.get(name);
-    return i === undefined ? 0 : this.m.x.listGet(this.m.ref(this.m.ref(obj, 0), 1), i + 1);
+    return i === undefined ? 0 : this.m.item(this.m.ref(this.m.ref(obj, 0), 1), i + 1);
   }
 
   /** For (obj.name args): the method function to call with obj as self (borrowed), or 0. */
@@ -773,6 +879,49 @@ export class VM {
       throw new VMError("AttributeError", `type object '${cmeta.name}' has no attribute '${name}'`);
     }
     throw new VMError("AttributeError", `'${m.typeName(obj)}' object has no attribute '${name}'`);
+  }
+
+  /**
+   * The field index of `name` in instances of class type id `id`, or -1 when an access must take
+   * the general path (not an instance, no such field, or a class attribute of that name, which may
+   * be a descriptor). A class's fields and attribute names never change once it is made, and type
+   * ids are never reused, so a site may remember the answer for the last type it saw.
+   */
+  #plainField(id: number, name: string): number {
+    const meta = this.m.classes.get(id);
+    if (!meta?.attrs || meta.attrs.has(name)) return -1;
+    return meta.fields.get(name) ?? -1;
+  }
+
+  /** (. obj name) at one site: getattr, with the field of the last class seen remembered (an inline cache). */
+  #attrLoad(name: string): (obj: number) => number {
+    const m = this.m;
+    let seen = -1, field = 0;
+    return (obj) => {
+      const id = m.typeId(obj);
+      if (id !== seen) {
+        const fi = this.#plainField(id, name);
+        if (fi < 0) return this.getattr(obj, name);
+        seen = id; field = fi;
+      }
+      const v = m.ref(obj, field);
+      return v ? m.incref(v) : m.none();
+    };
+  }
+
+  /** (set! obj.name v) at one site: setattr, with the field of the last class seen remembered. */
+  #attrStore(name: string): (obj: number, v: number) => void {
+    const m = this.m;
+    let seen = -1, field = 0;
+    return (obj, v) => {
+      const id = m.typeId(obj);
+      if (id !== seen) {
+        const fi = this.#plainField(id, name);
+        if (fi < 0) { this.setattr(obj, name, v); return; }
+        seen = id; field = fi;
+      }
+      m.setField(obj, field, v === m.NONE ? 0 : v);
+    };
   }
 
   setattr(obj: number, name: string, v: number): void {

@@ -26,7 +26,7 @@ import type { Heap } from "../heap.js";
 import type { HeapType } from "../types.js";
 import type { CoreExports, Views } from "../wasm.js";
 import { VMError } from "./errors.js";
-import { CONTAINER_HEADER_SIZE, INFO_OFFSET, TYPE_ID_MASK } from "../generated/boundary.js";
+import { CONTAINER_HEADER_SIZE, INFO_OFFSET, LIST_ITEMS, STORAGE_SLOTS, TYPE_ID_MASK } from "../generated/boundary.js";
 
 export interface ClassMeta {
   name: string;
@@ -124,6 +124,35 @@ export class Model {
   }
   /** A field of a fixed object (borrowed). */
   ref(p: number, i: number): number { return this.views.u32[(p + CONTAINER_HEADER_SIZE + 4 * i) >>> 2]; }
+  /**
+   * Field i of a fixed object set to c (0 = null), as the core's setRef: a new reference to c
+   * stored before the old value is released (its death may run code that reads the field). In JS:
+   * a setRef across the boundary cost as much as the rest of a field store. The counts go through
+   * `x`, so the checked build still validates both pointers.
+   */
+  setField(p: number, i: number, c: number): void {
+    if (c) this.x.incref(c);
+    this.setFieldMove(p, i, c);
+  }
+  /** setField taking over the caller's reference to c (the core's setRefMove). */
+  setFieldMove(p: number, i: number, c: number): void {
+    const u32 = this.views.u32, slot = (p + CONTAINER_HEADER_SIZE + 4 * i) >>> 2;
+    const old = u32[slot];
+    u32[slot] = c;
+    if (old) this.x.decref(old);
+  }
+  /** Item i of a list (borrowed; 0 = null), read directly: listGet without the call, unchecked. */
+  item(list: number, i: number): number {
+    const u32 = this.views.u32;
+    return u32[(u32[(list + LIST_ITEMS) >>> 2] + STORAGE_SLOTS + 4 * i) >>> 2];
+  }
+  /** Item i of a list set to c, taking over the caller's reference (stored before the old item is released). */
+  setItemMove(list: number, i: number, c: number): void {
+    const u32 = this.views.u32, slot = (u32[(list + LIST_ITEMS) >>> 2] + STORAGE_SLOTS + 4 * i) >>> 2;
+    const old = u32[slot];
+    u32[slot] = c;
+    if (old) this.x.decref(old);
+  }
   incref(p: number): number { this.x.incref(p); return p; }
 
   // ── ints, bools ──
@@ -133,6 +162,8 @@ export class Model {
     this.views.f64[(p + this.intOff) >>> 3] = v;
     return p;
   }
+  /** v is one of the interned ints (-5..256), which live as long as the Model. */
+  isSmallInt(v: number): boolean { return Number.isInteger(v) && v >= SMALL_MIN && v <= SMALL_MAX; }
   int(v: number): number {
     if (Number.isInteger(v) && v >= SMALL_MIN && v <= SMALL_MAX) {
       const p = this.#small[v - SMALL_MIN];
