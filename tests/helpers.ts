@@ -70,3 +70,15 @@ export function collectInfo(heap: Heap, g: number): GcInfo {
   try { heap.gc.collect(g); } finally { heap.gc.callbacks.splice(heap.gc.callbacks.indexOf(cb), 1); }
   return info!;
 }
+
+/**
+ * Collects JS garbage until `released()` holds: FinalizationRegistry callbacks run in later tasks,
+ * much later on a loaded machine (5 rounds of setTimeout(0) failed at load 8). Up to 10 s: a handle
+ * that is never released still fails the test.
+ */
+export const collectJsGarbage = async (released: () => boolean) => {
+  for (let i = 0, end = Date.now() + 10_000; i < 5 || (!released() && Date.now() < end); i++) {
+    (globalThis as { gc?: () => void }).gc!();
+    await new Promise((r) => setTimeout(r, i < 5 ? 0 : 20));
+  }
+};

@@ -1,7 +1,7 @@
 // Weak references, proxies, finalizers and finalize objects, with CPython's semantics
 // (shared/reference/gc-internals.md sections 2 and 3).
 import { expect, test } from "vitest";
-import { collectorCaps, heapSuite } from "./helpers.js";
+import { collectJsGarbage, collectorCaps, heapSuite } from "./helpers.js";
 import { HeapReferenceError, HeapTypeError, HeapWeakRef, type Handle, type Heap } from "../src/index.js";
 
 function types(heap: Heap, finalizer?: (obj: Handle) => void) {
@@ -509,22 +509,12 @@ heapSuite("weakref callbacks as CPython's", ({ make, strategy }) => {
     test(`${build}: a weakref with a callback is held weakly once registered: forgotten, it is released; kept, the callback gets it`, async () => {
       const heap = await make({ debug });
       const { Obj } = types(heap);
-      // FinalizationRegistry callbacks run in later tasks, later still on a loaded machine: 5 rounds
-      // of setTimeout(0) were not enough in a fresh-machine-test, nor 50 rounds of 5 ms at load 8
-      // (every strategy failed in one run). Until the release is seen, for up to 10 s: a handle that
-      // is never released still fails.
-      const collectJsGarbage = async () => {
-        for (const end = Date.now() + 10_000; heap.leakedHandlesReleased === 0 && Date.now() < end;) {
-          (globalThis as { gc?: () => void }).gc!();
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      };
       const o = heap.alloc(Obj);
       const got: HeapWeakRef[] = [];
       (() => { heap.weakref(o, (w) => { got.push(w); }); })(); // forgotten without dispose()
       const kept = heap.weakref(o, (w) => { got.push(w); });
       expect(heap.getWeakrefCount(o)).toBe(2);
-      await collectJsGarbage(); // the nursery sweep registers both; JS collects the forgotten one
+      await collectJsGarbage(() => heap.leakedHandlesReleased > 0); // the nursery sweep registers both; JS collects the forgotten one
       expect(heap.leakedHandlesReleased).toBe(1);
       expect(heap.getWeakrefCount(o)).toBe(1); // its weakref object went with its last reference
       o.dispose();

@@ -87,6 +87,11 @@ function take(head: usize): u32 {
   return n;
 }
 
+/** Clears CANDIDATE on every object of a list (a full collection takes them without gathering). */
+function uncandidate(head: usize): void {
+  for (let p = GC_NEXT(head); p != head; p = GC_NEXT(p)) SET_INFO(p, INFO(p) & ~FLAG_CANDIDATE);
+}
+
 /**
  * Unfrozen objects since the last collection that examined the young generation: decrements are
  * ignored while an object is frozen, so a cycle may have become garbage with no candidate.
@@ -120,8 +125,10 @@ export function collectGeneration(g: u32): i32 {
     thawed = false;
     if (<u64>heapSize * 4 < <u64>liveObjects() || (listIsEmpty(candidates) && listIsEmpty(young) && mostlySequential(old))) {
       // a heap of leaves: walking every block would cost more than the order saves; or nothing
-      // moved since the last full collection left the old list in address order: checked, kept
-      take(candidates);
+      // moved since the last full collection left the old list in address order: checked, kept.
+      // CANDIDATE cleared, COLLECTING left clear: the deduction's single walk joins each object
+      // to the set when it first meets it (an object already COLLECTING would keep a stale count)
+      uncandidate(candidates);
       listMerge(candidates, WORK);
       listMerge(young, WORK);
       listMerge(old, WORK);
