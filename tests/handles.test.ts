@@ -1,9 +1,15 @@
 // Handles: `using`, FinalizationRegistry release of forgotten handles (with opt-in warnings), and
 // views that survive memory growth.
 import { expect, test } from "vitest";
-import { collectJsGarbage, defineNode, heapSuite } from "./helpers.js";
-import { HandleDisposedError, HeapTypeError, type Handle, type HandleLeak } from "../src/index.js";
+import { defineNode, heapSuite } from "./helpers.js";
+import type { HandleLeak } from "../src/index.js";
 
+const collectJsGarbage = async () => {
+  for (let i = 0; i < 5; i++) {
+    (globalThis as { gc?: () => void }).gc!();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+};
 
 heapSuite("handles", ({ make }) => {
   test("`using` disposes at the end of the block, in reverse order", async () => {
@@ -21,67 +27,6 @@ heapSuite("handles", ({ make }) => {
     expect(heap.liveHandles).toBe(1);
   });
 
-  test("setTake moves a handle's reference into a field: no count change, the handle disposed, the old value released", async () => {
-    const heap = await make();
-    const Node = defineNode(heap, { weakrefable: true });
-    const root = heap.alloc(Node);
-    const handles = heap.liveHandles;
-    const first = heap.alloc(Node);
-    root.setTake("a", first);
-    expect(first.alive).toBe(false);
-    expect(() => first.getScalar("v")).toThrow(HandleDisposedError);
-    expect(heap.liveHandles).toBe(handles);
-    const a = root.get("a")!;
-    expect(heap.refcount(a)).toBe(2); // the field and a
-    const wa = heap.weakref(a);
-    a.dispose();
-    root.setTake("a", heap.alloc(Node)); // the first object's last reference goes
-    expect(wa.deref()).toBeNull();
-    root.setTake("b", null);
-    root.setTake("a", null);
-    expect(heap.stats().liveObjects).toBe(2); // root and the weakref
-    wa.dispose();
-    root.dispose();
-    expect(heap.stats().liveObjects).toBe(0);
-  });
-
-  test("setTake refuses a bad field, a disposed value, another heap's handle or a proxy before anything changes", async () => {
-    const heap = await make();
-    const Node = defineNode(heap, { weakrefable: true });
-    const root = heap.alloc(Node), child = heap.alloc(Node);
-    root.set("a", child);
-    const value = heap.alloc(Node);
-    expect(() => root.setTake("c" as "a", value)).toThrow(HeapTypeError);
-    const other = await make();
-    const foreign = other.alloc(defineNode(other));
-    expect(() => root.setTake("a", foreign)).toThrow(HeapTypeError);
-    const px = heap.proxy(value);
-    expect(() => root.setTake("a", px as unknown as Handle)).toThrow(HeapTypeError);
-    const gone = heap.alloc(Node);
-    gone.dispose();
-    expect(() => root.setTake("a", gone)).toThrow(HandleDisposedError);
-    // nothing changed: the field still holds child, every value still owns its reference
-    expect(value.alive && foreign.alive).toBe(true);
-    expect(heap.refcount(value)).toBe(1);
-    expect(heap.refcount(child)).toBe(2);
-    const a = root.get("a")!;
-    expect(a.ptr).toBe(child.ptr);
-    a.dispose(); px.dispose?.(); foreign.dispose(); value.dispose(); child.dispose(); root.dispose();
-    expect(heap.stats().liveObjects).toBe(0);
-    other.verify();
-  });
-
-  test("a handle taken inside a scope is not released again when the scope ends", async () => {
-    const heap = await make();
-    const Node = defineNode(heap);
-    const root = heap.alloc(Node);
-    heap.scope(() => { root.setTake("a", heap.alloc(Node)); });
-    const a = root.get("a")!;
-    expect(heap.refcount(a)).toBe(2);
-    a.dispose(); root.dispose();
-    expect(heap.stats().liveObjects).toBe(0);
-  });
-
   test("a handle dropped without dispose() is released when JS collects it", async () => {
     const heap = await make();
     const Node = defineNode(heap);
@@ -89,7 +34,7 @@ heapSuite("handles", ({ make }) => {
     (() => { root.set("a", heap.alloc(Node)); })(); // the temporary handle is never disposed
     (() => { root.get("a"); })();
     expect(heap.refcount(root.get("a")!)).toBeGreaterThanOrEqual(3);
-    await collectJsGarbage(() => heap.leakedHandlesReleased >= 3);
+    await collectJsGarbage();
     const a = root.get("a")!;
     expect(heap.refcount(a)).toBe(2); // root's field + a
     expect(heap.leakedHandlesReleased).toBeGreaterThanOrEqual(3);
@@ -103,7 +48,7 @@ heapSuite("handles", ({ make }) => {
     const leaks: HandleLeak[] = [];
     heap.onHandleLeak = (l) => leaks.push(l);
     (function makeAForgottenHandle() { heap.alloc(Node); })();
-    await collectJsGarbage(() => leaks.length > 0);
+    await collectJsGarbage();
     expect(leaks.length).toBe(1);
     expect(leaks[0].type).toBe("Node");
     expect(leaks[0].createdAt).toMatch(/makeAForgottenHandle/);
@@ -116,7 +61,7 @@ heapSuite("handles", ({ make }) => {
     let warned = false;
     heap.onHandleLeak = () => { warned = true; };
     (() => { heap.alloc(Node); })();
-    await collectJsGarbage(() => heap.leakedHandlesReleased > 0);
+    await collectJsGarbage();
     expect(warned).toBe(false);
     expect(heap.stats().liveObjects).toBe(0);
   });
@@ -168,7 +113,7 @@ heapSuite("handles", ({ make }) => {
     for (let i = 0; i < 5000; i++) { const h = heap.alloc(Node); prev.dispose(); prev = h; }
     expect(heap._handleTable.registrations).toBe(2);
     prev.dispose();
-    await collectJsGarbage(() => heap.leakedHandlesReleased > 0);
+    await collectJsGarbage();
     expect(heap.leakedHandlesReleased).toBe(1);
     expect(heap.stats().liveObjects).toBe(0);
     expect(heap.liveHandles).toBe(0);
