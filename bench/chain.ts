@@ -9,6 +9,7 @@
 
 import { parseArgs } from "node:util";
 import { COLLECTORS, Heap } from "../src/index.js";
+import { median } from "simple-statistics";
 import { medianInterval } from "./stats.js";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "100000,200000,400000" }, runs: { type: "string", default: "3" } }, strict: true });
@@ -43,8 +44,8 @@ for (const c of COLLECTORS) {
   for (const n of sizes) {
     const xs: number[] = [];
     for (let r = 0; r < runs; r++) xs.push(await once(c, n));
-    const sorted = [...xs].sort((a, b) => a - b), ci = medianInterval(xs);
-    cells.push(`${sorted[sorted.length >> 1]!.toFixed(2)}${ci ? ` (${ci[0].toFixed(2)}–${ci[1].toFixed(2)})` : ""}`);
+    const ci = medianInterval(xs);
+    cells.push(`${median(xs).toFixed(2)}${ci ? ` (${ci[0].toFixed(2)}–${ci[1].toFixed(2)})` : ""}`);
   }
   console.log([c, ...cells].join("\t"));
 }

@@ -14,7 +14,9 @@
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
+import { median } from "simple-statistics";
 import { medianInterval } from "./stats.js";
+import { DEL_CHAIN_DROP, DEL_CHAIN_SETUP, delChainBuild } from "./vm/del-chain.js";
 
 const { values } = parseArgs({
   options: {
@@ -28,21 +30,6 @@ const { values } = parseArgs({
 const n = Number(values.n), runs = Number(values.runs);
 if (!(Number.isInteger(n) && n > 0 && n <= 10_000_000)) throw new Error(`--n: a link count from 1 to 10,000,000, got ${values.n}`);
 if (!(Number.isInteger(runs) && runs > 0 && runs <= 100)) throw new Error(`--runs: 1 to 100, got ${values.runs}`);
-
-// the test's program: a class whose __del__ counts its nesting depth and drops the next link
-const program = `
-  (define deaths 0)
-  (define depth 0)
-  (define deepest 0)
-  (class L (next)
-    (define (__del__ self)
-      (set! depth (+ depth 1))
-      (when (> depth deepest) (set! deepest depth))
-      (set! deaths (+ deaths 1))
-      (set! self.next None)
-      (set! depth (- depth 1))))
-  (define head None)
-  (define i 0)`;
 
 interface Tree { label: string; Heap: typeof import("../src/index.js").Heap; VM: typeof import("../src/vm/interp.js").VM }
 
@@ -58,11 +45,11 @@ async function once(t: Tree, debug: boolean, allocator: string, collector: strin
   const heap = await t.Heap.create({ debug, allocator, collector } as Parameters<typeof t.Heap.create>[0]);
   let out = "";
   const vm = new t.VM(heap, { out: (s) => { out += s; } });
-  vm.run(program);
+  vm.run(DEL_CHAIN_SETUP);
   const t0 = performance.now();
-  vm.run(`(gc-disable) (while (< i ${n}) (define n (L)) (set! n.next head) (set! head n) (set! i (+ i 1))) (gc-enable)`);
+  vm.run(delChainBuild(n));
   const t1 = performance.now();
-  vm.run("(set! n None) (set! head None)");
+  vm.run(DEL_CHAIN_DROP);
   const t2 = performance.now();
   vm.run("(print deaths deepest)");
   vm.dispose();
@@ -75,7 +62,7 @@ const trees = [await load("this tree", resolve(import.meta.dirname, ".."))];
 if (values.base) trees.unshift(await load(`base ${values.base}`, values.base));
 
 const fmt = (xs: number[]) => {
-  const med = [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const med = median(xs);
   const ci = medianInterval(xs);
   return `${med.toFixed(2)} µs${ci ? ` [${ci[0].toFixed(2)}, ${ci[1].toFixed(2)}]` : ""}`;
 };

@@ -7,6 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
 import { makeVM } from "./vm-helpers.js";
+import { DEL_CHAIN_DROP, DEL_CHAIN_SETUP, delChainBuild } from "../bench/vm/del-chain.js";
 import { HeapConfigError, HeapCorruptedError, type Handle, type Heap, type HeapWeakRef } from "../src/index.js";
 
 const BUILDS = [{ build: "debug", debug: true }, { build: "release", debug: false }] as const;
@@ -130,25 +131,7 @@ heapSuite("deaths caused by host code join the worklist", ({ make }) => {
         // hybrid collector time growing with the square of the length (recycler, release: 2.4, 3.7,
         // 7.3 µs a link at 100k, 200k, 400k links); teardown, the subject here, runs with it on.
         const N = debug ? 100_000 : MILLION;
-        vm.run(`
-          (define deaths 0)
-          (define depth 0)
-          (define deepest 0)
-          (class L (next)
-            (define (__del__ self)
-              (set! depth (+ depth 1))
-              (when (> depth deepest) (set! deepest depth))
-              (set! deaths (+ deaths 1))
-              (set! self.next None)
-              (set! depth (- depth 1))))
-          (define head None)
-          (define i 0)
-          (gc-disable)
-          (while (< i ${N}) (define n (L)) (set! n.next head) (set! head n) (set! i (+ i 1)))
-          (gc-enable)
-          (set! n None)
-          (set! head None)
-          (print deaths deepest)`);
+        vm.run(`${DEL_CHAIN_SETUP} ${delChainBuild(N)} ${DEL_CHAIN_DROP} (print deaths deepest)`);
         expect(text()).toBe(`${N} 1\n`);
         vm.dispose();
         heap.verify();
