@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { median } from "simple-statistics";
 import { medianInterval } from "./stats.js";
-import { DEL_CHAIN_DROP, DEL_CHAIN_SETUP, delChainBuild } from "./vm/del-chain.js";
+import { DEL_CHAIN_DROP, DEL_CHAIN_SETUP, delChainBuild } from "../tests/del-chain.js";
 
 const { values } = parseArgs({
   options: {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -22,10 +22,13 @@ async function docBlock(name: string): Promise<string> {
   return m[1];
 }
 
+/** What the copy of the repository holds: the suites may import nothing from elsewhere. */
+const COPIED = ["assembly", "scripts", "src", "tests", "strategies.json", "boundary.json", "asconfig.json", "package.json", "tsconfig.json", "vitest.config.ts"];
+
 beforeAll(async () => {
   repo = await mkdtemp(join(tmpdir(), "refheap-repo-"));
   user = await mkdtemp(join(tmpdir(), "refheap-user-"));
-  for (const f of ["assembly", "scripts", "src", "tests", "strategies.json", "boundary.json", "asconfig.json", "package.json", "tsconfig.json", "vitest.config.ts"]) {
+  for (const f of COPIED) {
     await cp(join(root, f), join(repo, f), { recursive: true, filter: (p) => !p.includes("/generated") });
   }
   await symlink(join(root, "node_modules"), join(repo, "node_modules"), "dir");
@@ -39,6 +42,24 @@ afterAll(async () => {
 
 /** The behavioural suites, each of which runs every test on every strategy it is given. */
 const SUITES = ["tests/gc.test.ts", "tests/refcount.test.ts", "tests/weak.test.ts", "tests/phases.test.ts", "tests/reentry.test.ts", "tests/layout.test.ts"];
+
+// A suite that imported from bench/ once collected 0 tests in the copy, seen only after 15 minutes of CI.
+test("the behavioural suites import only from the folders the copy holds", async () => {
+  const seen = new Set<string>(), todo = SUITES.map((s) => join(root, s)), outside: string[] = [];
+  while (todo.length) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const m of (await readFile(file, "utf8")).matchAll(/^\s*(?:import|export)\b[^;]*?from\s+"(\.{1,2}\/[^"]+)"/gm)) {
+      const target = join(dirname(file), m[1].replace(/\.js$/, ".ts"));
+      const top = relative(root, target).split(sep)[0];
+      if (!COPIED.includes(top)) outside.push(`${relative(root, file)} -> ${m[1]}`);
+      else if (top === "tests" && target.endsWith(".ts")) todo.push(target);
+    }
+  }
+  expect(outside).toEqual([]);
+  expect(seen.size).toBeGreaterThan(SUITES.length); // helpers were followed
+});
 
 test("a collector file from outside the repository: built in, every behavioural suite passes on it", async () => {
   // the documented command, run where the user's file is (npm passes INIT_CWD the same way)

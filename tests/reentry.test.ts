@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
 import { makeVM } from "./vm-helpers.js";
-import { DEL_CHAIN_DROP, DEL_CHAIN_SETUP, delChainBuild } from "../bench/vm/del-chain.js";
+import { DEL_CHAIN_DROP, DEL_CHAIN_SETUP, delChainBuild } from "./del-chain.js";
 import { HeapConfigError, HeapCorruptedError, type Handle, type Heap, type HeapWeakRef } from "../src/index.js";
 
 const BUILDS = [{ build: "debug", debug: true }, { build: "release", debug: false }] as const;
