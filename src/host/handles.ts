@@ -25,7 +25,20 @@ export const REGISTERED = 1, HOOK = 2, RELEASED = 3, IN_NURSERY = 4;
 /** Nursery size: a sweep costs one pass over it, so about one check per handle made. */
 const NURSERY = 4096;
 
-export interface LeakRecord { ptr: number; type: string; stack?: string }
+export interface LeakRecord { ptr: number; type: string; stack?: string; /** HandleTable.#id */ table: number }
+
+// One FinalizationRegistry for every heap of the process, never unreachable. A registry collected
+// with cleanups pending (a heap dropped with its forgotten handles, each heap had its own registry)
+// can stop V8 from cleaning up ANY registry of the process again: measured on Node 20.20.2, 22.23.3
+// and 24.21.0 (tests/registry-stall.test.ts; the handles suite's releases stopped from the second
+// strategy on). Its records name their table by number: a record holding the heap kept every heap
+// alive whose handle was captured by something the heap holds (200 such heaps kept ~900 MiB).
+const tables = new Map<number, WeakRef<HandleTable>>();
+let nextTable = 1;
+const registry = new FinalizationRegistry<LeakRecord | number>((held) => {
+  if (typeof held === "number") { tables.delete(held); return; } // a table JS collected (its heap dropped undestroyed)
+  tables.get(held.table)?.deref()?.released(held);
+});
 
 export class HandleTable {
   /** Handles made and not yet disposed (nor released by the registry). */
@@ -34,7 +47,7 @@ export class HandleTable {
   leakedReleased = 0;
   /** Handles registered with the FinalizationRegistry so far (a work count for tests). */
   registrations = 0;
-  readonly #registry: FinalizationRegistry<LeakRecord>;
+  readonly #id = nextTable++;
   #nursery: (Handle | undefined)[] = new Array(NURSERY).fill(undefined);
   /** Handles to add before the nursery's array is copied (see add). */
   #untilCopy = NURSERY;
@@ -45,20 +58,19 @@ export class HandleTable {
   #nextIsHook = false;
 
   /**
-   * @param releaseLeaked releases a forgotten handle's reference; true if it did (false: the heap refuses)
+   * @param onReleased releases a forgotten handle's reference; true if it did (false: the heap refuses)
    * @param leakWarnings capture where each handle is made, for onHandleLeak (registered at once: its
    *   stack costs ~12 µs anyway)
    * @param onRegister h was registered: from now on it may be forgotten unnoticed (weakref callbacks
    *   then hold their wrapper weakly: src/host/callbacks.ts)
    */
-  constructor(releaseLeaked: (rec: LeakRecord) => void, readonly leakWarnings: boolean, private readonly onRegister: (h: Handle) => void) {
-    // One registry per heap, and its held records do not name the heap: a module-level registry's
-    // records are strongly held, so a record naming the heap kept every heap alive whose handle was
-    // captured by something the heap holds (a finalizer, a weakref callback, gc.callbacks): 200 such
-    // heaps kept ~900 MiB and ~2 TB of reserved address space. An unreachable registry is collected
-    // with its heap (its callbacks then never run, which is right: the memory goes too).
-    this.#registry = new FinalizationRegistry<LeakRecord>(releaseLeaked);
+  constructor(private readonly onReleased: (rec: LeakRecord) => void, readonly leakWarnings: boolean, private readonly onRegister: (h: Handle) => void) {
+    tables.set(this.#id, new WeakRef(this));
+    registry.register(this, this.#id);
   }
+
+  /** The registry's callback for one of this table's handles. */
+  released(rec: LeakRecord): void { this.onReleased(rec); }
 
   /** A new handle owning one reference to ptr. */
   add(h: Handle, ptr: number): void {
@@ -104,7 +116,7 @@ export class HandleTable {
         this.#nurseryCount = n;
       }
     } else if (m === REGISTERED) {
-      this.#registry.unregister(h);
+      registry.unregister(h);
     }
     h._mark = RELEASED;
     this.live--;
@@ -127,9 +139,9 @@ export class HandleTable {
   get nurserySize(): number { return this.#nurseryCount; }
 
   #register(h: Handle, ptr: number, stack?: string): void {
-    const rec: LeakRecord = { ptr, type: h.type.name };
+    const rec: LeakRecord = { ptr, type: h.type.name, table: this.#id };
     if (stack !== undefined) rec.stack = stack;
-    this.#registry.register(h, rec, h);
+    registry.register(h, rec, h);
     h._mark = REGISTERED;
     this.registrations++;
     this.onRegister(h);
@@ -158,8 +170,9 @@ export class HandleTable {
     try { return make(ptr); } finally { this.#nextIsHook = false; }
   }
 
-  /** The heap was destroyed: its handles died with it. */
+  /** The heap was destroyed: its handles died with it (the registry's calls for them are ignored). */
   clear(): void {
+    tables.delete(this.#id);
     this.#nursery.fill(undefined, 0, this.#nurseryCount);
     this.#nurseryCount = 0;
   }
