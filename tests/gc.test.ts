@@ -195,9 +195,10 @@ heapSuite("the cycle collectors", ({ make, strategy, reuses }) => {
 
   test("a full collection's copy and subtraction in one walk, switching to address order midway, leave the counts of two passes", async () => {
     // A full collection copies and subtracts in one walk of its list (trial.ts copyAndSubtract);
-    // when the list proves scattered it walks the heap in address order instead, copying every
-    // count again. Rings at the head of the list are walked before the switch: each holds an object
-    // the host holds too, which must survive (its decrement counted once), as the rings must not.
+    // when the list proves scattered it goes on in address order (copyAndSubtractByAddress), where
+    // the objects the list walk did are met again and must not be subtracted twice. Rings at the
+    // head of the list are walked before the switch: each holds an object the host holds too, which
+    // must survive (its decrement counted once), as the rings must not.
     const heap = await make();
     const { Node, List } = types(heap);
     const raw = heap.raw;
