@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Heap, importHeapSnapshot } from "../src/index.js";
+import { Heap, importHeapSnapshot, type ImportHeapSnapshotOptions } from "../src/index.js";
 import { DEFAULT_ALLOCATOR, type CollectorName } from "../src/heap.js";
 import { collectorsWith } from "../src/strategies.js";
 import { splitPauses, type Row, type Sample, type Workload } from "./common.js";
@@ -38,18 +38,41 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-export async function w7Run(fx: Fixture & { file: string }, collector: CollectorName): Promise<Sample> {
-  const heap = await Heap.create({ allocator: DEFAULT_ALLOCATOR, collector });
-  const t0 = performance.now();
-  const imp = await importHeapSnapshot(heap, fx.file);
-  const importMs = performance.now() - t0;
-  heap.gc.collect(); // everything to the oldest generation: the steady state of a long-running program
+/** A full collection after one that moved everything to the oldest generation (the steady state of a long-running program), FULL_REPEATS times. */
+function fullCollections(heap: Heap): number[] {
+  heap.gc.collect();
   heap.gc.takePauses();
   const full: number[] = [];
   for (let i = 0; i < FULL_REPEATS; i++) {
     heap.gc.collect(2);
     full.push(heap.gc.takePauses().reduce((a, p) => a + p.ms, 0));
   }
+  return full;
+}
+
+/** The full collections alone, of the graph imported in another order (importHeapSnapshot's `order`). */
+export async function w7FullRun(fx: Fixture & { file: string }, collector: CollectorName, order: ImportHeapSnapshotOptions["order"]): Promise<Sample> {
+  const heap = await Heap.create({ allocator: DEFAULT_ALLOCATOR, collector });
+  const imp = await importHeapSnapshot(heap, fx.file, { order });
+  const full = fullCollections(heap);
+  imp.root.dispose();
+  heap.gc.collect();
+  const left = heap.stats().liveObjects;
+  heap.verify();
+  heap.destroy();
+  const ms = median(full);
+  return {
+    nsPerUnit: ms * 1e6, durationMs: ms, units: 1, checksum: left, expectedChecksum: 0,
+    extra: { program: fx.program, order, objects: imp.objects, fullMs: full.map((x) => Number(x.toFixed(3))), v8FullGcMs: fx.v8FullGcMs.median },
+  };
+}
+
+export async function w7Run(fx: Fixture & { file: string }, collector: CollectorName): Promise<Sample> {
+  const heap = await Heap.create({ allocator: DEFAULT_ALLOCATOR, collector });
+  const t0 = performance.now();
+  const imp = await importHeapSnapshot(heap, fx.file);
+  const importMs = performance.now() - t0;
+  const full = fullCollections(heap);
   // churn on top, automatic collections on: their pauses
   const raw = heap.raw;
   const Node = heap.defineType({ name: "Churn", refs: ["next", "prev"] });
@@ -118,6 +141,8 @@ export const w7: Workload = {
           run: async () => { const s = await measured(fx, collector, false); return figure(s, s.extra!.youngAfterChurnMs as number); } },
         { ...base, name: `refheap ${fx.program} dominator tree (${DEFAULT_ALLOCATOR}/${collector})`, variant: `${fx.program} dominators`,
           run: async () => { const s = await measured(fx, collector, false); return figure(s, s.extra!.dominatorMs as number); } },
+        { ...base, name: `refheap ${fx.program} full collect(2), imported depth first (${DEFAULT_ALLOCATOR}/${collector})`, variant: `${fx.program} depth-first`,
+          run: () => w7FullRun(fx, collector, "depth-first") },
       ];
     }),
     {
@@ -132,6 +157,7 @@ export const w7: Workload = {
   notes: () => [
     ...fixtures().map((f) => `${f.program}: ${f.what}; ${f.nodes.toLocaleString("en-US")} nodes, ${f.edges.toLocaleString("en-US")} edges; made by \`${f.command}\` (${f.node}, ${f.date.slice(0, 10)}); V8's full gc() there: median ${f.v8FullGcMs.median} ms (${f.v8FullGcMs.min}..${f.v8FullGcMs.max}, 9 runs).`),
     `Per collector, from one heap per repetition: full collect(2) = a full collection after one that moved everything to the oldest generation (its pauses column: the automatic collections while ${CHURN_RINGS.toLocaleString("en-US")} rings of 4 churn on top, every ${CHURN_KEEP_EVERY}th kept); collect(0) after churn = the youngest collection right after that churn; dominator tree = heap.inspect.dominators() (host-side, the same for every collector). The results JSON keeps the import's time per sample.`,
+    "Imported depth first = the same graph allocated in depth-first preorder from the root (importHeapSnapshot's `order: \"depth-first\"`): each object after an object that references it, as a program building its data top-down allocates, so the first collection leaves the lists in memory order; the other rows allocate in the snapshot's node order, V8's (docs/snapshots.md).",
     "Goal: a full collection of a ~350,000-node real graph in ≤ 10 ms with the default collector. The V8 row is not measured by this run: it is the figure stored with the snapshot (bench/snapshots/*.json).",
   ],
 };

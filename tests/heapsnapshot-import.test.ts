@@ -185,6 +185,37 @@ heapSuite("importHeapSnapshot", ({ make, strategy }) => {
     imp.root.dispose();
   });
 
+  it("allocates in the snapshot's node order, or depth first from the root (order option)", async () => {
+    // root -> A -> B -> C -> A, the nodes listed children first: root, C, B, A
+    const s = snapshot([
+      { type: "synthetic", name: "", edges: [["property", "a", 3]] },
+      { type: "object", name: "N", edges: [["property", "next", 3]] }, // C
+      { type: "object", name: "N", edges: [["property", "next", 1]] }, // B
+      { type: "object", name: "N", edges: [["property", "next", 2]] }, // A
+    ]);
+    const lists = collectorCaps(strategy.collector).generations;
+    for (const order of [undefined, "snapshot", "depth-first"] as const) {
+      const heap = await make();
+      const before = heap.stats().liveObjects;
+      const imp = await importHeapSnapshot(heap, bytes(s), order && { order });
+      expect([imp.objects, imp.references]).toEqual([4, 4]);
+      const a = imp.root.get("a")!, b = a.get("next")!, c = b.get("next")!;
+      const name = new Map([[imp.root.ptr, "root"], [a.ptr, "A"], [b.ptr, "B"], [c.ptr, "C"]]);
+      for (const h of [a, b, c]) h.dispose();
+      /** The imported objects in the collector's list order (allocation order until a collection reorders it). */
+      const listed = () => heap.gc.getObjects().map((h) => { const n = name.get(h.ptr); h.dispose(); return n; }).filter((n) => n !== undefined);
+      if (lists) {
+        expect(listed()).toEqual(order === "depth-first" ? ["root", "A", "B", "C"] : ["root", "C", "B", "A"]);
+        // move_unreachable sets C and B aside (count 0 when the scan reaches them) and takes them
+        // back after A: the list is no longer in allocation order. Depth first, it moves nothing.
+        expect(heap.gc.collect()).toBe(0);
+        expect(listed()).toEqual(["root", "A", "B", "C"]);
+      }
+      imp.root.dispose();
+      if (collects) { heap.gc.collect(); expect(heap.stats().liveObjects).toBe(before); }
+    }
+  });
+
   it("gives rare (type, name) pairs a shared type beyond maxTypes", async () => {
     const heap = await make();
     const imp = await importHeapSnapshot(heap, bytes(snapshot(SMALL)), { maxTypes: 2 });
@@ -283,6 +314,8 @@ heapSuite("importHeapSnapshot", ({ make, strategy }) => {
       await expect(importHeapSnapshot(heap, bytes(good), { maxNodes: 0 })).rejects.toThrow(HeapConfigError);
       await expect(importHeapSnapshot(heap, bytes(good), { maxNodes: 1.5 })).rejects.toThrow(HeapConfigError);
       await expect(importHeapSnapshot(heap, bytes(good), { nodes: 1 } as never)).rejects.toThrow(/unknown option 'nodes'/);
+      await expect(importHeapSnapshot(heap, bytes(good), { order: "breadth-first" } as never)).rejects.toThrow(/order must be one of 'snapshot', 'depth-first'/);
+      await expect(importHeapSnapshot(heap, bytes(good), { order: 1 } as never)).rejects.toThrow(HeapConfigError);
       await expect(importHeapSnapshot(heap, 42 as never)).rejects.toThrow(/file path or the file's bytes/);
       const small = await make({ maxBytes: 16 * 65536 });
       const types = small.types.length;

@@ -1,8 +1,8 @@
 // === A full collection's set, and when walking its list costs a cache miss per object ===
 // A full collection examines every tracked, unfrozen container: membership is in each header, so
 // a pass may meet members before it walks them (trial.ts copyAndSubtract) or walk the heap
-// instead of the list (addressorder.ts, trial.ts's address-order passes). Whether the list is
-// worth walking is one rule for all of them: mostly steps to nearby memory.
+// instead of the list (addressorder.ts: the recycler and hybrid relink their set in address order
+// when its list is scattered: mostly steps to nearby memory, or not).
 
 import { FLAG_FROZEN, FLAG_TRACKED } from "../layout";
 

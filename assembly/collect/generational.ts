@@ -10,8 +10,7 @@
 
 import { COUNTS, COUNT, GEN_HEAD, NUM_GENERATIONS, SET_COUNT, THRESHOLD, listLength, listMerge } from "./generations";
 import { collecting, setCollecting, setTrigger } from "./gcstate";
-import { heapSize, setTrackGeneration } from "./track";
-import { liveObjects } from "../counters";
+import { setTrackGeneration } from "./track";
 import { PHASE_MERGED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, deduceUnreachable, finishCollection, reachableCount } from "./trial";
 import { GC_CAP_COLLECTS_CYCLES, GC_CAP_GENERATIONS } from "../generated/capabilities";
@@ -45,11 +44,9 @@ export function collectGeneration(g: u32): i32 {
   setPhaseGeneration(g);
   phase(PHASE_MERGED, g, young);
 
-  // a full collection's set is every tracked, unfrozen container: its copy and subtraction share a
-  // walk, and when its list proves scattered they walk the heap instead (trial.ts; the result is the
-  // same), unless most live blocks are not containers (the walk reads every block)
+  // a full collection's set is every tracked, unfrozen container: its copy and subtraction share a walk (trial.ts)
   let wholeSet = young == old;
-  let candidates = deduceUnreachable(young, UNREACHABLE, true, wholeSet, wholeSet && <u64>heapSize * 2 >= <u64>liveObjects());
+  let candidates = deduceUnreachable(young, UNREACHABLE, true, wholeSet);
   if (isDefined(ASC_HEAP_DEBUG)) assert(reachableCount == listLength(young), "the deduction's survivor count is the young list's length");
   // survivors move on
   if (young != old) {

@@ -27,11 +27,10 @@ import {
 import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
 import { decref, hostFinalize, incref, pendingMark, releaseDiedSince, runWeakrefCallbacks } from "../rc";
 import { listIsEmpty, listLength, listMerge, listMove } from "./generations";
-import { farStep, inFullSet, scattered } from "./fullset";
+import { inFullSet } from "./fullset";
 import { oneRun, runEnd, runFrom, runTo, runStart, visitRun, visitStart } from "./visit";
 import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
 import { weakMapRelease } from "../weakmap";
-import { allocatorCursorNext, allocatorCursorStart } from "../generated/registry";
 import { listSetLength } from "../list";
 import { HOOK_GC_GARBAGE, fromHost, toHost } from "../entry";
 import { DEBUG_COLLECTABLE, DEBUG_SAVEALL, GEN_STATS, debugFlags, legacyFinalizers, setCollecting } from "./gcstate";
@@ -87,24 +86,13 @@ export function listInit(h: usize): void { SET_GC_NEXT(h, h); SET_GC_PREV(h, h);
 
 // ── deduce_unreachable ──
 
-function updateRefs(base: usize, mayWalkHeap: bool): u32 {
-  let n: u32 = 0, far: u32 = 0;
-  let prev = base;
-  walkedHeap = false;
+function updateRefs(base: usize): u32 {
+  let n: u32 = 0;
   for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) {
     if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
     SET_INFO(p, INFO(p) | FLAG_COLLECTING);
     SET_GC_REFS(p, RC(p));
     n++;
-    if (mayWalkHeap) {
-      // scattered (more than one step in 16 further than a page): the heap in address order
-      // instead; what was done so far is done again alike (the copy is idempotent)
-      if (farStep(prev, p) && scattered(++far, n)) {
-        walkedHeap = true;
-        return updateRefsByAddress();
-      }
-      prev = p;
-    }
   }
   return n;
 }
@@ -125,45 +113,17 @@ function subtractRefs(base: usize): void {
   for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) subtractChildren(p);
 }
 
-// The same two passes in address order, when the set is every tracked, unfrozen container and its
-// list proves scattered: their result does not depend on the order (a copy, then one decrement per
-// internal reference), and a list that moveUnreachable and promotions have left scattered costs a
-// cache miss per object (W7's tsc graph: its generation-2 list stepped more than a page at every
-// other object). One pass over the allocator's live blocks reads each header in memory order
-// instead; on a list still in allocation order (W3a) it would cost more than the list (the cursor
-// per block), hence the test as the list is walked. moveUnreachable still walks the list: the order
-// of what it leaves is CPython's.
-
-/** The last updateRefs switched to the heap walk. */
-let walkedHeap = false;
-
-function updateRefsByAddress(): u32 {
-  let n: u32 = 0;
-  allocatorCursorStart();
-  for (let p = allocatorCursorNext(); p; p = allocatorCursorNext()) {
-    let info = INFO(p);
-    if (!inFullSet(info)) continue;
-    if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
-    SET_INFO(p, info | FLAG_COLLECTING);
-    SET_GC_REFS(p, RC(p));
-    n++;
-  }
-  return n;
-}
-
-function subtractRefsByAddress(): void {
-  allocatorCursorStart();
-  for (let p = allocatorCursorNext(); p; p = allocatorCursorNext()) {
-    if (IS_COLLECTING(p)) subtractChildren(p);
-  }
-}
-
 // ── update_refs and subtract_refs in one walk, for a full collection ──
 // When the set is every tracked, unfrozen container, membership is in each header (TRACKED set,
 // FROZEN clear), so a child can join the set when first met, before the walk reaches it: the copy
 // and the decrements then share one walk over the list instead of two (W3a: a third of the memory
 // traffic of a full collection over 1M objects). The counts it leaves are the two passes' exactly.
 // Not while phases are observed: a listener is shown the copy and the subtraction apart, as CPython.
+// It walks the list even when the list is scattered in memory: a walk of the allocator's live
+// blocks in address order instead (2026-12, before this walk was one pass) measured no faster on
+// W7's real graphs in snapshot order once it was, and slower on a list that runs through a few
+// size classes' pools at once (W7 imported depth first: 8.8 against 11.9 ms), which the far-step
+// rule took for scattered.
 
 /** A member's count copied on its first meeting (COLLECTING set then). */
 // @ts-ignore: decorator
@@ -188,10 +148,8 @@ function subtractRefsByAddress(): void {
 /** Members joined by the last copyAndSubtract (debug builds): each joins once, so it is the set's size. */
 let joined: u32 = 0;
 
-function copyAndSubtract(base: usize, mayWalkHeap: bool): u32 {
-  let n: u32 = 0, far: u32 = 0;
-  let prev = base;
-  walkedHeap = false;
+function copyAndSubtract(base: usize): u32 {
+  let n: u32 = 0;
   if (isDefined(ASC_HEAP_DEBUG)) joined = 0;
   for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) {
     if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
@@ -200,17 +158,6 @@ function copyAndSubtract(base: usize, mayWalkHeap: bool): u32 {
     if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) subtractMember(load<usize>(s));
     else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) subtractMember(load<usize>(s)); }
     n++;
-    if (mayWalkHeap) {
-      // scattered (updateRefs' test): the walk in address order copies every count again,
-      // dropping the decrements made so far, and subtracts them all
-      if (farStep(prev, p) && scattered(++far, n)) {
-        walkedHeap = true;
-        n = updateRefsByAddress();
-        subtractRefsByAddress();
-        return n;
-      }
-      prev = p;
-    }
   }
   if (isDefined(ASC_HEAP_DEBUG)) assert(joined == n, "a full collection's set is its list: every tracked, unfrozen container is on it");
   return n;
@@ -286,20 +233,18 @@ export let reachableCount: u32 = 0;
  * Splits the set on list `base` (tracked containers, none COLLECTING): what is reachable from
  * outside it stays on `base` (COLLECTING cleared), the rest moves to `unreachable` (COLLECTING
  * set). Returns the size of the set. `wholeSet`: the set is every tracked, unfrozen container, so
- * the copy and the subtraction share a walk; `mayWalkHeap` too: a scattered list may be walked in
- * address order instead (above).
+ * the copy and the subtraction share a walk.
  */
-export function deduceUnreachable(base: usize, unreachable: usize, observed: bool = true, wholeSet: bool = false, mayWalkHeap: bool = false): u32 {
+export function deduceUnreachable(base: usize, unreachable: usize, observed: bool = true, wholeSet: bool = false): u32 {
   let n: u32;
   if (wholeSet && !(observed && observePhases)) {
-    n = copyAndSubtract(base, mayWalkHeap);
+    n = copyAndSubtract(base);
   } else {
-    n = updateRefs(base, wholeSet && mayWalkHeap);
+    n = updateRefs(base);
     if (observed) phase(PHASE_REFS_COPIED, phaseGeneration, base);
-    if (walkedHeap) subtractRefsByAddress(); else subtractRefs(base);
+    subtractRefs(base);
     if (observed) phase(PHASE_INTERNAL_SUBTRACTED, phaseGeneration, base);
   }
-  if (isDefined(ASC_HEAP_DEBUG)) if (walkedHeap) assert(n == listLength(base), "a set walked in address order is every tracked, unfrozen container");
   listInit(unreachable);
   moveUnreachable(base, unreachable);
   reachableCount = n - clearUnreachableMask(unreachable);

@@ -37,6 +37,15 @@ export interface ImportHeapSnapshotOptions {
   maxEdges?: number;
   /** Most types the import defines for (node type, name) pairs; rarer pairs share a type per node type. Default 2,000. */
   maxTypes?: number;
+  /**
+   * The order the objects are allocated in (their addresses, and their order in the collector's
+   * lists). `"snapshot"` (default): the snapshot's node order, the order V8's generator met the
+   * objects walking its heap. `"depth-first"`: preorder from the root, each object before the
+   * objects it references (first edge first), as a program that allocates a parent before its
+   * children (a parser building its tree top-down) has them: the first collection then finds every
+   * object reachable where its list puts it and leaves the list in memory order (docs/snapshots.md).
+   */
+  order?: "snapshot" | "depth-first";
 }
 
 export interface HeapSnapshotImport {
@@ -62,6 +71,7 @@ export interface HeapSnapshotImport {
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 const DEFAULTS = { maxFileBytes: 2 * 1024 ** 3, maxNodes: 4_000_000, maxEdges: 40_000_000, maxTypes: 2000 } as const;
+const ORDERS = ["snapshot", "depth-first"] as const;
 /** Node types whose `name` is the node's value (a string's text, a number), not a kind of object. */
 const VALUE_NAMED = new Set(["string", "concatenated string", "sliced string", "number", "bigint", "regexp", "symbol"]);
 /** Most reference fields a fixed type gets; wider uniform nodes become refarrays. */
@@ -72,16 +82,20 @@ const IDENT = /^[A-Za-z_$][\w$]*$/;
 const MAX_TYPE_NAME = 120;
 
 function checkOptions(o: ImportHeapSnapshotOptions | undefined): Required<ImportHeapSnapshotOptions> {
-  if (o === undefined) return { ...DEFAULTS };
+  if (o === undefined) return { ...DEFAULTS, order: "snapshot" };
   if (o === null || typeof o !== "object") throw new HeapConfigError(`importHeapSnapshot: options must be an object, got ${describeValue(o)}`);
-  const out = { ...DEFAULTS } as Required<ImportHeapSnapshotOptions>;
+  const out = { ...DEFAULTS, order: "snapshot" } as Required<ImportHeapSnapshotOptions>;
+  if (o.order !== undefined) {
+    if (!(ORDERS as readonly unknown[]).includes(o.order)) throw new HeapConfigError(`importHeapSnapshot: order must be one of ${ORDERS.map((x) => `'${x}'`).join(", ")}, got ${describeValue(o.order)}`);
+    out.order = o.order;
+  }
   for (const k of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
     const v = o[k];
     if (v === undefined) continue;
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) throw new HeapConfigError(`importHeapSnapshot: ${k} must be a positive integer, got ${describeValue(v)}`);
     out[k] = v;
   }
-  for (const k of Object.keys(o)) if (!Object.hasOwn(DEFAULTS, k)) throw new HeapConfigError(`importHeapSnapshot: unknown option '${k}' (${Object.keys(DEFAULTS).join(", ")})`);
+  for (const k of Object.keys(o)) if (!Object.hasOwn(DEFAULTS, k) && k !== "order") throw new HeapConfigError(`importHeapSnapshot: unknown option '${k}' (${[...Object.keys(DEFAULTS), "order"].join(", ")})`);
   return out;
 }
 
@@ -162,6 +176,35 @@ interface Plan {
   strongEdges: number;
 }
 
+/**
+ * The `count` nodes reachable from `root` through strong edges in depth-first preorder, first edge
+ * first; sets objectOf to each one's place. An explicit stack (a node and the next of its edges to
+ * look at): each node is pushed once, when placed, so `stack` needs room for `count` entries.
+ */
+function depthFirst(root: number, firstEdge: Float64Array, edges: ArrayLike<number>, ef: number, eType: number, eTo: number, nf: number, weak: number,
+  objectOf: Int32Array, count: number, stack: Uint32Array): Uint32Array {
+  const order = new Uint32Array(count);
+  const placed = new Uint8Array(objectOf.length);
+  const next = new Float64Array(count); // per stack entry: its node's next edge
+  let top = 0, i = 0;
+  const place = (k: number) => { objectOf[k] = i; order[i++] = k; placed[k] = 1; };
+  place(root);
+  stack[top] = root; next[top++] = firstEdge[root];
+  while (top) {
+    const k = stack[top - 1];
+    let e = next[top - 1];
+    const end = firstEdge[k + 1];
+    while (e < end && (edges[e * ef + eType] === weak || placed[edges[e * ef + eTo] / nf])) e++;
+    if (e === end) { top--; continue; }
+    next[top - 1] = e + 1;
+    const w = edges[e * ef + eTo] / nf;
+    place(w);
+    stack[top] = w; next[top++] = firstEdge[w];
+  }
+  if (i !== count) throw new Error(`importHeapSnapshot: depth-first order placed ${i} of ${count} nodes`);
+  return order;
+}
+
 /** Reads and checks the file, and plans the objects and types; touches no heap. */
 async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOptions>, typeRoom: number): Promise<Plan> {
   const chunks = await textOf(file, o.maxFileBytes);
@@ -204,9 +247,10 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
       }
       let count = 0;
       for (let k = 0; k < n; k++) if (objectOf[k] === 0) count++;
-      order = new Uint32Array(count);
+      order = o.order === "depth-first" ? depthFirst(s.root, firstEdge, edges, ef, eType, eTo, nf, weak, objectOf, count, stack) : new Uint32Array(count);
       for (let k = 0, i = 0; k < n; k++) {
         if (objectOf[k] < 0) continue;
+        if (o.order === "depth-first") { needed.add(nodes[k * nf + fName]); continue; }
         objectOf[k] = i; order[i++] = k;
         needed.add(nodes[k * nf + fName]);
       }
