@@ -207,7 +207,7 @@ heapSuite("the hybrid collector", ({ make, strategy }) => {
 
   test("a chain released at its head costs work linear in its length (bench/chain.ts, automatic collections)", async () => {
     // Each new link takes the previous head, whose release makes it a candidate reaching the whole
-    // chain. Walked at every young collection, that cost 43, 87 and 170 visits a link at 20,000,
+    // chain. Walked at every young collection, that cost 43, 87 and 172 visits a link at 20,000,
     // 40,000 and 80,000 links (quadratic). Deferred: young collections cost about 8 a link (the set
     // walked, subtracted, moved; threshold0 old nodes walked and put back), and an old pass about 3
     // heaps after credit of a quarter heap (1,400 a collection): at most 24 more. 36 bounds both.
