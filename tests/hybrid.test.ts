@@ -3,13 +3,22 @@
 // candidate, and nothing at all when nothing was decremented. Work is bounded by info.visited,
 // a deterministic count (never by time).
 import { expect, test } from "vitest";
-import { collectInfo, collectorCaps, heapSuite } from "./helpers.js";
+import { collectInfo, collectorCaps, heapSuite, rng } from "./helpers.js";
 import { HeapVerifyError, type GcInfo, type Heap } from "../src/index.js";
+import { FLAG_DEFERRED, GC_NEXT_OFFSET, INFO_OFFSET } from "../src/generated/boundary.js";
 
 const CANDIDATES = 0, YOUNG = 1, OLD = 2;
 
 /** Objects on each collector list (candidates, young, old), read without making handles (disposing one decrements). */
 const lists = (heap: Heap) => [CANDIDATES, YOUNG, OLD].map((g) => heap.core.gcGenerationLength(g));
+
+/** Candidates whose walk into old objects waits for an old pass (FLAG_DEFERRED on the candidate list). */
+function deferred(heap: Heap): number {
+  const head = heap.core.gcGenerationHead(CANDIDATES), u32 = heap.views.u32;
+  let n = 0;
+  for (let p = u32[(head + GC_NEXT_OFFSET) >>> 2]!; p !== head; p = u32[(p + GC_NEXT_OFFSET) >>> 2]!) if (u32[(p + INFO_OFFSET) >>> 2]! & FLAG_DEFERRED) n++;
+  return n;
+}
 
 /** A chain of n nodes through `a`, built with moved references only (no decrement: no candidate); returns its head's raw reference. */
 function chain(heap: Heap, n: number): number {
@@ -163,6 +172,7 @@ heapSuite("the hybrid collector", ({ make, strategy }) => {
     expect(info.visited).toBe(1 + threshold0 + (threshold0 + 1) + 2);
     expect(info.collected).toBe(0);
     expect(lists(heap)).toEqual([1, 0, 19_999]); // the third node: a deferred candidate
+    expect(deferred(heap)).toBe(1);
     expect(heap.gc.getCandidateCount()).toBe(1);
     // young collections leave it where it is, and still find new cycles at once
     for (let round = 0; round < 3; round++) {
@@ -201,6 +211,54 @@ heapSuite("the hybrid collector", ({ make, strategy }) => {
       expect(found.at(-1)).toBe(n);
       expect(found.length).toBeGreaterThan(1); // the first young collection deferred it
       expect(found.slice(0, -1).every((x) => x === 0)).toBe(true);
+      expect(heap.stats().liveObjects).toBe(0);
+    });
+  }
+
+  // Random graphs over a small threshold0, automatic collections on: walks into old objects are cut
+  // short and deferred all the time. Whatever the order, once the mutator stops, heapSize / 4 /
+  // threshold0 + 1 young collections leave exactly what the program can reach.
+  for (const [seed, threshold0] of [[1, 2], [2, 5], [3, 20]]) {
+    test(`random graphs (seed ${seed}, threshold0 ${threshold0}): no garbage outlives the old pass the young collections owe`, async () => {
+      const heap = await make();
+      const Node = heap.defineType({ name: "Node", refs: ["a", "b"] });
+      heap.gc.setThreshold(threshold0);
+      const raw = heap.raw;
+      const rand = rng(seed);
+      const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
+      let held: number[] = [];
+      let deferredSeen = 0;
+      for (let op = 0; op < 3000; op++) {
+        const r = rand();
+        if (r < 0.3 || held.length < 4) held.push(raw.alloc(Node.id));
+        else if (r < 0.75) {
+          // a reference from a held node, or from a node it reaches, to another held node
+          let x = pick(held);
+          for (let hop = Math.floor(rand() * 4); hop > 0 && raw.getRef(x, hop & 1); hop--) x = raw.getRef(x, hop & 1);
+          raw.setRef(x, rand() < 0.5 ? 0 : 1, pick(held));
+        } else if (r < 0.97) {
+          const i = Math.floor(rand() * held.length);
+          raw.decref(held[i]!);
+          held.splice(i, 1);
+        } else heap.gc.collect(0);
+        if (op % 500 === 0) heap.verify();
+        deferredSeen = Math.max(deferredSeen, deferred(heap));
+      }
+      expect(deferredSeen).toBeGreaterThan(0);
+      held = held.filter((_, i) => i % 2 === 0 || (raw.decref(held[i]!), false));
+      const bound = Math.floor(heap.stats().liveObjects / 4 / threshold0) + 1;
+      for (let i = 0; i < bound; i++) heap.gc.collect(0);
+      // what the program still reaches, walked in the heap
+      const seen = new Set<number>(held);
+      const work = [...held];
+      while (work.length) {
+        const p = work.pop()!;
+        for (const f of [0, 1]) { const c = raw.getRef(p, f); if (c && !seen.has(c)) { seen.add(c); work.push(c); } }
+      }
+      expect(heap.stats().liveObjects).toBe(seen.size);
+      expect(heap.gc.collect(2)).toBe(0);
+      for (const p of held) raw.decref(p);
+      heap.gc.collect(2);
       expect(heap.stats().liveObjects).toBe(0);
     });
   }

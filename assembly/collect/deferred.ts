@@ -30,7 +30,7 @@
 // the next collection), and taking a candidate clears CANDIDATE only.
 
 import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_DEFERRED, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
-import { listMove } from "./generations";
+import { listMerge, listMove } from "./generations";
 import { candidateCount, setCandidateCount } from "./candidates";
 import { heapSize } from "./track";
 import { gatherChildren } from "./gather";
@@ -51,22 +51,30 @@ export function passDone(): void { credit = 0; }
 /** Deferred candidates left on the list by the last takeNewCandidates. */
 export let deferredLeft: u32 = 0;
 
+/** The deferred candidates while takeNewCandidates takes the others. */
+const ASIDE: usize = memory.data(16, 8);
+
 /**
  * Moves the candidates that are not deferred to the end of `work` (COLLECTING set, CANDIDATE
- * cleared); the deferred ones stay, counted in deferredLeft and in the candidate count. Returns
- * the candidates walked (what the walk cost).
+ * cleared); the deferred ones stay, in their order, counted in deferredLeft and in the candidate
+ * count. One pass and a splice: only the deferred ones move one by one (usually there are none).
+ * Returns the candidates walked (what the walk cost).
  */
 export function takeNewCandidates(candidates: usize, work: usize): u32 {
   let n: u32 = 0, left: u32 = 0;
+  SET_GC_NEXT(ASIDE, ASIDE);
+  SET_GC_PREV(ASIDE, ASIDE);
   let p = GC_NEXT(candidates);
   while (p != candidates) {
     let next = GC_NEXT(p);
     let info = INFO(p);
-    if (info & FLAG_DEFERRED) left++;
-    else { SET_INFO(p, (info | FLAG_COLLECTING) & ~FLAG_CANDIDATE); listMove(p, work); }
+    if (info & FLAG_DEFERRED) { left++; listMove(p, ASIDE); }
+    else SET_INFO(p, (info | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
     n++;
     p = next;
   }
+  listMerge(candidates, work);
+  listMerge(ASIDE, candidates);
   deferredLeft = left;
   setCandidateCount(left);
   return n;
