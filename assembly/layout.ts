@@ -12,9 +12,9 @@
 //  1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
 // ├───────────────────────────────────────────────────────────────┤
 // │                            refcount                           │ +0  RC_OFFSET
-// ├───────┬─┬─┬─┬─┬─┬─┬─┬─┬─┬─┬───┬───────────────────────────────┤
-// │ (rsv) │S│Y│Z│A│L│D│F│W│C│T│ G │            type id            │ +4  INFO_OFFSET
-// ╞═══════╧═╧═╧═╧═╧═╧═╧═╧═╧═╧═╧═══╧═══════════════════════════════╡
+// ├─────┬─┬─┬─┬─┬─┬─┬─┬─┬─┬─┬─┬───┬───────────────────────────────┤
+// │(rsv)│E│S│Y│Z│A│L│D│F│W│C│T│ G │            type id            │ +4  INFO_OFFSET
+// ╞═════╧═╧═╧═╧═╧═╧═╧═╧═╧═╧═╧═╧═══╧═══════════════════════════════╡
 // │                gcNext (containers only)                       │ +8  GC_NEXT_OFFSET
 // ├───────────────────────────────────────────────────────────────┤
 // │                gcPrev (containers only)                       │ +12 GC_PREV_OFFSET
@@ -52,17 +52,22 @@
 //                                (else 0); meaningful on every tracked object under that collector.
 //                                set: collect/track.ts track (young objects are not-visited),
 //                                collect/incremental.ts when it moves or flips objects; clear: the same
-//   (rsv) bits 28..31            always 0
+//   E  bit 28 FLAG_DEFERRED      hybrid collector: a candidate whose walk into old objects waits for
+//                                the next old pass (collect/deferred.ts); read only with CANDIDATE set.
+//                                set: collect/deferred.ts when a young collection's walk was too long;
+//                                clear: collect/candidates.ts possibleRoot (a new candidate is not
+//                                deferred); left stale when CANDIDATE is cleared, as nothing reads it then
+//   (rsv) bits 29..31            always 0
 
 // The offsets, sizes and bits above cross the boundary (the host reads headers too): boundary.json
 // defines them, assembly/generated/boundary.ts holds the constants, this file draws them.
 import {
   RC_OFFSET, INFO_OFFSET, GC_NEXT_OFFSET, GC_PREV_OFFSET, HEADER_SIZE, CONTAINER_HEADER_SIZE, TYPE_ID_MASK,
-  FLAG_TRACKED, FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_FINALIZER, FLAG_FINALIZED, FLAG_COLLECTING, FLAG_CANDIDATE, FLAG_FROZEN, FLAG_DYING, FLAG_OLD_SPACE,
+  FLAG_TRACKED, FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_FINALIZER, FLAG_FINALIZED, FLAG_COLLECTING, FLAG_CANDIDATE, FLAG_FROZEN, FLAG_DYING, FLAG_OLD_SPACE, FLAG_DEFERRED,
 } from "./generated/boundary";
 export {
   RC_OFFSET, INFO_OFFSET, GC_NEXT_OFFSET, GC_PREV_OFFSET, HEADER_SIZE, CONTAINER_HEADER_SIZE, TYPE_ID_MASK,
-  FLAG_TRACKED, FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_FINALIZER, FLAG_FINALIZED, FLAG_COLLECTING, FLAG_CANDIDATE, FLAG_FROZEN, FLAG_DYING, FLAG_OLD_SPACE,
+  FLAG_TRACKED, FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_FINALIZER, FLAG_FINALIZED, FLAG_COLLECTING, FLAG_CANDIDATE, FLAG_FROZEN, FLAG_DYING, FLAG_OLD_SPACE, FLAG_DEFERRED,
 };
 
 /** Every object and block is aligned to this many bytes. */

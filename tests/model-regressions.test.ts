@@ -16,6 +16,14 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
       ops: [{ op: "alloc", kind: "node" }, { op: "proxy", h: 0, cb: "none" }, { op: "weakref", h: 1, cb: "none" }, { op: "finalize", h: 1 }, { op: "proxy", h: 1, cb: "plain" }],
     },
   },
+  // A gc callback set threshold0 while the hybrid collector was starting a collection: the core
+  // reads it after the start callbacks (its walk limit into old objects and its credit toward an
+  // old pass, deferred.ts), the model kept the program's (soak --fuzz, pools/hybrid seed 1222:
+  // "generation lists: heap [1,1,9,0], model [0,1,10,0]").
+  {
+    name: "threshold0 set by a gc callback bounds the collection it starts",
+    prog: {"threshold":3,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"saveall","on":true},{"op":"ring","n":4,"kind":"node"},{"op":"ring","n":1,"kind":"node"},{"op":"set","h":0,"field":0,"v":null},{"op":"alloc","kind":"node"},{"op":"set","h":0,"field":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,null,null,[{"a":"threshold","t":[1,0,0]},{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
+  },
   // A finalizer run by the collector stored its object in a weak container; the late clearing of
   // the weakrefs finalizers made (gh-91636) cleared the entry's weakref without dropping the entry:
   // the object was freed, the entry stayed (issue 14, item 3). One program per container.

@@ -84,7 +84,9 @@ heapSuite("pause anatomy", ({ make, strategy }) => {
 
   // the gathering from candidate roots walks each object it gathers: every ring node under the recycler; under the
   // hybrid only the candidate (one per ring), whose children are young, in the set already
-  const gathered = (n: number, k: number) => (caps.youngGeneration ? n : caps.candidates ? k * n : 0);
+  // the recycler gathers every ring from its candidate; the hybrid walks every member of its set (the
+  // young too: a young object's old child joins it)
+  const gathered = (n: number, k: number) => (caps.candidates ? k * n : 0);
   test("info.visited: N unreachable rings of k in generation 0 visit k·N (subtract) + N (clearing starts once per ring), + what is gathered from candidate roots", async () => {
     const heap = await make();
     heap.gc.disable();

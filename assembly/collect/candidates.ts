@@ -6,7 +6,7 @@
 // The candidate list is generation 0's list (the collector keeps its other containers elsewhere:
 // the recycler in generation 1); a candidate carries CANDIDATE (layout.ts).
 
-import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_CONTAINER, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } from "../layout";
+import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DEFERRED, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } from "../layout";
 import { GEN_HEAD, NUM_GENERATIONS, listMove } from "./generations";
 import { fail } from "../failure";
 import { collecting, legacyFinalizers } from "./gcstate";
@@ -40,7 +40,7 @@ export const CANDIDATE_COUNT: usize = memory.data(4, 4);
     // not while a legacy-mode collection holds uncollectable objects on its own list (the hybrid
     // collector then examines everything next time: the decrement may have made a cycle garbage)
     if (collecting && legacyFinalizers) { candidatesMissed = true; return; }
-    SET_INFO(c, info | FLAG_CANDIDATE);
+    SET_INFO(c, (info | FLAG_CANDIDATE) & ~FLAG_DEFERRED); // a new candidate: examined by the next collection (deferred.ts)
     listMove(c, GEN_HEAD(0));
     setCandidateCount(candidateCount() + 1);
   }

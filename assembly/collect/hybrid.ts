@@ -10,27 +10,33 @@
 //           (no gathering: the list is the set), as generation 0 of the generational collector;
 //   old     a survivor is old and is examined again only as part of what a candidate reaches: a
 //           container whose count is decremented to a non-zero value becomes a candidate root
-//           (candidates.ts, the decrement hook), as in the recycler (Bacon and Rajan 2001).
+//           (candidates.ts, the decrement hook), as in the recycler (Bacon and Rajan 2001); a walk
+//           into more old objects than threshold0 waits for an old pass (deferred.ts).
 //
 // Why it is exact: a garbage cycle becomes garbage when its last outside reference goes, a decrement
 // to non-zero of one of its members m (a death that frees the referrer decrements m too), which
 // makes m a candidate, young or old (the hook does not know the age). The next collection gathers
-// from every candidate through old objects, so a cycle through old objects that a young object
-// closed is examined whole. An object that survives is reachable from outside the set at that
-// moment, or held by garbage outside it; when that garbage is freed, its references to the survivor
-// are decremented and the survivor is a candidate again. Hence, with no candidate there is no
-// garbage cycle, and the young generation is promoted unexamined (W1: a tree that refcounting frees
-// a moment later costs nothing). Two ways around the hook are closed: unfrozen objects (frozen ones
-// are never candidates) force the next examination, and a decrement legacy mode ignored during a
-// collection makes the next collection a full one. gc.collect(2) examines everything.
+// from every member of its set (candidates and young) through old objects, so a cycle through old
+// objects that a young object closed is examined whole, or, when that walk is too long, from the
+// deferred candidates it leaves (deferred.ts: an old pass comes within heapSize / 4 / threshold0 + 1
+// collections). An object that survives is reachable from outside the set at that moment, or held
+// by garbage outside it; when that garbage is freed, its references to the survivor are decremented
+// and the survivor is a candidate again. Hence, with no candidate there is no garbage cycle but
+// those the deferred candidates reach, and the young generation is promoted unexamined (W1: a tree
+// that refcounting frees a moment later costs nothing). Two ways around the hook are closed:
+// unfrozen objects (frozen ones are never candidates) force the next examination, and a decrement
+// legacy mode ignored during a collection makes the next collection a full one. gc.collect(2)
+// examines everything; gc.collect(1) is an old pass.
 //
-// Lists: 0 = the candidates (candidates.ts), 1 = young, 2 = old, 3 = permanent (gc.freeze).
-// A full collection links its set in address order with a walk over the heap (addressorder.ts).
-// After each step of a collection (collectGeneration), when there is a candidate:
-//   take       the candidates, then the young list, are one list, COLLECTING set, CANDIDATE cleared
-//   gather     every tracked, unfrozen object the candidates reach is on it too (through the list
-//              itself, breadth first: no recursion); young children are already there (after
-//              gc.unfreeze, what the young reach too: thawed cycles made no candidate)
+// Lists: 0 = the candidates (candidates.ts; the deferred ones among them), 1 = young, 2 = old,
+// 3 = permanent (gc.freeze). A full collection links its set in address order with a walk over the
+// heap (addressorder.ts). After each step of a collection (collectGeneration), when there is a new
+// candidate (or an old pass is due, or gc.unfreeze ran):
+//   take       the new candidates (at an old pass, the deferred ones too), then the young list, are
+//              one list, COLLECTING set, CANDIDATE cleared
+//   gather     every tracked, unfrozen object its members reach is on it too (through the list
+//              itself, breadth first: no recursion), unless they are more than threshold0 outside
+//              an old pass: then none is, and the members' old children are deferred (deferred.ts)
 //   deduce ..  trial.ts: the garbage is found
 //   promote    the survivors join the old list
 //   finish     trial.ts: the garbage is freed; resurrected objects are old
@@ -38,13 +44,13 @@
 // since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
 
 import { FLAG_CANDIDATE, FLAG_COLLECTING, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
-import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove } from "./generations";
+import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLD, THRESHOLDS, listIsEmpty, listLength, listMerge } from "./generations";
 import { collecting, legacyFinalizers, setCollecting, setTrigger } from "./gcstate";
 import { candidatesMissed, setCandidateCount, setCandidatesMissed, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
 import { linkInAddressOrder, mostlySequential } from "./addressorder";
 import { liveObjects } from "../counters";
-import { gatherChildren } from "./gather";
+import { deferredLeft, earn, gatherOld, oldPassDue, passDone, takeNewCandidates } from "./deferred";
 import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
 import { fail } from "../failure";
@@ -99,15 +105,18 @@ function uncandidate(head: usize): void {
 let thawed = false;
 
 /**
- * gc.collect(g): 2 examines every tracked object but the frozen ones; 0 and 1 the young
- * generation and what the candidates reach. The survivors are old. Reported as generation 0 unless
- * full, as the recycler's.
+ * gc.collect(g): 2 examines every tracked object but the frozen ones; 1 is an old pass (the young
+ * generation and what every candidate, deferred or not, reaches); 0, as the automatic collection,
+ * the young generation and what the new candidates reach, the walk into old objects bounded by
+ * threshold0 (deferred.ts). The survivors are old. Reported as generation 0 unless full, as the
+ * recycler's.
  *
- * With no candidate (and nothing unfrozen) there is no garbage cycle to find: every cycle that
- * became garbage had a member decremented to non-zero, a candidate until a collection examines it
- * with all it reaches, and one that survived that was held by garbage whose freeing decrements it
- * again. Then the young generation is promoted without being examined (O(1)): a tree that refcounting
- * will free in a moment costs nothing (W1), and the generational collector's rescans never happen.
+ * With no new candidate (and nothing unfrozen, no old pass due) there is no garbage cycle to find
+ * but those deferred candidates reach: every cycle that became garbage had a member decremented to
+ * non-zero, a candidate until a collection examines it with all it reaches, and one that survived
+ * that was held by garbage whose freeing decrements it again. Then the young generation is promoted
+ * without being examined (O(1)): a tree that refcounting will free in a moment costs nothing (W1),
+ * and the generational collector's rescans never happen.
  */
 export function collectGeneration(g: u32): i32 {
   if (collecting) return 0;
@@ -145,35 +154,31 @@ export function collectGeneration(g: u32): i32 {
       countVisits(n);
     }
     setCandidateCount(0);
-  } else if (listIsEmpty(candidates) && !thawed) {
-    listMerge(young, old); // in allocation order
+    passDone();
   } else {
-    // Unfrozen objects are young, and their decrements while frozen made no candidate: a cycle
-    // of them that became garbage then may run through an old object (one that joined it while
-    // the rest was frozen, and survived as a candidate), which only gathering from the young
-    // reaches. So after gc.unfreeze the young are walked as candidates are (soak --fuzz,
-    // bump/hybrid seed 25886: "gc.collect(0) found 2, the model 5", a thawed ring missed).
-    let walkYoung = thawed;
-    thawed = false;
-    take(candidates);
-    setCandidateCount(0);
-    listMerge(candidates, WORK);
-    // the candidates first, then the young: the gathering walks the candidates, skips the young
-    // block, then walks what it gathered (at the end of WORK); young objects are in the set before
-    // it starts, so it never moves one
-    let lastCandidate = GC_PREV(WORK);
-    let lastYoung = GC_PREV(young);
-    take(young);
-    listMerge(young, WORK);
-    if (lastYoung == young) lastYoung = lastCandidate; // no young objects
-    let gathered: u32 = 0;
-    let p = GC_NEXT(WORK);
-    while (p != WORK) {
-      gatherChildren(p, WORK);
-      gathered++;
-      p = GC_NEXT(p == lastCandidate && !walkYoung ? lastYoung : p);
+    // the new candidates join the set; the deferred ones (deferred.ts) wait for an old pass
+    earn(max(THRESHOLD(0), 1) + takeNewCandidates(candidates, WORK));
+    let oldPass = g == 1 || (deferredLeft > 0 && oldPassDue());
+    if (oldPass) {
+      take(candidates);
+      listMerge(candidates, WORK);
+      setCandidateCount(0);
+      passDone();
     }
-    countVisits(gathered);
+    if (listIsEmpty(WORK) && !thawed) {
+      listMerge(young, old); // in allocation order
+    } else {
+      // Unfrozen objects are young, and their decrements while frozen made no candidate: so after
+      // gc.unfreeze the young are examined even without one (soak --fuzz, bump/hybrid seed 25886).
+      thawed = false;
+      // The candidates, then the young: the set the gathering starts from, every member walked. A
+      // young object's old child is gathered too: a cycle young candidate -> young -> old -> the
+      // candidate was missed when only the candidates were walked, and then kept for ever (both
+      // promoted, no candidate left).
+      take(young);
+      listMerge(young, WORK);
+      gatherOld(WORK, GC_PREV(WORK), oldPass ? u32.MAX_VALUE : THRESHOLD(0), candidates, old);
+    }
   }
   setPhaseGeneration(r);
   phase(PHASE_GATHERED, r, WORK);

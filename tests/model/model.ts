@@ -35,6 +35,8 @@ export interface MObj {
   /** 0..2, 3 = permanent (frozen). */
   gen: number;
   candidate: boolean;
+  /** A hybrid candidate whose walk into old objects waits for an old pass (FLAG_DEFERRED; read only with candidate). */
+  waiting?: boolean;
   collecting: boolean;
   finalized: boolean;
   /** The finalizer keeps a new handle to the object (resurrects it), once: the flag is then cleared. */
@@ -130,6 +132,10 @@ export class Model {
   #workToDo = -5000;
   /** threshold1 (the program sets it): the heap's share an increment adds is heap / 10 / max(threshold1, 2). */
   threshold1 = 10;
+  /** threshold0 (the program sets it): the hybrid's young walk into old objects stops beyond it. */
+  threshold0 = 700;
+  /** The hybrid's credit toward an old pass (assembly/collect/deferred.ts). */
+  #credit = 0;
   #oldSpaces(): boolean { return collectorCaps(this.collector).oldSpaces; }
   #tracks(): void { if (this.#oldSpaces()) this.youngCount++; }
 
@@ -212,6 +218,7 @@ export class Model {
     if (this.isContainer(o) && o.tracked && !o.candidate && !o.collecting && o.gen !== 3) {
       if (this.legacy && this.#collecting) { this.#missed = true; return; } // legacy mode: no candidates while a collection holds uncollectable objects
       o.candidate = true;
+      o.waiting = false;
       o.gen = 0;
     }
   }
@@ -635,20 +642,47 @@ export class Model {
       // youngGeneration (hybrid): list 1 is the young generation, examined whole; survivors are old (list 2)
       const young = collectorCaps(this.collector).youngGeneration;
       old = young ? 2 : 1;
-      if (g === 2) { set = new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id)); this.#thawed = false; }
-      else if (young && !this.#thawed && !this.#tracked().some((o) => o.candidate)) {
-        // the hybrid with no candidate (and nothing unfrozen): the young generation is promoted unexamined
-        set = new Set();
-        for (const o of this.#tracked()) if (o.gen === 1) o.gen = 2;
-      } else {
-        this.#thawed = false;
-        // the candidates (and the young generation) and every tracked, unfrozen object they reach
-        set = new Set(this.#tracked().filter((o) => o.candidate || (young && o.gen === 1)).map((o) => o.id));
-        const work = [...set];
+      const reach = (from: Set<number>): Set<number> => {
+        const found = new Set<number>();
+        const work = [...from];
         while (work.length) {
           for (const c of this.get(work.pop()!).fields) {
             const o = c === null ? null : this.get(c);
-            if (o && o.tracked && o.gen !== 3 && !set.has(o.id)) { set.add(o.id); work.push(o.id); }
+            if (o && o.tracked && o.gen !== 3 && !from.has(o.id) && !found.has(o.id)) { found.add(o.id); work.push(o.id); }
+          }
+        }
+        return found;
+      };
+      if (g === 2) { set = new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id)); this.#thawed = false; this.#credit = 0; }
+      else if (!young) {
+        // the recycler: the candidates and every tracked, unfrozen object they reach
+        set = new Set(this.#tracked().filter((o) => o.candidate).map((o) => o.id));
+        for (const id of reach(set)) set.add(id);
+      } else {
+        // the hybrid (assembly/collect/deferred.ts): the new candidates, or at an old pass every
+        // candidate; a walk into more than threshold0 old objects is not taken, its frontier deferred
+        const candidates = this.#tracked().filter((o) => o.candidate);
+        this.#credit += Math.max(this.threshold0, 1) + candidates.length;
+        const oldPass = g === 1 || (candidates.some((o) => o.waiting) && this.#credit >= Math.floor(this.#tracked().length / 4));
+        if (oldPass) this.#credit = 0;
+        const taken = candidates.filter((o) => oldPass || !o.waiting);
+        if (!taken.length && !this.#thawed) {
+          // nothing to examine: the young generation is promoted unexamined
+          set = new Set();
+          for (const o of this.#tracked()) if (o.gen === 1) o.gen = 2;
+        } else {
+          this.#thawed = false;
+          set = new Set([...taken, ...this.#tracked().filter((o) => o.gen === 1)].map((o) => o.id));
+          const further = reach(set);
+          if (oldPass || further.size <= this.threshold0) for (const id of further) set.add(id);
+          else {
+            const frontier = new Set<number>();
+            for (const id of set) for (const c of this.get(id).fields) if (c !== null && further.has(c)) frontier.add(c);
+            for (const id of further) {
+              const o = this.get(id);
+              if (frontier.has(id)) { o.candidate = true; o.waiting = true; o.gen = 0; }
+              else if (o.candidate) { o.candidate = false; o.gen = 2; } // gathered, then left: reached from the frontier
+            }
           }
         }
       }

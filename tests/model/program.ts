@@ -229,6 +229,7 @@ export class Runner {
     for (let p = u32[(head + GC_NEXT_OFFSET) >>> 2]; p !== head; p = u32[(p + GC_NEXT_OFFSET) >>> 2]) ptrs.push(p);
     if (collectorCaps(collector).collectsCycles) heap.gc.setThreshold(prog.threshold, 2, 2);
     this.model.threshold1 = 2;
+    this.model.threshold0 = prog.threshold;
     const [wvm, , wkm, ws] = (["wvm", "wvmStrings", "wkm", "wset"] as const).map((f, i) => { const m = this.model.newMap(f); m.ptr = ptrs[i]; return m.id; });
     this.maps = { wvm, wkm, ws };
     if (collectorCaps(collector).oldSpaces) {

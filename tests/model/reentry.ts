@@ -446,7 +446,8 @@ export class ReentryPlayer {
       }
       case "freeze": if (this.#finishing) return null; heap.gc.freeze(); return () => model.freeze();
       case "unfreeze": heap.gc.unfreeze(); return () => model.unfreeze();
-      case "threshold": heap.gc.setThreshold(...act.t); return () => {};
+      // threshold0 bounds the hybrid's walks into old objects and its credit (deferred.ts)
+      case "threshold": heap.gc.setThreshold(...act.t); return () => { model.threshold0 = act.t[0]; };
       case "enable": if (act.on) heap.gc.enable(); else heap.gc.disable(); return () => {};
       case "flushEvents": {
         const outer = this.#inSafeFlush;
