@@ -30,7 +30,7 @@ export interface LeakRecord { ptr: number; type: string; stack?: string; /** Han
 // One FinalizationRegistry for every heap of the process, never unreachable. A registry collected
 // with cleanups pending (a heap dropped with its forgotten handles, each heap had its own registry)
 // can stop V8 from cleaning up ANY registry of the process again: measured on Node 20.20.2, 22.23.3
-// and 24.21.0 (tests/registry-stall.test.ts; the handles suite's releases stopped from the second
+// and 24.21.0 (tests/handles.test.ts: with per-heap registries its releases stopped from the second
 // strategy on). Its records name their table by number: a record holding the heap kept every heap
 // alive whose handle was captured by something the heap holds (200 such heaps kept ~900 MiB).
 const tables = new Map<number, WeakRef<HandleTable>>();
