@@ -29,12 +29,12 @@
 // FLAG_DEFERRED is read only on candidates: possibleRoot clears it (a new candidate is examined by
 // the next collection), and taking a candidate clears CANDIDATE only.
 
-import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_DEFERRED, GC_NEXT, GC_PREV, INFO, SET_GC_NEXT, SET_GC_PREV, SET_INFO } from "../layout";
-import { listMerge, listMove } from "./generations";
+import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_DEFERRED, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
+import { listMerge, listMove, listMoveRun } from "./generations";
 import { candidateCount, setCandidateCount } from "./candidates";
 import { heapSize } from "./track";
 import { gatherChildren } from "./gather";
-import { countVisits } from "./trial";
+import { countVisits, listInit } from "./trial";
 
 /** Credit toward the next old pass (list walks and collections since the last one). */
 let credit: u64 = 0;
@@ -62,8 +62,7 @@ const ASIDE: usize = memory.data(16, 8);
  */
 export function takeNewCandidates(candidates: usize, work: usize): u32 {
   let n: u32 = 0, left: u32 = 0;
-  SET_GC_NEXT(ASIDE, ASIDE);
-  SET_GC_PREV(ASIDE, ASIDE);
+  listInit(ASIDE);
   let p = GC_NEXT(candidates);
   while (p != candidates) {
     let next = GC_NEXT(p);
@@ -78,18 +77,6 @@ export function takeNewCandidates(candidates: usize, work: usize): u32 {
   deferredLeft = left;
   setCandidateCount(left);
   return n;
-}
-
-/** Moves the run first..last (linked, on some list) to the end of list `to`. */
-function moveRun(first: usize, last: usize, to: usize): void {
-  let before = GC_PREV(first), after = GC_NEXT(last);
-  SET_GC_NEXT(before, after);
-  SET_GC_PREV(after, before);
-  let tail = GC_PREV(to);
-  SET_GC_NEXT(tail, first);
-  SET_GC_PREV(first, tail);
-  SET_GC_NEXT(last, to);
-  SET_GC_PREV(to, last);
 }
 
 /**
@@ -129,7 +116,7 @@ export function gatherOld(work: usize, setEnd: usize, limit: u32, candidates: us
     if (p == frontierEnd) break;
   }
   let rest = GC_NEXT(frontierEnd);
-  moveRun(first, frontierEnd, candidates);
+  listMoveRun(first, frontierEnd, candidates);
   setCandidateCount(candidateCount() + n);
   if (rest != work) {
     for (p = rest; ; p = GC_NEXT(p)) {
@@ -137,7 +124,7 @@ export function gatherOld(work: usize, setEnd: usize, limit: u32, candidates: us
       n++;
       if (p == last) break;
     }
-    moveRun(rest, last, old);
+    listMoveRun(rest, last, old);
   }
   countVisits(n);
   return false;

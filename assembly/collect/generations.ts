@@ -66,14 +66,18 @@ export function listLength(head: usize): u32 {
   return n;
 }
 
-/** Moves p (on some list) to the end of list `to`. */
-export function listMove(p: usize, to: usize): void {
-  let next = GC_NEXT(p), prev = GC_PREV(p);
-  SET_GC_NEXT(prev, next);
-  SET_GC_PREV(next, prev);
-  let last = GC_PREV(to);
-  SET_GC_NEXT(last, p);
-  SET_GC_PREV(p, last);
-  SET_GC_NEXT(p, to);
-  SET_GC_PREV(to, p);
+/** Moves the run first..last (linked, on some list) to the end of list `to`. */
+// @ts-ignore: decorator
+@inline export function listMoveRun(first: usize, last: usize, to: usize): void {
+  let before = GC_PREV(first), after = GC_NEXT(last);
+  SET_GC_NEXT(before, after);
+  SET_GC_PREV(after, before);
+  let tail = GC_PREV(to);
+  SET_GC_NEXT(tail, first);
+  SET_GC_PREV(first, tail);
+  SET_GC_NEXT(last, to);
+  SET_GC_PREV(to, last);
 }
+
+/** Moves p (on some list) to the end of list `to`. */
+export function listMove(p: usize, to: usize): void { listMoveRun(p, p, to); }

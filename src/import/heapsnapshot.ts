@@ -72,6 +72,7 @@ export interface HeapSnapshotImport {
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 const DEFAULTS = { maxFileBytes: 2 * 1024 ** 3, maxNodes: 4_000_000, maxEdges: 40_000_000, maxTypes: 2000 } as const;
 const ORDERS = ["snapshot", "depth-first"] as const;
+const OPTION_NAMES = [...Object.keys(DEFAULTS), "order"];
 /** Node types whose `name` is the node's value (a string's text, a number), not a kind of object. */
 const VALUE_NAMED = new Set(["string", "concatenated string", "sliced string", "number", "bigint", "regexp", "symbol"]);
 /** Most reference fields a fixed type gets; wider uniform nodes become refarrays. */
@@ -95,7 +96,7 @@ function checkOptions(o: ImportHeapSnapshotOptions | undefined): Required<Import
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) throw new HeapConfigError(`importHeapSnapshot: ${k} must be a positive integer, got ${describeValue(v)}`);
     out[k] = v;
   }
-  for (const k of Object.keys(o)) if (!Object.hasOwn(DEFAULTS, k) && k !== "order") throw new HeapConfigError(`importHeapSnapshot: unknown option '${k}' (${[...Object.keys(DEFAULTS), "order"].join(", ")})`);
+  for (const k of Object.keys(o)) if (!OPTION_NAMES.includes(k)) throw new HeapConfigError(`importHeapSnapshot: unknown option '${k}' (${OPTION_NAMES.join(", ")})`);
   return out;
 }
 
@@ -247,11 +248,11 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
       }
       let count = 0;
       for (let k = 0; k < n; k++) if (objectOf[k] === 0) count++;
-      order = o.order === "depth-first" ? depthFirst(s.root, firstEdge, edges, ef, eType, eTo, nf, weak, objectOf, count, stack) : new Uint32Array(count);
+      const inSnapshotOrder = o.order === "snapshot";
+      order = inSnapshotOrder ? new Uint32Array(count) : depthFirst(s.root, firstEdge, edges, ef, eType, eTo, nf, weak, objectOf, count, stack);
       for (let k = 0, i = 0; k < n; k++) {
         if (objectOf[k] < 0) continue;
-        if (o.order === "depth-first") { needed.add(nodes[k * nf + fName]); continue; }
-        objectOf[k] = i; order[i++] = k;
+        if (inSnapshotOrder) { objectOf[k] = i; order[i++] = k; }
         needed.add(nodes[k * nf + fName]);
       }
       return (i: number) => needed.has(i);
