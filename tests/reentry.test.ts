@@ -118,19 +118,14 @@ heapSuite("deaths caused by host code join the worklist", ({ make }) => {
         const heap = await make({ debug });
         const { vm, text } = makeVM(heap);
         // Nested, this overflowed the JS stack well below 20,000 links; the depth checked here does
-        // not grow with the length. 1,000,000 links on the release build, 100,000 on the checked
-        // one. A link costs 0.71 µs to build and 0.91 µs to tear down on release, 0.94 and 1.23
-        // on debug (before the VM's per-operation work was cut: 1.05 and 1.52, 1.62 and 1.97);
-        // medians of `npx tsx bench/vm-chain.ts --base <checkout of fd33e6f> --runs 7`,
-        // pools/generational, 200,000 links, a shared machine (load 2-3). CPU of this test over the
-        // 25 strategies (`/usr/bin/time`, load ~5): 53 s at 100,000 links on both builds, 102 s
-        // with 1,000,000 on release, 196 s on both: the checked build's million would add another
-        // 94 s of CI time for a depth already shown bounded.
+        // not grow with the length. A million links on both builds. A link costs 0.71 µs to build
+        // and 0.91 µs to tear down on release, 0.94 and 1.23 on debug (medians of
+        // `npx tsx bench/vm-chain.ts --runs 7`, pools/generational, 200,000 links).
         // The chain is built with automatic collection off: each new link makes the previous one a
         // candidate root whose subgraph is the whole chain, so building costs the recycler and the
         // hybrid collector time growing with the square of the length (recycler, release: 2.4, 3.7,
         // 7.3 µs a link at 100k, 200k, 400k links); teardown, the subject here, runs with it on.
-        const N = debug ? 100_000 : MILLION;
+        const N = MILLION;
         vm.run(`${DEL_CHAIN_SETUP} ${delChainBuild(N)} ${DEL_CHAIN_DROP} (print deaths deepest)`);
         expect(text()).toBe(`${N} 1\n`);
         vm.dispose();
