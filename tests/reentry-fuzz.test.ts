@@ -11,6 +11,7 @@ import { reentryProgramArb, runProgram } from "./model/program.js";
 import { reentryFigures } from "./model/reentry.js";
 import { HeapConfigError, WeakSet, WeakValueMap } from "../src/index.js";
 import { figures } from "./model/program.js";
+import { modelFigures } from "./model/model.js";
 import { EVENT_CAPACITY } from "../src/generated/boundary.js";
 
 // A fixed seed by default, so that a run is reproducible; FUZZ_SEED=<n> explores others, FUZZ_RUNS=<n> runs more.
@@ -27,7 +28,7 @@ heapSuite("re-entrant host code", ({ strategy }) => {
 });
 
 afterAll(() => {
-  console.log(`re-entrancy fuzzer: ${figures.programs} programs, ${figures.operations} operations, ${reentryFigures.hostCalls} host calls re-entering with ${reentryFigures.actions} actions (${JSON.stringify(reentryFigures.byAct)}), ${reentryFigures.refused} calls refused as documented`);
+  console.log(`re-entrancy fuzzer: ${figures.programs} programs, ${figures.operations} operations, ${reentryFigures.hostCalls} host calls re-entering with ${reentryFigures.actions} actions (${JSON.stringify(reentryFigures.byAct)}), ${reentryFigures.refused} calls refused as documented, ${modelFigures.deferredWeakrefDeaths} weakref deaths deferred behind their referent's`);
 });
 
 // Defects the fuzzer found outside issue 14's list, each fixed at its root.

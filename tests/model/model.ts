@@ -14,6 +14,9 @@ import { collectorCaps } from "../helpers.js";
 // garbage is called back when its referent dies while the garbage is being cleared (`optional`).
 
 import type { CollectorName } from "../../src/index.js";
+
+/** Rare shapes the model has played, so the fuzzers can say how often they reach them. */
+export const modelFigures = { deferredWeakrefDeaths: 0 };
 export type { CollectorName };
 export type ObjKind = "node" | "cell" | "list" | "blob" | "weakref" | "map";
 /** Weak containers: int → weak value (WeakValueMap; its string table stays empty), weak key → value, weak set. */
@@ -414,6 +417,7 @@ export class Model {
       // its referent waits its turn: so does this weakref's death, to be called back there (CPython
       // frees nested: the referent dies, calling it back, before the weakref's own turn)
       c.deferred = true;
+      modelFigures.deferredWeakrefDeaths++;
       return;
     }
     this.#finishDeath(c);

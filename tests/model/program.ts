@@ -245,6 +245,7 @@ export class Runner {
         heap, model: this.model, hs: this.hs, types: { node: this.Node, cell: this.Cell, list: this.List }, maps: this.maps,
         wvm: this.wvm, wkm: this.wkm, ws: this.ws, idAt: (p) => this.idAt(p), busy: this.#busy,
         get mapsDisposed() { return runner.#mapsDisposed; },
+        log: (event) => { this.#log.push(event); },
       }, prog.reentry);
       // a collection's host calls are played on the model in the heap's order (see Model.heapOrder)
       this.model.heapOrder = (event) => { const i = this.#resolvedLog().indexOf(event); return i < 0 ? 1e9 : i; };

@@ -26,6 +26,13 @@ export type Act =
   /** A new object: kept (its handle joins the program's at the end of the step), or stored in field a of the finalizer's object, or dropped at once. */
   | { a: "alloc"; kind: "node" | "cell" | "list"; keep: boolean; self: boolean }
   | { a: "dispose"; h: number }
+  /**
+   * Makes a weakref with a callback to a program object, disposes the program's handle to the
+   * object, then the weakref: where that was the object's last reference, its death waits on the
+   * worklist (host code is running) while the weakref's begins, the shape whose weakref death is
+   * deferred behind its referent's (assembly/weak.ts, "Deferred deaths").
+   */
+  | { a: "disposeReferent"; h: number }
   | { a: "collect"; g: number }
   /** Stores the finalizer's own object (self) or a program object in a weak container, without keeping it. */
   | { a: "store"; into: "wvm" | "wkm" | "ws"; self: boolean; h: number; k: number }
@@ -51,6 +58,7 @@ const h = fc.nat(63);
 const simpleAct: fc.Arbitrary<Act> = fc.oneof(
   { arbitrary: fc.record({ a: fc.constant("alloc" as const), kind: fc.constantFrom("node" as const, "node" as const, "cell" as const, "list" as const), keep: fc.boolean(), self: fc.boolean() }), weight: 6 },
   { arbitrary: fc.record({ a: fc.constant("dispose" as const), h }), weight: 5 },
+  { arbitrary: fc.record({ a: fc.constant("disposeReferent" as const), h }), weight: 2 },
   { arbitrary: fc.record({ a: fc.constant("collect" as const), g: fc.nat(2) }), weight: 3 },
   { arbitrary: fc.record({ a: fc.constant("store" as const), into: fc.constantFrom("wvm" as const, "wkm" as const, "ws" as const), self: fc.boolean(), h, k: fc.nat(5) }), weight: 5 },
   { arbitrary: fc.record({ a: fc.constant("inspect" as const) }), weight: 1 },
@@ -109,6 +117,8 @@ export interface ReentryHost {
   /** Handle indexes the current step's own call uses (host code must not dispose them under it). */
   busy: Set<number>;
   mapsDisposed: boolean;
+  /** Appends an event to the runner's log (resolved when the logs are compared). */
+  log(event: () => string): void;
 }
 
 /** Figures of the runs. */
@@ -357,6 +367,25 @@ export class ReentryPlayer {
         return () => {
           if (model.handles[i] !== idOf(expected)) throw new Error(`re-entrancy: handle ${i} is ${model.handles[i]} in the model, ${idOf(expected)} on the heap`);
           model.decref(model.handles[i]);
+        };
+      }
+      case "disposeReferent": {
+        const j = this.#pick(act.h);
+        if (j < 0 || !WEAKREFABLE[model.get(model.handles[j]).kind]) return null;
+        const expected = this.#ref(handlePtr(hs[j]), "disposeReferent");
+        const box = { id: 0 };
+        const W = heap.weakref(hs[j], () => { this.host.log(() => `cb:${box.id}`); this.hostCall("cb", () => `cb:${box.id}`, null, false); });
+        const ptr = W.ptr;
+        this.#disposed.add(j);
+        try { hs[j].dispose(); } catch (err) { this.#disposed.delete(j); throw err; }
+        W.dispose();
+        return () => {
+          if (model.handles[j] !== idOf(expected)) throw new Error(`re-entrancy: handle ${j} is ${model.handles[j]} in the model, ${idOf(expected)} on the heap`);
+          const w = model.weakref(model.handles[j], false, "plain");
+          w.ptr = ptr;
+          box.id = w.id;
+          model.decref(model.handles[j]);
+          model.decref(w.id);
         };
       }
       case "collect": {
