@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { readFile, stat } from "node:fs/promises";
 import { figures, reentryProgramArb, runProgram, type Program } from "../tests/model/program.js";
 import { reentryFigures } from "../tests/model/reentry.js";
+import { modelFigures } from "../tests/model/model.js";
 
 export interface FuzzOptions {
   strategies: { allocator: string; collector: string }[];
@@ -24,7 +25,7 @@ export interface FuzzOptions {
 }
 
 export interface FuzzFailure { strategy: string; build: string; seed: number; path?: string; error: string; program?: Program }
-export interface FuzzRow { strategy: string; build: string; programs: number; operations: number; hostCalls: number; actions: number; refused: number; failures: number }
+export interface FuzzRow { strategy: string; build: string; programs: number; operations: number; hostCalls: number; actions: number; refused: number; deferredWeakrefDeaths: number; failures: number }
 export interface FuzzResult { rows: FuzzRow[]; failures: FuzzFailure[]; programs: number; operations: number; seconds: number }
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
@@ -38,8 +39,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   for (const [i, { s, build }] of runs.entries()) {
     const until = start + slice * (i + 1);
     const name = `${s.allocator}/${s.collector}`;
-    const before = { ...figures, ...reentryFigures };
-    const row: FuzzRow = { strategy: name, build, programs: 0, operations: 0, hostCalls: 0, actions: 0, refused: 0, failures: 0 };
+    const before = { ...figures, ...reentryFigures, ...modelFigures };
+    const row: FuzzRow = { strategy: name, build, programs: 0, operations: 0, hostCalls: 0, actions: 0, refused: 0, deferredWeakrefDeaths: 0, failures: 0 };
     // a failing strategy stops after three failures: the same defect would be found again and again
     // (at least one batch each, even when a shrink before it overran the time)
     for (let first = true; first || (performance.now() < until && row.failures < 3); first = false) {
@@ -60,8 +61,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     row.hostCalls = reentryFigures.hostCalls - before.hostCalls;
     row.actions = reentryFigures.actions - before.actions;
     row.refused = reentryFigures.refused - before.refused;
+    row.deferredWeakrefDeaths = modelFigures.deferredWeakrefDeaths - before.deferredWeakrefDeaths;
     rows.push(row);
-    log(`${name.padEnd(22)} ${build.padEnd(7)} ${String(row.programs).padStart(7)} programs ${String(row.operations).padStart(9)} operations ${String(row.hostCalls).padStart(8)} re-entrant host calls ${String(row.actions).padStart(8)} actions ${String(row.refused).padStart(6)} refused  ${row.failures ? `${row.failures} FAILED` : "ok"}`);
+    log(`${name.padEnd(22)} ${build.padEnd(7)} ${String(row.programs).padStart(7)} programs ${String(row.operations).padStart(9)} operations ${String(row.hostCalls).padStart(8)} re-entrant host calls ${String(row.actions).padStart(8)} actions ${String(row.refused).padStart(6)} refused ${String(row.deferredWeakrefDeaths).padStart(5)} deferred weakref deaths  ${row.failures ? `${row.failures} FAILED` : "ok"}`);
   }
   return { rows, failures, programs: rows.reduce((n, r) => n + r.programs, 0), operations: rows.reduce((n, r) => n + r.operations, 0), seconds: (performance.now() - start) / 1000 };
 }
