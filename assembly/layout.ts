@@ -58,6 +58,8 @@
 //                                clear: collect/candidates.ts possibleRoot (a new candidate is not
 //                                deferred); left stale when CANDIDATE is cleared, as nothing reads it then
 //   (rsv) bits 29..31            always 0
+// The words after the info word, once a container has died (refcount 0, untracked): gcNext links
+// rc.ts's `pending` worklist; gcPrev counts the references it has released (rc.ts releaseChildren).
 
 // The offsets, sizes and bits above cross the boundary (the host reads headers too): boundary.json
 // defines them, assembly/generated/boundary.ts holds the constants, this file draws them.

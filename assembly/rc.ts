@@ -12,7 +12,7 @@
 
 import {
   FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DYING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, INFO,
-  RC, SET_GC_NEXT, SET_INFO, SET_RC, TYPE_ID_MASK,
+  GC_PREV, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
   OWED_AT_DEATH, WR_INTERNAL, WR_KIND, WR_NEXT, callbackSerialLimit, deferWeakrefDeath, deferredWeakrefs, detachWeakrefs, hostWeakrefCallbackOf,
@@ -138,6 +138,7 @@ export let dyingNow: usize = 0;
   if (info & FLAG_CONTAINER) {
     if (info & FLAG_TRACKED) untrack(c);
     SET_GC_NEXT(c, pending);
+    SET_GC_PREV(c, 0); // references released so far (releaseChildren's cursor)
     pending = c;
   } else {
     freeDead(c, TYPE(info & TYPE_ID_MASK));
@@ -256,13 +257,7 @@ export function pendingMark(): usize { return pending; }
  * another death is running further out).
  */
 export function releaseDiedSince(mark: usize): void {
-  while (pending != mark) {
-    let q = pending;
-    pending = GC_NEXT(q);
-    let t = TYPE(INFO(q) & TYPE_ID_MASK);
-    releaseChildren(q, t);
-    freeDead(q, t);
-  }
+  while (pending != mark) releaseTop();
 }
 
 /** Frees an object whose last reference is gone, and everything that only it kept alive. */
@@ -283,13 +278,8 @@ export function dealloc(p: usize): void {
       SET_RC(c, 1);
       if (slowDeath(c)) finishDeath(c);
       else if (deferredWeakrefs) releaseDeferredWeakrefs(c);
-    } else if (pending) {
-      let q = pending;
-      pending = GC_NEXT(q);
-      let t = TYPE(INFO(q) & TYPE_ID_MASK);
-      releaseChildren(q, t);
-      freeDead(q, t);
-    } else break;
+    } else if (pending) releaseTop();
+    else break;
   }
   draining = false;
 }
@@ -318,25 +308,85 @@ export function dyingCount(): i32 {
   return n + (dyingNow ? 1 : 0);
 }
 
-/** Releases every reference a dead container holds (one generic visitor over the type table). */
+// ── a dead container's references, released depth first in CPython's order ──
+// CPython frees nested: a container's first reference dies whole, its own references with it,
+// before the second is released; so finalizers and weakref callbacks run depth first in field
+// order (a list's last item first, as list_dealloc). Popping the last container to die first ran
+// a grandchild's finalizer before an earlier sibling's subtree died (b.x's before a.x's). Here the
+// containers a release kills are turned over on `pending`, the first to die on top; and a
+// reference whose death would run host code (or a weakref's) while an earlier one's subtree
+// still waits sets the container aside beneath that subtree, gcPrev counting what it released.
+
+/** Would dropping the reference to `c` now begin a death that runs host code (or a weakref's)? */
 // @ts-ignore: decorator
-@inline function releaseChildren(q: usize, t: usize): void {
-  if (T_KIND(t) == KIND_WEAKMAP) { mapRelease(q); return; }
-  if (T_KIND(t) == KIND_REFARRAY) {
+@inline function diesSlowly(c: usize): bool {
+  if (RC(c) != 1) return false;
+  let info = INFO(c);
+  return deathIsSlow(info) || (info & TYPE_ID_MASK) == TYPE_WEAKREF;
+}
+
+/** Pops the dead container on top of `pending` and releases its references (from its cursor on). */
+// @ts-ignore: decorator
+@inline function releaseTop(): void {
+  let q = pending;
+  pending = GC_NEXT(q);
+  let t = TYPE(INFO(q) & TYPE_ID_MASK);
+  if (releaseChildren(q, t)) freeDead(q, t);
+}
+
+/**
+ * Releases q's references from its cursor on. False if it stopped before one whose death would
+ * run host code while an earlier one's subtree waits: q is then beneath that subtree on `pending`.
+ */
+// @ts-ignore: decorator
+@inline function releaseChildren(q: usize, t: usize): bool {
+  let kind = T_KIND(t);
+  if (kind == KIND_WEAKMAP) { mapRelease(q); return true; }
+  let mark = pending;
+  let done = GC_PREV(q);
+  if (kind == KIND_REFARRAY) {
     let items = load<usize>(q, LIST_ITEMS);
-    if (!items) return;
+    if (!items) return true;
     // last item first, as CPython's list_dealloc (which weakref callbacks run can depend on it)
-    for (let i = load<usize>(q, LIST_LENGTH); i > 0; i--) {
+    let n = load<usize>(q, LIST_LENGTH);
+    for (let i = n - done; i > 0; i--) {
       let c = load<usize>(items + STORAGE_SLOTS + ((i - 1) << 2));
-      if (c) releaseRef(c);
+      if (!c) continue;
+      if (pending != mark && diesSlowly(c)) { turnOver(mark, q, n - i); return false; }
+      releaseRef(c);
     }
     freeStorage(items, load<usize>(q, LIST_CAPACITY));
-    return;
+  } else {
+    let first = q + T_REFS(t);
+    let end = first + (<usize>T_NREFS(t) << 2);
+    for (let slot = first + (done << 2); slot < end; slot += 4) {
+      let c = load<usize>(slot);
+      if (!c) continue;
+      if (pending != mark && diesSlowly(c)) { turnOver(mark, q, (slot - first) >> 2); return false; }
+      releaseRef(c);
+    }
   }
-  let slot = q + T_REFS(t);
-  let end = slot + (<usize>T_NREFS(t) << 2);
-  for (; slot < end; slot += 4) {
-    let c = load<usize>(slot);
-    if (c) releaseRef(c);
+  if (pending != mark) turnOver(mark, 0, 0);
+  return true;
+}
+
+/**
+ * Reverses the containers above `mark` on `pending` (the first to die goes on top), with `aside`
+ * (if not 0) beneath them, its cursor at `done`.
+ */
+function turnOver(mark: usize, aside: usize, done: usize): void {
+  let prev = mark;
+  if (aside) {
+    SET_GC_NEXT(aside, mark);
+    SET_GC_PREV(aside, done);
+    prev = aside;
   }
+  let p = pending;
+  while (p != mark) {
+    let next = GC_NEXT(p);
+    SET_GC_NEXT(p, prev);
+    prev = p;
+    p = next;
+  }
+  pending = prev;
 }

@@ -59,6 +59,8 @@ export interface MObj {
   finalizeId: number;
   /** Its last reference went while its referent waited on the death worklist: its death waits for the referent's, which owns that reference (assembly/weak.ts, "Deferred deaths"). */
   deferred: boolean;
+  /** Dead, on the worklist: the references it has released so far (assembly/rc.ts releaseChildren's cursor). */
+  released: number;
   /** For callback 'internal' (a weak container's entry): its map and key. */
   mapId: number;
   mapKey: number;
@@ -172,7 +174,7 @@ export class Model {
     const o: MObj = {
       id: this.#nextId++, kind, ptr: 0, rc: 1, cap: 0, fields: kind === "node" || kind === "cell" ? [null, null] : [],
       tracked: CONTAINER[kind], gen: collectorCaps(this.collector).candidates ? 1 : 0, candidate: false, collecting: false,
-      finalized: false, resurrect: false, throwing: false, store: null, storeKey: 0, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0, deferred: false,
+      finalized: false, resurrect: false, throwing: false, store: null, storeKey: 0, weakrefs: [], referent: null, proxy: false, callback: "none", finalizeId: 0, deferred: false, released: 0,
       mapId: 0, mapKey: 0, flavour: null, entries: new Map(), table: false,
     };
     this.objects.set(o.id, o);
@@ -389,13 +391,38 @@ export class Model {
     this.#draining = false;
   }
 
-  /** A dead container off the worklist releases its references. */
+  /**
+   * A dead container off the worklist releases its references (assembly/rc.ts releaseChildren):
+   * depth first, as CPython's nested deallocs. The containers its releases kill are turned over
+   * (the first to die on top); a reference whose death would run host code while an earlier one's
+   * subtree waits sets the container aside beneath that subtree, to go on from there.
+   */
   #releasePending(q: MObj): void {
     if (q.kind === "map") { this.#releaseMap(q); this.#free(q); return; }
     // a list releases its last item first (CPython's list_dealloc)
     const refs = q.kind === "list" ? [...q.fields].reverse() : q.fields;
-    for (const c of refs) if (c !== null) this.#releaseRef(this.get(c));
+    const mark = this.#pending.length;
+    for (let i = q.released; i < refs.length; i++) {
+      const c = refs[i];
+      if (c === null) continue;
+      const o = this.get(c);
+      if (this.#pending.length > mark && o.rc === 1 && (this.#diesSlowly(o) || o.kind === "weakref")) {
+        q.released = i;
+        this.#turnOver(mark, q.id);
+        return;
+      }
+      this.#releaseRef(o);
+    }
+    this.#turnOver(mark, null);
+    q.released = 0;
     this.#free(q);
+  }
+
+  /** The deaths above `mark` turned over, the first on top, `aside` beneath them. */
+  #turnOver(mark: number, aside: number | null): void {
+    const above = this.#pending.splice(mark).reverse();
+    if (aside !== null) this.#pending.push(aside);
+    this.#pending.push(...above);
   }
 
   /**
@@ -407,9 +434,14 @@ export class Model {
     while (this.#pending.length > mark) this.#releasePending(this.get(this.#pending.pop()!));
   }
 
+  /** Does c's death run host code (a finalizer) or clear weakrefs? */
+  #diesSlowly(c: MObj): boolean {
+    return (c.kind === "node" && (this.legacy || !c.finalized)) || c.weakrefs.length > 0;
+  }
+
   #releaseRef(c: MObj): void {
     if (c.rc > 1) { c.rc--; this.possibleRoot(c); return; }
-    if ((c.kind === "node" && (this.legacy || !c.finalized)) || c.weakrefs.length) {
+    if (this.#diesSlowly(c)) {
       // a slow death that begins during another one waits its turn (no nesting)
       if (this.#deathDepth) { this.#untrack(c); c.rc = 0; this.#dying.push(c.id); return; }
       if (!this.#slowDeath(c)) return;
