@@ -17,7 +17,8 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "snapshots")
 
 interface Fixture {
   program: string; what: string; command: string; nodes: number; edges: number; node: string; date: string;
-  v8FullGcMs: { median: number; min: number; max: number; samples: number[] };
+  /** measuredBy and date: set when `take.mjs PROGRAM --measure-only` re-measured it after the snapshot was written. */
+  v8FullGcMs: { median: number; min: number; max: number; samples: number[]; measuredBy?: string; date?: string };
 }
 
 /** The fixtures present (a clone has them all; the bench runs without any). */
@@ -158,14 +159,14 @@ export const w7: Workload = {
       baseline: "v8", variant: fx.program, iterations: o.iterations,
       run: async (): Promise<Sample> => ({
         nsPerUnit: fx.v8FullGcMs.median * 1e6, durationMs: fx.v8FullGcMs.median, units: 1, checksum: 0, expectedChecksum: 0,
-        extra: { stored: true, samples: fx.v8FullGcMs.samples, node: fx.node, date: fx.date },
+        extra: { stored: true, samples: fx.v8FullGcMs.samples, node: fx.node, date: fx.v8FullGcMs.date ?? fx.date, measuredBy: fx.v8FullGcMs.measuredBy ?? fx.command },
       }),
     },
   ]),
   notes: () => [
-    ...fixtures().map((f) => `${f.program}: ${f.what}; ${f.nodes.toLocaleString("en-US")} nodes, ${f.edges.toLocaleString("en-US")} edges; made by \`${f.command}\` (${f.node}, ${f.date.slice(0, 10)}); V8's full gc() there: median ${f.v8FullGcMs.median} ms (${f.v8FullGcMs.min}..${f.v8FullGcMs.max}, 9 runs).`),
+    ...fixtures().map((f) => `${f.program}: ${f.what}; ${f.nodes.toLocaleString("en-US")} nodes, ${f.edges.toLocaleString("en-US")} edges; made by \`${f.command}\` (${f.node}, ${f.date.slice(0, 10)}); V8's full gc() there: median ${f.v8FullGcMs.median} ms (${f.v8FullGcMs.min}..${f.v8FullGcMs.max}, 9 runs${f.v8FullGcMs.measuredBy ? `, re-measured ${f.v8FullGcMs.date?.slice(0, 10)} by \`${f.v8FullGcMs.measuredBy}\`` : ""}).`),
     `Per collector, from one heap per repetition: full collect(2) = a full collection after one that moved everything to the oldest generation (its pauses column: the automatic collections while ${CHURN_RINGS.toLocaleString("en-US")} rings of 4 churn on top, every ${CHURN_KEEP_EVERY}th kept); collect(0) after churn = the youngest collection right after that churn; dominator tree = heap.inspect.dominators() (host-side, the same for every collector). The results JSON keeps the import's time per sample.`,
     "The import allocates in depth-first preorder from the root (importHeapSnapshot's default `order: \"depth-first\"`): each object right after an object that references it, as a program building its data top-down allocates, so the first collection leaves the lists in memory order. Imported in snapshot order = the snapshot's node order, V8's heap order after its moving collections; in postorder = children before parents, as a program building bottom-up allocates (TypeScript's parser), which CPython's first collection reorders breadth first (docs/snapshots.md).",
-    "Goal: a full collection of a ~350,000-node real graph in ≤ 10 ms with the default collector. The V8 row is not measured by this run: it is the figure stored with the snapshot (bench/snapshots/*.json).",
+    "Goal: a full collection of a ~350,000-node real graph in ≤ 10 ms with the default collector. The V8 row is not measured by this run: it is the figure stored with the snapshot (bench/snapshots/*.json), measured when it was taken or since with `take.mjs PROGRAM --measure-only` (the json says which).",
   ],
 };

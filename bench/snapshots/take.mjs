@@ -73,7 +73,7 @@ if (measureOnly) {
   info.v8FullGcMs = { ...v8FullGcMs, measuredBy: `node --expose-gc bench/snapshots/take.mjs ${args.join(" ")} --measure-only`, date: new Date().toISOString(),
     loadAverage: os.loadavg().map((x) => Number(x.toFixed(1))), node: process.version, usedHeapBytes: heap.used_heap_size, snapshotUnchanged: true };
   writeFileSync(file, JSON.stringify(info, null, 2) + "\n");
-  process.stdout.write(`${file}: v8FullGcMs median ${v8FullGcMs.median} ms (was measured ${info.date}); the snapshot is unchanged\n`);
+  process.stdout.write(`${file}: v8FullGcMs median ${v8FullGcMs.median} ms (load average ${os.loadavg()[0].toFixed(1)}); the snapshot of ${info.date} is unchanged\n`);
   if (held.vitest) await held.vitest.close();
   process.exit(0);
 }
