@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Heap, importHeapSnapshot, type ImportHeapSnapshotOptions } from "../src/index.js";
-import { DEFAULT_ALLOCATOR, type CollectorName } from "../src/heap.js";
+import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, type CollectorName } from "../src/heap.js";
 import { collectorsWith } from "../src/strategies.js";
 import { splitPauses, type Row, type Sample, type Workload } from "./common.js";
 
@@ -17,7 +17,8 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "snapshots")
 
 interface Fixture {
   program: string; what: string; command: string; nodes: number; edges: number; node: string; date: string;
-  v8FullGcMs: { median: number; min: number; max: number; samples: number[] };
+  /** measuredBy and date: set when `take.mjs PROGRAM --measure-only` re-measured it after the snapshot was written. */
+  v8FullGcMs: { median: number; min: number; max: number; samples: number[]; measuredBy?: string; date?: string };
 }
 
 /** The fixtures present (a clone has them all; the bench runs without any). */
@@ -113,6 +114,12 @@ export async function w7Run(fx: Fixture & { file: string }, collector: Collector
   };
 }
 
+/** The rows of the same graph allocated in another order than the import's default (depth first). */
+export const ALTERNATIVE_ORDERS: { order: NonNullable<ImportHeapSnapshotOptions["order"]>; words: string; every: boolean }[] = [
+  { order: "snapshot", words: "in snapshot order", every: true },
+  { order: "postorder", words: "in postorder", every: false },
+];
+
 /** One measurement serves a repetition's three rows (full, young, dominators): the import is the slow part. */
 const latest = new Map<string, Promise<Sample>>();
 function measured(fx: Fixture & { file: string }, collector: CollectorName, first: boolean): Promise<Sample> {
@@ -141,8 +148,10 @@ export const w7: Workload = {
           run: async () => { const s = await measured(fx, collector, false); return figure(s, s.extra!.youngAfterChurnMs as number); } },
         { ...base, name: `refheap ${fx.program} dominator tree (${DEFAULT_ALLOCATOR}/${collector})`, variant: `${fx.program} dominators`,
           run: async () => { const s = await measured(fx, collector, false); return figure(s, s.extra!.dominatorMs as number); } },
-        { ...base, name: `refheap ${fx.program} full collect(2), imported depth first (${DEFAULT_ALLOCATOR}/${collector})`, variant: `${fx.program} depth-first`,
-          run: () => w7FullRun(fx, collector, "depth-first") },
+        // the import's other orders (the default is depth first): postorder for the default collector only
+        ...ALTERNATIVE_ORDERS.filter((a) => a.every || collector === DEFAULT_COLLECTOR).map((a): Row => (
+          { ...base, name: `refheap ${fx.program} full collect(2), imported ${a.words} (${DEFAULT_ALLOCATOR}/${collector})`, variant: `${fx.program} ${a.order}`,
+            run: () => w7FullRun(fx, collector, a.order) })),
       ];
     }),
     {
@@ -150,14 +159,14 @@ export const w7: Workload = {
       baseline: "v8", variant: fx.program, iterations: o.iterations,
       run: async (): Promise<Sample> => ({
         nsPerUnit: fx.v8FullGcMs.median * 1e6, durationMs: fx.v8FullGcMs.median, units: 1, checksum: 0, expectedChecksum: 0,
-        extra: { stored: true, samples: fx.v8FullGcMs.samples, node: fx.node, date: fx.date },
+        extra: { stored: true, samples: fx.v8FullGcMs.samples, node: fx.node, date: fx.v8FullGcMs.date ?? fx.date, measuredBy: fx.v8FullGcMs.measuredBy ?? fx.command },
       }),
     },
   ]),
   notes: () => [
-    ...fixtures().map((f) => `${f.program}: ${f.what}; ${f.nodes.toLocaleString("en-US")} nodes, ${f.edges.toLocaleString("en-US")} edges; made by \`${f.command}\` (${f.node}, ${f.date.slice(0, 10)}); V8's full gc() there: median ${f.v8FullGcMs.median} ms (${f.v8FullGcMs.min}..${f.v8FullGcMs.max}, 9 runs).`),
+    ...fixtures().map((f) => `${f.program}: ${f.what}; ${f.nodes.toLocaleString("en-US")} nodes, ${f.edges.toLocaleString("en-US")} edges; made by \`${f.command}\` (${f.node}, ${f.date.slice(0, 10)}); V8's full gc() there: median ${f.v8FullGcMs.median} ms (${f.v8FullGcMs.min}..${f.v8FullGcMs.max}, 9 runs${f.v8FullGcMs.measuredBy ? `, re-measured ${f.v8FullGcMs.date?.slice(0, 10)} by \`${f.v8FullGcMs.measuredBy}\`` : ""}).`),
     `Per collector, from one heap per repetition: full collect(2) = a full collection after one that moved everything to the oldest generation (its pauses column: the automatic collections while ${CHURN_RINGS.toLocaleString("en-US")} rings of 4 churn on top, every ${CHURN_KEEP_EVERY}th kept); collect(0) after churn = the youngest collection right after that churn; dominator tree = heap.inspect.dominators() (host-side, the same for every collector). The results JSON keeps the import's time per sample.`,
-    "Imported depth first = the same graph allocated in depth-first preorder from the root (importHeapSnapshot's `order: \"depth-first\"`): each object after an object that references it, as a program building its data top-down allocates, so the first collection leaves the lists in memory order; the other rows allocate in the snapshot's node order, V8's (docs/snapshots.md).",
-    "Goal: a full collection of a ~350,000-node real graph in ≤ 10 ms with the default collector. The V8 row is not measured by this run: it is the figure stored with the snapshot (bench/snapshots/*.json).",
+    "The import allocates in depth-first preorder from the root (importHeapSnapshot's default `order: \"depth-first\"`): each object right after an object that references it, as a program building its data top-down allocates, so the first collection leaves the lists in memory order. Imported in snapshot order = the snapshot's node order, V8's heap order after its moving collections; in postorder = children before parents, as a program building bottom-up allocates (TypeScript's parser), which CPython's first collection reorders breadth first (docs/snapshots.md).",
+    "Goal: a full collection of a ~350,000-node real graph in ≤ 10 ms with the default collector. The V8 row is not measured by this run: it is the figure stored with the snapshot (bench/snapshots/*.json), measured when it was taken or since with `take.mjs PROGRAM --measure-only` (the json says which).",
   ],
 };

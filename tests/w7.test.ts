@@ -1,28 +1,56 @@
 // W7 (bench/w7.ts): rows per fixture and collector that collects, beside V8's stored gc(); one
 // measurement on the tests' real snapshot frees everything it imported and churned.
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { fixtures, w7, w7FullRun, w7Run } from "../bench/w7.js";
+import { ALTERNATIVE_ORDERS, fixtures, w7, w7FullRun, w7Run } from "../bench/w7.js";
 import { collectorsWith } from "../src/index.js";
+import { DEFAULT_COLLECTOR } from "../src/heap.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 describe("W7 real graphs", () => {
-  it("has a full, a young, a dominator and a depth-first full row per fixture and collecting collector, and V8's stored gc() beside them", () => {
+  it("has a full, a young, a dominator and a snapshot-order full row per fixture and collecting collector (postorder for the default one), and V8's stored gc() beside them", () => {
     const fx = fixtures();
-    expect(fx.map((f) => f.program)).toContain("tsc");
+    expect(fx.map((f) => f.program)).toContain("tsc-lib");
     for (const f of fx) expect(f.nodes).toBeGreaterThan(200_000);
+    expect(Math.max(...fx.map((f) => f.nodes))).toBeGreaterThanOrEqual(350_000); // the goal's graph
     const rows = w7.rows({ iterations: 50, depth: 14, longDepth: 16 });
     const collecting = collectorsWith("collectsCycles");
-    expect(rows.length).toBe(fx.length * (4 * collecting.length + 1));
+    expect(collecting).toContain(DEFAULT_COLLECTOR);
+    expect(rows.length).toBe(fx.length * (4 * collecting.length + 1 + 1));
     for (const f of fx) {
       for (const c of collecting) {
-        expect(rows.filter((r) => r.collector === c && r.variant?.startsWith(f.program)).length).toBe(4);
-        expect(rows.filter((r) => r.collector === c && r.variant === `${f.program} depth-first`).length).toBe(1);
+        const own = rows.filter((r) => r.collector === c && r.variant?.startsWith(`${f.program} `) || r.collector === c && r.variant === f.program);
+        expect(own.length).toBe(c === DEFAULT_COLLECTOR ? 5 : 4);
+        expect(rows.filter((r) => r.collector === c && r.variant === `${f.program} snapshot`).length).toBe(1);
+        expect(rows.filter((r) => r.collector === c && r.variant === `${f.program} postorder`).length).toBe(c === DEFAULT_COLLECTOR ? 1 : 0);
       }
       expect(rows.filter((r) => r.baseline === "v8" && r.variant === f.program).length).toBe(1);
+    }
+  });
+
+  it("take.mjs --measure-only times V8's gc() again and replaces only the json's v8FullGcMs, writing no snapshot", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "refheap-take-"));
+    try {
+      copyFileSync(path.join(here, "fixtures/node-bare.json"), path.join(dir, "node.json"));
+      const before = JSON.parse(readFileSync(path.join(dir, "node.json"), "utf8"));
+      execFileSync(process.execPath, ["--expose-gc", path.join(here, "../bench/snapshots/take.mjs"), "node", dir, "--measure-only"], { cwd: path.join(here, ".."), stdio: "pipe" });
+      expect(readdirSync(dir)).toEqual(["node.json"]);
+      const after = JSON.parse(readFileSync(path.join(dir, "node.json"), "utf8"));
+      const { v8FullGcMs, ...rest } = after;
+      const { v8FullGcMs: old, ...restBefore } = before;
+      expect(rest).toEqual(restBefore);
+      expect(v8FullGcMs.samples).toHaveLength(9);
+      expect(v8FullGcMs.median).toBe([...v8FullGcMs.samples].sort((a: number, b: number) => a - b)[4]);
+      expect(v8FullGcMs.samples).not.toEqual(old.samples);
+      expect(v8FullGcMs).toMatchObject({ snapshotUnchanged: true, measuredBy: `node --expose-gc bench/snapshots/take.mjs node ${dir} --measure-only` });
+      expect(v8FullGcMs.loadAverage).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -35,9 +63,11 @@ describe("W7 real graphs", () => {
     expect(s.extra!.youngAfterChurnMs).toBeGreaterThanOrEqual(0);
     expect(s.extra!.dominatorNodes).toBeGreaterThan(info.nodes);
     expect(s.pausesMs!.length).toBeGreaterThan(0);
-    const d = await w7FullRun({ ...info, file: path.join(here, "fixtures/node-bare.heapsnapshot.gz") }, collector, "depth-first");
-    expect(d.checksum).toBe(0);
-    expect(d.extra!.objects).toBe(info.nodes);
-    expect(d.extra!.order).toBe("depth-first");
+    for (const { order } of ALTERNATIVE_ORDERS) {
+      const d = await w7FullRun({ ...info, file: path.join(here, "fixtures/node-bare.heapsnapshot.gz") }, collector, order);
+      expect(d.checksum).toBe(0);
+      expect(d.extra!.objects).toBe(info.nodes);
+      expect(d.extra!.order).toBe(order);
+    }
   });
 });

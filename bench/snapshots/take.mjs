@@ -1,9 +1,12 @@
 // Makes a W7 fixture: a heap snapshot of a real program, with V8's own full collection of that
 // process timed beside it. Run from the repository root:
 //   node --expose-gc bench/snapshots/take.mjs PROGRAM [OUT_DIR]
-// PROGRAM: tsc (the TypeScript compiler holding a parsed project: refheap's src/), vitest (vitest's
-// main process after running a test file), node (a bare node process: the tests' fixture).
+// PROGRAM: tsc-lib (the TypeScript compiler holding refheap's project parsed, with the
+// ES2022 library files), vitest (vitest's main process after running a test file), node (a bare
+// node process: the tests' fixture).
 // Writes OUT_DIR/PROGRAM.heapsnapshot.gz and OUT_DIR/PROGRAM.json (what was measured, and how).
+// With --measure-only it writes no snapshot: it runs the program again, times V8's gc() there and
+// replaces OUT_DIR/PROGRAM.json's v8FullGcMs (saying so in it), for a quiet machine later.
 // The snapshot is made smaller before it is kept, keeping the graph: the text of value-named
 // nodes (strings, numbers, regexps: importHeapSnapshot types them by node type alone) is blanked,
 // the allocation traces dropped, and the strings table rebuilt with what is left.
@@ -14,16 +17,23 @@ import { gzipSync } from "node:zlib";
 import path from "node:path";
 import os from "node:os";
 
-const program = process.argv[2];
-const outDir = path.resolve(process.argv[3] ?? "bench/snapshots");
+const args = process.argv.slice(2).filter((a) => a !== "--measure-only");
+const measureOnly = args.length < process.argv.length - 2;
+const program = args[0];
+const outDir = path.resolve(args[1] ?? "bench/snapshots");
 if (typeof gc !== "function") throw new Error("run with node --expose-gc");
 
 /** What each program does before the snapshot; what it returns stays alive. */
 const PROGRAMS = {
-  async tsc() {
+  // refheap's tsconfig.json (its src/ files, strict), against the ES2022 library files (the lib
+  // .d.ts files parsed and bound: what a real compile holds), without the DOM and @types/node
+  async ["tsc-lib"]() {
     const ts = (await import("typescript")).default;
-    const p = ts.createProgram({ rootNames: ["src/index.ts"], options: { noLib: true, types: [] } });
-    return { program: p, files: p.getSourceFiles().length, what: `the TypeScript ${ts.version} compiler holding a parsed project: ts.createProgram over refheap's src/index.ts and its imports (${p.getSourceFiles().length} files, noLib)` };
+    const cfg = ts.getParsedCommandLineOfConfigFile("tsconfig.json", {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } });
+    const lib = ["lib.es2022.d.ts", "lib.esnext.disposable.d.ts"];
+    const p = ts.createProgram({ rootNames: cfg.fileNames, options: { ...cfg.options, lib, types: [] } });
+    const files = p.getSourceFiles().length;
+    return { program: p, what: `the TypeScript ${ts.version} compiler holding refheap's project: ts.createProgram with tsconfig.json's files (${cfg.fileNames.length}) and options, lib ${lib.join(" + ")} (no DOM, types: []); ${files} files in all` };
   },
   async vitest() {
     const { startVitest } = await import("vitest/node");
@@ -51,6 +61,22 @@ for (let i = 0; i < 9; i++) {
 }
 const sorted = [...samples].sort((a, b) => a - b);
 const heap = v8.getHeapStatistics();
+const v8FullGcMs = {
+  median: Number(sorted[4].toFixed(3)), min: Number(sorted[0].toFixed(3)), max: Number(sorted[8].toFixed(3)), samples: samples.map((x) => Number(x.toFixed(3))),
+  method: "gc() (--expose-gc: a full, synchronous mark-compact) ×9 after 2 warm-ups, performance.now() around each",
+};
+if (measureOnly) {
+  // V8's figure again, in a process that rebuilt what the snapshot holds, on a quiet machine: the
+  // snapshot stays as it is, its json records when and how this figure was taken
+  const file = path.join(outDir, `${program}.json`);
+  const info = JSON.parse(readFileSync(file, "utf8"));
+  info.v8FullGcMs = { ...v8FullGcMs, measuredBy: `node --expose-gc bench/snapshots/take.mjs ${args.join(" ")} --measure-only`, date: new Date().toISOString(),
+    loadAverage: os.loadavg().map((x) => Number(x.toFixed(1))), node: process.version, usedHeapBytes: heap.used_heap_size, snapshotUnchanged: true };
+  writeFileSync(file, JSON.stringify(info, null, 2) + "\n");
+  process.stdout.write(`${file}: v8FullGcMs median ${v8FullGcMs.median} ms (load average ${os.loadavg()[0].toFixed(1)}); the snapshot of ${info.date} is unchanged\n`);
+  if (held.vitest) await held.vitest.close();
+  process.exit(0);
+}
 // the figure needs a quiet machine, writing the snapshot does not (minutes on 2 cores): say when it is taken
 process.stderr.write(`V8 full gc(): median ${sorted[4].toFixed(1)} ms (load average ${os.loadavg()[0].toFixed(1)}); writing the snapshot\n`);
 
@@ -84,12 +110,12 @@ const gz = gzipSync(JSON.stringify(s), { level: 9 });
 writeFileSync(path.join(outDir, `${program}.heapsnapshot.gz`), gz);
 const info = {
   program, what: held.what,
-  command: `node --expose-gc bench/snapshots/take.mjs ${program}${process.argv[3] ? ` ${process.argv[3]}` : ""}`,
+  command: `node --expose-gc bench/snapshots/take.mjs ${args.join(" ")}`,
   date: new Date().toISOString(), node: process.version, v8: process.versions.v8, cpu: os.cpus()[0]?.model ?? "unknown", cpuCount: os.cpus().length,
   loadAverage: os.loadavg().map((x) => Number(x.toFixed(1))),
   nodes: s.snapshot.node_count, edges: s.snapshot.edge_count, strings: strings.length, gzipBytes: gz.length,
   usedHeapBytes: heap.used_heap_size,
-  v8FullGcMs: { median: Number(sorted[4].toFixed(3)), min: Number(sorted[0].toFixed(3)), max: Number(sorted[8].toFixed(3)), samples: samples.map((x) => Number(x.toFixed(3))), method: "gc() (--expose-gc: a full, synchronous mark-compact) ×9 after 2 warm-ups, performance.now() around each" },
+  v8FullGcMs,
   snapshotWriteMs: Math.round(writeMs),
 };
 writeFileSync(path.join(outDir, `${program}.json`), JSON.stringify(info, null, 2) + "\n");

@@ -3,13 +3,15 @@
 // (src/inspect/heapsnapshot.ts) reads a snapshot into an inspection graph; this builds objects.
 //
 // Mapping: one object per node reachable from the root (snapshot.root_index, else node 0) through
-// strong edges, allocated in the snapshot's node order (V8 writes them in heap order). A type per
-// V8 node type and name ("object:Foo", "closure:bar"; nodes named by their value, strings and
-// numbers, by their node type alone); the most common `maxTypes` keep their own type, the rest
-// share one per node type ("object:(other)"). A type whose nodes all have the same edges (types and
-// names, in order) is fixed, a reference field per edge (named after it: `map`, `_0` for element 0);
-// otherwise a refarray holding the edges in order. A weak edge is a weakref object in its slot (its
-// target's type weakrefable); a weak edge to a node no strong path reaches leaves the slot null.
+// strong edges, allocated depth first from the root (or in the snapshot's node order, V8's heap
+// order: `order`). A type per V8 node type, name ("object:Foo", "closure:bar"; nodes named by
+// their value, strings and numbers, by their node type alone) and shape, the node's edge list
+// (types and names, in order), as V8 gives objects with other properties another map: a fixed
+// type, a reference field per edge (named after it: `map`, `_0` for element 0), so a node is one
+// block. A name's most common shape is named after it, its others "name #2", ...; the most common
+// `maxTypes` keep their own type, the rest share a refarray per node type ("object:(other)"), as
+// do nodes of more than MAX_FIXED_REFS edges per name. A weak edge is a weakref object in its slot
+// (its target's type weakrefable); a weak edge to a node no strong path reaches leaves the slot null.
 // The root comes back held by a handle; the import held everything else only while building.
 //
 // Order of work, so bad input changes nothing: the whole file is read and checked (shape, counts,
@@ -35,17 +37,20 @@ export interface ImportHeapSnapshotOptions {
   maxNodes?: number;
   /** Most edges the snapshot may declare. Default 40,000,000. */
   maxEdges?: number;
-  /** Most types the import defines for (node type, name) pairs; rarer pairs share a type per node type. Default 2,000. */
+  /** Most types the import defines for (node type, name, shape) keys; rarer keys share a type per node type. Default 2,000. */
   maxTypes?: number;
   /**
    * The order the objects are allocated in (their addresses, and their order in the collector's
-   * lists). `"snapshot"` (default): the snapshot's node order, the order V8's generator met the
-   * objects walking its heap. `"depth-first"`: preorder from the root, each object before the
-   * objects it references (first edge first), as a program that allocates a parent before its
-   * children (a parser building its tree top-down) has them: the first collection then finds every
-   * object reachable where its list puts it and leaves the list in memory order (docs/snapshots.md).
+   * lists); the snapshot does not record the program's. `"depth-first"` (default): preorder from
+   * the root (first edge first), each object right after one that references it, as a program that
+   * allocates a parent before its children has them: the first collection leaves the list in
+   * memory order. `"postorder"`: the same walk, each object after the objects it reaches first
+   * (children before parents, as TypeScript's parser builds its trees): the first collection
+   * reorders the list breadth first, away from memory order. `"snapshot"`: the snapshot's node
+   * order, V8's heap order after its own moving collections (docs/snapshots.md says why it is not
+   * the default).
    */
-  order?: "snapshot" | "depth-first";
+  order?: "depth-first" | "postorder" | "snapshot";
 }
 
 export interface HeapSnapshotImport {
@@ -71,11 +76,12 @@ export interface HeapSnapshotImport {
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 const DEFAULTS = { maxFileBytes: 2 * 1024 ** 3, maxNodes: 4_000_000, maxEdges: 40_000_000, maxTypes: 2000 } as const;
-const ORDERS = ["snapshot", "depth-first"] as const;
+const ORDERS = ["depth-first", "postorder", "snapshot"] as const;
+const DEFAULT_ORDER = ORDERS[0];
 const OPTION_NAMES = [...Object.keys(DEFAULTS), "order"];
 /** Node types whose `name` is the node's value (a string's text, a number), not a kind of object. */
 const VALUE_NAMED = new Set(["string", "concatenated string", "sliced string", "number", "bigint", "regexp", "symbol"]);
-/** Most reference fields a fixed type gets; wider uniform nodes become refarrays. */
+/** Most reference fields a fixed type gets; wider nodes share a refarray per name. */
 const MAX_FIXED_REFS = 256;
 /** The core's type table (assembly/types.ts MAX_TYPES). */
 const TYPE_TABLE = 4096;
@@ -83,9 +89,9 @@ const IDENT = /^[A-Za-z_$][\w$]*$/;
 const MAX_TYPE_NAME = 120;
 
 function checkOptions(o: ImportHeapSnapshotOptions | undefined): Required<ImportHeapSnapshotOptions> {
-  if (o === undefined) return { ...DEFAULTS, order: "snapshot" };
+  if (o === undefined) return { ...DEFAULTS, order: DEFAULT_ORDER };
   if (o === null || typeof o !== "object") throw new HeapConfigError(`importHeapSnapshot: options must be an object, got ${describeValue(o)}`);
-  const out = { ...DEFAULTS, order: "snapshot" } as Required<ImportHeapSnapshotOptions>;
+  const out = { ...DEFAULTS, order: DEFAULT_ORDER } as Required<ImportHeapSnapshotOptions>;
   if (o.order !== undefined) {
     if (!(ORDERS as readonly unknown[]).includes(o.order)) throw new HeapConfigError(`importHeapSnapshot: order must be one of ${ORDERS.map((x) => `'${x}'`).join(", ")}, got ${describeValue(o.order)}`);
     out.order = o.order;
@@ -178,29 +184,28 @@ interface Plan {
 }
 
 /**
- * The `count` nodes reachable from `root` through strong edges in depth-first preorder, first edge
- * first; sets objectOf to each one's place. An explicit stack (a node and the next of its edges to
- * look at): each node is pushed once, when placed, so `stack` needs room for `count` entries.
+ * The `count` nodes reachable from `root` through strong edges, depth first from the root, first
+ * edge first, in preorder (a node when first met) or postorder (once every node it leads to is);
+ * sets objectOf to each one's place. An explicit stack (a node and the next of its edges to look
+ * at): each node is pushed once, when met, so `stack` needs room for `count` entries.
  */
-function depthFirst(root: number, firstEdge: Float64Array, edges: ArrayLike<number>, ef: number, eType: number, eTo: number, nf: number, weak: number,
+function depthFirst(post: boolean, root: number, firstEdge: Float64Array, edges: ArrayLike<number>, ef: number, eType: number, eTo: number, nf: number, weak: number,
   objectOf: Int32Array, count: number, stack: Uint32Array): Uint32Array {
   const order = new Uint32Array(count);
-  const placed = new Uint8Array(objectOf.length);
+  const met = new Uint8Array(objectOf.length);
   const next = new Float64Array(count); // per stack entry: its node's next edge
   let top = 0, i = 0;
-  const place = (k: number) => { objectOf[k] = i; order[i++] = k; placed[k] = 1; };
-  place(root);
-  stack[top] = root; next[top++] = firstEdge[root];
+  const place = (k: number) => { objectOf[k] = i; order[i++] = k; };
+  const meet = (k: number) => { met[k] = 1; if (!post) place(k); stack[top] = k; next[top++] = firstEdge[k]; };
+  meet(root);
   while (top) {
     const k = stack[top - 1];
     let e = next[top - 1];
     const end = firstEdge[k + 1];
-    while (e < end && (edges[e * ef + eType] === weak || placed[edges[e * ef + eTo] / nf])) e++;
-    if (e === end) { top--; continue; }
+    while (e < end && (edges[e * ef + eType] === weak || met[edges[e * ef + eTo] / nf])) e++;
+    if (e === end) { top--; if (post) place(k); continue; }
     next[top - 1] = e + 1;
-    const w = edges[e * ef + eTo] / nf;
-    place(w);
-    stack[top] = w; next[top++] = firstEdge[w];
+    meet(edges[e * ef + eTo] / nf);
   }
   if (i !== count) throw new Error(`importHeapSnapshot: depth-first order placed ${i} of ${count} nodes`);
   return order;
@@ -249,7 +254,7 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
       let count = 0;
       for (let k = 0; k < n; k++) if (objectOf[k] === 0) count++;
       const inSnapshotOrder = o.order === "snapshot";
-      order = inSnapshotOrder ? new Uint32Array(count) : depthFirst(s.root, firstEdge, edges, ef, eType, eTo, nf, weak, objectOf, count, stack);
+      order = inSnapshotOrder ? new Uint32Array(count) : depthFirst(o.order === "postorder", s.root, firstEdge, edges, ef, eType, eTo, nf, weak, objectOf, count, stack);
       for (let k = 0, i = 0; k < n; k++) {
         if (objectOf[k] < 0) continue;
         if (inSnapshotOrder) { objectOf[k] = i; order[i++] = k; }
@@ -270,33 +275,28 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
   for (const i of needed) if (i >= s.stringCount) throw new HeapSnapshotFormatError(`.heapsnapshot: string ${i} named by a node or an edge, but strings has ${s.stringCount}`);
   const nodes = s.nodes, edges = s.edges;
 
-  // types: a key per (node type, name); each with its count, first node, and whether its nodes share one edge list
-  interface Key { name: string; nodeType: string; count: number; first: number; uniform: boolean; weakTarget: boolean; type: number }
+  // types: a key per (node type, name) and shape, the node's edge list (types and names, in
+  // order), as V8 gives objects whose properties differ different maps; each with its count and first node
+  interface Key { name: string; nodeType: string; count: number; first: number; fixed: boolean; type: number }
   const keys: Key[] = [], keyIds = new Map<string, number>();
   const keyOf = new Uint32Array(order.length);
   for (let i = 0; i < order.length; i++) {
     const k = order[i];
     const nodeType = s.nodeTypes[nodes[k * nf + fType]];
     const name = keyName(nodeType, s.strings.get(nodes[k * nf + fName])!);
-    let id = keyIds.get(name);
-    if (id === undefined) {
+    const a = firstEdge[k], n = firstEdge[k + 1] - a;
+    // wider nodes share a refarray per name (one type per huge array would fill the type table)
+    let shape = n > MAX_FIXED_REFS ? "*" : "";
+    if (!shape) for (let e = a; e < a + n; e++) shape += `${edges[e * ef + eType]},${edges[e * ef + eName]};`;
+    const id0 = keyIds.get(`${name}\0${shape}`);
+    let id: number;
+    if (id0 === undefined) {
       id = keys.length;
-      keyIds.set(name, id);
-      keys.push({ name, nodeType, count: 0, first: k, uniform: true, weakTarget: false, type: -1 });
-    }
-    const key = keys[id];
-    key.count++;
+      keyIds.set(`${name}\0${shape}`, id);
+      keys.push({ name, nodeType, count: 0, first: k, fixed: shape !== "*", type: -1 });
+    } else id = id0;
+    keys[id].count++;
     keyOf[i] = id;
-    if (key.uniform && k !== key.first) {
-      const a0 = firstEdge[key.first], n0 = firstEdge[key.first + 1] - a0, a = firstEdge[k];
-      if (firstEdge[k + 1] - a !== n0) key.uniform = false;
-      else {
-        for (let j = 0; j < n0; j++) {
-          const x = (a0 + j) * ef, y = (a + j) * ef;
-          if (edges[x + eType] !== edges[y + eType] || edges[x + eName] !== edges[y + eName]) { key.uniform = false; break; }
-        }
-      }
-    }
   }
   // the most common keys keep their type; the others share one per node type
   const budget = Math.min(o.maxTypes, typeRoom - s.nodeTypes.length - 1); // - 1: the root's own
@@ -309,12 +309,17 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
   const rootKey = keyOf[objectOf[s.root]];
   byCount.splice(byCount.indexOf(rootKey), 1);
   byCount.unshift(rootKey);
-  const types: Plan["types"] = [], typeIds = new Map<string, number>();
-  const typeFor = (name: string, kind: "fixed" | "refarray", refs: string[]) => {
-    let t = typeIds.get(name);
-    if (t === undefined) { t = types.length; typeIds.set(name, t); types.push({ name, kind, refs, weakrefable: false, count: 0 }); }
-    return t;
+  // every type its own name: a name's most common shape is named after it, its other shapes (and a
+  // snapshot's own node named like one) "name #2", "name #3", ... in order of count
+  const types: Plan["types"] = [], taken = new Set<string>();
+  const newType = (base: string, kind: "fixed" | "refarray", refs: string[]) => {
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base} #${n}`;
+    taken.add(name);
+    types.push({ name, kind, refs, weakrefable: false, count: 0 });
+    return types.length - 1;
   };
+  const shared = new Map<string, number>(); // node type -> its "(other)" type
   const edgeLabel = (e: number): string => {
     const t = edges[e * ef + eType], x = edges[e * ef + eName];
     return t === element || t === hidden ? String(x) : s.strings.get(x)!;
@@ -323,11 +328,12 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
     const key = keys[id];
     if (rank <= budget) { // rank 0 is the root's, beyond the budget
       const a = firstEdge[key.first], n = firstEdge[key.first + 1] - a;
-      const fixed = key.uniform && n <= MAX_FIXED_REFS;
-      const refs = fixed ? fieldNames(Array.from({ length: n }, (_, j) => edgeLabel(a + j))) : [];
-      key.type = typeFor(key.name, fixed ? "fixed" : "refarray", refs);
+      const refs = key.fixed ? fieldNames(Array.from({ length: n }, (_, j) => edgeLabel(a + j))) : [];
+      key.type = newType(key.name, key.fixed ? "fixed" : "refarray", refs);
     } else {
-      key.type = typeFor(`${key.nodeType}:(other)`, "refarray", []);
+      let t = shared.get(key.nodeType);
+      if (t === undefined) shared.set(key.nodeType, t = newType(`${key.nodeType}:(other)`, "refarray", []));
+      key.type = t;
     }
   });
   const typeOf = new Uint32Array(order.length);
