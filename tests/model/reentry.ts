@@ -372,21 +372,27 @@ export class ReentryPlayer {
       case "disposeReferent": {
         const j = this.#pick(act.h);
         if (j < 0 || !WEAKREFABLE[model.get(model.handles[j]).kind]) return null;
-        const expected = this.#ref(handlePtr(hs[j]), "disposeReferent");
+        const expected = idOf(this.#ref(handlePtr(hs[j]), "disposeReferent"));
         const box = { id: 0 };
+        // three heap calls, each with its flush: the host code each ran plays after it (Sequence)
+        const seq = new Sequence(frame);
         const W = heap.weakref(hs[j], () => { this.host.log(() => `cb:${box.id}`); this.hostCall("cb", () => `cb:${box.id}`, null, false); });
         const ptr = W.ptr;
-        this.#disposed.add(j);
-        try { hs[j].dispose(); } catch (err) { this.#disposed.delete(j); throw err; }
-        W.dispose();
-        return () => {
-          if (model.handles[j] !== idOf(expected)) throw new Error(`re-entrancy: handle ${j} is ${model.handles[j]} in the model, ${idOf(expected)} on the heap`);
-          const w = model.weakref(model.handles[j], false, "plain");
+        seq.add(() => {
+          if (model.handles[j] !== expected) throw new Error(`re-entrancy: handle ${j} is ${model.handles[j]} in the model, ${expected} on the heap`);
+          const w = model.weakref(expected, false, "plain");
           w.ptr = ptr;
           box.id = w.id;
-          model.decref(model.handles[j]);
-          model.decref(w.id);
-        };
+        });
+        seq.flushed();
+        this.#disposed.add(j);
+        try { hs[j].dispose(); } catch (err) { this.#disposed.delete(j); throw err; }
+        seq.add(() => model.decref(expected));
+        seq.flushed();
+        W.dispose();
+        seq.add(() => model.decref(box.id));
+        seq.flushed();
+        return () => seq.play();
       }
       case "collect": {
         if (!heap.capabilities.collector.collectsCycles) {
