@@ -133,6 +133,14 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "a stop callback allocates after a weak proxy is made (young count after the collection)",
     prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"proxy","h":0,"cb":"none"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,[{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
   },
+  // Soak --fuzz of 2026-12-02 (second session), 8 failures ("cb:7" on the heap, not in the model):
+  // onUnraisable, run by the flush of disposeReferent's first dispose, collected while the weakref it
+  // had just made was still held, and the heap called it back; the runner had played both disposes
+  // before that host code. It now plays each heap call, then what its flush ran.
+  {
+    name: "host code run by a referent's dispose collects while the new weakref is still held",
+    prog: {"threshold":4,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"alloc","kind":"node"},{"op":"set","h":0,"field":0,"v":0},{"op":"alloc","kind":"node"},{"op":"setAt","h":0,"i":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[],"report":[[{"a":"disposeReferent","h":0},{"a":"unfreeze"}],[{"a":"collect","g":1},{"a":"alloc","kind":"node","keep":false,"self":false}]],"events":[],"phase":[[{"a":"dispose","h":0},{"a":"throw","v":"string"}],[{"a":"collect","g":0},{"a":"throw","v":"string"}]]},"batch":1}} as Program,
+  },
   // Soak --fuzz of 2026-12-02, 30 failures on incremental ("after disposeMaps: young count: heap 0,
   // model 1"): onUnraisable, run by the flush of one map handle's release (an events listener had
   // thrown while the map was freed), allocated before the next map died; the runner played it after
