@@ -235,7 +235,7 @@ function sampleJson(s: Sample, first: boolean): SampleJson {
   const { pausesMs, pausesByGen: _byGen, pauseRecords, extra, ...rest } = s;
   void _byGen;
   const kept: SampleJson = { ...rest };
-  if (pausesMs) { kept.pauseCount = pausesMs.length; if (pausesMs.length) kept.maxPauseMs = Math.max(...pausesMs); }
+  if (pausesMs) { kept.pauseCount = pausesMs.length; if (pausesMs.length) kept.maxPauseMs = pausesMs.reduce((m, x) => (x > m ? x : m), -Infinity); } // a spread of tens of thousands of pauses overflowed the stack
   if (pauseRecords?.length) {
     const max = pauseRecords.reduce((m, r) => (r.ms > m.ms ? r : m));
     kept.maxPause = { ms: max.ms, visited: max.visited, grownBytes: max.grownBytes, ...(max.hostMs ? { hostMs: max.hostMs } : {}) };
