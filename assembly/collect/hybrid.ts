@@ -190,7 +190,7 @@ export function collectGeneration(g: u32): i32 {
   setPhaseGeneration(r);
   phase(PHASE_GATHERED, r, WORK);
   // a full collection's set is every tracked, unfrozen container: copy and subtraction in one walk
-  let n = subtracted >= 0 ? deduceSubtracted(WORK, UNREACHABLE, <u32>subtracted) : deduceUnreachable(WORK, UNREACHABLE, true, full);
+  let n = subtracted >= 0 ? deduceSubtracted(WORK, UNREACHABLE, <u32>subtracted, false, true) : deduceUnreachable(WORK, UNREACHABLE, true, full);
   // Survivors join the old list as trial deletion leaves them (in it, every survivor follows an
   // object that references it). Gathering and the candidate list take objects out of their place,
   // so a full collection rebuilds its order from the heap (above). Sorting each young collection's

@@ -183,13 +183,20 @@ function copyAndSubtract(base: usize): u32 {
     SET_GC_NEXT(c, young);
     SET_GC_PREV(young, c);
     SET_GC_REFS(c, 1);
+    movedBack++;
   } else if (GC_REFS(c) == 0) {
     // still ahead of the scan: tell it that it is reachable
     SET_GC_REFS(c, 1);
   }
 }
 
-function moveUnreachable(young: usize, unreachable: usize): void {
+/** Tentatively unreachable objects that visitReachable moved back to the set. */
+let movedBack: u32 = 0;
+
+/** Moves the set's unreachable objects to `unreachable` (marked); returns how many. */
+function moveUnreachable(young: usize, unreachable: usize): u32 {
+  let moved: u32 = 0;
+  movedBack = 0;
   let prev = young;
   let p = GC_NEXT(young);
   while (p != young) {
@@ -211,19 +218,25 @@ function moveUnreachable(young: usize, unreachable: usize): void {
       SET_GC_PREV(p, last);
       SET_GC_NEXT(p, unreachable | NEXT_UNREACHABLE);
       SET_GC_PREV(unreachable, p);
+      moved++;
     }
     p = GC_NEXT(prev);
   }
   SET_GC_PREV(young, prev);
   SET_GC_NEXT(unreachable, GC_NEXT(unreachable) & ~NEXT_UNREACHABLE);
+  return moved - movedBack;
 }
 
-/** Clears the UNREACHABLE marks; returns the number of objects on the list. */
-function clearUnreachableMask(list: usize): u32 {
-  let n: u32 = 0;
-  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) { SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE); n++; }
-  return n;
+/** Clears the UNREACHABLE marks. */
+function clearUnreachableMask(list: usize): void {
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE);
 }
+
+/**
+ * UNREACHABLE still holds its marks (deduceSubtracted's `leaveMarks`): finishCollection clears them
+ * in its first walk over the garbage, or first thing when that walk is not the one that can.
+ */
+let marksLeft = false;
 
 /**
  * The objects the last deduceUnreachable left on `base`: gc_list_size(young) right after it,
@@ -256,12 +269,15 @@ export function deduceUnreachable(base: usize, unreachable: usize, observed: boo
  * The rest of deduceUnreachable once the n objects of the set on `base` hold gc_refs = references
  * from outside it, COLLECTING set (the list singly linked through gcNext, its head's gcPrev the
  * last object): a collector that subtracted while it gathered (deferred.ts) starts here.
+ * `leaveMarks` (unobserved, `unreachable` being UNREACHABLE): its marks are left for
+ * finishCollection to clear in its walk over the garbage, one walk fewer.
  */
-export function deduceSubtracted(base: usize, unreachable: usize, n: u32, observed: bool = false): u32 {
+export function deduceSubtracted(base: usize, unreachable: usize, n: u32, observed: bool = false, leaveMarks: bool = false): u32 {
   listInit(unreachable);
-  moveUnreachable(base, unreachable);
-  reachableCount = n - clearUnreachableMask(unreachable);
+  reachableCount = n - moveUnreachable(base, unreachable);
   countVisits(reachableCount); // moveUnreachable walked those found reachable
+  if (leaveMarks) { marksLeft = true; return n; }
+  clearUnreachableMask(unreachable);
   if (observed) phase(PHASE_UNREACHABLE_MOVED, phaseGeneration, base, unreachable);
   return n;
 }
@@ -401,6 +417,12 @@ function deleteGarbage(collectable: usize, old: usize): void {
  * `collecting`. Returns the number of unreachable objects found (collected + uncollectable).
  */
 export function finishCollection(g: u32, old: usize, candidates: u32, settle: (() => void) | null = null): i32 {
+  // the walk below can clear the marks deduceSubtracted left only when it is the first and the
+  // at-once one (it reads each next link once, masked)
+  let atOnce = freesAtOnce && !debugFlags;
+  let marked = marksLeft;
+  marksLeft = false;
+  if (marked && (legacyFinalizers || !atOnce)) { clearUnreachableMask(UNREACHABLE); marked = false; }
   if (legacyFinalizers) moveLegacyFinalizers(UNREACHABLE);
   else listInit(LEGACY);
   if (debugFlags & DEBUG_COLLECTABLE) {
@@ -411,11 +433,18 @@ export function finishCollection(g: u32, old: usize, candidates: u32, settle: ((
   let flags: u32 = 0;
   let m: u32 = 0;
   // the same walk scans the garbage for freeing at once (atonce.ts), when the collector may
-  let atOnce = freesAtOnce && !debugFlags;
   let outside: i32 = OTHER_KIND;
   if (atOnce) {
     outside = 0;
-    for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) { flags |= INFO(p); m++; outside = addOutside(p, outside); }
+    let p = GC_NEXT(UNREACHABLE);
+    while (p != UNREACHABLE) {
+      let next = GC_NEXT(p) & ~NEXT_UNREACHABLE;
+      if (marked) SET_GC_NEXT(p, next);
+      flags |= INFO(p);
+      m++;
+      outside = addOutside(p, outside);
+      p = next;
+    }
     if (outside != OTHER_KIND) countVisits(m); // the garbage's references walked
   } else {
     for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) { flags |= INFO(p); m++; }
