@@ -20,6 +20,8 @@ import { freeze, generationLength, unfreeze } from "./collect/gcmodule";
 import { referentAt, references } from "./collect/referrers";
 import { VISITED } from "./collect/trial";
 import { candidateCount } from "./collect/candidates";
+import { setFreesAtOnce } from "./collect/atonce";
+import { GC_CAP_FREES_GARBAGE_AT_ONCE } from "./generated/capabilities";
 import { collectorCapabilities, collectorCheckCode, collectorCollect, collectorInit, collectorThawGeneration } from "./generated/collectors";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
@@ -85,6 +87,7 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
   if (!collectorCheckCode(collector)) return -4;
   if (!allocatorInit(allocator, start)) return -3;
   collectorInit(collector);
+  setFreesAtOnce((collectorCapabilities() & GC_CAP_FREES_GARBAGE_AT_ONCE) != 0);
   return 0;
 }
 

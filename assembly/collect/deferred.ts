@@ -29,12 +29,17 @@
 // FLAG_DEFERRED is read only on candidates: possibleRoot clears it (a new candidate is examined by
 // the next collection), and taking a candidate clears CANDIDATE only.
 
-import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_DEFERRED, GC_NEXT, GC_PREV, INFO, SET_INFO } from "../layout";
-import { listMerge, listMove, listMoveRun } from "./generations";
-import { candidateCount, setCandidateCount } from "./candidates";
+import {
+  FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_DEFERRED, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
+  TYPE_ID_MASK,
+} from "../layout";
+import { TYPE } from "../types";
+import { listMerge, listMove } from "./generations";
+import { candidateCount, candidateTaken, setCandidateCount } from "./candidates";
 import { heapSize } from "./track";
 import { gatherChildren } from "./gather";
-import { countVisits, listInit } from "./trial";
+import { GC_REFS, SET_GC_REFS, countVisits, listInit, subtractRefs, updateRefs } from "./trial";
+import { oneRun, runEnd, runFrom, runStart, runTo, visitRun, visitStart } from "./visit";
 
 /** Credit toward the next old pass (list walks and collections since the last one). */
 let credit: u64 = 0;
@@ -79,20 +84,67 @@ export function takeNewCandidates(candidates: usize, work: usize): u32 {
   return n;
 }
 
+// ── the walk into old objects, and trial deletion's subtraction in it (unobserved young collections) ──
+// Gathering walks every member's children to find the old ones, then trial.ts's subtract_refs walks
+// them all again. When no listener is shown the steps apart (phases.ts), one walk does both: the
+// set's members hold gc_refs from the start (updateRefs, the list singly linked from then on, as
+// during the deduction), a child in the set is decremented, and an old child joins with its count
+// less this reference. The old objects' lists stay doubly linked: a joining child leaves its list
+// as listMove would, and the set's tail is its head's gcPrev.
+
+/** One reference to c from a member: subtracted if c is in the set, else c joins it (tracked, unfrozen). */
+// @ts-ignore: decorator
+@inline function subtractOrJoin(c: usize, work: usize): void {
+  if (!c) return;
+  let info = INFO(c);
+  if (info & FLAG_COLLECTING) { SET_GC_REFS(c, GC_REFS(c) - 1); return; }
+  if ((info & (FLAG_TRACKED | FLAG_FROZEN)) != FLAG_TRACKED) return;
+  if (info & FLAG_CANDIDATE) candidateTaken();
+  SET_INFO(c, (info | FLAG_COLLECTING) & ~FLAG_CANDIDATE);
+  let before = GC_PREV(c), after = GC_NEXT(c);
+  SET_GC_NEXT(before, after);
+  SET_GC_PREV(after, before);
+  SET_GC_NEXT(GC_PREV(work), c);
+  SET_GC_NEXT(c, work);
+  SET_GC_PREV(work, c);
+  SET_GC_REFS(c, RC(c) - 1);
+}
+
+// @ts-ignore: decorator
+@inline function subtractOrJoinChildren(p: usize, work: usize): void {
+  let t = TYPE(INFO(p) & TYPE_ID_MASK);
+  if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) subtractOrJoin(load<usize>(s), work);
+  else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) subtractOrJoin(load<usize>(s), work); }
+}
+
+/** Appends q, whose gcPrev holds a count, to the doubly linked list `to`. */
+// @ts-ignore: decorator
+@inline function append(q: usize, to: usize): void {
+  let tail = GC_PREV(to);
+  SET_GC_NEXT(tail, q);
+  SET_GC_PREV(q, tail);
+  SET_GC_NEXT(q, to);
+  SET_GC_PREV(to, q);
+}
+
 /**
  * Grows the set on `work` (every member COLLECTING; the members up to `setEnd`, or none when it is
  * `work`, are the set it starts from) with every tracked, unfrozen object its members reach: the
  * old objects, since the set holds all that is young. When more than `limit` of them would join,
  * none does: they go back to `old`, except the set's direct old children (the frontier), which
- * become deferred candidates on `candidates`. Returns whether the walk was complete.
+ * become deferred candidates on `candidates`. Returns the set's size.
+ *
+ * `subtract` (above): the members get their counts first, and the walk subtracts as it goes; the
+ * set is then ready for trial.ts's deduceSubtracted. A walk cut short takes the set's counts again
+ * without the objects that left (two walks of the set alone: only past threshold0 old objects).
  */
-export function gatherOld(work: usize, setEnd: usize, limit: u32, candidates: usize, old: usize): bool {
-  if (setEnd == work) return true;
-  let walked: u32 = 0;
+export function gatherOld(work: usize, setEnd: usize, limit: u32, candidates: usize, old: usize, subtract: bool): u32 {
+  if (setEnd == work) return 0;
+  let size: u32 = subtract ? updateRefs(work) : 0;
   let p = GC_NEXT(work);
   while (true) {
-    gatherChildren(p, work);
-    walked++;
+    if (subtract) subtractOrJoinChildren(p, work);
+    else { gatherChildren(p, work); size++; }
     if (p == setEnd) break;
     p = GC_NEXT(p);
   }
@@ -101,31 +153,36 @@ export function gatherOld(work: usize, setEnd: usize, limit: u32, candidates: us
   p = GC_NEXT(setEnd);
   while (p != work) {
     if (gathered == limit) break;
-    gatherChildren(p, work);
+    if (subtract) subtractOrJoinChildren(p, work);
+    else gatherChildren(p, work);
     gathered++;
     p = GC_NEXT(p);
   }
-  countVisits(walked + gathered);
-  if (p == work) return true;
-  // too long: the gathered objects leave the set; the frontier waits for an old pass
-  let first = GC_NEXT(setEnd), last = GC_PREV(work);
+  countVisits(size + gathered);
+  if (p == work) return size + gathered;
+  // too long: the gathered objects leave the set; the frontier waits for an old pass. Relinked one
+  // by one (with `subtract` their gcPrev words hold counts)
   let n: u32 = 0;
-  for (p = first; ; p = GC_NEXT(p)) {
-    SET_INFO(p, (INFO(p) & ~FLAG_COLLECTING) | FLAG_CANDIDATE | FLAG_DEFERRED);
+  let frontier = true;
+  p = GC_NEXT(setEnd);
+  let last = GC_PREV(work);
+  SET_GC_NEXT(setEnd, work);
+  SET_GC_PREV(work, setEnd);
+  while (true) {
+    let next = GC_NEXT(p), info = INFO(p) & ~FLAG_COLLECTING;
+    if (frontier) { SET_INFO(p, info | FLAG_CANDIDATE | FLAG_DEFERRED); append(p, candidates); }
+    else { SET_INFO(p, info); append(p, old); }
     n++;
-    if (p == frontierEnd) break;
+    if (p == frontierEnd) { setCandidateCount(candidateCount() + n); frontier = false; }
+    if (p == last) break;
+    p = next;
   }
-  let rest = GC_NEXT(frontierEnd);
-  listMoveRun(first, frontierEnd, candidates);
-  setCandidateCount(candidateCount() + n);
-  if (rest != work) {
-    for (p = rest; ; p = GC_NEXT(p)) {
-      SET_INFO(p, INFO(p) & ~FLAG_COLLECTING);
-      n++;
-      if (p == last) break;
-    }
-    listMoveRun(rest, last, old);
+  if (subtract) {
+    // the set's counts again, without the references from the objects that left
+    updateRefs(work);
+    subtractRefs(work);
+    n += size;
   }
   countVisits(n);
-  return false;
+  return size;
 }

@@ -36,10 +36,12 @@
 //              one list, COLLECTING set, CANDIDATE cleared
 //   gather     every tracked, unfrozen object its members reach is on it too (through the list
 //              itself, breadth first: no recursion), unless they are more than threshold0 outside
-//              an old pass: then none is, and the members' old children are deferred (deferred.ts)
+//              an old pass: then none is, and the members' old children are deferred (deferred.ts);
+//              unless phases are observed, the same walk does trial deletion's subtraction
 //   deduce ..  trial.ts: the garbage is found
 //   promote    the survivors join the old list
-//   finish     trial.ts: the garbage is freed; resurrected objects are old
+//   finish     trial.ts: the garbage is freed (at once when it has no finalizer and no weakref:
+//              atonce.ts, capability freesGarbageAtOnce); resurrected objects are old
 // The automatic trigger is the young count (generation 0's count: container allocations − deaths
 // since the last collection) over threshold 0 (HYBRID_THRESHOLD0 by default; gc.setThreshold).
 
@@ -51,14 +53,15 @@ import { heapSize, setTrackGeneration } from "./track";
 import { linkInAddressOrder, mostlySequential } from "./addressorder";
 import { liveObjects } from "../counters";
 import { deferredLeft, earn, gatherOld, oldPassDue, passDone, takeNewCandidates } from "./deferred";
-import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
-import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
+import { PHASE_GATHERED, PHASE_START, hostGcPhase, observePhases, phase, setPhaseGeneration } from "./phases";
+import { UNREACHABLE, countVisits, deduceSubtracted, deduceUnreachable, finishCollection, listInit } from "./trial";
 import { fail } from "../failure";
 import {
-  GC_CAP_CANDIDATES, GC_CAP_COLLECTS_CYCLES, GC_CAP_NEEDS_DECREMENT_HOOK, GC_CAP_YOUNG_GENERATION,
+  GC_CAP_CANDIDATES, GC_CAP_COLLECTS_CYCLES, GC_CAP_FREES_GARBAGE_AT_ONCE, GC_CAP_NEEDS_DECREMENT_HOOK, GC_CAP_YOUNG_GENERATION,
 } from "../generated/capabilities";
 
-export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_CANDIDATES | GC_CAP_NEEDS_DECREMENT_HOOK | GC_CAP_YOUNG_GENERATION;
+export const CAPABILITIES: u32 =
+  GC_CAP_COLLECTS_CYCLES | GC_CAP_CANDIDATES | GC_CAP_NEEDS_DECREMENT_HOOK | GC_CAP_YOUNG_GENERATION | GC_CAP_FREES_GARBAGE_AT_ONCE;
 
 // @ts-ignore: decorator
 @inline const CANDIDATES: u32 = 0;
@@ -129,6 +132,7 @@ export function collectGeneration(g: u32): i32 {
   hostGcPhase(PHASE_START, <i32>r, 0, 0, 0);
   SET_COUNT(0, 0);
   listInit(WORK);
+  let subtracted: i64 = -1; // the set's size when the gathering subtracted too
   let candidates = GEN_HEAD(CANDIDATES), young = GEN_HEAD(YOUNG), old = GEN_HEAD(OLD);
   if (full) {
     thawed = false;
@@ -175,15 +179,18 @@ export function collectGeneration(g: u32): i32 {
       // young object's old child is gathered too: a cycle young candidate -> young -> old -> the
       // candidate was missed when only the candidates were walked, and then kept for ever (both
       // promoted, no candidate left).
-      take(young);
+      let limit = oldPass ? u32.MAX_VALUE : THRESHOLD(0);
+      // unobserved, the gathering walk subtracts too (deferred.ts): a listener sees the steps apart
+      if (observePhases) take(young);
       listMerge(young, WORK);
-      gatherOld(WORK, GC_PREV(WORK), oldPass ? u32.MAX_VALUE : THRESHOLD(0), candidates, old);
+      let size = gatherOld(WORK, GC_PREV(WORK), limit, candidates, old, !observePhases);
+      if (!observePhases) subtracted = size;
     }
   }
   setPhaseGeneration(r);
   phase(PHASE_GATHERED, r, WORK);
   // a full collection's set is every tracked, unfrozen container: copy and subtraction in one walk
-  let n = deduceUnreachable(WORK, UNREACHABLE, true, full);
+  let n = subtracted >= 0 ? deduceSubtracted(WORK, UNREACHABLE, <u32>subtracted, false, true) : deduceUnreachable(WORK, UNREACHABLE, true, full);
   // Survivors join the old list as trial deletion leaves them (in it, every survivor follows an
   // object that references it). Gathering and the candidate list take objects out of their place,
   // so a full collection rebuilds its order from the heap (above). Sorting each young collection's

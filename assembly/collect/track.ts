@@ -46,3 +46,15 @@ export function setTrackGeneration(g: u32): void { trackHead = GEN_HEAD(g); }
   if (c) store<u32>(COUNTS, c - 1); // allocations minus deallocations, as PyObject_GC_Del
   heapSize--;
 }
+
+/**
+ * Untracks, as untrack would one by one, the `n` objects of a whole list that die together (none
+ * a candidate; their TRACKED bits are the caller's to clear): the list is left empty.
+ */
+export function untrackList(head: usize, n: u32): void {
+  SET_GC_NEXT(head, head);
+  SET_GC_PREV(head, head);
+  let c = load<u32>(COUNTS);
+  store<u32>(COUNTS, c > n ? c - n : 0); // n clamped decrements, as untrack's
+  heapSize -= n;
+}

@@ -31,6 +31,7 @@ import { inFullSet } from "./fullset";
 import { oneRun, runEnd, runFrom, runTo, runStart, visitRun, visitStart } from "./visit";
 import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
 import { weakMapRelease } from "../weakmap";
+import { OTHER_KIND, addOutside, freeAtOnce, freesAtOnce } from "./atonce";
 import { listSetLength } from "../list";
 import { HOOK_GC_GARBAGE, fromHost, toHost } from "../entry";
 import { DEBUG_COLLECTABLE, DEBUG_SAVEALL, GEN_STATS, debugFlags, legacyFinalizers, setCollecting } from "./gcstate";
@@ -60,9 +61,9 @@ const LEGACY: usize = memory.data(16, 8);
 const SEEN: usize = memory.data(16, 8);
 
 // @ts-ignore: decorator
-@inline function GC_REFS(p: usize): u32 { return <u32>GC_PREV(p); }
+@inline export function GC_REFS(p: usize): u32 { return <u32>GC_PREV(p); }
 // @ts-ignore: decorator
-@inline function SET_GC_REFS(p: usize, r: u32): void { SET_GC_PREV(p, r); }
+@inline export function SET_GC_REFS(p: usize, r: u32): void { SET_GC_PREV(p, r); }
 // @ts-ignore: decorator
 @inline function IS_COLLECTING(p: usize): bool { return (INFO(p) & FLAG_COLLECTING) != 0; }
 // @ts-ignore: decorator
@@ -86,7 +87,8 @@ export function listInit(h: usize): void { SET_GC_NEXT(h, h); SET_GC_PREV(h, h);
 
 // ── deduce_unreachable ──
 
-function updateRefs(base: usize): u32 {
+/** update_refs: gc_refs = refcount, COLLECTING set, on every object of the list; returns their number. */
+export function updateRefs(base: usize): u32 {
   let n: u32 = 0;
   for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) {
     if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
@@ -109,7 +111,8 @@ function updateRefs(base: usize): u32 {
   else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) subtractOne(load<usize>(s)); }
 }
 
-function subtractRefs(base: usize): void {
+/** subtract_refs: each member's gc_refs less the references to it from the set. */
+export function subtractRefs(base: usize): void {
   for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) subtractChildren(p);
 }
 
@@ -180,13 +183,20 @@ function copyAndSubtract(base: usize): u32 {
     SET_GC_NEXT(c, young);
     SET_GC_PREV(young, c);
     SET_GC_REFS(c, 1);
+    movedBack++;
   } else if (GC_REFS(c) == 0) {
     // still ahead of the scan: tell it that it is reachable
     SET_GC_REFS(c, 1);
   }
 }
 
-function moveUnreachable(young: usize, unreachable: usize): void {
+/** Tentatively unreachable objects that visitReachable moved back to the set. */
+let movedBack: u32 = 0;
+
+/** Moves the set's unreachable objects to `unreachable` (marked); returns how many. */
+function moveUnreachable(young: usize, unreachable: usize): u32 {
+  let moved: u32 = 0;
+  movedBack = 0;
   let prev = young;
   let p = GC_NEXT(young);
   while (p != young) {
@@ -208,19 +218,25 @@ function moveUnreachable(young: usize, unreachable: usize): void {
       SET_GC_PREV(p, last);
       SET_GC_NEXT(p, unreachable | NEXT_UNREACHABLE);
       SET_GC_PREV(unreachable, p);
+      moved++;
     }
     p = GC_NEXT(prev);
   }
   SET_GC_PREV(young, prev);
   SET_GC_NEXT(unreachable, GC_NEXT(unreachable) & ~NEXT_UNREACHABLE);
+  return moved - movedBack;
 }
 
-/** Clears the UNREACHABLE marks; returns the number of objects on the list. */
-function clearUnreachableMask(list: usize): u32 {
-  let n: u32 = 0;
-  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) { SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE); n++; }
-  return n;
+/** Clears the UNREACHABLE marks. */
+function clearUnreachableMask(list: usize): void {
+  for (let p = GC_NEXT(list); p != list; p = GC_NEXT(p)) SET_GC_NEXT(p, GC_NEXT(p) & ~NEXT_UNREACHABLE);
 }
+
+/**
+ * UNREACHABLE still holds its marks (deduceSubtracted's `leaveMarks`): finishCollection clears them
+ * in its first walk over the garbage, or first thing when that walk is not the one that can.
+ */
+let marksLeft = false;
 
 /**
  * The objects the last deduceUnreachable left on `base`: gc_list_size(young) right after it,
@@ -245,11 +261,23 @@ export function deduceUnreachable(base: usize, unreachable: usize, observed: boo
     subtractRefs(base);
     if (observed) phase(PHASE_INTERNAL_SUBTRACTED, phaseGeneration, base);
   }
+  countVisits(n); // subtractRefs visited the n objects
+  return deduceSubtracted(base, unreachable, n, observed);
+}
+
+/**
+ * The rest of deduceUnreachable once the n objects of the set on `base` hold gc_refs = references
+ * from outside it, COLLECTING set (the list singly linked through gcNext, its head's gcPrev the
+ * last object): a collector that subtracted while it gathered (deferred.ts) starts here.
+ * `leaveMarks` (unobserved, `unreachable` being UNREACHABLE): its marks are left for
+ * finishCollection to clear in its walk over the garbage, one walk fewer.
+ */
+export function deduceSubtracted(base: usize, unreachable: usize, n: u32, observed: bool = false, leaveMarks: bool = false): u32 {
   listInit(unreachable);
-  moveUnreachable(base, unreachable);
-  reachableCount = n - clearUnreachableMask(unreachable);
-  // subtractRefs visited the n objects, moveUnreachable those found reachable
-  countVisits(n + reachableCount);
+  reachableCount = n - moveUnreachable(base, unreachable);
+  countVisits(reachableCount); // moveUnreachable walked those found reachable
+  if (leaveMarks) { marksLeft = true; return n; }
+  clearUnreachableMask(unreachable);
   if (observed) phase(PHASE_UNREACHABLE_MOVED, phaseGeneration, base, unreachable);
   return n;
 }
@@ -389,6 +417,12 @@ function deleteGarbage(collectable: usize, old: usize): void {
  * `collecting`. Returns the number of unreachable objects found (collected + uncollectable).
  */
 export function finishCollection(g: u32, old: usize, candidates: u32, settle: (() => void) | null = null): i32 {
+  // the walk below can clear the marks deduceSubtracted left only when it is the first and the
+  // at-once one (it reads each next link once, masked)
+  let atOnce = freesAtOnce && !debugFlags;
+  let marked = marksLeft;
+  marksLeft = false;
+  if (marked && (legacyFinalizers || !atOnce)) { clearUnreachableMask(UNREACHABLE); marked = false; }
   if (legacyFinalizers) moveLegacyFinalizers(UNREACHABLE);
   else listInit(LEGACY);
   if (debugFlags & DEBUG_COLLECTABLE) {
@@ -398,9 +432,26 @@ export function finishCollection(g: u32, old: usize, candidates: u32, settle: ((
   // there are none, nothing can resurrect anything, and the garbage is deleted at once.
   let flags: u32 = 0;
   let m: u32 = 0;
-  for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) { flags |= INFO(p); m++; }
+  // the same walk scans the garbage for freeing at once (atonce.ts), when the collector may
+  let outside: i32 = OTHER_KIND;
+  if (atOnce) {
+    outside = 0;
+    let p = GC_NEXT(UNREACHABLE);
+    while (p != UNREACHABLE) {
+      let next = GC_NEXT(p) & ~NEXT_UNREACHABLE;
+      if (marked) SET_GC_NEXT(p, next);
+      flags |= INFO(p);
+      m++;
+      outside = addOutside(p, outside);
+      p = next;
+    }
+    if (outside != OTHER_KIND) countVisits(m); // the garbage's references walked
+  } else {
+    for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) { flags |= INFO(p); m++; }
+  }
   let garbage = UNREACHABLE;
-  if (flags & (FLAG_HAS_WEAKREFS | FLAG_FINALIZER)) {
+  let hostCode = (flags & (FLAG_HAS_WEAKREFS | FLAG_FINALIZER)) != 0;
+  if (hostCode) {
     if (flags & FLAG_HAS_WEAKREFS) { handleWeakrefs(UNREACHABLE); phase(PHASE_WEAKREFS_HANDLED, g, 0, UNREACHABLE); }
     if (flags & FLAG_FINALIZER) { finalizeGarbage(UNREACHABLE); phase(PHASE_FINALIZED, g, 0, UNREACHABLE); }
     // a callback or finalizer may have made some of it reachable again: deduce once more with the real counts
@@ -412,7 +463,10 @@ export function finishCollection(g: u32, old: usize, candidates: u32, settle: ((
     m = listLength(garbage);
     phase(PHASE_RESURRECTION_CHECKED, g, old, STILL_UNREACHABLE);
   }
-  deleteGarbage(garbage, old);
+  // garbage that can run no host code, freed at once by the collectors that may (atonce.ts)
+  let visited = atOnce && !hostCode ? freeAtOnce(garbage, old, m, outside) : -1;
+  if (visited < 0) deleteGarbage(garbage, old);
+  else countVisits(<u32>visited);
   phase(PHASE_CLEARED, g, old);
 
   // legacy finalizers: uncollectable, into gc.garbage
