@@ -16,7 +16,7 @@ import { FLAG_FROZEN, FLAG_TRACKED } from "../layout";
 
 /**
  * After n steps, `far` of them far: scattered once more than one step in 16 (and more than 64 in
- * all) was. W7's tsc graph stepped more than a page at every other object; a list in allocation
+ * all) was. W7's first tsc graph (269,397 nodes, snapshot order) stepped more than a page at every other object; a list in allocation
  * order (W3a) at about one in 300.
  */
 // @ts-ignore: decorator

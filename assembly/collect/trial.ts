@@ -241,7 +241,7 @@ let marksLeft = false;
 /**
  * The objects the last deduceUnreachable left on `base`: gc_list_size(young) right after it,
  * without walking the list again (a walk in list order is a cache miss per object when the list
- * is not in address order: a third of a full collection on W7's tsc graph).
+ * is not in address order: a third of a full collection on W7's first tsc graph, in snapshot order).
  */
 export let reachableCount: u32 = 0;
 
