@@ -24,6 +24,13 @@ const REGRESSIONS: { name: string; prog: Program }[] = [
     name: "threshold0 set by a gc callback bounds the collection it starts",
     prog: {"threshold":3,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"saveall","on":true},{"op":"ring","n":4,"kind":"node"},{"op":"ring","n":1,"kind":"node"},{"op":"set","h":0,"field":0,"v":null},{"op":"alloc","kind":"node"},{"op":"set","h":0,"field":0,"v":null}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[null,null,null,[{"a":"threshold","t":[1,0,0]},{"a":"alloc","kind":"node","keep":true,"self":false}]],"report":[],"events":[],"phase":[]},"batch":1}} as Program,
   },
+  // The same with threshold1, which sizes the incremental collector's increments (heap / 10 /
+  // threshold1): the model kept the program's (soak --fuzz of 2026-12-01, incremental on firstfit
+  // seed 23853 and bump seed 39383: "generation lists: heap [1,4,16,0], model [1,3,17,0]").
+  {
+    name: "threshold1 set by a gc callback sizes the increment it starts",
+    prog: {"threshold":1,"gcCallbackThrows":false,"legacy":false,"ops":[{"op":"ring","n":4,"kind":"node"},{"op":"ring","n":4,"kind":"node"},{"op":"alloc","kind":"node"},{"op":"ring","n":4,"kind":"node"},{"op":"ring","n":3,"kind":"node"}],"reentry":{"hosts":{"fin":[],"cb":[],"final":[],"gc":[[{"a":"threshold","t":[1,3,0]}]],"report":[[{"a":"alloc","kind":"node","keep":true,"self":false}]],"events":[[{"a":"store","into":"wvm","self":false,"h":0,"k":0},{"a":"throw","v":"string"}]],"phase":[]},"batch":1}} as Program,
+  },
   // A finalizer run by the collector stored its object in a weak container; the late clearing of
   // the weakrefs finalizers made (gh-91636) cleared the entry's weakref without dropping the entry:
   // the object was freed, the entry stayed (issue 14, item 3). One program per container.

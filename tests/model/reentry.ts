@@ -481,8 +481,10 @@ export class ReentryPlayer {
       }
       case "freeze": if (this.#finishing) return null; heap.gc.freeze(); return () => model.freeze();
       case "unfreeze": heap.gc.unfreeze(); return () => model.unfreeze();
-      // threshold0 bounds the hybrid's walks into old objects and its credit (deferred.ts)
-      case "threshold": heap.gc.setThreshold(...act.t); return () => { model.threshold0 = act.t[0]; };
+      // threshold0 bounds the hybrid's walks into old objects and its credit (deferred.ts); threshold1
+      // sizes the incremental collector's increments (soak --fuzz, incremental seeds 23853 and 39383:
+      // the model kept the old one)
+      case "threshold": heap.gc.setThreshold(...act.t); return () => { model.threshold0 = act.t[0]; model.threshold1 = act.t[1]; };
       case "enable": if (act.on) heap.gc.enable(); else heap.gc.disable(); return () => {};
       case "flushEvents": {
         const outer = this.#inSafeFlush;
