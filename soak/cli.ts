@@ -10,8 +10,16 @@ import { DEFAULT_COLLECTOR, isAllocator, isCollector } from "../src/strategies.j
 import { runSoak } from "./workload.js";
 import { replayProgram, runFuzz } from "./fuzz.js";
 
-const { values } = parseArgs({
+const USAGE = `usage:
+  npm run soak -- [--minutes N] [--strategy all|ALLOCATOR/COLLECTOR] [--seed S] [--verify-every K] [--target OBJECTS] [--release]
+  npm run soak -- --fuzz [--minutes N] [--strategy ...] [--seed S] [--build both|debug|release] [--max-ops N]
+  npm run soak -- --fuzz --replay PROGRAM.json [--strategy ...] [--build ...]`;
+
+let parsed;
+try {
+  parsed = parseArgs({
   options: {
+    help: { type: "boolean", short: "h", default: false },
     minutes: { type: "string", default: "1" },
     strategy: { type: "string", default: "all" },
     seed: { type: "string", default: "1" },
@@ -24,7 +32,16 @@ const { values } = parseArgs({
     "max-ops": { type: "string", default: "40" },
     replay: { type: "string" },
   },
-});
+  });
+} catch (err) {
+  console.error(`soak: ${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const minutes = Number(values.minutes);
 if (!(minutes > 0)) {
   console.error(`soak: --minutes must be a positive number, got ${values.minutes}`);
@@ -38,6 +55,11 @@ for (const s of strategies) {
     console.error(`soak: unknown strategy ${s.allocator}/${s.collector}; allocators: ${ALLOCATORS.join(", ")}; collectors: ${COLLECTORS.join(", ")}`);
     process.exit(2);
   }
+}
+const verifyEvery = Number(values["verify-every"]), target = Number(values.target);
+if (!Number.isInteger(verifyEvery) || verifyEvery < 1 || !Number.isInteger(target) || target < 1 || target > 10_000_000) {
+  console.error(`soak: --verify-every must be a positive integer, --target an integer in 1..10000000`);
+  process.exit(2);
 }
 const seed = Number(values.seed), maxOps = Number(values["max-ops"]);
 if (!Number.isInteger(seed) || !Number.isInteger(maxOps) || maxOps < 1 || maxOps > 10_000 || !["both", "debug", "release"].includes(values.build!)) {
@@ -79,7 +101,7 @@ console.log(`soak: ${minutes} min over ${strategies.length} strateg${strategies.
 for (const [i, s] of strategies.entries()) {
   const heap = await Heap.create({ ...s, debug: !values.release });
   const until = start + slice * (i + 1);
-  const r = runSoak(heap, { until, seed: Number(values.seed) + i, verifyEvery: Number(values["verify-every"]), target: Number(values.target) });
+  const r = runSoak(heap, { until, seed: Number(values.seed) + i, verifyEvery, target });
   total += r.operations;
   ok &&= r.returnedToBaseline;
   console.log(

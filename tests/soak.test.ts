@@ -1,6 +1,8 @@
 // The soak workload (soak/workload.ts) in its short CI form: a fixed number of operations (not a
 // time) on every strategy, verify() every 500, and memory back to its baseline at the end.
-import { expect, test } from "vitest";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
 import { runSoak } from "../soak/workload.js";
 
@@ -35,4 +37,29 @@ test("soak --fuzz runs programs per strategy and build, and replays a program fi
   expect(await replayProgram(`${dir}/ok.json`, { allocator: "pools", collector: "generational" }, "debug")).toBeNull();
   await writeFile(`${dir}/bad.json`, JSON.stringify({ threshold: 2 }));
   await expect(replayProgram(`${dir}/bad.json`, { allocator: "pools", collector: "generational" }, "debug")).rejects.toThrow(/not a program/);
+});
+
+// The command line: input from strangers, refused with usage and exit code 2 before anything runs.
+describe("npm run soak (command line)", () => {
+  const soak = (...args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    execFile(process.execPath, ["--import", "tsx", "soak/cli.ts", ...args], { cwd: fileURLToPath(new URL("..", import.meta.url)) }, (err, stdout, stderr) => done({ code: err ? (err as { code: number }).code : 0, stdout, stderr }));
+  });
+
+  test("--help prints the usage; unknown options and bad values exit 2 with a message", async () => {
+    const help = await soak("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage:[\s\S]*--fuzz --replay PROGRAM\.json/);
+    for (const [args, message] of [
+      [["--bogus"], /Unknown option '--bogus'[\s\S]*usage:/],
+      [["--minutes", "0"], /--minutes must be a positive number/],
+      [["--target", "x"], /--target an integer/],
+      [["--verify-every=0"], /--verify-every must be a positive integer/],
+      [["--strategy", "pools/nope"], /unknown strategy pools\/nope/],
+      [["--fuzz", "--build", "fast"], /--build both, debug or release/],
+    ] as const) {
+      const r = await soak(...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 60_000);
 });
