@@ -38,7 +38,7 @@ import { w2, w3a, w3b, w3c, w5, w6 } from "./gc.js";
 import { saveTracesIn, traceReplay } from "./traces.js";
 import { p1 } from "./probe.js";
 import { w7 } from "./w7.js";
-import { renderText, type RowJson, type RunJson, type SampleJson } from "./present.js";
+import { fmtValue, renderText, type RowJson, type RunJson, type SampleJson } from "./present.js";
 import { renderReport, writeReport } from "./report.js";
 import { keepRun, runStamp, shown } from "./keep.js";
 import { medianInterval, ratioInterval } from "./stats.js";
@@ -219,7 +219,7 @@ async function runOne(st: RowState, label: string): Promise<Sample | undefined> 
   progress(`${label}  ${st.workload.id} ${st.row.name} …`);
   try {
     const s = await st.row.run();
-    progress(`${label}  ${st.workload.id} ${st.row.name}: ${s.nsPerUnit.toFixed(1)} ${st.workload.unit}`, true);
+    progress(`${label}  ${st.workload.id} ${st.row.name}: ${fmtValue({ id: st.workload.id, title: "", unit: st.workload.unit, display: st.workload.display, notes: [] }, s.nsPerUnit)}`, true); // W7's display in ms showed ns as "ms"
     return s;
   } catch (e) {
     st.error = e instanceof Error ? e.message : String(e);
