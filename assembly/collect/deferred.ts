@@ -138,7 +138,11 @@ export function takeNewCandidates(candidates: usize, work: usize): u32 {
  * set is then ready for trial.ts's deduceSubtracted. A walk cut short takes the set's counts again
  * without the objects that left (two walks of the set alone: only past threshold0 old objects).
  */
+/** The old objects the last gatherOld took into the set (the hybrid counts what left its place). */
+export let lastGathered: u32 = 0;
+
 export function gatherOld(work: usize, setEnd: usize, limit: u32, candidates: usize, old: usize, subtract: bool): u32 {
+  lastGathered = 0;
   if (setEnd == work) return 0;
   let size: u32 = subtract ? updateRefs(work) : 0;
   let p = GC_NEXT(work);
@@ -159,6 +163,7 @@ export function gatherOld(work: usize, setEnd: usize, limit: u32, candidates: us
     p = GC_NEXT(p);
   }
   countVisits(size + gathered);
+  lastGathered = gathered; // taken out of their place on the old list, whether they stay in the set or go back
   if (p == work) return size + gathered;
   // too long: the gathered objects leave the set; the frontier waits for an old pass. Relinked one
   // by one (with `subtract` their gcPrev words hold counts)

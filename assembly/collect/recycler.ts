@@ -24,12 +24,12 @@ import { GEN_HEAD, NUM_GENERATIONS, SET_COUNT, THRESHOLD, listIsEmpty, listLengt
 import { collecting, setCollecting, setTrigger, stepWorkLimit } from "./gcstate";
 import { CANDIDATE_COUNT, candidateCount, candidateTaken, setCandidateCount, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
-import { linkInAddressOrder, mostlySequential } from "./addressorder";
+import { linkInAddressOrder } from "./addressorder";
 import { liveObjects } from "../counters";
 import { fail } from "../failure";
 import { gatherChildren } from "./gather";
 import { PHASE_GATHERED, PHASE_START, hostGcPhase, phase, setPhaseGeneration } from "./phases";
-import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit } from "./trial";
+import { UNREACHABLE, countVisits, deduceUnreachable, finishCollection, listInit, movedBack } from "./trial";
 import { GC_CAP_BOUNDED_PAUSES, GC_CAP_CANDIDATES, GC_CAP_COLLECTS_CYCLES, GC_CAP_NEEDS_DECREMENT_HOOK } from "../generated/capabilities";
 
 export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_CANDIDATES | GC_CAP_BOUNDED_PAUSES | GC_CAP_NEEDS_DECREMENT_HOOK;
@@ -40,6 +40,7 @@ const WORK: usize = memory.data(16, 8);
 export function init(): void {
   setTrackGeneration(1); // generation 0's list is the candidate list
   setCandidatesOn(true);
+  displaced = 0;
   setTrigger(CANDIDATE_COUNT, step);
 }
 
@@ -59,15 +60,22 @@ export function step(): void { recyclerCollect(false, stepWorkLimit); }
  * each and linking the containers: the passes that follow then walk memory forwards, and parents
  * allocated before their children come before them, so moveUnreachable sets nothing aside to take
  * it back later. When containers are under a quarter of the live objects (a heap of leaves), the
- * walk would cost more than it saves, and when there are no candidates and generation 1 is still
- * nearly in address order (little moved since the last full collection), it would change little:
- * the lists are merged as they are.
- * Returns the objects it linked (0 when it merged; mostlySequential counts its own pass).
+ * walk would cost more than it saves, and when at most one object in 16 left its place since the
+ * last full collection (displaced), it would change little: the lists are merged as they are.
+ * Returns the objects it linked (0 when it merged).
  */
+/**
+ * Objects taken out of their place on the lists since the last full collection: gathered, or set
+ * aside by trial deletion before it met a referrer (moved back breadth first), all at the end.
+ */
+let displaced: u32 = 0;
+
 function gatherAll(): u32 {
   let cands = GEN_HEAD(0), rest = GEN_HEAD(1);
   let n: u32 = 0;
-  if (<u64>heapSize * 4 < <u64>liveObjects() || (listIsEmpty(cands) && mostlySequential(rest))) {
+  let scattered = <u64>(displaced + candidateCount()) * 16 > <u64>heapSize;
+  displaced = 0;
+  if (<u64>heapSize * 4 < <u64>liveObjects() || !scattered) {
     for (let p = GC_NEXT(cands); p != cands; p = GC_NEXT(p)) SET_INFO(p, INFO(p) & ~FLAG_CANDIDATE);
     listMerge(cands, WORK);
     listMerge(rest, WORK);
@@ -120,10 +128,12 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
       }
     }
     countVisits(gathered);
+    displaced += gathered; // at the end of generation 1 after it, in the order of the walk
   }
   setPhaseGeneration(g);
   phase(PHASE_GATHERED, g, WORK);
   let n = deduceUnreachable(WORK, UNREACHABLE);
+  displaced += movedBack;
   listMerge(WORK, GEN_HEAD(1));
   return finishCollection(g, GEN_HEAD(1), n);
 }

@@ -190,8 +190,8 @@ function copyAndSubtract(base: usize): u32 {
   }
 }
 
-/** Tentatively unreachable objects that visitReachable moved back to the set. */
-let movedBack: u32 = 0;
+/** Tentatively unreachable objects that visitReachable moved back to the set (at its end: out of their place). */
+export let movedBack: u32 = 0;
 
 /** Moves the set's unreachable objects to `unreachable` (marked); returns how many. */
 function moveUnreachable(young: usize, unreachable: usize): u32 {
