@@ -25,7 +25,10 @@ const DEPTH = 14, ITERATIONS = 250, LONG_DEPTH = 16;
 const nodes = ITERATIONS * treeNodes(DEPTH);
 
 const ROWS: { name: string; run: () => Promise<number> }[] = [
-  ...["16-byte blocks, no header (the allocator alone)", "32-byte blocks, refcount and info written", "+ the collector list (track, untrack)"].map((name, step) => ({
+  ...[
+    "16-byte blocks, no header (the allocator alone)", "32-byte blocks, refcount and info written", "+ the collector list (track, untrack)",
+    "2 allocating with newFixed (allocation protocol)", "2 releasing with decref (release protocol)",
+  ].map((name, step) => ({
     name: `floor ${step}: ${name}`,
     run: async () => {
       const { exports: x } = await instantiate<FloorExports>("bench");
