@@ -29,3 +29,11 @@ export let memoryGrows: u32 = 0;
   liveContainers -= <u32>container;
   liveObjectBytes -= size;
 }
+
+/** countFree for `n` objects at once (`containers` of them containers, `bytes` their sizes' sum). */
+// @ts-ignore: decorator
+@inline export function countFrees(n: u32, containers: u32, bytes: usize): void {
+  deallocations += n;
+  liveContainers -= containers;
+  liveObjectBytes -= bytes;
+}

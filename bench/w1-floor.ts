@@ -25,7 +25,10 @@ const DEPTH = 14, ITERATIONS = 250, LONG_DEPTH = 16;
 const nodes = ITERATIONS * treeNodes(DEPTH);
 
 const ROWS: { name: string; run: () => Promise<number> }[] = [
-  ...["16-byte blocks, no header (the allocator alone)", "32-byte blocks, refcount and info written", "+ the collector list (track, untrack)"].map((name, step) => ({
+  ...[
+    "16-byte blocks, no header (the allocator alone)", "32-byte blocks, refcount and info written", "+ the collector list (track, untrack)",
+    "2 allocating with newFixed: allocation protocol", "2 releasing with decref: release protocol",
+  ].map((name, step) => ({
     name: `floor ${step}: ${name}`,
     run: async () => {
       const { exports: x } = await instantiate<FloorExports>("bench");
@@ -62,5 +65,5 @@ console.log(`W1 trees (depth ${DEPTH}, ${ITERATIONS} trees), ns per node, ${runs
 for (const [k, r] of ROWS.entries()) {
   const ci = medianInterval(samples[k]), rci = ratioInterval(samples[k], v8);
   const ratio = median(samples[k]) / median(v8);
-  console.log(`${r.name.padEnd(52)} ${f(median(samples[k])).padStart(5)} (${ci ? `${f(ci[0])}–${f(ci[1])}` : "—"})  ${ratio.toFixed(2)}× (${rci ? `${rci[0].toFixed(2)}–${rci[1].toFixed(2)}` : "—"})`);
+  console.log(`${r.name.padEnd(58)} ${f(median(samples[k])).padStart(5)} (${ci ? `${f(ci[0])}–${f(ci[1])}` : "—"})  ${ratio.toFixed(2)}× (${rci ? `${rci[0].toFixed(2)}–${rci[1].toFixed(2)}` : "—"})`);
 }

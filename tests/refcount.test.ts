@@ -1,7 +1,7 @@
 // CPython-like refcount scenarios: binding, containers, argument passing, immediate deallocation.
 import { expect, test } from "vitest";
 import { collectorCaps, defineNode, heapSuite } from "./helpers.js";
-import type { Handle } from "../src/index.js";
+import type { Handle, HeapWeakRef } from "../src/index.js";
 
 heapSuite("refcounts", ({ make, strategy }) => {
   test("a new object has one reference: the handle's", async () => {
@@ -177,6 +177,51 @@ heapSuite("refcounts", ({ make, strategy }) => {
     expect(orderOf(list)).toEqual(["2", "1.x", "0"]);
     expect(orderOf(n(f("a", n(f("a.a.x"))), n(f("b.x"))))).toEqual(["a", "a.a.x", "b.x"]);
     expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("a release does the same with allocation events on or off: deaths, callbacks, and frees in one order", async () => {
+    // With events off, rc.ts releases fixed-layout containers in its fast loop (releaseFast); with
+    // them on, always in the general one. The addresses of the next allocations show the order of
+    // the frees (every allocator reuses freed blocks by a deterministic rule).
+    const run = async (events: boolean) => {
+      const heap = await make();
+      const log: string[] = [];
+      if (events) heap.onAllocationEvents(() => {});
+      const N = heap.defineType({ name: "N", refs: ["a", "b", "c"], scalars: { v: "i32" } });
+      const W = heap.defineType({ name: "W", refs: ["a", "b"], weakrefable: true });
+      const F = heap.defineType({ name: "F", refs: ["a"], finalizer: (h) => { log.push(`fin ${h.ptr}`); } });
+      const Bytes = heap.defineType({ name: "Bytes", kind: "bytes" });
+      const weak: HeapWeakRef[] = [];
+      let i = 0;
+      const build = (d: number): Handle => {
+        const k = i++;
+        if (d === 0) return k % 5 === 1 ? heap.alloc(Bytes, 8) : heap.alloc(N);
+        if (k % 7 === 3) { const o = heap.alloc(F); o.setTake("a", build(d - 1)); return o; }
+        if (k % 11 === 5) {
+          const o = heap.alloc(W);
+          o.setTake("a", build(d - 1));
+          o.setTake("b", build(d - 1));
+          weak.push(heap.weakref(o, () => { log.push(`wr ${k}`); }));
+          return o;
+        }
+        const o = heap.alloc(N);
+        o.setTake("a", build(d - 1));
+        if (k % 13 === 2) { const a = o.get("a")!; o.set("b", a); a.dispose(); o.setTake("c", build(d - 1)); } // a shared child: one decrement, then its death
+        else { o.setTake("b", build(d - 1)); o.setTake("c", build(d - 1)); }
+        return o;
+      };
+      const root = build(6);
+      root.dispose();
+      const next: number[] = [];
+      for (let j = 0; j < 400; j++) next.push(heap.alloc(j % 3 ? N : Bytes, j % 3 ? undefined : 8).ptr);
+      for (const w of weak) w.dispose();
+      return { log, next, live: heap.stats().liveObjects, built: i };
+    };
+    const off = await run(false), on = await run(true);
+    expect(off.built).toBeGreaterThan(300);
+    expect(off.log.filter((e) => e.startsWith("fin")).length).toBeGreaterThan(10);
+    expect(off.log.filter((e) => e.startsWith("wr")).length).toBeGreaterThan(5);
+    expect(off).toEqual(on);
   });
 });
 

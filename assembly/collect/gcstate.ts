@@ -37,8 +37,10 @@ export function setStepWorkLimit(n: u32): void { stepWorkLimit = n; }
 // import would close a cycle (object.ts → collector → trial deletion → rc.ts → object.ts); the
 // step runs once per threshold allocations, so the indirect call costs nothing measurable.
 
-/** Address of the counter compared with threshold 0; 0: never collect automatically. */
-export let triggerCounter: usize = 0;
+/** A u32 that stays 0: the counter of a collector that never collects automatically. */
+const NO_COUNTER: usize = memory.data(4, 4);
+/** Address of the counter compared with threshold 0 (NO_COUNTER: never collect automatically). */
+export let triggerCounter: usize = NO_COUNTER;
 function noStep(): void {}
 /** The collector's automatic collection (its contract's step()). */
 export let stepHook: () => void = noStep;
@@ -63,8 +65,10 @@ export function setTrigger(counter: usize, step: () => void): void {
 // @ts-ignore: decorator
 @inline export function collectionDue(): bool {
   let t0 = THRESHOLD(0);
-  if (!triggerCounter || !gcEnabled || collecting || t0 == 0) return false;
-  return load<u32>(triggerCounter) > t0;
+  // the count first: it exceeds threshold 0 once per threshold0 allocations, so one branch is all
+  // the other allocations pay (threshold 0 disables, as CPython's)
+  if (load<u32>(triggerCounter) <= t0) return false;
+  return gcEnabled && !collecting && t0 != 0;
 }
 
 /** Called before a container is allocated. */

@@ -36,15 +36,27 @@ export function setTrackGeneration(g: u32): void { trackHead = GEN_HEAD(g); }
 /** Unlinks a tracked container (from whichever list holds it), clears TRACKED, and uncounts it. */
 // @ts-ignore: decorator
 @inline export function untrack(p: usize): void {
+  unlinkTracked(p);
+  untracked(1);
+}
+
+/** untrack without the counts: for a caller that untracks several objects and counts them once (untracked). */
+// @ts-ignore: decorator
+@inline export function unlinkTracked(p: usize): void {
   let next = GC_NEXT(p), prev = GC_PREV(p);
   SET_GC_NEXT(prev, next);
   SET_GC_PREV(next, prev);
   let info = INFO(p);
   if (info & FLAG_CANDIDATE) candidateTaken(); // a candidate that died: it leaves the candidate list here
   SET_INFO(p, info & ~(FLAG_TRACKED | FLAG_CANDIDATE));
+}
+
+/** Uncounts `n` untracked objects: n decrements of generation 0's count, each clamped at 0 (as PyObject_GC_Del). */
+// @ts-ignore: decorator
+@inline export function untracked(n: u32): void {
   let c = load<u32>(COUNTS);
-  if (c) store<u32>(COUNTS, c - 1); // allocations minus deallocations, as PyObject_GC_Del
-  heapSize--;
+  store<u32>(COUNTS, c > n ? c - n : 0);
+  heapSize -= n;
 }
 
 /**
@@ -54,7 +66,5 @@ export function setTrackGeneration(g: u32): void { trackHead = GEN_HEAD(g); }
 export function untrackList(head: usize, n: u32): void {
   SET_GC_NEXT(head, head);
   SET_GC_PREV(head, head);
-  let c = load<u32>(COUNTS);
-  store<u32>(COUNTS, c > n ? c - n : 0); // n clamped decrements, as untrack's
-  heapSize -= n;
+  untracked(n);
 }

@@ -3,12 +3,17 @@
 //   step 0  16-byte pool blocks, no header: the allocator alone (a, b, v in 12 bytes)
 //   step 1  32-byte blocks with the refcount and info words written: the object's size
 //   step 2  + the collector list (track at birth, untrack at death)
-// Every step frees recursively (no worklist, no counts) and skips the type table; the full
-// protocol is w1.ts's w1Run.
+//   step 3  step 2 with newFixed for allocation: the allocation protocol (type table, trigger, counts, zeroed fields)
+//   step 4  step 2 with decref for the release: the release protocol (rc.ts's worklist, counts)
+// Steps 0 to 3 free recursively (no worklist, no counts); steps 0 to 2 skip the type table. Both
+// protocols together are w1.ts's w1Run (pools/none; the collector's part: pools/hybrid).
 
 import { poolAlloc, poolFree } from "../../assembly/alloc/pools";
 import { track, untrack } from "../../assembly/collect/track";
 import { FLAG_CONTAINER, FLAG_TRACKED, SET_INFO, SET_RC } from "../../assembly/layout";
+import { newFixed } from "../../assembly/object";
+import { decref } from "../../assembly/rc";
+import { defineType, KIND_FIXED } from "../../assembly/types";
 
 function build0(d: i32): usize {
   let n = poolAlloc(16);
@@ -30,14 +35,24 @@ function free0(n: usize): void {
 }
 
 // Node layout as w1.ts: header(16) a(+16) b(+20) v(+24)
+let nodeType: u32 = 0;
 function build(d: i32, list: bool): usize {
   let n = poolAlloc(32);
   SET_RC(n, 1);
-  SET_INFO(n, FLAG_CONTAINER | FLAG_TRACKED);
+  SET_INFO(n, nodeType | FLAG_CONTAINER | FLAG_TRACKED); // the type id: step 4's decref reads it
   if (list) track(n);
   store<i32>(n, d, 24);
   store<usize>(n, d > 0 ? build(d - 1, list) : 0, 16);
   store<usize>(n, d > 0 ? build(d - 1, list) : 0, 20);
+  return n;
+}
+function buildNew(d: i32): usize {
+  let n = newFixed(nodeType);
+  store<i32>(n, d, 24);
+  if (d > 0) {
+    store<usize>(n, buildNew(d - 1), 16);
+    store<usize>(n, buildNew(d - 1), 20);
+  }
   return n;
 }
 function check(n: usize): i32 {
@@ -54,11 +69,14 @@ function free(n: usize, list: bool): void {
   poolFree(n);
 }
 
-/** Builds, checks and frees `iterations` trees of `depth` at `step` (0, 1, 2). The sum of their checksums. */
+/** Builds, checks and frees `iterations` trees of `depth` at `step` (0 to 4). The sum of their checksums. */
 export function w1Floor(step: i32, depth: i32, iterations: i32): i32 {
+  if (!nodeType) nodeType = <u32>defineType(KIND_FIXED, 2, 1, 0, 0);
   let sum = 0;
   for (let i = 0; i < iterations; i++) {
     if (step == 0) { let t = build0(depth); sum += check0(t); free0(t); }
+    else if (step == 3) { let t = buildNew(depth); sum += check(t); free(t, true); }
+    else if (step == 4) { let t = build(depth, true); sum += check(t); decref(t); }
     else { let t = build(depth, step == 2); sum += check(t); free(t, step == 2); }
   }
   return sum;
