@@ -25,7 +25,7 @@
 //   else { visitStart(p); while (visitRun()) for (...) one(load<usize>(s)); }
 
 import { CONTAINER_HEADER_SIZE, INFO, TYPE_ID_MASK } from "../layout";
-import { KIND_REFARRAY, KIND_WEAKMAP, LIST_ITEMS, LIST_LENGTH, SPAN_CURSOR, SPAN_LIST, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE } from "../types";
+import { KIND_REFARRAY, LIST_ITEMS, LIST_LENGTH, SPAN_CURSOR, SPAN_LIST, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE_SPAN } from "../types";
 import { MAP_CAPACITY, MAP_FLAVOUR, SLOT_AT, SLOT_SIZE, TOMBSTONE, WVM_BYTES } from "../maplayout";
 
 /** The current run: reference slots [runStart, runEnd). */
@@ -52,7 +52,7 @@ const ENTRY: usize = memory.data(12, 4);
   return from + ((span == SPAN_LIST ? load<usize>(p, LIST_LENGTH) : <usize>span) << 2);
 }
 
-/** The run from the type record (the cursor, atonce.ts): [runFrom(p, t), runTo(p, t)). */
+/** The same run from the type record t (atonce.ts, which reads the kind anyway): [runFrom(p, t), runTo(p, t)). */
 // @ts-ignore: decorator
 @inline export function runFrom(p: usize, t: usize): usize {
   return T_KIND(t) == KIND_REFARRAY ? load<usize>(p, LIST_ITEMS) + STORAGE_SLOTS : p + T_REFS(t);
@@ -67,10 +67,9 @@ const ENTRY: usize = memory.data(12, 4);
 /** Starts a walk over the strong references of container p. */
 // @ts-ignore: decorator
 @inline export function visitStart(p: usize): void {
-  let t = TYPE(INFO(p) & TYPE_ID_MASK);
-  let kind = T_KIND(t);
+  let span = TYPE_SPAN(INFO(p) & TYPE_ID_MASK);
   mapSlot = mapEnd = 0;
-  if (kind == KIND_WEAKMAP) {
+  if (!spanIsRun(span)) {
     first = firstEnd = 0;
     let cap = load<usize>(p, MAP_CAPACITY);
     if (cap) {
@@ -79,8 +78,8 @@ const ENTRY: usize = memory.data(12, 4);
       bytesKeys = load<u32>(p, MAP_FLAVOUR) == WVM_BYTES;
     }
   } else {
-    first = runFrom(p, t);
-    firstEnd = runTo(p, t);
+    first = spanFrom(p, span);
+    firstEnd = spanTo(p, span, first);
   }
 }
 
