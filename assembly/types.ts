@@ -68,6 +68,36 @@ export let typeCount: u32 = FIRST_USER_TYPE; // 0: free marker, 1: storage, 2: w
 // @ts-ignore: decorator
 @inline export function T_WEAK(t: usize): usize { return load<usize>(t, TR_WEAK); }
 
+// Each type's strong references in one word, for the collectors' hot passes (collect/visit.ts):
+// a fixed type's reference count (its fields start at CONTAINER_HEADER_SIZE), SPAN_LIST, or
+// SPAN_CURSOR (a weak map: the cursor's kind). 16 KiB read one word per object, where the records
+// (128 KiB) cost a kind, an offset and a count from a 32-byte record.
+export const SPANS: usize = memory.data(<i32>(<usize>MAX_TYPES << 2), 4);
+// @ts-ignore: decorator
+@inline export const SPAN_LIST: u32 = 0x8000_0000;
+// @ts-ignore: decorator
+@inline export const SPAN_CURSOR: u32 = 0x4000_0000;
+// @ts-ignore: decorator
+@inline export function TYPE_SPAN(id: u32): u32 { return load<u32>(SPANS + (<usize>id << 2)); }
+// @ts-ignore: decorator
+@inline function setSpan(id: u32, span: u32): void { store<u32>(SPANS + (<usize>id << 2), span); }
+/** The span word a type's record implies (the one defineType wrote). */
+function spanOf(id: u32): u32 {
+  let t = TYPE(id);
+  let kind = T_KIND(t);
+  if (kind == KIND_REFARRAY) return SPAN_LIST;
+  if (kind == KIND_WEAKMAP) return SPAN_CURSOR;
+  return kind == KIND_FIXED ? T_NREFS(t) : 0;
+}
+/** The first type whose span word disagrees with its record (verify.ts), or 0. */
+export function spanMismatch(): u32 {
+  for (let id: u32 = 1; id < typeCount; id++) {
+    let t = TYPE(id);
+    if (TYPE_SPAN(id) != spanOf(id) || (T_KIND(t) == KIND_FIXED && T_NREFS(t) && T_REFS(t) != CONTAINER_HEADER_SIZE)) return id;
+  }
+  return 0;
+}
+
 export function typesInit(): void {
   let t = TYPE(TYPE_STORAGE);
   store<u32>(t, KIND_STORAGE, TR_KIND);
@@ -79,6 +109,7 @@ export function typesInit(): void {
   store<u32>(t, KIND_WEAKMAP, TR_KIND);
   store<u32>(t, TF_CONTAINER, TR_FLAGS);
   store<usize>(t, MAP_SIZE, TR_SIZE);
+  setSpan(TYPE_WEAKMAP, spanOf(TYPE_WEAKMAP));
 }
 
 /** Defines a type. Returns its id, or -1 when the table is full, -2 for bad arguments, -3 if too large. */
@@ -124,5 +155,6 @@ export function defineType(kind: u32, nRefs: u32, nI32: u32, nF64: u32, flags: u
   store<usize>(t, weak, TR_WEAK);
   store<usize>(t, i32s, TR_I32);
   store<usize>(t, f64s, TR_F64);
+  setSpan(id, spanOf(id));
   return <i32>id;
 }

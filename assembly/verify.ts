@@ -5,6 +5,7 @@
 //
 //  allocator   its own check() (alloc/contract.ts), beside its code: pools' counts, free lists,
 //              usedpools and arena order; the blocks' chain and coalescing; bump's tiling...
+//  types       each type's span word (the collectors' hot passes) agrees with its record
 //  objects     type id valid; container ⇔ tracked; size fits its block; storage owned by its list
 //  counters    live objects, containers and bytes found = the counters kept on the fast path
 //  tracked     the list is circular and doubly linked, and holds exactly the live containers
@@ -19,7 +20,7 @@ import {
 } from "./layout";
 import {
   KIND_RAW, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
-  T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE,
+  T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE, spanMismatch,
 } from "./types";
 import * as C from "./counters";
 import { objectSize } from "./object";
@@ -214,6 +215,8 @@ export function verify(): i32 {
   checkedObjects = 0; checkedContainers = 0; checkedBytes = 0; deadFound = 0; untrackedDead = 0; deferredFound = 0;
   allocatorCheck(); // first: the cursor below trusts the allocator's structure
   if (failureMessage()) return 1;
+  let badType = spanMismatch(); // the collectors read references through the span words
+  if (badType) { fail("a type's span word disagrees with its record", TYPE(badType)); return 1; }
   walkStart();
   for (let p = walkNext(); p; p = walkNext()) checkObject(p);
   if (failureMessage()) return 1;

@@ -33,13 +33,13 @@ import {
   FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_DEFERRED, FLAG_FROZEN, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
   TYPE_ID_MASK,
 } from "../layout";
-import { TYPE } from "../types";
+import { TYPE_SPAN } from "../types";
 import { listMerge, listMove } from "./generations";
 import { candidateCount, candidateTaken, setCandidateCount } from "./candidates";
 import { heapSize } from "./track";
 import { gatherChildren } from "./gather";
 import { GC_REFS, SET_GC_REFS, countVisits, listInit, subtractRefs, updateRefs } from "./trial";
-import { oneRun, runEnd, runFrom, runStart, runTo, visitRun, visitStart } from "./visit";
+import { runEnd, runStart, spanFrom, spanIsRun, spanTo, visitRun, visitStart } from "./visit";
 
 /** Credit toward the next old pass (list walks and collections since the last one). */
 let credit: u64 = 0;
@@ -112,8 +112,8 @@ export function takeNewCandidates(candidates: usize, work: usize): u32 {
 
 // @ts-ignore: decorator
 @inline function subtractOrJoinChildren(p: usize, work: usize): void {
-  let t = TYPE(INFO(p) & TYPE_ID_MASK);
-  if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) subtractOrJoin(load<usize>(s), work);
+  let span = TYPE_SPAN(INFO(p) & TYPE_ID_MASK);
+  if (spanIsRun(span)) for (let s = spanFrom(p, span), e = spanTo(p, span, s); s < e; s += 4) subtractOrJoin(load<usize>(s), work);
   else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) subtractOrJoin(load<usize>(s), work); }
 }
 

@@ -4,10 +4,10 @@
 // while it grows. Trial deletion (trial.ts) then runs on the set as on a merged generation.
 
 import { FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_FROZEN, FLAG_TRACKED, INFO, SET_INFO, TYPE_ID_MASK } from "../layout";
-import { TYPE } from "../types";
+import { TYPE_SPAN } from "../types";
 import { listMove } from "./generations";
 import { candidateTaken } from "./candidates";
-import { oneRun, runEnd, runFrom, runTo, runStart, visitRun, visitStart } from "./visit";
+import { runEnd, runStart, spanFrom, spanIsRun, spanTo, visitRun, visitStart } from "./visit";
 
 /**
  * Pulls the tracked, unfrozen children of p that are not in the set yet (not COLLECTING) to the
@@ -16,8 +16,8 @@ import { oneRun, runEnd, runFrom, runTo, runStart, visitRun, visitStart } from "
  */
 // @ts-ignore: decorator
 @inline export function gatherChildren(p: usize, work: usize): void {
-  let t = TYPE(INFO(p) & TYPE_ID_MASK);
-  if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) gatherOne(load<usize>(s), work);
+  let span = TYPE_SPAN(INFO(p) & TYPE_ID_MASK);
+  if (spanIsRun(span)) for (let s = spanFrom(p, span), e = spanTo(p, span, s); s < e; s += 4) gatherOne(load<usize>(s), work);
   else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) gatherOne(load<usize>(s), work); }
 }
 

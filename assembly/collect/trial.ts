@@ -21,14 +21,14 @@
 //   delete           each object still unreachable has had its references cleared; refcounting freed it
 
 import {
-  FLAG_COLLECTING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, GC_NEXT, GC_PREV, INFO, RC, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
+  FLAG_COLLECTING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_HAS_WEAKREFS, GC_NEXT, GC_PREV, INFO, RC, TYPE_ID, SET_GC_NEXT, SET_GC_PREV, SET_INFO,
   SET_RC, TYPE_ID_MASK,
 } from "../layout";
-import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_WEAKREF } from "../types";
+import { KIND_REFARRAY, KIND_WEAKMAP, T_KIND, T_NREFS, T_REFS, TYPE, TYPE_SPAN, TYPE_WEAKREF } from "../types";
 import { decref, hostFinalize, incref, pendingMark, releaseDiedSince, runWeakrefCallbacks } from "../rc";
 import { listIsEmpty, listLength, listMerge, listMove } from "./generations";
 import { inFullSet } from "./fullset";
-import { oneRun, runEnd, runFrom, runTo, runStart, visitRun, visitStart } from "./visit";
+import { runEnd, runStart, spanFrom, spanIsRun, spanTo, visitRun, visitStart } from "./visit";
 import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
 import { weakMapRelease } from "../weakmap";
 import { OTHER_KIND, addOutside, freeAtOnce, freesAtOnce } from "./atonce";
@@ -106,8 +106,8 @@ export function updateRefs(base: usize): u32 {
 /** subtract_refs for one member (visit.ts: fields first, the cursor for lists and maps). */
 // @ts-ignore: decorator
 @inline function subtractChildren(p: usize): void {
-  let t = TYPE(INFO(p) & TYPE_ID_MASK);
-  if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) subtractOne(load<usize>(s));
+  let span = TYPE_SPAN(TYPE_ID(p));
+  if (spanIsRun(span)) for (let s = spanFrom(p, span), e = spanTo(p, span, s); s < e; s += 4) subtractOne(load<usize>(s));
   else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) subtractOne(load<usize>(s)); }
 }
 
@@ -128,10 +128,9 @@ export function subtractRefs(base: usize): void {
 // size classes' pools at once (W7 imported depth first: 8.8 against 11.9 ms), which the far-step
 // rule took for scattered.
 
-/** A member's count copied on its first meeting (COLLECTING set then). */
+/** A member's count copied on its first meeting (COLLECTING set then); info: its info word. */
 // @ts-ignore: decorator
-@inline function joinSet(p: usize): void {
-  let info = INFO(p);
+@inline function joinSet(p: usize, info: u32): void {
   if (!(info & FLAG_COLLECTING)) { SET_INFO(p, info | FLAG_COLLECTING); SET_GC_REFS(p, RC(p)); if (isDefined(ASC_HEAP_DEBUG)) joined++; }
 }
 
@@ -156,9 +155,11 @@ function copyAndSubtract(base: usize): u32 {
   if (isDefined(ASC_HEAP_DEBUG)) joined = 0;
   for (let p = GC_NEXT(base); p != base; p = GC_NEXT(p)) {
     if (isDefined(ASC_HEAP_DEBUG)) assert(RC(p) != 0, "a tracked object with refcount 0");
-    joinSet(p);
-    let t = TYPE(INFO(p) & TYPE_ID_MASK);
-    if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) subtractMember(load<usize>(s));
+    // the info word read once (joining leaves the type id as it was)
+    let info = INFO(p);
+    joinSet(p, info);
+    let span = TYPE_SPAN(info & TYPE_ID_MASK);
+    if (spanIsRun(span)) for (let s = spanFrom(p, span), e = spanTo(p, span, s); s < e; s += 4) subtractMember(load<usize>(s));
     else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) subtractMember(load<usize>(s)); }
     n++;
   }
@@ -203,11 +204,13 @@ function moveUnreachable(young: usize, unreachable: usize): u32 {
     if (GC_REFS(p)) {
       // reachable from outside: its children are too. visitReachable may append to young (and
       // change p's gcNext when p is last), so the next object is read only afterwards.
-      let t = TYPE(INFO(p) & TYPE_ID_MASK);
-      if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) visitReachable(load<usize>(s), young);
+      // the info word read once: visitReachable changes links and counts, never an info word
+      let info = INFO(p);
+      let span = TYPE_SPAN(info & TYPE_ID_MASK);
+      if (spanIsRun(span)) for (let s = spanFrom(p, span), e = spanTo(p, span, s); s < e; s += 4) visitReachable(load<usize>(s), young);
       else { visitStart(p); while (visitRun()) for (let s = runStart, e = runEnd; s < e; s += 4) visitReachable(load<usize>(s), young); }
       SET_GC_PREV(p, prev);
-      CLEAR_COLLECTING(p);
+      SET_INFO(p, info & ~FLAG_COLLECTING);
       prev = p;
     } else {
       // tentatively unreachable: to the unreachable list, flagged (no need to fix p.next.prev:

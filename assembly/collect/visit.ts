@@ -16,14 +16,16 @@
 //
 // The hot passes (trial deletion, gathering) first take the kinds whose references are one run
 // (fields, a list's items) with locals only; the cursor's global state per object cost a quarter
-// of a full collection over 1M fixed-layout objects (W3a):
+// of a full collection over 1M fixed-layout objects (W3a). They find the run from the type's span
+// word (types.ts), not its record: one 4-byte read in a 16 KiB table instead of three from 128
+// KiB, which took a tenth of a full collection of W7's tsc-lib graph (paired A/B, 2026-12-02):
 //
-//   let t = TYPE(INFO(p) & TYPE_ID_MASK);
-//   if (oneRun(t)) for (let s = runFrom(p, t), e = runTo(p, t); s < e; s += 4) one(load<usize>(s));
+//   let span = TYPE_SPAN(INFO(p) & TYPE_ID_MASK);
+//   if (spanIsRun(span)) for (let s = spanFrom(p, span), e = spanTo(p, span, s); s < e; s += 4) one(load<usize>(s));
 //   else { visitStart(p); while (visitRun()) for (...) one(load<usize>(s)); }
 
-import { INFO, TYPE_ID_MASK } from "../layout";
-import { KIND_REFARRAY, KIND_WEAKMAP, LIST_ITEMS, LIST_LENGTH, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE } from "../types";
+import { CONTAINER_HEADER_SIZE, INFO, TYPE_ID_MASK } from "../layout";
+import { KIND_REFARRAY, LIST_ITEMS, LIST_LENGTH, SPAN_CURSOR, SPAN_LIST, STORAGE_SLOTS, T_KIND, T_NREFS, T_REFS, TYPE_SPAN } from "../types";
 import { MAP_CAPACITY, MAP_FLAVOUR, SLOT_AT, SLOT_SIZE, TOMBSTONE, WVM_BYTES } from "../maplayout";
 
 /** The current run: reference slots [runStart, runEnd). */
@@ -37,10 +39,20 @@ let bytesKeys = false;
 /** A weak map entry's references in visiting order (wr, bytes key, value): the run for one entry. */
 const ENTRY: usize = memory.data(12, 4);
 
-/** The kind keeps its references in one run of slots: its fields, or a list's items (every kind but weak maps). */
+/** The kind of container p keeps its references in one run of slots (every kind but weak maps), from its type's span word. */
 // @ts-ignore: decorator
-@inline export function oneRun(t: usize): bool { return T_KIND(t) != KIND_WEAKMAP; }
-/** That run: [runFrom(p, t), runTo(p, t)). */
+@inline export function spanIsRun(span: u32): bool { return span != SPAN_CURSOR; }
+/** That run: [spanFrom(p, span), spanTo(p, span, from)). */
+// @ts-ignore: decorator
+@inline export function spanFrom(p: usize, span: u32): usize {
+  return span == SPAN_LIST ? load<usize>(p, LIST_ITEMS) + STORAGE_SLOTS : p + CONTAINER_HEADER_SIZE;
+}
+// @ts-ignore: decorator
+@inline export function spanTo(p: usize, span: u32, from: usize): usize {
+  return from + ((span == SPAN_LIST ? load<usize>(p, LIST_LENGTH) : <usize>span) << 2);
+}
+
+/** The same run from the type record t (atonce.ts, which reads the kind anyway): [runFrom(p, t), runTo(p, t)). */
 // @ts-ignore: decorator
 @inline export function runFrom(p: usize, t: usize): usize {
   return T_KIND(t) == KIND_REFARRAY ? load<usize>(p, LIST_ITEMS) + STORAGE_SLOTS : p + T_REFS(t);
@@ -55,10 +67,9 @@ const ENTRY: usize = memory.data(12, 4);
 /** Starts a walk over the strong references of container p. */
 // @ts-ignore: decorator
 @inline export function visitStart(p: usize): void {
-  let t = TYPE(INFO(p) & TYPE_ID_MASK);
-  let kind = T_KIND(t);
+  let span = TYPE_SPAN(INFO(p) & TYPE_ID_MASK);
   mapSlot = mapEnd = 0;
-  if (kind == KIND_WEAKMAP) {
+  if (!spanIsRun(span)) {
     first = firstEnd = 0;
     let cap = load<usize>(p, MAP_CAPACITY);
     if (cap) {
@@ -67,8 +78,8 @@ const ENTRY: usize = memory.data(12, 4);
       bytesKeys = load<u32>(p, MAP_FLAVOUR) == WVM_BYTES;
     }
   } else {
-    first = runFrom(p, t);
-    firstEnd = runTo(p, t);
+    first = spanFrom(p, span);
+    firstEnd = spanTo(p, span, first);
   }
 }
 
