@@ -36,3 +36,25 @@ export function linkInAddressOrder(to: usize): u32 {
   SET_GC_PREV(to, last);
   return n;
 }
+
+/**
+ * Objects taken out of their place on a collector's lists since its last full collection
+ * (candidates, gathered objects, those trial deletion moved back breadth first): all at the end
+ * of a list, in the order of a walk. The recycler and hybrid count them as they move them.
+ */
+let displaced: u32 = 0;
+export function displace(n: u32): void { displaced += n; }
+
+/**
+ * At a full collection over `heapSize` containers: is relinking in address order due (more than
+ * one object in 16 out of place)? Starts the count again.
+ */
+export function relinkDue(heapSize: u32): bool {
+  let due = <u64>displaced * 16 > <u64>heapSize;
+  displaced = 0;
+  return due;
+}
+
+/** A new heap: nothing out of place. */
+export function displacedReset(): void { displaced = 0; }
+

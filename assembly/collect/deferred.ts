@@ -127,6 +127,9 @@ export function takeNewCandidates(candidates: usize, work: usize): u32 {
   SET_GC_PREV(to, q);
 }
 
+/** The old objects the last gatherOld took into the set (the hybrid counts what left its place). */
+export let lastGathered: u32 = 0;
+
 /**
  * Grows the set on `work` (every member COLLECTING; the members up to `setEnd`, or none when it is
  * `work`, are the set it starts from) with every tracked, unfrozen object its members reach: the
@@ -138,9 +141,6 @@ export function takeNewCandidates(candidates: usize, work: usize): u32 {
  * set is then ready for trial.ts's deduceSubtracted. A walk cut short takes the set's counts again
  * without the objects that left (two walks of the set alone: only past threshold0 old objects).
  */
-/** The old objects the last gatherOld took into the set (the hybrid counts what left its place). */
-export let lastGathered: u32 = 0;
-
 export function gatherOld(work: usize, setEnd: usize, limit: u32, candidates: usize, old: usize, subtract: bool): u32 {
   lastGathered = 0;
   if (setEnd == work) return 0;

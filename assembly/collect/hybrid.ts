@@ -50,7 +50,7 @@ import { COUNTS, GEN_HEAD, NUM_GENERATIONS, PERMANENT, SET_COUNT, THRESHOLD, THR
 import { collecting, legacyFinalizers, setCollecting, setTrigger } from "./gcstate";
 import { candidateCount, candidatesMissed, setCandidateCount, setCandidatesMissed, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
-import { linkInAddressOrder } from "./addressorder";
+import { displace, displacedReset, linkInAddressOrder, relinkDue } from "./addressorder";
 import { liveObjects } from "../counters";
 import { deferredLeft, earn, gatherOld, lastGathered, oldPassDue, passDone, takeNewCandidates } from "./deferred";
 import { PHASE_GATHERED, PHASE_START, hostGcPhase, observePhases, phase, setPhaseGeneration } from "./phases";
@@ -86,7 +86,7 @@ export function init(): void {
   store<u32>(THRESHOLDS, HYBRID_THRESHOLD0);
   setTrackGeneration(YOUNG);
   setCandidatesOn(true); // list 0 is the candidate list
-  displaced = 0;
+  displacedReset();
   setTrigger(COUNTS, step);
 }
 
@@ -107,13 +107,6 @@ function uncandidate(head: usize): void {
  * ignored while an object is frozen, so a cycle may have become garbage with no candidate.
  */
 let thawed = false;
-
-/**
- * Objects taken out of their place on the lists since the last full collection: candidates, the
- * old objects gathered, and those trial deletion set aside before meeting a referrer (moved back
- * breadth first: every object of a graph allocated children first), all at the end of the list.
- */
-let displaced: u32 = 0;
 
 /**
  * gc.collect(g): 2 examines every tracked object but the frozen ones; 1 is an old pass (the young
@@ -146,7 +139,7 @@ export function collectGeneration(g: u32): i32 {
     thawed = false;
     // CANDIDATE cleared, COLLECTING left clear: the deduction's single walk joins each object to
     // the set when it first meets it (an object already COLLECTING would keep a stale count)
-    displaced += candidateCount();
+    displace(candidateCount());
     uncandidate(candidates);
     listMerge(candidates, WORK);
     listMerge(young, WORK);
@@ -158,7 +151,7 @@ export function collectGeneration(g: u32): i32 {
     // walked: every block would cost more than the order saves. Address order is not better than
     // allocation order: a graph of many sizes steps across the pools of the others in it (W7
     // tsc-lib, allocated depth first: 21 ms CPU against 11).
-    if (<u64>displaced * 16 > <u64>heapSize && <u64>heapSize * 4 >= <u64>liveObjects()) {
+    if (relinkDue(heapSize) && <u64>heapSize * 4 >= <u64>liveObjects()) {
       let expected: u32 = 0;
       if (isDefined(ASC_HEAP_DEBUG)) expected = listLength(WORK);
       listInit(WORK);
@@ -166,17 +159,16 @@ export function collectGeneration(g: u32): i32 {
       if (isDefined(ASC_HEAP_DEBUG)) assert(n == expected, "hybrid: the heap walk found other containers than the lists hold");
       countVisits(n);
     }
-    displaced = 0;
     setCandidateCount(0);
     passDone();
   } else {
     // the new candidates join the set; the deferred ones (deferred.ts) wait for an old pass
     let walked = takeNewCandidates(candidates, WORK);
-    displaced += walked - deferredLeft;
+    displace(walked - deferredLeft);
     earn(max(THRESHOLD(0), 1) + walked);
     let oldPass = g == 1 || (deferredLeft > 0 && oldPassDue());
     if (oldPass) {
-      displaced += take(candidates);
+      displace(take(candidates));
       listMerge(candidates, WORK);
       setCandidateCount(0);
       passDone();
@@ -196,7 +188,7 @@ export function collectGeneration(g: u32): i32 {
       if (observePhases) take(young);
       listMerge(young, WORK);
       let size = gatherOld(WORK, GC_PREV(WORK), limit, candidates, old, !observePhases);
-      displaced += lastGathered;
+      displace(lastGathered);
       if (!observePhases) subtracted = size;
     }
   }
@@ -204,7 +196,7 @@ export function collectGeneration(g: u32): i32 {
   phase(PHASE_GATHERED, r, WORK);
   // a full collection's set is every tracked, unfrozen container: copy and subtraction in one walk
   let n = subtracted >= 0 ? deduceSubtracted(WORK, UNREACHABLE, <u32>subtracted, false, true) : deduceUnreachable(WORK, UNREACHABLE, true, full);
-  displaced += movedBack;
+  displace(movedBack);
   // Survivors join the old list as trial deletion leaves them (in it, every survivor follows an
   // object that references it). Gathering and the candidate list take objects out of their place,
   // so a full collection rebuilds its order from the heap (above). Sorting each young collection's

@@ -24,7 +24,7 @@ import { GEN_HEAD, NUM_GENERATIONS, SET_COUNT, THRESHOLD, listIsEmpty, listLengt
 import { collecting, setCollecting, setTrigger, stepWorkLimit } from "./gcstate";
 import { CANDIDATE_COUNT, candidateCount, candidateTaken, setCandidateCount, setCandidatesOn } from "./candidates";
 import { heapSize, setTrackGeneration } from "./track";
-import { linkInAddressOrder } from "./addressorder";
+import { displace, displacedReset, linkInAddressOrder, relinkDue } from "./addressorder";
 import { liveObjects } from "../counters";
 import { fail } from "../failure";
 import { gatherChildren } from "./gather";
@@ -40,7 +40,7 @@ const WORK: usize = memory.data(16, 8);
 export function init(): void {
   setTrackGeneration(1); // generation 0's list is the candidate list
   setCandidatesOn(true);
-  displaced = 0;
+  displacedReset();
   setTrigger(CANDIDATE_COUNT, step);
 }
 
@@ -61,21 +61,16 @@ export function step(): void { recyclerCollect(false, stepWorkLimit); }
  * allocated before their children come before them, so moveUnreachable sets nothing aside to take
  * it back later. When containers are under a quarter of the live objects (a heap of leaves), the
  * walk would cost more than it saves, and when at most one object in 16 left its place since the
- * last full collection (displaced), it would change little: the lists are merged as they are.
+ * last full collection (addressorder.ts relinkDue), it would change little: the lists are
+ * merged as they are.
  * Returns the objects it linked (0 when it merged).
  */
-/**
- * Objects taken out of their place on the lists since the last full collection: gathered, or set
- * aside by trial deletion before it met a referrer (moved back breadth first), all at the end.
- */
-let displaced: u32 = 0;
-
 function gatherAll(): u32 {
   let cands = GEN_HEAD(0), rest = GEN_HEAD(1);
   let n: u32 = 0;
-  let scattered = <u64>(displaced + candidateCount()) * 16 > <u64>heapSize;
-  displaced = 0;
-  if (<u64>heapSize * 4 < <u64>liveObjects() || !scattered) {
+  displace(candidateCount());
+  let due = relinkDue(heapSize);
+  if (<u64>heapSize * 4 < <u64>liveObjects() || !due) {
     for (let p = GC_NEXT(cands); p != cands; p = GC_NEXT(p)) SET_INFO(p, INFO(p) & ~FLAG_CANDIDATE);
     listMerge(cands, WORK);
     listMerge(rest, WORK);
@@ -128,12 +123,12 @@ function recyclerCollect(full: bool, limit: u32 = 0): i32 {
       }
     }
     countVisits(gathered);
-    displaced += gathered; // at the end of generation 1 after it, in the order of the walk
+    displace(gathered); // at the end of generation 1 after it, in the order of the walk
   }
   setPhaseGeneration(g);
   phase(PHASE_GATHERED, g, WORK);
   let n = deduceUnreachable(WORK, UNREACHABLE);
-  displaced += movedBack;
+  displace(movedBack);
   listMerge(WORK, GEN_HEAD(1));
   return finishCollection(g, GEN_HEAD(1), n);
 }
