@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import type { PauseSummary } from "./common.js";
 import { OUTLIER_MS, type AnatomySummary } from "./anatomy.js";
+import type { Contention, MachineIdentity } from "./machine.js";
 
 export interface SampleJson {
   nsPerUnit: number;
@@ -78,6 +79,9 @@ export interface RunJson {
     node: string; v8: string; platform: string; cpu: string; cpuCount: number; totalMemory: number;
     loadAverageAtStart: number[]; loadAverageAtEnd: number[]; date: string; forcedGcBetweenSamples: boolean;
     elapsedSeconds: number; command: string;
+    /** bench/machine.ts (runs before 2026-12-02 lack them): the CPU exactly, and the share of the machine the run did not have. */
+    machine?: MachineIdentity;
+    contention?: Contention | null;
   };
   options: Record<string, unknown>;
   /** The registry's strategies in its order (fixed colours) and the defaults of Heap.create. */
@@ -362,6 +366,19 @@ export function optionsTable(run: RunJson): Table {
   return { header: ["option", "value"], right: [false, false], rows: [["profile", run.profile], ...Object.entries(run.options).map(([k, v]) => [k, show(k, v)])] };
 }
 
+/** The CPU as a run saw it: its name and count, and where known its generation, a VM, transparent huge pages. */
+export function cpuLine(e: RunJson["env"]): string {
+  const m = e.machine;
+  const more = m ? [m.cpuId, m.virtual ? "a virtual machine" : m.virtual === false ? "no hypervisor" : null, m.transparentHugePages ? `transparent huge pages: ${m.transparentHugePages}` : null].filter(Boolean) : [];
+  return `${e.cpu} ×${e.cpuCount}${more.length ? ` (${more.join("; ")})` : ""}`;
+}
+
+/** What else ran during the run, where it was measured. */
+export function contentionLine(e: RunJson["env"]): string | null {
+  const c = e.contention;
+  return c ? `other processes used ${c.otherProcessesPercent} % of the CPUs' time during the run, and the hypervisor took ${c.stealPercent} % (steal)` : null;
+}
+
 /** The machine and the run's duration. */
 export function envTable(run: RunJson): Table {
   const e = run.env;
@@ -370,8 +387,9 @@ export function envTable(run: RunJson): Table {
     header: ["", ""], right: [false, false],
     rows: [
       ["command", e.command], ["date", e.date], ["duration", `${e.elapsedSeconds.toFixed(1)} s (timed rows, without the build)`],
-      ["node", `${e.node} (V8 ${e.v8})`], ["platform", e.platform], ["cpu", `${e.cpu} ×${e.cpuCount}`],
+      ["node", `${e.node} (V8 ${e.v8})`], ["platform", e.platform], ["cpu", cpuLine(e)],
       ["memory", `${(e.totalMemory / 2 ** 30).toFixed(1)} GiB`], ["load average 1/5/15 min, start → end", `${load(e.loadAverageAtStart)} → ${load(e.loadAverageAtEnd)}`],
+      ...(e.contention !== undefined ? [["contention during the run", contentionLine(e) ?? "not measured (no /proc/stat)"]] : []),
     ],
   };
 }
@@ -387,7 +405,9 @@ export function summaryLine(run: RunJson): string {
 export function renderText(run: RunJson): string {
   const out: string[] = [];
   const e = run.env;
-  out.push(`refheap benchmarks — node ${e.node} (V8 ${e.v8}), ${e.platform}, ${e.cpu} ×${e.cpuCount}, ${e.date}`);
+  out.push(`refheap benchmarks — node ${e.node} (V8 ${e.v8}), ${e.platform}, ${cpuLine(e)}, ${e.date}`);
+  const busy = contentionLine(e);
+  if (busy) out.push(busy.charAt(0).toUpperCase() + busy.slice(1));
   out.push(`${summaryLine(run)}; ${e.elapsedSeconds.toFixed(1)} s`);
   out.push(run.goals);
   for (const w of run.workloads) out.push(w.title);

@@ -27,6 +27,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import cliProgress from "cli-progress";
 import os from "node:os";
+import { machineIdentity, watchContention } from "./machine.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -350,6 +351,7 @@ export async function main(argv: string[]): Promise<number> {
   const started = new Date();
   const cpus = os.cpus();
   const loadAverageAtStart = os.loadavg();
+  const contention = watchContention();
 
   const t0 = performance.now();
   progressStart(states.length * (opts.reps + 1));
@@ -401,6 +403,7 @@ export async function main(argv: string[]): Promise<number> {
       cpu: cpus[0]?.model ?? "unknown", cpuCount: cpus.length, totalMemory: os.totalmem(),
       loadAverageAtStart, loadAverageAtEnd: os.loadavg(), date: started.toISOString(), forcedGcBetweenSamples: gcAvailable,
       elapsedSeconds, command: ["npm run bench", ...(argv.length ? ["--", ...argv] : [])].join(" "),
+      machine: machineIdentity(), contention: contention(),
     },
     options: {
       reps: opts.reps, scale: opts.scale, ...opts.bench, workloads: opts.workloads, allocators: opts.allocators,

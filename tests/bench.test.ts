@@ -22,6 +22,7 @@ import { GOALS, goalsArgs, goalCollectors, judge, renderGoals, winner } from "..
 import { RECORDINGS } from "../bench/heaptrack.js";
 import { medianInterval, ratioInterval } from "../bench/stats.js";
 import { verdictOf } from "../bench/present.js";
+import { parseCpuinfo, parseProcStat, parseSelected } from "../bench/machine.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const run = promisify(execFile);
@@ -111,6 +112,27 @@ describe("confidence intervals", () => {
   });
 });
 
+describe("the machine a run describes (bench/machine.ts)", () => {
+  it("reads the CPU's generation and the hypervisor flag from /proc/cpuinfo, on x86 and on arm", () => {
+    const x86 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\nstepping\t: 1\nflags\t\t: fpu vme hypervisor lahf_lm\n\nprocessor\t: 1\ncpu family\t: 99\n";
+    expect(parseCpuinfo(x86)).toEqual({ cpuId: "family 25, model 17, stepping 1", virtual: true });
+    expect(parseCpuinfo(x86.replace(" hypervisor", ""))).toEqual({ cpuId: "family 25, model 17, stepping 1", virtual: false });
+    const arm = "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\nCPU part\t: 0xd0c\nCPU revision\t: 1\n";
+    expect(parseCpuinfo(arm)).toEqual({ cpuId: "implementer 0x41, part 0xd0c, revision 1", virtual: null });
+    expect(parseCpuinfo("")).toEqual({ cpuId: null, virtual: null });
+    expect(parseSelected("always [madvise] never\n")).toBe("madvise");
+    expect(parseSelected("garbage")).toBeNull();
+  });
+
+  it("counts busy, stolen and all clock ticks from /proc/stat's cpu line, and refuses what it cannot read", () => {
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    expect(parseProcStat("cpu  100 5 20 800 10 1 2 30 0 0\ncpu0 50 2 10 400 5 0 1 15 0 0\n")).toEqual({ busy: 128, steal: 30, total: 968 });
+    expect(parseProcStat("cpu  1 2 3 4\n")).toEqual({ busy: 6, steal: 0, total: 10 }); // old kernels: four fields
+    expect(parseProcStat("intr 1 2 3\n")).toBeNull();
+    expect(parseProcStat("cpu  a b c d\n")).toBeNull();
+  });
+});
+
 describe("a small real run", () => {
   let out: string, result: RunJson, stdout: string;
 
@@ -153,6 +175,22 @@ describe("a small real run", () => {
     expect(replays.map((r) => r.allocator)).toEqual(expect.arrayContaining([...ALLOCATORS]));
     for (const r of replays) expect(r.samples[0]!.extra!.series).toBeDefined();
     expect(result.problems).toEqual([]);
+  });
+
+  it("says which CPU exactly and how much of the machine the run did not have (Linux: /proc)", () => {
+    const e = result.env;
+    expect(e.machine).toBeDefined();
+    if (process.platform === "linux") {
+      expect(e.machine!.cpuId).toMatch(/^(family \d+, model \d+|implementer )/);
+      expect(typeof e.machine!.virtual).toBe("boolean");
+      // a contention figure needs a CPU-second of ticks; the run is longer than that on 2 cores
+      if (e.contention) {
+        expect(e.contention.otherProcessesPercent).toBeGreaterThanOrEqual(0);
+        expect(e.contention.stealPercent).toBeGreaterThanOrEqual(0);
+        expect(e.contention.otherProcessesPercent + e.contention.stealPercent).toBeLessThanOrEqual(100);
+      }
+      expect(stdout).toContain(e.machine!.cpuId!);
+    }
   });
 
   it("says nothing of issues, and titles the workloads with this run's sizes", () => {
