@@ -1,6 +1,7 @@
 // Where W1's time goes: the same trees with less of the object protocol each step (bench/wasm/
-// w1floor.ts), the whole protocol (w1Run, collectors none and hybrid), and V8, interleaved in one
-// process, a fresh instance per row and repetition. docs/collectors.md quotes a run.
+// w1floor.ts; steps 3 to 7 add newFixed's parts one at a time), the whole protocol (w1Run,
+// collectors none and hybrid), and V8, interleaved in one process, a fresh instance per row and
+// repetition. docs/collectors.md quotes a run ("Where W1's time goes").
 //
 //   npx tsx bench/w1-floor.ts [--runs 7]     (after `node bench/build.mjs bench`)
 
@@ -27,7 +28,8 @@ const nodes = ITERATIONS * treeNodes(DEPTH);
 const ROWS: { name: string; run: () => Promise<number> }[] = [
   ...[
     "16-byte blocks, no header (the allocator alone)", "32-byte blocks, refcount and info written", "+ the collector list (track, untrack)",
-    "2 allocating with newFixed: allocation protocol", "2 releasing with decref: release protocol",
+    "2 + the size from the type record", "3 + the allocator registry's dispatch", "4 + the trigger check", "5 + the counts and event check",
+    "6 + the fields zeroed", "2 allocating with newFixed: allocation protocol", "2 releasing with decref: release protocol",
   ].map((name, step) => ({
     name: `floor ${step}: ${name}`,
     run: async () => {
