@@ -309,6 +309,7 @@ function summarise(states: RowState[]): { rows: RowJson[]; problems: string[] } 
     for (const p of rows) {
       if (p === r || !p.peer || p.workload !== r.workload || p.median === null || (p.variant && r.variant && p.variant !== r.variant)) continue;
       if (r.vs?.[p.peer] && !p.baseline) continue; // the peer's baseline row first (V8 strong, not weak)
+      if (r.baseline === p.peer) continue; // a baseline is 1.00× its own peer (W7: not a ratio to V8's stored row)
       const paused = r.pauses?.count && p.pauses?.count;
       (r.vs ??= {})[p.peer] = {
         ratio: r.median / p.median, ci: ratioInterval(reps(r), reps(p)),

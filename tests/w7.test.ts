@@ -6,14 +6,14 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ALTERNATIVE_ORDERS, fixtures, w7, w7FullRun, w7Run } from "../bench/w7.js";
+import { ALTERNATIVE_ORDERS, fixtures, w7, w7FullRun, w7Run, w7V8Run } from "../bench/w7.js";
 import { collectorsWith } from "../src/index.js";
 import { DEFAULT_COLLECTOR } from "../src/heap.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 describe("W7 real graphs", () => {
-  it("has a full, a young, a dominator and a snapshot-order full row per fixture and collecting collector (postorder for the default one), and V8's stored gc() beside them", () => {
+  it("has a full, a young, a dominator and a snapshot-order full row per fixture and collecting collector (postorder for the default one), and V8's gc() of the same graph (the baseline) and of the stored process beside them", () => {
     const fx = fixtures();
     expect(fx.map((f) => f.program)).toContain("tsc-lib");
     for (const f of fx) expect(f.nodes).toBeGreaterThan(200_000);
@@ -21,7 +21,7 @@ describe("W7 real graphs", () => {
     const rows = w7.rows({ iterations: 50, depth: 14, longDepth: 16 });
     const collecting = collectorsWith("collectsCycles");
     expect(collecting).toContain(DEFAULT_COLLECTOR);
-    expect(rows.length).toBe(fx.length * (4 * collecting.length + 1 + 1));
+    expect(rows.length).toBe(fx.length * (4 * collecting.length + 1 + 2));
     for (const f of fx) {
       for (const c of collecting) {
         const own = rows.filter((r) => r.collector === c && r.variant?.startsWith(`${f.program} `) || r.collector === c && r.variant === f.program);
@@ -29,7 +29,10 @@ describe("W7 real graphs", () => {
         expect(rows.filter((r) => r.collector === c && r.variant === `${f.program} snapshot`).length).toBe(1);
         expect(rows.filter((r) => r.collector === c && r.variant === `${f.program} postorder`).length).toBe(c === DEFAULT_COLLECTOR ? 1 : 0);
       }
-      expect(rows.filter((r) => r.baseline === "v8" && r.variant === f.program).length).toBe(1);
+      const v8 = rows.filter((r) => (r.baseline === "v8" || r.peer === "v8") && r.variant === f.program);
+      expect(v8.map((r) => r.name)).toEqual([`V8 gc() of the ${f.program} graph as JS objects`, `V8 gc() of the ${f.program} process (stored)`]);
+      expect(v8[0]!.baseline).toBe("v8"); // the ratios divide by this run's measurement, not the stored one
+      expect(v8[1]!.baseline).toBeUndefined();
     }
   });
 
@@ -52,6 +55,17 @@ describe("W7 real graphs", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("times V8's full gc() over the same objects the import makes, rebuilt as JS objects, all of them reachable from the root", async () => {
+    const info = JSON.parse(readFileSync(path.join(here, "fixtures/node-bare.json"), "utf8"));
+    const s = await w7V8Run({ ...info, file: path.join(here, "fixtures/node-bare.heapsnapshot.gz") });
+    expect(s.extra!.objects).toBe(info.nodes); // the import's count: every node reachable from the root
+    expect(s.checksum).toBe(s.expectedChecksum); // the JS graph reaches every object from its root
+    expect(s.extra!.references).toBeGreaterThan(info.nodes - 1);
+    expect(s.extra!.gcWithGraphMs).toHaveLength(9);
+    expect(s.extra!.gcWithoutMs).toHaveLength(9);
+    expect(s.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it.each(collectorsWith("collectsCycles"))("measures a real snapshot and frees it all (%s)", async (collector) => {

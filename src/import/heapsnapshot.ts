@@ -370,6 +370,31 @@ function estimateBytes(p: Plan): number {
  * HeapSnapshotLimitError (beyond maxFileBytes, maxNodes, maxEdges or the type table),
  * HeapOutOfMemoryError (the heap's maxBytes) — each thrown before the heap changes.
  */
+/**
+ * @internal The objects importHeapSnapshot would make and their strong references, without a heap:
+ * object i's references are edgeTo[edgeStart[i] .. edgeStart[i + 1]) (object numbers, in the
+ * import's order; weak edges left out). The bench rebuilds the graph from it as plain JS objects
+ * for V8's own collector (W7).
+ */
+export async function strongGraphOf(file: string | Uint8Array, options?: ImportHeapSnapshotOptions): Promise<{ count: number; edgeStart: Uint32Array; edgeTo: Uint32Array }> {
+  const p = await plan(file, checkOptions(options), Infinity);
+  const s = p.parsed, nf = s.nodeFields.length, ef = s.edgeFields.length;
+  const eType = s.edgeFields.indexOf("type"), eTo = s.edgeFields.indexOf("to_node"), weak = s.edgeTypes.indexOf("weak");
+  const count = p.order.length, edgeStart = new Uint32Array(count + 1);
+  for (let i = 0; i < count; i++) {
+    const k = p.order[i]!;
+    let strong = 0;
+    for (let e = p.firstEdge[k]!; e < p.firstEdge[k + 1]!; e++) if (s.edges[e * ef + eType] !== weak) strong++;
+    edgeStart[i + 1] = edgeStart[i]! + strong;
+  }
+  const edgeTo = new Uint32Array(edgeStart[count]!);
+  for (let i = 0, j = 0; i < count; i++) {
+    const k = p.order[i]!;
+    for (let e = p.firstEdge[k]!; e < p.firstEdge[k + 1]!; e++) if (s.edges[e * ef + eType] !== weak) edgeTo[j++] = p.objectOf[s.edges[e * ef + eTo]! / nf]!;
+  }
+  return { count, edgeStart, edgeTo };
+}
+
 export async function importHeapSnapshot(heap: Heap, file: string | Uint8Array, options?: ImportHeapSnapshotOptions): Promise<HeapSnapshotImport> {
   const o = checkOptions(options);
   heap.stats(); // refuses a destroyed or refusing heap, and a call from a listener mid-operation
