@@ -389,7 +389,7 @@ export function envTable(run: RunJson): Table {
       ["command", e.command], ["date", e.date], ["duration", `${e.elapsedSeconds.toFixed(1)} s (timed rows, without the build)`],
       ["node", `${e.node} (V8 ${e.v8})`], ["platform", e.platform], ["cpu", cpuLine(e)],
       ["memory", `${(e.totalMemory / 2 ** 30).toFixed(1)} GiB`], ["load average 1/5/15 min, start → end", `${load(e.loadAverageAtStart)} → ${load(e.loadAverageAtEnd)}`],
-      ...(e.contention !== undefined ? [["contention during the run", contentionLine(e) ?? "not measured (no /proc/stat)"]] : []),
+      ...(e.contention !== undefined ? [["contention during the run", contentionLine(e) ?? "not measured (no /proc/stat, or a run of under a CPU-second)"]] : []),
     ],
   };
 }
