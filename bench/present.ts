@@ -379,6 +379,15 @@ export function contentionLine(e: RunJson["env"]): string | null {
   return c ? `other processes used ${c.otherProcessesPercent} % of the CPUs' time during the run, and the hypervisor took ${c.stealPercent} % (steal)` : null;
 }
 
+/** A clause as the start of a sentence. */
+export const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** The run's conditions in a clause: the load at its start and, where measured, what else ran. */
+export function conditionsLine(e: RunJson["env"]): string {
+  const busy = contentionLine(e);
+  return `load average ${e.loadAverageAtStart.map((x) => x.toFixed(1)).join(" / ")} at the start${busy ? `; ${busy}` : ""}`;
+}
+
 /** The machine and the run's duration. */
 export function envTable(run: RunJson): Table {
   const e = run.env;
@@ -407,7 +416,7 @@ export function renderText(run: RunJson): string {
   const e = run.env;
   out.push(`refheap benchmarks — node ${e.node} (V8 ${e.v8}), ${e.platform}, ${cpuLine(e)}, ${e.date}`);
   const busy = contentionLine(e);
-  if (busy) out.push(busy.charAt(0).toUpperCase() + busy.slice(1));
+  if (busy) out.push(capitalized(busy));
   out.push(`${summaryLine(run)}; ${e.elapsedSeconds.toFixed(1)} s`);
   out.push(run.goals);
   for (const w of run.workloads) out.push(w.title);

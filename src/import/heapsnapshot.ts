@@ -364,13 +364,6 @@ function estimateBytes(p: Plan): number {
 }
 
 /**
- * Builds the object graph of a V8 heap snapshot (`file`: a path to a .heapsnapshot, plain or gzip,
- * or its bytes) in `heap`, and returns its root held by a handle. See the top of this file for the
- * mapping; errors: HeapSnapshotFormatError (the file does not follow the format),
- * HeapSnapshotLimitError (beyond maxFileBytes, maxNodes, maxEdges or the type table),
- * HeapOutOfMemoryError (the heap's maxBytes) — each thrown before the heap changes.
- */
-/**
  * @internal The objects importHeapSnapshot would make and their strong references, without a heap:
  * object i's references are edgeTo[edgeStart[i] .. edgeStart[i + 1]) (object numbers, in the
  * import's order; weak edges left out). The bench rebuilds the graph from it as plain JS objects
@@ -395,6 +388,13 @@ export async function strongGraphOf(file: string | Uint8Array, options?: ImportH
   return { count, edgeStart, edgeTo };
 }
 
+/**
+ * Builds the object graph of a V8 heap snapshot (`file`: a path to a .heapsnapshot, plain or gzip,
+ * or its bytes) in `heap`, and returns its root held by a handle. See the top of this file for the
+ * mapping; errors: HeapSnapshotFormatError (the file does not follow the format),
+ * HeapSnapshotLimitError (beyond maxFileBytes, maxNodes, maxEdges or the type table),
+ * HeapOutOfMemoryError (the heap's maxBytes) — each thrown before the heap changes.
+ */
 export async function importHeapSnapshot(heap: Heap, file: string | Uint8Array, options?: ImportHeapSnapshotOptions): Promise<HeapSnapshotImport> {
   const o = checkOptions(options);
   heap.stats(); // refuses a destroyed or refusing heap, and a call from a listener mid-operation
