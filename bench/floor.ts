@@ -1,0 +1,56 @@
+// The floor runners' shared part (bench/w1-floor.ts, bench/w2-floor.ts): rows run interleaved in one
+// process, a warm-up of each first, then `runs` rounds; each row printed with its median, 95 %
+// interval and ratio to the last row (V8).
+
+import { parseArgs } from "node:util";
+import { median } from "simple-statistics";
+import { medianInterval, ratioInterval } from "./stats.js";
+import { instantiate, type CoreExports } from "../src/wasm.js";
+import { ALLOCATOR_CODES, COLLECTOR_CODES, type CollectorName } from "../src/heap.js";
+
+export interface FloorRow { name: string; run: () => Promise<number> }
+
+/**
+ * A row in the bench module: a fresh instance (pools and `collector`), `setup` untimed, then `body`
+ * timed, whose result must be `checksum`. ns per node over `nodes`.
+ */
+export function wasmRow<E extends CoreExports>(
+  name: string, collector: CollectorName, nodes: number, checksum: number, body: (x: E) => number, setup?: (x: E) => void,
+): FloorRow {
+  return {
+    name,
+    run: async () => {
+      const { exports: x } = await instantiate<E>("bench");
+      if (x.init(ALLOCATOR_CODES.pools, 65536, COLLECTOR_CODES[collector], 0) !== 0) throw new Error(`${name}: init failed`);
+      setup?.(x);
+      const t0 = performance.now();
+      const sum = body(x);
+      const ns = (performance.now() - t0) * 1e6 / nodes;
+      if (sum !== checksum) throw new Error(`${name}: checksum ${sum}, expected ${checksum}`);
+      return ns;
+    },
+  };
+}
+
+/** `--runs N` (1 to 50, default 7) from the command line. */
+export function floorRuns(): number {
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } }, strict: true });
+  const runs = Number(values.runs);
+  if (!(Number.isInteger(runs) && runs > 0 && runs <= 50)) throw new Error(`--runs: 1 to 50, got ${values.runs}`);
+  return runs;
+}
+
+/** Runs the rows (the last one V8, the ratios' baseline) and prints the table under `title`. */
+export async function floorTable(title: string, rows: FloorRow[], runs: number): Promise<void> {
+  const samples = rows.map(() => [] as number[]);
+  for (const r of rows) await r.run(); // warm-up
+  for (let i = 0; i < runs; i++) for (const [k, r] of rows.entries()) samples[k]!.push(await r.run());
+  const v8 = samples.at(-1)!;
+  const f = (x: number) => x.toFixed(1);
+  console.log(`${title}, ns per node, ${runs} runs interleaved: median (95 % interval); × V8`);
+  for (const [k, r] of rows.entries()) {
+    const s = samples[k]!;
+    const ci = medianInterval(s), rci = ratioInterval(s, v8);
+    console.log(`${r.name.padEnd(58)} ${f(median(s)).padStart(5)} (${ci ? `${f(ci[0])}–${f(ci[1])}` : "—"})  ${(median(s) / median(v8)).toFixed(2)}× (${rci ? `${rci[0].toFixed(2)}–${rci[1].toFixed(2)}` : "—"})`);
+  }
+}

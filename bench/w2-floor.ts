@@ -1,0 +1,33 @@
+// Where W2's time goes: the same rings with less of the object protocol each step (bench/wasm/
+// w2floor.ts: the allocator alone, the header, the collector list, freeing a young generation at a
+// time, newFixed), the whole protocol (w2Run: pools/hybrid and pools/generational), and V8,
+// interleaved in one process, a fresh instance per row and repetition. docs/collectors.md quotes a
+// run ("Where W2's time goes").
+//
+//   npx tsx bench/w2-floor.ts [--runs 7]     (after `node bench/build.mjs bench`)
+
+import type { CoreExports } from "../src/wasm.js";
+import { runV8W2 } from "./peers/v8/gc.js";
+import { w2Checksum } from "./shapes.js";
+import { floorRuns, floorTable, wasmRow, type FloorRow } from "./floor.js";
+
+interface FloorExports extends CoreExports {
+  w2Floor(step: number, rings: number): number;
+  w2Run(rings: number): number;
+}
+
+const runs = floorRuns();
+const RINGS = 500_000, nodes = RINGS * 4;
+
+const sum = w2Checksum(RINGS);
+const ROWS: FloorRow[] = [
+  ...[
+    "16-byte blocks, no header, freed at once (allocator alone)", "32-byte blocks, refcount and info written", "+ the collector list (track, untrack)",
+    "2 freed 700 nodes at a time (garbage known, not found)", "3 allocating with newFixed: allocation protocol",
+  ].map((name, step) => wasmRow<FloorExports>(`floor ${step}: ${name}`, "none", nodes, sum, (x) => x.w2Floor(step, RINGS))),
+  ...(["hybrid", "generational"] as const).map((collector) =>
+    wasmRow<FloorExports>(`the whole protocol (w2Run, pools/${collector})`, collector, nodes, sum, (x) => x.w2Run(RINGS))),
+  { name: "V8 plain JS", run: async () => (await runV8W2({ rings: RINGS })).nsPerNode },
+];
+
+await floorTable(`W2 rings (${RINGS.toLocaleString("en-US")} rings of 4)`, ROWS, runs);
