@@ -34,23 +34,26 @@ export function wasmRow<E extends CoreExports>(
 
 /** `--runs N` (1 to 50, default 7) from the command line. */
 export function floorRuns(): number {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } }, strict: true });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } }, strict: true, allowPositionals: false });
   const runs = Number(values.runs);
   if (!(Number.isInteger(runs) && runs > 0 && runs <= 50)) throw new Error(`--runs: 1 to 50, got ${values.runs}`);
   return runs;
 }
 
-/** Runs the rows (the last one V8, the ratios' baseline) and prints the table under `title`. */
-export async function floorTable(title: string, rows: FloorRow[], runs: number): Promise<void> {
+/**
+ * Runs the rows and prints the table under `title`: each row's median and 95 % interval in `unit`,
+ * and its ratio to the row at `baseline` (default the last, V8), named `baselineName`.
+ */
+export async function floorTable(title: string, rows: FloorRow[], runs: number, unit = "ns per node", baseline = rows.length - 1, baselineName = "V8"): Promise<void> {
   const samples = rows.map(() => [] as number[]);
   for (const r of rows) await r.run(); // warm-up
   for (let i = 0; i < runs; i++) for (const [k, r] of rows.entries()) samples[k]!.push(await r.run());
-  const v8 = samples.at(-1)!;
-  const f = (x: number) => x.toFixed(1);
-  console.log(`${title}, ns per node, ${runs} runs interleaved: median (95 % interval); × V8`);
+  const base = samples[baseline]!;
+  const f = (x: number) => x.toFixed(unit === "ms" ? 2 : 1);
+  console.log(`${title}, ${unit}, ${runs} runs interleaved: median (95 % interval); × ${baselineName}`);
   for (const [k, r] of rows.entries()) {
     const s = samples[k]!;
-    const ci = medianInterval(s), rci = ratioInterval(s, v8);
-    console.log(`${r.name.padEnd(58)} ${f(median(s)).padStart(5)} (${ci ? `${f(ci[0])}–${f(ci[1])}` : "—"})  ${(median(s) / median(v8)).toFixed(2)}× (${rci ? `${rci[0].toFixed(2)}–${rci[1].toFixed(2)}` : "—"})`);
+    const ci = medianInterval(s), rci = ratioInterval(s, base);
+    console.log(`${r.name.padEnd(58)} ${f(median(s)).padStart(5)} (${ci ? `${f(ci[0])}–${f(ci[1])}` : "—"})  ${(median(s) / median(base)).toFixed(2)}× (${rci ? `${rci[0].toFixed(2)}–${rci[1].toFixed(2)}` : "—"})`);
   }
 }

@@ -130,9 +130,20 @@ export class Heap {
   }
 
   static async create(options: HeapOptions = {}): Promise<Heap> {
+    return Heap._createOn(undefined, options);
+  }
+
+  /**
+   * @internal A heap on the bench module's core (`build/bench.release.wasm`: the release core linked
+   * with in-wasm workloads), so a bench can run wasm code over a heap the host API built
+   * (bench/w7-floor.ts). Not part of the package's API.
+   */
+  static async _createOn(build: "bench" | undefined, options: HeapOptions = {}): Promise<Heap> {
     const opts = resolveOptions(options);
+    if (build !== undefined && build !== "bench") throw new HeapConfigError(`no core build '${String(build)}': the bench module ('bench') or the options' choice (undefined)`);
+    if (build && opts.debug) throw new HeapConfigError("the bench module is a release build: debug cannot be asked of it");
     let heap: Heap | undefined;
-    const inst = await startCore(opts, hostHooks(() => heap));
+    const inst = await startCore(opts, hostHooks(() => heap), build);
     heap = new Heap(opts, inst);
     return heap;
   }

@@ -95,6 +95,9 @@ heapSuite("bad input", ({ make, strategy }) => {
     await expect(Heap.create({ collector: "mark-sweep" as never })).rejects.toThrow(`'mark-sweep' is unknown; available: ${COLLECTORS.join(", ")}`);
     await expect(Heap.create({ finalizerMode: "py2" as never })).rejects.toThrow(HeapConfigError);
     await expect(Heap.create(null as never)).rejects.toThrow(HeapConfigError);
+    // the bench's way onto its own module (bench/w7-floor.ts) checks what it is asked before loading anything
+    await expect(Heap._createOn("bench", { debug: true })).rejects.toThrow(/release build/);
+    await expect(Heap._createOn("core" as never)).rejects.toThrow(/no core build 'core'/);
   });
 
   test("a destroyed heap's handles are dead", async () => {

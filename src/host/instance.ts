@@ -2,7 +2,7 @@
 // its host hooks (the imports through which the core calls finalizers, weakref callbacks, gc
 // phases, allocation events and the census), and init() run with the chosen strategies.
 
-import { instantiate, type CoreExports, type HostHooks, type Views } from "../wasm.js";
+import { instantiate, type Build, type CoreExports, type HostHooks, type Views } from "../wasm.js";
 import { HeapConfigError, HeapOutOfMemoryError, type HeapCorruptedError } from "../errors.js";
 import {
   ALLOCATORS, ALLOCATOR_CODES, COLLECTORS, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, isAllocator, isCollector,
@@ -105,9 +105,12 @@ export function hostHooks(heap: () => HookTarget | undefined): HostHooks {
   };
 }
 
-/** Instantiates the build the options ask for and runs init(); HeapOutOfMemoryError if maxBytes cannot hold the start. */
-export async function startCore(opts: ResolvedOptions, hooks: HostHooks): Promise<{ exports: CoreExports; views: Views }> {
-  const inst = await instantiate(opts.debug ? "debug" : "release", undefined, hooks);
+/**
+ * Instantiates the build the options ask for (or `build`: the bench module, which links the release
+ * core with in-wasm workloads) and runs init(); HeapOutOfMemoryError if maxBytes cannot hold the start.
+ */
+export async function startCore(opts: ResolvedOptions, hooks: HostHooks, build?: Build): Promise<{ exports: CoreExports; views: Views }> {
+  const inst = await instantiate(build ?? (opts.debug ? "debug" : "release"), undefined, hooks);
   const rc = inst.exports.init(ALLOCATOR_CODES[opts.allocator], Math.floor(opts.maxBytes / PAGE), COLLECTOR_CODES[opts.collector], opts.finalizerMode === "legacy" ? 1 : 0);
   if (rc !== 0) {
     throw new HeapOutOfMemoryError(`maxBytes ${opts.maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
