@@ -63,6 +63,13 @@ export interface Row {
   variant?: string;
   /** A second host API measured beside the main one (W1 setRefMove and Handles, W4 WeakValueMap): full runs only. */
   alternative?: boolean;
+  /**
+   * A lower bound, not a strategy: the pools allocator alone, with no object protocol and nothing
+   * to find (bench/wasm/w1floor.ts, w2floor.ts, step 0). Never on a strategy axis; it runs whatever
+   * the allocator and collector filters say, and the goals page (bench/goals.ts) calls a goal out of
+   * reach on the machine when even this row misses it.
+   */
+  floor?: boolean;
   /** Iterations this row runs when it differs from --iterations (slow rows); per-unit numbers stay comparable. */
   iterations: number;
   /** How bytesPerUnit was obtained: exact accounting, a heap-usage delta, or only an upper bound. */

@@ -112,6 +112,17 @@ async function w2InWasm(o: BenchOptions, allocator: Allocator, collector: Collec
   };
 }
 
+/** The floor: the same rings in 16-byte pool blocks with no header, each freed at once (bench/wasm/w2floor.ts step 0). */
+async function w2Floor(o: BenchOptions): Promise<Sample> {
+  const rings = w2Rings(o);
+  const { exports: x } = await instantiate<CoreExports & { w2Floor(step: number, rings: number): number }>("bench");
+  if (x.init(ALLOCATOR_CODES.pools, 65536, COLLECTOR_CODES[REFCOUNT_ONLY], 0) !== 0) throw new Error("bench.release.wasm: init(pools) failed");
+  const t0 = now();
+  const sum = x.w2Floor(0, rings);
+  const t1 = now();
+  return { nsPerUnit: Number(t1 - t0) / (rings * 4), durationMs: Number(t1 - t0) / 1e6, units: rings * 4, checksum: sum, expectedChecksum: w2Checksum(rings), peakBytes: x.memory.buffer.byteLength };
+}
+
 /** The host-driven ring, compiled per heap (see bench/w1.ts for why). */
 const RING_SRC = `
   const { allocInit, setRefMove, setRef, decref } = raw.exports;
@@ -394,6 +405,7 @@ export const w2: Workload = {
   unit: "ns/node",
   rows: (o) => [
     ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w2InWasm(o, a, c), (a, c) => w2Host(o, a, c)),
+    row("refheap floor: the pools allocator alone, no object protocol", o, () => w2Floor(o), { floor: true, driver: "in-wasm" }),
     row("AS runtime (incremental GC)", o, () => w2As(o), { baseline: "as-rt" }),
     row("V8 plain JS", o, () => w2V8(o), { baseline: "v8" }),
     ...peerRows("W2", o),

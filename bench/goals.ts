@@ -87,6 +87,25 @@ export function judge(run: RunJson, collector: string, g: Goal): Judged {
   return { figure, verdict: own !== undefined && own <= g.boundMs ? "not told apart" : "missed" };
 }
 
+/** The run's floor row for a goal's workload (bench/common.ts Row.floor: the pools allocator alone). */
+function floorFor(run: RunJson, g: Goal): RowJson | undefined {
+  return run.rows.find((r) => r.floor && r.workload === g.workload && r.median !== null);
+}
+
+/**
+ * What the pools allocator alone, with no object protocol, does against a ratio goal: when even it
+ * misses the goal, no collector over it can meet it on this machine. Undefined for the goals it says
+ * nothing of (times, pauses, workloads without a floor row).
+ */
+export function reach(run: RunJson, g: Goal): Judged | undefined {
+  if (g.kind !== "ratio") return undefined;
+  const vs = floorFor(run, g)?.vs?.[g.peer];
+  if (!vs?.ci) return undefined;
+  return { figure: fmtRatioCI(vs.ratio, vs.ci), verdict: judgeInterval(vs.ci[0], vs.ci[1], g.bound, !!g.strict) };
+}
+
+const REACH: Record<Verdict, string> = { met: "within reach", missed: "out of reach here", "not told apart": "not told apart", "no figure": "—" };
+
 /** Every collector of the run that finds cycles, in registry order. */
 export function goalCollectors(run: RunJson): string[] {
   const cycles: string[] = collectorsWith("collectsCycles");
@@ -95,11 +114,22 @@ export function goalCollectors(run: RunJson): string[] {
 
 export function goalsTable(run: RunJson): Table {
   const cs = goalCollectors(run);
+  const floor = run.rows.some((r) => r.floor);
   return {
-    header: ["goal", ...cs.map((c) => `${run.strategies.defaultAllocator}/${c}${c === run.strategies.defaultCollector ? " (default)" : ""}`)],
-    right: [false, ...cs.map(() => false)],
-    rows: GOALS.map((g) => [goalName(g), ...cs.map((c) => { const j = judge(run, c, g); return `${j.figure}: ${j.verdict}`; })]),
+    header: ["goal", ...cs.map((c) => `${run.strategies.defaultAllocator}/${c}${c === run.strategies.defaultCollector ? " (default)" : ""}`),
+      ...(floor ? ["floor: pools allocator alone"] : [])],
+    right: [false, ...cs.map(() => false), ...(floor ? [false] : [])],
+    rows: GOALS.map((g) => [goalName(g), ...cs.map((c) => { const j = judge(run, c, g); return `${j.figure}: ${j.verdict}`; }),
+      ...(floor ? [((j) => (j ? `${j.figure}: ${REACH[j.verdict]}` : "—"))(reach(run, g))] : [])]),
   };
+}
+
+/** The goals even the floor misses in this run, as a sentence (none: undefined). */
+export function outOfReach(run: RunJson): string | undefined {
+  const out = GOALS.flatMap((g) => { const j = reach(run, g); return j?.verdict === "missed" ? [`${goalName(g)} (the floor is ${j.figure})`] : []; });
+  if (!out.length) return undefined;
+  const one = out.length === 1;
+  return `Out of reach on this machine: ${out.join("; ")}. The pools allocator alone misses ${one ? "this goal" : "these goals"} in the same run, so no collector over it can meet ${one ? "it" : "them"} here.`;
 }
 
 /** Per collector: how many goals it met, and which it missed or left open. */
@@ -132,12 +162,13 @@ export function renderGoals(run: RunJson): string {
     `One run: \`${e.command}\` on ${e.date.slice(0, 10)}, node ${e.node}, ${cpuLine(e)}; ${conditionsLine(e)}.`,
     `Every collector that finds cycles, with the ${run.strategies.defaultAllocator} allocator, in wasm, against V8 and AssemblyScript's runtime in the same run.`,
     "",
-    "Each cell: the figure with its 95 % bootstrap interval over the repetitions (`bench/stats.ts`), and the verdict: **met** when the whole interval meets the goal, **missed** when none of it does, **not told apart** otherwise. A pause goal is met when the longest pause of the timed repetitions is within it; when only the anatomy repetition's longest pause without run-queue wait and V8's collections inside it (\"own\", `bench/anatomy.ts`) is, the verdict is *not told apart*: the machine, not the collector, made the difference.",
+    "Each cell: the figure with its 95 % bootstrap interval over the repetitions (`bench/stats.ts`), and the verdict: **met** when the whole interval meets the goal, **missed** when none of it does, **not told apart** otherwise. A pause goal is met when the longest pause of the timed repetitions is within it; when only the anatomy repetition's longest pause without run-queue wait and V8's collections inside it (\"own\", `bench/anatomy.ts`) is, the verdict is *not told apart*: the machine, not the collector, made the difference." + (run.rows.some((r) => r.floor) ? " The last column is the same judgement of a floor, the pools allocator alone with no object protocol (`bench/wasm/w1floor.ts`, `w2floor.ts`, step 0): a goal it misses is out of reach of every collector on this machine." : ""),
     "",
     markdownTable(goalsTable(run)),
     "",
     ...goalsSummary(run).map((l) => `- ${l}`),
     "",
+    ...((o) => (o ? [o, ""] : []))(outOfReach(run)),
     w === undefined
       ? `No collector meets every goal in this run, so the default stays \`${run.strategies.defaultCollector}\` (exactly CPython 3.12's collector). A collector becomes the default only when it meets them all.`
       : w === run.strategies.defaultCollector

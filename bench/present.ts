@@ -40,6 +40,8 @@ export interface RowJson {
   driver?: string;
   variant?: string;
   alternative?: boolean;
+  /** The pools allocator alone, no object protocol: a lower bound (bench/common.ts Row.floor). */
+  floor?: boolean;
   iterations: number;
   unit: string;
   median: number | null;

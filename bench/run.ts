@@ -65,7 +65,7 @@ function peerOf(row: Row): string | undefined {
  * default allocator) for the in-wasm and replay drivers; host-driven only the default configuration.
  */
 export function inHeadline(row: Row): boolean {
-  if (peerOf(row)) return true;
+  if (peerOf(row) || row.floor) return true;
   if (!row.allocator || row.alternative) return false;
   const defaultCollector = (row.collector ?? DEFAULT_COLLECTOR) === DEFAULT_COLLECTOR && !row.setting;
   if (row.driver === "host") return row.allocator === DEFAULT_ALLOCATOR && defaultCollector;
@@ -167,6 +167,9 @@ export function selectRows(opts: Options): { workload: Workload; row: Row }[] {
       const peer = peerOf(row);
       if (peer) {
         if (!opts.peers.includes(peer)) continue;
+      } else if (row.floor) {
+        // the pools allocator alone: whatever the collectors, unless the allocators leave pools out
+        if (opts.allocators.length && !opts.allocators.some((a) => "pools".startsWith(a))) continue;
       } else {
         if (opts.allocators.length && !opts.allocators.some((a) => row.allocator?.startsWith(a))) continue;
         if (opts.collectors.length && !opts.collectors.some((c) => row.collector?.startsWith(c))) continue;
@@ -275,7 +278,7 @@ function summarise(states: RowState[]): { rows: RowJson[]; problems: string[] } 
       ...(peerOf(r) ? { peer: peerOf(r) } : {}), ...(r.baseline ? { baseline: r.baseline } : {}),
       ...(r.allocator ? { allocator: r.allocator } : {}), ...(r.collector ? { collector: r.collector } : {}),
       ...(r.setting ? { setting: r.setting } : {}), ...(r.driver ? { driver: r.driver } : {}),
-      ...(r.variant ? { variant: r.variant } : {}), ...(r.alternative ? { alternative: true } : {}),
+      ...(r.variant ? { variant: r.variant } : {}), ...(r.alternative ? { alternative: true } : {}), ...(r.floor ? { floor: true } : {}),
       iterations: r.iterations, unit: st.workload.unit,
       median: ns.length ? median(ns) : null, min: ns.length ? Math.min(...ns) : null, max: ns.length ? Math.max(...ns) : null,
       ci: medianInterval(ns),

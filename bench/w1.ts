@@ -55,6 +55,18 @@ interface W1Exports extends CoreExports {
   w1Setup(longDepth: number): number;
   w1Run(depth: number, iterations: number): number;
   w1Teardown(): void;
+  w1Floor(step: number, depth: number, iterations: number): number;
+}
+
+/** The floor: the same trees in 16-byte pool blocks with no header, freed recursively (bench/wasm/w1floor.ts step 0). */
+async function runFloor(o: BenchOptions): Promise<Sample> {
+  const { exports: x } = await instantiate<W1Exports>("bench");
+  if (x.init(ALLOCATOR_CODES.pools, PAGES_4GIB, COLLECTOR_CODES[REFCOUNT_ONLY], 0) !== 0) throw new Error("bench.release.wasm: init(pools) failed");
+  const t0 = now();
+  const checksum = x.w1Floor(0, o.depth, o.iterations);
+  const t1 = now();
+  const units = o.iterations * treeNodes(o.depth);
+  return { nsPerUnit: Number(t1 - t0) / units, durationMs: Number(t1 - t0) / 1e6, units, checksum, expectedChecksum: w1Checksum(o.depth, o.iterations), peakBytes: x.memory.buffer.byteLength };
 }
 
 function coreStats(x: CoreExports, views: Views, allocator: AllocatorName): HeapStats {
@@ -303,6 +315,7 @@ export const w1: Workload = {
       name: `refheap host Handles (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: o.iterations, bytesKind: "heap stats",
       run: () => runIsolated<Sample>(import.meta.url, "runHostHandles", [a, c, { iterations: o.iterations, depth: o.depth, longDepth: o.longDepth }]),
     });
+    rows.push({ name: "refheap floor: the pools allocator alone, no object protocol", floor: true, driver: "in-wasm", iterations: o.iterations, run: () => runFloor(o) });
     rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });
     rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => runV8Peer(o) });
     rows.push(...peerRows("W1", o));

@@ -18,7 +18,7 @@ import { pausePercentiles } from "../bench/common.js";
 import { parseOptions, selectRows, WORKLOADS } from "../bench/run.js";
 import { axes, headlineTable, readRun, type RunJson } from "../bench/present.js";
 import { renderDoc } from "../bench/doc.js";
-import { GOALS, goalsArgs, goalCollectors, judge, renderGoals, winner } from "../bench/goals.js";
+import { GOALS, goalsArgs, goalCollectors, goalsTable, judge, outOfReach, reach, renderGoals, winner } from "../bench/goals.js";
 import { RECORDINGS } from "../bench/heaptrack.js";
 import { medianInterval, ratioInterval } from "../bench/stats.js";
 import { verdictOf } from "../bench/present.js";
@@ -40,8 +40,14 @@ describe("the headline's rows", () => {
         expect(v.filter((r) => r.collector === DEFAULT_COLLECTOR && !r.setting).map((r) => r.allocator).sort(), `${w} ${variant}`).toEqual([...ALLOCATORS].sort());
         expect([...new Set(v.filter((r) => r.allocator === DEFAULT_ALLOCATOR).map((r) => r.collector))].sort(), `${w} ${variant}`).toEqual([...COLLECTORS].sort());
         // nothing off the two axes through the default configuration
-        expect(v.every((r) => r.allocator === DEFAULT_ALLOCATOR || (r.collector === DEFAULT_COLLECTOR && !r.setting))).toBe(true);
+        expect(v.filter((r) => !r.floor).every((r) => r.allocator === DEFAULT_ALLOCATOR || (r.collector === DEFAULT_COLLECTOR && !r.setting))).toBe(true);
       }
+    }
+    // W1 and W2 carry a floor (the pools allocator alone), on no axis
+    for (const w of ["W1", "W2"]) {
+      const floors = rows.filter((r) => r.workload.id === w && r.row.floor).map((r) => r.row);
+      expect(floors.length, w).toBe(1);
+      expect(floors[0]!.allocator ?? floors[0]!.collector ?? floors[0]!.peer, w).toBeUndefined();
     }
     const tr = rows.filter((r) => r.workload.id === "TR").map((r) => r.row.allocator);
     for (const a of ALLOCATORS) expect(tr).toContain(a);
@@ -57,7 +63,7 @@ describe("the headline's rows", () => {
 
   it("is a fraction of the full matrix, which crosses every allocator with every collector", () => {
     expect(rows.length).toBeLessThan(full.length / 2);
-    const w1 = full.filter((r) => r.workload.id === "W1" && r.row.driver === "in-wasm").map((r) => `${r.row.allocator}/${r.row.collector}`);
+    const w1 = full.filter((r) => r.workload.id === "W1" && r.row.driver === "in-wasm" && !r.row.floor).map((r) => `${r.row.allocator}/${r.row.collector}`);
     expect(new Set(w1).size).toBe(ALLOCATORS.length * COLLECTORS.length);
   });
 
@@ -65,7 +71,10 @@ describe("the headline's rows", () => {
     const chosen = ALLOCATORS[1]; // any one of the registry's
     const some = selectRows(parseOptions(["--workloads", "W2", "--allocators", chosen, "--peers", "none"]));
     expect(some.length).toBeGreaterThan(0);
-    expect(new Set(some.map((r) => `${r.workload.id} ${r.row.allocator}`))).toEqual(new Set([`W2 ${chosen}`]));
+    expect(new Set(some.map((r) => `${r.workload.id} ${r.row.allocator}`))).toEqual(new Set([`W2 ${chosen}`])); // no floor: it is the pools allocator
+    // the goals' run (--collectors lists cycle collectors only) keeps W2's floor
+    const goals = selectRows(parseOptions(goalsArgs("/tmp/x.json").filter((a, i, all) => a !== "--json" && all[i - 1] !== "--json")));
+    expect(goals.filter((r) => r.row.floor).map((r) => r.workload.id).sort()).toEqual(["W1", "W2"]);
     expect(parseOptions(["--quick"]).reps).toBe(3);
     expect(parseOptions(["--full"]).bench.iterations).toBe(250);
     expect(parseOptions([]).bench.iterations).toBe(50);
@@ -304,6 +313,33 @@ describe("docs/collector-goals.md (npm run bench:goals)", () => {
     expect(judge(run, "generational", w2pause)).toEqual({ figure: "3.00 (own 0.20)", verdict: "not told apart" });
     expect(judge(run, "hybrid", w2pause).verdict).toBe("missed");
     expect(winner(run)).toBeUndefined(); // no collector has a figure for every goal
+    // no floor row in this run: nothing said of reach
+    expect(reach(run, w1)).toBeUndefined();
+    expect(outOfReach(run)).toBeUndefined();
+    expect(goalsTable(run).header.at(-1)).not.toMatch(/floor/);
+  });
+
+  it("calls a goal out of reach on the machine when even the floor (the pools allocator alone) misses it", () => {
+    const base = readRun(path.join(root, "docs/collector-goals.json"));
+    const floor = (workload: string, ratio: number, ci: [number, number]) => ({
+      workload, row: "refheap floor: the pools allocator alone, no object protocol", driver: "in-wasm", floor: true, iterations: 1, unit: "ns/node",
+      median: 10, min: 9, max: 11, bytesPerUnit: null, bytesKind: null, peakBytes: null, pauses: null, pausesByGeneration: null,
+      ratioV8: null, ratioAsRuntime: null, error: null, warmup: null, samples: [], vs: { v8: { ratio, ci } },
+    });
+    const run: RunJson = { ...base, rows: [...base.rows, floor("W1", 0.8, [0.7, 0.9]), floor("W2", 1.6, [1.52, 2.4])] };
+    const w1 = GOALS.find((g) => g.kind === "ratio" && g.workload === "W1" && g.peer === "v8")!;
+    const w2 = GOALS.find((g) => g.kind === "ratio" && g.workload === "W2" && g.peer === "v8")!;
+    expect(reach(run, w1)?.verdict).toBe("met");
+    expect(reach(run, w2)).toEqual({ figure: "1.60× (1.52–2.40)", verdict: "missed" });
+    expect(reach(run, GOALS.find((g) => g.kind === "pause")!)).toBeUndefined();
+    expect(outOfReach(run)).toMatch(/^Out of reach on this machine: W2 ≤ 1\.5× V8 \(the floor is 1\.60× \(1\.52–2\.40\)\)\./);
+    const table = goalsTable(run);
+    expect(table.header.at(-1)).toBe("floor: pools allocator alone");
+    expect(table.rows.find((r) => r[0] === "W2 ≤ 1.5× V8")!.at(-1)).toBe("1.60× (1.52–2.40): out of reach here");
+    expect(table.rows.find((r) => r[0] === "W1 ≤ 1.0× V8")!.at(-1)).toBe("0.80× (0.70–0.90): within reach");
+    expect(renderGoals(run)).toContain("Out of reach on this machine: W2");
+    // the collectors' verdicts do not change: the floor only says why
+    for (const c of goalCollectors(base)) for (const g of GOALS) expect(judge(run, c, g)).toEqual(judge(base, c, g));
   });
 
   it("runs the bench it needs: every cycle-collecting collector of the registry, the default allocator, full size, both peers", () => {
