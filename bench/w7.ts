@@ -115,6 +115,31 @@ export async function w7Run(fx: Fixture & { file: string }, collector: Collector
   };
 }
 
+/** The floor row's walks, each timed: bench/wasm/w7floor.ts mode 2, one read-only pass over the graph. */
+const FLOOR_WALKS = 5;
+
+/**
+ * The floor: one walk over the imported graph that reads what a collection pass reads (each
+ * object, its references, each referenced object's info word) and writes nothing, in a heap on the
+ * bench module; the median of FLOOR_WALKS. A full collection in CPython's algorithm is two such
+ * passes that also write (bench/w7-floor.ts sets them side by side).
+ */
+export async function w7FloorRun(fx: Fixture & { file: string }): Promise<Sample> {
+  const heap = await Heap._createOn("bench", { allocator: DEFAULT_ALLOCATOR, collector: DEFAULT_COLLECTOR });
+  const imp = await importHeapSnapshot(heap, fx.file);
+  heap.gc.collect();
+  const walker = heap.core as unknown as { w7Walk(mode: number): number };
+  const ms: number[] = [];
+  for (let i = 0; i < FLOOR_WALKS; i++) { const t0 = performance.now(); walker.w7Walk(2); ms.push(performance.now() - t0); }
+  imp.root.dispose();
+  heap.gc.collect();
+  const left = heap.stats().liveObjects;
+  heap.verify();
+  heap.destroy();
+  const m = median(ms);
+  return { nsPerUnit: m * 1e6, durationMs: m, units: 1, checksum: left, expectedChecksum: 0, extra: { program: fx.program, walkMs: ms.map((x) => Number(x.toFixed(3))) } };
+}
+
 /** Full gc() calls timed for the V8 row, with the graph and without it. */
 const V8_GCS = 9;
 
@@ -208,6 +233,7 @@ export const w7: Workload = {
             run: () => w7FullRun(fx, collector, a.order) })),
       ];
     }),
+    { name: `refheap ${fx.program} floor: one read-only pass over the graph`, floor: true, variant: fx.program, iterations: o.iterations, run: () => w7FloorRun(fx) },
     {
       name: `V8 gc() of the ${fx.program} graph as JS objects`,
       baseline: "v8", variant: fx.program, iterations: o.iterations,
@@ -226,6 +252,6 @@ export const w7: Workload = {
     ...fixtures().map((f) => `${f.program}: ${f.what}; ${f.nodes.toLocaleString("en-US")} nodes, ${f.edges.toLocaleString("en-US")} edges; made by \`${f.command}\` (${f.node}, ${f.date.slice(0, 10)}); V8's full gc() there: median ${f.v8FullGcMs.median} ms (${f.v8FullGcMs.min}..${f.v8FullGcMs.max}, 9 runs${f.v8FullGcMs.measuredBy ? `, re-measured ${f.v8FullGcMs.date?.slice(0, 10)} by \`${f.v8FullGcMs.measuredBy}\`` : ""}).`),
     `Per collector, from one heap per repetition: full collect(2) = a full collection after one that moved everything to the oldest generation (its pauses column: the automatic collections while ${CHURN_RINGS.toLocaleString("en-US")} rings of 4 churn on top, every ${CHURN_KEEP_EVERY}th kept); collect(0) after churn = the youngest collection right after that churn; dominator tree = heap.inspect.dominators() (host-side, the same for every collector). The results JSON keeps the import's time per sample.`,
     "The import allocates in depth-first preorder from the root (importHeapSnapshot's default `order: \"depth-first\"`): each object right after an object that references it, as a program building its data top-down allocates, so the first collection leaves the lists in memory order. Imported in snapshot order = the snapshot's node order, V8's heap order after its moving collections; in postorder = children before parents, as a program building bottom-up allocates (TypeScript's parser), which CPython's first collection reorders breadth first (docs/snapshots.md).",
-    "Goal: a full collection of a ~350,000-node real graph in ≤ 10 ms with the default collector. Two V8 rows: \"graph as JS objects\" (the ratios' baseline) is measured by this run: the objects the import makes, rebuilt as plain JS objects (one array per object holding its strong references) and held while V8's full gc() is timed, less the same gc() once they are dropped (medians of 9 each); \"process (stored)\" is the figure stored with the snapshot (bench/snapshots/*.json): the whole process that made it, measured when it was taken or since with `take.mjs PROGRAM --measure-only` (the json says which).",
+    "Goal: a full collection of a ~350,000-node real graph in ≤ 10 ms with the default collector. The floor row: one walk over the graph that reads what a collection pass reads (each object, its references, each referenced object's info word) and writes nothing (bench/wasm/w7floor.ts, median of 5); CPython's full collection makes two such passes, and both write. Two V8 rows: \"graph as JS objects\" (the ratios' baseline) is measured by this run: the objects the import makes, rebuilt as plain JS objects (one array per object holding its strong references) and held while V8's full gc() is timed, less the same gc() once they are dropped (medians of 9 each); \"process (stored)\" is the figure stored with the snapshot (bench/snapshots/*.json): the whole process that made it, measured when it was taken or since with `take.mjs PROGRAM --measure-only` (the json says which).",
   ],
 };

@@ -21,7 +21,7 @@ describe("W7 real graphs", () => {
     const rows = w7.rows({ iterations: 50, depth: 14, longDepth: 16 });
     const collecting = collectorsWith("collectsCycles");
     expect(collecting).toContain(DEFAULT_COLLECTOR);
-    expect(rows.length).toBe(fx.length * (4 * collecting.length + 1 + 2));
+    expect(rows.length).toBe(fx.length * (4 * collecting.length + 1 + 1 + 2));
     for (const f of fx) {
       for (const c of collecting) {
         const own = rows.filter((r) => r.collector === c && r.variant?.startsWith(`${f.program} `) || r.collector === c && r.variant === f.program);
@@ -29,6 +29,9 @@ describe("W7 real graphs", () => {
         expect(rows.filter((r) => r.collector === c && r.variant === `${f.program} snapshot`).length).toBe(1);
         expect(rows.filter((r) => r.collector === c && r.variant === `${f.program} postorder`).length).toBe(c === DEFAULT_COLLECTOR ? 1 : 0);
       }
+      // the floor: one read-only pass over the graph, on no strategy axis
+      const floor = rows.filter((r) => r.floor && r.variant === f.program);
+      expect(floor.map((r) => [r.name, r.allocator, r.collector, r.peer])).toEqual([[`refheap ${f.program} floor: one read-only pass over the graph`, undefined, undefined, undefined]]);
       const v8 = rows.filter((r) => (r.baseline === "v8" || r.peer === "v8") && r.variant === f.program);
       expect(v8.map((r) => r.name)).toEqual([`V8 gc() of the ${f.program} graph as JS objects`, `V8 gc() of the ${f.program} process (stored)`]);
       expect(v8[0]!.baseline).toBe("v8"); // the ratios divide by this run's measurement, not the stored one
