@@ -52,16 +52,22 @@ function fullCollections(heap: Heap): number[] {
   return full;
 }
 
+/** Drops the imported graph's root, collects, verifies and destroys the heap: the objects left over (0 when all went). */
+function dropGraph(heap: Heap, root: { dispose(): void }): number {
+  root.dispose();
+  heap.gc.collect();
+  const left = heap.stats().liveObjects;
+  heap.verify();
+  heap.destroy();
+  return left;
+}
+
 /** The full collections alone, of the graph imported in another order (importHeapSnapshot's `order`). */
 export async function w7FullRun(fx: Fixture & { file: string }, collector: CollectorName, order: ImportHeapSnapshotOptions["order"]): Promise<Sample> {
   const heap = await Heap.create({ allocator: DEFAULT_ALLOCATOR, collector });
   const imp = await importHeapSnapshot(heap, fx.file, { order });
   const full = fullCollections(heap);
-  imp.root.dispose();
-  heap.gc.collect();
-  const left = heap.stats().liveObjects;
-  heap.verify();
-  heap.destroy();
+  const left = dropGraph(heap, imp.root);
   const ms = median(full);
   return {
     nsPerUnit: ms * 1e6, durationMs: ms, units: 1, checksum: left, expectedChecksum: 0,
@@ -131,11 +137,7 @@ export async function w7FloorRun(fx: Fixture & { file: string }): Promise<Sample
   const walker = heap.core as unknown as { w7Walk(mode: number): number };
   const ms: number[] = [];
   for (let i = 0; i < FLOOR_WALKS; i++) { const t0 = performance.now(); walker.w7Walk(2); ms.push(performance.now() - t0); }
-  imp.root.dispose();
-  heap.gc.collect();
-  const left = heap.stats().liveObjects;
-  heap.verify();
-  heap.destroy();
+  const left = dropGraph(heap, imp.root);
   const m = median(ms);
   return { nsPerUnit: m * 1e6, durationMs: m, units: 1, checksum: left, expectedChecksum: 0, extra: { program: fx.program, walkMs: ms.map((x) => Number(x.toFixed(3))) } };
 }
