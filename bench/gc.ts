@@ -22,6 +22,7 @@ import { anatomy, runQueueWaitNs, type PauseRecord } from "./anatomy.js";
 import { PHASE_NAMES } from "../src/phases.js";
 import { runAsW2, runAsW3, runAsW5 } from "./peers/as-runtime/gc-run.js";
 import { runV8W2, runV8W3, runV8W5 } from "./peers/v8/gc.js";
+import { inFreshIsolate } from "./peers/v8/fresh.js";
 
 interface GcExports extends CoreExports {
   w2Run(rings: number): number;
@@ -342,12 +343,14 @@ async function w2As(o: BenchOptions): Promise<Sample> {
   const r = await runAsW2({ rings });
   return { nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: rings * 4, checksum: r.checksum, expectedChecksum: w2Checksum(rings), peakBytes: r.memoryBytes };
 }
-async function w2V8(o: BenchOptions): Promise<Sample> {
+/** V8's W2 (run by inFreshIsolate: exported). */
+export async function w2V8(o: BenchOptions): Promise<Sample> {
   const rings = w2Rings(o);
   const r = await runV8W2({ rings });
   return { nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: rings * 4, checksum: r.checksum, expectedChecksum: w2Checksum(rings), pausesMs: r.pausesMs };
 }
-async function w3Peer(o: BenchOptions, peer: "as" | "v8", part: "a" | "c"): Promise<Sample> {
+/** W3 on a peer (V8's run by inFreshIsolate: exported). */
+export async function w3Peer(o: BenchOptions, peer: "as" | "v8", part: "a" | "c"): Promise<Sample> {
   const trees = w3Trees(o), churnRings = w3Rings(o);
   const r = peer === "as" ? await runAsW3({ trees, levels: LEVELS, churnRings }) : await runV8W3({ trees, levels: LEVELS, churnRings });
   // the peers' checksum is old heap + churn: keep the churn part, as the refheap rows report
@@ -359,7 +362,8 @@ async function w3Peer(o: BenchOptions, peer: "as" | "v8", part: "a" | "c"): Prom
     peakBytes: "memoryBytes" in r ? r.memoryBytes : undefined, pausesMs: "pausesMs" in r ? r.pausesMs : undefined,
   };
 }
-async function w5Peer(o: BenchOptions, peer: "as" | "v8", weak: boolean): Promise<Sample> {
+/** W5 on a peer (V8's run by inFreshIsolate: exported). */
+export async function w5Peer(o: BenchOptions, peer: "as" | "v8", weak: boolean): Promise<Sample> {
   const tasks = w5Tasks(o);
   if (peer === "as") {
     const r = await runAsW5({ tasks, keep: KEEP, subtasks: SUBTASKS });
@@ -407,7 +411,7 @@ export const w2: Workload = {
     ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w2InWasm(o, a, c), (a, c) => w2Host(o, a, c)),
     row("refheap floor: the pools allocator alone, no object protocol", o, () => w2Floor(o), { floor: true, driver: "in-wasm" }),
     row("AS runtime (incremental GC)", o, () => w2As(o), { baseline: "as-rt" }),
-    row("V8 plain JS", o, () => w2V8(o), { baseline: "v8" }),
+    row("V8 plain JS", o, () => inFreshIsolate(import.meta.url, "w2V8", o), { baseline: "v8" }),
     ...peerRows("W2", o),
   ],
   notes: () => [
@@ -426,7 +430,7 @@ export const w3a: Workload = {
   rows: (o) => [
     ...matrixRows(o, COLLECTING, (a, c) => w3InWasm(o, "a", a, c), undefined, undefined, "collect(2)"),
     row("AS runtime (incremental GC) __collect()", o, () => w3Peer(o, "as", "a"), { baseline: "as-rt" }),
-    row("V8 full gc()", o, () => w3Peer(o, "v8", "a"), { baseline: "v8" }),
+    row("V8 full gc()", o, () => inFreshIsolate(import.meta.url, "w3Peer", o, "v8", "a"), { baseline: "v8" }),
     ...peerRows("W3a", o, "gc.collect()"),
   ],
   notes: () => ["Goal: ≤ 20 ms over the full-size heap of ~1M nodes (AssemblyScript's mark-sweep ~30-50 ms, CPython ~410 ms, pyodide ~285 ms)."],
@@ -448,7 +452,7 @@ export const w3c: Workload = {
   rows: (o) => [
     ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w3InWasm(o, "c", a, c), (a, c) => w3cHost(o, a, c)),
     row("AS runtime (incremental GC)", o, () => w3Peer(o, "as", "c"), { baseline: "as-rt" }),
-    row("V8 plain JS", o, () => w3Peer(o, "v8", "c"), { baseline: "v8" }),
+    row("V8 plain JS", o, () => inFreshIsolate(import.meta.url, "w3Peer", o, "v8", "c"), { baseline: "v8" }),
     ...peerRows("W3c", o),
   ],
   notes: () => [
@@ -465,8 +469,8 @@ export const w5: Workload = {
     ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w5InWasm(o, false, a, c), (a, c) => w5Host(o, false, a, c), "strong"),
     ...matrixRows(o, COLLECTOR_POINTS, (a, c) => w5InWasm(o, true, a, c), (a, c) => w5Host(o, true, a, c), "weak"),
     row("AS runtime strong (incremental GC)", o, () => w5Peer(o, "as", false), { baseline: "as-rt", variant: "strong" }),
-    row("V8 strong", o, () => w5Peer(o, "v8", false), { baseline: "v8", variant: "strong" }),
-    row("V8 weak (WeakRef)", o, () => w5Peer(o, "v8", true), { peer: "v8", variant: "weak" }),
+    row("V8 strong", o, () => inFreshIsolate(import.meta.url, "w5Peer", o, "v8", false), { baseline: "v8", variant: "strong" }),
+    row("V8 weak (WeakRef)", o, () => inFreshIsolate(import.meta.url, "w5Peer", o, "v8", true), { peer: "v8", variant: "weak" }),
     ...peerRows("W5-strong", o, "strong"),
     ...peerRows("W5-weak", o, "weak"),
   ],

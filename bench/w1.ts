@@ -11,6 +11,7 @@ import { decodeStats } from "../src/stats.js";
 import { instantiate, type CoreExports, type Views } from "../src/wasm.js";
 import { runV8W1 } from "./peers/v8/w1.js";
 import { runIsolated } from "./isolated.js";
+import { inFreshIsolate } from "./peers/v8/fresh.js";
 import { buildTree, type Node } from "./peers/v8/node.js";
 import { REFCOUNT_ONLY, addI32, fullGc, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 
@@ -281,7 +282,8 @@ function v8BytesPerNode(longDepth: number): number | undefined {
   return (after - before) / treeNodes(longDepth);
 }
 
-async function runV8Peer(o: BenchOptions): Promise<Sample> {
+/** V8's W1 (run by inFreshIsolate: exported). */
+export async function runV8Peer(o: BenchOptions): Promise<Sample> {
   const r = runV8W1({ longDepth: o.longDepth, depth: o.depth, iterations: o.iterations });
   return {
     nsPerUnit: r.nsPerNode, durationMs: r.durationMs, units: r.nodes, checksum: r.checksum,
@@ -317,7 +319,7 @@ export const w1: Workload = {
     });
     rows.push({ name: "refheap floor: the pools allocator alone, no object protocol", floor: true, driver: "in-wasm", iterations: o.iterations, run: () => runFloor(o) });
     rows.push({ name: "AS runtime (incremental GC)", baseline: "as-rt", iterations: o.iterations, bytesKind: "upper bound", run: () => runAsPeer(o) });
-    rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => runV8Peer(o) });
+    rows.push({ name: "V8 plain JS", baseline: "v8", iterations: o.iterations, bytesKind: "heapUsed delta", run: () => inFreshIsolate(import.meta.url, "runV8Peer", o) });
     rows.push(...peerRows("W1", o));
     return rows;
   },

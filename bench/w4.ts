@@ -5,6 +5,7 @@
 
 import { peerRows } from "./peers/rows.js";
 import { KEY_SPACE, RING, w4Checksum, w4Key, w4Lookups } from "./shapes.js";
+import { inFreshIsolate } from "./peers/v8/fresh.js";
 import { Heap, WeakValueMap, type Handle } from "../src/index.js";
 import { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, type AllocatorName, type CollectorName } from "../src/heap.js";
 import { instantiate, type CoreExports } from "../src/wasm.js";
@@ -115,7 +116,7 @@ async function runHostApi(o: BenchOptions, allocator: AllocatorName, collector: 
  * V8 clears a WeakRef only when it collects, so a node evicted from the ring may still deref:
  * each node carries `live` (cleared on eviction) so such a find counts as a miss, as in refheap.
  */
-async function runV8(o: BenchOptions): Promise<Sample> {
+export async function runV8(o: BenchOptions): Promise<Sample> {
   class Node { a: Node | null = null; b: Node | null = null; live = true; constructor(public v: number) {} }
   const cache = new Map<number, WeakRef<Node>>();
   const registry = new FinalizationRegistry<number>((key) => { if (!cache.get(key)?.deref()) cache.delete(key); });
@@ -156,7 +157,7 @@ export const w4: Workload = {
       ...strategies.map(({ allocator, collector }): Row =>
         ({ name: `refheap host raw (${allocator}/${collector})`, allocator, collector, driver: "host", iterations: o.iterations, run: () => runHostRaw(o, allocator, collector) })),
       { name: `refheap host WeakValueMap (${a}/${c})`, allocator: a, collector: c, driver: "host", alternative: true, iterations: o.iterations, run: () => runHostApi(o, a, c) },
-      { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => runV8(o) },
+      { name: "V8 Map+WeakRef+FinalizationRegistry", baseline: "v8", iterations: o.iterations, run: () => inFreshIsolate(import.meta.url, "runV8", o) },
       ...peerRows("W4", o),
     ];
   },

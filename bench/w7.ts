@@ -13,6 +13,8 @@ import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, type CollectorName } from "../src
 import { collectorsWith } from "../src/strategies.js";
 import { fullGc, splitPauses, type Row, type Sample, type Workload } from "./common.js";
 import { strongGraphOf } from "../src/import/heapsnapshot.js";
+import { runIsolated } from "./isolated.js";
+import { threadId } from "node:worker_threads";
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "snapshots");
 
@@ -183,7 +185,7 @@ export async function w7V8Run(fx: Fixture & { file: string }): Promise<Sample> {
   return {
     // the checksum as the refheap rows': objects of the graph left over (here: not reachable from the root), 0
     nsPerUnit: ms * 1e6, durationMs: ms, units: 1, checksum: g.count - reachable, expectedChecksum: 0,
-    extra: { program: fx.program, objects: g.count, references: g.edgeTo.length, gcWithGraphMs: withGraph.map((x) => Number(x.toFixed(3))), gcWithoutMs: without.map((x) => Number(x.toFixed(3))) },
+    extra: { isolate: threadId, program: fx.program, objects: g.count, references: g.edgeTo.length, gcWithGraphMs: withGraph.map((x) => Number(x.toFixed(3))), gcWithoutMs: without.map((x) => Number(x.toFixed(3))) },
   };
 }
 
@@ -239,7 +241,8 @@ export const w7: Workload = {
     {
       name: `V8 gc() of the ${fx.program} graph as JS objects`,
       baseline: "v8", variant: fx.program, iterations: o.iterations,
-      run: () => w7V8Run(fx),
+      // in an isolate of its own, as every V8 row (bench/peers/v8/fresh.ts): the bench's heap is not in its gc()
+      run: () => runIsolated<Sample>(import.meta.url, "w7V8Run", [fx]),
     },
     {
       name: `V8 gc() of the ${fx.program} process (stored)`,

@@ -23,6 +23,7 @@ import { RECORDINGS } from "../bench/heaptrack.js";
 import { medianInterval, ratioInterval } from "../bench/stats.js";
 import { verdictOf } from "../bench/present.js";
 import { parseCpuinfo, parseProcStat, parseSelected } from "../bench/machine.js";
+import { warmThenRun, warmUpOptions } from "../bench/peers/v8/fresh.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const run = promisify(execFile);
@@ -184,6 +185,15 @@ describe("a small real run", () => {
     expect(replays.map((r) => r.allocator)).toEqual(expect.arrayContaining([...ALLOCATORS]));
     for (const r of replays) expect(r.samples[0]!.extra!.series).toBeDefined();
     expect(result.problems).toEqual([]);
+  });
+
+  it("runs every V8 row's repetition in an isolate of its own (bench/peers/v8/fresh.ts)", () => {
+    const v8 = result.rows.filter((r) => r.row.startsWith("V8"));
+    expect(v8.map((r) => r.row).sort()).toEqual(["V8 plain JS", "V8 strong", "V8 weak (WeakRef)"]);
+    const isolates = v8.flatMap((r) => r.samples.map((s) => s.extra?.isolate));
+    for (const id of isolates) expect(id).toBeGreaterThan(0); // a worker's threadId; the main thread's is 0
+    expect(new Set(isolates).size).toBe(isolates.length);
+    for (const r of v8) expect(r.error).toBeNull(); // the runner compared each checksum with the expected one
   });
 
   it("says which CPU exactly and how much of the machine the run did not have (Linux: /proc)", () => {
@@ -380,6 +390,17 @@ describe("npm run bench:ops", () => {
 });
 
 describe("rows run in a fresh isolate", () => {
+  it("a V8 row warms up at a tenth of its size, then runs the timed size, in the same isolate", async () => {
+    const mod = "data:text/javascript," + encodeURIComponent(
+      "export const calls = []; export function f(o, tag) { calls.push([o.iterations, tag]); return { nsPerUnit: calls.length, extra: { mine: 1 } }; }");
+    const s = await warmThenRun(mod, "f", { iterations: 250, depth: 14, longDepth: 16 }, ["x"]);
+    expect((await import(mod)).calls).toEqual([[25, "x"], [250, "x"]]);
+    expect(s.nsPerUnit).toBe(2); // the timed run's sample, not the warm-up's
+    expect(s.extra).toEqual({ mine: 1, isolate: 0 }); // called here, on the main thread
+    expect(warmUpOptions({ iterations: 3, depth: 1, longDepth: 2 }).iterations).toBe(1);
+    await expect(warmThenRun(mod, "g", { iterations: 1, depth: 1, longDepth: 1 }, [])).rejects.toThrow(/exports no function g/);
+  });
+
   it("the W1 Handles row runs each repetition in a worker (bench/isolated.ts) and checks out: checksum, no objects or handles left", async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "refheap-isolated-"));
     await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--workloads", "W1", "--full", "--only", "host Handles", "--peers", "none",

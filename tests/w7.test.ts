@@ -5,8 +5,10 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { ALTERNATIVE_ORDERS, fixtures, w7, w7FullRun, w7Run, w7V8Run } from "../bench/w7.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ALTERNATIVE_ORDERS, fixtures, w7, w7FullRun, w7Run } from "../bench/w7.js";
+import { runIsolated } from "../bench/isolated.js";
+import type { Sample } from "../bench/common.js";
 import { collectorsWith } from "../src/index.js";
 import { DEFAULT_COLLECTOR } from "../src/heap.js";
 
@@ -60,9 +62,11 @@ describe("W7 real graphs", () => {
     }
   });
 
-  it("times V8's full gc() over the same objects the import makes, rebuilt as JS objects, all of them reachable from the root", async () => {
+  it("times V8's full gc() over the same objects the import makes, rebuilt as JS objects, all of them reachable from the root, in an isolate of its own", async () => {
     const info = JSON.parse(readFileSync(path.join(here, "fixtures/node-bare.json"), "utf8"));
-    const s = await w7V8Run({ ...info, file: path.join(here, "fixtures/node-bare.heapsnapshot.gz") });
+    // as the row runs it: in a worker, whose heap holds the graph and nothing of this process's
+    const s = await runIsolated<Sample>(pathToFileURL(path.join(here, "../bench/w7.ts")).href, "w7V8Run", [{ ...info, file: path.join(here, "fixtures/node-bare.heapsnapshot.gz") }]);
+    expect(s.extra!.isolate).toBeGreaterThan(0);
     expect(s.extra!.objects).toBe(info.nodes); // the import's count: every node reachable from the root
     expect(s.checksum).toBe(0); // the JS graph reaches every object from its root: none left over, as the refheap rows' checksum
     expect(s.extra!.references).toBeGreaterThan(info.nodes - 1);
