@@ -272,7 +272,7 @@ export function outliersTable(run: RunJson): Table | undefined {
     const causes = a ? Object.entries(a.outliers).map(([c, k]) => `${k} ${c}`).join(", ") || "none" : "—";
     const worst = a?.worst[0];
     const why = worst
-      ? `${fmtMs(worst.ms)} ms: ${worst.cause} (visited ${n0(worst.visited)}${worst.runQueueWaitMs !== undefined ? `, run-queue wait ${fmtMs(worst.runQueueWaitMs)} ms` : ""}${worst.v8GcMs ? `, V8 GC ${fmtMs(worst.v8GcMs)} ms` : ""}${worst.hostMs ? `, host ${fmtMs(worst.hostMs)} ms` : ""}${worst.grownBytes ? `, grew ${(worst.grownBytes / 2 ** 20).toFixed(1)} MiB` : ""})`
+      ? `${fmtMs(worst.ms)} ms: ${worst.cause} (visited ${n0(worst.visited)}${worst.runQueueWaitMs !== undefined ? `, run-queue wait ${fmtMs(worst.runQueueWaitMs)} ms` : ""}${worst.v8GcMs ? `, V8 GC ${fmtMs(worst.v8GcMs)} ms` : ""}${worst.hostMs ? `, host ${fmtMs(worst.hostMs)} ms` : ""}${worst.grownBytes ? `, grew ${(worst.grownBytes / 2 ** 20).toFixed(1)} MiB` : ""}${worst.slowStep ? `; ${worst.slowStep.name} took ${worst.slowStep.times.toFixed(0)}× its usual time per object` : ""})`
       : "—";
     return [
       r.workload + (r.variant ? ` ${r.variant}` : ""), strategyOf(r) + (r.driver === "host" ? " (host)" : ""),

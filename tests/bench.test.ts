@@ -24,6 +24,7 @@ import { medianInterval, ratioInterval } from "../bench/stats.js";
 import { verdictOf } from "../bench/present.js";
 import { parseCpuinfo, parseProcStat, parseSelected } from "../bench/machine.js";
 import { warmThenRun, warmUpOptions } from "../bench/peers/v8/fresh.js";
+import { summariseAnatomy, type PauseRecord } from "../bench/anatomy.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const run = promisify(execFile);
@@ -387,6 +388,37 @@ describe("npm run bench:ops", () => {
     }
     expect(r.stdout).toMatch(/incref\+decref\s+[\d.]+ ns ±[\d.]+% \(\d+\)/);
   }, 300_000);
+});
+
+describe("long pauses explained (bench/anatomy.ts)", () => {
+  const steps = (ms: number, copy = ms / 4) => ({ "copy refcounts": copy, "subtract internal references": (ms - copy) / 3, "move unreachable": (ms - copy) / 3, "clear garbage": (ms - copy) / 3 });
+  const pause = (generation: number, ms: number, visited: number, more: Partial<PauseRecord> = {}): PauseRecord =>
+    ({ generation, t0: 0, ms, visited, grownBytes: 0, runQueueWaitMs: 0, v8GcMs: 0, phases: steps(ms), ...more });
+  // young pauses at 5 ns per object; full collections at 30 to 40 (the heap out of the caches)
+  const young = Array.from({ length: 20 }, () => pause(0, 0.005, 1000));
+  const full = [pause(2, 3, 100_000), pause(2, 3.5, 100_000), pause(2, 4, 100_000)];
+
+  it("puts a full collection down to its work at the usual cost of full collections, not of young ones", () => {
+    const a = summariseAnatomy([...young, ...full]);
+    expect(a.outliers).toEqual({ "collector work": 3 });
+    expect(a.worst.map((w) => w.generation)).toEqual([2, 2, 2]);
+    expect(a.nsPerVisited).toBe(5); // every pause's median, as before
+  });
+
+  it("leaves unexplained a pause whose one step took far longer than it usually does, and names the step", () => {
+    const odd = pause(2, 9.85, 118_489, { phases: { ...steps(2.45, 0.6), "copy refcounts": 7.4 } });
+    const a = summariseAnatomy([...young, ...full, odd]);
+    expect(a.outliers).toEqual({ "collector work": 3, unexplained: 1 });
+    expect(a.worst[0]!.cause).toBe("unexplained");
+    expect(a.worst[0]!.slowStep!.name).toBe("copy refcounts");
+    expect(a.worst[0]!.slowStep!.times).toBeGreaterThan(5); // 62.5 ns per object against the full collections' median, 10
+  });
+
+  it("does not let a lone full collection be its own norm, and puts waits first", () => {
+    expect(summariseAnatomy([...young, full[2]!]).outliers).toEqual({ unexplained: 1 });
+    expect(summariseAnatomy([...young, ...full, pause(0, 2, 1000, { runQueueWaitMs: 1.5 })]).outliers).toEqual({ "collector work": 3, "run-queue wait": 1 });
+    expect(summariseAnatomy([...young, pause(0, 2, 1000, { grownBytes: 65536 })]).outliers).toEqual({ "memory.grow": 1 });
+  });
 });
 
 describe("rows run in a fresh isolate", () => {
