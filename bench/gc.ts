@@ -17,7 +17,7 @@ import {
 import { Heap } from "../src/index.js";
 import { ALLOCATORS, COLLECTORS, ALLOCATOR_CODES, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, type AllocatorName as Allocator } from "../src/heap.js";
 import { instantiate, type CoreExports, type HostHooks, type Views } from "../src/wasm.js";
-import { BUDGETED, REFCOUNT_ONLY, now, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { BUDGETED, REFCOUNT_ONLY, now, settleV8, splitPauses, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 import { anatomy, runQueueWaitNs, type PauseRecord } from "./anatomy.js";
 import { PHASE_NAMES } from "../src/phases.js";
 import { runAsW2, runAsW3, runAsW5 } from "./peers/as-runtime/gc-run.js";
@@ -217,6 +217,7 @@ async function w3InWasm(o: BenchOptions, part: "a" | "b" | "c", allocator: Alloc
   const { x, pauses } = await pausedInstance(allocator, collector);
   const live = check(x.w3Setup(trees, LEVELS), "W3 setup");
   if (collects) x.gcCollect(2); // settle: the old heap is in generation 2
+  settleV8();
   pauses.length = 0;
   // W3a/W3b time one collection: nothing to checksum (0); W3c checksums the churn
   let ns = 0, units = 1, sum = 0;
@@ -265,6 +266,7 @@ async function w3cHost(o: BenchOptions, allocator: Allocator, collector: Collect
   };
   for (let i = 0; i < trees; i++) { const t = build(LEVELS); raw.listAppend(old, t); raw.decref(t); }
   if (collector.collector !== REFCOUNT_ONLY) { heap.gc.collect(); takePauses(heap); }
+  settleV8();
   const n = w3Rings(o);
   const t0 = now();
   const sum = rings(n, 0);
@@ -492,6 +494,7 @@ async function w6InWasm(o: BenchOptions, allocator: Allocator, collector: Collec
   check(x.w6Setup(w6Trees(o), LEVELS, W6_WINDOW), "W6 setup");
   const collects = collector.collector !== REFCOUNT_ONLY;
   if (collects) x.gcCollect(2);
+  settleV8();
   pauses.length = 0;
   const requests = w6Requests(o);
   const t0 = now();

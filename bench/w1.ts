@@ -13,7 +13,7 @@ import { runV8W1 } from "./peers/v8/w1.js";
 import { runIsolated } from "./isolated.js";
 import { inFreshIsolate } from "./peers/v8/fresh.js";
 import { buildTree, type Node } from "./peers/v8/node.js";
-import { REFCOUNT_ONLY, addI32, fullGc, now, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
+import { REFCOUNT_ONLY, addI32, fullGc, now, settleV8, type BenchOptions, type Row, type Sample, type Workload } from "./common.js";
 
 
 const PAGES_4GIB = 65536;
@@ -84,6 +84,7 @@ async function runInWasm(allocator: AllocatorName, o: BenchOptions, collector: C
   if (longSum === -1) throw new Error("in-wasm W1: out of memory building the long-lived tree");
   if (longSum !== treeChecksum(o.longDepth)) problems.push(`long-lived tree checksum ${longSum}, expected ${treeChecksum(o.longDepth)}`);
   const setup = coreStats(x, views, allocator);
+  settleV8();
 
   const t0 = now();
   const checksum = x.w1Run(o.depth, o.iterations);
@@ -191,6 +192,7 @@ function timeTrees<T>(heap: Heap, o: BenchOptions, build: (d: number) => T, chec
   const longSum = check(long);
   if (longSum !== treeChecksum(o.longDepth)) problems.push(`long-lived tree checksum ${longSum}, expected ${treeChecksum(o.longDepth)}`);
   const setup = heap.stats();
+  settleV8();
 
   const t0 = now();
   let checksum = 0;

@@ -4,6 +4,7 @@
 // compiled Module is cached per process (keyed on the file's mtime). Mirrors ./run.ts (W1), except
 // that it builds the .wasm (via ./build.mjs) only when the file is missing.
 import { instantiatePeer } from "./load.js";
+import { settleV8 } from "../../common.js";
 
 interface GcPeerExports {
   memory: WebAssembly.Memory;
@@ -89,6 +90,7 @@ export async function runAsW3(opts: W3Options = {}): Promise<AsW3Result> {
 
   const oldSum = peer.w3Setup(trees, levels);
   peer.collect(); // untimed: finishes whatever incremental cycle the setup left running
+  settleV8(); // and V8's, which the setup's memory growth may have started (bench/common.ts)
   const f0 = now();
   peer.collect();
   const f1 = now();

@@ -1,6 +1,7 @@
 // Runs workload W1 on the AssemblyScript-runtime peer (AS managed classes + its incremental GC).
 // Each call instantiates a fresh module instance so repetitions do not share heap state.
 import { instantiatePeer } from "./load.js";
+import { settleV8 } from "../../common.js";
 
 export interface W1Options {
   longDepth?: number;
@@ -35,6 +36,7 @@ export async function runAsRuntimeW1(opts: W1Options = {}): Promise<AsRuntimeW1R
   const peer = await instantiate();
 
   peer.w1Setup(longDepth);
+  settleV8(); // V8's marking the setup's memory growth may have started (bench/common.ts)
   const start = process.hrtime.bigint();
   const checksum = peer.w1Run(depth, iterations);
   // Include the collection debt the run created, so the GC cost is not deferred out of the timing.
