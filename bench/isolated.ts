@@ -28,12 +28,15 @@ export function runIsolated<T>(moduleUrl: string, fn: string, args: unknown[]): 
   if (moduleUrl.endsWith(".ts")) tsx = import.meta.resolve("tsx/esm/api"); // the bench runs under tsx
   return new Promise<T>((resolve, reject) => {
     const worker = new Worker(ENTRY, { eval: true, workerData: { module: moduleUrl, fn, args, tsx } });
-    worker.once("message", (m: { ok?: T; error?: string }) => {
-      void worker.terminate();
-      if (m.error !== undefined) reject(new Error(`isolated ${fn}: ${m.error}`));
-      else resolve(m.ok as T);
+    let answer: { ok?: T; error?: string } | undefined;
+    // answered only once the worker has exited: an isolate torn down in the background would take a
+    // core from the next row (on 2 cores, its pauses)
+    worker.once("message", (m: { ok?: T; error?: string }) => { answer = m; void worker.terminate(); });
+    worker.once("error", (err) => { answer = { error: String(err?.stack ?? err) }; });
+    worker.once("exit", (code) => {
+      if (answer === undefined) reject(new Error(`isolated ${fn}: the worker exited (${code}) before answering`));
+      else if (answer.error !== undefined) reject(new Error(`isolated ${fn}: ${answer.error}`));
+      else resolve(answer.ok as T);
     });
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`isolated ${fn}: the worker exited (${code}) before answering`)));
   });
 }
