@@ -49,7 +49,7 @@ export function renderDoc(run: RunJson): string {
     "",
     "| command | what it does |",
     "|---|---|",
-    "| `npm run bench` | the headline: every workload's default configuration and each strategy axis through it (every allocator with the default collector, every collector with the default allocator) in wasm, the default configuration driven from the host, V8 and AssemblyScript's runtime; 3 repetitions at scale 0.2; made to finish within 3 minutes on 2 cores, wasm builds included |",
+    "| `npm run bench` | the headline: every workload's default configuration and each strategy axis through it (every allocator with the default collector, every collector with the default allocator) in wasm, the default configuration driven from the host, V8 and AssemblyScript's runtime; 3 repetitions at scale 0.2; about 4 minutes on 2 cores, wasm builds included (the run of 2026-12-03 07:07: 234 s of timed rows) |",
     "| `npm run bench -- --full` | the whole matrix: every allocator × collector, in wasm and host-driven, every host API; 5 repetitions at full size (about 10 minutes on 2 cores) |",
     "| `npm run bench -- --peers all` | adds CPython-in-wasm (pyodide) and QuickJS-in-wasm |",
     "| `npm run bench:ops` | per-operation microbenchmarks with benchmark.js: alloc/free per size class and allocator, incref/decref, weakrefs, handles |",

@@ -2,7 +2,7 @@
 //   (default)         the headline: every workload's default configuration and each strategy axis
 //                     through it (every allocator with the default collector, every collector with
 //                     the default allocator) in wasm, the default configuration host-driven, the
-//                     peers; --reps 3, --scale 0.2. Made to finish in well under 3 minutes on 2 cores.
+//                     peers; --reps 3, --scale 0.2. About 4 minutes on 2 cores (2026-12-03).
 //   --full            the whole matrix: every allocator × collector, in wasm and host-driven, every
 //                     host API; --reps 5, --scale 1
 //   --workloads W1,W3 run these workloads only (W3 = W3a, W3b, W3c; TR = trace replay; P1 = first-pause probe)
