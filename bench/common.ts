@@ -110,9 +110,9 @@ export const addI32 = (a: number, b: number): number => (a + b) | 0;
  * adds external memory, for which V8 starts incremental marking; the marking was then finalised on
  * the main thread during the timed region, at an interrupt check (wasm's loops and the pause hooks'
  * calls make them), hence inside pauses: --trace-gc showed a Mark-Compact begun during W3's setup
- * ending in the churn. W3c in
- * wasm, 6 runs of 3 repetitions each way, alternated (2026-12-03): the longest pause of a run was
- * 1.9 to 4.5 ms without this (generational and hybrid), 0.09 to 2.0 ms with it, shorter in 12 of 12.
+ * ending in the churn. W3c in wasm, 6 runs of 3 repetitions each way, alternated (2026-12-03): the
+ * longest pause of a run was 1.9 to 4.5 ms without this (generational and hybrid), 0.09 to 2.0 ms
+ * with it, shorter in 12 of 12.
  */
 export function settleV8(): void { fullGc(); }
 

@@ -7,6 +7,8 @@ import { median } from "simple-statistics";
 import { medianInterval, ratioInterval } from "./stats.js";
 import { instantiate, type CoreExports } from "../src/wasm.js";
 import { ALLOCATOR_CODES, COLLECTOR_CODES, type CollectorName } from "../src/heap.js";
+import { inFreshIsolate } from "./peers/v8/fresh.js";
+import type { BenchOptions } from "./common.js";
 
 export interface FloorRow { name: string; run: () => Promise<number> }
 
@@ -28,6 +30,22 @@ export function wasmRow<E extends CoreExports>(
       const ns = (performance.now() - t0) * 1e6 / nodes;
       if (sum !== checksum) throw new Error(`${name}: checksum ${sum}, expected ${checksum}`);
       return ns;
+    },
+  };
+}
+
+/**
+ * V8's row, as the bench runs it (bench/peers/v8/fresh.ts): each repetition in a fresh isolate after
+ * a warm-up there, `fn` exported by the module at `moduleUrl`; its sample must cover `nodes` with
+ * `checksum` (the same run as the other rows'). ns per node.
+ */
+export function v8Row(moduleUrl: string, fn: string, o: BenchOptions, nodes: number, checksum: number): FloorRow {
+  return {
+    name: "V8 plain JS",
+    run: async () => {
+      const s = await inFreshIsolate(moduleUrl, fn, o);
+      if (s.units !== nodes || s.checksum !== checksum) throw new Error(`V8 row: ${s.units} nodes, checksum ${s.checksum}; expected ${nodes}, ${checksum}`);
+      return s.nsPerUnit;
     },
   };
 }

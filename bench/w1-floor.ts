@@ -6,10 +6,8 @@
 //   npx tsx bench/w1-floor.ts [--runs 7]     (after `node bench/build.mjs bench`)
 
 import type { CoreExports } from "../src/wasm.js";
-import { inFreshIsolate } from "./peers/v8/fresh.js";
-import type { Sample } from "./common.js";
 import { treeNodes, w1Checksum } from "./shapes.js";
-import { floorRuns, floorTable, wasmRow, type FloorRow } from "./floor.js";
+import { floorRuns, floorTable, v8Row, wasmRow, type FloorRow } from "./floor.js";
 
 interface FloorExports extends CoreExports {
   w1Floor(step: number, depth: number, iterations: number): number;
@@ -22,11 +20,6 @@ const DEPTH = 14, ITERATIONS = 250, LONG_DEPTH = 16;
 const nodes = ITERATIONS * treeNodes(DEPTH);
 
 const sum = w1Checksum(DEPTH, ITERATIONS);
-/** V8's figure, checked to be of the same run as the other rows'. */
-const v8Row = (s: Sample): number => {
-  if (s.units !== nodes || s.checksum !== sum) throw new Error(`V8 row: ${s.units} nodes, checksum ${s.checksum}; expected ${nodes}, ${sum}`);
-  return s.nsPerUnit;
-};
 const ROWS: FloorRow[] = [
   ...[
     "16-byte blocks, no header (the allocator alone)", "32-byte blocks, refcount and info written", "+ the collector list (track, untrack)",
@@ -35,8 +28,7 @@ const ROWS: FloorRow[] = [
   ].map((name, step) => wasmRow<FloorExports>(`floor ${step}: ${name}`, "none", nodes, sum, (x) => x.w1Floor(step, DEPTH, ITERATIONS))),
   ...(["none", "hybrid"] as const).map((collector) =>
     wasmRow<FloorExports>(`the whole protocol (w1Run, pools/${collector})`, collector, nodes, sum, (x) => x.w1Run(DEPTH, ITERATIONS), (x) => x.w1Setup(LONG_DEPTH))),
-  // as in the bench: a fresh isolate per repetition, after a warm-up in it (bench/peers/v8/fresh.ts)
-  { name: "V8 plain JS", run: async () => v8Row(await inFreshIsolate(new URL("./w1.ts", import.meta.url).href, "runV8Peer", { depth: DEPTH, iterations: ITERATIONS, longDepth: LONG_DEPTH })) },
+  v8Row(new URL("./w1.ts", import.meta.url).href, "runV8Peer", { depth: DEPTH, iterations: ITERATIONS, longDepth: LONG_DEPTH }, nodes, sum),
 ];
 
 await floorTable(`W1 trees (depth ${DEPTH}, ${ITERATIONS} trees)`, ROWS, runs);

@@ -1,16 +1,14 @@
 // Where W2's time goes: the same rings with less of the object protocol each step (bench/wasm/
 // w2floor.ts: the allocator alone, the header, the collector list, freeing a young generation at a
 // time, newFixed), the whole protocol (w2Run: pools/hybrid and pools/generational), and V8,
-// interleaved, a fresh instance per row and repetition (V8's in a fresh isolate, as the bench's). docs/collectors.md quotes a
-// run ("Where W2's time goes").
+// interleaved, a fresh instance per row and repetition (V8's in a fresh isolate, as the bench's).
+// docs/collectors.md quotes a run ("Where W2's time goes").
 //
 //   npx tsx bench/w2-floor.ts [--runs 7]     (after `node bench/build.mjs bench`)
 
 import type { CoreExports } from "../src/wasm.js";
-import { inFreshIsolate } from "./peers/v8/fresh.js";
-import type { Sample } from "./common.js";
 import { w2Checksum } from "./shapes.js";
-import { floorRuns, floorTable, wasmRow, type FloorRow } from "./floor.js";
+import { floorRuns, floorTable, v8Row, wasmRow, type FloorRow } from "./floor.js";
 
 interface FloorExports extends CoreExports {
   w2Floor(step: number, rings: number): number;
@@ -21,11 +19,6 @@ const runs = floorRuns();
 const RINGS = 500_000, nodes = RINGS * 4;
 
 const sum = w2Checksum(RINGS);
-/** V8's figure, checked to be of the same run as the other rows'. */
-const v8Row = (s: Sample): number => {
-  if (s.units !== nodes || s.checksum !== sum) throw new Error(`V8 row: ${s.units} nodes, checksum ${s.checksum}; expected ${nodes}, ${sum}`);
-  return s.nsPerUnit;
-};
 const ROWS: FloorRow[] = [
   ...[
     "16-byte blocks, no header, freed at once (allocator alone)", "32-byte blocks, refcount and info written", "+ the collector list (track, untrack)",
@@ -33,8 +26,8 @@ const ROWS: FloorRow[] = [
   ].map((name, step) => wasmRow<FloorExports>(`floor ${step}: ${name}`, "none", nodes, sum, (x) => x.w2Floor(step, RINGS))),
   ...(["hybrid", "generational"] as const).map((collector) =>
     wasmRow<FloorExports>(`the whole protocol (w2Run, pools/${collector})`, collector, nodes, sum, (x) => x.w2Run(RINGS))),
-  // as in the bench: a fresh isolate per repetition, after a warm-up in it (bench/peers/v8/fresh.ts)
-  { name: "V8 plain JS", run: async () => v8Row(await inFreshIsolate(new URL("./gc.ts", import.meta.url).href, "w2V8", { iterations: 250, depth: 0, longDepth: 0 })) },
+  // iterations 250: W2's full size, RINGS rings (bench/shapes.ts w2Rings)
+  v8Row(new URL("./gc.ts", import.meta.url).href, "w2V8", { iterations: 250, depth: 0, longDepth: 0 }, nodes, sum),
 ];
 
 await floorTable(`W2 rings (${RINGS.toLocaleString("en-US")} rings of 4)`, ROWS, runs);

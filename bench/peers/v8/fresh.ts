@@ -1,9 +1,9 @@
 // V8's rows run each repetition in a fresh isolate (a worker thread: bench/isolated.ts), after a
 // warm-up at a tenth of the size in that isolate. In the bench's own process V8's figure depended on
-// what ran before it: W2 took 3.5 to 28 ns/node on the same code as earlier rows' heaps and JIT
-// state changed its young generation's sizing and its collections' work (2026-12-03 probes). A
-// refheap row gets a fresh heap each repetition and wasm code compiled before it runs (eager
-// compilation); the warm-up gives V8 the same: its optimised code, in a heap of its own.
+// what had run before it in that process: W2 took 3.5 to 28 ns/node on the same code (2026-12-03
+// probes; 4 to 6 alone in an isolate). A refheap row gets a fresh heap each repetition and wasm code
+// compiled before it runs (eager compilation); the warm-up gives V8 the same: its optimised code, in
+// a heap of its own.
 
 import { threadId } from "node:worker_threads";
 import { runIsolated } from "../../isolated.js";
