@@ -57,7 +57,7 @@
 //                                set: collect/deferred.ts when a young collection's walk was too long;
 //                                clear: collect/candidates.ts possibleRoot (a new candidate is not
 //                                deferred); left stale when CANDIDATE is cleared, as nothing reads it then
-//   (rsv) bits 29..31            always 0
+//   (rsv) bits 29..31            always 0 (verify.ts checks them and G: INFO_DEFINED_BITS below)
 // The words after the info word, once a container has died (refcount 0, untracked): gcNext links
 // rc.ts's `pending` worklist; gcPrev counts the references it has released (rc.ts releaseChildren).
 
@@ -71,6 +71,15 @@ export {
   RC_OFFSET, INFO_OFFSET, GC_NEXT_OFFSET, GC_PREV_OFFSET, HEADER_SIZE, CONTAINER_HEADER_SIZE, TYPE_ID_MASK,
   FLAG_TRACKED, FLAG_CONTAINER, FLAG_HAS_WEAKREFS, FLAG_FINALIZER, FLAG_FINALIZED, FLAG_COLLECTING, FLAG_CANDIDATE, FLAG_FROZEN, FLAG_DYING, FLAG_OLD_SPACE, FLAG_DEFERRED,
 };
+
+/**
+ * The info word's bits that mean something: the type id and the flags above. The rest (G and rsv)
+ * are always 0 on a live object, and verify.ts checks it: a stray bit there is a corrupted header
+ * that no flag test would ever see.
+ */
+// @ts-ignore: decorator
+@inline export const INFO_DEFINED_BITS: u32 = TYPE_ID_MASK | FLAG_TRACKED | FLAG_CONTAINER | FLAG_HAS_WEAKREFS | FLAG_FINALIZER
+  | FLAG_FINALIZED | FLAG_COLLECTING | FLAG_CANDIDATE | FLAG_FROZEN | FLAG_DYING | FLAG_OLD_SPACE | FLAG_DEFERRED;
 
 /** Every object and block is aligned to this many bytes. */
 // @ts-ignore: decorator

@@ -16,7 +16,7 @@
 
 import { dyingCount, dyingNow } from "./rc";
 import {
-  FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DYING, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, RC, SET_RC, TYPE_ID_MASK,
+  FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DYING, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, INFO_DEFINED_BITS, RC, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
   KIND_RAW, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
@@ -50,6 +50,7 @@ export function checkObject(p: usize): void {
   let t = TYPE(info & TYPE_ID_MASK);
   let kind = T_KIND(t);
   checkedObjects++;
+  if (info & ~INFO_DEFINED_BITS) fail("info word has a bit set that no flag defines (layout.ts: G, rsv)", p);
   checkedBytes += objectSize(p);
   if (kind == KIND_STORAGE) {
     let owner = load<usize>(p, STORAGE_OWNER);

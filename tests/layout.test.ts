@@ -143,6 +143,27 @@ heapSuite("object layout in memory", ({ make, strategy }) => {
     a.dispose();
   });
 
+  test("verify() refuses an info word with a bit no flag defines (G, rsv), on a container and a leaf", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const Leaf = heap.defineType({ name: "Leaf", scalars: { v: "i32" } });
+    const objects = [heap.alloc(Node), heap.alloc(Leaf)];
+    const defined = Object.values(FLAG).reduce((m, f) => m | f, B.TYPE_ID_MASK);
+    const undefinedBits = [...Array(32).keys()].filter((bit) => !(defined & (2 ** bit)));
+    expect(undefinedBits).toEqual([16, 17, 29, 30, 31]);
+    for (const o of objects) {
+      const at = (o.ptr + B.INFO_OFFSET) >>> 2;
+      for (const bit of undefinedBits) {
+        const info = heap.raw.u32[at]!;
+        heap.raw.u32[at] = (info | (2 ** bit)) >>> 0;
+        expect(() => heap.verify(), `bit ${bit}`).toThrow(/info word has a bit set that no flag defines/);
+        heap.raw.u32[at] = info;
+      }
+      heap.verify();
+      o.dispose();
+    }
+  });
+
   test("a container: refcount at +0, type id in the low half of +4, list links at +8/+12, fields from +16", async () => {
     const heap = await make();
     const Node = defineNode(heap);
