@@ -4,6 +4,6 @@ export * from "../../assembly/index";
 export { w1Setup, w1Run, w1Teardown } from "./w1";
 export { w1Floor } from "./w1floor";
 export { w2Floor } from "./w2floor";
-export { w7Walk } from "./w7floor";
+export { w7Walk, w7Mark } from "./w7floor";
 export { w4Run } from "./w4";
 export { w2Run, w3Setup, w3Churn, w3Teardown, w5Run, w6Setup, w6Run, w6Peak, w6Teardown } from "./gc";
