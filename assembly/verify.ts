@@ -16,11 +16,12 @@
 
 import { dyingCount, dyingNow } from "./rc";
 import {
-  FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DYING, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, INFO_DEFINED_BITS, RC, SET_RC, TYPE_ID_MASK,
+  FLAG_CANDIDATE, FLAG_COLLECTING, FLAG_CONTAINER, FLAG_DEFERRED, FLAG_DYING, FLAG_FINALIZED, FLAG_FINALIZER, FLAG_FROZEN, FLAG_HAS_WEAKREFS, FLAG_OLD_SPACE,
+  FLAG_TRACKED, GC_NEXT, GC_PREV, INFO, INFO_DEFINED_BITS, RC, SET_RC, TYPE_ID_MASK,
 } from "./layout";
 import {
   KIND_RAW, KIND_REFARRAY, KIND_STORAGE, KIND_WEAKMAP, KIND_WEAKREF, T_WEAK, TYPE_WEAKREF, LIST_CAPACITY, LIST_ITEMS, LIST_LENGTH, STORAGE_OWNER, STORAGE_SLOTS,
-  T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TYPE, TYPE_STORAGE, spanMismatch,
+  T_FLAGS, T_KIND, T_NREFS, T_REFS, TF_CONTAINER, TF_FINALIZER, TYPE, TYPE_STORAGE, spanMismatch,
 } from "./types";
 import * as C from "./counters";
 import { objectSize } from "./object";
@@ -93,6 +94,12 @@ export function checkObject(p: usize): void {
   if (container) checkedContainers++;
   if (container != ((info & FLAG_TRACKED) != 0) && !((dead || p == dyingNow) && container)) fail("container not tracked, or non-container tracked", p);
   if (container != ((info & FLAG_CONTAINER) != 0)) fail("CONTAINER flag disagrees with the type", p);
+  // FINALIZER is copied from the type at allocation and never changes; FINALIZED is set only by
+  // running that finalizer. A stray bit here made a death run (or skip) a finalizer silently.
+  if (((info & FLAG_FINALIZER) != 0) != ((T_FLAGS(t) & TF_FINALIZER) != 0)) fail("FINALIZER flag disagrees with the type", p);
+  if ((info & (FLAG_FINALIZED | FLAG_FINALIZER)) == FLAG_FINALIZED) fail("FINALIZED on an object whose type has no finalizer", p);
+  // the collectors' bits are set on tracked containers only (track.ts, candidates.ts, freeze)
+  if (!container && (info & (FLAG_COLLECTING | FLAG_CANDIDATE | FLAG_FROZEN | FLAG_OLD_SPACE | FLAG_DEFERRED))) fail("a collector's bit on an object that is not a container", p);
   if (kind == KIND_REFARRAY) {
     let n = load<usize>(p, LIST_LENGTH), cap = load<usize>(p, LIST_CAPACITY), items = load<usize>(p, LIST_ITEMS);
     if (n > cap) fail("list length exceeds its capacity", p);

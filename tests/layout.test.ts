@@ -5,6 +5,7 @@ import { execSync } from "node:child_process";
 import { expect, test } from "vitest";
 import { collectorCaps, defineNode, heapSuite } from "./helpers.js";
 import * as B from "../src/generated/boundary.js";
+import type { Handle } from "../src/index.js";
 
 const read = (f: string) => readFileSync(new URL(`../assembly/${f}`, import.meta.url), "utf8");
 
@@ -162,6 +163,30 @@ heapSuite("object layout in memory", ({ make, strategy }) => {
       heap.verify();
       o.dispose();
     }
+  });
+
+  test("verify() refuses flags that disagree with the type: FINALIZER, FINALIZED without it, a collector's bit on a leaf", async () => {
+    const heap = await make();
+    const Leaf = heap.defineType({ name: "Leaf", scalars: { v: "i32" } });
+    const Fin = heap.defineType({ name: "Fin", refs: ["a"], finalizer: () => {} });
+    const leaf = heap.alloc(Leaf), fin = heap.alloc(Fin);
+    const cases: [Handle, number, RegExp][] = [
+      [leaf, FLAG.FLAG_FINALIZER, /FINALIZER flag disagrees with the type/],
+      [fin, -FLAG.FLAG_FINALIZER, /FINALIZER flag disagrees with the type/],
+      [leaf, FLAG.FLAG_FINALIZED, /FINALIZED on an object whose type has no finalizer/],
+      ...[FLAG.FLAG_COLLECTING, FLAG.FLAG_CANDIDATE, FLAG.FLAG_FROZEN, FLAG.FLAG_OLD_SPACE, FLAG.FLAG_DEFERRED].map(
+        (f): [Handle, number, RegExp] => [leaf, f, /a collector's bit on an object that is not a container/]),
+    ];
+    for (const [o, change, message] of cases) {
+      const at = (o.ptr + B.INFO_OFFSET) >>> 2;
+      const info = heap.raw.u32[at]!;
+      heap.raw.u32[at] = change > 0 ? (info | change) >>> 0 : (info & ~-change) >>> 0;
+      expect(() => heap.verify(), `${o.type.name} ${change}`).toThrow(message);
+      heap.raw.u32[at] = info;
+      heap.verify();
+    }
+    leaf.dispose();
+    fin.dispose();
   });
 
   test("a container: refcount at +0, type id in the low half of +4, list links at +8/+12, fields from +16", async () => {
