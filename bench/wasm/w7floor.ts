@@ -11,10 +11,9 @@
 // the lists clearing the marks (a collection would examine the unmarked ones by trial deletion).
 
 import { GEN_HEAD, PERMANENT } from "../../assembly/collect/generations";
-import { GC_NEXT, INFO, TYPE_ID_MASK } from "../../assembly/layout";
+import { GC_NEXT, INFO, SET_INFO, TYPE_ID_MASK } from "../../assembly/layout";
 import { TYPE_SPAN } from "../../assembly/types";
 import { spanFrom, spanIsRun, spanTo, visitRun, visitStart, runStart, runEnd } from "../../assembly/collect/visit";
-import { SET_INFO } from "../../assembly/layout";
 import { inFullSet } from "../../assembly/collect/fullset";
 import { heapSize } from "../../assembly/collect/track";
 import { allocBlock, freeBlock } from "../../assembly/alloc/index";
