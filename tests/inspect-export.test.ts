@@ -1,13 +1,14 @@
 // .heapsnapshot export read back by real consumers (memlab's heap analysis, the v8-heapsnapshot
 // reader), and Graphviz DOT / SVG drawings.
 import { expect, test } from "vitest";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as memlab from "@memlab/core";
 import { parseSnapshotFromFile } from "v8-heapsnapshot";
 import { collectorCaps, heapSuite } from "./helpers.js";
-import { WeakValueMap, type Heap } from "../src/index.js";
+import { HeapConfigError, WeakValueMap, type Heap } from "../src/index.js";
 import {
   DominatorTree, HeapSnapshotFormatError, graphFromHeapSnapshot, loadHeapSnapshot, toDot, typeStats, validateHeapSnapshot,
 } from "../src/inspect/index.js";
@@ -157,4 +158,59 @@ heapSuite("inspect: DOT and SVG", ({ make }) => {
     await expect(heap.inspect.renderSvg("digraph { a -> }")).rejects.toThrow();
     list.dispose(); child.dispose();
   });
+});
+
+// A file from a stranger (refheap-inspect snapshot FILE): before, a negative edge_count crashed the
+// process (V8's fatal "invalid size" after seconds of growing the walk's stack), null, non-JSON or a
+// missing node_types were TypeError/SyntaxError, and names or types past their tables, to_node "14"
+// or an id past 2^32 gave a graph with null type names or wrapped addresses.
+test("loadHeapSnapshot and graphFromHeapSnapshot refuse any malformed file with HeapSnapshotFormatError", async () => {
+  const good = () => ({
+    snapshot: {
+      meta: { node_fields: ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"], node_types: [["object", "synthetic"]],
+        edge_fields: ["type", "name_or_index", "to_node"], edge_types: [["element", "property", "shortcut"]] },
+      node_count: 3, edge_count: 2,
+    },
+    nodes: [1, 0, 1, 0, 1, 0, 0, /* A */ 0, 1, 3, 16, 1, 0, 0, /* B */ 0, 2, 5, 32, 0, 0, 0],
+    edges: [2, 3, 7, /* A.next */ 1, 4, 14],
+    strings: ["(root)", "A", "B", "host×1", "next"],
+  });
+  const edit = (f: (s: ReturnType<typeof good> & Record<string, unknown>) => void) => { const s = good(); f(s as never); return JSON.stringify(s); };
+  expect(Object.keys(typeStats(graphFromHeapSnapshot(JSON.stringify(good())))).sort()).toEqual(["A", "B"]);
+  const cases: [string, RegExp][] = [
+    ["null", /missing snapshot\.meta/],
+    ["hello", /not JSON/],
+    ["[]", /missing snapshot\.meta/],
+    [edit((s) => { s.nodes[4] = -1; s.nodes[11] = 3; }), /nodes\[4\] is -1, not an unsigned 32-bit integer/], // sums right: crashed the process
+    [edit((s) => { s.edges[5] = "14" as never; }), /edges\[5\] is "14"/],
+    [edit((s) => { s.edges[5] = null as never; }), /edges\[5\] is null/],
+    [edit((s) => { s.nodes[4] = 0.5; s.nodes[11] = 1.5; }), /nodes\[4\] is 0\.5/],
+    [edit((s) => { s.nodes[9] = 2 ** 40; }), /nodes\[9\] is 1099511627776/],
+    [edit((s) => { s.nodes[8] = 99; }), /node 1: name 99 is not one of strings \(5\)/],
+    [edit((s) => { s.nodes[7] = 99; }), /node 1: type 99 is not one of meta\.node_types/],
+    [edit((s) => { s.edges[3] = 99; }), /edge 1: type 99 is not one of meta\.edge_types/],
+    [edit((s) => { s.edges[4] = 99; }), /edge 1: name 99 is not one of strings/],
+    [edit((s) => { delete (s.snapshot.meta as Record<string, unknown>).node_types; }), /node_types\[0\] and edge_types\[0\] must be lists/],
+    [edit((s) => { s.snapshot.meta.node_fields[3] = "size"; }), /node_fields has no 'self_size'/],
+    [edit((s) => { s.snapshot.meta.edge_fields = ["type", "to_node", "name_or_index"]; }), /edge_fields must be type, name_or_index, to_node/],
+    [edit((s) => { (s.snapshot as Record<string, unknown>).node_count = "3"; }), /node_count must be a non-negative integer, got "3"/],
+    [edit((s) => { s.strings[2] = 5 as never; }), /strings: a list of strings/],
+  ];
+  for (const [text, message] of cases) {
+    let err: unknown;
+    try { graphFromHeapSnapshot(text); } catch (e) { err = e; }
+    expect(err, text.slice(0, 80)).toBeInstanceOf(HeapSnapshotFormatError);
+    expect((err as Error).message, text.slice(0, 80)).toMatch(message);
+  }
+  const dir = await mkdtemp(join(tmpdir(), "refheap-load-"));
+  try {
+    await writeFile(join(dir, "s.heapsnapshot"), JSON.stringify(good()));
+    expect((await loadHeapSnapshot(join(dir, "s.heapsnapshot"))).count).toBe(2);
+    await writeFile(join(dir, "s.heapsnapshot.gz"), gzipSync(JSON.stringify(good())));
+    await expect(loadHeapSnapshot(join(dir, "s.heapsnapshot.gz"))).rejects.toThrow(/gzip-compressed: decompress it first/);
+    await expect(loadHeapSnapshot(dir)).rejects.toThrow(HeapConfigError);
+    await expect(loadHeapSnapshot(join(dir, "missing"))).rejects.toThrow(/loadHeapSnapshot: cannot read .*ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -14,7 +14,7 @@
 
 import { GENERATION_UNKNOWN, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_WEAKMAP, ObjectGraph } from "./graph.js";
 import { unreachableEntries } from "./dominators.js";
-import { HeapError } from "../errors.js";
+import { HeapConfigError, HeapError } from "../errors.js";
 
 const NODE_TYPES = ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native", "synthetic",
   "concatenated string", "sliced string", "symbol", "bigint", "object shape"];
@@ -98,27 +98,62 @@ export async function saveHeapSnapshot(g: ObjectGraph, file: string): Promise<vo
   await writeFile(file, heapSnapshotText(g));
 }
 
+/** Largest number in nodes and edges: V8 writes unsigned 32-bit fields (the import's reader takes no more). */
+const MAX_FIELD = 0xffff_ffff;
+/** Longest file loadHeapSnapshot parses whole: V8's longest string (importHeapSnapshot streams larger ones). */
+const MAX_TEXT_BYTES = 0x1fff_ffe8;
+
 /**
- * Checks what loaders silently choke on (nodejs/node#47072): counts match the arrays, every
+ * Checks what loaders silently choke on (nodejs/node#47072), and what a file from a stranger may
+ * hold instead of a snapshot: the meta data names the fields this reader uses (edges laid out as V8
+ * writes them: type, name_or_index, to_node), counts match the arrays, every number is an unsigned
+ * 32-bit integer, every node and edge type is one of meta's, every name one of strings, every
  * to_node is a node start, edge counts add up, and every node is reachable from the root.
  */
 export function validateHeapSnapshot(s: HeapSnapshotJson): void {
-  const fail = (m: string) => { throw new HeapSnapshotFormatError(`.heapsnapshot: ${m}`); };
-  const nf = (s.snapshot.meta.node_fields as string[] | undefined)?.length ?? 0;
-  if (!nf || s.nodes.length !== s.snapshot.node_count * nf) fail(`nodes has ${s.nodes.length} numbers, not node_count ${s.snapshot.node_count} × ${nf}`);
-  if (s.edges.length !== s.snapshot.edge_count * 3) fail(`edges has ${s.edges.length} numbers, not edge_count ${s.snapshot.edge_count} × 3`);
-  const fields = s.snapshot.meta.node_fields as string[];
-  const ec = fields.indexOf("edge_count");
+  const fail = (m: string): never => { throw new HeapSnapshotFormatError(`.heapsnapshot: ${m}`); };
+  const obj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  const names = (x: unknown): x is string[] => Array.isArray(x) && x.every((n) => typeof n === "string");
+  if (!obj(s) || !obj(s.snapshot) || !obj(s.snapshot.meta)) return fail("missing snapshot.meta");
+  const meta = s.snapshot.meta;
+  if (!names(meta.node_fields)) return fail("snapshot.meta.node_fields must be a list of names");
+  for (const f of ["type", "name", "id", "self_size", "edge_count"]) if (!meta.node_fields.includes(f)) fail(`snapshot.meta.node_fields has no '${f}'`);
+  if (!names(meta.edge_fields) || meta.edge_fields.join() !== "type,name_or_index,to_node") fail("snapshot.meta.edge_fields must be type, name_or_index, to_node");
+  if (!Array.isArray(meta.node_types) || !names(meta.node_types[0]) || !Array.isArray(meta.edge_types) || !names(meta.edge_types[0])) {
+    fail("snapshot.meta.node_types[0] and edge_types[0] must be lists of names");
+  }
+  const count = (x: unknown, what: string): number => (Number.isSafeInteger(x) && (x as number) >= 0 ? (x as number) : fail(`snapshot.${what} must be a non-negative integer, got ${JSON.stringify(x)}`));
+  const nodeCount = count(s.snapshot.node_count, "node_count"), edgeCount = count(s.snapshot.edge_count, "edge_count");
+  if (!Array.isArray(s.nodes) || !Array.isArray(s.edges) || !names(s.strings)) fail("missing nodes, edges or strings (strings: a list of strings)");
+  const nf = (meta.node_fields as string[]).length;
+  if (!nodeCount) fail("snapshot.node_count is 0: a snapshot has at least its root");
+  if (s.nodes.length !== nodeCount * nf) fail(`nodes has ${s.nodes.length} numbers, not node_count ${nodeCount} × ${nf}`);
+  if (s.edges.length !== edgeCount * 3) fail(`edges has ${s.edges.length} numbers, not edge_count ${edgeCount} × 3`);
+  for (const [what, a] of [["nodes", s.nodes], ["edges", s.edges]] as const) {
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i];
+      if (!Number.isInteger(v) || v < 0 || v > MAX_FIELD) fail(`${what}[${i}] is ${JSON.stringify(v)}, not an unsigned 32-bit integer`);
+    }
+  }
+  const fields = meta.node_fields as string[], nodeTypes = (meta.node_types as string[][])[0], edgeTypes = (meta.edge_types as string[][])[0];
+  const fType = fields.indexOf("type"), fName = fields.indexOf("name"), ec = fields.indexOf("edge_count");
   let sum = 0;
-  for (let n = 0; n < s.nodes.length; n += nf) sum += s.nodes[n + ec];
-  if (sum !== s.snapshot.edge_count) fail(`the nodes' edge_count sum to ${sum}, not ${s.snapshot.edge_count}`);
-  for (let e = 2; e < s.edges.length; e += 3) {
-    const to = s.edges[e];
-    if (to % nf !== 0 || to < 0 || to >= s.nodes.length) fail(`edge ${(e - 2) / 3}: to_node ${to} is not a node`);
+  for (let k = 0; k < nodeCount; k++) {
+    if (s.nodes[k * nf + fType] >= nodeTypes.length) fail(`node ${k}: type ${s.nodes[k * nf + fType]} is not one of meta.node_types`);
+    if (s.nodes[k * nf + fName] >= s.strings.length) fail(`node ${k}: name ${s.nodes[k * nf + fName]} is not one of strings (${s.strings.length})`);
+    sum += s.nodes[k * nf + ec];
+  }
+  if (sum !== edgeCount) fail(`the nodes' edge_count sum to ${sum}, not ${edgeCount}`);
+  const element = edgeTypes.indexOf("element"), hidden = edgeTypes.indexOf("hidden");
+  for (let e = 0; e < edgeCount; e++) {
+    const type = s.edges[e * 3], name = s.edges[e * 3 + 1], to = s.edges[e * 3 + 2];
+    if (type >= edgeTypes.length) fail(`edge ${e}: type ${type} is not one of meta.edge_types`);
+    if (type !== element && type !== hidden && name >= s.strings.length) fail(`edge ${e}: name ${name} is not one of strings (${s.strings.length})`);
+    if (to % nf !== 0 || to >= s.nodes.length) fail(`edge ${e}: to_node ${to} is not a node`);
   }
   // reachability from node 0
-  const count = s.snapshot.node_count, seen = new Uint8Array(count), first = new Uint32Array(count + 1);
-  for (let k = 0; k < count; k++) first[k + 1] = first[k] + s.nodes[k * nf + ec];
+  const seen = new Uint8Array(nodeCount), first = new Float64Array(nodeCount + 1);
+  for (let k = 0; k < nodeCount; k++) first[k + 1] = first[k] + s.nodes[k * nf + ec];
   const stack = [0];
   seen[0] = 1;
   while (stack.length) {
@@ -138,12 +173,12 @@ export function validateHeapSnapshot(s: HeapSnapshotJson): void {
  * edges become weak references. Object addresses are ids − 1 for our files, ids otherwise.
  */
 export function graphFromHeapSnapshot(json: string | HeapSnapshotJson): ObjectGraph {
-  const s: HeapSnapshotJson = typeof json === "string" ? JSON.parse(json) : json;
-  const meta = s.snapshot?.meta as { node_fields: string[]; node_types: [string[]]; edge_types: [string[]] } | undefined;
-  if (!meta?.node_fields || !Array.isArray(s.nodes) || !Array.isArray(s.edges) || !Array.isArray(s.strings)) {
-    throw new HeapSnapshotFormatError(".heapsnapshot: missing snapshot.meta, nodes, edges or strings");
+  let s: HeapSnapshotJson;
+  try { s = typeof json === "string" ? JSON.parse(json) : json; } catch (e) {
+    throw new HeapSnapshotFormatError(`.heapsnapshot: not JSON (${(e as Error).message})`);
   }
-  validateHeapSnapshot(s);
+  validateHeapSnapshot(s); // the whole shape: the file is input from strangers
+  const meta = s.snapshot.meta as { node_fields: string[]; node_types: [string[]]; edge_types: [string[]] };
   const nf = meta.node_fields.length, f = (name: string) => meta.node_fields.indexOf(name);
   const fType = f("type"), fName = f("name"), fId = f("id"), fSize = f("self_size"), fEc = f("edge_count");
   const nodeTypes = meta.node_types[0], edgeTypes = meta.edge_types[0];
@@ -199,7 +234,20 @@ export function graphFromHeapSnapshot(json: string | HeapSnapshotJson): ObjectGr
   });
 }
 
+/** Reads a plain .heapsnapshot file (parsed whole: at most 512 MiB) into an ObjectGraph. */
 export async function loadHeapSnapshot(file: string): Promise<ObjectGraph> {
-  const { readFile } = await import("node:fs/promises");
-  return graphFromHeapSnapshot(await readFile(file, "utf8"));
+  const { readFile, stat } = await import("node:fs/promises"); // Node only: the explorer bundles this file for browsers
+  let data: Uint8Array;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw new HeapConfigError(`loadHeapSnapshot: ${file} is not a file`);
+    // checked before reading: a larger file cannot be one string (importHeapSnapshot streams it)
+    if (st.size > MAX_TEXT_BYTES) throw new HeapSnapshotFormatError(`.heapsnapshot: ${file} has ${st.size} bytes, more than the ${MAX_TEXT_BYTES} this reader parses whole`);
+    data = await readFile(file);
+  } catch (e) {
+    if (e instanceof HeapError) throw e;
+    throw new HeapConfigError(`loadHeapSnapshot: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (data[0] === 0x1f && data[1] === 0x8b) throw new HeapSnapshotFormatError(`.heapsnapshot: ${file} is gzip-compressed: decompress it first (gunzip)`);
+  return graphFromHeapSnapshot(new TextDecoder().decode(data));
 }
