@@ -29,6 +29,28 @@ describe("refheap-vm", () => {
     expect(r.stderr).toContain("unknown allocator 'nope'");
   });
 
+  test("bad arguments: one line and the usage, exit 2, no stack trace; nothing dropped silently", () => {
+    // before: an unknown option, a missing value or an unreadable file was a stack trace (exit 1);
+    // a file with -e, a second file or a repeated option ran one and silently dropped the other
+    const cases: [string[], RegExp][] = [
+      [["--bogus", "-e", "1"], /^refheap-vm: Unknown option '--bogus'/],
+      [["-e"], /^refheap-vm: Option '-e, --eval <value>' argument missing/],
+      [[seeds], /^refheap-vm: cannot read .*seeds\/?: EISDIR/],
+      [[seeds + "missing.lisp"], /^refheap-vm: cannot read .*missing\.lisp: ENOENT/],
+      [[seeds + "globals.lisp", "-e", "(print 1)"], /^refheap-vm: a program file or -e, not both\n/],
+      [[seeds + "globals.lisp", seeds + "globals.lisp"], /^refheap-vm: one program file, got 2\n/],
+      [["-e", "(print 1)", "-e", "(print 2)"], /^refheap-vm: --eval given twice\n/],
+      [["--allocator", "pools", "--allocator", "tlsf", "-e", "1"], /^refheap-vm: --allocator given twice\n/],
+    ];
+    for (const [args, stderr] of cases) {
+      const r = run(args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(stderr);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe("");
+    }
+  });
+
   test("the REPL evaluates forms across lines and survives errors", () => {
     const r = run([], "(define x [1 2])\n(len\n x)\n(undefined)\nx\n");
     expect(r.status).toBe(0);

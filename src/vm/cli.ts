@@ -10,28 +10,52 @@ import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../strategies.js";
 import { VM } from "./interp.js";
 import { VMError } from "./errors.js";
 
+const USAGE = `usage: refheap-vm [file] [--allocator ${ALLOCATORS.join("|")}] [--collector ${COLLECTORS.join("|")}] [--finalizer-mode pep442|legacy] [--debug] [-e source]\n`;
+
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: {
-      allocator: { type: "string", default: DEFAULT_ALLOCATOR },
-      collector: { type: "string", default: DEFAULT_COLLECTOR },
-      debug: { type: "boolean", default: false },
-      "finalizer-mode": { type: "string", default: "pep442" },
-      eval: { type: "string", short: "e" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  // Arguments are input from strangers: an unknown option, a missing value, an option given twice,
+  // a file and -e, or two files are refused in one line with exit code 2 (before, the first two were
+  // a stack trace, and the rest ran one program and silently dropped the other)
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, allowPositionals: true, tokens: true,
+      options: {
+        allocator: { type: "string", default: DEFAULT_ALLOCATOR },
+        collector: { type: "string", default: DEFAULT_COLLECTOR },
+        debug: { type: "boolean", default: false },
+        "finalizer-mode": { type: "string", default: "pep442" },
+        eval: { type: "string", short: "e" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    return usageError((e as Error).message);
+  }
+  const { values, positionals, tokens } = parsed;
+  const given = tokens.filter((t) => t.kind === "option").map((t) => t.name);
+  const twice = given.find((name, i) => given.indexOf(name) !== i);
+  if (twice !== undefined) return usageError(`--${twice} given twice`);
   if (values.help) {
-    process.stdout.write(`usage: refheap-vm [file] [--allocator ${ALLOCATORS.join("|")}] [--collector ${COLLECTORS.join("|")}] [--finalizer-mode pep442|legacy] [--debug] [-e source]\n`);
+    process.stdout.write(USAGE);
     return 0;
   }
+  if (positionals.length > 1) return usageError(`one program file, got ${positionals.length}`);
+  if (positionals.length && values.eval !== undefined) return usageError("a program file or -e, not both");
   if (!ALLOCATORS.includes(values.allocator as AllocatorName)) { process.stderr.write(`unknown allocator '${values.allocator}' (${ALLOCATORS.join(", ")})\n`); return 2; }
   if (!COLLECTORS.includes(values.collector as CollectorName)) { process.stderr.write(`unknown collector '${values.collector}' (${COLLECTORS.join(", ")})\n`); return 2; }
   const finalizerMode = values["finalizer-mode"];
   if (finalizerMode !== "pep442" && finalizerMode !== "legacy") { process.stderr.write(`unknown finalizer mode '${finalizerMode}' (pep442, legacy)\n`); return 2; }
+  let source: string | null = values.eval ?? null;
+  if (positionals[0] !== undefined) {
+    try {
+      source = readFileSync(positionals[0], "utf8");
+    } catch (e) {
+      process.stderr.write(`refheap-vm: cannot read ${positionals[0]}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
   const vm = await VM.create({ allocator: values.allocator as AllocatorName, collector: values.collector as CollectorName, debug: values.debug, finalizerMode });
-  const source = values.eval ?? (positionals[0] !== undefined ? readSource(positionals[0]) : null);
   if (source !== null) {
     try {
       vm.run(source);
@@ -47,12 +71,9 @@ export async function main(argv: string[]): Promise<number> {
   return repl(vm);
 }
 
-function readSource(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`refheap-vm: cannot read ${file}: ${(e as Error).message}`);
-  }
+function usageError(message: string): number {
+  process.stderr.write(`refheap-vm: ${message}\n${USAGE}`);
+  return 2;
 }
 
 /** Read-eval-print: a form may span lines (the prompt waits until brackets balance). */
