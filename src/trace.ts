@@ -13,7 +13,7 @@ import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
 import { readFile, writeFile } from "node:fs/promises";
 import { Heap, type AllocatorName } from "./heap.js";
 import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, collectorsWith } from "./strategies.js";
-import { HeapConfigError, HeapOutOfMemoryError, HeapTypeError, TraceFormatError } from "./errors.js";
+import { HeapConfigError, HeapOutOfMemoryError, HeapTypeError, TraceFormatError, describeValue } from "./errors.js";
 
 const MAGIC = "RHTRACE\x01";
 import { EVENT_FREED, EVENT_TYPE_SHIFT, EVENT_WORDS, HEADER_SIZE, KIND_RAW, MAX_BYTES_LENGTH, OP_FREE_LOCAL, REPLAY_CAPACITY, TYPE_ID_MASK } from "./generated/boundary.js";
@@ -276,7 +276,7 @@ export interface ReplayResult {
 
 export interface ReplayOptions {
   allocator?: AllocatorName;
-  /** Points in the memory-over-time series (default 100). */
+  /** Points in the memory-over-time series (default 100; a positive integer). */
   samples?: number;
   /** Run on the checked build and verify() at every sample (slow; for tests). */
   debug?: boolean;
@@ -286,9 +286,12 @@ export interface ReplayOptions {
 /** Replays a trace against one allocator strategy in a fresh heap (no collector: the trace already has the frees). */
 export async function replayTrace(trace: AllocationTrace, options: ReplayOptions = {}): Promise<ReplayResult> {
   if (!(trace instanceof AllocationTrace)) throw new TraceFormatError(`replayTrace: expected an AllocationTrace, got ${trace === null ? "null" : typeof trace}`);
+  if (options === null || typeof options !== "object") throw new HeapConfigError(`replayTrace: options must be an object, got ${describeValue(options)}`);
+  // checked, not clamped: samples NaN made every batch empty, and the replay returned having replayed nothing
+  const samples = options.samples ?? 100;
+  if (!Number.isSafeInteger(samples) || samples < 1) throw new HeapConfigError(`replayTrace: samples must be a positive integer, got ${describeValue(samples)}`);
   const allocations = validateTraceOps(trace.ops); // again: ops is a typed array, and may have changed since the trace was made
   const allocator = options.allocator ?? DEFAULT_ALLOCATOR;
-  const samples = Math.max(1, Math.floor(options.samples ?? 100));
   // the allocator alone: a collector that collects nothing, if the registry has one (a replayed
   // block is never tracked, so any collector would do; this one has no automatic collections)
   const collector = collectorsWith("collectsCycles", false)[0] ?? DEFAULT_COLLECTOR;

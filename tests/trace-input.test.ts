@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
-  ALLOCATORS, AllocationTrace, Heap, HeapAbortError, HeapTypeError, TRACE_MAX_SIZE, TRACE_MIN_SIZE, TraceFormatError, replayTrace, validateTraceOps,
+  ALLOCATORS, AllocationTrace, Heap, HeapAbortError, HeapConfigError, HeapTypeError, TRACE_MAX_SIZE, TRACE_MIN_SIZE, TraceFormatError, replayTrace, validateTraceOps,
 } from "../src/index.js";
 import { rng } from "./helpers.js";
 
@@ -88,6 +88,17 @@ describe("trace events are validated, with the bad event's index", () => {
       await expect(replayTrace(trace, { allocator })).rejects.toThrow(TraceFormatError);
       await expect(replayTrace(null as never, { allocator })).rejects.toThrow(TraceFormatError);
     }
+  });
+
+  test("replayTrace's options are checked before anything runs", async () => {
+    // before: samples NaN (or "x") made every batch empty, and the replay returned events: 3 with nothing replayed
+    const trace = new AllocationTrace(ops([16, 4], [0, 0], [32, 4]), {});
+    for (const samples of [NaN, "x", 0, -1, 2.5, Infinity]) {
+      await expect(replayTrace(trace, { samples: samples as number }), String(samples)).rejects.toThrow(/replayTrace: samples must be a positive integer/);
+    }
+    await expect(replayTrace(trace, null as never)).rejects.toThrow(HeapConfigError);
+    const r = await replayTrace(trace, { samples: 1 });
+    expect([r.events, r.final.liveBytes, r.peakLiveBytes]).toEqual([3, 32, 32]);
   });
 
   test("the debug core refuses what the host should never send it (assembly/replay.ts)", async () => {
