@@ -110,6 +110,8 @@ export class AllocationTrace {
     if (!(data instanceof Uint8Array)) throw new TraceFormatError("not a refheap trace (expected the file's bytes)");
     const head = inflateHead(data);
     if (new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC) throw new TraceFormatError("not a refheap trace (bad magic)");
+    // the view below reaches past the data into whatever shares its buffer: a short file named a garbage header length
+    if (head.length < 12) throw new TraceFormatError(`corrupt trace: the file ends after ${head.length} bytes, inside the header length`);
     const hlen = new DataView(head.buffer, head.byteOffset).getUint32(8, true);
     if (hlen > MAX_HEADER_BYTES) throw new TraceFormatError(`corrupt trace: a header of ${hlen} bytes (at most ${MAX_HEADER_BYTES})`);
     if (head.length < 12 + hlen) throw new TraceFormatError(`corrupt trace: truncated header (${head.length - 12} of ${hlen} bytes)`);

@@ -142,6 +142,8 @@ describe("trace headers are validated", () => {
       [gzipSync(new TextEncoder().encode("RHTRACE\x02\0\0\0\0")), /bad magic/],
       [gzipSync(new Uint8Array([0x52, 0x48])), /bad magic/],
       [new Uint8Array([1, 2, 3]), /not gzip data/],
+      // the magic and part of the header length: read past the data, a header length of garbage was named
+      [gzipSync(Uint8Array.from([..."RHTRACE\x01"].map((c) => c.charCodeAt(0)).concat([5, 0]))), /the file ends after 10 bytes, inside the header length/],
       [gzipSync(Uint8Array.from([..."RHTRACE\x01"].map((c) => c.charCodeAt(0)).concat([0xff, 0xff, 0xff, 0x7f]))), /a header of 2147483647 bytes/],
       [gzipSync(Uint8Array.from([..."RHTRACE\x01"].map((c) => c.charCodeAt(0)).concat([100, 0, 0, 0, 0x7b]))), /truncated header/],
       [(() => { const f = file(header(1, 1), alloc(16)); return f.subarray(0, f.length - 6); })(), /bad gzip data: unexpected end of file/],
