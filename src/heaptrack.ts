@@ -575,10 +575,12 @@ class HeaptrackReader {
     return v;
   }
 
-  /** The field just read by #hex, as text (a pointer key past 2^52). */
+  /** The field just read by #hex, as text (a pointer key past 2^52), from its first significant digit. */
   #hexText(): string {
     let s = this.#p;
     while (this.#b[s - 1] !== SP) s--;
+    // leading zeros, as #hex skips them: else 0b4...0 and b4...0 were two pointers (below 2^52 they are one number)
+    while (this.#b[s] === 0x30 && s + 1 < this.#p) s++;
     return this.#text(s, this.#p).toLowerCase();
   }
 

@@ -140,6 +140,10 @@ describe("raw files are read exactly", () => {
   test("64-bit tagged pointers (past 2^52) pair exactly by their digits", async () => {
     const t = await load(text("+ 10 0 b400007a12345670", "+ 10 0 B400007A12345680", "- b400007a12345680", "- b400007a12345670"));
     expect(events(t)).toEqual([[0x18, 2], [0x18, 2], [0, 1], [0, 0]]);
+    // leading zeros name the same pointer, wide or not (before, the wide one's free was an unknown pointer and its block leaked)
+    const z = await load(text("+ 10 0 b400007a12345670", "+ 10 0 10", "- 0b400007a12345670", "- 0000000000000000010"));
+    expect(events(z)).toEqual([[0x18, 2], [0x18, 2], [0, 0], [0, 1]]);
+    expect(z.heaptrack).toMatchObject({ unknownFrees: 0, leaked: 0 });
   });
 
   test("heaptrack -p (attached): frees of blocks from before are expected unknown", async () => {
