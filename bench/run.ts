@@ -77,8 +77,9 @@ export function inHeadline(row: Row): boolean {
 class UsageError extends Error {}
 
 export function parseOptions(argv: string[]) {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args: argv,
+    tokens: true,
     options: {
       full: { type: "boolean", default: false },
       reps: { type: "string" },
@@ -101,21 +102,30 @@ export function parseOptions(argv: string[]) {
     strict: true,
     allowPositionals: false,
   });
+  // nothing silently dropped or defaulted: an option given twice kept only its last value, and
+  // --depth "" read as 0, --allocators "" (or ",") as every allocator
+  const given = tokens.filter((t) => t.kind === "option").map((t) => t.name);
+  const twice = given.find((name, i) => given.indexOf(name) !== i);
+  if (twice !== undefined) throw new UsageError(`--${twice} given twice`);
   const int = (name: string, v: string | undefined, dflt: number, min: number, max: number): number => {
     if (v === undefined) return dflt;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got ${v}`);
+    if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got '${v}'`);
     return n;
   };
+  // an empty path resolves to the working directory: the results would fail to save after the whole run
+  for (const name of ["out", "json", "report"] as const) if (values[name] === "") throw new UsageError(`--${name}: an empty path`);
   const full = values.full!;
   const quick = values.quick!;
   const small = quick || !full;
   const scale = values.scale === undefined ? (small ? 0.2 : 1) : Number(values.scale);
   if (!(scale > 0 && scale <= 100)) throw new UsageError(`--scale must be a number in (0, 100], got ${values.scale}`);
-  const list = (v: string | undefined, name: string, allowed: readonly string[]): string[] => {
+  /** A comma-separated list, each item a prefix of one of `allowed` (null: any text). */
+  const list = (v: string | undefined, name: string, allowed: readonly string[] | null): string[] => {
     if (v === undefined) return [];
     const xs = v.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean);
-    for (const x of xs) if (!allowed.some((a) => a.toLowerCase().startsWith(x))) throw new UsageError(`--${name}: unknown '${x}'; one of ${allowed.join(", ")}`);
+    if (!xs.length) throw new UsageError(`--${name}: an empty list${allowed ? `; one or more of ${allowed.join(", ")}` : ""}`);
+    if (allowed) for (const x of xs) if (!allowed.some((a) => a.toLowerCase().startsWith(x))) throw new UsageError(`--${name}: unknown '${x}'; one of ${allowed.join(", ")}`);
     return xs;
   };
   const peersArg = values.peers ?? "default";
@@ -130,7 +140,7 @@ export function parseOptions(argv: string[]) {
     profile: full ? ("full" as const) : ("headline" as const),
     bench,
     reps: int("reps", values.reps, small ? 3 : 5, 1, 1000),
-    only: values.only ? values.only.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : [],
+    only: values.only === undefined ? [] : list(values.only, "only", null),
     workloads: list(values.workloads, "workloads", WORKLOADS.map((w) => w.id)),
     allocators: list(values.allocators, "allocators", ALLOCATORS),
     collectors: list(values.collectors, "collectors", COLLECTORS),

@@ -82,6 +82,20 @@ describe("the headline's rows", () => {
     expect(parseOptions([]).bench.iterations).toBe(50);
     expect(() => parseOptions(["--allocators", "nosuch"])).toThrow(/unknown 'nosuch'/);
     expect(() => parseOptions(["--scale", "0"])).toThrow(/--scale/);
+    // nothing silently dropped or defaulted (before: the last of two values won; "" read as 0, or as every allocator)
+    const refused: [string[], RegExp][] = [
+      [["--reps", "3", "--reps", "5"], /--reps given twice/],
+      [["--allocators", ALLOCATORS[0], "--allocators", ALLOCATORS[1]], /--allocators given twice/],
+      [["--depth", ""], /--depth must be an integer in \[0, 22\], got ''/],
+      [["--iterations", "0x10"], /--iterations must be an integer/],
+      [["--allocators", ""], /--allocators: an empty list/],
+      [["--collectors", ","], /--collectors: an empty list/],
+      [["--workloads", " "], /--workloads: an empty list/],
+      [["--only", ""], /--only: an empty list/],
+      [["--json", ""], /--json: an empty path/],
+    ];
+    for (const [args, message] of refused) expect(() => parseOptions(args), args.join(" ")).toThrow(message);
+    expect(parseOptions(["--depth", "0", "--only", "w1, w2"])).toMatchObject({ bench: { depth: 0 }, only: ["w1", "w2"] });
   });
 });
 
