@@ -59,6 +59,12 @@ test("refheap-inspect: bad arguments get a usage error and exit code 2", async (
   await expect(inProcess(["snapshot", "x.heapsnapshot", "--growth"])).rejects.toThrow(/--growth applies to run/);
   await expect(inProcess(["snapshot", "x", "--bogus"])).rejects.toThrow(/Unknown option '--bogus'/);
   expect(await inProcess(["--help"])).toMatch(/^usage: refheap-inspect run/);
+  // nothing silently dropped (before: the last of two values won, an empty --heapsnapshot path wrote nothing, --top 0x10 was 16)
+  await expect(inProcess(["run", "x.js", "--top", "2", "--top", "3"])).rejects.toThrow(/--top given twice/);
+  await expect(inProcess(["snapshot", "x", "--dot", "a.dot", "--dot", "b.dot"])).rejects.toThrow(/--dot given twice/);
+  await expect(inProcess(["run", "x.js", "--heapsnapshot", ""])).rejects.toThrow(/--heapsnapshot: an empty path/);
+  await expect(inProcess(["snapshot", "x", "--svg", ""])).rejects.toThrow(/--svg: an empty path/);
+  await expect(inProcess(["run", "x.js", "--top", "0x10"])).rejects.toThrow(/--top must be a positive integer, got 0x10/);
 });
 
 test("refheap-inspect: a workload that throws a string (not an Error) is reported by its value, exit code 1", async () => {

@@ -78,8 +78,8 @@ async function drawings(g: ObjectGraph, o: { dot?: string; svg?: string; type?: 
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+  const { values: v, positionals, tokens } = parseArgs({
+    args: argv, allowPositionals: true, strict: true, tokens: true,
     options: {
       allocator: { type: "string" }, collector: { type: "string" }, top: { type: "string" }, partition: { type: "string" },
       dominators: { type: "boolean" }, growth: { type: "boolean" }, timeline: { type: "boolean" }, tracemalloc: { type: "boolean" },
@@ -87,10 +87,16 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   if (v.help) { console.log(USAGE); return 0; }
+  // nothing silently dropped: an option given twice kept its last value, and an empty --heapsnapshot,
+  // --dot or --svg path wrote nothing without a word
+  const given = tokens.filter((t) => t.kind === "option").map((t) => t.name);
+  const twice = given.find((name, i) => given.indexOf(name) !== i);
+  if (twice !== undefined) throw new UsageError(`--${twice} given twice`);
+  for (const flag of ["heapsnapshot", "dot", "svg", "type"] as const) if (v[flag] === "") throw new UsageError(`--${flag}: an empty ${flag === "type" ? "name" : "path"}`);
   const [command, target] = positionals;
   if (!command || !target || positionals.length > 2 || !["run", "snapshot"].includes(command)) throw new UsageError("expected `run <workload>` or `snapshot <file>`");
   const top = v.top === undefined ? 10 : Number(v.top);
-  if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${v.top}`);
+  if ((v.top !== undefined && !/^\d+$/.test(v.top)) || !Number.isSafeInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${v.top}`);
   const by = (v.partition ?? "type") as GroupBy;
   if (!["type", "generation", "size", "referrers"].includes(by)) throw new UsageError(`--partition must be type, generation, size or referrers, got ${by}`);
 
