@@ -28,6 +28,7 @@ const usage = `usage: npm run replay -- FILE.rhtrace [--allocators ${ALLOCATORS.
 let parsed;
 try {
   parsed = parseArgs({
+    tokens: true,
     options: {
       allocators: { type: "string" }, samples: { type: "string", default: "100" }, reps: { type: "string", default: "3" },
       debug: { type: "boolean" }, heaptrack: { type: "string" }, pairing: { type: "string" }, oversized: { type: "string" }, limit: { type: "string" }, save: { type: "string" },
@@ -36,7 +37,12 @@ try {
     allowPositionals: true,
   });
 } catch (err) { fail((err as Error).message, 2); }
-const { values, positionals } = parsed;
+const { values, positionals, tokens } = parsed;
+// nothing silently dropped: an option given twice kept its last value, and --save "" saved nothing
+const given = tokens.filter((t) => t.kind === "option").map((t) => t.name);
+const twice = given.find((name, i) => given.indexOf(name) !== i);
+if (twice !== undefined) fail(`--${twice} given twice`, 2);
+for (const o of ["heaptrack", "save"] as const) if (values[o] === "") fail(`--${o}: an empty path`, 2);
 const heaptrack = values.heaptrack !== undefined;
 if (values.help || positionals.length !== (heaptrack ? 0 : 1)) {
   process.stderr.write(usage);

@@ -203,6 +203,9 @@ describe("npm run replay", () => {
         [[good, "--reps", "abc"], /^replay: --reps must be an integer in 1\.\.1000000, got 'abc'\n$/],
         [[good, "--allocators", "nope"], /^replay: unknown allocator 'nope'/],
         [[good, "--bogus"], /^replay: Unknown option '--bogus'/],
+        // before: the last of two values won, and an empty --save path saved nothing without a word
+        [[good, "--reps", "1", "--reps", "2"], /^replay: --reps given twice\n$/],
+        [["--heaptrack", good, "--save", ""], /^replay: --save: an empty path\n$/],
       ];
       for (const [args, stderr] of cases) {
         const r = await replay(...args);
