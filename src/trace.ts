@@ -193,6 +193,10 @@ function parseHeader(bytes: Uint8Array): TraceHeader {
  */
 function inflateHead(data: Uint8Array): Uint8Array {
   const STEP = 16 << 10, LIMIT = 12 + MAX_HEADER_BYTES + 1100 * STEP;
+  // each step inflates the prefix again: input that yields nothing (a gzip comment or file name of
+  // megabytes, empty deflate blocks) took time quadratic in its length (8 MiB: 1 s; 100 MiB: minutes).
+  // A header of MAX_HEADER_BYTES compresses to little more; a gzip header's extra field is at most 64 KiB.
+  const MAX_INPUT = 12 + 2 * MAX_HEADER_BYTES;
   for (let p = STEP; ; p += STEP) {
     let out: Uint8Array;
     try {
@@ -202,6 +206,7 @@ function inflateHead(data: Uint8Array): Uint8Array {
     }
     const need = out.length >= 12 ? 12 + new DataView(out.buffer, out.byteOffset).getUint32(8, true) : 12;
     if (out.length >= need || p >= data.length || need > 12 + MAX_HEADER_BYTES) return out;
+    if (p >= MAX_INPUT) throw new TraceFormatError(`corrupt trace: the first ${p} compressed bytes inflate to ${out.length} bytes, short of the header (${need} bytes)`);
   }
 }
 /** Records a heap's allocations and frees from now until stop(). Frees of objects allocated before the start are not in the trace (counted in `unmatchedFrees`). */

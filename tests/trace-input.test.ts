@@ -176,6 +176,21 @@ describe("trace headers are validated", () => {
     refused(() => AllocationTrace.decode(gzipSync(raw2)), /inflates past the \d+ bytes/);
   });
 
+  test("input that inflates to nothing before the header is refused within a bounded prefix", () => {
+    // a gzip comment of 8 MiB (legal gzip, no output) before a good trace: before, the header was
+    // looked for by inflating ever longer prefixes, time quadratic in the comment (1 s here, minutes at 100 MiB)
+    const g = new AllocationTrace(Uint32Array.from([16, 4, 0, 0]), { 4: "Node" }).encode();
+    const comment = new Uint8Array(8 << 20).fill(0x61);
+    const f = new Uint8Array(g.length + comment.length + 1);
+    f.set(g.subarray(0, 10)); f[3] |= 0x10; // FCOMMENT: a zero-terminated comment after the 10-byte header
+    f.set(comment, 10); f.set(g.subarray(10), 11 + comment.length);
+    refused(() => AllocationTrace.decode(f), /corrupt trace: the first \d+ compressed bytes inflate to 0 bytes, short of the header \(12 bytes\)/);
+    // a file name as gzip(1) writes one is read through
+    const named = new Uint8Array(g.length + 12);
+    named.set(g.subarray(0, 10)); named[3] |= 0x08; named.set(new TextEncoder().encode("run.rhtrace\0"), 10); named.set(g.subarray(10), 22);
+    expect(AllocationTrace.decode(named).ops).toEqual(Uint32Array.from([16, 4, 0, 0]));
+  });
+
   test("good files round-trip, long headers included", () => {
     const t = new AllocationTrace(Uint32Array.from([16, 4, 0, 0]), { 4: "Node" }, "x".repeat(100_000));
     const back = AllocationTrace.decode(t.encode());
