@@ -707,6 +707,8 @@ class HeaptrackReader {
       }
       case 0x58: { // X CMDLINE
         if (this.#commandSeen) this.#fail("a second command line");
+        // 'X' then a space, as every line: 'Xprog' read as the command 'rog'
+        if (end > start + 1 && b[start + 1] !== SP) this.#fail("the command line does not follow 'X '");
         this.#commandSeen = true;
         this.#command = end > start + 2 ? this.#text(start + 2, end) : "";
         return;

@@ -251,6 +251,7 @@ describe("malformed input: a HeaptrackFormatError naming the line", () => {
     await refused(text("I 0 10"), /a page size of 0/, 3);
     await refused(text("A 1"), /unexpected text/, 3);
     await refused(text("X again"), /a second command line/, 3);
+    await refused("v 10400 3\nXprog arg\n", /line 2: the command line does not follow 'X '/, 2); // before: the command 'rog arg'
   });
 
   test("indices that name nothing", async () => {
