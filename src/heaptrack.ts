@@ -211,7 +211,9 @@ async function feed(reader: HeaptrackReader, chunks: AsyncGenerator<Uint8Array>,
     const { Decompress } = await loadFzstd();
     const guard = new ZstdFrameGuard();
     let more = true;
-    const z = new Decompress((data) => { if (more && data.length) more = take(data); });
+    // fzstd gives each block's output in one call (and an empty last one): the guard, which read
+    // the block headers first, says where a frame ends, and checks its content checksum
+    const z = new Decompress((data, last) => { if (!last) guard.output(data); if (more && data.length) more = take(data); });
     for await (const c of all) {
       guard.check(c);
       try { z.push(c, false); } catch (err) { throw zstdError(err); }
@@ -219,6 +221,7 @@ async function feed(reader: HeaptrackReader, chunks: AsyncGenerator<Uint8Array>,
     }
     guard.end();
     try { z.push(new Uint8Array(0), true); } catch (err) { throw zstdError(err); }
+    guard.verified();
   } else if (head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip();
     Readable.from(all).on("error", (err) => gunzip.destroy(err)).pipe(gunzip); // a read error ends the loop below
@@ -257,15 +260,25 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 /**
  * Walks the zstd frames as their bytes go by (frame headers, block headers, checksums; RFC 8878)
  * and refuses a frame whose window is larger than ZSTD_MAX_WINDOW before the decompressor
- * allocates it (a 20-byte header can ask for 2 GiB).
+ * allocates it (a 20-byte header can ask for 2 GiB). Checks each frame's content checksum (the
+ * low 32 bits of XXH64 of its output, which zstd writes by default) against the output: fzstd
+ * skips it, and a corrupt file decompressed into other text that still read as a recording.
  */
 class ZstdFrameGuard {
-  #state: "magic" | "descriptor" | "header" | "block" | "skip" = "magic";
+  #state: "magic" | "descriptor" | "header" | "block" | "skip" | "checksum" = "magic";
+  /** Zstd frames read: their blocks so far, whether the last was seen, the checksum (-1: none; undefined: not read yet). */
+  #frames: { blocks: number; done: boolean; checksum?: number }[] = [];
+  /** The frame whose output comes next, and its blocks and hash so far. */
+  #outFrame = 0;
+  #outBlocks = 0;
+  #hash = new Xxh64();
+  /** The output's checksums, by frame, until the file's are read. */
+  #digests: number[] = [];
   #buf = new Uint8Array(18);
   #have = 0;
   #want = 4;
   #skip = 0;
-  #afterSkip: "magic" | "block" = "magic";
+  #afterSkip: "magic" | "block" | "checksum" = "magic";
   #checksum = 0;
 
   check(chunk: Uint8Array): void {
@@ -290,13 +303,43 @@ class ZstdFrameGuard {
     if (this.#state !== "magic" || this.#have) throw new HeaptrackFormatError("bad zstd data (the file ends inside a frame)");
   }
 
-  #begin(state: "magic" | "block"): void {
-    this.#state = state;
-    this.#have = 0;
-    this.#want = state === "magic" ? 4 : 3;
+  /** One block's output, in order. */
+  output(data: Uint8Array): void {
+    const f = this.#frames[this.#outFrame];
+    if (!f) throw new HeaptrackFormatError("bad zstd data (output of no frame)");
+    this.#hash.update(data);
+    if (++this.#outBlocks === f.blocks && f.done) {
+      this.#digests[this.#outFrame++] = this.#hash.digest32();
+      this.#hash = new Xxh64();
+      this.#outBlocks = 0;
+    }
+    this.#compare();
   }
 
-  #skipThen(n: number, then: "magic" | "block"): void {
+  /** After the last output: every frame's output was checked. */
+  verified(): void {
+    this.#compare();
+    if (this.#outFrame !== this.#frames.length) throw new HeaptrackFormatError("bad zstd data (a frame's output is missing)");
+  }
+
+  #compared = 0;
+  #compare(): void {
+    for (; this.#compared < this.#outFrame; this.#compared++) {
+      const expected = this.#frames[this.#compared]!.checksum;
+      if (expected === undefined) return; // not read yet
+      if (expected >= 0 && expected !== this.#digests[this.#compared]) {
+        throw new HeaptrackFormatError(`bad zstd data (frame ${this.#compared + 1}: the content checksum does not match its output: the file is corrupt)`);
+      }
+    }
+  }
+
+  #begin(state: "magic" | "block" | "checksum"): void {
+    this.#state = state;
+    this.#have = 0;
+    this.#want = state === "block" ? 3 : 4;
+  }
+
+  #skipThen(n: number, then: "magic" | "block" | "checksum"): void {
     if (n === 0) return this.#begin(then);
     this.#state = "skip";
     this.#skip = n;
@@ -341,6 +384,7 @@ class ZstdFrameGuard {
           window = base + (base / 8) * (wd & 7);
         }
         if (window > ZSTD_MAX_WINDOW) throw new HeaptrackFormatError(`a zstd frame asks for a ${(window / 2 ** 20).toFixed(0)} MiB window (at most ${ZSTD_MAX_WINDOW / 2 ** 20} MiB, zstd's own default limit): recompress it with a smaller --long`);
+        this.#frames.push(this.#checksum ? { blocks: 0, done: false } : { blocks: 0, done: false, checksum: -1 });
         return this.#begin("block");
       }
       case "block": {
@@ -348,9 +392,121 @@ class ZstdFrameGuard {
         const last = h & 1, type = (h >> 1) & 3, size = h >>> 3;
         if (type === 3) throw new HeaptrackFormatError("bad zstd data (a reserved block type)");
         if (size > 1 << 17) throw new HeaptrackFormatError("bad zstd data (a block larger than 128 KiB)");
-        return this.#skipThen((type === 1 ? 1 : size) + (last ? this.#checksum * 4 : 0), last ? "magic" : "block");
+        const f = this.#frames[this.#frames.length - 1]!;
+        f.blocks++;
+        f.done = last === 1;
+        return this.#skipThen(type === 1 ? 1 : size, !last ? "block" : this.#checksum ? "checksum" : "magic");
+      }
+      case "checksum": {
+        this.#frames[this.#frames.length - 1]!.checksum = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+        return this.#begin("magic");
       }
     }
+  }
+}
+
+/** XXH64's primes as (hi, lo) halves. */
+const P1H = 0x9e3779b1, P1L = 0x85ebca87, P2H = 0xc2b2ae3d, P2L = 0x27d4eb4f, P3H = 0x165667b1, P3L = 0x9e3779f9;
+const P4H = 0x85ebca77, P4L = 0xc2b2ae63, P5H = 0x27d4eb2f, P5L = 0x165667c5;
+/** The result of the last 64-bit operation below: its high and low 32 bits (unsigned). */
+let H = 0, L = 0;
+function add64(ah: number, al: number, bh: number, bl: number): void {
+  const l = al + bl;
+  L = l >>> 0;
+  H = (ah + bh + (l > 0xffffffff ? 1 : 0)) >>> 0;
+}
+/** (ah, al) × (bh, bl) mod 2^64: the low halves' full product (16-bit pieces), plus the cross terms' low 32 bits. */
+function mul64(ah: number, al: number, bh: number, bl: number): void {
+  const a0 = al & 0xffff, a1 = al >>> 16, b0 = bl & 0xffff, b1 = bl >>> 16;
+  const lo = a0 * b0, mid1 = a1 * b0 + (lo >>> 16), mid2 = a0 * b1 + (mid1 & 0xffff);
+  L = Math.imul(al, bl) >>> 0;
+  H = (a1 * b1 + (mid1 >>> 16) + (mid2 >>> 16) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
+}
+function rotl64(h: number, l: number, r: number): void {
+  H = ((h << r) | (l >>> (32 - r))) >>> 0;
+  L = ((l << r) | (h >>> (32 - r))) >>> 0;
+}
+/** XXH64's round: (acc + input × P2) rotated left 31, × P1. */
+function round64(ah: number, al: number, ih: number, il: number): void {
+  mul64(ih, il, P2H, P2L);
+  add64(ah, al, H, L);
+  rotl64(H, L, 31);
+  mul64(H, L, P1H, P1L);
+}
+const u32le = (b: Uint8Array, p: number) => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+
+/**
+ * XXH64 (seed 0) over a stream, in 32-bit halves (BigInt is several times slower): zstd's content
+ * checksum is the low 32 bits of the digest.
+ */
+class Xxh64 {
+  // the four lanes, as hi, lo pairs: seed + P1 + P2, seed + P2, seed, seed - P1
+  #v = Float64Array.of(0x60ea27ee, 0xadc0b5d6 /* P1 + P2 mod 2^64 */, P2H, P2L, 0, 0, 0x61c8864e, 0x7a143579 /* -P1 */);
+  #buf = new Uint8Array(32);
+  #have = 0;
+  #total = 0;
+
+  #stripe(b: Uint8Array, p: number): void {
+    const v = this.#v;
+    for (let k = 0; k < 8; k += 2, p += 8) {
+      round64(v[k]!, v[k + 1]!, u32le(b, p + 4), u32le(b, p));
+      v[k] = H; v[k + 1] = L;
+    }
+  }
+
+  update(data: Uint8Array): void {
+    this.#total += data.length;
+    let p = 0;
+    if (this.#have) {
+      const n = Math.min(32 - this.#have, data.length);
+      this.#buf.set(data.subarray(0, n), this.#have);
+      this.#have += n;
+      p = n;
+      if (this.#have < 32) return;
+      this.#stripe(this.#buf, 0);
+      this.#have = 0;
+    }
+    for (; p + 32 <= data.length; p += 32) this.#stripe(data, p);
+    this.#buf.set(data.subarray(p), 0);
+    this.#have = data.length - p;
+  }
+
+  /** The low 32 bits of the digest. */
+  digest32(): number {
+    const v = this.#v;
+    let h: number, l: number;
+    if (this.#total >= 32) {
+      rotl64(v[0]!, v[1]!, 1); h = H; l = L;
+      rotl64(v[2]!, v[3]!, 7); add64(h, l, H, L); h = H; l = L;
+      rotl64(v[4]!, v[5]!, 12); add64(h, l, H, L); h = H; l = L;
+      rotl64(v[6]!, v[7]!, 18); add64(h, l, H, L); h = H; l = L;
+      for (let k = 0; k < 8; k += 2) {
+        round64(0, 0, v[k]!, v[k + 1]!);
+        mul64((h ^ H) >>> 0, (l ^ L) >>> 0, P1H, P1L); add64(H, L, P4H, P4L); h = H; l = L;
+      }
+    } else { h = P5H; l = P5L; }
+    add64(h, l, Math.floor(this.#total / 2 ** 32), this.#total >>> 0); h = H; l = L;
+    const b = this.#buf, n = this.#have;
+    let p = 0;
+    for (; p + 8 <= n; p += 8) {
+      round64(0, 0, u32le(b, p + 4), u32le(b, p));
+      rotl64((h ^ H) >>> 0, (l ^ L) >>> 0, 27); mul64(H, L, P1H, P1L); add64(H, L, P4H, P4L); h = H; l = L;
+    }
+    if (p + 4 <= n) {
+      mul64(0, u32le(b, p), P1H, P1L);
+      rotl64((h ^ H) >>> 0, (l ^ L) >>> 0, 23); mul64(H, L, P2H, P2L); add64(H, L, P3H, P3L); h = H; l = L;
+      p += 4;
+    }
+    for (; p < n; p++) {
+      mul64(0, b[p]!, P5H, P5L);
+      rotl64((h ^ H) >>> 0, (l ^ L) >>> 0, 11); mul64(H, L, P1H, P1L); h = H; l = L;
+    }
+    // avalanche: h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32
+    l = (l ^ (h >>> 1)) >>> 0;
+    mul64(h, l, P2H, P2L); h = H; l = L;
+    l = (l ^ ((l >>> 29) | (h << 3))) >>> 0; h = (h ^ (h >>> 29)) >>> 0;
+    mul64(h, l, P3H, P3L);
+    return (L ^ H) >>> 0;
   }
 }
 

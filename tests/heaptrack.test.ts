@@ -312,6 +312,24 @@ describe("compressed input: zstd (fzstd), gzip, plain", () => {
     await refused(g.subarray(0, 10), /bad gzip data/);
   });
 
+  test("a zstd frame's content checksum is checked: a corrupt file is refused, not read as other text", async () => {
+    // the frame as zstd writes it (checksum flag set; the low 32 bits of XXH64 of the text, computed by zstd 1.5)
+    const withChecksum = (data: Uint8Array, checksum: number) => {
+      const z = zstdStored(data);
+      z[4] |= 0x04;
+      return Uint8Array.from([...z, checksum & 0xff, (checksum >>> 8) & 0xff, (checksum >>> 16) & 0xff, checksum >>> 24]);
+    };
+    const good = withChecksum(bytes(body), 0xabab54c4);
+    expect(events(await importHeaptrack(good))).toEqual(events(await load(body)));
+    // before: one flipped bit in the content read as an allocation of 0x30 bytes, the checksum never looked at
+    const flipped = good.slice();
+    flipped[9 + body.indexOf("+ 10") + 2] ^= 0x02; // "+ 10" -> "+ 30"
+    await refused(flipped, /bad zstd data \(frame 1: the content checksum does not match its output: the file is corrupt\)/);
+    await refused(withChecksum(bytes(body), 0xabab54c5), /content checksum does not match/);
+    // the fixtures' frames carry checksums too, and match
+    expect((await importHeaptrack(fixture("git.zst"))).length).toBe(151_638);
+  });
+
   test("a zstd window larger than 128 MiB is refused before anything is allocated for it", async () => {
     // window descriptor 0x88: 2^(10 + 17) + 0 = 128 MiB, accepted; 0x89: 144 MiB, refused
     expect(events(await importHeaptrack(zstdStored(bytes(body), { windowByte: 0x88 })))).toEqual(events(await load(body)));
