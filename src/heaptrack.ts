@@ -24,8 +24,8 @@
 //
 // Every request of n bytes becomes a block of n + 8 bytes (refheap's block header; glibc's chunk
 // header is 8 bytes too). The file is input from strangers: lines, fields, counts, pointers,
-// indices and the decompressed size are bounded and checked; any defect is a HeaptrackFormatError
-// naming the line.
+// indices and the decompressed size are bounded and checked, and so are zstd's content
+// checksums; any defect is a HeaptrackFormatError naming the line.
 
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
