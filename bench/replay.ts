@@ -84,6 +84,11 @@ if (heaptrack) {
   }
 }
 process.stdout.write("\n");
+// nothing to time: each allocator's row was NaN ns/event and 100 % fragmentation of an empty heap
+if (trace.length === 0) {
+  process.stdout.write("nothing to replay: the trace has no events\n");
+  process.exit(0);
+}
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const mib = (x: number) => (x / 2 ** 20).toFixed(2);

@@ -228,6 +228,13 @@ describe("npm run replay", () => {
         expect(r.stderr).toMatch(stderr);
         expect(r.stderr).not.toMatch(/\n\s+at /);
       }
+      // before: a row per allocator of NaN ns/event and 100 % fragmentation
+      const empty = join(dir, "empty.rhtrace");
+      await writeFile(empty, file(header(0, 0), []));
+      const none = await replay(empty);
+      expect(none.code).toBe(0);
+      expect(none.stdout).toMatch(/: 0 events \(0 allocations\)\n\nnothing to replay: the trace has no events\n$/);
+      expect(none.stdout).not.toMatch(/NaN/);
       const ok = await replay(good, "--reps", "1", "--allocators", "pools,bump");
       expect(ok.code).toBe(0);
       expect(ok.stdout).toMatch(/2 events \(1 allocations\)[\s\S]*\npools\s[\s\S]*\nbump\s/);
