@@ -1,11 +1,14 @@
 export function generateStatsIds(): Promise<void>;
-export function generateRegistry(extraAllocators?: string[], extraCollectors?: string[]): Promise<void>;
+/** Writes the registry; returns the copies of the external files: { copy (from the root): the file }. */
+export function generateRegistry(extraAllocators?: string[], extraCollectors?: string[]): Promise<Record<string, string>>;
 export function rememberedAllocators(): Promise<string[]>;
 export function rememberedCollectors(): Promise<string[]>;
 export function buildWasm(names?: ("debug" | "release" | "bench")[], options?: { allocators?: string[]; collectors?: string[]; builtinOnly?: boolean }): Promise<void>;
 export function generateBoundary(): Promise<void>;
-/** Every generated source: statistics slots, boundary constants, the strategy registry. */
-export function generateSources(extraAllocators?: string[], extraCollectors?: string[]): Promise<void>;
+/** Every generated source: statistics slots, boundary constants, the strategy registry; returns generateRegistry's copies. */
+export function generateSources(extraAllocators?: string[], extraCollectors?: string[]): Promise<Record<string, string>>;
+/** Does AssemblyScript source `src` export `name` (export function/const/let/var, or export { name } / { x as name })? */
+export function exportsName(src: string, name: string): boolean;
 export interface BoundaryConstant { name: string; value?: number | string; bit?: number; doc: string; host?: string; parsed: { n: number; text: string } }
 export interface BoundaryGroup { name: string; type: "u32" | "usize" | "i32"; doc: string; names?: string; codes?: string; constants: BoundaryConstant[] }
 /** boundary.json, checked (throws on a duplicate name, a value that does not fit, overlapping flag bits). */

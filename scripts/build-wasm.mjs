@@ -169,10 +169,20 @@ async function resolveKind(manifest, kind, extra) {
       a.capabilities[capByConst[t]] = true;
     }
     const wanted = [...contract, ...Object.entries(capabilityFunctions).filter(([c]) => a.capabilities[c]).flatMap(([, f]) => f)];
-    const missing = wanted.filter((f) => !new RegExp(`export\\s+(?:(?:function|const|let)\\s+${f}\\b|\\{[^}]*\\bas\\s+${f}\\b)`).test(src));
+    const missing = wanted.filter((f) => !exportsName(src, f));
     if (missing.length) throw new Error(`${kind} '${a.name}' (${a.path}) does not export ${missing.join(", ")} (see ${doc})`);
   }
   return list;
+}
+
+/** Does AssemblyScript source `src` export `name` (export function/const/let/var name, or export { name } / { x as name })? */
+export function exportsName(src, name) {
+  const code = src.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+  if (new RegExp(`\\bexport\\s+(?:declare\\s+)?(?:function|const|let|var)\\s+${name}\\b`).test(code)) return true;
+  for (const m of code.matchAll(/\bexport\s*\{([^}]*)\}/g)) {
+    for (const item of m[1].split(",")) if (item.trim().split(/\s+as\s+/).pop()?.trim() === name) return true;
+  }
+  return false;
 }
 
 /** The manifest's strategies plus the extra allocator and collector files. */
@@ -204,13 +214,19 @@ export async function generateRegistry(extra = [], extraCollectors = []) {
     "",
   ];
   // a module's import path from assembly/generated/; external files are copied next to it
+  // (allocators as alloc_NAME, collectors as collector_NAME: an allocator named collector_x and a
+  // collector x once overwrote each other's copy). The notice goes last, so the copy's line numbers
+  // are the file's, and compiler messages name the user's file (copies, below).
+  const copies = {};
   const moduleFrom = async (a, ext) => {
     if (!a.external) return "../" + a.file.replace(/^assembly\//, "").replace(/\.ts$/, "");
-    const src = (await readFile(a.path, "utf8")).replace(/(from\s+["'])refheap\//g, "$1../../");
-    await writeIfChanged(join(root, `assembly/generated/ext/${ext}.ts`), `// COPIED by scripts/build-wasm.mjs from ${a.path}; edit that file.\n` + src);
+    const src = (await readFile(a.path, "utf8")).replace(/((?:from|import)\s+["'])refheap\//g, "$1../../");
+    const copy = `assembly/generated/ext/${ext}.ts`;
+    await writeIfChanged(join(root, copy), src + `${src.endsWith("\n") ? "" : "\n"}// COPIED by scripts/build-wasm.mjs from ${a.path}; edit that file.\n`);
+    copies[copy] = a.path;
     return `./ext/${ext}`;
   };
-  for (const [i, a] of allocators.entries()) reg.push(`import * as ${mod(a, i)} from "${await moduleFrom(a, a.name)}";`);
+  for (const [i, a] of allocators.entries()) reg.push(`import * as ${mod(a, i)} from "${await moduleFrom(a, `alloc_${a.name}`)}";`);
   reg.push("");
   for (const a of allocators) reg.push("// @ts-ignore: decorator", `@inline export const ALLOC_${constName(a.name)}: i32 = ${a.code};`);
   reg.push("", "/** The allocator chosen at init. */", "export let allocator: i32 = -1;", "");
@@ -318,13 +334,30 @@ export async function generateRegistry(extra = [], extraCollectors = []) {
     "",
   ];
   await writeIfChanged(join(root, "src/generated/strategies.ts"), ts.join("\n"));
+  return copies;
 }
 
-/** Every generated source the core and the host compile against (core exports come with a core build). */
+/**
+ * Every generated source the core and the host compile against (core exports come with a core
+ * build). Returns the copies of the external strategy files: { copy (relative to the root): the file }.
+ */
 export async function generateSources(extra = [], extraCollectors = []) {
   await generateStatsIds();
   await generateBoundary();
-  await generateRegistry(extra, extraCollectors);
+  return generateRegistry(extra, extraCollectors);
+}
+
+/**
+ * The compiler's output for a failed build, told in the user's terms: the copies of external
+ * strategy files named as the files themselves (same lines), the core's warnings left out, and
+ * how to leave the external files out.
+ */
+function compileFailure(target, stderr, copies) {
+  let text = stderr.split(/\n(?=(?:ERROR|WARNING|FAILURE|INFO)\b)/).filter((b) => !b.startsWith("WARNING")).join("\n");
+  for (const [copy, file] of Object.entries(copies)) text = text.split(copy).join(file);
+  const files = Object.values(copies);
+  const hint = files.length ? `\nThe build includes external strategy files (${files.join(", ")}): fix them, or \`npm run build:wasm -- --builtin-only\` leaves them out.` : "";
+  return new Error(`asc ${target} failed:\n${text.trimEnd()}${hint}`);
 }
 
 const TARGETS = {
@@ -346,10 +379,7 @@ export async function buildWasm(names = Object.keys(TARGETS), options = {}) {
     if (!extra.length) extra = await rememberedAllocators();
     if (!extraCollectors.length) extraCollectors = await rememberedCollectors();
   }
-  await generateSources(extra, extraCollectors); // refuses a file that does not implement the contract, before anything is remembered
-  for (const [kind, files] of [["allocator", options.allocators], ["collector", options.collectors]]) {
-    if (files?.length) { await mkdir(dirname(KINDS[kind].remember), { recursive: true }); await writeFile(KINDS[kind].remember, JSON.stringify(files, null, 2)); }
-  }
+  const copies = await generateSources(extra, extraCollectors); // refuses a file that does not implement the contract
   await mkdir(join(root, "build"), { recursive: true });
   const declared = new Map();
   for (const name of names) {
@@ -364,13 +394,17 @@ export async function buildWasm(names = Object.keys(TARGETS), options = {}) {
         else if (!file.endsWith(".js")) { const path = resolve(baseDir ?? root, file); mkdirSync(dirname(path), { recursive: true }); writeFileSync(path, contents); }
       },
     });
-    if (error) throw new Error(`asc ${name} failed:\n${stderr.toString()}`);
+    if (error) throw compileFailure(name, stderr.toString(), copies);
     if (core) {
       if (dts === null) throw new Error(`asc ${name}: the compiler wrote no declarations (--bindings raw)`);
       declared.set(name, dts);
     }
   }
   if (declared.size) await generateCoreExports(declared);
+  // remembered once they compile: a file that does not would otherwise break every later build
+  for (const [kind, files] of [["allocator", options.allocators], ["collector", options.collectors]]) {
+    if (files?.length) await writeFile(KINDS[kind].remember, JSON.stringify(files, null, 2));
+  }
 }
 
 /** The targets that build the core alone: their exports are CoreExports. */
@@ -458,6 +492,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const allocators = (values.allocator ?? []).map((f) => resolve(cwd, f));
   const collectors = (values.collector ?? []).map((f) => resolve(cwd, f));
   const t = performance.now();
-  await buildWasm(names.length ? names : undefined, { allocators, collectors, builtinOnly: values["builtin-only"] });
+  try {
+    await buildWasm(names.length ? names : undefined, { allocators, collectors, builtinOnly: values["builtin-only"] });
+  } catch (e) {
+    // a refused file or a compile error is the user's to read, not a stack trace of this script
+    console.error(`build-wasm: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  }
   console.log(`wasm built (${names.length ? names.join(", ") : Object.keys(TARGETS).join(", ")}) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

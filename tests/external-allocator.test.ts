@@ -100,3 +100,24 @@ test("a file that does not implement the contract is refused with what it lacks"
   await expect(run(process.execPath, [join(repo, "scripts/build-wasm.mjs"), "debug", "--allocator", unknown], { cwd: repo }))
     .rejects.toThrow(/unknown capability CAP_TELEPATHY/);
 }, 120_000);
+
+test("mistakes in a file that builds: compile errors name the user's file and line, and such a file is not remembered", async () => {
+  const segfit = await docBlock("segfit.ts");
+  const build = (...args: string[]) => run(process.execPath, [join(repo, "scripts/build-wasm.mjs"), "debug", ...args], { cwd: user, env: { ...process.env, INIT_CWD: user } });
+  // the good build first: it is remembered
+  await build("--allocator", "./segfit.ts");
+  // a type error on line 1 of the user's file (the copy once had a notice line first: line 2 of assembly/generated/ext/typo.ts)
+  await writeFile(join(user, "typo.ts"), 'const oops: u32 = "text";\n' + segfit);
+  const failed = await build("--allocator", "./typo.ts").then(() => "", (e) => String(e.stderr));
+  expect(failed).toMatch(/TS\d+: Type '~lib\/string\/String' is not assignable to type 'u32'/);
+  expect(failed).toContain(`${join(user, "typo.ts")}(1,`);
+  expect(failed).not.toMatch(/generated\/ext|WARNING|    at /); // no copy's path, no core warnings, no stack trace
+  expect(failed).toMatch(/--builtin-only/);
+  expect(JSON.parse(await readFile(join(repo, "build/extra-allocators.json"), "utf8"))).toEqual([join(user, "segfit.ts")]);
+  // `export { name }` is an export (it was refused as missing); an allocator named collector_x beside a
+  // collector x (their copies once overwrote each other: "used before its declaration")
+  await writeFile(join(user, "collector_braced.ts"), segfit.replace("export function end(): usize { return top; }", "function end(): usize { return top; }\nexport { end };"));
+  await writeFile(join(user, "braced.ts"), "export const CAPABILITIES: u32 = 0;\nexport function init(): void {}\nfunction collectGeneration(g: u32): i32 { return 0; }\nfunction step(): void {}\nexport { collectGeneration, step as step };\nexport function thawGeneration(): u32 { return 0; }\nexport function check(): void {}\n");
+  await build("--allocator", "./collector_braced.ts", "--collector", "./braced.ts");
+  await build("--builtin-only");
+}, 300_000);
