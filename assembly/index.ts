@@ -15,7 +15,7 @@ import {
 import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
-import { GEN_STATS, collecting, debugFlags, gcEnabled, rootObject, setDebugFlags, setGcEnabled, setLegacyFinalizers, setRootObject, setStepWorkLimit } from "./collect/gcstate";
+import { GEN_STATS, collecting, debugFlags, enterCollector, leaveCollector, gcEnabled, rootObject, setDebugFlags, setGcEnabled, setLegacyFinalizers, setRootObject, setStepWorkLimit } from "./collect/gcstate";
 import { freeze, generationLength, unfreeze } from "./collect/gcmodule";
 import { referentAt, references } from "./collect/referrers";
 import { VISITED } from "./collect/trial";
@@ -329,7 +329,7 @@ export function wkmSet(m: usize, key: usize, value: usize): bool { checkKind(m, 
 @inline function checkGeneration(g: u32, max: u32): void {
   if (isDefined(ASC_HEAP_DEBUG)) if (g > max) throw new Error("generation out of range");
 }
-export function gcCollect(g: u32): i32 { checkGeneration(g, 2); enter(); let n = collectorCollect(g); leave(); return n; }
+export function gcCollect(g: u32): i32 { checkGeneration(g, 2); enter(); enterCollector(); let n = collectorCollect(g); leaveCollector(); leave(); return n; }
 export function gcSetEnabled(on: i32): void { check(); setGcEnabled(on != 0); }
 export function gcIsEnabled(): i32 { check(); return gcEnabled ? 1 : 0; }
 export function gcIsCollecting(): i32 { check(); return collecting ? 1 : 0; }

@@ -25,7 +25,7 @@ import { noteAlloc, noteFree } from "./events";
 }
 
 import { track, untrack } from "./collect/track";
-import { collectionDue, maybeCollect, stepHook } from "./collect/gcstate";
+import { collectionDue, maybeCollect, runStep } from "./collect/gcstate";
 
 export { objectSize } from "./size";
 import { objectSize } from "./size";
@@ -99,7 +99,7 @@ export function newFixedFrom(typeId: u32): usize {
   let size = T_SIZE(t);
   if ((T_FLAGS(t) & TF_CONTAINER) && collectionDue()) {
     memory.copy(STAGING_SAVED, STAGING, size);
-    stepHook();
+    runStep();
     memory.copy(STAGING, STAGING_SAVED, size);
   }
   let p = allocObject(typeId, t, size);

@@ -27,6 +27,7 @@ import * as C from "./counters";
 import { objectSize } from "./object";
 import { GEN_HEAD, PERMANENT } from "./collect/generations";
 import { candidatesCheck } from "./collect/candidates";
+import { contractFault } from "./collect/gcstate";
 import { runEnd, runStart, visitRun, visitStart } from "./collect/visit";
 import { allocatorCheck } from "./generated/registry";
 import { collectorCheck } from "./generated/collectors";
@@ -237,6 +238,7 @@ export function verify(): i32 {
   if (failureMessage()) return 1;
   candidatesCheck(); // the lists are sound: the candidate bookkeeping, then the collector's own invariants
   if (failureMessage()) return 1;
+  if (contractFault) { fail(changetype<string>(contractFault), 0); return 1; } // a breach the shared code saw (gcstate.ts)
   collectorCheck();
   if (failureMessage()) return 1;
   // refcount audit: subtract internal references, read what is left, restore

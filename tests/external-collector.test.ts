@@ -96,3 +96,45 @@ test("a collector file from outside the repository: built in, every behavioural 
   expect(refused).toMatch(/collector 'broken' .* does not export collectGeneration, step, thawGeneration, check/);
   expect(JSON.parse(await readFile(join(repo, "build/extra-collectors.json"), "utf8"))).toEqual([join(user, "fullscan.ts")]);
 }, 1_800_000);
+
+// A collector that breaks the contract gets a verify() failure that names the breach, never a heap
+// that silently stops collecting or a hang: each is docs/collectors.md's fullscan with one mistake.
+test("a collector that breaks the contract: verify names the breach", async () => {
+  const fullscan = await docBlock("fullscan.ts");
+  const mistakes: Record<string, [string, string]> = {
+    // returns before finishCollection: `collecting` stays set, gc.collect() found 0 ever after
+    stuck: ["  setCollecting(true);\n", "  setCollecting(true);\n  if (g == 2) return 0;\n"],
+    // never deduces: finishCollection walked a list that was never made, forever
+    nodeduce: ["  let examined = deduceUnreachable(all, UNREACHABLE); // the survivors stay on `all`\n", "  let examined: u32 = 0;\n"],
+    // leaves a collector bit in a survivor's header
+    leaksbit: ["  survivors = listLength(GEN_HEAD(0));\n", "  survivors = listLength(GEN_HEAD(0));\n  if (!listIsEmpty(all)) SET_INFO(GC_NEXT(all), INFO(GC_NEXT(all)) | FLAG_FROZEN);\n"],
+  };
+  const files: string[] = [];
+  for (const [name, [from, to]] of Object.entries(mistakes)) {
+    expect(fullscan).toContain(from);
+    const file = join(user, `${name}.ts`);
+    await writeFile(file, 'import { FLAG_FROZEN, INFO, SET_INFO } from "refheap/collect/api";\n' + fullscan.replace(from, to));
+    files.push(file);
+  }
+  await run(process.execPath, [join(repo, "scripts/build-wasm.mjs"), "debug", ...files.flatMap((f) => ["--collector", f])], { cwd: user });
+  const probe = join(repo, "probe-mistakes.mts");
+  await writeFile(probe, `
+    import { Heap } from "./src/index.js";
+    const out: Record<string, string> = {};
+    for (const c of ${JSON.stringify(Object.keys(mistakes))}) {
+      const heap = await Heap.create({ collector: c as never, debug: true });
+      const Node = heap.defineType({ name: "Node", refs: ["a"] });
+      const keep = heap.alloc(Node);
+      for (let i = 0; i < 10; i++) { const a = heap.alloc(Node), b = heap.alloc(Node); a.set("a", b); b.set("a", a); a.dispose(); b.dispose(); }
+      heap.gc.collect();
+      try { heap.verify(); out[c] = "verify passed"; } catch (e) { out[c] = (e as Error).constructor.name + ": " + (e as Error).message; }
+      keep.dispose();
+    }
+    console.log(JSON.stringify(out));
+  `);
+  const { stdout } = await run(join(repo, "node_modules/.bin/tsx"), [probe], { cwd: repo, timeout: 120_000 });
+  const out = JSON.parse(stdout.trim().split("\n").pop()!);
+  expect(out.stuck).toMatch(/^HeapVerifyError: collector contract: a collection returned with `collecting` still set/);
+  expect(out.nodeduce).toMatch(/^HeapVerifyError: collector contract: finishCollection without deduceUnreachable/);
+  expect(out.leaksbit).toMatch(/^HeapVerifyError: FROZEN disagrees with the permanent generation/);
+}, 600_000);

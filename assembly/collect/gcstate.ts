@@ -53,7 +53,26 @@ export function setCollectHook(fn: (g: u32) => i32): void { collectHook = fn; }
  * A collection of generation g by the heap's collector, for AssemblyScript embedders (the host
  * calls the gcCollect export): the number of unreachable objects found (docs/embedding.md).
  */
-export function collect(g: u32): i32 { return collectHook(g); }
+export function collect(g: u32): i32 { enterCollector(); let n = collectHook(g); leaveCollector(); return n; }
+
+// ── breaches of the collector contract the shared code can see ──
+// A collector from outside the repository (docs/collectors.md) that breaks the contract must not
+// leave a heap that silently never collects again: what the shared code notices is kept here and
+// verify() reports it (verify.ts).
+
+/** Calls into the collector (collectGeneration, step) running now: nested ones come from finalizers. */
+let collectorCalls: u32 = 0;
+/** The first breach seen (a static string), 0 for none. */
+export let contractFault: usize = 0;
+/** Records a breach of the collector contract; later ones are ignored. */
+export function collectorFault(msg: string): void { if (!contractFault) contractFault = changetype<usize>(msg); }
+export function enterCollector(): void { collectorCalls++; }
+/** After a call into the collector: the outermost one must end with `collecting` clear (finishCollection clears it). */
+export function leaveCollector(): void {
+  if (--collectorCalls == 0 && collecting) collectorFault("collector contract: a collection returned with `collecting` still set (it must end with finishCollection), so no collection can run again");
+}
+/** The automatic step (its collector's step()), counted as a call into the collector. */
+export function runStep(): void { enterCollector(); stepHook(); leaveCollector(); }
 
 /** Chooses what the automatic trigger compares and runs (a collector's init()). */
 export function setTrigger(counter: usize, step: () => void): void {
@@ -74,5 +93,5 @@ export function setTrigger(counter: usize, step: () => void): void {
 /** Called before a container is allocated. */
 // @ts-ignore: decorator
 @inline export function maybeCollect(): void {
-  if (collectionDue()) stepHook();
+  if (collectionDue()) runStep();
 }

@@ -34,7 +34,7 @@ import { weakMapRelease } from "../weakmap";
 import { OTHER_KIND, addOutside, freeAtOnce, freesAtOnce } from "./atonce";
 import { listSetLength } from "../list";
 import { HOOK_GC_GARBAGE, fromHost, toHost } from "../entry";
-import { DEBUG_COLLECTABLE, DEBUG_SAVEALL, GEN_STATS, debugFlags, legacyFinalizers, setCollecting } from "./gcstate";
+import { DEBUG_COLLECTABLE, DEBUG_SAVEALL, GEN_STATS, collectorFault, debugFlags, legacyFinalizers, setCollecting } from "./gcstate";
 import {
   PHASE_CLEARED, PHASE_FINALIZED, PHASE_INTERNAL_SUBTRACTED, PHASE_PROMOTED, PHASE_REFS_COPIED, PHASE_RESURRECTION_CHECKED, PHASE_STOP,
   PHASE_UNREACHABLE_MOVED, PHASE_WEAKREFS_HANDLED, hostGcPhase, observePhases, phase, phaseGeneration,
@@ -56,6 +56,8 @@ import { GARBAGE_COLLECTABLE, GARBAGE_LEGACY, GARBAGE_SAVEALL, GEN_STATS_WORDS }
 // working lists
 /** The garbage deduceUnreachable found (the collector passes it to finishCollection). */
 export const UNREACHABLE: usize = memory.data(16, 8);
+/** deduceUnreachable filled UNREACHABLE since the last finishCollection. */
+let deduced = false;
 const STILL_UNREACHABLE: usize = memory.data(16, 8);
 const LEGACY: usize = memory.data(16, 8);
 const SEEN: usize = memory.data(16, 8);
@@ -277,6 +279,7 @@ export function deduceUnreachable(base: usize, unreachable: usize, observed: boo
  */
 export function deduceSubtracted(base: usize, unreachable: usize, n: u32, observed: bool = false, leaveMarks: bool = false): u32 {
   listInit(unreachable);
+  if (unreachable == UNREACHABLE) deduced = true;
   reachableCount = n - moveUnreachable(base, unreachable);
   countVisits(reachableCount); // moveUnreachable walked those found reachable
   if (leaveMarks) { marksLeft = true; return n; }
@@ -420,6 +423,13 @@ function deleteGarbage(collectable: usize, old: usize): void {
  * `collecting`. Returns the number of unreachable objects found (collected + uncollectable).
  */
 export function finishCollection(g: u32, old: usize, candidates: u32, settle: (() => void) | null = null): i32 {
+  // UNREACHABLE is what this collection's deduceUnreachable found: without one it holds nothing of
+  // this collection (or, before any, is no list at all, and the walks below never ended)
+  if (!deduced) {
+    collectorFault("collector contract: finishCollection without deduceUnreachable before it (nothing was examined)");
+    listInit(UNREACHABLE);
+  }
+  deduced = false;
   // the walk below can clear the marks deduceSubtracted left only when it is the first and the
   // at-once one (it reads each next link once, masked)
   let atOnce = freesAtOnce && !debugFlags;
