@@ -9,6 +9,8 @@ export function generateBoundary(): Promise<void>;
 export function generateSources(extraAllocators?: string[], extraCollectors?: string[]): Promise<Record<string, string>>;
 /** Does AssemblyScript source `src` export `name` (export function/const/let/var, or export { name } / { x as name })? */
 export function exportsName(src: string, name: string): boolean;
+/** strategies.json's allocators and collectors plus extra files (absolute paths), each with its code and the capabilities its file declares; throws on a file that breaks the contract. */
+export function resolveStrategies(extraAllocators?: string[], extraCollectors?: string[]): Promise<{ manifest: unknown; allocators: { name: string; code: number; external: boolean; capabilities: Record<string, boolean> }[]; collectors: { name: string; code: number; external: boolean; capabilities: Record<string, boolean> }[] }>;
 export interface BoundaryConstant { name: string; value?: number | string; bit?: number; doc: string; host?: string; parsed: { n: number; text: string } }
 export interface BoundaryGroup { name: string; type: "u32" | "usize" | "i32"; doc: string; names?: string; codes?: string; constants: BoundaryConstant[] }
 /** boundary.json, checked (throws on a duplicate name, a value that does not fit, overlapping flag bits). */

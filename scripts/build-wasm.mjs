@@ -160,7 +160,9 @@ async function resolveKind(manifest, kind, extra) {
   for (const a of list) {
     const forget = a.external ? ` (a --${kind} file; \`npm run build:wasm -- --builtin-only\` forgets it)` : "";
     const src = await readFile(a.path, "utf8").catch((e) => { throw new Error(`${kind} '${a.name}': cannot read ${a.path}: ${e.message}${forget}`); });
-    const m = /export\s+const\s+CAPABILITIES\s*:\s*u32\s*=\s*([^;]+);/.exec(src);
+    // read from the code, not its comments: a commented-out declaration above the real one once gave
+    // the host other capabilities than the core's
+    const m = /export\s+const\s+CAPABILITIES\s*:\s*u32\s*=\s*([^;]+);/.exec(withoutComments(src));
     if (!m) throw new Error(`${kind} '${a.name}' (${a.path}) must declare its capabilities: export const CAPABILITIES: u32 = ${example} | ...; (0 for none)`);
     a.capabilities = Object.fromEntries(vocabulary.map((c) => [c.name, false]));
     for (const t of m[1].split("|").map((x) => x.trim())) {
@@ -175,9 +177,12 @@ async function resolveKind(manifest, kind, extra) {
   return list;
 }
 
+/** AssemblyScript source without its comments (near enough: a string holding // or /* is cut short, which no check here reads). */
+const withoutComments = (src) => src.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+
 /** Does AssemblyScript source `src` export `name` (export function/const/let/var name, or export { name } / { x as name })? */
 export function exportsName(src, name) {
-  const code = src.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+  const code = withoutComments(src);
   if (new RegExp(`\\bexport\\s+(?:declare\\s+)?(?:function|const|let|var)\\s+${name}\\b`).test(code)) return true;
   for (const m of code.matchAll(/\bexport\s*\{([^}]*)\}/g)) {
     for (const item of m[1].split(",")) if (item.trim().split(/\s+as\s+/).pop()?.trim() === name) return true;

@@ -3,11 +3,12 @@
 // declarations; no strategy name is compared outside the registry.
 import { describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
-import { checkBoundary, generateSources, parseCoreDeclarations, readBoundary, rememberedAllocators, rememberedCollectors } from "../scripts/build-wasm.mjs";
+import { checkBoundary, exportsName, generateSources, parseCoreDeclarations, readBoundary, rememberedAllocators, rememberedCollectors, resolveStrategies } from "../scripts/build-wasm.mjs";
 import { checkStrategyNames, findComparisons, strategyNames } from "../scripts/check-strategy-names.mjs";
 import * as B from "../src/generated/boundary.js";
 import { CORE_EXPORT_SIGNATURES, CORE_START } from "../src/generated/core-exports.js";
@@ -179,3 +180,29 @@ describe("strategy names", () => {
   });
 });
 
+
+// An external strategy file (docs/allocators.md, docs/collectors.md) is read by the build for its
+// exports and capabilities: what it reads must be what the compiler compiles.
+describe("an external strategy file, as the build reads it", () => {
+  test("its capabilities come from the code, not a commented-out declaration", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "refheap-caps-"));
+    const file = join(dir, "commented.ts");
+    const segfit = /<!-- file: segfit\.ts -->[\s\S]*?```ts\n([\s\S]*?)```/.exec(read("docs/allocators.md"))![1];
+    expect(segfit).toContain("export const CAPABILITIES: u32 = CAP_REUSES;");
+    writeFileSync(file, segfit.replace("export const CAPABILITIES: u32 = CAP_REUSES;", "// export const CAPABILITIES: u32 = CAP_REUSES | CAP_POOL_MAP;\n/* export const CAPABILITIES: u32 = CAP_LIFO_REUSE; */\nexport const CAPABILITIES: u32 = CAP_REUSES;"));
+    try {
+      const { allocators } = await resolveStrategies([file]);
+      const caps = allocators.find((a) => a.name === "commented")!.capabilities;
+      expect(Object.keys(caps).filter((c) => caps[c])).toEqual(["reuses"]);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  test("export { name } and export { x as name } export name; a comment does not", () => {
+    expect(exportsName("function end(): usize { return 0; }\nexport { end };", "end")).toBe(true);
+    expect(exportsName("function e(): usize { return 0; }\nexport { init, e as end };", "end")).toBe(true);
+    expect(exportsName("export function end(): usize { return 0; }", "end")).toBe(true);
+    expect(exportsName("// export function end(): usize { return 0; }\nfunction end(): usize { return 0; }", "end")).toBe(false);
+    expect(exportsName("function end(): usize { return 0; }\nexport { end as stop };", "end")).toBe(false);
+    expect(exportsName("export function endless(): void {}", "end")).toBe(false);
+  });
+});
