@@ -29,6 +29,7 @@ import { growTo, setMaxPages } from "./memory";
 import { computeStats } from "./stats";
 import { failureMessage, failurePointer } from "./failure";
 import { allocatorCapabilities, allocatorClassCount, allocatorClassRows, allocatorSmallMax } from "./generated/registry";
+import { REGISTRY_ID } from "./generated/registry_id";
 import { externalRefs, verify as verifyHeap } from "./verify";
 import {
   allocBytes as oomAllocBytes, allocFixed, allocFixedFrom, allocList as oomAllocList, appendItem, newWeakMap, newWeakref, oomCollections, unhold as oomUnhold,
@@ -395,6 +396,8 @@ export function classStats(): usize {
   store<u32>(CLASS_ROWS, allocatorClassCount(), 8);
   return CLASS_ROWS;
 }
+/** The registry this core was built from (scripts/build-wasm.mjs): the host refuses a core of another. */
+export function registryId(): u32 { return REGISTRY_ID; }
 /** The heap's allocator's capability bits (assembly/generated/capabilities.ts). */
 export function allocatorCaps(): u32 { check(); return allocatorCapabilities(); }
 /** The heap's collector's capability bits (GC_CAP_*, assembly/generated/capabilities.ts). */

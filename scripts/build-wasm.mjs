@@ -326,6 +326,12 @@ export async function generateRegistry(extra = [], extraCollectors = []) {
   );
   await writeIfChanged(join(root, "assembly/generated/collectors.ts"), col.join("\n"));
 
+  // one number for the registry both sides were generated from: the host refuses a core of another
+  // (a dist/ left from before a --builtin-only build asked code 5 of a core without it: "maxBytes too small")
+  let registryId = 0x811c9dc5;
+  const bits = (x) => Object.values(x.capabilities).reduce((b, on, i) => b | (on ? 1 << i : 0), 0);
+  for (const ch of JSON.stringify([allocators, collectors].map((l) => l.map((x) => [x.name, x.code, bits(x)])))) registryId = Math.imul(registryId ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  await writeIfChanged(join(root, "assembly/generated/registry_id.ts"), `${header}\n/** The registry this core was generated from (src/generated/strategies.ts REGISTRY_ID is the host's). */\n// @ts-ignore: decorator\n@inline export const REGISTRY_ID: u32 = ${registryId};\n`);
   const entry = (x) => ({ name: x.name, code: x.code, doc: x.doc, ...(x.external !== undefined ? { external: x.external } : {}), capabilities: x.capabilities });
   const ts = [
     header,
@@ -336,6 +342,8 @@ export async function generateRegistry(extra = [], extraCollectors = []) {
     `export const ALLOCATOR_ENTRIES = ${JSON.stringify(allocators.map(entry), null, 2)} as const;`,
     `export const COLLECTOR_ENTRIES = ${JSON.stringify(collectors.map(entry), null, 2)} as const;`,
     `export const DEFAULTS = ${JSON.stringify(manifest.defaults)} as const;`,
+    "/** The registry these entries come from; the core's registryId() must be the same (src/host/instance.ts). */",
+    `export const REGISTRY_ID = ${registryId};`,
     "",
   ];
   await writeIfChanged(join(root, "src/generated/strategies.ts"), ts.join("\n"));

@@ -3,7 +3,10 @@
 // scripts/build-wasm.mjs. Host, bench, tests, explorer, replay, soak and the VM iterate these and
 // read capabilities; no other file compares a strategy's name.
 
-import { ALLOCATOR_ENTRIES, COLLECTOR_ENTRIES, DEFAULTS, ALLOCATOR_CAPABILITY_DOCS, COLLECTOR_CAPABILITY_DOCS } from "./generated/strategies.js";
+import { ALLOCATOR_ENTRIES, COLLECTOR_ENTRIES, DEFAULTS, ALLOCATOR_CAPABILITY_DOCS, COLLECTOR_CAPABILITY_DOCS, REGISTRY_ID } from "./generated/strategies.js";
+
+/** The registry the host was generated from; a core built from another is refused (Heap.create). */
+export { REGISTRY_ID };
 
 export type AllocatorName = (typeof ALLOCATOR_ENTRIES)[number]["name"];
 export type CollectorName = (typeof COLLECTOR_ENTRIES)[number]["name"];

@@ -88,6 +88,19 @@ test("an allocator file from outside the repository: built in, it gets a heap, v
   expect(out.stats.parts).toBe(out.stats.committed);
   expect(out.stats.headers).toBeGreaterThan(0);
   expect(out.replayPeak).toBeLessThan(1 << 20); // freed blocks are reused
+
+  // this repository's host (no segfit in its registry) with the copy's core (segfit built in) is
+  // two builds: refused, not run (a dist/ left from an --allocator build, then a --builtin-only core,
+  // asked the core for code 5 and reported "maxBytes 4294967296 is too small")
+  const mixed = join(repo, "mixed.mts");
+  await writeFile(mixed, `
+    import { Heap, setWasmBaseUrl } from ${JSON.stringify(join(root, "src/index.js"))};
+    import { pathToFileURL } from "node:url";
+    setWasmBaseUrl(pathToFileURL(${JSON.stringify(join(repo, "build") + "/")}));
+    try { await Heap.create({ debug: true }); console.log("created"); } catch (e) { console.log((e as Error).constructor.name + ": " + (e as Error).message); }
+  `);
+  const refused = (await run(join(repo, "node_modules/.bin/tsx"), [mixed], { cwd: repo })).stdout.trim();
+  expect(refused).toMatch(/^HeapConfigError: the core \(build\/\*\.wasm\) and this host come from builds of different strategy registries/);
 }, 300_000);
 
 test("a file that does not implement the contract is refused with what it lacks", async () => {

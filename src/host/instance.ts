@@ -5,7 +5,7 @@
 import { instantiate, type Build, type CoreExports, type HostHooks, type Views } from "../wasm.js";
 import { HeapConfigError, HeapOutOfMemoryError, type HeapCorruptedError } from "../errors.js";
 import {
-  ALLOCATORS, ALLOCATOR_CODES, COLLECTORS, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, isAllocator, isCollector,
+  ALLOCATORS, ALLOCATOR_CODES, COLLECTORS, COLLECTOR_CODES, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, REGISTRY_ID, isAllocator, isCollector,
   type AllocatorName, type CollectorName,
 } from "../strategies.js";
 
@@ -111,6 +111,10 @@ export function hostHooks(heap: () => HookTarget | undefined): HostHooks {
  */
 export async function startCore(opts: ResolvedOptions, hooks: HostHooks, build?: Build): Promise<{ exports: CoreExports; views: Views }> {
   const inst = await instantiate(build ?? (opts.debug ? "debug" : "release"), undefined, hooks);
+  // the codes below mean this host's strategies only in a core generated from the same registry
+  if (inst.exports.registryId() >>> 0 !== REGISTRY_ID) { // a u32 arrives as an i32
+    throw new HeapConfigError("the core (build/*.wasm) and this host come from builds of different strategy registries (an --allocator or --collector file added or left out since): rebuild both, `npm run build` for dist/");
+  }
   const rc = inst.exports.init(ALLOCATOR_CODES[opts.allocator], Math.floor(opts.maxBytes / PAGE), COLLECTOR_CODES[opts.collector], opts.finalizerMode === "legacy" ? 1 : 0);
   if (rc !== 0) {
     throw new HeapOutOfMemoryError(`maxBytes ${opts.maxBytes} is too small: the heap needs ${inst.exports.memory.buffer.byteLength + PAGE} bytes to start`);
