@@ -70,6 +70,8 @@ export class GcController {
   #visitedAt = -1;
   /** In a collection, between its start and stop reports: host time and growth are counted. */
   #inCollection = false;
+  /** @internal Host code a collection runs is running now (between its start and stop reports): its lists are mid-way. */
+  get _midCollection(): boolean { return this.#inCollection; }
   #hostMs = 0;
   #bytesAtStart = 0;
   #phaseTiming = false;

@@ -320,6 +320,9 @@ export class Heap {
   /** Checks every invariant of the allocator, objects and refcounts; throws HeapVerifyError with the first broken one. */
   verify(): VerifyReport {
     this.#alive();
+    // from a finalizer or callback of a collection's garbage the lists are mid-way (garbage
+    // unlinked, weakrefs cleared but still linked): the checks would call a healthy heap broken
+    if (this.gc._midCollection) throw new HeapConfigError("verify: not from host code a collection runs (a finalizer or callback of its garbage): the collection is mid-way; verify after it returns, or from a gc callback");
     if (this.core.verify() !== 0) {
       throw new HeapVerifyError(this.views.string(this.core.verifyMessage()), this.core.verifyPointer());
     }

@@ -354,6 +354,61 @@ heapSuite("listeners that run mid-operation cannot change the heap (item 10)", (
   }
 });
 
+heapSuite("verify() from host code a collection runs", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      // Between a collection's start and stop its lists are mid-way (the garbage unlinked, weakrefs
+      // cleared but still linked): verify() from a finalizer or callback of the garbage reported a
+      // healthy heap as broken (HeapVerifyError: "generation lists shorter than the live
+      // containers", "cleared weakref still linked"). It is refused instead, as the calls of a
+      // phase listener are; from gc callbacks and from a refcount death it still checks.
+      for (const finalizerMode of ["pep442", "legacy"] as const) {
+        test(`${finalizerMode}: refused (HeapConfigError) from a finalizer, a weakref callback and a finalize object of the garbage; checks elsewhere`, async () => {
+          const heap = await make({ debug, finalizerMode });
+          if (!heap.capabilities.collector.collectsCycles) return;
+          const seen: string[] = [];
+          let inCycle = false;
+          const probe = (what: string) => {
+            const where = inCycle || what.startsWith("gc ") ? what : `refcount death ${what}`;
+            try { heap.verify(); seen.push(`${where}: passed`); } catch (e) { seen.push(`${where}: ${e instanceof HeapConfigError ? "refused" : `${(e as Error).name}: ${(e as Error).message}`}`); }
+          };
+          heap.onUnraisable = (e) => seen.push(`unraisable: ${String(e)}`);
+          const Fin = heap.defineType({ name: "Fin", refs: ["a", "b"], weakrefable: true, finalizer: () => probe("finalizer") });
+          const Node = heap.defineType({ name: "Node", refs: ["a", "b"], weakrefable: true });
+          heap.gc.callbacks.push((phase) => probe(`gc ${phase}`));
+          heap.alloc(Fin).dispose(); // a refcount death: its finalizer checks
+          const base = heap.stats().liveObjects;
+          const weak: { dispose(): void }[] = [];
+          for (const T of [Fin, Node]) {
+            const a = heap.alloc(T), b = heap.alloc(Node);
+            a.set("a", b); b.set("a", a);
+            const c = heap.alloc(Node); // outside the cycle, dying with it
+            b.set("b", c); c.dispose();
+            weak.push(heap.weakref(b, () => probe("weakref callback")));
+            heap.finalize(a, () => probe("finalize object"));
+            a.dispose(); b.dispose();
+          }
+          inCycle = true;
+          heap.gc.collect();
+          inCycle = false;
+          heap.flushUnraisable();
+          for (const w of weak) w.dispose();
+          for (const g of heap.gc.garbage.splice(0)) { g.set("a", null); g.dispose(); } // legacy: the uncollectable cycle
+          heap.gc.collect();
+          heap.verify();
+          expect(heap.stats().liveObjects).toBe(base);
+          const mid = seen.filter((s) => !/^(gc |refcount death )/.test(s));
+          expect(seen).toContain("refcount death finalizer: passed");
+          expect(seen.filter((s) => s.startsWith("refcount death ")).every((s) => s.endsWith(": passed"))).toBe(true);
+          expect(seen.filter((s) => s.startsWith("gc ")).every((s) => s.endsWith(": passed"))).toBe(true);
+          expect(mid.length).toBeGreaterThanOrEqual(finalizerMode === "legacy" ? 2 : 4);
+          for (const s of mid) expect(s).toMatch(/^(finalizer|weakref callback|finalize object): refused$/);
+        });
+      }
+    });
+  }
+});
+
 heapSuite("legacy finalizers at refcount death behave like tp_del (item 16)", ({ make }) => {
   for (const { build, debug } of BUILDS) {
     describe(build, () => {
