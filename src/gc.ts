@@ -207,6 +207,11 @@ export class GcController {
     this.heap.core.gcSetDebug(flags);
   }
   getDebug(): number { this.#live("getDebug"); return this.heap.core.gcGetDebug(); }
+  /**
+   * The flags for the hooks: never refused. Host code may destroy the heap mid-collection, and
+   * getDebug's HandleDisposedError then unwound through the core from the stop report.
+   */
+  #debugFlags(): number { return this.heap.core.gcGetDebug(); }
 
   /** Moves every tracked object to the permanent generation: future collections ignore them. */
   freeze(): void { this.#live("freeze"); this.heap.assertNotMidOperation("gc.freeze"); this.heap.core.gcFreeze(); }
@@ -322,7 +327,7 @@ export class GcController {
     let duration = 0;
     let anatomy: PauseAnatomy = { visited: 0, hostMs: 0, grownBytes: 0 };
     if (phase === PHASE_START) {
-      if (this.getDebug() & DEBUG_STATS) console.error(`gc: collecting generation ${generation}...`);
+      if (this.#debugFlags() & DEBUG_STATS) console.error(`gc: collecting generation ${generation}...`);
     } else {
       duration = now - this.#started;
       this.#inCollection = false;
@@ -341,7 +346,7 @@ export class GcController {
         this.#nsPerObject = 0.7 * this.#nsPerObject + 0.3 * ((duration * 1e6) / candidates);
         this.#applyBudget();
       }
-      if (this.getDebug() & DEBUG_STATS) {
+      if (this.#debugFlags() & DEBUG_STATS) {
         console.error(`gc: done, ${collected} unreachable, ${uncollectable} uncollectable, ${(duration / 1000).toFixed(4)}s elapsed`);
       }
     }
@@ -366,7 +371,7 @@ export class GcController {
   /** @internal hook: an object for gc.garbage, or to print under DEBUG_COLLECTABLE */
   _garbage(obj: number, why: number): void {
     try {
-      const debug = this.getDebug();
+      const debug = this.#debugFlags();
       if (why === GARBAGE_COLLECTABLE) {
         if (debug & DEBUG_COLLECTABLE) console.error(`gc: collectable ${this.#describe(obj)}`);
         return;

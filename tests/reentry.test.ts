@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
 import { makeVM } from "./vm-helpers.js";
 import { DEL_CHAIN_DROP, DEL_CHAIN_SETUP, delChainBuild } from "./del-chain.js";
-import { HeapConfigError, HeapCorruptedError, type Handle, type Heap, type HeapWeakRef } from "../src/index.js";
+import { HandleDisposedError, HeapConfigError, HeapCorruptedError, type Handle, type Heap, type HeapWeakRef } from "../src/index.js";
 
 const BUILDS = [{ build: "debug", debug: true }, { build: "release", debug: false }] as const;
 const MILLION = 1_000_000;
@@ -350,6 +350,43 @@ heapSuite("listeners that run mid-operation cannot change the heap (item 10)", (
         h.dispose();
         heap.verify();
       });
+    });
+  }
+});
+
+heapSuite("heap.destroy() from host code a collection runs", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      // The stop report read the debug flags through gc.getDebug(), which refuses a destroyed heap:
+      // its HandleDisposedError unwound through the core from the gcPhase hook, abandoning the
+      // collection mid-way (and the drain of any death around it). The collection now finishes,
+      // the call returns, and every later call refuses.
+      for (const from of ["gc start callback", "finalizer", "weakref callback"] as const) {
+        test(`from a ${from}: the collection finishes without an exception through the core; later calls refuse`, async () => {
+          const heap = await make({ debug });
+          if (!heap.capabilities.collector.collectsCycles) return;
+          const reported: unknown[] = [];
+          heap.onUnraisable = (e) => reported.push(e);
+          const stops: number[] = [];
+          const T = heap.defineType({ name: "T", refs: ["a"], weakrefable: true, finalizer: () => { if (from === "finalizer") heap.destroy(); } });
+          heap.gc.callbacks.push((phase, info) => {
+            if (phase === "start" && from === "gc start callback") heap.destroy();
+            if (phase === "stop") stops.push(info.collected);
+          });
+          const a = heap.alloc(T), b = heap.alloc(T);
+          a.set("a", b); b.set("a", a);
+          const w = from === "weakref callback" ? heap.weakref(a, () => heap.destroy()) : null;
+          a.dispose(); b.dispose();
+          // (what it found is moot: a hook's handle made after the destroy keeps its reference)
+          const n = heap.gc.collect();
+          expect(stops).toEqual([n]); // the stop callbacks ran
+          expect(reported).toEqual([]);
+          expect(heap.destroyed).toBe(true);
+          expect(() => heap.stats()).toThrow(HandleDisposedError);
+          expect(() => heap.gc.collect()).toThrow(HandleDisposedError);
+          w?.dispose();
+        });
+      }
     });
   }
 });
