@@ -312,7 +312,7 @@ export class GcController {
       const listener = this.#phaseListener;
       if (listener) {
         try {
-          this.heap.duringCollectionStep(() => listener(snapshotPhase(this.heap, phase, generation, collected, uncollectable)));
+          this.heap.duringCollectionStep(() => this.heap.settleUnraisable(listener(snapshotPhase(this.heap, phase, generation, collected, uncollectable)), "gc phase listener"));
         } catch (err) {
           this.heap.queueUnraisable(err, "gc phase listener");
         }
@@ -353,7 +353,7 @@ export class GcController {
     const info: GcInfo = { generation, collected, uncollectable, candidates, duration, ...anatomy };
     for (const cb of [...this.callbacks]) {
       try {
-        cb(phase === PHASE_START ? "start" : "stop", info);
+        this.heap.settleUnraisable(cb(phase === PHASE_START ? "start" : "stop", info), `gc callback ${cb.name || "<anonymous>"}`);
       } catch (err) {
         this.heap.queueUnraisable(err, `gc callback ${cb.name || "<anonymous>"}`);
       }

@@ -94,6 +94,7 @@ export class Heap {
   /**
    * Where exceptions from finalizers, weakref callbacks and finalize functions go (CPython's
    * sys.unraisablehook): they never propagate into the heap. Reported after the core returns.
+   * An async one's rejection comes here too, once it settles.
    */
   onUnraisable: (err: unknown, context: string) => void = (err, context) => {
     console.error(`Exception ignored in: ${context}`, err);
@@ -511,6 +512,9 @@ export class Heap {
 
   /** @internal */
   queueUnraisable(err: unknown, context: string): void { this.#unraisable.push(err, context); }
+
+  /** @internal host code returned `result`: a promise's rejection is reported as its throw would be */
+  settleUnraisable(result: unknown, context: string): void { this.#unraisable.settle(result, context); }
 
   /** @internal runs live exit-time finalize objects, newest first */
   runExitFinalizers(): void {

@@ -102,6 +102,41 @@ heapSuite("faults", ({ make, strategy }) => {
     expect(calls).toBeGreaterThan(!collectorCaps(strategy.collector).collectsCycles ? 8 : 14);
   });
 
+  test("async host code: a rejection of the promise a finalizer, weakref callback, finalize function, gc callback or listener returns is reported through onUnraisable", async () => {
+    // The heap called them and dropped what they returned: an async one that threw after an await
+    // (using its finalizer's handle, disposed when the finalizer returned) became an unhandled
+    // rejection, which ends a Node process, instead of reaching onUnraisable as a throw does.
+    const heap = await make();
+    const cycles = collectorCaps(strategy.collector).collectsCycles;
+    const reported: string[] = [];
+    heap.onUnraisable = (err, context) => reported.push(`${err instanceof Error ? err.name : String(err)} @ ${context.replace(/ .*/, "")}`);
+    const later = async (fn: () => void) => { await null; fn(); };
+    const T = heap.defineType({ name: "T", refs: ["a"], weakrefable: true, finalizer: (h) => later(() => h.getScalar("x")) });
+    const U = heap.defineType({ name: "U", weakrefable: true });
+    if (cycles) {
+      heap.gc.callbacks.push(async (phase) => { if (phase === "stop") await later(() => { throw new Error("gc"); }); });
+      let first = true;
+      heap.gc.observePhases(async () => { if (first) { first = false; await later(() => { throw new Error("phase"); }); } });
+    }
+    let once = false;
+    const off = heap.onAllocationEvents(async () => { if (!once) { once = true; await later(() => { throw new RangeError("events"); }); } });
+    const u = heap.alloc(U);
+    const w = heap.weakref(u, () => later(() => { throw "callback"; }));
+    heap.finalize(u, async () => { await null; throw new TypeError("finalize"); });
+    u.dispose();
+    heap.alloc(T).dispose();
+    heap.flushAllocationEvents();
+    if (cycles) heap.gc.collect();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(reported.sort()).toEqual([
+      "HandleDisposedError @ finalizer", "RangeError @ allocation", "TypeError @ finalize", "callback @ weakref",
+      ...(cycles ? ["Error @ gc", "Error @ gc"] : []),
+    ].sort());
+    off();
+    if (cycles) heap.gc.observePhases(null);
+    w.dispose();
+  });
+
   test("regression: a WeakValueMap whose second table cannot be allocated leaves nothing behind", async () => {
     const heap = await make();
     const objects = heap.stats().liveObjects;

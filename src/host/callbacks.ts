@@ -92,7 +92,7 @@ export class CallbackIds {
         weak = h instanceof HeapWeakRef ? h : h.weakref;
       }
       try {
-        cb(weak);
+        unraisable.settle(cb(weak), `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
       } catch (err) {
         unraisable.push(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
       } finally {

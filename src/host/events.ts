@@ -51,7 +51,7 @@ export class AllocationEvents {
     this.#safeFlush = false;
     for (const { listener } of [...this.#listeners]) {
       try {
-        listener(batch);
+        this.unraisable.settle(listener(batch), `allocation events listener ${listener.name || "<anonymous>"}`);
       } catch (err) {
         this.unraisable.push(err, `allocation events listener ${listener.name || "<anonymous>"}`);
       }

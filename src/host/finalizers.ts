@@ -41,7 +41,7 @@ export class Finalizers {
   /** Calls a finalize object, routing its exception to onUnraisable. */
   run(f: FinalizeEntry): void {
     try {
-      f.call();
+      this.unraisable.settle(f.call(), `finalize object ${f.index}`);
     } catch (err) {
       this.unraisable.push(err, `finalize object ${f.index}`);
     }
@@ -66,7 +66,7 @@ export class Finalizers {
       const type = typeOf(obj);
       const h = hookHandle(obj);
       try {
-        type.finalizer?.(h);
+        this.unraisable.settle(type.finalizer?.(h), `finalizer of <${type.name} object at 0x${obj.toString(16)}>`);
       } catch (err) {
         this.unraisable.push(err, `finalizer of <${type.name} object at 0x${obj.toString(16)}>`);
       } finally {

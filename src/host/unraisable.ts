@@ -34,6 +34,20 @@ export class UnraisableQueue {
     }
   }
 
+  /**
+   * What host code returned: a promise (an async finalizer, callback or listener) that rejects
+   * later is reported like a throw, not left an unhandled rejection (which ends a Node process).
+   */
+  settle(result: unknown, context: string): void {
+    if (result === null || (typeof result !== "object" && typeof result !== "function")) return;
+    try {
+      const then = (result as { then?: unknown }).then;
+      if (typeof then === "function") then.call(result, undefined, (err: unknown) => this.push(err, context));
+    } catch (err) {
+      this.push(err, context);
+    }
+  }
+
   /** Reports the queued errors, unless host code the core called is running. */
   flush(): void {
     if (this.#coreDepth || !this.#queue.length) return;
