@@ -132,6 +132,31 @@ heapSuite("deaths caused by host code join the worklist", ({ make }) => {
         heap.verify();
       }, 300_000);
 
+      test("a 100,000-link chain whose finalizers throw and whose onUnraisable drops the next link: every report runs, none nests", async () => {
+        // onUnraisable is host code too: a report that caused another (a dispose whose finalizer
+        // threw) reported it nested, inside its own report, so the JS stack grew with the chain and
+        // ran out a few thousand links in (inside a finalizer hook: the heap then refused every call)
+        const heap = await make({ debug });
+        const probe = depthProbe();
+        const T = heap.defineType({ name: "T", finalizer: () => { throw "link"; } }); // a string: no stack to capture
+        const N = 100_000;
+        const links: Handle[] = [];
+        for (let i = 0; i < N; i++) links.push(heap.alloc(T));
+        const before = heap.stats().liveObjects;
+        let k = 0;
+        const other: unknown[] = [];
+        heap.onUnraisable = (err) => probe.run(() => {
+          if (err !== "link") other.push(err);
+          if (++k < N) links[k].dispose(); // a dispose reports what its death queued, once the core returns
+        });
+        links[0].dispose();
+        expect(other).toEqual([]);
+        expect(probe.calls).toBe(N);
+        expect(probe.max).toBe(1);
+        expect(heap.stats().liveObjects).toBe(before - N);
+        heap.verify();
+      }, 120_000);
+
       test("weakrefs to an object whose death waits on the worklist read as dead (CPython 3.13, gh-60806)", async () => {
         const heap = await make({ debug });
         const Obj = heap.defineType({ name: "Obj", refs: ["next"], weakrefable: true, finalizer: () => {} });

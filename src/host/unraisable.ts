@@ -48,16 +48,25 @@ export class UnraisableQueue {
     }
   }
 
-  /** Reports the queued errors, unless host code the core called is running. */
+  /** Reports the queued errors, unless host code the core called is running, or a report is. */
   flush(): void {
-    if (this.#coreDepth || !this.#queue.length) return;
-    while (this.#queue.length) {
-      const { err, context } = this.#queue.shift()!;
-      try {
-        this.report()(err, context);
-      } catch (e) {
-        console.error("refheap: onUnraisable threw while reporting", err, e);
+    // Not from inside a report: the loop below reports what the hook's own calls queued (a
+    // dispose whose finalizer threw). Reported nested, a hook that drops the next link of a chain
+    // of throwing finalizers ran the JS stack out a few thousand links in.
+    if (this.#coreDepth || this.#reporting || !this.#queue.length) return;
+    this.#reporting = true;
+    try {
+      while (this.#queue.length) {
+        const { err, context } = this.#queue.shift()!;
+        try {
+          this.report()(err, context);
+        } catch (e) {
+          console.error("refheap: onUnraisable threw while reporting", err, e);
+        }
       }
+    } finally {
+      this.#reporting = false;
     }
   }
+  #reporting = false;
 }
