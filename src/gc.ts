@@ -5,6 +5,7 @@ import { PHASE_NAMES, collectorList, snapshotPhase, type PhaseName, type PhaseSn
 import type { Handle } from "./handle.js";
 import type { Heap } from "./heap.js";
 import { HeapConfigError, HeapIndexError, HeapTypeError, describeValue } from "./errors.js";
+import { nameOf } from "./host/unraisable.js";
 
 import {
   DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE, FLAG_FINALIZED, FLAG_TRACKED, GARBAGE_COLLECTABLE, GARBAGE_LEGACY,
@@ -353,9 +354,9 @@ export class GcController {
     const info: GcInfo = { generation, collected, uncollectable, candidates, duration, ...anatomy };
     for (const cb of [...this.callbacks]) {
       try {
-        this.heap.settleUnraisable(cb(phase === PHASE_START ? "start" : "stop", info), `gc callback ${cb.name || "<anonymous>"}`);
+        this.heap.settleUnraisable(cb(phase === PHASE_START ? "start" : "stop", info), `gc callback ${nameOf(cb)}`);
       } catch (err) {
-        this.heap.queueUnraisable(err, `gc callback ${cb.name || "<anonymous>"}`);
+        this.heap.queueUnraisable(err, `gc callback ${nameOf(cb)}`);
       }
     }
     // the pause starts after the start callbacks: their work is the host's, not the collector's

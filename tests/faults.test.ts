@@ -137,6 +137,40 @@ heapSuite("faults", ({ make, strategy }) => {
     w.dispose();
   });
 
+  test("a gc callback that is not a function, or host code whose name cannot be read, is reported; the heap stays usable", async () => {
+    // The report's context read cb.name inside the catch: null in gc.callbacks (CPython reports
+    // calling None as unraisable), or a function whose name getter throws (a Proxy), threw again
+    // there, out of the hook and through the core, and the heap refused every later call.
+    const heap = await make();
+    const cycles = collectorCaps(strategy.collector).collectsCycles;
+    const reported: string[] = [];
+    heap.onUnraisable = (err, context) => reported.push(`${(err as Error).name} @ ${context}`);
+    const hostile = () => new Proxy(() => {}, { get() { throw new Error("no name"); }, apply() { throw new RangeError("called"); } });
+    const T = heap.defineType({ name: "T", refs: ["a"], weakrefable: true });
+    if (cycles) heap.gc.callbacks.push(null as never, hostile());
+    const off = heap.onAllocationEvents(hostile());
+    const o = heap.alloc(T);
+    const w = heap.weakref(o, hostile());
+    o.set("a", o);
+    o.dispose();
+    if (cycles) expect(heap.gc.collect()).toBe(1);
+    else { const r = w.deref()!; r.set("a", null); r.dispose(); } // refcounting only: break the cycle
+    heap.flushAllocationEvents();
+    heap.flushUnraisable();
+    const anon = (what: string) => new RegExp(`^${what} <anonymous>`);
+    expect(reported.filter((r) => /^RangeError @ allocation events listener <anonymous>$/.test(r)).length).toBeGreaterThan(0);
+    expect(reported.filter((r) => /^RangeError @ weakref callback <anonymous> of /.test(r)).length).toBe(1);
+    if (cycles) {
+      expect(reported.filter((r) => r === "TypeError @ gc callback <anonymous>").length).toBe(2); // start and stop
+      expect(reported.filter((r) => r === "RangeError @ gc callback <anonymous>").length).toBe(2);
+    }
+    expect(reported.every((r) => anon("(gc callback|weakref callback|allocation events listener)").test(r.replace(/^\w+ @ /, "")))).toBe(true);
+    heap.gc.callbacks.length = 0;
+    off();
+    w.dispose();
+    heap.verify();
+  });
+
   test("regression: a WeakValueMap whose second table cannot be allocated leaves nothing behind", async () => {
     const heap = await make();
     const objects = heap.stats().liveObjects;

@@ -11,7 +11,7 @@
 import { HeapTypeError } from "../errors.js";
 import type { Handle } from "../handle.js";
 import { HeapWeakRef, type WeakProxy } from "../weak.js";
-import type { UnraisableQueue } from "./unraisable.js";
+import { nameOf, type UnraisableQueue } from "./unraisable.js";
 
 import { WR_CALLBACK, WR_ID_SHIFT, WR_PROXY } from "../generated/boundary.js";
 export { WR_CALLBACK, WR_ID_SHIFT, WR_PROXY };
@@ -92,9 +92,9 @@ export class CallbackIds {
         weak = h instanceof HeapWeakRef ? h : h.weakref;
       }
       try {
-        unraisable.settle(cb(weak), `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
+        unraisable.settle(cb(weak), `weakref callback ${nameOf(cb)} of ${weak}`);
       } catch (err) {
-        unraisable.push(err, `weakref callback ${cb.name || "<anonymous>"} of ${weak}`);
+        unraisable.push(err, `weakref callback ${nameOf(cb)} of ${weak}`);
       } finally {
         if (weak !== own) weak.dispose();
       }

@@ -6,7 +6,7 @@
 import { EVENT_WORDS } from "../generated/boundary.js";
 import { HeapConfigError } from "../errors.js";
 import type { CoreExports, Views } from "../wasm.js";
-import type { UnraisableQueue } from "./unraisable.js";
+import { nameOf, type UnraisableQueue } from "./unraisable.js";
 
 type Listener = (events: Uint32Array) => void;
 
@@ -51,9 +51,9 @@ export class AllocationEvents {
     this.#safeFlush = false;
     for (const { listener } of [...this.#listeners]) {
       try {
-        this.unraisable.settle(listener(batch), `allocation events listener ${listener.name || "<anonymous>"}`);
+        this.unraisable.settle(listener(batch), `allocation events listener ${nameOf(listener)}`);
       } catch (err) {
-        this.unraisable.push(err, `allocation events listener ${listener.name || "<anonymous>"}`);
+        this.unraisable.push(err, `allocation events listener ${nameOf(listener)}`);
       }
     }
     this.midOperation = outerMid;

@@ -6,6 +6,19 @@
 
 export type UnraisableHook = (err: unknown, context: string) => void;
 
+/**
+ * Host code's name for a report's context, never throwing: read inside a catch, a name that threw
+ * (null in gc.callbacks, a Proxy's getter) escaped the hook through the core, and the heap refused
+ * every later call.
+ */
+export function nameOf(fn: unknown): string {
+  try {
+    return (typeof fn === "function" && typeof fn.name === "string" && fn.name) || "<anonymous>";
+  } catch {
+    return "<anonymous>";
+  }
+}
+
 export class UnraisableQueue {
   readonly #queue: { err: unknown; context: string }[] = [];
   #scheduled = false;
