@@ -2,7 +2,8 @@
 // every finalizer, weakref callback, finalize function and gc callback, and re-entrant calls from
 // them. Each leaves a consistent heap (verify), is reported, and loses nothing: what the program
 // built before the fault is intact, and once everything is dropped the heap is empty.
-import { afterAll, expect, test } from "vitest";
+import { afterAll, expect, test, vi } from "vitest";
+import { format } from "node:util";
 import { collectorCaps, heapSuite } from "./helpers.js";
 import { HeapOutOfMemoryError, WeakValueMap, type Handle, type HeapType } from "../src/index.js";
 import { program, teardown, types, type Built } from "./model/fault-program.js";
@@ -169,6 +170,36 @@ heapSuite("faults", ({ make, strategy }) => {
     off();
     w.dispose();
     heap.verify();
+  });
+
+  test("an exception that cannot be printed (its stack getter throws) never escapes the report: dispose() returns, later reports still run", async () => {
+    // The default onUnraisable prints it, which throws; the fallback that says so printed it
+    // again, and that throw escaped the flush: out of dispose() (an untyped error after the
+    // object died), or from the microtask that reports (an uncaught exception).
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => { printed.push(format(...args)); }); // format reads the stack, as console.error does
+    try {
+      const heap = await make();
+      const unprintable = () => {
+        const e = new Error("unprintable");
+        Object.defineProperty(e, "stack", { get() { throw new Error("stack getter"); } });
+        return e;
+      };
+      const T = heap.defineType({ name: "T", finalizer: (h) => { if (h.getScalar("v")) throw unprintable(); throw new Error("printable"); }, scalars: { v: "i32" } });
+      const a = heap.alloc(T), b = heap.alloc(T);
+      a.setScalar("v", 1);
+      expect(() => a.dispose()).not.toThrow();
+      const bp = b.ptr;
+      heap.raw.incref(bp); b.dispose(); // the death in a raw decref: reported from the microtask
+      heap.raw.decref(bp);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(printed.some((p) => p.includes("printable") && !p.includes("unprintable"))).toBe(true);
+      expect(printed.some((p) => p.includes("finalizer of <T object"))).toBe(true);
+      heap.onUnraisable = () => { throw unprintable(); }; // a hook that throws the unprintable itself
+      expect(() => heap.alloc(T).dispose()).not.toThrow();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test("regression: a WeakValueMap whose second table cannot be allocated leaves nothing behind", async () => {

@@ -74,7 +74,13 @@ export class UnraisableQueue {
         try {
           this.report()(err, context);
         } catch (e) {
-          console.error("refheap: onUnraisable threw while reporting", err, e);
+          // the last resort must not throw: printing an error whose stack getter throws threw
+          // again, out of the flush (out of a dispose(), or uncaught from the microtask)
+          try {
+            console.error("refheap: onUnraisable threw while reporting", err, e);
+          } catch {
+            try { console.error(`refheap: onUnraisable threw while reporting an exception from ${context}; neither can be printed`); } catch { /* no console left */ }
+          }
         }
       }
     } finally {
