@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { cp, mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,7 +52,13 @@ describe("the packed package", () => {
     for (const f of ["dist/index.js", "dist/index.d.ts", "dist/inspect/index.js", "dist/inspect/index.d.ts", "dist/vm/cli.js", "dist/inspect/cli.js", "build/core.release.wasm", "build/core.debug.wasm", "assembly/index.ts", "assembly/rt/trap.ts", "assembly/generated/stats_ids.ts", "bin/refheap-vm.mjs"]) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => /bench|\.map$|^src\/|^tests\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /^(?!docs\/).*bench|\.map$|^src\/|^tests\//.test(f))).toEqual([]);
+  });
+
+  test("every page the README links to is in the package (before, its docs/ links led nowhere once installed)", () => {
+    const links = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(10);
+    for (const l of links) expect(files, l).toContain(l);
   });
 
   test("installs without dependencies: @viz-js/viz is an optional peer", async () => {
