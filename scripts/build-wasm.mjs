@@ -14,6 +14,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { basename, dirname, join, resolve } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -366,7 +367,9 @@ export async function generateSources(extra = [], extraCollectors = []) {
  * how to leave the external files out.
  */
 function compileFailure(target, stderr, copies) {
-  let text = stderr.split(/\n(?=(?:ERROR|WARNING|FAILURE|INFO)\b)/).filter((b) => !b.startsWith("WARNING")).join("\n");
+  // asc colours its output wherever CI is set (fresh-machine-test, CI): "\x1b[93mWARNING"
+  // then hid the core's warnings from the split below
+  let text = stripVTControlCharacters(stderr).split(/\n(?=(?:ERROR|WARNING|FAILURE|INFO)\b)/).filter((b) => !b.startsWith("WARNING")).join("\n");
   for (const [copy, file] of Object.entries(copies)) text = text.split(copy).join(file);
   const files = Object.values(copies);
   const hint = files.length ? `\nThe build includes external strategy files (${files.join(", ")}): fix them, or \`npm run build:wasm -- --builtin-only\` leaves them out.` : "";

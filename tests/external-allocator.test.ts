@@ -116,7 +116,7 @@ test("a file that does not implement the contract is refused with what it lacks"
 
 test("mistakes in a file that builds: compile errors name the user's file and line, and such a file is not remembered", async () => {
   const segfit = await docBlock("segfit.ts");
-  const build = (...args: string[]) => run(process.execPath, [join(repo, "scripts/build-wasm.mjs"), "debug", ...args], { cwd: user, env: { ...process.env, INIT_CWD: user } });
+  const build = (...args: string[]) => run(process.execPath, [join(repo, "scripts/build-wasm.mjs"), "debug", ...args], { cwd: user, env: { ...process.env, INIT_CWD: user, CI: "1" } }); // asc colours its output wherever CI is set
   // the good build first: it is remembered
   await build("--allocator", "./segfit.ts");
   // a type error on line 1 of the user's file (the copy once had a notice line first: line 2 of assembly/generated/ext/typo.ts)
