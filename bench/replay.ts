@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import {
   ALLOCATORS, AllocationTrace, HeapError, importHeaptrack, replayTrace, type AllocatorName, type HeaptrackTrace, type ReplayResult,
 } from "../src/index.js";
+import { optionGivenTwice } from "../src/args.js";
 
 // A trace is a file from a stranger: whatever is wrong with it (or with the arguments) ends in one
 // clear line and a non-zero exit, never a stack trace.
@@ -39,8 +40,7 @@ try {
 } catch (err) { fail((err as Error).message, 2); }
 const { values, positionals, tokens } = parsed;
 // nothing silently dropped: an option given twice kept its last value, and --save "" saved nothing
-const given = tokens.filter((t) => t.kind === "option").map((t) => t.name);
-const twice = given.find((name, i) => given.indexOf(name) !== i);
+const twice = optionGivenTwice(tokens);
 if (twice !== undefined) fail(`--${twice} given twice`, 2);
 for (const o of ["heaptrack", "save"] as const) if (values[o] === "") fail(`--${o}: an empty path`, 2);
 const heaptrack = values.heaptrack !== undefined;

@@ -29,6 +29,7 @@ import cliProgress from "cli-progress";
 import os from "node:os";
 import { machineIdentity, watchContention } from "./machine.js";
 import path from "node:path";
+import { optionGivenTwice } from "../src/args.js";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ALLOCATORS, COLLECTORS, DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../src/heap.js";
@@ -104,8 +105,7 @@ export function parseOptions(argv: string[]) {
   });
   // nothing silently dropped or defaulted: an option given twice kept only its last value, and
   // --depth "" read as 0, --allocators "" (or ",") as every allocator
-  const given = tokens.filter((t) => t.kind === "option").map((t) => t.name);
-  const twice = given.find((name, i) => given.indexOf(name) !== i);
+  const twice = optionGivenTwice(tokens);
   if (twice !== undefined) throw new UsageError(`--${twice} given twice`);
   const int = (name: string, v: string | undefined, dflt: number, min: number, max: number): number => {
     if (v === undefined) return dflt;

@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { writeFile } from "node:fs/promises";
 import { realpathSync } from "node:fs";
+import { optionGivenTwice } from "../args.js";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Heap, ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName } from "../heap.js";
@@ -89,8 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   if (v.help) { console.log(USAGE); return 0; }
   // nothing silently dropped: an option given twice kept its last value, and an empty --heapsnapshot,
   // --dot or --svg path wrote nothing without a word
-  const given = tokens.filter((t) => t.kind === "option").map((t) => t.name);
-  const twice = given.find((name, i) => given.indexOf(name) !== i);
+  const twice = optionGivenTwice(tokens);
   if (twice !== undefined) throw new UsageError(`--${twice} given twice`);
   for (const flag of ["heapsnapshot", "dot", "svg", "type"] as const) if (v[flag] === "") throw new UsageError(`--${flag}: an empty ${flag === "type" ? "name" : "path"}`);
   const [command, target] = positionals;

@@ -9,6 +9,7 @@ import { ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName } from "
 import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../strategies.js";
 import { VM } from "./interp.js";
 import { VMError } from "./errors.js";
+import { optionGivenTwice } from "../args.js";
 
 const USAGE = `usage: refheap-vm [file] [--allocator ${ALLOCATORS.join("|")}] [--collector ${COLLECTORS.join("|")}] [--finalizer-mode pep442|legacy] [--debug] [-e source]\n`;
 
@@ -33,8 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     return usageError((e as Error).message);
   }
   const { values, positionals, tokens } = parsed;
-  const given = tokens.filter((t) => t.kind === "option").map((t) => t.name);
-  const twice = given.find((name, i) => given.indexOf(name) !== i);
+  const twice = optionGivenTwice(tokens);
   if (twice !== undefined) return usageError(`--${twice} given twice`);
   if (values.help) {
     process.stdout.write(USAGE);
