@@ -354,7 +354,7 @@ export class GcController {
     const info: GcInfo = { generation, collected, uncollectable, candidates, duration, ...anatomy };
     for (const cb of [...this.callbacks]) {
       try {
-        this.heap.settleUnraisable(cb(phase === PHASE_START ? "start" : "stop", info), `gc callback ${nameOf(cb)}`);
+        this.heap.settleUnraisable(cb(phase === PHASE_START ? "start" : "stop", info), () => `gc callback ${nameOf(cb)}`);
       } catch (err) {
         this.heap.queueUnraisable(err, `gc callback ${nameOf(cb)}`);
       }

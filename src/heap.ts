@@ -514,7 +514,7 @@ export class Heap {
   queueUnraisable(err: unknown, context: string): void { this.#unraisable.push(err, context); }
 
   /** @internal host code returned `result`: a promise's rejection is reported as its throw would be */
-  settleUnraisable(result: unknown, context: string): void { this.#unraisable.settle(result, context); }
+  settleUnraisable(result: unknown, context: string | (() => string)): void { this.#unraisable.settle(result, context); }
 
   /** @internal runs live exit-time finalize objects, newest first */
   runExitFinalizers(): void {

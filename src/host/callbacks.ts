@@ -91,10 +91,11 @@ export class CallbackIds {
         const h = hookHandle(wr) as HeapWeakRef | WeakProxy;
         weak = h instanceof HeapWeakRef ? h : h.weakref;
       }
+      const context = () => `weakref callback ${nameOf(cb)} of ${weak}`;
       try {
-        unraisable.settle(cb(weak), `weakref callback ${nameOf(cb)} of ${weak}`);
+        unraisable.settle(cb(weak), context);
       } catch (err) {
-        unraisable.push(err, `weakref callback ${nameOf(cb)} of ${weak}`);
+        unraisable.push(err, context());
       } finally {
         if (weak !== own) weak.dispose();
       }

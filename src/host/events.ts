@@ -9,6 +9,7 @@ import type { CoreExports, Views } from "../wasm.js";
 import { nameOf, type UnraisableQueue } from "./unraisable.js";
 
 type Listener = (events: Uint32Array) => void;
+const listenerContext = (l: Listener) => `allocation events listener ${nameOf(l)}`;
 
 export class AllocationEvents {
   readonly #listeners = new Set<{ listener: Listener }>();
@@ -51,9 +52,9 @@ export class AllocationEvents {
     this.#safeFlush = false;
     for (const { listener } of [...this.#listeners]) {
       try {
-        this.unraisable.settle(listener(batch), `allocation events listener ${nameOf(listener)}`);
+        this.unraisable.settle(listener(batch), () => listenerContext(listener));
       } catch (err) {
-        this.unraisable.push(err, `allocation events listener ${nameOf(listener)}`);
+        this.unraisable.push(err, listenerContext(listener));
       }
     }
     this.midOperation = outerMid;

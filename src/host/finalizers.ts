@@ -41,7 +41,7 @@ export class Finalizers {
   /** Calls a finalize object, routing its exception to onUnraisable. */
   run(f: FinalizeEntry): void {
     try {
-      this.unraisable.settle(f.call(), `finalize object ${f.index}`);
+      this.unraisable.settle(f.call(), () => `finalize object ${f.index}`);
     } catch (err) {
       this.unraisable.push(err, `finalize object ${f.index}`);
     }
@@ -65,10 +65,11 @@ export class Finalizers {
     try {
       const type = typeOf(obj);
       const h = hookHandle(obj);
+      const context = () => `finalizer of <${type.name} object at 0x${obj.toString(16)}>`;
       try {
-        this.unraisable.settle(type.finalizer?.(h), `finalizer of <${type.name} object at 0x${obj.toString(16)}>`);
+        this.unraisable.settle(type.finalizer?.(h), context);
       } catch (err) {
-        this.unraisable.push(err, `finalizer of <${type.name} object at 0x${obj.toString(16)}>`);
+        this.unraisable.push(err, context());
       } finally {
         h.dispose();
       }

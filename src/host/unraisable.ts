@@ -50,12 +50,15 @@ export class UnraisableQueue {
   /**
    * What host code returned: a promise (an async finalizer, callback or listener) that rejects
    * later is reported like a throw, not left an unhandled rejection (which ends a Node process).
+   * `context` as a function is called only for a result that may be a promise, and at once: the
+   * common result, undefined, formats no string (a finalizer's names its object at every death).
    */
-  settle(result: unknown, context: string): void {
+  settle(result: unknown, context: string | (() => string)): void {
     if (result === null || (typeof result !== "object" && typeof result !== "function")) return;
+    if (typeof context === "function") context = context();
     try {
       const then = (result as { then?: unknown }).then;
-      if (typeof then === "function") then.call(result, undefined, (err: unknown) => this.push(err, context));
+      if (typeof then === "function") then.call(result, undefined, (err: unknown) => this.push(err, context as string));
     } catch (err) {
       this.push(err, context);
     }
