@@ -7,7 +7,7 @@
 // the checked build with verify() at every sample (the wasm debug build must exist: npm run build:wasm).
 import { parseArgs } from "node:util";
 import {
-  ALLOCATORS, AllocationTrace, HeapError, importHeaptrack, replayTrace, type AllocatorName, type HeaptrackTrace, type ReplayResult,
+  ALLOCATORS, AllocationTrace, HeapError, HeapFileError, importHeaptrack, replayTrace, type AllocatorName, type HeaptrackTrace, type ReplayResult,
 } from "../src/index.js";
 import { optionGivenTwice } from "../src/args.js";
 
@@ -19,9 +19,12 @@ function fail(message: string, code = 1): never {
 }
 function explain(err: unknown): string {
   if (err instanceof HeapError) return `${err.name}: ${err.message}`;
-  const e = err as NodeJS.ErrnoException | null;
-  if (e?.code === "ENOENT" || e?.code === "EISDIR" || e?.code === "EACCES") return `cannot read ${e.path}: ${e.code}`;
-  return e instanceof Error ? e.message : String(err);
+  return err instanceof Error ? err.message : String(err);
+}
+/** A path that cannot be read or written is a bad argument (exit 2); its message names the path. */
+function failOn(context: string, err: unknown): never {
+  if (err instanceof HeapFileError) fail(err.message, 2);
+  fail(`${context}: ${explain(err)}`);
 }
 
 const usage = `usage: npm run replay -- FILE.rhtrace [--allocators ${ALLOCATORS.join(",")}] [--samples N] [--reps N] [--debug]
@@ -70,7 +73,7 @@ const source = heaptrack ? values.heaptrack! : positionals[0]!;
 let trace: AllocationTrace;
 try {
   trace = heaptrack ? await importHeaptrack(source, { pairing, oversized, limit }) : await AllocationTrace.load(source);
-} catch (err) { fail(`${source}: ${explain(err)}`); }
+} catch (err) { failOn(source, err); }
 const count = (n: number) => n.toLocaleString("en-US");
 process.stdout.write(`${source}: ${count(trace.length)} events (${count(trace.allocations)} allocations)${trace.note ? `, "${trace.note}"` : ""}\n`);
 if (heaptrack) {
@@ -79,7 +82,7 @@ if (heaptrack) {
     + `${count(h.implicitFrees)} unrecorded frees, ${count(h.oversized)} oversized allocations skipped, ${count(h.leaked)} never freed (${count(h.leakedBytes)} bytes); `
     + `heaptrack's peak ${(h.peakBytes / 2 ** 20).toFixed(2)} MiB requested${h.truncated ? "; stopped at --limit" : ""}\n`);
   if (values.save) {
-    try { await trace.save(values.save); } catch (err) { fail(`${values.save}: ${explain(err)}`); }
+    try { await trace.save(values.save); } catch (err) { failOn(values.save, err); }
     process.stdout.write(`  saved ${values.save}\n`);
   }
 }

@@ -19,6 +19,24 @@ export class HeapIndexError extends HeapError {}
 export class HeapReferenceError extends HeapError {}
 /** An option or feature that this heap was not created with or does not have. */
 export class HeapConfigError extends HeapError {}
+/**
+ * A path given to the API or a CLI that cannot be read or written: missing, a directory, not
+ * permitted, an I/O error. `path` as given; `cause` the OS's error (its message is in this one).
+ */
+export class HeapFileError extends HeapConfigError {
+  constructor(message: string, readonly path: string, cause?: unknown) {
+    super(message);
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
+/**
+ * What `api` throws for an error of the file system on `path` (callers wrap fs calls only): a
+ * HeapFileError naming both, never the raw ENOENT / EISDIR / EACCES; typed errors pass unchanged.
+ */
+export function fileError(api: string, path: string, err: unknown, verb: "read" | "write" = "read"): Error {
+  if (err instanceof HeapError) return err;
+  return new HeapFileError(`${api}: cannot ${verb} ${path}: ${err instanceof Error ? err.message : describeValue(err)}`, path, err);
+}
 /** heap.verify() found a broken invariant. `pointer` is the object or block concerned (0 if none). */
 export class HeapVerifyError extends HeapError {
   constructor(message: string, readonly pointer: number) {

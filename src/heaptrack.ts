@@ -27,11 +27,11 @@
 // indices and the decompressed size are bounded and checked, and so are zstd's content
 // checksums; any defect is a HeaptrackFormatError naming the line.
 
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AllocationTrace, TRACE_MAX_EVENTS, TRACE_MAX_SIZE, TRACE_MIN_SIZE } from "./trace.js";
-import { HeapConfigError, HeaptrackFormatError } from "./errors.js";
+import { HeapConfigError, HeapError, HeaptrackFormatError, fileError } from "./errors.js";
 
 /** The block header added to every request (assembly/layout.ts HEADER_SIZE). */
 const HEADER = TRACE_MIN_SIZE;
@@ -130,11 +130,14 @@ export async function importHeaptrack(file: string | Uint8Array, options: Heaptr
   const o = checkOptions(options);
   const reader = new HeaptrackReader(o);
   if (typeof file === "string") {
-    const fh = await open(file, "r");
+    // the file system's errors (missing, a directory, not permitted, EIO) name the path, typed
+    const failed = (err: unknown) => fileError("importHeaptrack", file, err);
+    let fh: FileHandle;
+    try { fh = await open(file, "r"); } catch (err) { throw failed(err); }
     try {
-      await feed(reader, fileChunks(fh), o);
+      await feed(reader, fileChunks(fh, failed), o);
     } finally {
-      await fh.close();
+      await fh.close().catch(() => undefined); // nothing read is changed by a failed close
     }
   } else if (file instanceof Uint8Array) {
     await feed(reader, memoryChunks(file), o);
@@ -171,10 +174,11 @@ function checkOptions(options: HeaptrackOptions): Options {
 
 // ── input: file or memory chunks, then zstd / gzip / plain ──
 
-async function* fileChunks(fh: import("node:fs/promises").FileHandle): AsyncGenerator<Uint8Array> {
+async function* fileChunks(fh: FileHandle, failed: (err: unknown) => Error): AsyncGenerator<Uint8Array> {
   for (;;) {
     const buf = new Uint8Array(CHUNK);
-    const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+    let bytesRead: number;
+    try { ({ bytesRead } = await fh.read(buf, 0, CHUNK, null)); } catch (err) { throw failed(err); }
     if (!bytesRead) return;
     yield buf.subarray(0, bytesRead);
   }
@@ -228,7 +232,7 @@ async function feed(reader: HeaptrackReader, chunks: AsyncGenerator<Uint8Array>,
     try {
       for await (const c of gunzip) if (!take(c as Uint8Array)) { gunzip.destroy(); return reader.end(); }
     } catch (err) {
-      if (err instanceof HeaptrackFormatError || (err as { syscall?: string }).syscall) throw err; // ours, or the file's read
+      if (err instanceof HeapError) throw err; // ours, or the file's read (HeapFileError)
       throw new HeaptrackFormatError(`bad gzip data (${(err as Error).message})`);
     }
   } else {

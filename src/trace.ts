@@ -13,7 +13,7 @@ import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
 import { readFile, writeFile } from "node:fs/promises";
 import { Heap, type AllocatorName } from "./heap.js";
 import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, collectorsWith } from "./strategies.js";
-import { HeapConfigError, HeapOutOfMemoryError, HeapTypeError, TraceFormatError, describeValue } from "./errors.js";
+import { HeapConfigError, HeapOutOfMemoryError, HeapTypeError, TraceFormatError, describeValue, fileError } from "./errors.js";
 
 const MAGIC = "RHTRACE\x01";
 import { EVENT_FREED, EVENT_TYPE_SHIFT, EVENT_WORDS, HEADER_SIZE, KIND_RAW, MAX_BYTES_LENGTH, OP_FREE_LOCAL, REPLAY_CAPACITY, TYPE_ID_MASK } from "./generated/boundary.js";
@@ -153,8 +153,17 @@ export class AllocationTrace {
     return new AllocationTrace(ops, header.types, header.note);
   }
 
-  save(path: string): Promise<void> { return writeFile(path, this.encode()); }
-  static async load(path: string): Promise<AllocationTrace> { return AllocationTrace.decode(await readFile(path)); }
+  /** Writes the file; a path that cannot be written is a HeapFileError. */
+  async save(path: string): Promise<void> {
+    const data = this.encode();
+    try { await writeFile(path, data); } catch (err) { throw fileError("AllocationTrace.save", path, err, "write"); }
+  }
+  /** Reads a .rhtrace file (see decode); a path that cannot be read is a HeapFileError. */
+  static async load(path: string): Promise<AllocationTrace> {
+    let data: Uint8Array;
+    try { data = await readFile(path); } catch (err) { throw fileError("AllocationTrace.load", path, err); }
+    return AllocationTrace.decode(data);
+  }
 }
 
 function checkTypes(types: unknown): asserts types is Record<number, string> {

@@ -361,16 +361,20 @@ describe("npm run replay -- --heaptrack", () => {
     const dir = await mkdtemp(join(tmpdir(), "refheap-heaptrack-"));
     try {
       await writeFile(join(dir, "bad.raw"), text("+ 10 0 10", "Q"));
-      const cases: [string[], RegExp][] = [
+      const cases: [string[], RegExp, number?][] = [
         [["--heaptrack", join(dir, "bad.raw")], /^replay: .*bad\.raw: HeaptrackFormatError: heaptrack line 4: a line of unknown kind 'Q'\n$/],
-        [["--heaptrack", join(dir, "none.zst")], /^replay: .*none\.zst: cannot read .*none\.zst: ENOENT\n$/],
+        // a path that cannot be read or written: the typed error's one line, exit 2 (a bad argument)
+        [["--heaptrack", join(dir, "none.zst")], /^replay: importHeaptrack: cannot read .*none\.zst: ENOENT: no such file or directory, open '.*none\.zst'\n$/, 2],
+        [["--heaptrack", dir], /^replay: importHeaptrack: cannot read .*: EISDIR: illegal operation on a directory, read\n$/, 2],
+        [["--heaptrack", fixture("git.zst"), "--limit", "10", "--save", join(dir, "none", "x.rhtrace")], /^replay: AllocationTrace\.save: cannot write .*x\.rhtrace: ENOENT: no such file or directory, open '.*x\.rhtrace'\n$/, 2],
         [["--heaptrack", fixture("git.zst"), "--pairing", "lilo"], /^replay: --pairing must be fifo or lifo, got 'lilo'\n$/],
         [["--heaptrack", fixture("git.zst"), "--limit", "x"], /^replay: --limit must be an integer/],
         [[fixture("git.zst"), "--pairing", "fifo"], /^replay: --pairing goes with --heaptrack\n$/],
       ];
-      for (const [args, stderr] of cases) {
+      for (const [args, stderr, code] of cases) {
         const r = await replay(...args);
         expect(r.code, args.join(" ")).not.toBe(0);
+        if (code !== undefined) expect(r.code, args.join(" ")).toBe(code);
         expect(r.stderr).toMatch(stderr);
       }
     } finally { await rm(dir, { recursive: true, force: true }); }

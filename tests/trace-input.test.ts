@@ -210,11 +210,13 @@ describe("npm run replay", () => {
       await writeFile(good, file(header(2, 1), [...alloc(16), ...free(0)]));
       const replay = (...args: string[]) => run(process.execPath, ["--import", "tsx", "bench/replay.ts", ...args], { cwd: root }).then(
         (r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
-      const cases: [string[], RegExp][] = [
+      const cases: [string[], RegExp, number?][] = [
         [[doubleFree], /^replay: .*double\.rhtrace: TraceFormatError: event 2: frees allocation 0 a second time\n$/],
         [[notGzip], /^replay: .*plain\.rhtrace: TraceFormatError: not a refheap trace \(not gzip data\)\n$/],
         [[badHeader], /^replay: .*header\.rhtrace: TraceFormatError: corrupt trace: the header is null, not an object\n$/],
-        [[join(dir, "missing.rhtrace")], /^replay: .*missing\.rhtrace: cannot read .*missing\.rhtrace: ENOENT\n$/],
+        // a path that cannot be read: the typed error's one line, exit 2 (a bad argument)
+        [[join(dir, "missing.rhtrace")], /^replay: AllocationTrace\.load: cannot read .*missing\.rhtrace: ENOENT: no such file or directory, open '.*missing\.rhtrace'\n$/, 2],
+        [[dir], /^replay: AllocationTrace\.load: cannot read .*: EISDIR: illegal operation on a directory, read\n$/, 2],
         [[good, "--reps", "abc"], /^replay: --reps must be an integer in 1\.\.1000000, got 'abc'\n$/],
         [[good, "--allocators", "nope"], /^replay: unknown allocator 'nope'/],
         [[good, "--bogus"], /^replay: Unknown option '--bogus'/],
@@ -222,9 +224,10 @@ describe("npm run replay", () => {
         [[good, "--reps", "1", "--reps", "2"], /^replay: --reps given twice\n$/],
         [["--heaptrack", good, "--save", ""], /^replay: --save: an empty path\n$/],
       ];
-      for (const [args, stderr] of cases) {
+      for (const [args, stderr, code] of cases) {
         const r = await replay(...args);
         expect(r.code, args.join(" ")).not.toBe(0);
+        if (code !== undefined) expect(r.code, args.join(" ")).toBe(code);
         expect(r.stderr).toMatch(stderr);
         expect(r.stderr).not.toMatch(/\n\s+at /);
       }

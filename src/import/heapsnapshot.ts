@@ -19,12 +19,12 @@
 // memory runs out while building, what was built is freed (the types stay defined).
 
 import { createReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import { createGunzip, gunzipSync } from "node:zlib";
 import type { Heap } from "../heap.js";
 import type { Handle } from "../handle.js";
 import type { HeapType } from "../types.js";
-import { HeapConfigError, HeapError, HeapOutOfMemoryError, HeapTypeError, describeValue } from "../errors.js";
+import { HeapConfigError, HeapError, HeapFileError, HeapOutOfMemoryError, HeapTypeError, describeValue, fileError } from "../errors.js";
 import { HeapSnapshotFormatError } from "../inspect/heapsnapshot.js";
 import { HeapSnapshotLimitError, readSnapshot, type ParsedSnapshot } from "./snapshot-reader.js";
 
@@ -126,18 +126,23 @@ async function textOf(file: string | Uint8Array, maxFileBytes: number): Promise<
   }
   if (typeof file !== "string") throw new HeapTypeError(`importHeapSnapshot: expected a file path or the file's bytes, got ${describeValue(file)}`);
   let size: number;
+  const head = new Uint8Array(2);
+  let fh: FileHandle | undefined;
   try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new HeapConfigError(`importHeapSnapshot: ${file} is not a file`);
+    const st = await stat(file); // before open: opening a FIFO waits for a writer
+    if (!st.isFile()) throw new HeapFileError(`importHeapSnapshot: ${file} is not a file`, file);
     size = st.size;
+    if (size <= maxFileBytes) {
+      fh = await open(file, "r");
+      await fh.read(head, 0, 2, 0);
+    }
   } catch (e) {
-    if (e instanceof HeapError) throw e;
-    throw new HeapConfigError(`importHeapSnapshot: cannot read ${file}: ${(e as Error).message}`);
+    throw fileError("importHeapSnapshot", file, e);
+  } finally {
+    await fh?.close().catch(() => undefined); // the two bytes are read; a failed close changes neither
   }
   if (size > maxFileBytes) throw new HeapSnapshotLimitError(`.heapsnapshot: ${file} has ${size} bytes, more than maxFileBytes (${maxFileBytes})`, "maxFileBytes", size, maxFileBytes);
-  const head = new Uint8Array(2);
-  const fh = await open(file, "r");
-  try { await fh.read(head, 0, 2, 0); } finally { await fh.close(); }
+  // its read errors reach plan() through the parse, and become HeapFileError there
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   if (head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
@@ -264,7 +269,8 @@ async function plan(file: string | Uint8Array, o: Required<ImportHeapSnapshotOpt
     });
   } catch (e) {
     if (e instanceof HeapError) throw e;
-    // zlib's and the file system's errors while streaming
+    // the file system's errors while streaming (they name their syscall), and zlib's
+    if (typeof file === "string" && typeof (e as { syscall?: unknown } | null)?.syscall === "string") throw fileError("importHeapSnapshot", file, e);
     throw new HeapSnapshotFormatError(`.heapsnapshot: ${(e as Error).message}`);
   }
   const s = parsed;

@@ -14,7 +14,7 @@
 
 import { GENERATION_UNKNOWN, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, KIND_WEAKMAP, ObjectGraph } from "./graph.js";
 import { unreachableEntries } from "./dominators.js";
-import { HeapConfigError, HeapError } from "../errors.js";
+import { HeapError, HeapFileError, fileError } from "../errors.js";
 
 const NODE_TYPES = ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native", "synthetic",
   "concatenated string", "sliced string", "symbol", "bigint", "object shape"];
@@ -95,7 +95,8 @@ export function heapSnapshotText(g: ObjectGraph): string {
 
 export async function saveHeapSnapshot(g: ObjectGraph, file: string): Promise<void> {
   const { writeFile } = await import("node:fs/promises"); // Node only: the explorer bundles this file for browsers
-  await writeFile(file, heapSnapshotText(g));
+  const text = heapSnapshotText(g);
+  try { await writeFile(file, text); } catch (err) { throw fileError("saveHeapSnapshot", file, err, "write"); }
 }
 
 /** Largest number in nodes and edges: V8 writes unsigned 32-bit fields (the import's reader takes no more). */
@@ -240,13 +241,12 @@ export async function loadHeapSnapshot(file: string): Promise<ObjectGraph> {
   let data: Uint8Array;
   try {
     const st = await stat(file);
-    if (!st.isFile()) throw new HeapConfigError(`loadHeapSnapshot: ${file} is not a file`);
+    if (!st.isFile()) throw new HeapFileError(`loadHeapSnapshot: ${file} is not a file`, file);
     // checked before reading: a larger file cannot be one string (importHeapSnapshot streams it)
     if (st.size > MAX_TEXT_BYTES) throw new HeapSnapshotFormatError(`.heapsnapshot: ${file} has ${st.size} bytes, more than the ${MAX_TEXT_BYTES} this reader parses whole`);
     data = await readFile(file);
   } catch (e) {
-    if (e instanceof HeapError) throw e;
-    throw new HeapConfigError(`loadHeapSnapshot: cannot read ${file}: ${(e as Error).message}`);
+    throw fileError("loadHeapSnapshot", file, e);
   }
   if (data[0] === 0x1f && data[1] === 0x8b) throw new HeapSnapshotFormatError(`.heapsnapshot: ${file} is gzip-compressed: decompress it first (gunzip)`);
   return graphFromHeapSnapshot(new TextDecoder().decode(data));
