@@ -75,3 +75,30 @@ test("refheap-inspect: a workload that throws a string (not an Error) is reporte
   expect([errorText(new TypeError("m")), errorText(undefined), errorText(5), errorText({ a: 1 }), errorText(Symbol("s")), errorText(1n)])
     .toEqual(["m", "thrown value undefined", "thrown value 5", 'thrown object {"a":1}', "thrown value Symbol(s)", "thrown bigint"]);
 });
+
+test("refheap-inspect: a path that cannot be read or written is one line naming it, exit code 2", async () => {
+  // before: an unreadable snapshot exited 1, a missing workload printed import()'s "Cannot find
+  // module" and exited 1, and a --dot, --svg or --heapsnapshot path that cannot be written exited
+  // 1 with the raw ENOENT
+  const dir = await mkdtemp(join(tmpdir(), "refheap-cli-"));
+  try {
+    const none = join(dir, "none");
+    const cases: [string[], RegExp][] = [
+      [["snapshot", join(none, "x.heapsnapshot")], /^refheap-inspect: loadHeapSnapshot: cannot read .*x\.heapsnapshot: ENOENT: no such file or directory, stat '.*x\.heapsnapshot'\n$/],
+      [["snapshot", dir], /^refheap-inspect: loadHeapSnapshot: .* is not a file\n$/],
+      [["run", join(none, "w.js")], /^refheap-inspect: workload: cannot read .*w\.js: ENOENT: no such file or directory, stat '.*w\.js'\n$/],
+      [["run", dir], /^refheap-inspect: workload: .* is not a file\n$/],
+      [["run", "tests/fixtures/leaky-workload.ts", "--dot", join(none, "w.dot")], /^refheap-inspect: --dot: cannot write .*w\.dot: ENOENT: no such file or directory, open '.*w\.dot'\n$/],
+      [["run", "tests/fixtures/leaky-workload.ts", "--heapsnapshot", join(none, "w.heapsnapshot")], /^refheap-inspect: saveHeapSnapshot: cannot write .*w\.heapsnapshot: ENOENT: no such file or directory, open '.*w\.heapsnapshot'\n$/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(process.execPath, ["--import", "tsx", "src/inspect/cli.ts", ...args], { cwd: root }).then(() => null, (e) => e)));
+    cases.forEach(([args, stderr], i) => {
+      const r = results[i];
+      expect(r, args.join(" ")).not.toBeNull();
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(stderr);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -7,9 +7,10 @@
 //   refheap-inspect snapshot <file.heapsnapshot> [options]
 
 import { parseArgs } from "node:util";
-import { writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import { realpathSync } from "node:fs";
 import { optionGivenTwice } from "../args.js";
+import { HeapFileError, fileError } from "../errors.js";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Heap, ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName } from "../heap.js";
@@ -74,8 +75,11 @@ async function drawings(g: ObjectGraph, o: { dot?: string; svg?: string; type?: 
     if (start < 0) throw new UsageError("the heap is empty: nothing to draw");
   }
   const dot = toDot(g, [start], true);
-  if (o.dot) await writeFile(o.dot, dot);
-  if (o.svg) await writeFile(o.svg, await renderSvg(dot));
+  const write = async (flag: string, file: string, text: string) => {
+    try { await writeFile(file, text); } catch (err) { throw fileError(flag, file, err, "write"); }
+  };
+  if (o.dot) await write("--dot", o.dot, dot);
+  if (o.svg) await write("--svg", o.svg, await renderSvg(dot));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -112,6 +116,10 @@ export async function main(argv: string[]): Promise<number> {
 
   const allocator = (v.allocator ?? DEFAULT_ALLOCATOR) as AllocatorName, collector = (v.collector ?? DEFAULT_COLLECTOR) as CollectorName;
   const heap = await Heap.create({ allocator, collector, debug: v.verify ?? false });
+  // a workload path that cannot be read is HeapFileError (exit 2), not import()'s ERR_MODULE_NOT_FOUND
+  try {
+    if (!(await stat(target)).isFile()) throw new HeapFileError(`workload: ${target} is not a file`, target);
+  } catch (err) { throw fileError("workload", target, err); }
   const mod = await import(pathToFileURL(resolve(target)).href);
   const workload = mod.default;
   if (typeof workload !== "function") throw new UsageError(`${target}: its default export must be a function (heap, { tick }) => unknown`);
@@ -155,6 +163,7 @@ if (isMain) {
     const usage = err instanceof UsageError || (err as { code?: unknown } | null)?.code?.toString().startsWith("ERR_PARSE_ARGS");
     console.error(`refheap-inspect: ${errorText(err)}`);
     if (usage) console.error(USAGE);
-    process.exitCode = usage ? 2 : 1;
+    // a path that cannot be read or written is a bad argument too: its one line names it
+    process.exitCode = usage || err instanceof HeapFileError ? 2 : 1;
   });
 }
