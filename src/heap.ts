@@ -358,10 +358,14 @@ export class Heap {
 
   /**
    * Runs the exit-time finalize objects still alive (newest first, as weakref.finalize at exit),
-   * then makes every handle unusable; the heap's memory goes when JS collects the heap.
+   * then makes every handle unusable; the heap's memory goes when JS collects the heap. Allowed
+   * from finalizers and callbacks (the collection around them finishes); refused (HeapConfigError)
+   * where every call is: a gc.observePhases listener, an allocation events listener mid-operation.
    */
   destroy(): void {
     if (this.#destroyed) return;
+    // the exit finalizers could not use the heap there (their calls refused, their work lost)
+    this.assertNotMidOperation("destroy");
     this.runExitFinalizers();
     this.#destroyed = true;
     this.#handles.clear();

@@ -416,6 +416,60 @@ heapSuite("heap.destroy() from host code a collection runs", ({ make }) => {
   }
 });
 
+heapSuite("heap.destroy() from a listener that runs mid-operation", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      // destroy() is a call like the others: allowed where host code may use the heap (finalizers,
+      // weakref and gc callbacks: above), refused before anything changes where every call is (a
+      // gc.observePhases listener, an allocation events listener called mid-operation). Before, it
+      // destroyed the heap there: its exit-time finalize objects ran mid-collection or mid-allocation,
+      // their calls were refused, and their work was lost (reported, never done).
+      for (const from of ["gc.observePhases listener", "allocation events listener"] as const) {
+        test(`from a ${from}: HeapConfigError, nothing changes; destroy() afterwards runs the exit finalizers once`, async () => {
+          const heap = await make({ debug });
+          if (from === "gc.observePhases listener" && !heap.capabilities.collector.collectsCycles) return;
+          const reported: unknown[] = [];
+          heap.onUnraisable = (e) => reported.push(e);
+          const T = heap.defineType({ name: "T", refs: ["a"], weakrefable: true });
+          const keep = heap.alloc(T);
+          const exits: number[] = [];
+          heap.finalize(keep, () => { exits.push(heap.refcount(keep)); });
+          const refusals: unknown[] = [];
+          const attempt = () => { try { heap.destroy(); refusals.push(null); } catch (e) { refusals.push(e); } };
+          if (from === "gc.observePhases listener") {
+            heap.gc.observePhases(() => { if (!refusals.length) attempt(); });
+            const c = heap.alloc(T);
+            c.set("a", c);
+            c.dispose();
+            expect(heap.gc.collect()).toBe(1); // the collection completes
+            heap.gc.observePhases(null);
+          } else {
+            const off = heap.onAllocationEvents(() => { if (!refusals.length) attempt(); });
+            heap.core.eventsSetBatchSize(1); // the listener runs inside the allocation that caused it
+            const h = heap.alloc(T);
+            heap.core.eventsSetBatchSize(1024);
+            off();
+            expect(heap.refcount(h)).toBe(1);
+            h.dispose();
+          }
+          expect(refusals.length).toBe(1);
+          expect(refusals[0]).toBeInstanceOf(HeapConfigError);
+          expect((refusals[0] as Error).message).toMatch(/^destroy: not from /);
+          expect(heap.destroyed).toBe(false);
+          expect(exits).toEqual([]);
+          heap.flushUnraisable();
+          expect(reported).toEqual([]);
+          heap.verify();
+          heap.destroy();
+          expect(exits).toEqual([1]); // the exit finalizer ran then, with the heap usable
+          expect(reported).toEqual([]);
+          keep.dispose();
+        });
+      }
+    });
+  }
+});
+
 heapSuite("verify() from host code a collection runs", ({ make }) => {
   for (const { build, debug } of BUILDS) {
     describe(build, () => {
