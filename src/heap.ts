@@ -94,7 +94,8 @@ export class Heap {
   /**
    * Where exceptions from finalizers, weakref callbacks and finalize functions go (CPython's
    * sys.unraisablehook): they never propagate into the heap. Reported after the core returns.
-   * An async one's rejection comes here too, once it settles.
+   * An async one's rejection comes here too, once it settles. If this hook throws, or returns a
+   * promise that rejects, that is printed once on console.error (never reported here again).
    */
   onUnraisable: (err: unknown, context: string) => void = (err, context) => {
     console.error(`Exception ignored in: ${context}`, err);

@@ -202,6 +202,38 @@ heapSuite("faults", ({ make, strategy }) => {
     }
   });
 
+  test("an async onUnraisable whose promise rejects: one console.error per rejection naming the context, never an unhandled rejection or a report of its own", async () => {
+    // The report dropped what the hook returned: the rejection became an unhandled rejection
+    // (which ends a Node process; a hook that throws is printed instead). It is printed now, once
+    // per rejection, never reported to the hook again (a hook that always rejects would not end).
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => { printed.push(format(...args)); });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => { unhandled.push(reason); };
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const heap = await make();
+      let calls = 0;
+      heap.onUnraisable = async (err) => { calls++; await null; throw new Error(`hook failed on ${(err as Error).message}`); };
+      const T = heap.defineType({ name: "T", scalars: { v: "i32" }, finalizer: (h) => { throw new Error(`finalizer ${h.getScalar("v")}`); } });
+      for (let i = 1; i <= 3; i++) { const h = heap.alloc(T); h.setScalar("v", i); h.dispose(); }
+      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+      expect(calls).toBe(3);
+      const lines = printed.filter((p) => p.startsWith("refheap: onUnraisable rejected while reporting an exception from finalizer of <T object at 0x"));
+      expect(lines.length).toBe(3);
+      for (let i = 1; i <= 3; i++) expect(lines.filter((l) => l.includes(`Error: finalizer ${i}`) && l.includes(`Error: hook failed on finalizer ${i}`)).length).toBe(1);
+      // a returned object whose `then` getter throws is printed as the hook's throw
+      heap.onUnraisable = () => ({ get then() { throw new Error("then getter"); } }) as never;
+      heap.alloc(T).dispose();
+      expect(printed.filter((p) => p.startsWith("refheap: onUnraisable threw while reporting an exception from finalizer of <T") && p.includes("then getter")).length).toBe(1);
+      expect(printed.length).toBe(4);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      spy.mockRestore();
+    }
+  });
+
   test("regression: a WeakValueMap whose second table cannot be allocated leaves nothing behind", async () => {
     const heap = await make();
     const objects = heap.stats().liveObjects;

@@ -75,15 +75,9 @@ export class UnraisableQueue {
       while (this.#queue.length) {
         const { err, context } = this.#queue.shift()!;
         try {
-          this.report()(err, context);
+          hookSettled(this.report()(err, context), err, context);
         } catch (e) {
-          // the last resort must not throw: printing an error whose stack getter throws threw
-          // again, out of the flush (out of a dispose(), or uncaught from the microtask)
-          try {
-            console.error("refheap: onUnraisable threw while reporting", err, e);
-          } catch {
-            try { console.error(`refheap: onUnraisable threw while reporting an exception from ${context}; neither can be printed`); } catch { /* no console left */ }
-          }
+          hookFailed("threw", err, e, context);
         }
       }
     } finally {
@@ -91,4 +85,26 @@ export class UnraisableQueue {
     }
   }
   #reporting = false;
+}
+
+/**
+ * What onUnraisable returned: an async hook's rejection is printed like a hook's throw, once, on
+ * console.error. Not back to onUnraisable (a hook that always rejects would report itself without
+ * end), and not left an unhandled rejection (which ends a Node process; a hook's throw does not).
+ */
+function hookSettled(result: unknown, err: unknown, context: string): void {
+  if (result === null || (typeof result !== "object" && typeof result !== "function")) return;
+  const then = (result as { then?: unknown }).then; // a getter that throws: the caller's catch prints it
+  if (typeof then === "function") then.call(result, undefined, (e: unknown) => hookFailed("rejected", err, e, context));
+}
+
+/** The last resort: prints what the hook did with `err`, and never throws. */
+function hookFailed(how: "threw" | "rejected", err: unknown, e: unknown, context: string): void {
+  // printing an error whose stack getter throws threw again, out of the flush (out of a
+  // dispose(), or uncaught from the microtask)
+  try {
+    console.error(`refheap: onUnraisable ${how} while reporting an exception from ${context}:`, err, e);
+  } catch {
+    try { console.error(`refheap: onUnraisable ${how} while reporting an exception from ${context}; neither can be printed`); } catch { /* no console left */ }
+  }
 }
