@@ -165,6 +165,8 @@ function checkOptions(options: HeaptrackOptions): Options {
   return {
     maxEvents,
     limit: int(options.limit, "limit", Number.MAX_SAFE_INTEGER, 0, TRACE_MAX_EVENTS),
+    // heaptrack's longest lines (a module's path and segments, a demangled symbol) are a few KiB:
+    // 1 MiB refuses a line without end (one giant run, no newline) before it is held whole
     maxLineBytes: int(options.maxLineBytes, "maxLineBytes", 1 << 20, 64, 1 << 26),
     maxBytes: int(options.maxBytes, "maxBytes", 2 ** 33, 0, 2 ** 40),
     oversized: oneOf(options.oversized, "oversized", ["error", "skip"] as const),

@@ -31,7 +31,8 @@ function zstdStored(data: Uint8Array, { windowByte = 0x38, blockTypes = 0 } = {}
   for (let p = 0; p < data.length || p === 0; p += BLOCK) {
     const n = Math.min(BLOCK, data.length - p), last = p + BLOCK >= data.length ? 1 : 0;
     const h = last | (blockTypes << 1) | (n << 3);
-    parts.push(h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff, ...data.subarray(p, p + n));
+    parts.push(h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff);
+    for (let i = p; i < p + n; i++) parts.push(data[i]!); // not spread: a 128 KiB block overflowed the stack
     if (data.length === 0) break;
   }
   return Uint8Array.from(parts);
@@ -271,6 +272,30 @@ describe("malformed input: a HeaptrackFormatError naming the line", () => {
     await refused(text("+ 8 0 10", "+ 8 0 20"), /passes maxBytes \(20 bytes\)/, 0, { maxBytes: 20 });
     await refused(text("+ 8 0 10", "- 10", "+ 8 0 20"), /line 5: more than 2 events \(maxEvents\)/, 5, { maxEvents: 2 });
     await refused(text("a 8 0", "a 8 0", "a 8 0"), /more than 2 allocation infos/, 5, { maxEvents: 2 });
+  });
+
+  test("the default line bound (1 MiB): a few MiB on one line, from memory, a file, gzip, zstd, or endless, is refused at that line", async () => {
+    // A single enormous line (no newline, or a huge run of one character) was feared to build a
+    // giant string before anything refused it: the bound is checked as the line is assembled,
+    // against 1 MiB by default, whatever the compression. (Passes on the code before this test.)
+    const long = (n: number, end: string) => text("+ 10 0 10") + "+ " + "1".repeat(n) + end;
+    const dir = await mkdtemp(join(tmpdir(), "refheap-heaptrack-"));
+    try {
+      for (const [n, end] of [[3 << 20, ""], [5 << 20, "\n+ 10 0 20\n"], [(1 << 20) + 1, "\n"]] as const) {
+        const b = bytes(long(n, end));
+        const inputs: [string, string | Uint8Array][] = [["memory", b], ["gzip", gzipSync(b)], ["zstd", zstdStored(b)]];
+        for (const [what, data] of inputs) {
+          await refused(importHeaptrack(data as Uint8Array), /^heaptrack line 4: a line longer than maxLineBytes \(1048576 bytes\)$/, 4);
+          const f = join(dir, what);
+          await writeFile(f, data);
+          await refused(importHeaptrack(f), /^heaptrack line 4: a line longer than maxLineBytes \(1048576 bytes\)$/, 4);
+        }
+      }
+      // a line of exactly 1 MiB is read (and found malformed, as any such line is)
+      await refused(load(long((1 << 20) - 2, "\n")), /line 4: size is not a hex number|more than 64 bits/, 4);
+      // an input without an end: /dev/zero is one endless line of NULs
+      if (process.platform === "linux") await refused(importHeaptrack("/dev/zero"), /^heaptrack line 1: a line longer than maxLineBytes/, 1);
+    } finally { await rm(dir, { recursive: true, force: true }); }
   });
 
   test("a line split over chunks, a last line without its newline", async () => {
