@@ -10,7 +10,8 @@
 // Frees name allocations by distance back, so short-lived objects cost one byte.
 
 import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { readBounded } from "./files.js";
 import { Heap, type AllocatorName } from "./heap.js";
 import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR, collectorsWith } from "./strategies.js";
 import { HeapConfigError, HeapOutOfMemoryError, HeapTypeError, TraceFormatError, describeValue, fileError } from "./errors.js";
@@ -28,6 +29,11 @@ const MAX_HEADER_BYTES = 1 << 20;
 // Longest encodings: an allocation is (size << 1) < 2^33 (5 bytes) and a type id (3 bytes); a
 // free is (back << 1) | 1 < 2^29 (5 bytes). What a file may inflate to follows from its counts.
 const MAX_ALLOCATION_BYTES = 8, MAX_FREE_BYTES = 5, MAX_VARINT_BYTES = 5;
+// Most bytes a .rhtrace file can have (AllocationTrace.load reads no more): the largest inflated
+// file the counts allow, stored uncompressed (deflate adds 5 bytes a 64 KiB block), behind the
+// longest gzip header inflateHead reads past. About 1 GiB.
+const MAX_INFLATED_BYTES = 12 + MAX_HEADER_BYTES + TRACE_MAX_EVENTS * MAX_ALLOCATION_BYTES;
+const MAX_FILE_BYTES = MAX_INFLATED_BYTES + 5 * Math.ceil(MAX_INFLATED_BYTES / 65535) + 2 * MAX_HEADER_BYTES + 64;
 
 function checkOpsShape(ops: Uint32Array): void {
   if (!(ops instanceof Uint32Array)) throw new TraceFormatError(`AllocationTrace: ops must be a Uint32Array, got ${ops === null ? "null" : typeof ops}`);
@@ -160,8 +166,9 @@ export class AllocationTrace {
   }
   /** Reads a .rhtrace file (see decode); a path that cannot be read is a HeapFileError. */
   static async load(path: string): Promise<AllocationTrace> {
-    let data: Uint8Array;
-    try { data = await readFile(path); } catch (err) { throw fileError("AllocationTrace.load", path, err); }
+    // sized before it is read: no trace is larger, and a larger file (or an endless one) was read whole
+    const data = await readBounded("AllocationTrace.load", path, MAX_FILE_BYTES, (size) => new TraceFormatError(
+      `not a refheap trace: ${path} has ${size ?? `more than ${MAX_FILE_BYTES}`} bytes, and no trace file has more than ${MAX_FILE_BYTES} bytes`));
     return AllocationTrace.decode(data);
   }
 }

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { gzipSync } from "node:zlib";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -196,6 +196,32 @@ describe("trace headers are validated", () => {
     const back = AllocationTrace.decode(t.encode());
     expect(back.ops).toEqual(t.ops);
     expect(back.note).toBe(t.note);
+  });
+});
+
+describe("trace files are sized before they are read", () => {
+  // AllocationTrace.load read the whole file whatever its size: 1.5 GiB of anything was held
+  // before decode refused it, past 2 GiB readFile's raw RangeError came out, and an endless file
+  // (/dev/zero, a pipe) was read until memory ran out. No trace file has more than about 1 GiB
+  // (2^27 events of at most 8 bytes, stored): a larger one is refused from its size.
+  test("a file larger than any trace is a TraceFormatError from its size, nothing read", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "refheap-trace-"));
+    try {
+      for (const size of [1.5 * 2 ** 30, 3 * 2 ** 30]) {
+        const f = join(dir, `big-${size}.rhtrace`);
+        await truncate(await writeFile(f, "").then(() => f), size); // sparse: no disk, no memory
+        const err = await AllocationTrace.load(f).then(() => null, (e: unknown) => e);
+        expect(err, String(size)).toBeInstanceOf(TraceFormatError);
+        expect((err as Error).message).toMatch(new RegExp(`^not a refheap trace: .*big-${size}\\.rhtrace has ${size} bytes, and no trace file has more than 10\\d{8} bytes$`));
+      }
+    } finally { await rm(dir, { recursive: true, force: true }); }
+  });
+
+  test.runIf(process.platform === "linux")("a file without a size (a device, a pipe) is read no further than the bound", async () => {
+    const { readBounded } = await import("../src/files.js");
+    const tooLarge = (size: number | null) => new TraceFormatError(`size ${size}`);
+    await expect(readBounded("t", "/dev/zero", 1 << 20, tooLarge)).rejects.toThrow(/^size null$/);
+    expect((await readBounded("t", "/proc/self/status", 1 << 20, tooLarge)).length).toBeGreaterThan(0); // size 0 by stat: read to its end
   });
 });
 
