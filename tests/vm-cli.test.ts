@@ -3,6 +3,9 @@
 import { describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const bin = fileURLToPath(new URL("../bin/refheap-vm.mjs", import.meta.url));
 const seeds = fileURLToPath(new URL("../examples/seeds/", import.meta.url));
@@ -49,6 +52,27 @@ describe("refheap-vm", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stdout).toBe("");
     }
+  });
+
+  test("a program file is sized before it is read: a larger one is one line, exit 2", async () => {
+    // before: read whole however large: a 16 MiB + 1 file of NULs ran as one symbol, and its
+    // NameError printed the 16 MiB name on one line (exit 1); /dev/zero was read until memory ran out
+    const dir = await mkdtemp(join(tmpdir(), "refheap-vm-"));
+    try {
+      const big = join(dir, "big.lisp");
+      await writeFile(big, "");
+      await truncate(big, (16 << 20) + 1); // sparse: no disk
+      const r = run([big]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^refheap-vm: .*big\.lisp has 16777217 bytes, more than a program may have \(16777216\)\n$/);
+      expect(r.stdout).toBe("");
+    } finally { await rm(dir, { recursive: true, force: true }); }
+  });
+
+  test.runIf(process.platform === "linux")("an endless program file (/dev/zero) is read no further than the bound", () => {
+    const r = run(["/dev/zero"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("refheap-vm: /dev/zero has more than 16777216 bytes, more than a program may have (16777216)\n");
   });
 
   test("the REPL evaluates forms across lines and survives errors", () => {

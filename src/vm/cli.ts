@@ -3,13 +3,17 @@
 //   (the names: ALLOCATORS and COLLECTORS, from the registry)
 
 import { parseArgs } from "node:util";
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { ALLOCATORS, COLLECTORS, type AllocatorName, type CollectorName } from "../heap.js";
 import { DEFAULT_ALLOCATOR, DEFAULT_COLLECTOR } from "../strategies.js";
 import { VM } from "./interp.js";
 import { VMError } from "./errors.js";
 import { optionGivenTwice } from "../args.js";
+import { HeapFileError } from "../errors.js";
+import { readBounded } from "../files.js";
+
+/** Largest program file read: programs are text (the seeds are a few KiB); 16 MiB leaves room for generated ones. */
+const MAX_PROGRAM_BYTES = 16 << 20;
 
 const USAGE = `usage: refheap-vm [file] [--allocator ${ALLOCATORS.join("|")}] [--collector ${COLLECTORS.join("|")}] [--finalizer-mode pep442|legacy] [--debug] [-e source]\n`;
 
@@ -48,10 +52,14 @@ export async function main(argv: string[]): Promise<number> {
   if (finalizerMode !== "pep442" && finalizerMode !== "legacy") { process.stderr.write(`unknown finalizer mode '${finalizerMode}' (pep442, legacy)\n`); return 2; }
   let source: string | null = values.eval ?? null;
   if (positionals[0] !== undefined) {
+    const file = positionals[0];
     try {
-      source = readFileSync(positionals[0], "utf8");
+      // sized before it is read: a program file was read whole, however large (or endless: /dev/zero)
+      const bytes = await readBounded("refheap-vm", file, MAX_PROGRAM_BYTES, (size) =>
+        new HeapFileError(`refheap-vm: ${file} has ${size ?? `more than ${MAX_PROGRAM_BYTES}`} bytes, more than a program may have (${MAX_PROGRAM_BYTES})`, file));
+      source = new TextDecoder().decode(bytes);
     } catch (e) {
-      process.stderr.write(`refheap-vm: cannot read ${positionals[0]}: ${(e as Error).message}\n`);
+      process.stderr.write(`${(e as Error).message}\n`); // "refheap-vm: cannot read FILE: <the OS's message>"
       return 2;
     }
   }
