@@ -193,6 +193,8 @@ export class Finalize<A extends unknown[] = unknown[], R = unknown> {
   call(): R | undefined {
     const fn = this.#fn, args = this.#args;
     if (!fn || !args) return undefined;
+    // refused before it is cleared: refused at its weakref's release, fn was lost without running
+    this.#heap.assertNotMidOperation("finalize.call");
     this.#clear();
     return fn(...args);
   }

@@ -470,6 +470,55 @@ heapSuite("heap.destroy() from a listener that runs mid-operation", ({ make }) =
   }
 });
 
+heapSuite("a finalize object called from a listener that runs mid-operation", ({ make }) => {
+  for (const { build, debug } of BUILDS) {
+    describe(build, () => {
+      // finalize.call() cleared the object (dead, unregistered) and then released its weakref,
+      // which such a listener may not: the HeapConfigError came after the change, the function
+      // was lost without running, and the weakref object stayed behind. Refused first now.
+      for (const from of ["gc.observePhases listener", "allocation events listener"] as const) {
+        test(`from a ${from}: HeapConfigError before anything changes; it runs later, once`, async () => {
+          const heap = await make({ debug });
+          if (from === "gc.observePhases listener" && !heap.capabilities.collector.collectsCycles) return;
+          const T = heap.defineType({ name: "T", refs: ["a"], weakrefable: true });
+          const keep = heap.alloc(T);
+          const ran: string[] = [];
+          const fin = heap.finalize(keep, (why: string) => { ran.push(why); }, "called");
+          const objects = heap.stats().liveObjects;
+          const refusals: unknown[] = [];
+          const attempt = () => { if (!refusals.length) { try { fin.call(); refusals.push(null); } catch (e) { refusals.push(e); } } };
+          if (from === "gc.observePhases listener") {
+            heap.gc.observePhases(attempt);
+            const c = heap.alloc(T);
+            c.set("a", c);
+            c.dispose();
+            expect(heap.gc.collect()).toBe(1);
+            heap.gc.observePhases(null);
+          } else {
+            const off = heap.onAllocationEvents(attempt);
+            heap.core.eventsSetBatchSize(1); // the listener runs inside the allocation that caused it
+            heap.alloc(T).dispose();
+            heap.core.eventsSetBatchSize(1024);
+            off();
+          }
+          expect(refusals.length).toBe(1);
+          expect(refusals[0]).toBeInstanceOf(HeapConfigError);
+          expect((refusals[0] as Error).message).toMatch(/^finalize\.call: not from /);
+          expect(fin.alive).toBe(true);
+          expect(ran).toEqual([]);
+          expect(heap.stats().liveObjects).toBe(objects);
+          heap.verify();
+          fin.call();
+          expect(fin.alive).toBe(false);
+          keep.dispose();
+          expect(ran).toEqual(["called"]);
+          expect(heap.stats().liveObjects).toBe(objects - 2); // keep and the finalize object's weakref
+        });
+      }
+    });
+  }
+});
+
 heapSuite("verify() from host code a collection runs", ({ make }) => {
   for (const { build, debug } of BUILDS) {
     describe(build, () => {
