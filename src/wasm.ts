@@ -3,7 +3,7 @@
 // so the core calls host.onGrow after every grow and the views are rebuilt there: free on the
 // fast path, unlike checking memory.buffer per access (measured 73 ns on node 20).
 
-import { HeapAbortError, HeapConfigError, HeapCorruptedError } from "./errors.js";
+import { HeapAbortError, HeapConfigError, HeapCorruptedError, HeapFileError, describeValue } from "./errors.js";
 import {
   HOOK_ALLOCATION_EVENTS, HOOK_CENSUS, HOOK_FINALIZE, HOOK_GC_GARBAGE, HOOK_GC_PHASE, HOOK_NAMES, HOOK_WEAKREF_CALLBACK, HOOK_WEAKREF_FREED,
 } from "./generated/boundary.js";
@@ -27,6 +27,11 @@ let wasmBaseUrl: string | { readonly href: string } = new URL("../build/", impor
 
 /** Where the .wasm builds are (a directory URL, a string or a URL): in a browser, wherever the page serves them. */
 export function setWasmBaseUrl(url: string | { readonly href: string }): void {
+  // checked here, before anything changes: a relative base made every later Heap.create throw URL's raw TypeError
+  let href: unknown;
+  try { href = typeof url === "string" ? url : url.href; new URL(".", href as string); } catch (err) {
+    throw new HeapConfigError(`setWasmBaseUrl: expected an absolute URL of the folder of the .wasm builds (a URL or its string), got ${describeValue(href ?? url)} (${(err as Error).message})`);
+  }
   wasmBaseUrl = url;
   modules.clear();
 }
@@ -50,7 +55,7 @@ export function loadModule(build: Build): Promise<WebAssembly.Module> {
     const url = new URL(FILES[build], typeof wasmBaseUrl === "string" ? wasmBaseUrl : wasmBaseUrl.href);
     m = readBytes(url).then((bytes) => compileEager(bytes), (err) => {
       modules.delete(build);
-      throw new Error(`refheap: cannot read ${url.pathname} (run \`npm run build:wasm\`): ${err.message}`);
+      throw new HeapFileError(`Heap.create: cannot read ${url.href} (run \`npm run build:wasm\`, or setWasmBaseUrl() to where the builds are): ${(err as Error)?.message ?? String(err)}`, url.href, err);
     });
     modules.set(build, m);
   }

@@ -8,8 +8,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  AllocationTrace, Heap, HeapConfigError, HeapFileError, importHeapSnapshot, importHeaptrack, loadHeapSnapshot, saveHeapSnapshot, takeGraph,
+  AllocationTrace, Heap, HeapConfigError, HeapFileError, importHeapSnapshot, importHeaptrack, loadHeapSnapshot, saveHeapSnapshot, setWasmBaseUrl, takeGraph,
 } from "../src/index.js";
+import { pathToFileURL } from "node:url";
 
 let dir = "";
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), "refheap-paths-")); });
@@ -79,5 +80,31 @@ describe("a path that cannot be written", () => {
       await trace.save(join(dir, "ok.rhtrace"));
       expect((await AllocationTrace.load(join(dir, "ok.rhtrace"))).ops).toEqual(trace.ops);
     } finally { heap.destroy(); }
+  });
+});
+
+describe("where the wasm builds are (setWasmBaseUrl)", () => {
+  // A relative base was taken, then Heap.create threw a raw TypeError (Invalid URL); a folder
+  // without the builds gave a plain Error. Now: HeapConfigError at the call, before anything
+  // changes, and HeapFileError from Heap.create naming the file, the OS error as its cause.
+  const builds = new URL("../build/", import.meta.url);
+  test("a base that is not an absolute URL is refused at the call; the builds still load", async () => {
+    for (const bad of ["build/", "", 42, null]) expect(() => setWasmBaseUrl(bad as never), String(bad)).toThrow(HeapConfigError);
+    (await Heap.create({ debug: true })).destroy();
+  });
+
+  test("a folder without the builds: Heap.create throws HeapFileError; setWasmBaseUrl back, it works", async () => {
+    try {
+      setWasmBaseUrl(pathToFileURL(dir + "/"));
+      const err = await rejection(Heap.create({ debug: true }));
+      const file = join(dir, "core.debug.wasm");
+      expect(err).toBeInstanceOf(HeapFileError);
+      expect((err as HeapFileError).path).toBe(pathToFileURL(file).href);
+      expect((err as Error).message).toMatch(/^Heap\.create: cannot read file:\/\/.*core\.debug\.wasm \(run `npm run build:wasm`, or setWasmBaseUrl\(\) to where the builds are\): ENOENT: no such file or directory/);
+      expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe("ENOENT");
+    } finally {
+      setWasmBaseUrl(builds);
+    }
+    (await Heap.create({ debug: true })).destroy();
   });
 });
