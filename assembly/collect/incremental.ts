@@ -22,7 +22,7 @@
 // checkSpaces() checks these in debug builds (verify()).
 //
 // Sizing, as CPython (assess_work_to_do, gc_collect_increment):
-//   work_to_do += young.count + min(heap_size / 10 / max(threshold1, 2), 2 * young.count)
+//   work_to_do += young.count + min(heap_size / 10 / max(threshold1, 2), young.count * 3 / 2)
 //   young.count = 0; if work_to_do < 0 the increment does nothing (not even the young generation)
 //   marking at the start of a pass subtracts the objects marked from work_to_do twice (mark_at_start
 //   and its caller both do: gh-141890, "collections could be delayed indefinitely"); 3.14.0 shipped
@@ -169,7 +169,9 @@ function assessWorkToDo(): i32 {
   if (scale < 2) scale = 2;
   let fresh = <i32>COUNT(0);
   let fraction = <i32>(heapSize / 10) / scale;
-  if (fraction > fresh * 2) fraction = fresh * 2;
+  // 3.14.0's cap; 3.14.1 made it 2 * young.count (gh-139951, PR #140262)
+  let most = fresh * 3 / 2;
+  if (fraction > most) fraction = most;
   SET_COUNT(0, 0);
   return fresh + fraction;
 }

@@ -765,7 +765,7 @@ export class Model {
     // assess_work_to_do
     const heapSize = this.#tracked().length;
     const fresh = this.youngCount;
-    this.#workToDo += fresh + Math.min(Math.floor(Math.floor(heapSize / 10) / Math.max(this.threshold1, 2)), 2 * fresh);
+    this.#workToDo += fresh + Math.min(Math.floor(Math.floor(heapSize / 10) / Math.max(this.threshold1, 2)), Math.floor(fresh * 3 / 2));
     this.youngCount = 0;
     if (this.#workToDo < 0) return null;
     if (this.#markPhase) { this.#markPhase = false; return null; } // no root: nothing marked
