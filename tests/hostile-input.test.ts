@@ -19,8 +19,8 @@ heapSuite("hostile input and lifetimes", ({ make, strategy }) => {
       let victim: Handle | null = null, ran = 0;
       const Fin = heap.defineType({ name: "Fin", refs: ["a"], finalizer: () => { ran++; victim?.dispose(); } });
       for (let round = 0; round < 3; round++) {
-        // CPython 3.14.0's increments do nothing while in debt (5,000 objects on a fresh heap) and
-        // the first of a pass only marks: a full collection clears the debt, an increment marks
+        // CPython 3.14.0's increments take no pending objects while in debt (5,000 objects on a fresh
+        // heap) and the first of a pass only marks: a full collection clears the debt, an increment marks
         if (oldSpaces) { heap.gc.collect(2); heap.gc.collect(1); }
         victim = heap.alloc(Node);
         victim.setScalar("v", 4242 + round);

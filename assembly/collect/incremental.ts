@@ -23,7 +23,9 @@
 //
 // Sizing, as CPython (assess_work_to_do, gc_collect_increment):
 //   work_to_do += young.count + min(heap_size / 10 / max(threshold1, 2), young.count * 3 / 2)
-//   young.count = 0; if work_to_do < 0 the increment does nothing (not even the young generation)
+//   young.count = 0; the increment then takes the young generation, and pending objects only while
+//   it holds fewer than work_to_do (none while work_to_do < 0; 3.14.1 skipped such increments
+//   altogether, young generation included: gh-139951, PR #140262)
 //   marking at the start of a pass subtracts the objects marked from work_to_do twice (mark_at_start
 //   and its caller both do: gh-141890, "collections could be delayed indefinitely"); 3.14.0 shipped
 //   it, so it is kept. work_to_do starts at -5000 (pycore_runtime_init.h).
@@ -224,7 +226,6 @@ function collectYoung(): i32 {
 /** One increment (gc.collect(1), and every automatic collection). */
 function collectIncrement(): i32 {
   workToDo += assessWorkToDo();
-  if (workToDo < 0) { endEmpty(1, 0); return 0; }
   if (markPhase) {
     let marked = markAtStart();
     workToDo -= <i32>marked; // a second time (gh-141890), as 3.14.0 shipped
@@ -273,7 +274,7 @@ function settleFull(): void {
   completedScavenge();
 }
 
-/** A collection that examined nothing (in debt, or the marking step): counted, reported, ended. */
+/** The marking step, which examines nothing: counted, reported, ended. */
 function endEmpty(g: u32, candidates: u32): void {
   let st = GEN_STATS + <usize>g * 12;
   store<u32>(st, load<u32>(st) + 1);

@@ -662,7 +662,7 @@ export class Model {
     if (this.#oldSpaces()) {
       const planned = this.#increment(g);
       if (planned === null) {
-        // nothing collected: a step in debt (work_to_do < 0), or the pass's marking step
+        // nothing collected: the pass's marking step
         this.log.push(`gc-stop:${reported}:0`);
         if (this.gcCallbackThrows) this.unraisable.push("gc");
         this.onHost?.(`gc-stop#${this.log.filter((e) => e.startsWith("gc-stop")).length}`);
@@ -767,7 +767,6 @@ export class Model {
     const fresh = this.youngCount;
     this.#workToDo += fresh + Math.min(Math.floor(Math.floor(heapSize / 10) / Math.max(this.threshold1, 2)), Math.floor(fresh * 3 / 2));
     this.youngCount = 0;
-    if (this.#workToDo < 0) return null;
     if (this.#markPhase) { this.#markPhase = false; return null; } // no root: nothing marked
     const set = new Set(young.map((o) => o.id));
     let size = set.size;
