@@ -26,6 +26,8 @@
 //   young.count = 0; the increment then takes the young generation, and pending objects only while
 //   it holds fewer than work_to_do (none while work_to_do < 0; 3.14.1 skipped such increments
 //   altogether, young generation included: gh-139951, PR #140262)
+//   after it: work_to_do += heap_size / 10 / max(threshold1, 2) - the objects it held (3.14.1 dropped
+//   the first term); threshold1 is read before the collection, as the start callbacks left it
 //   marking at the start of a pass subtracts the objects marked from work_to_do twice (mark_at_start
 //   and its caller both do: gh-141890, "collections could be delayed indefinitely"); 3.14.0 shipped
 //   it, so it is kept. work_to_do starts at -5000 (pycore_runtime_init.h).
@@ -225,6 +227,8 @@ function collectYoung(): i32 {
 
 /** One increment (gc.collect(1), and every automatic collection). */
 function collectIncrement(): i32 {
+  let scale = <i32>THRESHOLD(1);
+  if (scale < 2) scale = 2;
   workToDo += assessWorkToDo();
   if (markPhase) {
     let marked = markAtStart();
@@ -247,12 +251,15 @@ function collectIncrement(): i32 {
     size += 1 + <i32>expandTransitively(INCREMENT, p);
   }
   incrementSize = size;
+  incrementScale = scale;
   return collectRegion(1, INCREMENT, visited, settleIncrement);
 }
 
 let incrementSize: i32 = 0;
+let incrementScale: i32 = 2;
 
 function settleIncrement(): void {
+  workToDo += <i32>(heapSize / 10) / incrementScale; // heap_size after the garbage went
   workToDo -= incrementSize;
   if (listIsEmpty(OLD(visitedSpace ^ 1))) completedScavenge();
 }

@@ -765,7 +765,8 @@ export class Model {
     // assess_work_to_do
     const heapSize = this.#tracked().length;
     const fresh = this.youngCount;
-    this.#workToDo += fresh + Math.min(Math.floor(Math.floor(heapSize / 10) / Math.max(this.threshold1, 2)), Math.floor(fresh * 3 / 2));
+    const scale = Math.max(this.threshold1, 2);
+    this.#workToDo += fresh + Math.min(Math.floor(Math.floor(heapSize / 10) / scale), Math.floor(fresh * 3 / 2));
     this.youngCount = 0;
     if (this.#markPhase) { this.#markPhase = false; return null; } // no root: nothing marked
     const set = new Set(young.map((o) => o.id));
@@ -785,7 +786,8 @@ export class Model {
         }
       }
     }
-    return [set, () => { this.#workToDo -= size; endPass(); }];
+    // after it: the heap's share again (heap_size once the garbage went), less what it held
+    return [set, () => { this.#workToDo += Math.floor(Math.floor(this.#tracked().length / 10) / scale) - size; endPass(); }];
   }
 
   /** The steps after deduction: weakrefs, finalizers, resurrection, deletion. */
