@@ -159,7 +159,9 @@ heapSuite("the cycle collectors", ({ make, strategy, reuses }) => {
     const { Node } = types(heap);
     heap.gc.setThreshold(100, 10, 10);
     for (let i = 0; i < 10; i++) ring(heap, Node, 50).dispose(); // 500 cyclic nodes, 5 thresholds' worth
-    expect(heap.gc.getStats()[autoGen].collections).toBeGreaterThanOrEqual(4);
+    // (CPython 3.14.0: every other increment here is a pass's marking step, which get_stats() does
+    // not count: each increment that collects empties the pending space and ends the pass)
+    expect(heap.gc.getStats()[autoGen].collections).toBeGreaterThanOrEqual(oldSpaces ? 2 : 4);
     // rings still held when a collection ran survived it; the rest are gone (CPython 3.14.0's
     // increments examine the young generation even 5000 objects in debt, as a fresh heap is)
     expect(heap.stats().liveObjects).toBeLessThan(500);
@@ -671,6 +673,8 @@ heapSuite("what gc.getCount() and gc.getObjects() report", ({ make, strategy }) 
         expect(heap.gc.getCount()).toEqual([0, 1, 0]); // young collections into the visited space
         expect(lengths()).toEqual([0, 0, 1]);          // no generation 1: getObjects(2) is both old spaces
         expect(heap.gc.collect(1)).toBe(0);            // a pass's first increment marks (no root: nothing)
+        expect(heap.gc.getStats()[1].collections).toBe(0); // and is not counted (3.14.0's gc_collect_increment)
+        heap.gc.collect(1);
         expect(heap.gc.getStats()[1].collections).toBe(1);
         heap.gc.collect(2);
         expect(heap.gc.getCount()).toEqual([0, 0, 0]);

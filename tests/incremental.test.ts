@@ -160,6 +160,23 @@ heapSuite("the incremental collector (CPython 3.14.0)", ({ make, strategy }) => 
     expect(heap.stats().liveObjects).toBe(0);
   });
 
+  incrementalOnly("the marking step is reported to the callbacks but not counted in get_stats (gc_collect_increment, 3.14.0)", async () => {
+    const heap = await make();
+    const { Node, List, stops } = setup(heap);
+    const root = heap.alloc(List);
+    const n = heap.alloc(Node);
+    root.push(n);
+    heap.gc.setRoot(root);
+    heap.gc.collect(1); // a fresh heap's first increment: the marking step
+    expect(stops).toEqual([expect.objectContaining({ generation: 1, collected: 0, uncollectable: 0, candidates: 2 })]);
+    expect(heap.gc.getStats()[1].collections).toBe(0);
+    heap.gc.collect(1); // an increment that collects
+    expect(heap.gc.getStats()[1].collections).toBe(1);
+    n.dispose();
+    root.dispose();
+    heap.gc.setRoot(null);
+  });
+
   incrementalOnly("an increment in debt still examines the young generation (3.14.0; 3.14.1 skipped it)", async () => {
     const heap = await make();
     const { Node, stops } = setup(heap);

@@ -37,19 +37,20 @@
 // (mark_global_roots) and from every frame's stack (mark_stacks). refheap has no interpreter: its
 // global namespace is the object given to gc.setRoot (the heap holds a reference to it), and
 // the host's handles, which the core cannot enumerate, are its frames. So marking starts from the
-// root object only; with no root set, a pass marks nothing and starts collecting at once.
+// root object only; with no root set, a pass's marking step marks nothing.
 //
 // gc module: get_count() = (young.count, visited.count, pending.count), where an old space's count
 // is the young collections (gc.collect(0)) since it was last emptied; get_threshold() = (2000, 10, 0)
 // (the third is stored, never used or reported); collect(0) = the young generation, collect(1) = one
-// increment, collect(2) = everything (young, pending and visited merged into visited); get_objects(1)
+// increment (a marking step is reported to the callbacks but not counted in get_stats()), collect(2)
+// = everything (young, pending and visited merged into visited); get_objects(1)
 // is empty, get_objects(2) both old spaces (the host reads the `oldSpaces` capability).
 
 import { FLAG_FROZEN, FLAG_OLD_SPACE, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } from "../layout";
 import {
   COUNT, COUNTS, GEN_HEAD, PERMANENT, SET_COUNT, THRESHOLD, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove, setThirdThresholdUnused,
 } from "./generations";
-import { GEN_STATS, collecting, rootObject, setCollecting, setTrigger } from "./gcstate";
+import { collecting, rootObject, setCollecting, setTrigger } from "./gcstate";
 import { heapSize, setTrackBits, setTrackGeneration } from "./track";
 import { PHASE_MERGED, PHASE_START, PHASE_STOP, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, deduceUnreachable, finishCollection, listInit } from "./trial";
@@ -233,7 +234,7 @@ function collectIncrement(): i32 {
   if (markPhase) {
     let marked = markAtStart();
     workToDo -= <i32>marked; // a second time (gh-141890), as 3.14.0 shipped
-    endEmpty(1, marked);
+    endMarking(marked);
     return 0;
   }
   let visited = OLD(visitedSpace), pending = OLD(visitedSpace ^ 1);
@@ -281,11 +282,12 @@ function settleFull(): void {
   completedScavenge();
 }
 
-/** The marking step, which examines nothing: counted, reported, ended. */
-function endEmpty(g: u32, candidates: u32): void {
-  let st = GEN_STATS + <usize>g * 12;
-  store<u32>(st, load<u32>(st) + 1);
-  hostGcPhase(PHASE_STOP, <i32>g, 0, 0, <i32>candidates);
+/**
+ * The marking step ends: reported, not counted in gc.get_stats() (3.14.0's gc_collect_increment
+ * returns before add_stats).
+ */
+function endMarking(marked: u32): void {
+  hostGcPhase(PHASE_STOP, 1, 0, 0, <i32>marked);
   setCollecting(false);
 }
 
