@@ -177,6 +177,37 @@ heapSuite("the incremental collector (CPython 3.14.0)", ({ make, strategy }) => 
     heap.gc.setRoot(null);
   });
 
+  incrementalOnly("a collection's survivors join the visited space when it ends: its finalizers find them on no list (gc_collect_young, gc_collect_increment)", async () => {
+    const heap = await make();
+    let seen: boolean[] = [];
+    let keep: Handle | null = null;
+    const Fin = heap.defineType({
+      name: "Fin", refs: ["a"],
+      finalizer: () => {
+        const all = heap.gc.getObjects();
+        seen.push(all.some((h) => keep !== null && h.is(keep)));
+        for (const h of all) h.dispose();
+      },
+    });
+    heap.gc.setThreshold(0);
+    for (const g of [0, 1]) {
+      heap.gc.collect(2);
+      heap.gc.collect(1); // the marking step: the next increment collects
+      keep = heap.alloc(Fin); // young and held: it survives
+      const x = heap.alloc(Fin), y = heap.alloc(Fin);
+      x.set("a", y); y.set("a", x); x.dispose(); y.dispose();
+      seen = [];
+      expect(heap.gc.collect(g)).toBe(2);
+      expect(seen).toEqual([false, false]);
+      const old = heap.gc.getObjects(2);
+      expect(old.some((h) => h.is(keep!))).toBe(true);
+      for (const h of old) h.dispose();
+      const k = keep;
+      keep = null;
+      k.dispose();
+    }
+  });
+
   incrementalOnly("an increment in debt still examines the young generation (3.14.0; 3.14.1 skipped it)", async () => {
     const heap = await make();
     const { Node, stops } = setup(heap);

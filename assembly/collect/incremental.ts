@@ -8,7 +8,7 @@
 // collection (gc.collect(1)) is one increment: the whole young generation plus pending objects,
 // each with everything pending it reaches (an unreachable cycle is in an increment whole or not at
 // all), until the increment holds work_to_do objects. Trial deletion (the same steps as
-// generational.ts) runs on the increment; its survivors join `visited`. When `pending` is empty
+// generational.ts) runs on the increment; its survivors join `visited` when it ends. When `pending` is empty
 // the pass is over: the two spaces swap by flipping one bit (visitedSpace), and the next
 // increment first marks everything reachable from the roots straight into `visited`.
 //
@@ -70,6 +70,11 @@ export let workToDo: i32 = -5000;
 // working lists
 const INCREMENT: usize = memory.data(16, 8);
 const REACHABLE: usize = memory.data(16, 8);
+/**
+ * A young collection's or an increment's survivors until it ends (gc_collect_young's and
+ * gc_collect_increment's local `survivors`): host code it runs finds them on no generation list.
+ */
+const SURVIVORS: usize = memory.data(16, 8);
 
 // @ts-ignore: decorator
 @inline function SPACE_BITS(s: u32): u32 { return s ? FLAG_OLD_SPACE : 0; }
@@ -215,6 +220,7 @@ function collectRegion(g: u32, from: usize, to: usize, settle: () => void): i32 
 }
 
 function settleYoung(): void {
+  listMerge(SURVIVORS, OLD(visitedSpace));
   SET_COUNT(0, 0);
   SET_COUNT(1, COUNT(1) + 1);
 }
@@ -223,7 +229,8 @@ function settleYoung(): void {
 function collectYoung(): i32 {
   let young = GEN_HEAD(0);
   setListSpace(young, visitedSpace);
-  return collectRegion(0, young, OLD(visitedSpace), settleYoung);
+  listInit(SURVIVORS);
+  return collectRegion(0, young, SURVIVORS, settleYoung);
 }
 
 /** One increment (gc.collect(1), and every automatic collection). */
@@ -237,7 +244,7 @@ function collectIncrement(): i32 {
     endMarking(marked);
     return 0;
   }
-  let visited = OLD(visitedSpace), pending = OLD(visitedSpace ^ 1);
+  let pending = OLD(visitedSpace ^ 1);
   // mark_stacks: refheap's frames are the host's handles, which the core cannot enumerate (see above)
   listInit(INCREMENT);
   let young = GEN_HEAD(0);
@@ -253,13 +260,15 @@ function collectIncrement(): i32 {
   }
   incrementSize = size;
   incrementScale = scale;
-  return collectRegion(1, INCREMENT, visited, settleIncrement);
+  listInit(SURVIVORS);
+  return collectRegion(1, INCREMENT, SURVIVORS, settleIncrement);
 }
 
 let incrementSize: i32 = 0;
 let incrementScale: i32 = 2;
 
 function settleIncrement(): void {
+  listMerge(SURVIVORS, OLD(visitedSpace));
   workToDo += <i32>(heapSize / 10) / incrementScale; // heap_size after the garbage went
   workToDo -= incrementSize;
   if (listIsEmpty(OLD(visitedSpace ^ 1))) completedScavenge();

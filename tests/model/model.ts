@@ -35,7 +35,7 @@ export interface MObj {
   cap: number;
   // containers (node, cell)
   tracked: boolean;
-  /** 0..2, 3 = permanent (frozen). */
+  /** 0..2, 3 = permanent (frozen); 4 = an incremental collection's survivors until it ends. */
   gen: number;
   candidate: boolean;
   /** A hybrid candidate whose walk into old objects waits for an old pass (FLAG_DEFERRED; read only with candidate). */
@@ -670,7 +670,8 @@ export class Model {
         return 0;
       }
       [set, afterwards] = planned;
-      old = 1 + this.#visited;
+      // a young collection's or an increment's survivors wait on a list of their own (4) until it ends
+      old = g === 2 ? 1 + this.#visited : 4;
     } else if (collectorCaps(this.collector).generations) {
       set = new Set(this.#tracked().filter((o) => o.gen <= g).map((o) => o.id));
       old = Math.min(g + 1, 2);
@@ -757,7 +758,9 @@ export class Model {
       this.#workToDo = 0;
       this.#markPhase = true;
     };
-    if (g === 0) return [new Set(young.map((o) => o.id)), () => { this.youngCount = 0; }];
+    // gc_collect_young / gc_collect_increment: the survivors join the visited space once it ends
+    const settle = () => { for (const o of this.#tracked()) if (o.gen === 4) o.gen = 1 + this.#visited; };
+    if (g === 0) return [new Set(young.map((o) => o.id)), () => { settle(); this.youngCount = 0; }];
     if (g === 2) {
       this.youngCount = 0;
       return [new Set(this.#tracked().filter((o) => o.gen !== 3).map((o) => o.id)), () => { this.youngCount = 0; endPass(); }];
@@ -787,7 +790,7 @@ export class Model {
       }
     }
     // after it: the heap's share again (heap_size once the garbage went), less what it held
-    return [set, () => { this.#workToDo += Math.floor(Math.floor(this.#tracked().length / 10) / scale) - size; endPass(); }];
+    return [set, () => { settle(); this.#workToDo += Math.floor(Math.floor(this.#tracked().length / 10) / scale) - size; endPass(); }];
   }
 
   /** The steps after deduction: weakrefs, finalizers, resurrection, deletion. */
@@ -901,7 +904,7 @@ export class Model {
   }
 
   freeze(): void {
-    for (const o of this.#tracked()) if (o.gen !== 3) { o.gen = 3; o.candidate = false; }
+    for (const o of this.#tracked()) if (o.gen !== 3 && o.gen !== 4) { o.gen = 3; o.candidate = false; }
     if (this.#oldSpaces()) this.youngCount = 0;
   }
 
