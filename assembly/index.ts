@@ -15,7 +15,7 @@ import {
 import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
-import { GEN_STATS, collecting, debugFlags, enterCollector, leaveCollector, gcEnabled, rootObject, setDebugFlags, setGcEnabled, setLegacyFinalizers, setRootObject, setStepWorkLimit } from "./collect/gcstate";
+import { GEN_STATS, collecting, debugFlags, enterCollector, leaveCollector, gcEnabled, rootObject, setDebugFlags, setGcEnabled, setLegacyFinalizers, setRootObject, setStepWorkLimit, visitedList } from "./collect/gcstate";
 import { freeze, generationLength, unfreeze } from "./collect/gcmodule";
 import { referentAt, references } from "./collect/referrers";
 import { VISITED } from "./collect/trial";
@@ -355,6 +355,8 @@ export function gcUnfreeze(): void { check(); unfreeze(collectorThawGeneration()
 export function gcGenerationLength(g: u32): u32 { checkGeneration(g, 3); check(); return generationLength(g); }
 /** The list head of generation g: walk it through gcNext (+8) back to the head. */
 export function gcGenerationHead(g: u32): usize { checkGeneration(g, 3); check(); return GEN_HEAD(g); }
+/** The generation CPython's get_referrers walks second (its GEN_HEAD(1)): the visited space under old spaces, else 1. */
+export function gcVisitedList(): u32 { check(); return visitedList; }
 /**
  * gc.setRoot: the heap's global namespace (CPython's sys dict and builtins), or 0 for none. The heap
  * holds a reference to it; the incremental collector marks what it reaches at the start of each pass.

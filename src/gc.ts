@@ -259,7 +259,9 @@ export class GcController {
     this.#live("getReferrers");
     const target = this.heap.objectPtr(obj, "gc.getReferrers");
     const out: Handle[] = [];
-    for (const g of [0, 1, 2]) this.#walk(g, (p) => { if (this.heap.core.gcReferences(p, target)) out.push(this.heap.wrapBorrowed(p)!); });
+    // CPython's order, GEN_HEAD(0..2): with old spaces, the visited space before the pending one
+    const v = this.heap.core.gcVisitedList();
+    for (const g of [0, v, 3 - v]) this.#walk(g, (p) => { if (this.heap.core.gcReferences(p, target)) out.push(this.heap.wrapBorrowed(p)!); });
     return out;
   }
 

@@ -208,6 +208,23 @@ heapSuite("the incremental collector (CPython 3.14.0)", ({ make, strategy }) => 
     }
   });
 
+  incrementalOnly("getReferrers walks the visited space before the pending one, whichever list holds it (_PyGC_GetReferrers)", async () => {
+    const heap = await make();
+    const { Node } = setup(heap);
+    const t = heap.alloc(Node);
+    const a = heap.alloc(Node);
+    a.set("a", t);
+    heap.gc.collect(2); // the pass ends: the spaces swap, a is pending (old space 0)
+    heap.gc.collect(1); // the marking step
+    const b = heap.alloc(Node);
+    b.set("a", t);
+    heap.gc.collect(0); // b joins the visited space (old space 1)
+    expect(heap.gc.getObjects(2).map((h) => { const i = [a, b, t].findIndex((x) => x.is(h)); h.dispose(); return i; })).toEqual([2, 0, 1]); // old space 0, then 1
+    const refs = heap.gc.getReferrers(t);
+    expect(refs.map((h) => (h.is(b) ? "b" : h.is(a) ? "a" : "?"))).toEqual(["b", "a"]);
+    for (const h of [...refs, a, b, t]) h.dispose();
+  });
+
   incrementalOnly("an increment in debt still examines the young generation (3.14.0; 3.14.1 skipped it)", async () => {
     const heap = await make();
     const { Node, stops } = setup(heap);

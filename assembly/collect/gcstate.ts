@@ -24,6 +24,10 @@ export const GEN_STATS: usize = memory.data(<i32>(NUM_GENERATIONS * GEN_STATS_WO
 export let rootObject: usize = 0;
 export function setRootObject(p: usize): void { rootObject = p; }
 
+/** CPython's GEN_HEAD(1), which gc.get_referrers walks after generation 0: 1, or the incremental collector's visited space. */
+export let visitedList: u32 = 1;
+export function setVisitedList(g: u32): void { visitedList = g; }
+
 export function setGcEnabled(on: bool): void { gcEnabled = on; }
 export function setCollecting(on: bool): void { collecting = on; }
 export function setDebugFlags(f: u32): void { debugFlags = f; }

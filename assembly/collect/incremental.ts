@@ -50,7 +50,7 @@ import { FLAG_FROZEN, FLAG_OLD_SPACE, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } fr
 import {
   COUNT, COUNTS, GEN_HEAD, PERMANENT, SET_COUNT, THRESHOLD, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove, setThirdThresholdUnused,
 } from "./generations";
-import { collecting, rootObject, setCollecting, setTrigger } from "./gcstate";
+import { collecting, rootObject, setCollecting, setTrigger, setVisitedList } from "./gcstate";
 import { heapSize, setTrackBits, setTrackGeneration } from "./track";
 import { PHASE_MERGED, PHASE_START, PHASE_STOP, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, deduceUnreachable, finishCollection, listInit } from "./trial";
@@ -98,6 +98,7 @@ function setListSpace(head: usize, s: u32): u32 {
  */
 function publish(): void {
   setTrackBits(FLAG_OLD_SPACE, SPACE_BITS(visitedSpace ^ 1));
+  setVisitedList(1 + visitedSpace);
 }
 
 export function init(): void {
