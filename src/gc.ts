@@ -330,7 +330,13 @@ export class GcController {
     let duration = 0;
     let anatomy: PauseAnatomy = { visited: 0, hostMs: 0, grownBytes: 0 };
     if (phase === PHASE_START) {
-      if (this.#debugFlags() & DEBUG_STATS) console.error(`gc: collecting generation ${generation}...`);
+      if (this.#debugFlags() & DEBUG_STATS) {
+        // show_stats_each_generations: GEN_HEAD order (with old spaces: young, visited, pending)
+        const core = this.heap.core, v = core.gcVisitedList();
+        console.error(`gc: collecting generation ${generation}...`);
+        console.error(`gc: objects in each generation: ${[0, v, 3 - v].map((g) => core.gcGenerationLength(g)).join(" ")}`);
+        console.error(`gc: objects in permanent generation: ${core.gcGenerationLength(PERMANENT)}`);
+      }
     } else {
       duration = now - this.#started;
       this.#inCollection = false;
@@ -349,8 +355,9 @@ export class GcController {
         this.#nsPerObject = 0.7 * this.#nsPerObject + 0.3 * ((duration * 1e6) / candidates);
         this.#applyBudget();
       }
-      if (this.#debugFlags() & DEBUG_STATS) {
-        console.error(`gc: done, ${collected} unreachable, ${uncollectable} uncollectable, ${(duration / 1000).toFixed(4)}s elapsed`);
+      // unreachable = collected + uncollectable; CPython 3.14.0's _PyGC_Collect prints no such line
+      if (this.#debugFlags() & DEBUG_STATS && !this.heap.capabilities.collector.oldSpaces) {
+        console.error(`gc: done, ${collected + uncollectable} unreachable, ${uncollectable} uncollectable, ${(duration / 1000).toFixed(4)}s elapsed`);
       }
     }
     const info: GcInfo = { generation, collected, uncollectable, candidates, duration, ...anatomy };
