@@ -1,7 +1,9 @@
-// === The incremental cycle collector (CPython 3.14.0 to 3.14.4's Python/gc.c) ===
-// Shipped in 3.14.0 (gh-108362, faster-cpython/ideas#613), reverted in 3.14.5 after reports of
-// up to 5x memory in production (gh-142516, gh-148726). Kept here exactly as it shipped, so its
-// memory and pauses can be measured beside CPython 3.12's generational collector (docs/collectors.md).
+// === The incremental cycle collector (CPython 3.14.0's Python/gc.c) ===
+// Shipped in 3.14.0 (gh-108362, faster-cpython/ideas#613), resized in 3.14.1 (gh-139951, PR
+// #140262: see the sizing below), reverted in 3.14.5 after reports of up to 5x memory in production
+// (gh-142516, gh-148726). Kept here as 3.14.0 shipped it, so its memory and pauses can be measured
+// beside CPython 3.12's generational collector (docs/collectors.md, which lists what has no
+// counterpart here).
 //
 // Two generations. New containers go to the young one. The old generation is two lists, spaces 0
 // and 1: `visited` holds what this pass has scanned, `pending` what it has not. Every automatic
