@@ -159,6 +159,9 @@ export function weakrefFreed(wr: usize): void {
 // @ts-ignore: decorator
 @inline export const OWED_ENTRIES: i32 = 2;       // late clearing after a collection's finalizers: no callbacks,
                                                   // but weak-container entries are still dropped (see below)
+// @ts-ignore: decorator
+@inline export const OWED_CALLBACKS: i32 = 3;     // as OWED_IN_COLLECTION, but the callback-less weakrefs stay
+                                                  // (CPython 3.14's handle_weakref_callbacks, gh-135552)
 
 /**
  * Clears every weakref to `obj`, which is dying. Returns those owed a callback under `rule`, in
@@ -169,6 +172,9 @@ export function detachWeakrefs(obj: usize, rule: i32): usize {
   let slot = weakSlot(obj);
   let chain: usize = 0, last: usize = 0;
   let wr = load<usize>(slot);
+  // OWED_CALLBACKS keeps the callback-less ones, which head the list (the basic ref and proxy)
+  let kept: usize = rule == OWED_CALLBACKS ? lastBasic(wr) : 0;
+  if (kept) wr = load<usize>(kept, WR_NEXT);
   while (wr) {
     let next = load<usize>(wr, WR_NEXT);
     let kind = KIND(wr);
@@ -182,7 +188,7 @@ export function detachWeakrefs(obj: usize, rule: i32): usize {
       // its entry: a finalizer that stored its object in a WeakSet left the entry behind, and
       // has() then answered true for a new object at the freed address (issue 14, item 3).
       owed = (INFO(load<usize>(wr, WR_SERIAL)) & FLAG_COLLECTING) == 0;
-    } else if (rule == OWED_IN_COLLECTION) {
+    } else if (rule == OWED_IN_COLLECTION || rule == OWED_CALLBACKS) {
       // a callback runs if the weakref is still referenced once the garbage's references are
       // subtracted (the caller's trial decrement)
       owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0;
@@ -201,6 +207,7 @@ export function detachWeakrefs(obj: usize, rule: i32): usize {
     }
     wr = next;
   }
+  if (kept) { store<usize>(kept, 0, WR_NEXT); return chain; }
   store<usize>(slot, 0);
   SET_INFO(obj, INFO(obj) & ~FLAG_HAS_WEAKREFS);
   return chain;

@@ -3,7 +3,7 @@
 // space invariants verify() checks; and gc.setRoot on every collector.
 import { expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
-import { HeapVerifyError, type GcInfo, type Handle, type Heap } from "../src/index.js";
+import { HeapVerifyError, type GcInfo, type Handle, type Heap, type HeapWeakRef } from "../src/index.js";
 
 /** CPython 3.14.0's assess_work_to_do: new objects plus a share of the heap, at most 3/2 of the new objects. */
 const assess = (young: number, heapSize: number, threshold1 = 10) => young + Math.min(Math.floor(Math.floor(heapSize / 10) / Math.max(threshold1, 2)), Math.floor(young * 3 / 2));
@@ -223,6 +223,31 @@ heapSuite("the incremental collector (CPython 3.14.0)", ({ make, strategy }) => 
     const refs = heap.gc.getReferrers(t);
     expect(refs.map((h) => (h.is(b) ? "b" : h.is(a) ? "a" : "?"))).toEqual(["b", "a"]);
     for (const h of [...refs, a, b, t]) h.dispose();
+  });
+
+  incrementalOnly("weakrefs without a callback to the garbage are cleared after its finalizers, those with one before (handle_weakref_callbacks, clear_weakrefs: gh-135552)", async () => {
+    const heap = await make();
+    const events: string[] = [];
+    let plain: HeapWeakRef | null = null;
+    const Node = heap.defineType({
+      name: "Node", refs: ["a"], weakrefable: true,
+      finalizer: () => {
+        const h = plain!.deref();
+        events.push(`finalizer: ${h === null ? "cleared" : "alive"}`);
+        h?.dispose();
+      },
+    });
+    heap.gc.setThreshold(0);
+    const x = heap.alloc(Node), y = heap.alloc(Node);
+    x.set("a", y); y.set("a", x);
+    plain = heap.weakref(y);
+    const withCallback = heap.weakref(y, (wr) => { events.push(`callback: ${wr.deref() === null ? "cleared" : "alive"}`); });
+    x.dispose(); y.dispose();
+    expect(heap.gc.collect(0)).toBe(2);
+    expect(events).toEqual(["callback: cleared", "finalizer: alive", "finalizer: alive"]);
+    expect(plain.deref()).toBeNull();
+    plain.dispose();
+    withCallback.dispose();
   });
 
   incrementalOnly("an increment in debt still examines the young generation (3.14.0; 3.14.1 skipped it)", async () => {

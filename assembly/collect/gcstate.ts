@@ -10,6 +10,13 @@ export let collecting = false;
 export let debugFlags: u32 = 0;
 /** Finalizer mode 'legacy' (Python 2): a cycle holding a finalizer is uncollectable. */
 export let legacyFinalizers = false;
+/**
+ * CPython 3.14's weakref order in a collection (gh-135552, gc.c's handle_weakref_callbacks and
+ * clear_weakrefs): weakrefs without a callback to the garbage are cleared after the finalizers, not
+ * before. Set by the collectors that follow 3.14 (incremental.ts); 3.12's clears them all first.
+ */
+export let lateWeakrefClearing = false;
+export function setLateWeakrefClearing(on: bool): void { lateWeakrefClearing = on; }
 /** Objects an automatic step may gather before it stops (0 = no limit; the host derives it from gc.setPauseBudget). */
 export let stepWorkLimit: u32 = 0;
 

@@ -52,7 +52,7 @@ import { FLAG_FROZEN, FLAG_OLD_SPACE, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } fr
 import {
   COUNT, COUNTS, GEN_HEAD, PERMANENT, SET_COUNT, THRESHOLD, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove, setThirdThresholdUnused,
 } from "./generations";
-import { collecting, rootObject, setCollecting, setTrigger, setVisitedList } from "./gcstate";
+import { collecting, rootObject, setCollecting, setLateWeakrefClearing, setTrigger, setVisitedList } from "./gcstate";
 import { heapSize, setTrackBits, setTrackGeneration } from "./track";
 import { PHASE_MERGED, PHASE_START, PHASE_STOP, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, deduceUnreachable, finishCollection, listInit } from "./trial";
@@ -113,6 +113,7 @@ export function init(): void {
   setThirdThresholdUnused();
   setTrackGeneration(0);
   setTrigger(COUNTS, step);
+  setLateWeakrefClearing(true); // gc_collect_region's handle_weakref_callbacks, then clear_weakrefs
   publish();
 }
 

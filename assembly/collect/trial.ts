@@ -13,8 +13,10 @@
 //   moveUnreachable  the set keeps exactly what is reachable from outside it (prev links restored,
 //                    COLLECTING cleared); `unreachable` holds the rest, doubly linked, COLLECTING set
 //   legacy           (mode 'legacy') objects with a finalizer, and all they reach, set aside: uncollectable
-//   weakrefs         every weakref to an unreachable object is cleared; callbacks run only for
-//                    weakrefs that are not themselves garbage; weak-container entries are dropped
+//   weakrefs         every weakref to an unreachable object is cleared (with lateWeakrefClearing,
+//                    CPython 3.14's order, those without a callback only after the resurrection
+//                    check); callbacks run only for weakrefs that are not themselves garbage;
+//                    weak-container entries are dropped
 //   finalizers       each unreachable object's PEP 442 finalizer has run once (FINALIZED set)
 //   resurrection     the unreachable set is deduced again with the real counts; what a finalizer
 //                    made reachable moves to the older generation (bpo-38379)
@@ -29,12 +31,12 @@ import { decref, hostFinalize, incref, pendingMark, releaseDiedSince, runWeakref
 import { listIsEmpty, listLength, listMerge, listMove } from "./generations";
 import { inFullSet } from "./fullset";
 import { runEnd, runStart, spanFrom, spanIsRun, spanTo, visitRun, visitStart } from "./visit";
-import { OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
+import { OWED_CALLBACKS, OWED_ENTRIES, OWED_IN_COLLECTION, WR_CALLBACK, WR_INTERNAL, WR_KIND, WR_NEXT, detachWeakrefs } from "../weak";
 import { weakMapRelease } from "../weakmap";
 import { OTHER_KIND, addOutside, freeAtOnce, freesAtOnce } from "./atonce";
 import { listSetLength } from "../list";
 import { HOOK_GC_GARBAGE, fromHost, toHost } from "../entry";
-import { DEBUG_COLLECTABLE, DEBUG_SAVEALL, GEN_STATS, collectorFault, debugFlags, legacyFinalizers, setCollecting } from "./gcstate";
+import { DEBUG_COLLECTABLE, DEBUG_SAVEALL, GEN_STATS, collectorFault, debugFlags, lateWeakrefClearing, legacyFinalizers, setCollecting } from "./gcstate";
 import {
   PHASE_CLEARED, PHASE_FINALIZED, PHASE_INTERNAL_SUBTRACTED, PHASE_PROMOTED, PHASE_REFS_COPIED, PHASE_RESURRECTION_CHECKED, PHASE_STOP,
   PHASE_UNREACHABLE_MOVED, PHASE_WEAKREFS_HANDLED, hostGcPhase, observePhases, phase, phaseGeneration,
@@ -342,12 +344,13 @@ function adjustWeakrefCounts(list: usize, delta: u32): void {
  * that are not garbage themselves ("legitimate to pretend the weakref is going away first"): a
  * weakref object is garbage when all its references come from unreachable objects, found with a
  * trial decrement of its count, restored before any callback. Weak-container entries are dropped
- * unless their container is garbage too.
+ * unless their container is garbage too. With lateWeakrefClearing (3.14) the weakrefs without a
+ * callback stay until clearLateWeakrefs, after the finalizers: these may still dereference them.
  */
 function handleWeakrefs(unreachable: usize): void {
   countVisits(2 * listLength(unreachable)); // the two trial passes
   adjustWeakrefCounts(unreachable, <u32>-1);
-  let chain = detachListWeakrefs(unreachable, OWED_IN_COLLECTION);
+  let chain = detachListWeakrefs(unreachable, lateWeakrefClearing ? OWED_CALLBACKS : OWED_IN_COLLECTION);
   adjustWeakrefCounts(unreachable, 1);
   // every weakref to the garbage is dead: now the callbacks (they may do anything)
   runWeakrefCallbacks(chain);
@@ -371,8 +374,9 @@ function finalizeGarbage(unreachable: usize): void {
 }
 
 /**
- * Weakrefs made by finalizers to what is still garbage: cleared, without callbacks (gh-91636). The
- * weak-container entries a finalizer made are dropped as at any death, once every weakref is clear.
+ * Weakrefs made by finalizers to what is still garbage (and, with lateWeakrefClearing, those without
+ * a callback): cleared, without callbacks (gh-91636; 3.14's clear_weakrefs). The weak-container
+ * entries a finalizer made are dropped as at any death, once every weakref is clear.
  */
 function clearLateWeakrefs(list: usize): void {
   runWeakrefCallbacks(detachListWeakrefs(list, OWED_ENTRIES));

@@ -558,16 +558,19 @@ export class Model {
   }
 
   /** Clears every weakref to `o`; returns those owed a callback (each held by a new reference), in list order. */
-  #detach(o: MObj, owedIf: (w: MObj) => boolean): MObj[] {
+  /** Clears o's weakrefs (but those `keep` names) and returns those owed a callback. */
+  #detach(o: MObj, owedIf: (w: MObj) => boolean, keep: (w: MObj) => boolean = () => false): MObj[] {
     const owed: MObj[] = [];
+    const kept: number[] = [];
     for (const wid of o.weakrefs) {
       const w = this.get(wid);
+      if (keep(w)) { kept.push(wid); continue; }
       // a weakref whose death waited for this one is called back, with the reference it left
       if (w.deferred) { w.deferred = false; owed.push(w); }
       else if (owedIf(w)) { w.rc++; owed.push(w); }
       w.referent = null;
     }
-    o.weakrefs = [];
+    o.weakrefs = kept;
     return owed;
   }
 
@@ -815,7 +818,9 @@ export class Model {
       const owed: MObj[] = [];
       // an entry is dropped unless its map is garbage too
       const owedIf = (w: MObj) => w.callback === "internal" ? !this.get(w.mapId).collecting : w.callback !== "none" && trial.get(w.id)! > 0;
-      for (const o of objs) owed.push(...this.#detach(o, owedIf));
+      // CPython 3.14 (oldSpaces): those without a callback stay until after the finalizers (gh-135552)
+      const untilLater = this.#oldSpaces() ? (w: MObj) => w.callback === "none" : undefined;
+      for (const o of objs) owed.push(...this.#detach(o, owedIf, untilLater));
       this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
       // finalizers, once each, of what is still in the collection: an object whose count reached 0
       // meanwhile left it (untracked), and waits on the death worklist to be finalized there
@@ -829,8 +834,9 @@ export class Model {
       const live = new Set([...u].filter((id) => { const o = this.objects.get(id); return o !== undefined && inCollection(o); }));
       garbage = this.#unreachable(live);
       for (const id of live) if (!garbage.has(id)) { const o = this.get(id); o.collecting = false; o.gen = old; }
-      // weakrefs the finalizers made to what is still garbage: cleared without callbacks
-      // (gh-91636), but the weak-container entries among them are dropped (issue 14, item 3)
+      // weakrefs the finalizers made to what is still garbage (3.14: and those without a callback):
+      // cleared without callbacks (gh-91636), but the weak-container entries among them are
+      // dropped (issue 14, item 3)
       const late: MObj[] = [];
       for (const id of garbage) late.push(...this.#detach(this.get(id), (w) => w.callback === "internal" && !this.get(w.mapId).collecting));
       this.#runCallbacks(late);
