@@ -15,13 +15,13 @@ import {
 import { allocatorInit, allocationAttempts, blocksEnd, setFailAfter as allocSetFailAfter } from "./alloc/index";
 import { STAGING, STAGING_SIZE } from "./object";
 import { COUNTS, GEN_HEAD, THRESHOLDS, generationsInit, setThreshold } from "./collect/generations";
-import { GEN_STATS, collecting, debugFlags, enterCollector, leaveCollector, gcEnabled, rootObject, setDebugFlags, setGcEnabled, setLegacyFinalizers, setRootObject, setStepWorkLimit, visitedList } from "./collect/gcstate";
+import { GEN_STATS, collecting, debugFlags, enterCollector, leaveCollector, gcEnabled, rootObject, setDebugFlags, setGcEnabled, setLateWeakrefClearing, setLegacyFinalizers, setRootObject, setStepWorkLimit, visitedList } from "./collect/gcstate";
 import { freeze, generationLength, unfreeze } from "./collect/gcmodule";
 import { referentAt, references } from "./collect/referrers";
 import { VISITED } from "./collect/trial";
 import { candidateCount } from "./collect/candidates";
 import { setFreesAtOnce } from "./collect/atonce";
-import { GC_CAP_FREES_GARBAGE_AT_ONCE } from "./generated/capabilities";
+import { GC_CAP_FREES_GARBAGE_AT_ONCE, GC_CAP_LATE_WEAKREF_CLEARING } from "./generated/capabilities";
 import { collectorCapabilities, collectorCheckCode, collectorCollect, collectorInit, collectorThawGeneration } from "./generated/collectors";
 import { decref as rcDecref, incref as rcIncref } from "./rc";
 import { SLOT, listPop as lPop, listSet as lSet, listSetLength as lSetLength } from "./list";
@@ -89,6 +89,7 @@ export function init(allocator: i32, maxPages: i32, collector: i32, legacyFinali
   if (!allocatorInit(allocator, start)) return -3;
   collectorInit(collector);
   setFreesAtOnce((collectorCapabilities() & GC_CAP_FREES_GARBAGE_AT_ONCE) != 0);
+  setLateWeakrefClearing((collectorCapabilities() & GC_CAP_LATE_WEAKREF_CLEARING) != 0);
   return 0;
 }
 

@@ -13,7 +13,7 @@ export let legacyFinalizers = false;
 /**
  * CPython 3.14's weakref order in a collection (gh-135552, gc.c's handle_weakref_callbacks and
  * clear_weakrefs): weakrefs without a callback to the garbage are cleared after the finalizers, not
- * before. Set by the collectors that follow 3.14 (incremental.ts); 3.12's clears them all first.
+ * before. Capability lateWeakrefClearing (index.ts sets it at init); 3.12's order clears them all first.
  */
 export let lateWeakrefClearing = false;
 export function setLateWeakrefClearing(on: bool): void { lateWeakrefClearing = on; }

@@ -52,15 +52,15 @@ import { FLAG_FROZEN, FLAG_OLD_SPACE, FLAG_TRACKED, GC_NEXT, INFO, SET_INFO } fr
 import {
   COUNT, COUNTS, GEN_HEAD, PERMANENT, SET_COUNT, THRESHOLD, THRESHOLDS, listIsEmpty, listLength, listMerge, listMove, setThirdThresholdUnused,
 } from "./generations";
-import { collecting, rootObject, setCollecting, setLateWeakrefClearing, setTrigger, setVisitedList } from "./gcstate";
+import { collecting, rootObject, setCollecting, setTrigger, setVisitedList } from "./gcstate";
 import { heapSize, setTrackBits, setTrackGeneration } from "./track";
 import { PHASE_MERGED, PHASE_START, PHASE_STOP, hostGcPhase, phase, setPhaseGeneration } from "./phases";
 import { UNREACHABLE, deduceUnreachable, finishCollection, listInit } from "./trial";
 import { runEnd, runStart, visitRun, visitStart } from "./visit";
 import { fail } from "../failure";
-import { GC_CAP_COLLECTS_CYCLES, GC_CAP_OLD_SPACES } from "../generated/capabilities";
+import { GC_CAP_COLLECTS_CYCLES, GC_CAP_LATE_WEAKREF_CLEARING, GC_CAP_OLD_SPACES } from "../generated/capabilities";
 
-export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_OLD_SPACES;
+export const CAPABILITIES: u32 = GC_CAP_COLLECTS_CYCLES | GC_CAP_OLD_SPACES | GC_CAP_LATE_WEAKREF_CLEARING;
 
 /** Which old space is `visited` (0 or 1); the other is `pending`. */
 export let visitedSpace: u32 = 0;
@@ -113,7 +113,6 @@ export function init(): void {
   setThirdThresholdUnused();
   setTrackGeneration(0);
   setTrigger(COUNTS, step);
-  setLateWeakrefClearing(true); // gc_collect_region's handle_weakref_callbacks, then clear_weakrefs
   publish();
 }
 

@@ -818,8 +818,8 @@ export class Model {
       const owed: MObj[] = [];
       // an entry is dropped unless its map is garbage too
       const owedIf = (w: MObj) => w.callback === "internal" ? !this.get(w.mapId).collecting : w.callback !== "none" && trial.get(w.id)! > 0;
-      // CPython 3.14 (oldSpaces): those without a callback stay until after the finalizers (gh-135552)
-      const untilLater = this.#oldSpaces() ? (w: MObj) => w.callback === "none" : undefined;
+      // lateWeakrefClearing (CPython 3.14): those without a callback stay until after the finalizers (gh-135552)
+      const untilLater = collectorCaps(this.collector).lateWeakrefClearing ? (w: MObj) => w.callback === "none" : undefined;
       for (const o of objs) owed.push(...this.#detach(o, owedIf, untilLater));
       this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
       // finalizers, once each, of what is still in the collection: an object whose count reached 0
