@@ -9,7 +9,7 @@ import { nameOf } from "./host/unraisable.js";
 
 import {
   DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE, FLAG_FINALIZED, FLAG_TRACKED, GARBAGE_COLLECTABLE, GARBAGE_LEGACY,
-  GARBAGE_SAVEALL, GEN_STATS_WORDS, INFO_OFFSET, NUM_GENERATIONS, PERMANENT, PHASE_START, PHASE_STOP,
+  GARBAGE_SAVEALL, GARBAGE_UNCOLLECTABLE, GEN_STATS_WORDS, INFO_OFFSET, NUM_GENERATIONS, PERMANENT, PHASE_START, PHASE_STOP,
 } from "./generated/boundary.js";
 
 export { DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS, DEBUG_UNCOLLECTABLE };
@@ -386,7 +386,7 @@ export class GcController {
         if (debug & DEBUG_COLLECTABLE) console.error(`gc: collectable ${this.#describe(obj)}`);
         return;
       }
-      if (why === GARBAGE_LEGACY && debug & DEBUG_UNCOLLECTABLE) console.error(`gc: uncollectable ${this.#describe(obj)}`);
+      if ((why === GARBAGE_LEGACY || why === GARBAGE_UNCOLLECTABLE) && debug & DEBUG_UNCOLLECTABLE) console.error(`gc: uncollectable ${this.#describe(obj)}`);
       // gc.garbage's handles are the gc module's, not those of a scope open around the collection
       if (why === GARBAGE_SAVEALL || why === GARBAGE_LEGACY) this.garbage.push(this.heap.outsideScopes(() => this.heap.wrapBorrowed(obj)!));
     } catch (err) {

@@ -49,7 +49,7 @@ declare function gcGarbageImport(obj: usize, why: i32): void;
 @inline function hostGcGarbage(obj: usize, why: i32): void { toHost(HOOK_GC_GARBAGE); gcGarbageImport(obj, why); fromHost(); }
 
 // garbage kinds reported to the host, and its statistics record: boundary.json
-import { GARBAGE_COLLECTABLE, GARBAGE_LEGACY, GARBAGE_SAVEALL, GEN_STATS_WORDS } from "../generated/boundary";
+import { GARBAGE_COLLECTABLE, GARBAGE_LEGACY, GARBAGE_SAVEALL, GARBAGE_UNCOLLECTABLE, GEN_STATS_WORDS } from "../generated/boundary";
 
 /** gcNext bit: the object is (tentatively) on the unreachable list. */
 // @ts-ignore: decorator
@@ -486,11 +486,12 @@ export function finishCollection(g: u32, old: usize, candidates: u32, settle: ((
   else countVisits(<u32>visited);
   phase(PHASE_CLEARED, g, old);
 
-  // legacy finalizers: uncollectable, into gc.garbage
+  // legacy finalizers: uncollectable; gc.garbage gets those with a finalizer, or all under
+  // DEBUG_SAVEALL (handle_legacy_finalizers), DEBUG_UNCOLLECTABLE prints all
   let n: u32 = 0;
   for (let p = GC_NEXT(LEGACY); p != LEGACY; p = GC_NEXT(p)) {
     n++;
-    hostGcGarbage(p, GARBAGE_LEGACY);
+    hostGcGarbage(p, (debugFlags & DEBUG_SAVEALL) || (INFO(p) & FLAG_FINALIZER) ? GARBAGE_LEGACY : GARBAGE_UNCOLLECTABLE);
   }
   listMerge(LEGACY, old);
   phase(PHASE_PROMOTED, g, old);

@@ -875,7 +875,7 @@ export class Model {
       const o = this.objects.get(id);
       if (o) { o.collecting = false; o.gen = old; }
     }
-    // the uncollectable still set aside go to gc.garbage (and the older generation), as
+    // the uncollectable still set aside go to the older generation (and gc.garbage), as
     // gc_collect_main counts and appends its `finalizers` list after delete_garbage: one that
     // died meanwhile (the garbage held its last reference: "It may also cause some objects in
     // finalizers to be freed") left the list, untracked, even if its finalizer resurrected it
@@ -887,8 +887,8 @@ export class Model {
       const o = this.objects.get(id);
       if (!o || !held.has(id)) continue;
       uncollectable++;
-      o.rc++;
-      this.garbage.push(id);
+      // gc.garbage takes those with a finalizer (nodes), or all under DEBUG_SAVEALL (handle_legacy_finalizers)
+      if (this.saveAll || o.kind === "node") { o.rc++; this.garbage.push(id); }
       o.gen = old;
     }
     return [found, uncollectable];

@@ -1,0 +1,61 @@
+// What CPython 3.12's Modules/gcmodule.c shows through its gc module, function by function, on
+// every collector whose capabilities make it apply (the shared pipeline: collect/trial.ts).
+import { expect, test } from "vitest";
+import { collectorCaps, heapSuite } from "./helpers.js";
+import type { Handle, Heap } from "../src/index.js";
+
+function nodeType(heap: Heap, finalizer?: (obj: Handle) => void) {
+  return heap.defineType({ name: "Node", refs: ["next", "x"], weakrefable: true, finalizer });
+}
+
+/** A 2-node ring; returns a handle to one node. */
+function pair(heap: Heap, Node: ReturnType<typeof nodeType>): Handle {
+  const a = heap.alloc(Node), b = heap.alloc(Node);
+  a.set("next", b); b.set("next", a);
+  b.dispose();
+  return a;
+}
+
+/** What console.error printed while fn ran. */
+function stderrOf(fn: () => void): string[] {
+  const lines: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => { lines.push(args.join(" ")); };
+  try { fn(); } finally { console.error = original; }
+  return lines;
+}
+
+heapSuite("CPython 3.12's gcmodule.c, observed through heap.gc", ({ make, strategy }) => {
+  const caps = collectorCaps(strategy.collector);
+  const cycles = caps.collectsCycles ? test : test.skip;
+
+  cycles("handle_legacy_finalizers: gc.garbage gets the uncollectable objects with a finalizer, DEBUG_UNCOLLECTABLE prints them all", async () => {
+    const heap = await make({ finalizerMode: "legacy" });
+    const Node = nodeType(heap, () => {});
+    const Plain = heap.defineType({ name: "Plain", refs: ["x"] });
+    const r = pair(heap, Node);
+    { using p = heap.alloc(Plain); r.set("x", p); } // reachable only from the finalizer cycle
+    r.dispose();
+    heap.gc.setDebug(heap.gc.DEBUG_UNCOLLECTABLE);
+    let n = 0;
+    const lines = stderrOf(() => { n = heap.gc.collect(); });
+    expect(n).toBe(3);
+    expect(heap.gc.getStats()[2].uncollectable).toBe(3);
+    expect(lines.filter((l) => l.startsWith("gc: uncollectable <")).length).toBe(3);
+    expect(heap.gc.garbage.map((h) => h.type.name)).toEqual(["Node", "Node"]);
+    for (const g of heap.gc.garbage.splice(0)) g.dispose();
+
+    // DEBUG_SAVEALL: every uncollectable object
+    const saving = await make({ finalizerMode: "legacy" });
+    const Node2 = nodeType(saving, () => {});
+    const Plain2 = saving.defineType({ name: "Plain", refs: ["x"] });
+    const r2 = pair(saving, Node2);
+    { using p = saving.alloc(Plain2); r2.set("x", p); }
+    r2.dispose();
+    saving.gc.setDebug(saving.gc.DEBUG_SAVEALL);
+    expect(saving.gc.collect()).toBe(3);
+    expect(saving.gc.garbage.map((h) => h.type.name).sort()).toEqual(["Node", "Node", "Plain"]);
+    for (const g of saving.gc.garbage.splice(0)) g.dispose();
+    saving.gc.setDebug(0);
+  });
+});
