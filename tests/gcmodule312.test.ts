@@ -58,4 +58,14 @@ heapSuite("CPython 3.12's gcmodule.c, observed through heap.gc", ({ make, strate
     for (const g of saving.gc.garbage.splice(0)) g.dispose();
     saving.gc.setDebug(0);
   });
+  cycles("DEBUG_STATS: 'done' counts collected + uncollectable as unreachable (gc_collect_main)", async () => {
+    const heap = await make({ finalizerMode: "legacy" });
+    const Node = nodeType(heap, () => {});
+    pair(heap, Node).dispose();
+    heap.gc.setDebug(heap.gc.DEBUG_STATS);
+    const lines = stderrOf(() => heap.gc.collect());
+    heap.gc.setDebug(0);
+    expect(lines.at(-1)).toMatch(/^gc: done, 2 unreachable, 2 uncollectable, \d+\.\d{4}s elapsed$/);
+    for (const g of heap.gc.garbage.splice(0)) g.dispose();
+  });
 });
