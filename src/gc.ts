@@ -329,15 +329,7 @@ export class GcController {
     const now = performance.now();
     let duration = 0;
     let anatomy: PauseAnatomy = { visited: 0, hostMs: 0, grownBytes: 0 };
-    if (phase === PHASE_START) {
-      if (this.#debugFlags() & DEBUG_STATS) {
-        // show_stats_each_generations: GEN_HEAD order (with old spaces: young, visited, pending)
-        const core = this.heap.core, v = core.gcVisitedList();
-        console.error(`gc: collecting generation ${generation}...`);
-        console.error(`gc: objects in each generation: ${[0, v, 3 - v].map((g) => core.gcGenerationLength(g)).join(" ")}`);
-        console.error(`gc: objects in permanent generation: ${core.gcGenerationLength(PERMANENT)}`);
-      }
-    } else {
+    if (phase !== PHASE_START) {
       duration = now - this.#started;
       this.#inCollection = false;
       anatomy = {
@@ -370,6 +362,14 @@ export class GcController {
     }
     // the pause starts after the start callbacks: their work is the host's, not the collector's
     if (phase === PHASE_START) {
+      // printed by gc_collect_main, after the start callbacks, with the lists before the merge
+      if (!this.heap.destroyed && this.#debugFlags() & DEBUG_STATS) {
+        // show_stats_each_generations: GEN_HEAD order (with old spaces: young, visited, pending)
+        const core = this.heap.core, v = core.gcVisitedList();
+        console.error(`gc: collecting generation ${generation}...`);
+        console.error(`gc: objects in each generation: ${[0, v, 3 - v].map((g) => core.gcGenerationLength(g)).join(" ")}`);
+        console.error(`gc: objects in permanent generation: ${core.gcGenerationLength(PERMANENT)}`);
+      }
       this.#hostMs = this.#hostAtStep = 0;
       this.#bytesAtStart = this.heap.core.memory.buffer.byteLength;
       this.#phaseMs = this.#phaseTiming ? {} : null;

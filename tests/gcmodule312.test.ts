@@ -28,6 +28,7 @@ function stderrOf(fn: () => void): string[] {
 heapSuite("CPython 3.12's gcmodule.c, observed through heap.gc", ({ make, strategy }) => {
   const caps = collectorCaps(strategy.collector);
   const cycles = caps.collectsCycles ? test : test.skip;
+  const generations = caps.generations ? test : test.skip;
 
   cycles("handle_legacy_finalizers: gc.garbage gets the uncollectable objects with a finalizer, DEBUG_UNCOLLECTABLE prints them all", async () => {
     const heap = await make({ finalizerMode: "legacy" });
@@ -67,5 +68,32 @@ heapSuite("CPython 3.12's gcmodule.c, observed through heap.gc", ({ make, strate
     heap.gc.setDebug(0);
     expect(lines.at(-1)).toMatch(/^gc: done, 2 unreachable, 2 uncollectable, \d+\.\d{4}s elapsed$/);
     for (const g of heap.gc.garbage.splice(0)) g.dispose();
+  });
+
+  generations("DEBUG_STATS: after the start callbacks, the generations' sizes before the merge (show_stats_each_generations)", async () => {
+    const heap = await make();
+    const Node = nodeType(heap);
+    heap.gc.disable();
+    using kept = heap.alloc(Node);
+    heap.gc.collect(0); // kept in generation 1
+    pair(heap, Node).dispose();
+    using frozen = heap.alloc(Node);
+    heap.gc.freeze(); // kept and frozen in the permanent generation
+    pair(heap, Node).dispose(); // 2 in generation 0
+    heap.gc.unfreeze(); // back into generation 2
+    using young = heap.alloc(Node);
+    heap.gc.callbacks.push((phase) => console.error(`callback ${phase}`));
+    heap.gc.setDebug(heap.gc.DEBUG_STATS);
+    const lines = stderrOf(() => heap.gc.collect(1));
+    heap.gc.setDebug(0);
+    expect(lines.slice(0, 4)).toEqual([
+      "callback start",
+      "gc: collecting generation 1...",
+      "gc: objects in each generation: 3 0 4",
+      "gc: objects in permanent generation: 0",
+    ]);
+    expect(lines.at(-2)).toMatch(/^gc: done, 2 unreachable, 0 uncollectable, /);
+    expect(lines.at(-1)).toBe("callback stop");
+    heap.gc.collect();
   });
 });
