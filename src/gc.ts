@@ -353,7 +353,9 @@ export class GcController {
       }
     }
     const info: GcInfo = { generation, collected, uncollectable, candidates, duration, ...anatomy };
-    for (const cb of [...this.callbacks]) {
+    // the list as it stands at each step, as invoke_gc_callback indexes it: one added meanwhile runs
+    for (let i = 0; i < this.callbacks.length; i++) {
+      const cb = this.callbacks[i]!;
       try {
         this.heap.settleUnraisable(cb(phase === PHASE_START ? "start" : "stop", info), () => `gc callback ${nameOf(cb)}`);
       } catch (err) {

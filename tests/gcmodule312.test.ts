@@ -96,4 +96,23 @@ heapSuite("CPython 3.12's gcmodule.c, observed through heap.gc", ({ make, strate
     expect(lines.at(-1)).toBe("callback stop");
     heap.gc.collect();
   });
+
+  cycles("invoke_gc_callback walks gc.callbacks as it stands: a callback added meanwhile runs, one removed shifts the next", async () => {
+    const heap = await make();
+    const calls: string[] = [];
+    const late = (phase: string) => { calls.push(`late ${phase}`); };
+    const adder = (phase: string) => { calls.push(`adder ${phase}`); if (phase === "start") heap.gc.callbacks.push(late); };
+    heap.gc.callbacks.push(adder);
+    heap.gc.collect();
+    expect(calls).toEqual(["adder start", "late start", "adder stop", "late stop"]);
+
+    calls.length = 0;
+    heap.gc.callbacks.length = 0;
+    const leaver = (phase: string) => { calls.push(`leaver ${phase}`); heap.gc.callbacks.splice(heap.gc.callbacks.indexOf(leaver), 1); };
+    const next = (phase: string) => { calls.push(`next ${phase}`); };
+    heap.gc.callbacks.push(leaver, next);
+    heap.gc.collect();
+    // CPython's loop index passes the callback that moved into the leaver's place
+    expect(calls).toEqual(["leaver start", "next stop"]);
+  });
 });
