@@ -45,16 +45,23 @@ import { freeObjectOfType, freeStorage } from "./object";
   freeObjectOfType(p, t);
 }
 
-/** Calls back each weakref of a chain from detachWeakrefs (an internal one drops its weak-container entry), then releases it. */
-export function runWeakrefCallbacks(chain: usize): void {
+/**
+ * Calls back each weakref of a chain from detachWeakrefs (an internal one drops its weak-container
+ * entry), then releases it. Returns how many that release freed (handle_weakrefs' num_freed).
+ */
+export function runWeakrefCallbacks(chain: usize): u32 {
+  let freed: u32 = 0;
   while (chain) {
     let next = load<usize>(chain, WR_NEXT);
     store<usize>(chain, 0, WR_NEXT);
     if (load<u32>(chain, WR_KIND) & WR_INTERNAL) mapEntryDied(chain);
     else hostWeakrefCallbackOf(chain);
-    decref(chain); // the reference detachWeakrefs took for the callback
+    // the reference detachWeakrefs took for the callback: the last one dies now (cleared, so never deferred)
+    if (RC(chain) == 1) freed++;
+    decref(chain);
     chain = next;
   }
+  return freed;
 }
 
 /**

@@ -574,7 +574,9 @@ export class Model {
     return owed;
   }
 
-  #runCallbacks(owed: MObj[]): void {
+  /** Returns how many weakrefs the release after their callbacks freed (handle_weakrefs' num_freed). */
+  #runCallbacks(owed: MObj[]): number {
+    let freed = 0;
     for (const w of owed) {
       if (w.callback === "internal") {
         // a weak container's entry: the core drops it (unless the map itself is going)
@@ -594,8 +596,10 @@ export class Model {
         const threw = this.onHost?.(`cb:${w.id}`) ?? false;
         if (w.callback === "throw" && !threw) this.unraisable.push(`cb:${w.id}`);
       }
+      if (w.rc === 1) freed++;
       this.decref(w.id); // the reference held for the callback
     }
+    return freed;
   }
 
   /** A finalize object ran or was called: it drops its weakref. */
@@ -810,6 +814,7 @@ export class Model {
     }
     this.#legacyHeld = new Set(legacy);
     let garbage = u;
+    let weakrefsFreed = 0; // counted as collected, as gc_collect_main's m += handle_weakrefs(...)
     const objs = [...u].map((id) => this.get(id));
     if (objs.some((o) => o.weakrefs.length || o.kind === "node")) {
       // weakrefs: all cleared first; called back only if referenced from outside the garbage
@@ -821,7 +826,7 @@ export class Model {
       // lateWeakrefClearing (CPython 3.14): those without a callback stay until after the finalizers (gh-135552)
       const untilLater = collectorCaps(this.collector).lateWeakrefClearing ? (w: MObj) => w.callback === "none" : undefined;
       for (const o of objs) owed.push(...this.#detach(o, owedIf, untilLater));
-      this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
+      weakrefsFreed = this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
       // finalizers, once each, of what is still in the collection: an object whose count reached 0
       // meanwhile left it (untracked), and waits on the death worklist to be finalized there
       // (soak --fuzz, pools/recycler seed 578: the model finalized it twice)
@@ -841,7 +846,7 @@ export class Model {
       for (const id of garbage) late.push(...this.#detach(this.get(id), (w) => w.callback === "internal" && !this.get(w.mapId).collecting));
       this.#runCallbacks(late);
     }
-    const found = garbage.size;
+    const found = garbage.size + weakrefsFreed;
     // weakref callbacks that depend on the order in which the garbage drops its references
     for (const id of garbage) {
       for (const c of this.get(id).fields) {
