@@ -21,7 +21,7 @@ import {
 import { mapEntryDied, mapRelease } from "./maphooks";
 import { legacyFinalizers } from "./collect/gcstate";
 import { decremented } from "./collect/candidates";
-import { track, unlinkTracked, untrack, untracked } from "./collect/track";
+import { relink, track, unlinkTracked, untrack, untracked } from "./collect/track";
 import { countFrees } from "./counters";
 import { freeBlock } from "./alloc/index";
 import { HOOK_FINALIZE, fromHost, hostDepth, toHost } from "./entry";
@@ -177,8 +177,10 @@ function finalize(c: usize): bool {
   // waited on the worklist (which untracks), not in its old generation only when direct (soak
   // class B). Untracking also ends a collection's claim on it (COLLECTING, as _PyObject_GC_UNTRACK).
   if (INFO(c) & FLAG_CONTAINER) {
-    if (INFO(c) & FLAG_TRACKED) untrack(c);
-    track(c);
+    // generation 0's count unchanged when it was tracked (subtype_dealloc's untrack and track count
+    // nothing): through 0 it clamped, and a resurrected object was counted again
+    if (INFO(c) & FLAG_TRACKED) { unlinkTracked(c); relink(c); }
+    else track(c); // deposited: its untrack counted the death
     SET_INFO(c, (INFO(c) | FLAG_TRACKED) & ~(FLAG_FROZEN | FLAG_COLLECTING));
   }
   let info = INFO(c);

@@ -146,4 +146,28 @@ heapSuite("CPython 3.12's gcmodule.c, observed through heap.gc", ({ make, strate
     expect(kept.dead).toBe(true);
     cache.dispose();
   });
+
+  test("count0 is container allocations minus deallocations: a death's re-tracking around its finalizer counts nothing (_PyObject_GC_Link, PyObject_GC_Del)", async () => {
+    const heap = await make();
+    const kept: Handle[] = [];
+    const seen: number[] = [];
+    const Node = nodeType(heap, (obj) => {
+      seen.push(heap.gc.getCount()[0]);
+      using x = obj.get("x");
+      if (x === null) kept.push(obj.dup()); // resurrected
+      else { using fresh = heap.alloc(Node); kept.push(fresh.dup()); } // allocates one that lives
+    });
+    const x = heap.alloc(Node);
+    const y = heap.alloc(Node);
+    using z = heap.alloc(Node);
+    y.set("x", z);
+    heap.gc.freeze(); // every count 0
+    heap.gc.unfreeze();
+    x.dispose(); // resurrected by its finalizer: nothing was allocated or freed
+    expect(heap.gc.getCount()[0]).toBe(0);
+    y.dispose(); // its finalizer allocates one (1), then y is freed (0)
+    expect(heap.gc.getCount()[0]).toBe(0);
+    expect(seen).toEqual([0, 0]); // the dying object is still counted while its finalizer runs
+    for (const k of kept.splice(0)) k.dispose();
+  });
 });

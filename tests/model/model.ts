@@ -488,12 +488,16 @@ export class Model {
   #runFinalizer(o: MObj, atDeath: boolean): void {
     if (atDeath && this.isContainer(o)) {
       // untracked, then tracked for the finalizer as a new object, young and unfrozen, whether it
-      // was tracked or not (subtype_dealloc; assembly/rc.ts finalize); no longer a collection's
+      // was tracked or not (subtype_dealloc; assembly/rc.ts finalize); no longer a collection's.
+      // Generation 0's count is unchanged if it was tracked (untrack and track count nothing in
+      // CPython); a deposited one's untrack counted its death, so it is counted again
+      const counted = o.tracked, count = this.youngCount;
       this.#untrack(o);
       o.tracked = true;
       o.collecting = false;
       o.gen = collectorCaps(this.collector).candidates ? 1 : 0;
-      this.#tracks();
+      if (counted) this.youngCount = count;
+      else this.#tracks();
     }
     if (!this.legacy) o.finalized = true; // legacy finalizers (tp_del) run at every death
     this.log.push(`fin:${o.id}`);
