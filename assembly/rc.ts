@@ -223,8 +223,7 @@ function clearWeakrefsAtDeath(c: usize, limit: u32): void {
  * The last reference to `c` is going (its count is still 1). Returns false if a finalizer
  * resurrected it. Order as CPython's subtype_dealloc (Objects/typeobject.c):
  *   PEP 442   finalizer (object whole, tracked), then weakrefs cleared and their callbacks run,
- *             weakrefs the finalizer made cleared without callbacks; the references it holds are
- *             released by the caller
+ *             those the finalizer made too; the references it holds are released by the caller
  *   legacy    weakrefs cleared and called back first, then the finalizer (tp_del), at every death;
  *             weakrefs it made are cleared without callbacks
  */
@@ -243,14 +242,10 @@ function slowDeath(c: usize): bool {
       else if (INFO(c) & FLAG_HAS_WEAKREFS) clearWeakrefsAtDeath(c, limit);
     }
   } else {
-    let limit: u32 = 0xffffffff;
-    if (runFinalizer) {
-      limit = nextSerial();
-      survived = !finalize(c);
-    }
-    // weakrefs created by the finalizer are cleared without callbacks: they may rely on a
-    // state the finalizer has already torn down (subtype_dealloc's comment)
-    if (!survived && (INFO(c) & FLAG_HAS_WEAKREFS)) clearWeakrefsAtDeath(c, limit);
+    if (runFinalizer) survived = !finalize(c);
+    // every weakref is called back, those the finalizer made too: subtype_dealloc calls
+    // PyObject_ClearWeakRefs after tp_finalize (its clearing without callbacks is for tp_del's)
+    if (!survived && (INFO(c) & FLAG_HAS_WEAKREFS)) clearWeakrefsAtDeath(c, 0xffffffff);
   }
   dyingNow = outer;
   deathDepth--;

@@ -10,7 +10,7 @@
 // │ next in the referent's list (a pending chain while clearing)  │ +16  WR_NEXT
 // │ kind: callback id (bits 8..31); flags P proxy, C callback,    │ +20  WR_KIND
 // │   I internal, D deferred (its death waits: see below)         │
-// │ serial: creation order, to tell weakrefs made by a finalizer   │ +24  WR_SERIAL
+// │ serial: creation order, to tell weakrefs made by a tp_del      │ +24  WR_SERIAL
 // │   (internal weakrefs: the weak map holding the entry)          │
 // │ hash: cached referent hash + 1 (0 = not computed yet)          │ +28  WR_HASH
 // │   (internal weakrefs: the entry's slot index)                  │
@@ -56,7 +56,7 @@ declare function hostWeakrefFreed(callbackId: u32): void;
 let serial: u32 = 0;
 /** Weakrefs whose death waits on their referent's (D set): verify counts them. */
 export let deferredWeakrefs: u32 = 0;
-/** Weakrefs with a serial at or above this get no callback in the current clearing (made by a finalizer). */
+/** Weakrefs with a serial at or above this get no callback in the current clearing (made by a legacy finalizer). */
 export let callbackSerialLimit: u32 = 0xffffffff;
 
 /** Address of an object's weak-list slot (0 if its type is not weakrefable). */
@@ -153,7 +153,7 @@ export function weakrefFreed(wr: usize): void {
 
 // Which detached weakrefs are owed a callback (or, for a weak-container entry, its removal):
 // @ts-ignore: decorator
-@inline export const OWED_AT_DEATH: i32 = 0;      // refcount death: live ones, except those made by the finalizer
+@inline export const OWED_AT_DEATH: i32 = 0;      // refcount death: live ones, except those a legacy finalizer made
 // @ts-ignore: decorator
 @inline export const OWED_IN_COLLECTION: i32 = 1; // cycle collection: those not garbage themselves (see handleWeakrefs)
 // @ts-ignore: decorator
@@ -180,7 +180,7 @@ export function detachWeakrefs(obj: usize, rule: i32): usize {
     let kind = KIND(wr);
     let owed = false;
     if (rule == OWED_AT_DEATH) {
-      // internal weakrefs always drop their entry; others get a callback unless made by the finalizer
+      // internal weakrefs always drop their entry; others get a callback unless a legacy finalizer made them
       owed = (kind & WR_CALLBACK) != 0 && RC(wr) > 0
         && ((kind & WR_INTERNAL) != 0 || load<u32>(wr, WR_SERIAL) < callbackSerialLimit);
     } else if (kind & WR_INTERNAL) {

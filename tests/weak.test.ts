@@ -328,7 +328,7 @@ heapSuite("finalizers (PEP 442 on the refcount path)", ({ make }) => {
     expect(heap.stats().liveObjects).toBe(0);
   });
 
-  test("weakrefs created inside the finalizer are cleared without callbacks", async () => {
+  test("weakrefs created inside the finalizer are called back too, newest first (subtype_dealloc clears weakrefs after tp_finalize)", async () => {
     const heap = await make();
     const calls: string[] = [];
     let made: HeapWeakRef | null = null;
@@ -336,8 +336,9 @@ heapSuite("finalizers (PEP 442 on the refcount path)", ({ make }) => {
     const o = heap.alloc(Obj);
     const before = heap.weakref(o, () => calls.push("made before"));
     o.dispose();
-    expect(calls).toEqual(["made before"]);
+    expect(calls).toEqual(["made in finalizer", "made before"]);
     expect(made!.dead).toBe(true);
+    made!.dispose();
     before.dispose();
   });
 
