@@ -375,9 +375,9 @@ function finalizeGarbage(unreachable: usize): void {
 }
 
 /**
- * Weakrefs made by finalizers to what is still garbage (and, with lateWeakrefClearing, those without
- * a callback): cleared, without callbacks (gh-91636; 3.14's clear_weakrefs). The weak-container
- * entries a finalizer made are dropped as at any death, once every weakref is clear.
+ * With lateWeakrefClearing (3.14's clear_weakrefs, gh-135552): every weakref to what is still
+ * garbage after the finalizers, those without a callback and those finalizers made, cleared without
+ * callbacks. The weak-container entries among them are dropped as at any death.
  */
 function clearLateWeakrefs(list: usize): void {
   runWeakrefCallbacks(detachListWeakrefs(list, OWED_ENTRIES));
@@ -477,7 +477,9 @@ export function finishCollection(g: u32, old: usize, candidates: u32, settle: ((
     for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) CLEAR_COLLECTING(p);
     deduceUnreachable(UNREACHABLE, STILL_UNREACHABLE, false);
     listMerge(UNREACHABLE, old); // the resurrected
-    clearLateWeakrefs(STILL_UNREACHABLE);
+    // weakrefs finalizers made to what is still garbage stay, called back when it is freed below, as
+    // in CPython 3.12 (gh-91636's clearing came later); 3.14.0 clears them all here (clear_weakrefs)
+    if (lateWeakrefClearing) clearLateWeakrefs(STILL_UNREACHABLE);
     garbage = STILL_UNREACHABLE;
     m = listLength(garbage) + weakrefsFreed; // m += handle_weakrefs(...) in gc_collect_main
     phase(PHASE_RESURRECTION_CHECKED, g, old, STILL_UNREACHABLE);

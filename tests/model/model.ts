@@ -505,7 +505,7 @@ export class Model {
     // (once: a legacy finalizer runs at every death, and a program resurrecting forever would never end)
     if (o.resurrect) { o.resurrect = false; o.rc++; this.resurrected.push(o.id); }
     if (o.store && this.storeMaps && this.finalizerStores) {
-      // a new entry whose weakref the object's death (or the collection's late clearing) must drop
+      // a new entry whose weakref the object's death must drop
       const m = this.storeMaps[o.store];
       this.mapSet(m, o.store === "wvm" ? o.storeKey : o.id, o.id, null);
     }
@@ -843,12 +843,14 @@ export class Model {
       const live = new Set([...u].filter((id) => { const o = this.objects.get(id); return o !== undefined && inCollection(o); }));
       garbage = this.#unreachable(live);
       for (const id of live) if (!garbage.has(id)) { const o = this.get(id); o.collecting = false; o.gen = old; }
-      // weakrefs the finalizers made to what is still garbage (3.14: and those without a callback):
-      // cleared without callbacks (gh-91636), but the weak-container entries among them are
-      // dropped (issue 14, item 3)
-      const late: MObj[] = [];
-      for (const id of garbage) late.push(...this.#detach(this.get(id), (w) => w.callback === "internal" && !this.get(w.mapId).collecting));
-      this.#runCallbacks(late);
+      // weakrefs the finalizers made to what is still garbage stay, and go with it below (CPython 3.12);
+      // lateWeakrefClearing (3.14.0's clear_weakrefs): every one left is cleared without callbacks,
+      // but the weak-container entries among them are dropped (issue 14, item 3)
+      if (collectorCaps(this.collector).lateWeakrefClearing) {
+        const late: MObj[] = [];
+        for (const id of garbage) late.push(...this.#detach(this.get(id), (w) => w.callback === "internal" && !this.get(w.mapId).collecting));
+        this.#runCallbacks(late);
+      }
     }
     const found = garbage.size + weakrefsFreed;
     // weakref callbacks that depend on the order in which the garbage drops its references
