@@ -395,7 +395,8 @@ heapSuite("the cycle collectors", ({ make, strategy, reuses }) => {
     heap.gc.collect();
     expect(made.length).toBe(2);
     expect(made.every((w) => w.dead)).toBe(true);
-    expect(calls).toBe(2);
+    // 3.14.0's clear_weakrefs clears them without callbacks (lateWeakrefClearing)
+    expect(calls).toBe(collectorCaps(strategy.collector).lateWeakrefClearing ? 0 : 2);
     const keep = heap.alloc(Node);
     const holder = heap.alloc(Node);
     holder.set("next", keep);

@@ -60,7 +60,9 @@ heapSuite("CPython 3.12's gcmodule.c, observed through heap.gc", ({ make, strate
     saving.gc.setDebug(0);
   });
 
-  cycles("DEBUG_STATS: 'done' counts collected + uncollectable as unreachable (gc_collect_main)", async () => {
+  // 3.14.0's incremental collector prints no 'done' line (oldSpaces)
+  const doneLine = caps.collectsCycles && !caps.oldSpaces ? test : test.skip;
+  doneLine("DEBUG_STATS: 'done' counts collected + uncollectable as unreachable (gc_collect_main)", async () => {
     const heap = await make({ finalizerMode: "legacy" });
     const Node = nodeType(heap, () => {});
     pair(heap, Node).dispose();

@@ -264,8 +264,10 @@ heapSuite("weak containers: entries, iteration and keys as CPython's", ({ make, 
         const freedAt = [a.ptr, b.ptr];
         a.dispose(); b.dispose();
         expect(heap.gc.collect()).toBe(2);
-        // the weakrefs these finalizers made, called back as their objects are freed (3.12, before gh-91636)
-        expect(calls.splice(0)).toEqual(["callback of a weakref made by the finalizer", "callback of a weakref made by the finalizer"]);
+        // the weakrefs these finalizers made, called back as their objects are freed (3.12, before
+        // gh-91636); 3.14.0's clear_weakrefs clears them without callbacks (lateWeakrefClearing)
+        const late = collectorCaps(strategy.collector).lateWeakrefClearing;
+        expect(calls.splice(0)).toEqual(late ? [] : ["callback of a weakref made by the finalizer", "callback of a weakref made by the finalizer"]);
         expect([wvm.size, wkm.size, ws.size]).toEqual([0, 0, 0]);
         expect(wvm.get(1)).toBeUndefined();
         expect([...wvm.keys(), ...wkm.keys(), ...ws]).toEqual([]);
