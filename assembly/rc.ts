@@ -21,7 +21,7 @@ import {
 import { mapEntryDied, mapRelease } from "./maphooks";
 import { legacyFinalizers } from "./collect/gcstate";
 import { decremented } from "./collect/candidates";
-import { relink, track, unlinkTracked, untrack, untracked } from "./collect/track";
+import { track, unlinkTracked, untrack, untracked } from "./collect/track";
 import { countFrees } from "./counters";
 import { freeBlock } from "./alloc/index";
 import { HOOK_FINALIZE, fromHost, hostDepth, toHost } from "./entry";
@@ -45,23 +45,16 @@ import { freeObjectOfType, freeStorage } from "./object";
   freeObjectOfType(p, t);
 }
 
-/**
- * Calls back each weakref of a chain from detachWeakrefs (an internal one drops its weak-container
- * entry), then releases it. Returns how many that release freed (handle_weakrefs' num_freed).
- */
-export function runWeakrefCallbacks(chain: usize): u32 {
-  let freed: u32 = 0;
+/** Calls back each weakref of a chain from detachWeakrefs (an internal one drops its weak-container entry), then releases it. */
+export function runWeakrefCallbacks(chain: usize): void {
   while (chain) {
     let next = load<usize>(chain, WR_NEXT);
     store<usize>(chain, 0, WR_NEXT);
     if (load<u32>(chain, WR_KIND) & WR_INTERNAL) mapEntryDied(chain);
     else hostWeakrefCallbackOf(chain);
-    // the reference detachWeakrefs took for the callback: the last one dies now (cleared, so never deferred)
-    if (RC(chain) == 1) freed++;
-    decref(chain);
+    decref(chain); // the reference detachWeakrefs took for the callback
     chain = next;
   }
-  return freed;
 }
 
 /**
@@ -177,10 +170,8 @@ function finalize(c: usize): bool {
   // waited on the worklist (which untracks), not in its old generation only when direct (soak
   // class B). Untracking also ends a collection's claim on it (COLLECTING, as _PyObject_GC_UNTRACK).
   if (INFO(c) & FLAG_CONTAINER) {
-    // generation 0's count unchanged when it was tracked (subtype_dealloc's untrack and track count
-    // nothing): through 0 it clamped, and a resurrected object was counted again
-    if (INFO(c) & FLAG_TRACKED) { unlinkTracked(c); relink(c); }
-    else track(c); // deposited: its untrack counted the death
+    if (INFO(c) & FLAG_TRACKED) untrack(c);
+    track(c);
     SET_INFO(c, (INFO(c) | FLAG_TRACKED) & ~(FLAG_FROZEN | FLAG_COLLECTING));
   }
   let info = INFO(c);

@@ -22,24 +22,14 @@ export function setTrackGeneration(g: u32): void { trackHead = GEN_HEAD(g); }
 /** Links a new (or re-tracked) container at the end of the collector's list and counts it. */
 // @ts-ignore: decorator
 @inline export function track(p: usize): void {
-  relink(p);
-  store<u32>(COUNTS, load<u32>(COUNTS) + 1);
-  heapSize++;
-}
-
-/**
- * Links a container that unlinkTracked took off a list at the end of the collector's list, as a
- * new one, without counting it: re-tracking is no allocation (CPython counts GC objects at
- * _PyObject_GC_Link and PyObject_GC_Del, not at track and untrack).
- */
-// @ts-ignore: decorator
-@inline export function relink(p: usize): void {
   let head = trackHead;
   let last = GC_PREV(head);
   SET_GC_NEXT(p, head);
   SET_GC_PREV(p, last);
   SET_GC_NEXT(last, p);
   SET_GC_PREV(head, p);
+  store<u32>(COUNTS, load<u32>(COUNTS) + 1);
+  heapSize++;
   if (trackMask) SET_INFO(p, (INFO(p) & ~trackMask) | trackBits);
 }
 

@@ -346,15 +346,14 @@ function adjustWeakrefCounts(list: usize, delta: u32): void {
  * trial decrement of its count, restored before any callback. Weak-container entries are dropped
  * unless their container is garbage too. With lateWeakrefClearing (3.14) the weakrefs without a
  * callback stay until clearLateWeakrefs, after the finalizers: these may still dereference them.
- * Returns the weakrefs freed after their callbacks: CPython counts them as collected.
  */
-function handleWeakrefs(unreachable: usize): u32 {
+function handleWeakrefs(unreachable: usize): void {
   countVisits(2 * listLength(unreachable)); // the two trial passes
   adjustWeakrefCounts(unreachable, <u32>-1);
   let chain = detachListWeakrefs(unreachable, lateWeakrefClearing ? OWED_CALLBACKS : OWED_IN_COLLECTION);
   adjustWeakrefCounts(unreachable, 1);
   // every weakref to the garbage is dead: now the callbacks (they may do anything)
-  return runWeakrefCallbacks(chain);
+  runWeakrefCallbacks(chain);
 }
 
 /** Runs each unreachable object's finalizer once (PEP 442). Finalizers may free other objects. */
@@ -470,8 +469,7 @@ export function finishCollection(g: u32, old: usize, candidates: u32, settle: ((
   let garbage = UNREACHABLE;
   let hostCode = (flags & (FLAG_HAS_WEAKREFS | FLAG_FINALIZER)) != 0;
   if (hostCode) {
-    let weakrefsFreed: u32 = 0;
-    if (flags & FLAG_HAS_WEAKREFS) { weakrefsFreed = handleWeakrefs(UNREACHABLE); phase(PHASE_WEAKREFS_HANDLED, g, 0, UNREACHABLE); }
+    if (flags & FLAG_HAS_WEAKREFS) { handleWeakrefs(UNREACHABLE); phase(PHASE_WEAKREFS_HANDLED, g, 0, UNREACHABLE); }
     if (flags & FLAG_FINALIZER) { finalizeGarbage(UNREACHABLE); phase(PHASE_FINALIZED, g, 0, UNREACHABLE); }
     // a callback or finalizer may have made some of it reachable again: deduce once more with the real counts
     for (let p = GC_NEXT(UNREACHABLE); p != UNREACHABLE; p = GC_NEXT(p)) CLEAR_COLLECTING(p);
@@ -481,7 +479,7 @@ export function finishCollection(g: u32, old: usize, candidates: u32, settle: ((
     // in CPython 3.12 (gh-91636's clearing came later); 3.14.0 clears them all here (clear_weakrefs)
     if (lateWeakrefClearing) clearLateWeakrefs(STILL_UNREACHABLE);
     garbage = STILL_UNREACHABLE;
-    m = listLength(garbage) + weakrefsFreed; // m += handle_weakrefs(...) in gc_collect_main
+    m = listLength(garbage);
     phase(PHASE_RESURRECTION_CHECKED, g, old, STILL_UNREACHABLE);
   }
   // garbage that can run no host code, freed at once by the collectors that may (atonce.ts)

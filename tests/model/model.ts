@@ -488,16 +488,12 @@ export class Model {
   #runFinalizer(o: MObj, atDeath: boolean): void {
     if (atDeath && this.isContainer(o)) {
       // untracked, then tracked for the finalizer as a new object, young and unfrozen, whether it
-      // was tracked or not (subtype_dealloc; assembly/rc.ts finalize); no longer a collection's.
-      // Generation 0's count is unchanged if it was tracked (untrack and track count nothing in
-      // CPython); a deposited one's untrack counted its death, so it is counted again
-      const counted = o.tracked, count = this.youngCount;
+      // was tracked or not (subtype_dealloc; assembly/rc.ts finalize); no longer a collection's
       this.#untrack(o);
       o.tracked = true;
       o.collecting = false;
       o.gen = collectorCaps(this.collector).candidates ? 1 : 0;
-      if (counted) this.youngCount = count;
-      else this.#tracks();
+      this.#tracks();
     }
     if (!this.legacy) o.finalized = true; // legacy finalizers (tp_del) run at every death
     this.log.push(`fin:${o.id}`);
@@ -578,9 +574,7 @@ export class Model {
     return owed;
   }
 
-  /** Returns how many weakrefs the release after their callbacks freed (handle_weakrefs' num_freed). */
-  #runCallbacks(owed: MObj[]): number {
-    let freed = 0;
+  #runCallbacks(owed: MObj[]): void {
     for (const w of owed) {
       if (w.callback === "internal") {
         // a weak container's entry: the core drops it (unless the map itself is going)
@@ -600,10 +594,8 @@ export class Model {
         const threw = this.onHost?.(`cb:${w.id}`) ?? false;
         if (w.callback === "throw" && !threw) this.unraisable.push(`cb:${w.id}`);
       }
-      if (w.rc === 1) freed++;
       this.decref(w.id); // the reference held for the callback
     }
-    return freed;
   }
 
   /** A finalize object ran or was called: it drops its weakref. */
@@ -818,7 +810,6 @@ export class Model {
     }
     this.#legacyHeld = new Set(legacy);
     let garbage = u;
-    let weakrefsFreed = 0; // counted as collected, as gc_collect_main's m += handle_weakrefs(...)
     const objs = [...u].map((id) => this.get(id));
     if (objs.some((o) => o.weakrefs.length || o.kind === "node")) {
       // weakrefs: all cleared first; called back only if referenced from outside the garbage
@@ -830,7 +821,7 @@ export class Model {
       // lateWeakrefClearing (CPython 3.14): those without a callback stay until after the finalizers (gh-135552)
       const untilLater = collectorCaps(this.collector).lateWeakrefClearing ? (w: MObj) => w.callback === "none" : undefined;
       for (const o of objs) owed.push(...this.#detach(o, owedIf, untilLater));
-      weakrefsFreed = this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
+      this.#runCallbacks(this.#inHeapOrder(owed, (w) => w.callback === "finalize" ? `final:${w.finalizeId}` : w.callback === "internal" ? null : `cb:${w.id}`));
       // finalizers, once each, of what is still in the collection: an object whose count reached 0
       // meanwhile left it (untracked), and waits on the death worklist to be finalized there
       // (soak --fuzz, pools/recycler seed 578: the model finalized it twice)
@@ -852,7 +843,7 @@ export class Model {
         this.#runCallbacks(late);
       }
     }
-    const found = garbage.size + weakrefsFreed;
+    const found = garbage.size;
     // weakref callbacks that depend on the order in which the garbage drops its references
     for (const id of garbage) {
       for (const c of this.get(id).fields) {
