@@ -5,6 +5,7 @@ import { expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
 import { makeVM } from "./vm-helpers.js";
 import { VMError } from "../src/vm/errors.js";
+import { HandleDisposedError, type Handle } from "../src/index.js";
 
 heapSuite("vm", ({ make, strategy }) => {
   const hasGc = collectorCaps(strategy.collector).collectsCycles;
@@ -258,6 +259,50 @@ TypeError: cannot create weak reference to 'int' object
     vm.run(`(print (+ 1 2))`);
     expect(text().endsWith("host\n")).toBe(true);
     heap.verify();
+    vm.dispose();
+  });
+
+  test("dispose: use after it is refused, so is dispose from code the VM runs; a __del__ after it is reported, not run", async () => {
+    const heap = await make();
+    const { vm, text, err } = makeVM(heap);
+    let kept: Handle | null = null;
+    vm.defineBuiltin("keep", 1, 1, (base) => { kept = heap.wrapBorrowed(vm.stack[base]); return vm.m.none(); });
+    vm.defineBuiltin("quit", 0, 0, () => { vm.dispose(); return vm.m.none(); });
+    // before: the stack, frames and constants of the running code were freed under it
+    let caught: unknown;
+    try { vm.run(`(define (f a) (quit) a) (f [1 2])`); } catch (e) { caught = e; }
+    expect((caught as Error).message).toMatch(/not while the VM runs code/);
+    expect(vm.stack.length).toBe(0);
+    heap.verify();
+    // R's __del__ stores an int and returns None: both freed constants once the VM is disposed
+    vm.run(`
+      (class Q (o) (define (__del__ self) (print "Q")))
+      (class R (x k)
+        (define (__del__ self) (set! self.x 300) (define q (self.k None)) (set! q.o q)))
+      (keep (R 1 Q))
+      (define r (R 2 Q))
+      (print "ran")`);
+    vm.dispose();
+    vm.dispose(); // a no-op
+    for (const use of [() => vm.run("(print 1)"), () => vm.evalToString("1"), () => vm.defineBuiltin("g", 0, 0, () => vm.m.none()), () => vm.getGlobal("r"), () => vm.setGlobal("r", 0)]) {
+      expect(use).toThrow(HandleDisposedError);
+    }
+    heap.verify();
+    kept!.dispose(); // R dies after the VM: its __del__ must not run VM code
+    heap.verify();
+    expect(text()).toBe(hasGc ? "ran\nQ\n" : "ran\n"); // r's Q cycle, collected while print still works
+    const reports = err.join("");
+    expect(reports).toMatch(/Exception ignored in: <function R.__del__>\nRuntimeError: not run: the VM was disposed/);
+    expect(reports).not.toMatch(/HeapAbortError/);
+    if (hasGc) expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  test("a VM whose heap was destroyed refuses to run; dispose() is then a no-op", async () => {
+    const heap = await make();
+    const { vm } = makeVM(heap);
+    vm.run(`(define x [1 2])`);
+    heap.destroy();
+    expect(() => vm.run("(print x)")).toThrow(HandleDisposedError);
     vm.dispose();
   });
 });

@@ -17,7 +17,7 @@
 
 import type { Heap } from "../heap.js";
 import type { Handle } from "../handle.js";
-import { HeapConfigError, HeapTypeError } from "../errors.js";
+import { HandleDisposedError, HeapConfigError, HeapTypeError } from "../errors.js";
 import { VMError } from "./errors.js";
 import { read, type Node } from "./reader.js";
 import { Model, type ClassMeta } from "./values.js";
@@ -64,6 +64,10 @@ export class VM {
   depth = 0;
   recursionLimit: number;
   #disposed = false;
+  /** Set once dispose() starts releasing the module and the constants: VM code never runs again. */
+  #gone = false;
+  /** VM code in progress: run()s, __del__s, weakref callbacks and call()s (dispose() refuses meanwhile). */
+  #active = 0;
 
   constructor(readonly heap: Heap, opts: VMOptions = {}) {
     this.out = opts.out ?? ((s) => process.stdout.write(s));
@@ -83,8 +87,15 @@ export class VM {
 
   // ── running programs ──
 
+  /** HandleDisposedError once the VM was disposed or its heap destroyed: the globals and constants are gone. */
+  #live(what: string): void {
+    if (this.#disposed) throw new HandleDisposedError(`${what}: this VM was disposed`);
+    if (this.heap.destroyed) throw new HandleDisposedError(`${what}: this VM's heap was destroyed`);
+  }
+
   /** Runs every form of a program; stops at the first error (thrown as VMError, heap consistent). */
   run(src: string): void {
+    this.#live("run");
     for (const form of read(src)) {
       const r = this.#top(form);
       this.m.x.decref(r);
@@ -93,6 +104,7 @@ export class VM {
 
   /** Evaluates forms and returns the repr of the last value (the REPL's view). */
   evalToString(src: string): string {
+    this.#live("evalToString");
     let last = "None";
     for (const form of read(src)) {
       const r = this.#top(form);
@@ -103,6 +115,7 @@ export class VM {
 
   #top(form: Node): number {
     const base = this.stack.length, depth = this.depth;
+    this.#active++;
     try {
       const code = this.compile(form, null);
       return code(0);
@@ -111,6 +124,7 @@ export class VM {
       this.depth = depth;
       throw toVMError(e, form.line);
     } finally {
+      this.#active--;
       this.heap.flushUnraisable();
     }
   }
@@ -126,7 +140,10 @@ export class VM {
   /** Releases the globals, constants and singletons: with them every object the program made dies (cycles at the next collection). */
   dispose(): void {
     if (this.#disposed) return;
+    // from a builtin, __del__ or callback, the releases below would free what the running code uses
+    if (this.#active) throw new HeapConfigError("vm.dispose(): not while the VM runs code (from a builtin, __del__ or weakref callback); dispose after run() returns");
     this.#disposed = true;
+    if (this.heap.destroyed) { this.#gone = true; return; } // its memory went with it
     this.unwind(0);
     // the program's globals die first, in definition order (as a module's dict is cleared at
     // exit), then the builtins, so that finalizers running meanwhile can still print
@@ -136,6 +153,13 @@ export class VM {
       for (let i = 0; i < n; i++) if (isBuiltin(this.m.x.listGet(this.module, i)) === builtins) this.m.x.listSet(this.module, i, 0);
       if (!builtins && this.heap.capabilities.collector.collectsCycles) this.m.x.gcCollect(2); // cycles, while print still works
     }
+    // globals a __del__ set meanwhile die while the module still holds its slots
+    for (let round = 0, again = true; again && round < 100; round++) {
+      again = false;
+      for (let i = 0; i < n; i++) if (this.m.x.listGet(this.module, i)) { again = true; this.m.x.listSet(this.module, i, 0); }
+    }
+    // from here a __del__ or weakref callback would read the module and constants being freed
+    this.#gone = true;
     this.m.x.decref(this.module);
     this.module = 0;
     for (const c of this.consts.splice(0)) this.m.x.decref(c);
@@ -150,6 +174,7 @@ export class VM {
    * max = -1: any number of arguments.
    */
   defineBuiltin(name: string, min: number, max: number, fn: Builtin["fn"]): void {
+    this.#live("defineBuiltin");
     const m = this.m;
     const id = this.builtins.length;
     this.builtins.push({ name, min, max, fn });
@@ -171,12 +196,14 @@ export class VM {
   }
   /** Sets a global, taking over the caller's reference to v. */
   setGlobal(name: string, v: number): void {
+    this.#live("setGlobal");
     const g = this.globalSlot(name);
     this.m.x.listSet(this.module, g, v);
     this.m.x.decref(v);
   }
   /** A global's value (borrowed), or 0 when unbound. */
   getGlobal(name: string): number {
+    this.#live("getGlobal");
     const g = this.globalNames.get(name);
     return g === undefined ? 0 : this.m.x.listGet(this.module, g);
   }
@@ -817,11 +844,16 @@ export class VM {
   /** Calls f (borrowed) with borrowed arguments; a new reference. */
   call(f: number, ...args: number[]): number {
     const base = this.stack.length;
-    this.stack.push(this.m.incref(f));
-    for (const a of args) this.stack.push(this.m.incref(a));
-    const r = this.invoke(f, base + 1, args.length);
-    this.#drop(base);
-    return r;
+    this.#active++;
+    try {
+      this.stack.push(this.m.incref(f));
+      for (const a of args) this.stack.push(this.m.incref(a));
+      const r = this.invoke(f, base + 1, args.length);
+      this.#drop(base);
+      return r;
+    } finally {
+      this.#active--;
+    }
   }
 
   // ── attributes ──
@@ -957,9 +989,11 @@ export class VM {
   // ── finalizers ──
 
   #runDel(cls: ClassMeta, h: Handle): void {
+    if (this.#gone) { this.err(`Exception ignored in: <function ${cls.name}.__del__>\nRuntimeError: not run: the VM was disposed\n`); return; }
     const m = this.m;
     const base = this.stack.length, depth = this.depth;
     const p = h.ptr;
+    this.#active++;
     try {
       const fn = this.#classAttr(p, cls, "__del__");
       if (!fn) return;
@@ -970,6 +1004,7 @@ export class VM {
     } finally {
       this.unwind(base);
       this.depth = depth;
+      this.#active--;
     }
   }
 
@@ -981,7 +1016,9 @@ export class VM {
     // A dying weakref gets no callback (as in CPython); its memory is not reused before the core
     // weakref is released, so reading its count here is safe.
     if (m.views.u32[w >>> 2] === 0) return;
+    if (this.#gone) { this.err("Exception ignored in: weakref callback\nRuntimeError: not run: the VM was disposed\n"); return; }
     const base = this.stack.length, depth = this.depth;
+    this.#active++;
     try {
       const cb = m.ref(w, 1);
       if (cb) m.x.decref(this.call(cb, w));
@@ -990,6 +1027,7 @@ export class VM {
     } finally {
       this.unwind(base);
       this.depth = depth;
+      this.#active--;
     }
   }
 }
