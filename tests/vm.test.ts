@@ -187,6 +187,18 @@ TypeError: cannot create weak reference to 'int' object
     let caught: unknown;
     try { vm.run(`(host-sum)`); } catch (e) { caught = e; }
     expect((caught as Error).message).toMatch(/TypeError: host-sum\(\) takes at least 1 argument/);
+    // a result that is not a reference: before, a raw TypeError (undefined) or a silent "unbound" (0)
+    for (const bad of [undefined, 0, null, NaN, -8, 1.5, "x", {}]) {
+      vm.defineBuiltin("bad", 0, 0, () => bad as number);
+      caught = undefined;
+      try { vm.run(`(define y (bad))`); } catch (e) { caught = e; }
+      expect(caught, String(bad)).toBeInstanceOf(VMError);
+      expect((caught as VMError).message).toMatch(/^SystemError: bad\(\) returned .*, not an object/);
+      expect(vm.stack.length).toBe(0);
+      heap.verify();
+    }
+    vm.run(`(print (try (bad) (catch e "caught")))`);
+    expect(text()).toBe("100005\ncaught\n");
     vm.dispose();
   });
 

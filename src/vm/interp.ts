@@ -17,7 +17,7 @@
 
 import type { Heap } from "../heap.js";
 import type { Handle } from "../handle.js";
-import { HandleDisposedError, HeapConfigError, HeapTypeError } from "../errors.js";
+import { HandleDisposedError, HeapConfigError, HeapTypeError, describeValue } from "../errors.js";
 import { VMError } from "./errors.js";
 import { read, type Node } from "./reader.js";
 import { Model, type ClassMeta } from "./values.js";
@@ -170,7 +170,8 @@ export class VM {
 
   /**
    * Adds a builtin function (a global): fn receives its arguments on the stack, borrowed, at
-   * vm.stack[base .. base+argc), and returns a new reference (vm.m.none() for no value).
+   * vm.stack[base .. base+argc), and returns a new reference (vm.m.none() for no value; anything
+   * that is not a pointer is a SystemError in the program).
    * max = -1: any number of arguments.
    */
   defineBuiltin(name: string, min: number, max: number, fn: Builtin["fn"]): void {
@@ -797,7 +798,10 @@ export class VM {
       if (argc < b.min || (b.max >= 0 && argc > b.max)) {
         throw new VMError("TypeError", `${b.name}() takes ${b.min === b.max ? b.min : b.max < 0 ? `at least ${b.min}` : `${b.min} to ${b.max}`} argument${b.max === 1 ? "" : "s"} (${argc} given)`);
       }
-      return b.fn(base, argc);
+      const r = b.fn(base, argc);
+      // a host builtin's result must be a new reference: undefined or 0 would be read as "unbound"
+      if (!r || (r >>> 0) !== r) throw new VMError("SystemError", `${b.name}() returned ${describeValue(r)}, not an object (a builtin returns a new reference, vm.m.none() for no value)`);
+      return r;
     }
     if (id === T.method.id) {
       // self then the arguments, as new stack entries
