@@ -155,6 +155,8 @@ TypeError: cannot create weak reference to 'int' object
       [`(define (g) (define t 1) (del t) t) (g)`, /NameError: local variable 't' referenced before assignment/],
       [`(class Twice () (define a 1) (define a 2)) (print Twice.a) (. (Twice) b)`, /AttributeError: 'Twice' object has no attribute 'b'/],
       [`(if)`, /SyntaxError/],
+      [`(for (i (list 1 2) (undefined-name)) 1)`, /NameError/], // the start value was leaked
+      [`(for (i 0 (list 1 2)) 1)`, /TypeError: for end must be a number/],
     ];
     for (const [src, re] of cases) {
       let caught: unknown;
@@ -315,6 +317,45 @@ TypeError: cannot create weak reference to 'int' object
     vm.run(`(define x [1 2])`);
     heap.destroy();
     expect(() => vm.run("(print x)")).toThrow(HandleDisposedError);
+    vm.dispose();
+  });
+
+  test("an allocation failing anywhere in a builtin or form is a MemoryError that leaks nothing", async () => {
+    const heap = await make();
+    const { vm } = makeVM(heap);
+    vm.run(`
+      (class O (v) (define (m self) self.v))
+      (define o (O 1))
+      (define d {"a" 1 "b" [2] 300 "c"})
+      (define wv (WeakValueDictionary))
+      (put! wv 1000 o) (put! wv "k" o)
+      (define (f x) [x x])`);
+    const live = () => heap.stats().liveObjects - vm.consts.length;
+    const programs = [
+      `(range 300 310)`, `(items d)`, `(keys wv)`, `(items wv)`, `(gc-get-count)`, `(gc-get-stats)`, `(gc-take-pauses)`, `(gc-get-referrers o)`,
+      `(weakref o)`, `(proxy o (lambda (r) None))`, `(WeakValueDictionary)`, `(dict 1000 [1] 2000 [2])`, `(str "a" 1000)`,
+      `(O [1000])`, `(o.m)`, `(. o m)`, `(f 1000)`, `(let ((a [1000])) a)`, `(lambda (x) x)`,
+    ];
+    for (const src of programs) {
+      vm.run(src); // compiled constants made once
+      const before = heap.allocationAttempts;
+      vm.run(src);
+      const sites = heap.allocationAttempts - before;
+      for (let n = 0; n < sites; n++) {
+        const base = live();
+        heap.failAllocations(n);
+        let caught: unknown;
+        try { vm.run(src); } catch (e) { caught = e; } finally { heap.failAllocations(null); }
+        if (caught !== undefined) {
+          expect(caught, `${src} failing allocation ${n}`).toBeInstanceOf(VMError);
+          expect((caught as VMError).kind, `${src} failing allocation ${n}`).toBe("MemoryError");
+        }
+        expect(vm.stack.length).toBe(0);
+        vm.run(`(gc-collect)`);
+        expect(live(), `${src} failing allocation ${n}`).toBe(base);
+        heap.verify();
+      }
+    }
     vm.dispose();
   });
 });

@@ -140,7 +140,7 @@ export function installBuiltins(vm: VM): void {
     const a = argc === 2 ? num(base, 0, "range start") : 0, b = num(base, argc - 1, "range end");
     const l = m.allocList(T.list.id, 0);
     S.push(l);
-    for (let i = a; i < b; i++) { const v = m.int(i); m.append(l, v); x.decref(v); }
+    for (let i = a; i < b; i++) { S.push(m.int(i)); m.append(l, S[S.length - 1]); x.decref(S.pop()!); } // v on the stack: append may fail
     return S.pop()!;
   });
 
@@ -214,7 +214,7 @@ export function installBuiltins(vm: VM): void {
     const out = m.allocList(T.list.id, 0);
     S.push(out);
     const push = (k: number, v: number) => {
-      if (what === "items") { const pair = m.list([k, v]); m.append(out, pair); x.decref(pair); }
+      if (what === "items") { S.push(m.list([k, v])); m.append(out, S[S.length - 1]); x.decref(S.pop()!); }
       else m.append(out, what === "keys" ? k : v);
     };
     if (id === T.dict.id) {
@@ -285,6 +285,27 @@ export function installBuiltins(vm: VM): void {
   def("WeakValueDictionary", 0, 0, weakMap(T.wvd.id, [WVM_INT, WVM_BYTES]));
   def("WeakSet", 0, 0, weakMap(T.wset.id, [WSET]));
 
+  /** A new list of new ints, each held on the stack until the list holds it (any allocation may fail). */
+  const intList = (vs: readonly number[]): number => {
+    const base = S.length;
+    try {
+      for (const v of vs) S.push(m.int(v));
+      return m.list(S.slice(base));
+    } finally {
+      while (S.length > base) x.decref(S.pop()!);
+    }
+  };
+  /** A new list of the lists rows() makes, each held on the stack meanwhile. */
+  const listOf = <T,>(rows: readonly T[], row: (r: T) => number): number => {
+    const base = S.length;
+    try {
+      for (const r of rows) S.push(row(r));
+      return m.list(S.slice(base));
+    } finally {
+      while (S.length > base) x.decref(S.pop()!);
+    }
+  };
+
   // ── refcounts, the collector, the heap ──
   // getrefcount(x): the references to x, counting the one its argument slot on the stack holds
   // (so, as in CPython, one more than the references you can see)
@@ -298,20 +319,14 @@ export function installBuiltins(vm: VM): void {
   def("gc-enable", 0, 0, () => { heap.gc.enable(); return m.none(); });
   def("gc-disable", 0, 0, () => { heap.gc.disable(); return m.none(); });
   def("gc-isenabled", 0, 0, () => m.bool(heap.gc.isEnabled()));
-  def("gc-get-count", 0, 0, () => { const c = heap.gc.getCount(); const ps = c.map((v) => m.int(v)); const l = m.list(ps); ps.forEach((p) => x.decref(p)); return l; });
+  def("gc-get-count", 0, 0, () => intList(heap.gc.getCount()));
   def("gc-set-threshold", 1, 3, (base, argc) => {
     const t = [0, 1, 2].slice(0, argc).map((i) => num(base, i, "threshold"));
     heap.gc.setThreshold(t[0], t[1], t[2]);
     return m.none();
   });
   // [collections, collected, uncollectable] per generation
-  def("gc-get-stats", 0, 0, () => {
-    const rows = heap.gc.getStats().map((s) => {
-      const ps = [s.collections, s.collected, s.uncollectable].map((v) => m.int(v));
-      const l = m.list(ps); ps.forEach((p) => x.decref(p)); return l;
-    });
-    const l = m.list(rows); rows.forEach((p) => x.decref(p)); return l;
-  });
+  def("gc-get-stats", 0, 0, () => listOf(heap.gc.getStats(), (s) => intList([s.collections, s.collected, s.uncollectable])));
   // the longest collection pause so far, in ms (timing: varies run to run)
   def("gc-max-pause", 0, 0, () => m.int(Math.max(0, ...heap.gc.getStats().map((s) => s.maxPause))));
   // gc.garbage: uncollectable cycles (finalizerMode 'legacy': a cycle holding __del__, as in Python 2)
@@ -321,18 +336,14 @@ export function installBuiltins(vm: VM): void {
     const h = heap.wrapBorrowed(arg(base, 0))!;
     const refs = heap.gc.getReferrers(h);
     h.dispose();
-    const l = m.list(refs.map((r) => r.ptr));
-    refs.forEach((r) => r.dispose());
-    return l;
+    try {
+      return m.list(refs.map((r) => r.ptr));
+    } finally {
+      refs.forEach((r) => r.dispose());
+    }
   });
   // [[generation, ms], ...]: every collection pause since the last call (timing: varies run to run)
-  def("gc-take-pauses", 0, 0, () => {
-    const rows = heap.gc.takePauses().map((p) => {
-      const ps = [m.int(p.generation), m.int(p.ms)];
-      const l = m.list(ps); ps.forEach((q) => x.decref(q)); return l;
-    });
-    const l = m.list(rows); rows.forEach((q) => x.decref(q)); return l;
-  });
+  def("gc-take-pauses", 0, 0, () => listOf(heap.gc.takePauses(), (p) => intList([p.generation, p.ms])));
   // live objects of a type (by name) that the collector tracks, like len([o for o in gc.get_objects() if type(o) is T])
   def("count-objects", 1, 1, (base) => {
     const name = m.strValue(arg(base, 0), "type name");

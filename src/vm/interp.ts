@@ -17,7 +17,7 @@
 
 import type { Heap } from "../heap.js";
 import type { Handle } from "../handle.js";
-import { HandleDisposedError, HeapConfigError, HeapTypeError, describeValue } from "../errors.js";
+import { HandleDisposedError, HeapConfigError, HeapOutOfMemoryError, HeapTypeError, describeValue } from "../errors.js";
 import { VMError } from "./errors.js";
 import { read, type Node } from "./reader.js";
 import { Model, type ClassMeta } from "./values.js";
@@ -617,9 +617,14 @@ export class VM {
         const store = this.#compileStore(name, scope, () => m.int(cur), false, line);
         const body = this.#body(items.slice(2), scope);
         return (env) => {
-          const a = startC(env), b = endC(env), s = stepC ? stepC(env) : 0;
-          let start: number, end: number, step: number;
-          try { start = m.num(a, "for start"); end = m.num(b, "for end"); step = s ? m.num(s, "for step") : 1; } finally { x.decref(a); x.decref(b); if (s) x.decref(s); }
+          // on the stack while the next is evaluated: an error there releases them
+          const base = this.stack.length;
+          this.stack.push(startC(env));
+          this.stack.push(endC(env));
+          if (stepC) this.stack.push(stepC(env));
+          const S = this.stack;
+          const start = m.num(S[base], "for start"), end = m.num(S[base + 1], "for end"), step = stepC ? m.num(S[base + 2], "for step") : 1;
+          this.#drop(base);
           if (step === 0) throw new VMError("ValueError", `for step must not be zero (line ${line})`);
           for (let i = start; step > 0 ? i < end : i > end; i += step) {
             cur = i;
@@ -1049,6 +1054,7 @@ export function toVMError(e: unknown, line: number): VMError {
   if (e instanceof VMError) { if (!e.line) e.line = line; return e; }
   if (e instanceof RangeError && /call stack/.test(e.message)) { const v = new VMError("RecursionError", "maximum recursion depth exceeded (the host stack ran out)"); v.line = line; return v; }
   if (e instanceof HeapTypeError) { const v = new VMError("TypeError", e.message); v.line = line; return v; }
+  if (e instanceof HeapOutOfMemoryError) { const v = new VMError("MemoryError", e.message); v.line = line; return v; } // e.g. heap.weakref's
   // the heap refused an operation (e.g. a gc call under collector 'none'): the program's error
   // HeapCorruptedError is not the program's: the heap refuses everything from then on (assembly/entry.ts)
   if (e instanceof Error && /^Heap\w*Error$/.test(e.name) && e.name !== "HeapAbortError" && e.name !== "HeapVerifyError" && e.name !== "HeapCorruptedError") {
