@@ -9,7 +9,7 @@
 
 import type { CoreExports } from "./wasm.js";
 import type { Heap } from "./heap.js";
-import { HeapTypeError } from "./errors.js";
+import { HeapAbortError, HeapTypeError, describeValue } from "./errors.js";
 import type { HeapType } from "./types.js";
 
 export class RawApi {
@@ -40,12 +40,14 @@ export class RawApi {
   constructor(private readonly heap: Heap) {
     const x = heap.core;
     this.exports = x;
-    this.alloc = x.alloc; this.allocInit = x.allocInit; this.staging = x.staging(); this.allocList = x.allocList; this.allocBytes = x.allocBytes;
-    this.incref = x.incref; this.decref = x.decref; this.refcount = x.refcount; this.typeOf = x.typeOf;
-    this.getRef = x.getRef; this.setRef = x.setRef; this.setRefMove = x.setRefMove;
-    this.listLength = x.listLength; this.listGet = x.listGet; this.listSet = x.listSet;
-    this.listAppend = x.listAppend; this.listPop = x.listPop;
-    this.bytesLength = x.bytesLength; this.bytesData = x.bytesData;
+    const c = heap.debug ? checked : unchecked;
+    this.alloc = c("alloc", x.alloc); this.allocInit = c("allocInit", x.allocInit); this.staging = x.staging();
+    this.allocList = c("allocList", x.allocList); this.allocBytes = c("allocBytes", x.allocBytes);
+    this.incref = c("incref", x.incref); this.decref = c("decref", x.decref); this.refcount = c("refcount", x.refcount); this.typeOf = c("typeOf", x.typeOf);
+    this.getRef = c("getRef", x.getRef); this.setRef = c("setRef", x.setRef); this.setRefMove = c("setRefMove", x.setRefMove);
+    this.listLength = c("listLength", x.listLength); this.listGet = c("listGet", x.listGet); this.listSet = c("listSet", x.listSet);
+    this.listAppend = c("listAppend", x.listAppend); this.listPop = c("listPop", x.listPop);
+    this.bytesLength = c("bytesLength", x.bytesLength); this.bytesData = c("bytesData", x.bytesData);
   }
 
   get i32(): Int32Array { return this.heap.views.i32; }
@@ -71,4 +73,24 @@ export class RawApi {
     if (!f) throw new HeapTypeError(`${type.name} has no scalar field '${name}'`);
     return f.offset;
   }
+}
+
+const unchecked = <F>(_name: string, f: F): F => f;
+
+/**
+ * The checked build's raw call: every argument an integer 0..2**32-1 (a pointer, type id, index or
+ * length), else HeapAbortError before the call. JS converts the rest silently on the way into wasm
+ * (NaN and undefined to 0, 1.5 to 1, 2**32 + i to i, -1 to 2**32-1), past the core's checks.
+ */
+function checked<F extends (...a: number[]) => unknown>(name: string, f: F): F {
+  const n = f.length;
+  return ((...a: number[]) => {
+    for (let i = 0; i < n; i++) {
+      const v = a[i];
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff) {
+        throw new HeapAbortError(`raw.${name}: argument ${i + 1} is ${v === undefined ? "missing" : describeValue(v)}, not an integer 0..2**32-1 (a pointer, type id, index or length)`);
+      }
+    }
+    return f(...a);
+  }) as F;
 }

@@ -199,6 +199,39 @@ heapSuite("bad input at random", ({ make, strategy }) => {
     w.dispose();
   });
 
+  test("debug build: raw calls with arguments JS would convert (NaN, fractions, undefined, out of u32 range) throw HeapAbortError and change nothing", async () => {
+    const heap = await make();
+    const Node = defineNode(heap);
+    const List = heap.defineType({ name: "List", kind: "refarray" });
+    const Bytes = heap.defineType({ name: "Bytes", kind: "bytes" });
+    const n = heap.alloc(Node), l = heap.alloc(List, [n, null]), b = heap.alloc(Bytes, 8);
+    const r = heap.raw;
+    // each call's valid arguments; each is replaced in turn by a value wasm's ToInt32 would turn
+    // into another integer (before: listGet(l, NaN) read item 0, allocList(List, -1) collected and returned 0)
+    const calls: [string, (...a: number[]) => unknown, number[]][] = [
+      ["alloc", r.alloc, [Node.id]], ["allocList", r.allocList, [List.id, 2]], ["allocBytes", r.allocBytes, [Bytes.id, 3]],
+      ["incref", r.incref, [n.ptr]], ["decref", r.decref, [n.ptr]], ["refcount", r.refcount, [n.ptr]], ["typeOf", r.typeOf, [n.ptr]],
+      ["getRef", r.getRef, [n.ptr, 0]], ["setRef", r.setRef, [n.ptr, 0, l.ptr]], ["setRefMove", r.setRefMove, [n.ptr, 1, 0]],
+      ["listLength", r.listLength, [l.ptr]], ["listGet", r.listGet, [l.ptr, 0]], ["listSet", r.listSet, [l.ptr, 1, b.ptr]],
+      ["listAppend", r.listAppend, [l.ptr, b.ptr]], ["listPop", r.listPop, [l.ptr]], ["bytesLength", r.bytesLength, [b.ptr]], ["bytesData", r.bytesData, [b.ptr]],
+    ];
+    const bad = (v: number) => [NaN, undefined, v + 0.5, v + 2 ** 32, -(2 ** 32) + v, ...(v === 0 ? [-0.5] : [-v]), Infinity, String(v), null];
+    const snapshot = () => JSON.stringify([heap.stats().liveObjects, heap.allocationAttempts, [n, l, b].map((h) => heap.refcount(h)), l.length, r.getRef(n.ptr, 0), r.getRef(n.ptr, 1)]);
+    const before = snapshot();
+    for (const [name, fn, args] of calls) {
+      for (let i = 0; i < args.length; i++) {
+        for (const v of bad(args[i])) {
+          const a = [...args]; a[i] = v as number;
+          let err: unknown;
+          try { fn(...a); } catch (e) { err = e; }
+          expect(err, `${name}(${a.map(String).join(", ")})`).toBeInstanceOf(HeapAbortError);
+          expect(snapshot(), `${name}(${a.map(String).join(", ")})`).toBe(before);
+        }
+      }
+    }
+    heap.verify();
+  });
+
   test("release build: failAllocations refuses (no fault injection outside debug builds)", async () => {
     const heap = await Heap.create({ ...strategy });
     expect(() => heap.failAllocations(0)).toThrow(/needs a debug heap/);
