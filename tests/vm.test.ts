@@ -358,4 +358,20 @@ TypeError: cannot create weak reference to 'int' object
     }
     vm.dispose();
   });
+
+  test("after a RecursionError, the __del__ of what the unwind releases runs (at the depth it is released at)", async () => {
+    const heap = await make();
+    const { vm, text, err } = makeVM(heap);
+    vm.run(`
+      (define n 0)
+      (class K () (define (__del__ self) (set! n (+ n 1))))
+      (define (f i) (define k (K)) (f (+ i 1)))`);
+    // before: the depth was reset after the unwind, so every __del__ it ran hit the limit itself
+    expect(() => vm.run(`(f 0)`)).toThrow(/RecursionError/);
+    vm.run(`(print n) (set! n 0) (print (try (f 0) (catch e e)) n)`);
+    expect(text()).toBe("1000\nRecursionError: maximum recursion depth exceeded 1000\n");
+    expect(err.join("")).toBe("");
+    expect(vm.depth).toBe(0);
+    vm.dispose();
+  });
 });

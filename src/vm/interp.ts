@@ -120,8 +120,8 @@ export class VM {
       const code = this.compile(form, null);
       return code(0);
     } catch (e) {
+      this.depth = depth; // first: a __del__ the unwind runs is not as deep as the error was
       this.unwind(base);
-      this.depth = depth;
       throw toVMError(e, form.line);
     } finally {
       this.#active--;
@@ -714,8 +714,8 @@ export class VM {
             return body(env);
           } catch (e) {
             const ve = toVMError(e, line); // rethrows what is not the program's error (a VM bug)
-            this.unwind(base);
             this.depth = depth;
+            this.unwind(base);
             msg = ve.message;
             x.decref(store(env));
             return handler(env);
@@ -1011,8 +1011,8 @@ export class VM {
     } catch (e) {
       this.err(`Exception ignored in: <function ${cls.name}.__del__>\n${errText(e)}\n`);
     } finally {
-      this.unwind(base);
       this.depth = depth;
+      this.unwind(base);
       this.#active--;
     }
   }
@@ -1034,8 +1034,8 @@ export class VM {
     } catch (e) {
       this.err(`Exception ignored in: weakref callback\n${errText(e)}\n`);
     } finally {
-      this.unwind(base);
       this.depth = depth;
+      this.unwind(base);
       this.#active--;
     }
   }
