@@ -42,7 +42,7 @@ export class RawApi {
     this.exports = x;
     const c = heap.debug ? checked : unchecked;
     this.alloc = c("alloc", x.alloc); this.allocInit = c("allocInit", x.allocInit); this.staging = x.staging();
-    this.allocList = c("allocList", x.allocList); this.allocBytes = c("allocBytes", x.allocBytes);
+    this.allocList = c("allocList", x.allocList, 1); this.allocBytes = c("allocBytes", x.allocBytes, 1);
     this.incref = c("incref", x.incref); this.decref = c("decref", x.decref); this.refcount = c("refcount", x.refcount); this.typeOf = c("typeOf", x.typeOf);
     this.getRef = c("getRef", x.getRef); this.setRef = c("setRef", x.setRef); this.setRefMove = c("setRefMove", x.setRefMove);
     this.listLength = c("listLength", x.listLength); this.listGet = c("listGet", x.listGet); this.listSet = c("listSet", x.listSet);
@@ -75,20 +75,21 @@ export class RawApi {
   }
 }
 
-const unchecked = <F>(_name: string, f: F): F => f;
+const unchecked = <F>(_name: string, f: F, _length?: number): F => f;
 
 /**
- * The checked build's raw call: every argument an integer 0..2**32-1 (a pointer, type id, index or
- * length), else HeapAbortError before the call. JS converts the rest silently on the way into wasm
- * (NaN and undefined to 0, 1.5 to 1, 2**32 + i to i, -1 to 2**32-1), past the core's checks.
+ * The checked build's raw call: every argument a 32-bit integer, else HeapAbortError before the
+ * call. JS converts the rest silently on the way into wasm (NaN and undefined to 0, 1.5 to 1,
+ * 2**32 + i to i), past the core's checks. A pointer may be negative: the core returns one above
+ * 2 GiB as an i32; a length may not (argument `length`: -1 would ask for 2**32-1 items).
  */
-function checked<F extends (...a: number[]) => unknown>(name: string, f: F): F {
+function checked<F extends (...a: number[]) => unknown>(name: string, f: F, length = -1): F {
   const n = f.length;
   return ((...a: number[]) => {
     for (let i = 0; i < n; i++) {
       const v = a[i];
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff) {
-        throw new HeapAbortError(`raw.${name}: argument ${i + 1} is ${v === undefined ? "missing" : describeValue(v)}, not an integer 0..2**32-1 (a pointer, type id, index or length)`);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < (i === length ? 0 : -0x8000_0000) || v > 0xffff_ffff) {
+        throw new HeapAbortError(`raw.${name}: argument ${i + 1} is ${v === undefined ? "missing" : describeValue(v)}, not a 32-bit integer (${i === length ? "a length, 0..2**32-1" : "a pointer, type id or index"})`);
       }
     }
     return f(...a);

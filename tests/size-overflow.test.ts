@@ -8,8 +8,9 @@
 // Memory is filled with replayed RAW blocks (assembly/replay.ts), which are not zeroed: the wasm
 // memory spans ~2 GiB but only its headers are ever touched, so the tests stay small in RSS.
 import { afterEach, expect, test } from "vitest";
-import { HeapOutOfMemoryError, type Heap } from "../src/index.js";
+import { HeapAbortError, HeapOutOfMemoryError, type Heap } from "../src/index.js";
 import { heapSuite } from "./helpers.js";
+import { makeVM } from "./vm-helpers.js";
 
 import { KIND_RAW } from "../src/generated/boundary.js";
 
@@ -41,6 +42,35 @@ function state(heap: Heap): string {
 afterEach(() => { globalThis.gc?.(); }); // each test commits up to 2 GiB of (untouched) wasm memory
 
 heapSuite("size arithmetic near 2^32", ({ make, reuses }) => {
+  test("debug: heap.raw takes the pointers above 2 GiB it returns (as negative numbers)", async () => {
+    const heap = await make();
+    const Node = heap.defineType({ name: "Node", refs: ["a"], scalars: { v: "i32" } });
+    const List = heap.defineType({ name: "List", kind: "refarray" });
+    expect(rawBlocks(heap).alloc(0x7fff_0000)).not.toBe(0);
+    const r = heap.raw, made: number[] = [];
+    let p = 0;
+    while (p >= 0 && made.length < 100_000) made.push(p = r.alloc(Node.id));
+    expect(p).toBeLessThan(0); // an i32 from wasm
+    // before: the checked raw API refused it as 'not an integer 0..2**32-1'
+    r.setRef(p, 0, p);
+    expect(r.getRef(p, 0)).toBe(p);
+    expect(r.refcount(p)).toBe(2);
+    const l = r.allocList(List.id, 1);
+    r.listSet(l, 0, p);
+    expect(r.listGet(l, 0)).toBe(p);
+    r.decref(l);
+    r.setRef(p, 0, 0);
+    expect(() => r.allocList(List.id, -1)).toThrow(HeapAbortError);
+    for (const q of made) r.decref(q);
+    heap.verify();
+    // the VM's builtins return them too (before: list() was a SystemError, 'returned -2147...')
+    const { vm, text } = makeVM(heap);
+    vm.run(`(define l [1 2 [3]]) (print (len l) l)`);
+    expect(text()).toBe("3 [1, 2, [3]]\n");
+    vm.dispose();
+  });
+
+
   for (const debug of [true, false]) {
     const build = debug ? "debug" : "release";
 

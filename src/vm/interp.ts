@@ -805,7 +805,8 @@ export class VM {
       }
       const r = b.fn(base, argc);
       // a host builtin's result must be a new reference: undefined or 0 would be read as "unbound"
-      if (!r || (r >>> 0) !== r) throw new VMError("SystemError", `${b.name}() returned ${describeValue(r)}, not an object (a builtin returns a new reference, vm.m.none() for no value)`);
+      // (a pointer above 2 GiB comes from the core as a negative i32)
+      if (!r || ((r | 0) !== r && (r >>> 0) !== r)) throw new VMError("SystemError", `${b.name}() returned ${describeValue(r)}, not an object (a builtin returns a new reference, vm.m.none() for no value)`);
       return r;
     }
     if (id === T.method.id) {
