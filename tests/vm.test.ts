@@ -5,6 +5,7 @@ import { expect, test } from "vitest";
 import { collectorCaps, heapSuite } from "./helpers.js";
 import { makeVM } from "./vm-helpers.js";
 import { VMError } from "../src/vm/errors.js";
+import { VM } from "../src/vm/interp.js";
 import { HandleDisposedError, type Handle } from "../src/index.js";
 
 heapSuite("vm", ({ make, strategy }) => {
@@ -373,5 +374,45 @@ TypeError: cannot create weak reference to 'int' object
     expect(err.join("")).toBe("");
     expect(vm.depth).toBe(0);
     vm.dispose();
+  });
+
+  // The JS stack running out inside a call into the core leaves the core mid-operation: the heap
+  // then refuses every call (HeapCorruptedError). Before, a call nested in five lets did so about
+  // 700 calls deep, under the default recursion limit; so did __init__ recursion, and any
+  // recursion under a raised limit. Deep try nesting could abort the process (V8 compiling the
+  // error path's regexp with the stack full).
+  test("deep recursion and deep nesting end in RecursionError with the heap usable, whatever the recursion limit", async () => {
+    const heap = await make();
+    for (const recursionLimit of [1000, 1e9]) {
+      const out: string[] = [];
+      const vm = new VM(heap, { out: (s) => out.push(s), err: (s) => out.push(s), recursionLimit });
+      vm.defineBuiltin("evalstr", 1, 1, (base) => { vm.run(vm.m.strValue(vm.stack[base])); return vm.m.none(); });
+      const deep = (n: number, open: string, close: string) => open.repeat(n) + close.repeat(n);
+      const programs = [
+        `(define (f n) (let ((a 1)) (let ((b 2)) (let ((c 3)) (let ((d 4)) (let ((e 5)) (f (+ n 1)))))))) (f 0)`,
+        `(class A (x) (define (__init__ self n) (set! self.x (A (+ n 1))))) (A 0)`,
+        `(define (g n) (+ 1 (+ 1 (+ 1 (+ 1 (+ 1 (+ 1 (+ 1 (+ 1 (g (+ n 1))))))))))) (g 0)`,
+        `(class D () (define (__get__ self o) (. (C) x))) (class C () (define x (D))) (. (C) x)`,
+        `(define (h n) [[[[[[(h (+ n 1))]]]]]]) (h 0)`,
+        `(define (r) (evalstr "(r)")) (r)`,
+        `(print ${deep(20000, "(+ 1 ", ")").replace("(+ 1 )", "(+ 1 1)")})`,
+        deep(50000, "[", "]"),
+      ];
+      for (const src of programs) {
+        let caught: unknown;
+        try { vm.run(src); } catch (e) { caught = e; }
+        expect(caught, src.slice(0, 60)).toBeInstanceOf(VMError);
+        expect((caught as VMError).message, src.slice(0, 60)).toMatch(/^RecursionError: maximum recursion depth exceeded/);
+        expect(vm.stack.length).toBe(0);
+        expect(vm.depth).toBe(0);
+        expect(vm.stackUse).toBe(0);
+        heap.verify();
+      }
+      // a try at every level catches its own RecursionError: the program ends normally
+      vm.run(`(define (t n) (try (try (t (+ n 1)) (catch e 1)) (catch e 2))) (print (t 0))`);
+      vm.run(`(print (len [1 2 3]))`);
+      expect(out.join("")).toBe("1\n3\n");
+      vm.dispose();
+    }
   });
 });

@@ -41,3 +41,22 @@ export function scanDefines(forms: Node[], scope: Scope): void {
     for (const c of f.items.slice(1)) work.push(c);
   }
 }
+
+/**
+ * How deep compound forms nest in `forms` ((f x) is 1, (f (g x)) 2): the JS frames their evaluation
+ * stacks up. Bodies of nested functions are left out unless `intoFunctions` (they run in calls of
+ * their own, charged there); the compiler recurses into them.
+ */
+export function nesting(forms: Node[], intoFunctions: boolean): number {
+  let max = 0;
+  const work: { f: Node; d: number }[] = forms.map((f) => ({ f, d: 1 }));
+  while (work.length) {
+    const { f, d } = work.pop()!;
+    if (f.t !== "list") continue;
+    if (d > max) max = d;
+    const h = f.items[0];
+    if (!intoFunctions && h?.t === "sym" && (h.v === "lambda" || h.v === "fn" || (h.v === "define" && f.items[1]?.t === "list"))) continue;
+    for (const c of f.items) work.push({ f: c, d: d + 1 });
+  }
+  return max;
+}

@@ -22,7 +22,7 @@ import { VMError } from "./errors.js";
 import { read, type Node } from "./reader.js";
 import { Model, type ClassMeta } from "./values.js";
 import { installBuiltins, type Builtin } from "./builtins.js";
-import { Scope, scanDefines } from "./env.js";
+import { Scope, nesting, scanDefines } from "./env.js";
 // a frame is a FIXED container (its references from CONTAINER_HEADER_SIZE), the module a list
 import { CONTAINER_HEADER_SIZE, LIST_ITEMS, STORAGE_SLOTS } from "../generated/boundary.js";
 
@@ -31,7 +31,44 @@ export type { Builtin } from "./builtins.js";
 
 type Code = (env: number) => number;
 
-interface FnCode { name: string; params: number; slots: number; body: Code; /** its frames' heap type id */ frameId: number }
+interface FnCode { name: string; params: number; slots: number; body: Code; /** its frames' heap type id */ frameId: number; /** JS stack a call uses (STACK) */ stack: number }
+
+/**
+ * The JS stack. Running out inside a call into the core (an allocation, a release running a
+ * __del__) unwinds through it mid-operation, and the heap refuses every later call; a call nested
+ * in 5 lets did so 700 calls deep. So the VM estimates the stack its nesting uses (bytes, an
+ * overestimate of V8's frames on node 20: a call with its body nested 4 deep measured 780) and,
+ * each time that grows by WINDOW past the last check, checks that WINDOW + RESERVE bytes are
+ * really free (stackRoom): RecursionError while there is room, whatever recursionLimit says.
+ */
+const STACK = {
+  /** a call's own frames (call site, invoke, the body's entry; instantiate or a descriptor around it) */
+  call: 650,
+  /** per level of nested forms in a body (a closure's frame, a let's) */
+  node: 200,
+  /** per level of a form the compiler recurses into (a let measured 830) */
+  compile: 1000,
+  /** a __del__ or weakref callback: the core's frames and the hook's under it */
+  host: 4096,
+};
+/** Estimated growth between two checks. */
+const WINDOW = 64 * 1024;
+/** Left free at every check: one level's error in the estimate, a call into the core and the hooks it runs. */
+const RESERVE = 32 * 1024;
+
+/** A probe frame is at least this many bytes (node 20: 89 interpreted, 65 optimized). */
+const PROBE_FRAME = 60;
+function probe(n: number): number { return n > 0 ? probe(n - 1) + 1 : 0; }
+/** Whether `bytes` more of the JS stack are free: a recursion that deep, caught if it runs out. */
+function stackRoom(bytes: number): boolean {
+  try {
+    probe(Math.ceil(bytes / PROBE_FRAME));
+    return true;
+  } catch (e) {
+    if (e instanceof RangeError) return false;
+    throw e;
+  }
+}
 
 export interface VMOptions {
   /** Where print writes (default: process.stdout). */
@@ -63,6 +100,10 @@ export class VM {
   err: (s: string) => void;
   depth = 0;
   recursionLimit: number;
+  /** Estimated JS stack in use by nested evaluation (bytes; see STACK). */
+  stackUse = 0;
+  /** stackUse up to which the stack was checked to have room (see STACK). */
+  #stackChecked = WINDOW;
   #disposed = false;
   /** Set once dispose() starts releasing the module and the constants: VM code never runs again. */
   #gone = false;
@@ -114,19 +155,49 @@ export class VM {
   }
 
   #top(form: Node): number {
-    const base = this.stack.length, depth = this.depth;
+    const base = this.stack.length, depth = this.depth, use = this.stackUse;
     this.#active++;
     try {
       const code = this.compile(form, null);
+      this.#grow(STACK.node * nesting([form], false)); // from a builtin, the outer evaluation is below
       return code(0);
     } catch (e) {
-      this.depth = depth; // first: a __del__ the unwind runs is not as deep as the error was
+      // the counts first: a __del__ the unwind runs is not as deep as the error was
+      this.depth = depth;
+      this.#shrink(use);
       this.unwind(base);
       throw toVMError(e, form.line);
     } finally {
+      this.#shrink(use);
       this.#active--;
       this.heap.flushUnraisable();
     }
+  }
+
+  /** Adds `bytes` to stackUse, checking the stack has room when that passes what was checked. */
+  #grow(bytes: number): void {
+    const use = this.stackUse + bytes;
+    if (use > this.#stackChecked) this.#checkStack(bytes);
+    this.stackUse = use;
+  }
+
+  /**
+   * Checks that the stack has room for `bytes` more (a call, a form) and a window after it, or
+   * raises RecursionError; the next check is due once the estimate passes the window.
+   */
+  #checkStack(bytes: number): void {
+    const w = Math.max(bytes, WINDOW);
+    if (!stackRoom(w + RESERVE)) throw new VMError("RecursionError", "maximum recursion depth exceeded (the host stack is nearly full)");
+    this.#stackChecked = this.stackUse + w;
+  }
+
+  /**
+   * Back to `use` (a return or an unwind). What was checked from deeper down holds from here only
+   * for a window: the estimate is not a measure of what the return freed.
+   */
+  #shrink(use: number): void {
+    this.stackUse = use;
+    if (use + WINDOW < this.#stackChecked) this.#stackChecked = use + WINDOW;
   }
 
   /** Releases the stack entries above `base` (after an error). */
@@ -228,51 +299,58 @@ export class VM {
       case "sym": return this.#compileRef(node.v, scope, node.line);
       case "list": break;
     }
-    const items = node.items;
-    if (!items.length) throw new VMError("SyntaxError", `empty form () at line ${node.line}`);
-    const head = items[0];
-    if (head.t === "sym" && SPECIAL.has(head.v) && !(scope?.lookup(head.v))) return this.#special(head.v, items, scope, node.line);
-    // a call. (obj.m args) calls method m with obj as self, without making a bound method
-    if (head.t === "list" && head.items.length === 3 && head.items[0].t === "sym" && head.items[0].v === "." && head.items[2].t === "sym") {
-      const objC = this.compile(head.items[1], scope), name = head.items[2].v;
-      const argC = items.slice(1).map((a) => this.compile(a, scope));
-      return (env) => {
-        const base = this.stack.length;
-        this.stack.push(objC(env));
-        const fn = this.methodFor(this.stack[base], name);
-        if (fn) {
+    // the compiler recurses over the nesting of forms (see STACK); in this frame, not a wrapper's
+    const use = this.stackUse;
+    this.#grow(STACK.compile);
+    try {
+      const items = node.items;
+      if (!items.length) throw new VMError("SyntaxError", `empty form () at line ${node.line}`);
+      const head = items[0];
+      if (head.t === "sym" && SPECIAL.has(head.v) && !(scope?.lookup(head.v))) return this.#special(head.v, items, scope, node.line);
+      // a call. (obj.m args) calls method m with obj as self, without making a bound method
+      if (head.t === "list" && head.items.length === 3 && head.items[0].t === "sym" && head.items[0].v === "." && head.items[2].t === "sym") {
+        const objC = this.compile(head.items[1], scope), name = head.items[2].v;
+        const argC = items.slice(1).map((a) => this.compile(a, scope));
+        return (env) => {
+          const base = this.stack.length;
+          this.stack.push(objC(env));
+          const fn = this.methodFor(this.stack[base], name);
+          if (fn) {
+            for (const a of argC) this.stack.push(a(env));
+            const r = this.invoke(fn, base, argC.length + 1);
+            this.#drop(base);
+            return r;
+          }
+          const f = this.getattr(this.stack[base], name);
+          this.stack.push(f);
           for (const a of argC) this.stack.push(a(env));
-          const r = this.invoke(fn, base, argC.length + 1);
+          const r = this.invoke(f, base + 2, argC.length);
           this.#drop(base);
           return r;
+        };
+      }
+      const fC = this.compile(head, scope);
+      const argC = items.slice(1).map((a) => this.compile(a, scope));
+      const line = node.line;
+      const call: Code = (env) => {
+        const base = this.stack.length;
+        this.stack.push(fC(env));
+        for (let i = 0; i < argC.length; i++) this.stack.push(argC[i](env));
+        let r: number;
+        try {
+          r = this.invoke(this.stack[base], base + 1, argC.length);
+        } catch (e) {
+          if (e instanceof VMError && !e.line) e.line = line;
+          throw e;
         }
-        const f = this.getattr(this.stack[base], name);
-        this.stack.push(f);
-        for (const a of argC) this.stack.push(a(env));
-        const r = this.invoke(f, base + 2, argC.length);
         this.#drop(base);
         return r;
       };
+      if (head.t === "sym" && argC.length === 2 && BINARY[head.v] !== undefined && !scope?.lookup(head.v)) return this.#binary(head.v, argC[0], argC[1], call, line);
+      return call;
+    } finally {
+      this.#shrink(use);
     }
-    const fC = this.compile(head, scope);
-    const argC = items.slice(1).map((a) => this.compile(a, scope));
-    const line = node.line;
-    const call: Code = (env) => {
-      const base = this.stack.length;
-      this.stack.push(fC(env));
-      for (let i = 0; i < argC.length; i++) this.stack.push(argC[i](env));
-      let r: number;
-      try {
-        r = this.invoke(this.stack[base], base + 1, argC.length);
-      } catch (e) {
-        if (e instanceof VMError && !e.line) e.line = line;
-        throw e;
-      }
-      this.#drop(base);
-      return r;
-    };
-    if (head.t === "sym" && argC.length === 2 && BINARY[head.v] !== undefined && !scope?.lookup(head.v)) return this.#binary(head.v, argC[0], argC[1], call, line);
-    return call;
   }
 
   /**
@@ -451,7 +529,7 @@ export class VM {
       s.add(p.v);
     }
     scanDefines(body, s);
-    const code: FnCode = { name, params: params.length, slots: 0, body: () => 0, frameId: 0 };
+    const code: FnCode = { name, params: params.length, slots: 0, body: () => 0, frameId: 0, stack: STACK.call + STACK.node * nesting(body, false) };
     const id = this.codes.length;
     this.codes.push(code);
     code.body = this.#body(body, s);
@@ -709,12 +787,13 @@ export class VM {
         const store = this.#compileStore(errName, scope, () => m.str(msg), false, line);
         const handler = this.#body(last.items.slice(2), scope);
         return (env) => {
-          const base = this.stack.length, depth = this.depth;
+          const base = this.stack.length, depth = this.depth, use = this.stackUse;
           try {
             return body(env);
           } catch (e) {
             const ve = toVMError(e, line); // rethrows what is not the program's error (a VM bug)
             this.depth = depth;
+            this.#shrink(use);
             this.unwind(base);
             msg = ve.message;
             x.decref(store(env));
@@ -785,6 +864,8 @@ export class VM {
       const code = this.codes[m.views.i32[(f + m.fnCodeOff) >>> 2]];
       if (argc !== code.params) throw new VMError("TypeError", `${code.name}() takes ${code.params} argument${code.params === 1 ? "" : "s"} but ${argc} ${argc === 1 ? "was" : "were"} given`);
       if (this.depth >= this.recursionLimit) throw new VMError("RecursionError", "maximum recursion depth exceeded");
+      const use = this.stackUse + code.stack;
+      if (use > this.#stackChecked) this.#checkStack(code.stack);
       const frame = m.alloc(code.frameId);
       this.stack.push(frame);
       // a new frame's fields are null: each store is an incref and a write (no old value to release)
@@ -792,7 +873,11 @@ export class VM {
       if (env) { x.incref(env); u32[fields] = env; }
       for (let i = 0; i < argc; i++) { const a = this.stack[base + i]; x.incref(a); u32[fields + 1 + i] = a; }
       this.depth++;
+      this.stackUse = use;
       const r = code.body(frame);
+      const back = use - code.stack;
+      this.stackUse = back;
+      if (back + WINDOW < this.#stackChecked) this.#stackChecked = back + WINDOW;
       this.depth--;
       this.stack.pop();
       x.decref(frame);
@@ -1001,18 +1086,20 @@ export class VM {
   #runDel(cls: ClassMeta, h: Handle): void {
     if (this.#gone) { this.err(`Exception ignored in: <function ${cls.name}.__del__>\nRuntimeError: not run: the VM was disposed\n`); return; }
     const m = this.m;
-    const base = this.stack.length, depth = this.depth;
+    const base = this.stack.length, depth = this.depth, use = this.stackUse;
     const p = h.ptr;
     this.#active++;
     try {
       const fn = this.#classAttr(p, cls, "__del__");
       if (!fn) return;
+      this.#grow(STACK.host);
       this.stack.push(m.incref(p));
       m.x.decref(this.invoke(fn, base, 1));
     } catch (e) {
       this.err(`Exception ignored in: <function ${cls.name}.__del__>\n${errText(e)}\n`);
     } finally {
       this.depth = depth;
+      this.#shrink(use);
       this.unwind(base);
       this.#active--;
     }
@@ -1027,15 +1114,16 @@ export class VM {
     // weakref is released, so reading its count here is safe.
     if (m.views.u32[w >>> 2] === 0) return;
     if (this.#gone) { this.err("Exception ignored in: weakref callback\nRuntimeError: not run: the VM was disposed\n"); return; }
-    const base = this.stack.length, depth = this.depth;
+    const base = this.stack.length, depth = this.depth, use = this.stackUse;
     this.#active++;
     try {
       const cb = m.ref(w, 1);
-      if (cb) m.x.decref(this.call(cb, w));
+      if (cb) { this.#grow(STACK.host); m.x.decref(this.call(cb, w)); }
     } catch (e) {
       this.err(`Exception ignored in: weakref callback\n${errText(e)}\n`);
     } finally {
       this.depth = depth;
+      this.#shrink(use);
       this.unwind(base);
       this.#active--;
     }
@@ -1053,12 +1141,12 @@ declare module "./values.js" {
 
 export function toVMError(e: unknown, line: number): VMError {
   if (e instanceof VMError) { if (!e.line) e.line = line; return e; }
-  if (e instanceof RangeError && /call stack/.test(e.message)) { const v = new VMError("RecursionError", "maximum recursion depth exceeded (the host stack ran out)"); v.line = line; return v; }
+  if (e instanceof RangeError && e.message.includes("call stack")) { const v = new VMError("RecursionError", "maximum recursion depth exceeded (the host stack ran out)"); v.line = line; return v; }
   if (e instanceof HeapTypeError) { const v = new VMError("TypeError", e.message); v.line = line; return v; }
   if (e instanceof HeapOutOfMemoryError) { const v = new VMError("MemoryError", e.message); v.line = line; return v; } // e.g. heap.weakref's
   // the heap refused an operation (e.g. a gc call under collector 'none'): the program's error
   // HeapCorruptedError is not the program's: the heap refuses everything from then on (assembly/entry.ts)
-  if (e instanceof Error && /^Heap\w*Error$/.test(e.name) && e.name !== "HeapAbortError" && e.name !== "HeapVerifyError" && e.name !== "HeapCorruptedError") {
+  if (e instanceof Error && e.name.startsWith("Heap") && e.name.endsWith("Error") && e.name !== "HeapAbortError" && e.name !== "HeapVerifyError" && e.name !== "HeapCorruptedError") {
     const v = new VMError("RuntimeError", e.message); v.line = line; return v;
   }
   throw e;
