@@ -17,6 +17,10 @@
 //  12 LOOP g addr     globals[g] -= 1 (an Int); jump to addr while it stays > 0 (addr: a second i32)
 //  13 SUM             pop a list of pairs; push Int(sum of the cars), stopping at nil or a cycle
 //  14 GC              push Int(objects the cycle collector found unreachable)
+//
+// Bytecode is checked as it runs: an instruction whose operands are missing or of the wrong type
+// (an empty stack, CAR of an Int, ADD of a Pair, a global out of range, an operand past the end)
+// stops the run with -4 before it changes anything.
 
 export * from "../../assembly/index"; // the core's exports: init, stats, verify, ... for the host
 // allocations go through the core's out-of-memory policy: a full collection, then one more try
@@ -24,6 +28,7 @@ import * as oom from "../../assembly/oom";
 import { listPop, listSet, SLOT } from "../../assembly/list";
 import { decref, incref } from "../../assembly/rc";
 import { defineType, KIND_BYTES, KIND_FIXED, KIND_REFARRAY, LIST_LENGTH, BYTES_DATA, BYTES_LENGTH } from "../../assembly/types";
+import { TYPE_ID } from "../../assembly/layout";
 import { collectorCollect as collect } from "../../assembly/generated/collectors"; // the collector init() chose
 
 let intType: u32 = 0, pairType: u32 = 0, listType: u32 = 0, codeType: u32 = 0;
@@ -68,14 +73,51 @@ function push(p: usize): bool {
 /** Pops: the caller owns the result. */
 function pop(): usize { return listPop(stack); }
 function top(): usize { return load<usize>(SLOT(stack, load<usize>(stack, LIST_LENGTH) - 1)); }
+/** Operands on the stack. */
+function depth(): usize { return load<usize>(stack, LIST_LENGTH); }
+/** The k-th operand from the top (0: the top), borrowed; the caller checked depth() > k. */
+function peek(k: usize): usize { return load<usize>(SLOT(stack, depth() - 1 - k)); }
+function isInt(p: usize): bool { return p != 0 && TYPE_ID(p) == intType; }
+function isPair(p: usize): bool { return p != 0 && TYPE_ID(p) == pairType; }
+/** A list for SUM: nil, or pairs of Ints whose cdrs are pairs or nil, up to nil or back to l. */
+function isIntList(l: usize): bool {
+  let p = l;
+  while (p) {
+    if (!isPair(p) || !isInt(load<usize>(p, CAR))) return false;
+    p = load<usize>(p, CDR);
+    if (p == l) break;
+  }
+  return true;
+}
+/** -4: a bad program (see the header); nothing the instruction would change was changed. */
+// @ts-ignore: decorator
+@inline const BAD: i32 = -4;
 
-/** Runs the code; returns the Int on top of the stack, -1 if there is none, -2 when out of memory. */
+/**
+ * Runs the code; returns the Int on top of the stack, -1 if there is none, -2 when out of memory,
+ * -3 for an unknown opcode, -4 for an instruction with bad operands (see the header).
+ */
 export function vmRun(): i32 {
+  if (!code || !stack) return -1; // no program, or torn down
   let pc: usize = 0, end = load<usize>(code, BYTES_LENGTH), base = code + BYTES_DATA;
+  let nGlobals = load<usize>(globals, LIST_LENGTH);
   while (pc < end) {
     let op = load<u8>(base + pc++);
     let arg: i32 = 0;
-    if (op == 1 || op == 10 || op == 11 || op == 12) { arg = load<i32>(base + pc); pc += 4; }
+    if (op == 1 || op == 10 || op == 11 || op == 12) {
+      if (pc + (op == 12 ? 8 : 4) > end) return BAD;
+      arg = load<i32>(base + pc); pc += 4;
+      if (op >= 10 && <u32>arg >= <u32>nGlobals) return BAD;
+    }
+    // operands: how many, and their types, before anything is popped
+    switch (op) {
+      case 3: if (depth() < 2 || !isInt(peek(0)) || !isInt(peek(1))) return BAD; break;
+      case 4: case 7: if (depth() < 2 || (op == 7 && !isPair(peek(1)))) return BAD; break;
+      case 5: case 6: if (depth() < 1 || !isPair(peek(0))) return BAD; break;
+      case 8: case 9: case 10: if (depth() < 1) return BAD; break;
+      case 12: if (!isInt(load<usize>(SLOT(globals, <usize>arg))) || load<u32>(base + pc) > <u32>end) return BAD; break;
+      case 13: if (depth() < 1 || !isIntList(peek(0))) return BAD; break;
+    }
     switch (op) {
       case 0: { pc = end; break; }
       case 1: { let p = newInt(arg); if (!p || !push(p)) return -2; break; }
