@@ -415,4 +415,21 @@ TypeError: cannot create weak reference to 'int' object
       vm.dispose();
     }
   });
+
+  test("a VM whose construction runs out of memory releases what it made", async () => {
+    const heap = await make();
+    const before = heap.allocationAttempts;
+    new VM(heap, { out: () => {} }).dispose();
+    const sites = heap.allocationAttempts - before;
+    expect(heap.stats().liveObjects).toBe(0);
+    // before: None, the bools, the interned ints and the builtins made so far stayed, held by no one
+    for (let n = 0; n < sites; n += n < sites - 8 ? 11 : 1) {
+      heap.failAllocations(n);
+      let caught: unknown;
+      try { new VM(heap, { out: () => {} }); } catch (e) { caught = e; } finally { heap.failAllocations(null); }
+      expect((caught as VMError).message, `allocation ${n} failing`).toMatch(/^MemoryError/);
+      expect(heap.stats().liveObjects, `allocation ${n} failing`).toBe(0);
+      heap.verify();
+    }
+  });
 });

@@ -115,9 +115,17 @@ export class VM {
     this.err = opts.err ?? ((s) => process.stderr.write(s));
     this.recursionLimit = opts.recursionLimit ?? 1000;
     this.m = new Model(heap, (cls) => (h) => this.#runDel(cls, h));
-    this.module = this.m.allocList(this.m.T.module.id, 0);
+    this.module = 0;
+    try {
+      this.module = this.m.allocList(this.m.T.module.id, 0);
+      installBuiltins(this);
+    } catch (e) {
+      // out of memory: release what was made (the builtins made so far are in the module)
+      if (this.module) this.m.x.decref(this.module);
+      this.m.releaseConstants();
+      throw e;
+    }
     heap.onUnraisable = (e, ctx) => this.err(`Exception ignored in: ${ctx}\n${errText(e)}\n`);
-    installBuiltins(this);
   }
 
   static async create(opts: VMOptions & import("../heap.js").HeapOptions = {}): Promise<VM> {
@@ -269,7 +277,13 @@ export class VM {
   /** Sets a global, taking over the caller's reference to v. */
   setGlobal(name: string, v: number): void {
     this.#live("setGlobal");
-    const g = this.globalSlot(name);
+    let g: number;
+    try {
+      g = this.globalSlot(name);
+    } catch (e) {
+      this.m.x.decref(v); // taken over even when the module cannot grow
+      throw e;
+    }
     this.m.x.listSet(this.module, g, v);
     this.m.x.decref(v);
   }

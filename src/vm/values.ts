@@ -91,18 +91,24 @@ export class Model {
     this.fnCodeOff = this.T.fn.scalarFields.get("code")!.offset;
     this.builtinIdOff = this.T.builtin.scalarFields.get("id")!.offset;
     this.clsItypeOff = this.T.cls.scalarFields.get("itype")!.offset;
-    this.NONE = this.alloc(this.T.none.id);
-    this.TRUE = this.alloc(this.T.bool.id);
-    this.views.i32[(this.TRUE + this.boolOff) >>> 2] = 1;
-    this.FALSE = this.alloc(this.T.bool.id);
-    for (let v = SMALL_MIN; v <= SMALL_MAX; v++) this.#small.push(this.#newInt(v));
+    this.NONE = this.TRUE = this.FALSE = 0;
+    try {
+      this.NONE = this.alloc(this.T.none.id);
+      this.TRUE = this.alloc(this.T.bool.id);
+      this.views.i32[(this.TRUE + this.boolOff) >>> 2] = 1;
+      this.FALSE = this.alloc(this.T.bool.id);
+      for (let v = SMALL_MIN; v <= SMALL_MAX; v++) this.#small.push(this.#newInt(v));
+    } catch (e) {
+      this.releaseConstants(); // out of memory: what was made would be held by no one
+      throw e;
+    }
   }
   readonly #finalizerFor: (cls: ClassMeta) => (h: import("../handle.js").Handle) => void;
 
   /** Releases the singletons and interned ints (the VM's own references). */
   releaseConstants(): void {
     for (const p of this.#small.splice(0)) this.x.decref(p);
-    for (const p of [this.NONE, this.TRUE, this.FALSE]) this.x.decref(p);
+    for (const p of [this.NONE, this.TRUE, this.FALSE]) if (p) this.x.decref(p);
   }
 
   // ── allocation (a new reference; MemoryError once the core's full collection made no room: assembly/oom.ts) ──
