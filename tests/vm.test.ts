@@ -297,9 +297,10 @@ TypeError: cannot create weak reference to 'int' object
       (keep (R 1 Q))
       (define r (R 2 Q))
       (print "ran")`);
+    const fn = vm.getGlobal("print"); // a host may keep a pointer and call it later
     vm.dispose();
     vm.dispose(); // a no-op
-    for (const use of [() => vm.run("(print 1)"), () => vm.evalToString("1"), () => vm.defineBuiltin("g", 0, 0, () => vm.m.none()), () => vm.getGlobal("r"), () => vm.setGlobal("r", 0)]) {
+    for (const use of [() => vm.run("(print 1)"), () => vm.evalToString("1"), () => vm.defineBuiltin("g", 0, 0, () => vm.m.none()), () => vm.getGlobal("r"), () => vm.setGlobal("r", 0), () => vm.call(fn)]) {
       expect(use).toThrow(HandleDisposedError);
     }
     heap.verify();

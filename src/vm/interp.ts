@@ -952,6 +952,7 @@ export class VM {
 
   /** Calls f (borrowed) with borrowed arguments; a new reference. */
   call(f: number, ...args: number[]): number {
+    if (this.#gone) throw new HandleDisposedError("call: this VM was disposed");
     const base = this.stack.length;
     this.#active++;
     try {
