@@ -433,4 +433,22 @@ TypeError: cannot create weak reference to 'int' object
       heap.verify();
     }
   });
+
+  test("numbers as Python shows them: round to even, integer arguments, inf and nan", async () => {
+    const heap = await make();
+    const { vm, text } = makeVM(heap);
+    // before: round(2.5) 3, round(0.125, 2) 0.13, round(1, 400) NaN, hex(-255) '0x-ff', hex(1.5)
+    // '0x1.8', range(1.5) [0, 1], and Infinity / NaN printed as JS spells them
+    vm.run(`
+      (define big (pow 10 400))
+      (print (round 2.5) (round 3.5) (round 0.5) (round -1.5) (round -2.5) (round 0.125 2) (round 0.375 2) (round 2.675 2) (round 1250 -2) (round 7 400) (round 7 -400) (round 1.4))
+      (print (hex 255) (hex -255) (hex 0) big (- big) (- big big) (range 3) [big])`);
+    expect(text()).toBe("2 4 0 -2 -2 0.12 0.38 2.67 1200 7 0 1\n0xff -0xff 0x0 inf -inf nan [0, 1, 2] [inf]\n");
+    for (const src of [`(hex 1.5)`, `(range 1.5)`, `(range 0 (- big big))`, `(round 1 1.5)`]) {
+      let caught: unknown;
+      try { vm.run(src); } catch (e) { caught = e; }
+      expect((caught as VMError).message, src).toMatch(/^TypeError: 'float' object cannot be interpreted as an integer/);
+    }
+    vm.dispose();
+  });
 });

@@ -15,6 +15,12 @@ export function installBuiltins(vm: VM): void {
   const def = (name: string, min: number, max: number, fn: Builtin["fn"]) => vm.defineBuiltin(name, min, max, fn);
   const arg = (base: number, i: number) => S[base + i];
   const num = (base: number, i: number, what: string) => m.num(S[base + i], what);
+  /** A number that is an integer, as Python's range, hex and round's ndigits take (1.5, nan: TypeError). */
+  const integer = (base: number, i: number, what: string) => {
+    const v = m.num(S[base + i], what);
+    if (!Number.isInteger(v)) throw new VMError("TypeError", `'float' object cannot be interpreted as an integer (${what} ${fmtNum(v)})`);
+    return v;
+  };
   const weakrefable = (p: number, what: string) => {
     if (!heap.types[m.typeId(p)]?.weakrefable) throw new VMError("TypeError", `cannot create weak reference to '${m.typeName(p)}' object${what ? ` (${what})` : ""}`);
   };
@@ -84,11 +90,8 @@ export function installBuiltins(vm: VM): void {
   def("type", 1, 1, (base) => m.str(m.typeName(arg(base, 0))));
   def("id", 1, 1, (base) => m.int(arg(base, 0)));
   def("pow", 2, 2, (base) => m.int(num(base, 0, "pow base") ** num(base, 1, "pow exponent")));
-  def("round", 1, 2, (base, argc) => {
-    const k = argc === 2 ? num(base, 1, "digits") : 0, f = 10 ** k;
-    return m.int(Math.round(num(base, 0, "round argument") * f) / f);
-  });
-  def("hex", 1, 1, (base) => m.str("0x" + num(base, 0, "hex argument").toString(16)));
+  def("round", 1, 2, (base, argc) => m.int(pyRound(num(base, 0, "round argument"), argc === 2 ? integer(base, 1, "ndigits") : 0)));
+  def("hex", 1, 1, (base) => { const v = integer(base, 0, "hex argument"); return m.str((v < 0 ? "-0x" : "0x") + Math.abs(v).toString(16)); });
   def("error", 1, 2, (base, argc) => {
     throw new VMError(argc === 2 ? m.strValue(arg(base, 0), "error kind") : "Error", m.display(arg(base, argc - 1)));
   });
@@ -137,7 +140,7 @@ export function installBuiltins(vm: VM): void {
     throw new VMError("TypeError", `object of type '${m.typeName(p)}' has no len()`);
   });
   def("range", 1, 2, (base, argc) => {
-    const a = argc === 2 ? num(base, 0, "range start") : 0, b = num(base, argc - 1, "range end");
+    const a = argc === 2 ? integer(base, 0, "range start") : 0, b = integer(base, argc - 1, "range end");
     const l = m.allocList(T.list.id, 0);
     S.push(l);
     for (let i = a; i < b; i++) { S.push(m.int(i)); m.append(l, S[S.length - 1]); x.decref(S.pop()!); } // v on the stack: append may fail
@@ -357,4 +360,30 @@ export function installBuiltins(vm: VM): void {
   def("heap-peak-bytes", 0, 0, () => m.int(heap.stats().peakCommittedBytes));
   def("time-ms", 0, 0, () => m.int(performance.now()));
   void fmtNum;
+}
+
+/**
+ * Python's round(v, k): to the nearest multiple of 10**-k of v's exact binary value, a tie to the
+ * even one (round(2.5) is 2, round(0.125, 2) 0.12, round(2.675, 2) 2.67: 2.675 is below the tie).
+ */
+function pyRound(v: number, k: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  if (k < 0) {
+    const f = 10 ** -k;
+    return Number.isFinite(f) ? pyRound(v / f, 0) * f : 0;
+  }
+  if (k > 100) return v; // past an f64's digits
+  const a = Math.abs(v);
+  const exact = a.toFixed(100); // exact for a >= 2**-48; a >= 1e21 has no fraction
+  const dot = exact.indexOf(".");
+  if (dot < 0) return v;
+  // toFixed rounds a tie away from zero; a tie is a 5 then only zeros past digit k
+  let tie = exact[dot + 1 + k] === "5";
+  for (let i = dot + 2 + k; tie && i < exact.length; i++) tie = exact[i] === "0";
+  let r = Number(a.toFixed(k));
+  if (tie) {
+    const down = exact.slice(0, k ? dot + 1 + k : dot);
+    if (Number(down[down.length - 1]) % 2 === 0) r = Number(down);
+  }
+  return v < 0 ? -r : r;
 }

@@ -376,6 +376,7 @@ function inlineRefcounts(core: CoreExports, views: Views, recycler: boolean): Co
 
 export function fmtNum(v: number): string {
   if (Number.isInteger(v)) return Math.abs(v) < 1e21 ? v.toFixed(0) : String(v);
+  if (!Number.isFinite(v)) return v !== v ? "nan" : v > 0 ? "inf" : "-inf"; // Python's float repr
   return String(v);
 }
 export function hex(p: number): string { return `0x${p.toString(16)}`; }
