@@ -130,7 +130,8 @@ export function alloc(typeId: u32): usize { checkType(typeId, KIND_FIXED); enter
 /**
  * New reference to an object whose fields are copied from the staging area (address: staging()),
  * written beforehand at the type's field offsets. Reference fields are stolen from the caller;
- * the staging area is cleared afterwards. For fixed types of at most 1024 bytes. One call per
+ * the staging area is cleared afterwards. On 0 (out of memory) nothing is stolen: the staged
+ * references are still the caller's, in the staging area. For fixed types of at most 1024 bytes. One call per
  * object: the host-driven fast path (PyTuple_Pack-like constructors).
  */
 export function allocInit(typeId: u32): usize {

@@ -16,7 +16,11 @@ export class RawApi {
   /** The core's exports, to be called directly on hot paths. */
   readonly exports: CoreExports;
   readonly alloc: (typeId: number) => number;
-  /** Like alloc, but the fields come from the staging area at raw.staging (see allocInit in assembly/index.ts). */
+  /**
+   * Like alloc, but the fields come from the staging area at raw.staging (see allocInit in
+   * assembly/index.ts), which it clears; its references are stolen. On 0 (out of memory) they are
+   * still the caller's, in the staging area: release or clear them before staging another object.
+   */
   readonly allocInit: (typeId: number) => number;
   /** Address of the staging area: write a new object's fields at staging + field offset, then allocInit. */
   readonly staging: number;
