@@ -451,4 +451,21 @@ TypeError: cannot create weak reference to 'int' object
     }
     vm.dispose();
   });
+
+  test("== and has? are Python's ==: lists and dicts by value, bools as numbers, however deep", async () => {
+    const heap = await make();
+    const { vm, text } = makeVM(heap);
+    // before: lists and dicts compared by identity ([1] == [1] was False, (has? [[1 2]] [1 2]) too) and True != 1
+    vm.run(`
+      (class O ())
+      (define o (O))
+      (define a [1 [2 "x"] {"k" [3]}])
+      (print (== a [1 [2 "x"] {"k" [3]}]) (== a [1 [2 "y"] {"k" [3]}]) (!= a [1 [2 "x"] {"k" [3]}]) (== [] []) (== [1] [1 2]))
+      (print (== {"a" 1 "b" [2]} {"b" [2] "a" 1}) (== {"a" 1} {"a" 2}) (== {"a" 1} {"b" 1}) (== True 1) (== False 0) (== True 2) (== [1 0] [True False]))
+      (print (== o o) (== o (O)) (== None None) (== "s" "s") (has? [[1 2] 3] [1 2]) (has? [[1 2]] [2 1]) (has? [None] None))
+      (define (nest n) (define top []) (define cur top) (for (i 0 n) (define nxt [i]) (append! cur nxt) (set! cur nxt)) top)
+      (print (== (nest 50000) (nest 50000)))`);
+    expect(text()).toBe("True False False True False\nTrue False False True True False True\nTrue False True True True False True\nTrue\n");
+    vm.dispose();
+  });
 });

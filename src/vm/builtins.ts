@@ -68,8 +68,8 @@ export function installBuiltins(vm: VM): void {
     });
   };
   cmp("<", (a, b) => a < b); cmp(">", (a, b) => a > b); cmp("<=", (a, b) => a <= b); cmp(">=", (a, b) => a >= b);
-  def("==", 2, 2, (base) => m.bool(m.equals(arg(base, 0), arg(base, 1))));
-  def("!=", 2, 2, (base) => m.bool(!m.equals(arg(base, 0), arg(base, 1))));
+  def("==", 2, 2, (base) => m.bool(m.eq(arg(base, 0), arg(base, 1))));
+  def("!=", 2, 2, (base) => m.bool(!m.eq(arg(base, 0), arg(base, 1))));
   def("is", 2, 2, (base) => m.bool(arg(base, 0) === arg(base, 1)));
   def("not", 1, 1, (base) => m.bool(!m.truthy(arg(base, 0))));
 
@@ -179,7 +179,7 @@ export function installBuiltins(vm: VM): void {
   def("has?", 2, 2, (base) => {
     const d = arg(base, 0), k = arg(base, 1);
     if (m.typeId(d) === T.wset.id) return m.bool(heap.types[m.typeId(k)]?.weakrefable === true && x.wkmFind(m.ref(d, 0), k) >= 0);
-    if (m.isList(d)) return m.bool(m.listItems(d).some((p) => p && m.equals(p, k)));
+    if (m.isList(d)) return m.bool(m.listItems(d).some((p) => m.eq(p || m.NONE, k))); // Python's in: ==
     return m.bool(lookup(d, k) !== 0);
   });
   def("put!", 3, 3, (base) => {

@@ -257,6 +257,47 @@ export class Model {
     }
     return false;
   }
+  /**
+   * Python's ==: numbers (bools as 1 and 0) and strs by value, lists item by item, dicts as the
+   * same keys with equal values, anything else by identity. Iterative: nesting as deep as the
+   * data; a pair of containers met again is taken as equal (Python would raise RecursionError).
+   */
+  eq(a: number, b: number): boolean {
+    const T = this.T, work = [a, b];
+    let seen: Set<string> | null = null;
+    while (work.length) {
+      const y = work.pop()!, x = work.pop()!;
+      if (x === y) continue;
+      const tx = this.typeId(x), ty = this.typeId(y);
+      const nx = tx === T.int.id || tx === T.bool.id, ny = ty === T.int.id || ty === T.bool.id;
+      if (nx || ny) {
+        if (!nx || !ny || this.#numeric(x) !== this.#numeric(y)) return false;
+        continue;
+      }
+      if (tx !== ty) return false;
+      if (tx === T.str.id) { if (!this.equals(x, y)) return false; continue; }
+      if (tx !== T.list.id && tx !== T.dict.id) return false;
+      const n = this.x.listLength(x);
+      if (n !== this.x.listLength(y)) return false;
+      const key = `${x >>> 0}:${y >>> 0}`;
+      if ((seen ??= new Set()).has(key)) continue;
+      seen.add(key);
+      if (tx === T.list.id) {
+        for (let i = 0; i < n; i++) work.push(this.x.listGet(x, i) || this.NONE, this.x.listGet(y, i) || this.NONE);
+        continue;
+      }
+      for (let i = 0; i < n; i += 2) {
+        const j = this.dictFind(y, this.x.listGet(x, i));
+        if (j < 0) return false;
+        work.push(this.x.listGet(x, i + 1) || this.NONE, this.x.listGet(y, j + 1) || this.NONE);
+      }
+    }
+    return true;
+  }
+  #numeric(p: number): number {
+    return this.typeId(p) === this.T.bool.id ? this.views.i32[(p + this.boolOff) >>> 2] : this.views.f64[(p + this.intOff) >>> 3];
+  }
+
   /** Index of key's pair in a dict, or -1. */
   dictFind(d: number, key: number): number {
     const n = this.x.listLength(d);
