@@ -44,10 +44,9 @@ export function scanDefines(forms: Node[], scope: Scope): void {
 
 /**
  * How deep compound forms nest in `forms` ((f x) is 1, (f (g x)) 2): the JS frames their evaluation
- * stacks up. Bodies of nested functions are left out unless `intoFunctions` (they run in calls of
- * their own, charged there); the compiler recurses into them.
+ * stacks up. Bodies of nested functions are left out: they run in calls of their own, charged there.
  */
-export function nesting(forms: Node[], intoFunctions: boolean): number {
+export function nesting(forms: Node[]): number {
   let max = 0;
   const work: { f: Node; d: number }[] = forms.map((f) => ({ f, d: 1 }));
   while (work.length) {
@@ -55,7 +54,7 @@ export function nesting(forms: Node[], intoFunctions: boolean): number {
     if (f.t !== "list") continue;
     if (d > max) max = d;
     const h = f.items[0];
-    if (!intoFunctions && h?.t === "sym" && (h.v === "lambda" || h.v === "fn" || (h.v === "define" && f.items[1]?.t === "list"))) continue;
+    if (h?.t === "sym" && (h.v === "lambda" || h.v === "fn" || (h.v === "define" && f.items[1]?.t === "list"))) continue;
     for (const c of f.items) work.push({ f: c, d: d + 1 });
   }
   return max;

@@ -167,7 +167,7 @@ export class VM {
     this.#active++;
     try {
       const code = this.compile(form, null);
-      this.#grow(STACK.node * nesting([form], false)); // from a builtin, the outer evaluation is below
+      this.#grow(STACK.node * nesting([form])); // from a builtin, the outer evaluation is below
       return code(0);
     } catch (e) {
       // the counts first: a __del__ the unwind runs is not as deep as the error was
@@ -543,7 +543,7 @@ export class VM {
       s.add(p.v);
     }
     scanDefines(body, s);
-    const code: FnCode = { name, params: params.length, slots: 0, body: () => 0, frameId: 0, stack: STACK.call + STACK.node * nesting(body, false) };
+    const code: FnCode = { name, params: params.length, slots: 0, body: () => 0, frameId: 0, stack: STACK.call + STACK.node * nesting(body) };
     const id = this.codes.length;
     this.codes.push(code);
     code.body = this.#body(body, s);
@@ -878,6 +878,8 @@ export class VM {
       const code = this.codes[m.views.i32[(f + m.fnCodeOff) >>> 2]];
       if (argc !== code.params) throw new VMError("TypeError", `${code.name}() takes ${code.params} argument${code.params === 1 ? "" : "s"} but ${argc} ${argc === 1 ? "was" : "were"} given`);
       if (this.depth >= this.recursionLimit) throw new VMError("RecursionError", "maximum recursion depth exceeded");
+      // #grow split in two: the stack checked before the frame is made, stackUse raised once it is
+      // (an allocation that throws leaves the estimate as it was)
       const use = this.stackUse + code.stack;
       if (use > this.#stackChecked) this.#checkStack(code.stack);
       const frame = m.alloc(code.frameId);
@@ -889,9 +891,7 @@ export class VM {
       this.depth++;
       this.stackUse = use;
       const r = code.body(frame);
-      const back = use - code.stack;
-      this.stackUse = back;
-      if (back + WINDOW < this.#stackChecked) this.#stackChecked = back + WINDOW;
+      this.#shrink(use - code.stack);
       this.depth--;
       this.stack.pop();
       x.decref(frame);
@@ -1099,19 +1099,28 @@ export class VM {
   // ── finalizers ──
 
   #runDel(cls: ClassMeta, h: Handle): void {
-    if (this.#gone) { this.err(`Exception ignored in: <function ${cls.name}.__del__>\nRuntimeError: not run: the VM was disposed\n`); return; }
-    const m = this.m;
-    const base = this.stack.length, depth = this.depth, use = this.stackUse;
-    const p = h.ptr;
-    this.#active++;
-    try {
+    const m = this.m, p = h.ptr;
+    this.#hostCode(`<function ${cls.name}.__del__>`, (base) => {
       const fn = this.#classAttr(p, cls, "__del__");
       if (!fn) return;
       this.#grow(STACK.host);
       this.stack.push(m.incref(p));
       m.x.decref(this.invoke(fn, base, 1));
+    });
+  }
+
+  /**
+   * Runs a __del__ or weakref callback (`what` names it): its error is reported, not raised, and
+   * the VM's stack, depth and stack estimate are as before; not run once the VM is disposed.
+   */
+  #hostCode(what: string, run: (base: number) => void): void {
+    if (this.#gone) { this.err(`Exception ignored in: ${what}\nRuntimeError: not run: the VM was disposed\n`); return; }
+    const base = this.stack.length, depth = this.depth, use = this.stackUse;
+    this.#active++;
+    try {
+      run(base);
     } catch (e) {
-      this.err(`Exception ignored in: <function ${cls.name}.__del__>\n${errText(e)}\n`);
+      this.err(`Exception ignored in: ${what}\n${errText(e)}\n`);
     } finally {
       this.depth = depth;
       this.#shrink(use);
@@ -1128,20 +1137,10 @@ export class VM {
     // A dying weakref gets no callback (as in CPython); its memory is not reused before the core
     // weakref is released, so reading its count here is safe.
     if (m.views.u32[w >>> 2] === 0) return;
-    if (this.#gone) { this.err("Exception ignored in: weakref callback\nRuntimeError: not run: the VM was disposed\n"); return; }
-    const base = this.stack.length, depth = this.depth, use = this.stackUse;
-    this.#active++;
-    try {
+    this.#hostCode("weakref callback", () => {
       const cb = m.ref(w, 1);
       if (cb) { this.#grow(STACK.host); m.x.decref(this.call(cb, w)); }
-    } catch (e) {
-      this.err(`Exception ignored in: weakref callback\n${errText(e)}\n`);
-    } finally {
-      this.depth = depth;
-      this.#shrink(use);
-      this.unwind(base);
-      this.#active--;
-    }
+    });
   }
 }
 
