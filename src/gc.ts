@@ -254,14 +254,18 @@ export class GcController {
   /** A new handle to the object given to setRoot, or null. */
   getRoot(): Handle | null { this.#live("getRoot"); return this.heap.wrapBorrowed(this.heap.core.gcRoot()); }
 
+  /** The lists in CPython's GEN_HEAD(0..2) order: with old spaces, young, then visited, then pending. */
+  #genHeadOrder(): number[] {
+    const v = this.heap.core.gcVisitedList();
+    return [0, v, 3 - v];
+  }
+
   /** New handles to the tracked objects that hold a reference to obj (a debugging aid: scans the heap). */
   getReferrers(obj: Handle): Handle[] {
     this.#live("getReferrers");
     const target = this.heap.objectPtr(obj, "gc.getReferrers");
     const out: Handle[] = [];
-    // CPython's order, GEN_HEAD(0..2): with old spaces, the visited space before the pending one
-    const v = this.heap.core.gcVisitedList();
-    for (const g of [0, v, 3 - v]) this.#walk(g, (p) => { if (this.heap.core.gcReferences(p, target)) out.push(this.heap.wrapBorrowed(p)!); });
+    for (const g of this.#genHeadOrder()) this.#walk(g, (p) => { if (this.heap.core.gcReferences(p, target)) out.push(this.heap.wrapBorrowed(p)!); });
     return out;
   }
 
@@ -356,20 +360,21 @@ export class GcController {
     // the list as it stands at each step, as invoke_gc_callback indexes it: one added meanwhile runs
     for (let i = 0; i < this.callbacks.length; i++) {
       const cb = this.callbacks[i]!;
+      const context = () => `gc callback ${nameOf(cb)}`;
       try {
-        this.heap.settleUnraisable(cb(phase === PHASE_START ? "start" : "stop", info), () => `gc callback ${nameOf(cb)}`);
+        this.heap.settleUnraisable(cb(phase === PHASE_START ? "start" : "stop", info), context);
       } catch (err) {
-        this.heap.queueUnraisable(err, `gc callback ${nameOf(cb)}`);
+        this.heap.queueUnraisable(err, context());
       }
     }
     // the pause starts after the start callbacks: their work is the host's, not the collector's
     if (phase === PHASE_START) {
       // printed by gc_collect_main, after the start callbacks, with the lists before the merge
       if (!this.heap.destroyed && this.#debugFlags() & DEBUG_STATS) {
-        // show_stats_each_generations: GEN_HEAD order (with old spaces: young, visited, pending)
-        const core = this.heap.core, v = core.gcVisitedList();
+        // show_stats_each_generations
+        const core = this.heap.core;
         console.error(`gc: collecting generation ${generation}...`);
-        console.error(`gc: objects in each generation: ${[0, v, 3 - v].map((g) => core.gcGenerationLength(g)).join(" ")}`);
+        console.error(`gc: objects in each generation: ${this.#genHeadOrder().map((g) => core.gcGenerationLength(g)).join(" ")}`);
         console.error(`gc: objects in permanent generation: ${core.gcGenerationLength(PERMANENT)}`);
       }
       this.#hostMs = this.#hostAtStep = 0;

@@ -40,10 +40,11 @@ export class Finalizers {
 
   /** Calls a finalize object, routing its exception to onUnraisable. */
   run(f: FinalizeEntry): void {
+    const context = () => `finalize object ${f.index}`;
     try {
-      this.unraisable.settle(f.call(), () => `finalize object ${f.index}`);
+      this.unraisable.settle(f.call(), context);
     } catch (err) {
-      this.unraisable.push(err, `finalize object ${f.index}`);
+      this.unraisable.push(err, context());
     }
   }
 

@@ -54,13 +54,12 @@ export class UnraisableQueue {
    * common result, undefined, formats no string (a finalizer's names its object at every death).
    */
   settle(result: unknown, context: string | (() => string)): void {
-    if (result === null || (typeof result !== "object" && typeof result !== "function")) return;
-    if (typeof context === "function") context = context();
+    if (!mayBePromise(result)) return;
+    const text = typeof context === "function" ? context() : context;
     try {
-      const then = (result as { then?: unknown }).then;
-      if (typeof then === "function") then.call(result, undefined, (err: unknown) => this.push(err, context as string));
+      onRejected(result, (err) => this.push(err, text));
     } catch (err) {
-      this.push(err, context);
+      this.push(err, text);
     }
   }
 
@@ -93,9 +92,19 @@ export class UnraisableQueue {
  * end), and not left an unhandled rejection (which ends a Node process; a hook's throw does not).
  */
 function hookSettled(result: unknown, err: unknown, context: string): void {
-  if (result === null || (typeof result !== "object" && typeof result !== "function")) return;
-  const then = (result as { then?: unknown }).then; // a getter that throws: the caller's catch prints it
-  if (typeof then === "function") then.call(result, undefined, (e: unknown) => hookFailed("rejected", err, e, context));
+  // a `then` getter that throws: the caller's catch prints it
+  if (mayBePromise(result)) onRejected(result, (e) => hookFailed("rejected", err, e, context));
+}
+
+/** What host code returned may be a promise: an object or a function (anything else has no `then`). */
+function mayBePromise(result: unknown): result is object {
+  return result !== null && (typeof result === "object" || typeof result === "function");
+}
+
+/** Calls `rejected` when `result` is a thenable that rejects; a `then` getter's throw propagates. */
+function onRejected(result: object, rejected: (err: unknown) => void): void {
+  const then = (result as { then?: unknown }).then;
+  if (typeof then === "function") then.call(result, undefined, rejected);
 }
 
 /** The last resort: prints what the hook did with `err`, and never throws. */
