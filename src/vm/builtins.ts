@@ -288,17 +288,7 @@ export function installBuiltins(vm: VM): void {
   def("WeakValueDictionary", 0, 0, weakMap(T.wvd.id, [WVM_INT, WVM_BYTES]));
   def("WeakSet", 0, 0, weakMap(T.wset.id, [WSET]));
 
-  /** A new list of new ints, each held on the stack until the list holds it (any allocation may fail). */
-  const intList = (vs: readonly number[]): number => {
-    const base = S.length;
-    try {
-      for (const v of vs) S.push(m.int(v));
-      return m.list(S.slice(base));
-    } finally {
-      while (S.length > base) x.decref(S.pop()!);
-    }
-  };
-  /** A new list of the lists rows() makes, each held on the stack meanwhile. */
+  /** A new list of what row() makes of each of rows, each held on the stack until the list holds it (any allocation may fail). */
   const listOf = <T,>(rows: readonly T[], row: (r: T) => number): number => {
     const base = S.length;
     try {
@@ -308,6 +298,8 @@ export function installBuiltins(vm: VM): void {
       while (S.length > base) x.decref(S.pop()!);
     }
   };
+  /** A new list of new ints. */
+  const intList = (vs: readonly number[]): number => listOf(vs, (v) => m.int(v));
 
   // ── refcounts, the collector, the heap ──
   // getrefcount(x): the references to x, counting the one its argument slot on the stack holds
